@@ -1,0 +1,242 @@
+"""The ``rcrp-tui`` command line. Every sub-command has ``--help``.
+
+Database selection, in order: ``--database`` (a path or an SQLAlchemy URL), then
+``RCRP_DATABASE_URL``, then a SQLite file in the platform's user-data directory. The demo
+has its own file, so it never mixes with real records.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from rcrp_tui import __version__
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.storage import schema
+from rcrp_tui.storage.db import Database, default_database_url, url_from_argument
+
+
+def demo_database_url() -> str:
+    from platformdirs import user_data_dir
+
+    return url_from_argument(str(Path(user_data_dir("rcrp-tui")) / "demo.db"))
+
+
+def open_database(
+    argument: str | None, *, default: Callable[[], str] = default_database_url
+) -> Database:
+    """Open and, for SQLite, upgrade the schema; PostgreSQL must be upgraded on purpose."""
+    db = Database(url_from_argument(argument) if argument else default())
+    if db.is_sqlite:
+        schema.upgrade(db)
+    elif not schema.is_current(db):
+        raise SystemExit(
+            f"The database {db.display_name} is at schema "
+            f"{schema.current_revisions(db) or 'none'}, "
+            f"this version needs {schema.head_revisions()}. Run: rcrp-tui db upgrade --database URL"
+        )
+    return db
+
+
+def _add_database(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="PATH_OR_URL",
+        help="SQLite file path or SQLAlchemy URL (default: $RCRP_DATABASE_URL, else the "
+        "user-data directory)",
+    )
+
+
+def _run_app(db: Database) -> int:
+    from rcrp_tui.app import run_app
+
+    return run_app(db)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    return _run_app(open_database(args.database))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rcrp_tui.sample_data.demo import build_demo
+
+    db = open_database(args.database, default=demo_database_url)
+    built = build_demo(db, decisions=args.decisions, seed=args.seed, progress=print)
+    if not built:
+        print(f"Using the existing demo database at {db.display_name}")
+    if args.no_open:
+        return 0
+    return _run_app(db)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from rcrp_tui.importing.cad import ImportFailed, import_file
+    from rcrp_tui.importing.profile import ProfileError, load_profile
+
+    try:
+        profile = load_profile(Path(args.profile))
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    db = open_database(args.database)
+    rejects = Path(args.rejects) if args.rejects else None
+    try:
+        summary = import_file(
+            Ctx(db, COMMAND_LINE),
+            Path(args.file),
+            profile,
+            rejects_path=rejects,
+            show_progress=not args.quiet,
+        )
+    except ImportFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(summary.describe())
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    db = Database(url_from_argument(args.database) if args.database else default_database_url())
+    before = schema.current_revisions(db)
+    schema.upgrade(db)
+    print(f"{db.display_name}: schema {before or 'empty'} -> {schema.current_revisions(db)}")
+    return 0
+
+
+def _read_password(args: argparse.Namespace) -> str:
+    if args.password_stdin:
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("New password: ")
+    if getpass.getpass("Repeat it: ") != first:
+        raise SystemExit("error: the passwords differ; nothing was changed")
+    return first
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    from rcrp_tui.services import people
+
+    db = open_database(args.database)
+    people.add_user(
+        Ctx(db, COMMAND_LINE),
+        username=args.username,
+        display_name=args.name,
+        role=Role(Role.parse(args.role)),
+        password=_read_password(args),
+        team=args.team,
+        staff_id=args.staff_id,
+    )
+    print(f"Added {args.username} ({Role.parse(args.role).label}).")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    from rcrp_tui.services import people
+
+    db = open_database(args.database)
+    for u in people.list_users(Ctx(db, COMMAND_LINE)):
+        flags = "" if u.active else " (inactive)"
+        print(
+            f"{u.username:<20} {u.role.label:<16} {u.display_name:<28} {u.team or '-':<10}{flags}"
+        )
+    return 0
+
+
+def cmd_users_passwd(args: argparse.Namespace) -> int:
+    from rcrp_tui.services import people
+
+    db = open_database(args.database)
+    people.set_password(Ctx(db, COMMAND_LINE), args.username, _read_password(args))
+    print(f"Password changed for {args.username}; any lock-out is cleared.")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rcrp-tui",
+        description="Quality assurance of Right Care, Right Person control-room decisions.",
+    )
+    parser.add_argument("--version", action="version", version=f"rcrp-tui {__version__}")
+    _add_database(parser)
+    parser.set_defaults(func=cmd_open)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="build (once) and open a demo database with realistic data")
+    _add_database(demo)
+    demo.add_argument(
+        "--decisions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="how many decisions to generate (default: six weeks' worth)",
+    )
+    demo.add_argument(
+        "--seed", type=int, default=2023, metavar="S", help="random seed (default 2023)"
+    )
+    demo.add_argument(
+        "--no-open", action="store_true", help="build the database but do not open the app"
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    imp = sub.add_parser("import", help="import decisions from a CAD export (CSV)")
+    imp.add_argument("file", help="the CSV file")
+    imp.add_argument(
+        "--profile",
+        required=True,
+        metavar="PROFILE.toml",
+        help="mapping profile (see docs/import-profiles.md)",
+    )
+    _add_database(imp)
+    imp.add_argument(
+        "--rejects", metavar="PATH", help="write rejected rows here (default: FILE.rejects.csv)"
+    )
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.set_defaults(func=cmd_import)
+
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
+    up = db_sub.add_parser("upgrade", help="bring the schema up to date (Alembic)")
+    _add_database(up)
+    up.set_defaults(func=cmd_db_upgrade)
+
+    users = sub.add_parser("users", help="manage user accounts")
+    users_sub = users.add_subparsers(title="users commands", metavar="ACTION", required=True)
+    add = users_sub.add_parser("add", help="add a user (prompts for the password)")
+    add.add_argument("username")
+    add.add_argument("--role", required=True, help="one of: " + ", ".join(r.value for r in Role))
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--team", help="team name (supervisors, floorwalkers)")
+    add.add_argument("--staff-id", help="staff id (contact officers)")
+    add.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    _add_database(add)
+    add.set_defaults(func=cmd_users_add)
+    ls = users_sub.add_parser("list", help="list users")
+    _add_database(ls)
+    ls.set_defaults(func=cmd_users_list)
+    pw = users_sub.add_parser("passwd", help="set a user's password and clear a lock-out")
+    pw.add_argument("username")
+    pw.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    _add_database(pw)
+    pw.set_defaults(func=cmd_users_passwd)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args))
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2

@@ -1,0 +1,1 @@
+"""Importing decisions from CAD exports through a mapping profile."""

@@ -56,48 +56,58 @@ def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
 
     Five wrong passwords in a row lock the account for five minutes. The message for an
     unknown user and a wrong password is the same, so the screen does not reveal which
-    usernames exist.
+    usernames exist. A refusal is raised only after its transaction commits: the failure
+    count and the audit row must survive the refusal.
     """
     now = clock.now()
+    refusal: str | None = None
+    actor: Actor | None = None
     with db.write() as session:
         user = session.exec(select(User).where(User.username == username.strip())).first()
         if user is None or not user.active:
             session.add(
                 _audit(user, username, "sign_in_failed", clock, reason="unknown or inactive")
             )
-            raise AuthenticationFailed("Wrong username or password.")
-        if user.locked_until is not None and user.locked_until > now:
+            refusal = "Wrong username or password."
+        elif user.locked_until is not None and user.locked_until > now:
             session.add(_audit(user, username, "sign_in_refused_locked", clock))
             minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            raise AuthenticationFailed(
+            refusal = (
                 f"This account is locked after {MAX_FAILED_SIGN_INS} wrong passwords. "
                 f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, "
                 "or ask an administrator."
             )
-        try:
-            _hasher.verify(user.password_hash, password)
-        except (VerificationError, InvalidHashError):
+        elif not _password_matches(user.password_hash, password):
             user.failed_sign_ins += 1
-            locked = user.failed_sign_ins >= MAX_FAILED_SIGN_INS
-            if locked:
+            session.add(_audit(user, username, "sign_in_failed", clock, reason="wrong password"))
+            refusal = "Wrong username or password."
+            if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
                 user.locked_until = now + LOCKOUT
                 user.failed_sign_ins = 0
-            session.add(user)
-            session.add(_audit(user, username, "sign_in_failed", clock, reason="wrong password"))
-            if locked:
                 session.add(
                     _audit(user, username, "account_locked", clock, until=user.locked_until)
                 )
-                raise AuthenticationFailed(
+                refusal = (
                     "Wrong password. The account is now locked for "
                     f"{int(LOCKOUT.total_seconds() // 60)} minutes."
-                ) from None
-            raise AuthenticationFailed("Wrong username or password.") from None
-        user.failed_sign_ins = 0
-        user.locked_until = None
-        if _hasher.check_needs_rehash(user.password_hash):
-            user.password_hash = _hasher.hash(password)
-        session.add(user)
-        session.add(_audit(user, username, "signed_in", clock))
-        session.flush()
-        return actor_for(user)
+                )
+            session.add(user)
+        else:
+            user.failed_sign_ins = 0
+            user.locked_until = None
+            if _hasher.check_needs_rehash(user.password_hash):
+                user.password_hash = _hasher.hash(password)
+            session.add(user)
+            session.add(_audit(user, username, "signed_in", clock))
+            session.flush()
+            actor = actor_for(user)
+    if actor is None:
+        raise AuthenticationFailed(refusal or "Wrong username or password.")
+    return actor
+
+
+def _password_matches(password_hash: str, password: str) -> bool:
+    try:
+        return _hasher.verify(password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return False

@@ -15,10 +15,15 @@ from importlib import resources
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from dateutil.rrule import DAILY, rrule
+
 REST = "rest"
 #: Day 0 of every cycle. Offsets are counted from here.
 EPOCH = date(2024, 1, 1)
 DEFAULT_TZ = ZoneInfo("Europe/London")
+#: A shift that is on duty at this local time is a night shift (a late ending at midnight
+#: is not; a night from 22:00 or 19:00 is), whatever its code is called in the TOML file.
+NIGHT_MARKER = time(3, 0)
 
 
 class PatternError(ValueError):
@@ -77,6 +82,22 @@ class Shift:
         # would make a night across a daylight-saving change look 12 hours long.
         utc = ZoneInfo("UTC")
         return (self.end.astimezone(utc) - self.start.astimezone(utc)).total_seconds() / 3600
+
+    @property
+    def is_night(self) -> bool:
+        """True when the shift is on duty at 03:00 local time."""
+        # Wall-clock comparison is what we want here: both ends share the local zone.
+        for day in (self.day, self.day + timedelta(days=1)):
+            marker = datetime.combine(day, NIGHT_MARKER, tzinfo=self.start.tzinfo)
+            if self.start <= marker < self.end:
+                return True
+        return False
+
+    @property
+    def is_weekend(self) -> bool:
+        """Starts on a Saturday or Sunday, or is a night starting on a Friday."""
+        weekday = self.day.weekday()
+        return weekday >= 5 or (weekday == 4 and self.is_night)
 
 
 def _parse_time(text: object, where: str) -> time:
@@ -164,3 +185,17 @@ def on_duty(
         if shift is not None and shift.start <= instant < shift.end:
             return shift
     return None
+
+
+def expand(
+    pattern: ShiftPattern, offset: int, first_day: date, days: int, tz: ZoneInfo = DEFAULT_TZ
+) -> list[Shift]:
+    """Every shift a team works that starts within ``days`` days from ``first_day``."""
+    if days < 1:
+        return []
+    shifts: list[Shift] = []
+    for moment in rrule(DAILY, dtstart=datetime.combine(first_day, time()), count=days):
+        shift = shift_on(pattern, offset, moment.date(), tz)
+        if shift is not None:
+            shifts.append(shift)
+    return shifts

@@ -26,6 +26,7 @@ class Permission(StrEnum):
     WRITE_COACHING = "write_coaching"
     MANAGE_ROTA = "manage_rota"
     OVERRIDE_ROTA_RULES = "override_rota_rules"
+    VIEW_ROTA = "view_rota"
     RECORD_APPEALS = "record_appeals"
     DECIDE_APPEALS = "decide_appeals"
     VIEW_KPIS = "view_kpis"
@@ -43,6 +44,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.BROWSE_DECISIONS,
             _P.VIEW_AUDIT,
             _P.MANAGE_TOOLKITS,
+            _P.MANAGE_ROTA,
+            _P.VIEW_ROTA,
         }
     ),
     Role.QA_LEAD: frozenset(
@@ -61,6 +64,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.DECIDE_APPEALS,
             _P.VIEW_KPIS,
             _P.VIEW_AUDIT,
+            _P.VIEW_ROTA,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -73,6 +77,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.RECORD_APPEALS,
             _P.DECIDE_APPEALS,
             _P.VIEW_KPIS,
+            _P.VIEW_ROTA,
         }
     ),
     Role.FLOORWALKER: frozenset(
@@ -82,6 +87,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.WORK_SAMPLES,
             _P.WRITE_COACHING,
             _P.RECORD_APPEALS,
+            _P.VIEW_ROTA,
         }
     ),
     Role.CONTACT_OFFICER: frozenset({_P.ACKNOWLEDGE_OWN}),

@@ -2,6 +2,7 @@
 
 from sqlmodel import SQLModel
 
+import rcrp_tui.storage.appeal_models
 import rcrp_tui.storage.review_models
 import rcrp_tui.storage.rota_models  # noqa: F401
 from rcrp_tui.storage import models  # noqa: F401  (registers the tables)

@@ -1,0 +1,429 @@
+"""Recording and deciding partner appeals (domain.md §6), and linking them to decisions.
+
+Who may do what: floorwalkers, supervisors and QA leads record appeals and tag themes
+(``RECORD_APPEALS``); only supervisors and QA leads decide them and set learning actions
+(``DECIDE_APPEALS``). Every change is audited in its own transaction.
+
+Linking: an appeal names its decision by CAD reference (and, optionally, source system).
+If the decision is already in the database when the appeal is recorded, it is linked at
+once. A partner often appeals before the nightly CAD import, so ``link_pending`` links the
+rest; it runs after every import (``rcrp-tui import`` calls it) and is safe to run any time.
+A CAD reference without a source system is linked only when exactly one decision has it.
+Reading: ``appeal_queries``; figures and exports: ``appeal_reports``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select
+from sqlmodel import Session
+
+from rcrp_tui.domain.appeals import (
+    ACTION_MAX,
+    OWNER_MAX,
+    RATIONALE_MAX,
+    AppealOutcome,
+    AppealRoute,
+    PartnerType,
+    check_organisation,
+    normalise_theme,
+)
+from rcrp_tui.domain.clock import ensure_utc
+from rcrp_tui.domain.enums import Outcome
+from rcrp_tui.domain.permissions import Permission, can
+from rcrp_tui.services import audit
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.decision_writes import normalise_cad_ref
+from rcrp_tui.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rcrp_tui.storage.appeal_models import (
+    Appeal,
+    AppealTheme,
+    LearningAction,
+    appeal_themes_table,
+    appeals_table,
+)
+from rcrp_tui.storage.models import decisions_table
+
+_A = appeals_table.c
+_T = appeal_themes_table.c
+_D = decisions_table.c
+ORIGINAL_DECISION_MAX = 64
+
+
+@dataclass(frozen=True)
+class AppealInput:
+    """What a person enters to record an appeal."""
+
+    cad_ref: str
+    route: AppealRoute
+    partner_type: PartnerType
+    partner_org: str
+    # An Outcome (value or label) or the partner's words; blank takes it from the decision.
+    original_decision: str = ""
+    received_at: datetime | None = None  # None: now
+    source_system: str | None = None
+    adverse_outcome_reported: bool = False
+    themes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QaReviewRequest:
+    """What "ask for QA review" did: queued in a targeted sample, or noted on the appeal."""
+
+    appeal_id: int
+    requested_at: datetime
+    in_sample: bool
+    message: str
+
+
+def snapshot(appeal: Appeal) -> dict[str, Any]:
+    """An appeal as the audit log stores it."""
+    return appeal.model_dump()
+
+
+def _load(session: Session, appeal_id: int) -> Appeal:
+    appeal = session.get(Appeal, appeal_id)
+    if appeal is None:
+        raise NotFound(f"no appeal with id {appeal_id}")
+    return appeal
+
+
+def _original_decision(raw: str) -> str:
+    text = " ".join(raw.split())
+    if not text:
+        return ""
+    try:
+        return Outcome.parse(text).value
+    except ValueError:
+        if len(text) > ORIGINAL_DECISION_MAX:
+            raise ValidationFailed(
+                "original_decision", f"at most {ORIGINAL_DECISION_MAX} characters"
+            ) from None
+        return text
+
+
+def _themes(raw: tuple[str, ...] | list[str]) -> list[str]:
+    out: list[str] = []
+    for item in raw:
+        try:
+            theme = normalise_theme(item)
+        except ValueError as exc:
+            raise ValidationFailed("themes", str(exc)) from None
+        if theme not in out:
+            out.append(theme)
+    return out
+
+
+def _check_text(
+    session: Session,
+    ctx: Ctx,
+    *,
+    field: str,
+    text: str,
+    limit: int,
+    entity: str,
+    entity_id: int | None,
+    override_reason: str | None,
+) -> str:
+    """Length and blank checks for free text; the personal-data guard is wired in here."""
+    cleaned = text.strip()
+    if not cleaned:
+        raise ValidationFailed(field, "is required")
+    if len(cleaned) > limit:
+        raise ValidationFailed(field, f"at most {limit} characters")
+    return cleaned
+
+
+def _matching_decisions(session: Session, cad_ref: str, source_system: str | None) -> list[Any]:
+    stmt = select(_D.id, _D.outcome).where(_D.cad_ref == cad_ref)
+    if source_system is not None:
+        stmt = stmt.where(_D.source_system == source_system)
+    # Two rows are enough to know it is ambiguous.
+    return list(session.execute(stmt.order_by(_D.id).limit(2)))
+
+
+def record_appeal(ctx: Ctx, data: AppealInput) -> int:
+    """Validate and record an appeal; link it to its decision if that is already here."""
+    cad_ref = normalise_cad_ref(data.cad_ref)
+    source = (data.source_system or "").strip() or None
+    try:
+        org = check_organisation(data.partner_org)
+    except ValueError as exc:
+        raise ValidationFailed("partner_org", str(exc)) from None
+    original = _original_decision(data.original_decision)
+    themes = _themes(data.themes)
+    now = ctx.clock.now()
+    try:
+        received = ensure_utc(data.received_at) if data.received_at is not None else now
+    except ValueError as exc:
+        raise ValidationFailed("received_at", str(exc)) from None
+    if received > now:
+        raise ValidationFailed("received_at", "is in the future")
+    with ctx.writing(Permission.RECORD_APPEALS) as session:
+        matches = _matching_decisions(session, cad_ref, source)
+        decision_id = matches[0][0] if len(matches) == 1 else None
+        if not original:
+            if decision_id is None:
+                raise ValidationFailed(
+                    "original_decision",
+                    f"{cad_ref} is not imported yet: say what the original decision was",
+                )
+            original = matches[0][1]
+        appeal = Appeal(
+            cad_ref=cad_ref,
+            source_system=source,
+            decision_id=decision_id,
+            route=data.route.value,
+            partner_type=data.partner_type.value,
+            partner_org=org,
+            original_decision=original,
+            received_at=received,
+            recorded_by_user_id=ctx.actor.user_id,
+            recorded_by_role=ctx.actor.role.value,
+            adverse_outcome_reported=data.adverse_outcome_reported,
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(appeal)
+        session.flush()
+        appeal_id = appeal.id or 0
+        session.add_all(AppealTheme(appeal_id=appeal_id, theme=t) for t in themes)
+        audit.record(
+            session,
+            ctx,
+            "appeal_recorded",
+            "appeal",
+            appeal_id,
+            after=snapshot(appeal) | {"themes": themes},
+        )
+        return appeal_id
+
+
+def decide_appeal(
+    ctx: Ctx,
+    appeal_id: int,
+    *,
+    outcome: AppealOutcome,
+    rationale: str,
+    expected_version: int,
+    decided_at: datetime | None = None,
+    override_reason: str | None = None,
+) -> None:
+    """Record the decision on an appeal: outcome, rationale, who decided and when.
+
+    ``expected_version`` is the ``row_version`` the person was looking at: if someone
+    else changed the appeal since, nothing is saved and ``Conflict`` says so.
+    """
+    now = ctx.clock.now()
+    try:
+        when = ensure_utc(decided_at) if decided_at is not None else now
+    except ValueError as exc:
+        raise ValidationFailed("decided_at", str(exc)) from None
+    if when > now:
+        raise ValidationFailed("decided_at", "is in the future")
+    with ctx.writing(Permission.DECIDE_APPEALS) as session:
+        appeal = _load(session, appeal_id)
+        if appeal.row_version != expected_version:
+            raise Conflict(
+                f"appeal {appeal_id} was changed by someone else since you opened it; reload it"
+            )
+        if appeal.outcome is not None:
+            raise Conflict(f"appeal {appeal_id} was already decided ({appeal.outcome})")
+        if when < appeal.received_at:
+            raise ValidationFailed("decided_at", "is before the appeal was received")
+        text = _check_text(
+            session,
+            ctx,
+            field="rationale",
+            text=rationale,
+            limit=RATIONALE_MAX,
+            entity="appeal",
+            entity_id=appeal_id,
+            override_reason=override_reason,
+        )
+        before = snapshot(appeal)
+        appeal.outcome = outcome.value
+        appeal.rationale = text
+        appeal.decided_at = when
+        appeal.reviewed_by_user_id = ctx.actor.user_id
+        appeal.reviewed_by_role = ctx.actor.role.value
+        appeal.updated_at = now
+        appeal.row_version += 1
+        session.add(appeal)
+        audit.record(
+            session,
+            ctx,
+            "appeal_decided",
+            "appeal",
+            appeal_id,
+            before=before,
+            after=snapshot(appeal),
+        )
+
+
+def set_themes(ctx: Ctx, appeal_id: int, themes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
+    """Replace an appeal's themes (the six standard ones or free tags); return them tidied."""
+    wanted = _themes(themes)
+    with ctx.writing(Permission.RECORD_APPEALS) as session:
+        appeal = _load(session, appeal_id)
+        current = list(session.execute(select(_T.theme).where(_T.appeal_id == appeal_id)).scalars())
+        for theme in set(current) - set(wanted):
+            session.delete(session.get(AppealTheme, (appeal_id, theme)))
+        session.add_all(
+            AppealTheme(appeal_id=appeal_id, theme=t) for t in wanted if t not in current
+        )
+        appeal.updated_at = ctx.clock.now()
+        appeal.row_version += 1
+        session.add(appeal)
+        audit.record(
+            session,
+            ctx,
+            "appeal_themes_set",
+            "appeal",
+            appeal_id,
+            before={"themes": sorted(current)},
+            after={"themes": sorted(wanted)},
+        )
+    return tuple(wanted)
+
+
+def add_learning_action(
+    ctx: Ctx,
+    appeal_id: int,
+    *,
+    action: str,
+    owner: str,
+    due_date: date,
+    override_reason: str | None = None,
+) -> int:
+    """Add a learning action owned by a role or team (never a named person)."""
+    owner_text = " ".join(owner.split())
+    if not owner_text:
+        raise ValidationFailed("owner", "name the role or team that owns it")
+    if len(owner_text) > OWNER_MAX:
+        raise ValidationFailed("owner", f"at most {OWNER_MAX} characters")
+    try:
+        check_organisation(owner_text)
+    except ValueError:
+        raise ValidationFailed("owner", "a role or team, not a person's name") from None
+    now = ctx.clock.now()
+    if due_date < now.date():
+        raise ValidationFailed("due_date", "is in the past")
+    with ctx.writing(Permission.DECIDE_APPEALS) as session:
+        _load(session, appeal_id)
+        text = _check_text(
+            session,
+            ctx,
+            field="action",
+            text=action,
+            limit=ACTION_MAX,
+            entity="appeal",
+            entity_id=appeal_id,
+            override_reason=override_reason,
+        )
+        row = LearningAction(
+            appeal_id=appeal_id, action=text, owner=owner_text, due_date=due_date, created_at=now
+        )
+        session.add(row)
+        session.flush()
+        audit.record(
+            session, ctx, "learning_action_added", "learning_action", row.id, after=row.model_dump()
+        )
+        return row.id or 0
+
+
+def complete_learning_action(ctx: Ctx, action_id: int) -> None:
+    """Mark a learning action done (now)."""
+    with ctx.writing(Permission.DECIDE_APPEALS) as session:
+        row = session.get(LearningAction, action_id)
+        if row is None:
+            raise NotFound(f"no learning action with id {action_id}")
+        if row.done_at is not None:
+            raise Conflict(f"learning action {action_id} is already done")
+        before = row.model_dump()
+        row.done_at = ctx.clock.now()
+        session.add(row)
+        audit.record(
+            session,
+            ctx,
+            "learning_action_done",
+            "learning_action",
+            action_id,
+            before=before,
+            after=row.model_dump(),
+        )
+
+
+def link_pending(ctx: Ctx) -> int:
+    """Link unlinked appeals whose decision has since been imported; return how many.
+
+    Runs after every CAD import. Set-based: one query finds each unlinked appeal with
+    exactly one matching decision, however many appeals are waiting.
+    """
+    if not (
+        can(ctx.actor.role, Permission.IMPORT_DECISIONS)
+        or can(ctx.actor.role, Permission.RECORD_APPEALS)
+    ):
+        raise PermissionDenied(f"A {ctx.actor.role.label.lower()} may not link appeals.")
+    match = and_(
+        _D.cad_ref == _A.cad_ref,
+        or_(_A.source_system.is_(None), _D.source_system == _A.source_system),
+    )
+    stmt = (
+        select(_A.id, func.min(_D.id))
+        .select_from(appeals_table.join(decisions_table, match))
+        .where(_A.decision_id.is_(None))
+        .group_by(_A.id)
+        .having(func.count(_D.id) == 1)
+    )
+    with ctx.db.write() as session:
+        pairs = list(session.execute(stmt))
+        for appeal_id, decision_id in pairs:
+            appeal = _load(session, appeal_id)
+            appeal.decision_id = decision_id
+            appeal.updated_at = ctx.clock.now()
+            appeal.row_version += 1
+            session.add(appeal)
+            audit.record(
+                session,
+                ctx,
+                "appeal_linked",
+                "appeal",
+                appeal_id,
+                before={"decision_id": None},
+                after={"decision_id": decision_id},
+            )
+    return len(pairs)
+
+
+def request_qa_review(ctx: Ctx, appeal_id: int) -> QaReviewRequest:
+    """Ask for a full QA review of the disputed decision (domain.md §6).
+
+    The request is recorded on the appeal, where the sample planners see it in the
+    appeals list ("QA review asked"); asking twice is harmless.
+    """
+    now = ctx.clock.now()
+    with ctx.writing(Permission.RECORD_APPEALS) as session:
+        appeal = _load(session, appeal_id)
+        if appeal.qa_review_requested_at is not None:
+            return QaReviewRequest(
+                appeal_id, appeal.qa_review_requested_at, False, "a QA review was already asked for"
+            )
+        before = snapshot(appeal)
+        appeal.qa_review_requested_at = now
+        appeal.updated_at = now
+        appeal.row_version += 1
+        session.add(appeal)
+        audit.record(
+            session,
+            ctx,
+            "appeal_qa_review_requested",
+            "appeal",
+            appeal_id,
+            before=before,
+            after=snapshot(appeal),
+        )
+    return QaReviewRequest(appeal_id, now, False, "QA review asked for; noted on the appeal")

@@ -77,6 +77,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def cmd_import(args: argparse.Namespace) -> int:
     from rcrp_tui.importing.cad import ImportFailed, import_file
     from rcrp_tui.importing.profile import ProfileError, load_profile
+    from rcrp_tui.services.appeals import link_pending
 
     try:
         profile = load_profile(Path(args.profile))
@@ -97,6 +98,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary.describe())
+    print(f"appeals linked to their decisions: {link_pending(Ctx(db, COMMAND_LINE))}")
     return 0
 
 

@@ -1,0 +1,92 @@
+"""Lists of reviews, a page at a time, narrowed to what the actor may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import ColumnElement, select
+
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.domain.review_workflow import ReviewStatus
+from rcrp_tui.domain.scoring import Judgement
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import PermissionDenied
+from rcrp_tui.services.review_records import ReviewSummary
+from rcrp_tui.storage.models import decisions_table, users_table
+from rcrp_tui.storage.review_models import reviews_table
+
+PAGE_SIZE = 50
+_R = reviews_table.c
+_D = decisions_table.c
+_U = users_table.c
+_RELEASED = (ReviewStatus.RELEASED.value, ReviewStatus.ACKNOWLEDGED.value)
+
+
+def _scope(ctx: Ctx) -> list[ColumnElement[bool]]:
+    """Need-to-know: the rows this role may list (mirrors ``review_records.may_see``)."""
+    actor = ctx.actor
+    if actor.role is Role.QA_LEAD:
+        return []
+    if actor.role is Role.FLOORWALKER:
+        return [_R.reviewer_user_id == actor.user_id]
+    if actor.role is Role.SUPERVISOR:
+        if actor.team_id is None:
+            raise PermissionDenied("A supervisor without a team has no team reviews to see.")
+        return [_D.team_id == actor.team_id, _R.status != ReviewStatus.DRAFT.value]
+    if actor.role is Role.CONTACT_OFFICER:
+        if actor.contact_officer_id is None:
+            raise PermissionDenied("This account is not linked to a contact officer record.")
+        return [_D.contact_officer_id == actor.contact_officer_id, _R.status.in_(_RELEASED)]
+    raise PermissionDenied(f"A {actor.role.label.lower()} does not see QA reviews.")
+
+
+def list_reviews(
+    ctx: Ctx,
+    *,
+    statuses: tuple[ReviewStatus, ...] = (),
+    older_than_id: int | None = None,
+    limit: int = PAGE_SIZE,
+) -> list[ReviewSummary]:
+    """Newest first, keyset-paged by review id; only what the actor may see."""
+    where = _scope(ctx)
+    if statuses:
+        where.append(_R.status.in_([s.value for s in statuses]))
+    if older_than_id is not None:
+        where.append(_R.id < older_than_id)
+    stmt = (
+        select(
+            _R.id,
+            _R.decision_id,
+            _D.cad_ref,
+            _D.category,
+            _U.display_name,
+            _R.status,
+            _R.judgement,
+            _R.score,
+            _R.passed,
+            _R.band,
+            _R.updated_at,
+        )
+        .select_from(reviews_table)
+        .join(decisions_table, _D.id == _R.decision_id)
+        .join(users_table, _U.id == _R.reviewer_user_id)
+        .where(*where)
+        .order_by(_R.id.desc())
+        .limit(limit)
+    )
+    with ctx.db.read() as session:
+        rows = session.execute(stmt).all()
+    return [
+        ReviewSummary(
+            id=r.id,
+            decision_id=r.decision_id,
+            cad_ref=r.cad_ref,
+            category=r.category,
+            reviewer=r.display_name,
+            status=ReviewStatus(r.status),
+            judgement=Judgement(r.judgement) if r.judgement else None,
+            score=r.score,
+            passed=r.passed,
+            band=r.band,
+            updated_at=r.updated_at,
+        )
+        for r in rows
+    ]

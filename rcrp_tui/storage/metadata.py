@@ -4,7 +4,8 @@ from sqlmodel import SQLModel
 
 import rcrp_tui.storage.appeal_models
 import rcrp_tui.storage.review_models
-import rcrp_tui.storage.rota_models  # noqa: F401
+import rcrp_tui.storage.rota_models
+import rcrp_tui.storage.sampling_models  # noqa: F401
 from rcrp_tui.storage import models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata

@@ -1,0 +1,86 @@
+"""Dip-sampling tables: named plans, drawn samples and the items of each sample's queue.
+
+A sample keeps a copy of its plan's population filter and parameters as they were when it
+was drawn, with the seed and the population size, so it can be defended (and redrawn)
+even after the plan is edited.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Column, Index, String, Table, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from rcrp_tui.storage.models import decisions_table
+from rcrp_tui.storage.types import UTCDateTime
+
+REASON_MAX = 300
+
+
+class SamplingPlan(SQLModel, table=True):
+    __tablename__ = "sampling_plans"
+
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=Column(String(80), unique=True, nullable=False))
+    population_json: str = Field(sa_column=Column(Text, nullable=False))
+    method: str = Field(max_length=32)
+    parameters_json: str = Field(sa_column=Column(Text, nullable=False))
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    created_by: str = Field(max_length=64)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class Sample(SQLModel, table=True):
+    __tablename__ = "samples"
+    __table_args__ = (Index("ix_samples_status", "status", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    plan_id: int | None = Field(default=None, foreign_key="sampling_plans.id")
+    plan_name: str = Field(max_length=80)
+    drawn_by: str = Field(max_length=64)
+    drawn_at: datetime = Field(sa_type=UTCDateTime)
+    seed: int = Field(sa_column=Column(BigInteger, nullable=False))
+    population_size: int = Field()
+    method: str = Field(max_length=32)
+    method_description: str = Field(max_length=300)
+    population_json: str = Field(sa_column=Column(Text, nullable=False))
+    parameters_json: str = Field(sa_column=Column(Text, nullable=False))
+    status: str = Field(max_length=16)
+
+
+class SampleItem(SQLModel, table=True):
+    __tablename__ = "sample_items"
+    __table_args__ = (
+        UniqueConstraint("sample_id", "decision_id", name="uq_sample_items_decision"),
+        Index("ix_sample_items_queue", "sample_id", "status", "position"),
+        Index("ix_sample_items_decision", "decision_id", "status"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    sample_id: int = Field(foreign_key="samples.id")
+    decision_id: int = Field(foreign_key="decisions.id")
+    position: int = Field()
+    stratum: str = Field(max_length=200)
+    design_weight: float = Field()
+    status: str = Field(max_length=16)
+    assigned_to_user_id: int | None = Field(default=None, foreign_key="users.id")
+    claimed_by_user_id: int | None = Field(default=None, foreign_key="users.id")
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    reason: str | None = Field(default=None, sa_column=Column(String(REASON_MAX), nullable=True))
+    replacement_of_item_id: int | None = Field(default=None, foreign_key="sample_items.id")
+
+
+# Stratum counts and rank look-ups over a million decisions read only this index.
+Index(
+    "ix_decisions_sampling",
+    decisions_table.c.category,
+    decisions_table.c.shift,
+    decisions_table.c.team_id,
+    decisions_table.c.id,
+)
+
+sampling_plans_table: Table = SamplingPlan.__table__  # type: ignore[attr-defined]
+samples_table: Table = Sample.__table__  # type: ignore[attr-defined]
+sample_items_table: Table = SampleItem.__table__  # type: ignore[attr-defined]

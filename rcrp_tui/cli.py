@@ -157,6 +157,31 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_toolkit_add(args: argparse.Namespace) -> int:
+    from rcrp_tui.services import toolkits
+
+    db = open_database(args.database)
+    result = toolkits.add_from_file(Ctx(db, COMMAND_LINE), Path(args.file))
+    info = result.info
+    if result.added:
+        print(f"Added toolkit {info.key} version {info.version}: {info.title}")
+    else:
+        print(f"{info.key} version {info.version} is already stored, identical; nothing changed.")
+    return 0
+
+
+def cmd_toolkit_list(args: argparse.Namespace) -> int:
+    from rcrp_tui.services import toolkits
+
+    db = open_database(args.database)
+    for t in toolkits.list_toolkits(Ctx(db, COMMAND_LINE)):
+        print(
+            f"{t.key:<20} {t.version:<8} {t.reviews:>6} review(s)  "
+            f"{t.added_at:%Y-%m-%d}  {t.sha256[:12]}  {t.title}"
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="rcrp-tui",
@@ -228,6 +253,16 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_database(pw)
     pw.set_defaults(func=cmd_users_passwd)
+
+    toolkit = sub.add_parser("toolkit", help="decision-making toolkits (see docs/toolkits.md)")
+    toolkit_sub = toolkit.add_subparsers(title="toolkit commands", metavar="ACTION", required=True)
+    tk_add = toolkit_sub.add_parser("add", help="add a toolkit, or a new version, from a TOML file")
+    tk_add.add_argument("file", metavar="FILE.toml")
+    _add_database(tk_add)
+    tk_add.set_defaults(func=cmd_toolkit_add)
+    tk_ls = toolkit_sub.add_parser("list", help="list stored toolkit versions")
+    _add_database(tk_ls)
+    tk_ls.set_defaults(func=cmd_toolkit_list)
     return parser
 
 

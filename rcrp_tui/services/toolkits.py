@@ -86,7 +86,8 @@ def add_source(ctx: Ctx, source: str, name: str) -> AddResult:
     try:
         toolkit = parse_cached(source, name)
     except ToolkitError as exc:
-        raise ValidationFailed(name, str(exc).split(":\n", 1)[-1].strip()) from None
+        listed = "\n  ".join(exc.problems)
+        raise ValidationFailed(name, f"is not a valid toolkit:\n  {listed}") from None
     with ctx.writing(Permission.MANAGE_TOOLKITS) as session:
         existing = session.execute(
             select(toolkits_table).where(

@@ -1,0 +1,37 @@
+"""``rcrp-tui toolkit add`` and ``toolkit list``."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from rcrp_tui.cli import main
+from rcrp_tui.domain.toolkit import shipped_toolkit_source
+
+
+def test_toolkit_add_and_list(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    database = str(tmp_path / "cli.db")
+    assert main(["toolkit", "list", "--database", database]) == 0
+    assert "rcrp-national        1.0" in capsys.readouterr().out
+    new = tmp_path / "force.toml"
+    new.write_text(shipped_toolkit_source().replace('version = "1.0"', 'version = "2.0"'))
+    assert main(["toolkit", "add", str(new), "--database", database]) == 0
+    assert "Added toolkit rcrp-national version 2.0" in capsys.readouterr().out
+    assert main(["toolkit", "add", str(new), "--database", database]) == 0
+    assert "already stored, identical" in capsys.readouterr().out
+    new.write_text(new.read_text() + "\n# changed\n")
+    assert main(["toolkit", "add", str(new), "--database", database]) == 2
+    assert "never changes" in capsys.readouterr().err
+
+
+def test_toolkit_add_reports_every_problem(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[toolkit]\nid = "x"\nversion = "1"\ntitle = "X"\ncategories = ["nope"]\n')
+    assert main(["toolkit", "add", str(bad), "--database", str(tmp_path / "c.db")]) == 2
+    err = capsys.readouterr().err
+    assert "bad.toml: is not a valid toolkit" in err
+    assert "toolkit.categories[0]: unknown category 'nope'" in err
+    assert "bands: is required" in err

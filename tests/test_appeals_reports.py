@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
 
 import pytest
+from sqlmodel import select
 
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
@@ -18,6 +20,7 @@ from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.errors import PermissionDenied, ValidationFailed
 from rcrp_tui.storage.db import Database
+from rcrp_tui.storage.models import AuditEntry
 from tests.conftest import FIXED_NOW
 
 # October and November 2026 on the London wall clock (BST ends 25 October).
@@ -144,3 +147,15 @@ def test_figures_need_the_kpi_permission_and_a_sane_period(db: Database) -> None
         appeal_reports.figures(qa, datetime(2020, 1, 1, tzinfo=UTC), DEC_START)
     empty = appeal_reports.figures(qa, OCT_START, DEC_START)
     assert empty.total.appeals_per_100 is None and empty.total.median_minutes is None
+
+
+def test_export_writes_both_files_and_is_audited(db: Database, tmp_path: Path) -> None:
+    sup = _seed(db)
+    csv_path, md_path = appeal_reports.export_figures(sup, OCT_START, DEC_START, tmp_path / "out")
+    assert csv_path.read_text(encoding="utf-8").startswith("OFFICIAL-SENSITIVE\n")
+    assert "**OFFICIAL-SENSITIVE**" in md_path.read_text(encoding="utf-8")
+    with db.read() as session:
+        entry = session.exec(
+            select(AuditEntry).where(AuditEntry.action == "appeal_figures_exported")
+        ).one()
+    assert entry.actor_role == "supervisor" and csv_path.name in (entry.after_json or "")

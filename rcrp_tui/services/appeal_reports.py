@@ -15,6 +15,7 @@ import io
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, case, func, select
@@ -36,6 +37,7 @@ from rcrp_tui.domain.appeals import (
 from rcrp_tui.domain.clock import ensure_utc
 from rcrp_tui.domain.enums import Outcome
 from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.storage.appeal_models import (
@@ -292,3 +294,34 @@ def figures_markdown(report: AppealFiguresReport) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def export_figures(
+    ctx: Ctx, date_from: datetime, date_to: datetime, directory: Path
+) -> tuple[Path, Path]:
+    """Write the CSV and the Markdown summary into ``directory``; audit who exported what.
+
+    Exports leave the system, so each one is recorded like a change (domain.md §9).
+    """
+    report = figures(ctx, date_from, date_to)
+    stem = f"appeals-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}"
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        csv_path = directory / f"{stem}.csv"
+        md_path = directory / f"{stem}.md"
+        csv_path.write_text(figures_csv(report), encoding="utf-8")
+        md_path.write_text(figures_markdown(report), encoding="utf-8")
+    except OSError as exc:
+        raise ValidationFailed(
+            "directory", f"cannot write to {directory}: {exc.strerror}"
+        ) from None
+    with ctx.writing(Permission.VIEW_KPIS) as session:
+        audit.record(
+            session,
+            ctx,
+            "appeal_figures_exported",
+            "appeal_figures",
+            stem,
+            after={"files": [str(csv_path), str(md_path)], "appeals": report.total.appeals},
+        )
+    return csv_path, md_path

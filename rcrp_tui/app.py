@@ -1,0 +1,207 @@
+"""The Textual application: wiring only.
+
+Global keys, the command palette, the help screen and the theme all come from
+``navigation.DESTINATIONS`` and the live bindings; the screens do the work and call
+the service layer for every read and write.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import partial
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.markup import escape
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
+
+from rcrp_tui import navigation, settings
+from rcrp_tui.domain.clock import Clock, SystemClock
+from rcrp_tui.services.context import Actor, Ctx
+from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.storage.db import Database
+
+APP_TITLE = "RCRP decision QA"
+
+
+class DestinationCommands(Provider):
+    """Command-palette entries for every destination the signed-in role may open."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        app = self.app
+        if not isinstance(app, RcrpApp) or app.actor is None:
+            return []
+        return [
+            (f"Open {d.title}", d.description, partial(app.open_destination, d.id))
+            for d in navigation.available(app.actor.role)
+        ]
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+def _destination_bindings() -> list[BindingType]:
+    return [
+        Binding(d.key, f"go({d.id!r})", d.title, id=f"go.{d.id}", tooltip=d.description)
+        for d in navigation.DESTINATIONS
+    ]
+
+
+class _Blank(Screen[None]):
+    """Shown under the sign-in screen; never seen on its own."""
+
+    def compose(self):
+        yield Header()
+        yield Footer()
+
+
+class RcrpApp(App[int]):
+    """The rcrp-tui application for one database."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = APP_TITLE
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {DestinationCommands}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help"),
+        *_destination_bindings(),
+        Binding("ctrl+t", "change_theme", "Theme", show=False, id="app.theme"),
+        Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign-out"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+    ]
+
+    def __init__(
+        self, db: Database, *, clock: Clock | None = None, settings_path: Path | None = None
+    ) -> None:
+        super().__init__()
+        self.db = db
+        self.clock: Clock = clock or SystemClock()
+        self.settings_path = settings_path or settings.default_settings_path()
+        self.settings = settings.load(self.settings_path)
+        self.actor: Actor | None = None
+        self._ctx: Ctx | None = None
+
+    @property
+    def ctx(self) -> Ctx:
+        """The service context of the signed-in user (only valid after sign-in)."""
+        if self._ctx is None:
+            raise RuntimeError("nobody is signed in")
+        return self._ctx
+
+    def on_mount(self) -> None:
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.sub_title = self.db.display_name
+        self.push_screen(_Blank())
+        self._show_sign_in()
+
+    def _show_sign_in(self) -> None:
+        from rcrp_tui.screens.sign_in import SignInScreen
+
+        self.push_screen(SignInScreen(self.db, self.clock))
+
+    def on_sign_in_screen_signed_in(self, message: Any) -> None:
+        actor: Actor = message.actor
+        self.actor = actor
+        self._ctx = Ctx(self.db, actor, self.clock)
+        self.sub_title = f"{actor.display_name} ({actor.role.label}) · {self.db.display_name}"
+        self.pop_screen()  # the sign-in screen
+        self.open_destination(navigation.HOME)
+
+    def open_destination(self, destination_id: str, **kwargs: Any) -> None:
+        """Open a destination by id, if it exists and the signed-in role may use it."""
+        destination = navigation.find(destination_id)
+        if self.actor is None or destination is None:
+            return
+        if not destination.allows(self.actor.role):
+            self.notify(
+                f"A {escape(self.actor.role.label.lower())} may not open "
+                f"{escape(destination.title)}.",
+                severity="warning",
+            )
+            return
+        screen_class = destination.load()
+        if isinstance(self.screen, screen_class) and not kwargs:
+            return
+        self.push_screen(screen_class(self.ctx, **kwargs))
+
+    def action_go(self, destination_id: str) -> None:
+        self.open_destination(destination_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go":
+            destination = navigation.find(str(parameters[0])) if parameters else None
+            return (
+                destination is not None
+                and self.actor is not None
+                and destination.allows(self.actor.role)
+            )
+        if action == "sign_out":
+            return self.actor is not None
+        return True
+
+    def action_help(self) -> None:
+        from rcrp_tui.screens.help import HelpScreen, keys_of
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        title = self.screen.sub_title or self.screen.__class__.__name__
+        self.push_screen(HelpScreen(title, keys_of(self, self.screen)))
+
+    def action_sign_out(self) -> None:
+        if self.actor is None:
+            return
+        self.actor, self._ctx = None, None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.sub_title = self.db.display_name
+        self._show_sign_in()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield SystemCommand("Change theme", "Pick a colour theme (remembered)", self.search_themes)
+        yield SystemCommand("Help", "Every key of this screen (F1)", self.action_help)
+        if self.actor is not None:
+            yield SystemCommand("Sign out", "Return to the sign-in screen", self.action_sign_out)
+        yield SystemCommand("Quit", "Leave the application (ctrl+q)", self.action_quit)
+
+    def _remember_theme(self, theme: Any) -> None:
+        self.settings = self.settings.with_theme(theme.name)
+        try:
+            settings.save(self.settings_path, self.settings)
+        except OSError as exc:
+            self.notify(f"Could not save the theme: {escape(str(exc))}", severity="warning")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """One place turns a failed background job into a message, never a crash."""
+        if event.state is not WorkerState.ERROR:
+            return
+        error = event.worker.error
+        if isinstance(error, ServiceError):
+            self.notify(escape(error.message), title="Not done", severity="warning")
+        else:
+            self.notify(
+                escape(f"{type(error).__name__}: {error}"),
+                title="Something went wrong",
+                severity="error",
+                timeout=10,
+            )
+
+
+def run_app(db: Database) -> int:
+    """Run the app on ``db`` until the user quits; return the exit code."""
+    app = RcrpApp(db)
+    result = app.run()
+    return int(result or app.return_code or 0)

@@ -1,0 +1,70 @@
+"""Where the app can go: the single list of destinations.
+
+Each destination feeds a global key binding, a command-palette entry and a line on the
+help screen, and is shown only to roles that may use it. A screen is named by its
+import path and imported only when first opened, so start-up stays quick.
+
+To add a screen, append one ``Destination`` to ``DESTINATIONS``. Its class takes
+``__init__(self, ctx: Ctx, **kwargs)``. Keep the function keys f2..f9 for destinations.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+from typing import Any
+
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.domain.permissions import Permission, can
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A place in the app a person can open by key, by command palette or from help."""
+
+    id: str
+    title: str
+    key: str
+    description: str
+    screen: str  # "package.module:ClassName", imported lazily
+    permission: Permission | None = None
+    roles: tuple[Role, ...] | None = None
+
+    def allows(self, role: Role) -> bool:
+        """True when ``role`` may open this destination."""
+        if self.roles is not None and role not in self.roles:
+            return False
+        return self.permission is None or can(role, self.permission)
+
+    def load(self) -> type[Any]:
+        """Import and return the screen class."""
+        module_name, _, class_name = self.screen.partition(":")
+        return getattr(importlib.import_module(module_name), class_name)
+
+
+DESTINATIONS: list[Destination] = [
+    Destination(
+        id="decisions",
+        title="Decisions",
+        key="f2",
+        description="Browse, search and filter control-room decisions",
+        screen="rcrp_tui.screens.decision_browser:DecisionBrowserScreen",
+        permission=Permission.BROWSE_DECISIONS,
+    ),
+]
+
+#: Where a person lands after signing in.
+HOME = "decisions"
+
+
+def find(destination_id: str) -> Destination | None:
+    """The destination with this id, or None when none is registered."""
+    for destination in DESTINATIONS:
+        if destination.id == destination_id:
+            return destination
+    return None
+
+
+def available(role: Role) -> list[Destination]:
+    """The destinations ``role`` may open, in registration order."""
+    return [d for d in DESTINATIONS if d.allows(role)]

@@ -1,0 +1,95 @@
+"""F1 help: every key of the screen underneath and every global key.
+
+Generated from the live bindings, so it can never disagree with the footer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import App, ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Static
+
+
+@dataclass(frozen=True)
+class KeyHelp:
+    """One line of help: the key(s), what it does and where it applies."""
+
+    keys: str
+    description: str
+    scope: str
+
+
+def keys_of(app: App[Any], screen: Screen[Any]) -> list[KeyHelp]:
+    """Every binding active on ``screen`` (focused widget, screen, app), grouped by action."""
+    seen: dict[tuple[str, str], KeyHelp] = {}
+    for namespace, bindings in screen._modal_binding_chain:
+        scope = (
+            "Global"
+            if namespace is app
+            else ("This screen" if namespace is screen else "Focused item")
+        )
+        for key, binding in bindings:
+            if not binding.description:
+                continue
+            if app._check_action_state(binding.action, namespace) is False:
+                continue
+            ident = (scope, binding.action)
+            shown = app.get_key_display(Binding(key, binding.action, binding.description))
+            if ident in seen:
+                prior = seen[ident]
+                if shown not in prior.keys.split(" / "):
+                    seen[ident] = KeyHelp(f"{prior.keys} / {shown}", prior.description, scope)
+            else:
+                seen[ident] = KeyHelp(shown, binding.description, scope)
+    order = {"Focused item": 0, "This screen": 1, "Global": 2}
+    return sorted(seen.values(), key=lambda k: order[k.scope])
+
+
+def _table(lines: Iterable[KeyHelp]) -> Table:
+    table = Table(expand=True, show_edge=False, pad_edge=False)
+    table.add_column("Key", no_wrap=True, style="bold")
+    table.add_column("Does")
+    table.add_column("Where", no_wrap=True)
+    for line in lines:
+        table.add_row(Text(line.keys), Text(line.description), Text(line.scope))
+    return table
+
+
+class HelpScreen(ModalScreen[None]):
+    """A scrollable list of keys; escape, q or F1 closes it."""
+
+    CSS_PATH = "help.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape,q,f1", "close", "Close help", id="help.close"),
+        Binding("down,j", "scroll('down')", "Scroll down", show=False, id="help.down"),
+        Binding("up,k", "scroll('up')", "Scroll up", show=False, id="help.up"),
+    ]
+
+    def __init__(self, title: str, lines: list[KeyHelp]) -> None:
+        super().__init__()
+        self.help_title = title
+        self.lines = lines
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll(id="help-box"):
+            yield Static(Text(f"Keys: {self.help_title}"), id="help-title")
+            yield Static(_table(self.lines), id="help-keys")
+            yield Static("Escape, q or F1 closes this help.", id="help-hint")
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_scroll(self, direction: str) -> None:
+        box = self.query_one("#help-box", VerticalScroll)
+        if direction == "down":
+            box.scroll_down(animate=False)
+        else:
+            box.scroll_up(animate=False)

@@ -1,0 +1,106 @@
+"""The sign-in screen: username and password, checked by the auth service."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from rich.markup import escape
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Input, Label, Static
+
+from rcrp_tui.domain.clock import Clock
+from rcrp_tui.services import auth
+from rcrp_tui.services.context import Actor
+from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.storage.db import Database
+
+
+class SignInScreen(Screen[None]):
+    """Ask for a username and password; the app takes over once they are accepted."""
+
+    CSS_PATH = "sign_in.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "submit", "Sign in", id="sign-in.submit"),
+    ]
+
+    class SignedIn(Message):
+        """The password was accepted for ``actor``."""
+
+        def __init__(self, actor: Actor) -> None:
+            super().__init__()
+            self.actor = actor
+
+    class SignInRefused(Message):
+        """The auth service refused, with a message for the person."""
+
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    def __init__(self, db: Database, clock: Clock) -> None:
+        super().__init__()
+        self.db = db
+        self.clock = clock
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical(id="sign-in-box"):
+            yield Static("Right Care, Right Person: decision QA", id="sign-in-title")
+            yield Label("Username")
+            yield Input(id="username", placeholder="your username")
+            yield Label("Password")
+            yield Input(id="password", password=True, placeholder="your password")
+            yield Static("", id="sign-in-message")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Sign in · {self.db.display_name}"
+        self.query_one("#username", Input).focus()
+
+    @on(Input.Submitted, "#username")
+    def _username_done(self) -> None:
+        self.query_one("#password", Input).focus()
+
+    @on(Input.Submitted, "#password")
+    def _password_done(self) -> None:
+        self.action_submit()
+
+    def action_submit(self) -> None:
+        username = self.query_one("#username", Input).value
+        password = self.query_one("#password", Input).value
+        if not username.strip():
+            self._show("Type your username.")
+            self.query_one("#username", Input).focus()
+            return
+        if not password:
+            self._show("Type your password.")
+            self.query_one("#password", Input).focus()
+            return
+        self._show("Checking…", error=False)
+        self._check(username, password)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sign-in")
+    def _check(self, username: str, password: str) -> None:
+        # Password hashing is deliberately slow, so it runs off the UI thread.
+        try:
+            actor = auth.sign_in(self.db, self.clock, username, password)
+        except ServiceError as exc:
+            self.post_message(self.SignInRefused(exc.message))
+            return
+        self.post_message(self.SignedIn(actor))
+
+    def on_sign_in_screen_sign_in_refused(self, message: SignInRefused) -> None:
+        self._show(message.message)
+        password = self.query_one("#password", Input)
+        password.clear()
+        password.focus()
+
+    def _show(self, text: str, *, error: bool = True) -> None:
+        box = self.query_one("#sign-in-message", Static)
+        box.set_class(error, "error")
+        box.update(escape(text))

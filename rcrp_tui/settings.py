@@ -1,0 +1,60 @@
+"""Per-user preferences remembered between runs (the colour theme).
+
+Stored as JSON in the platform's user configuration folder; ``RCRP_CONFIG_DIR`` moves
+the folder (tests point it at a temporary directory). A missing or damaged file simply
+means defaults: preferences must never stop the app from starting.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+
+SETTINGS_FILE = "settings.json"
+DEFAULT_THEME = "textual-dark"
+
+
+def config_dir() -> Path:
+    """``RCRP_CONFIG_DIR`` if set, else the platform's user configuration folder."""
+    override = os.environ.get("RCRP_CONFIG_DIR")
+    if override:
+        return Path(override).expanduser()
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir("rcrp-tui"))
+
+
+def default_settings_path() -> Path:
+    return config_dir() / SETTINGS_FILE
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the app remembers for this user of this terminal."""
+
+    theme: str = DEFAULT_THEME
+
+    def with_theme(self, theme: str) -> Settings:
+        return replace(self, theme=theme)
+
+
+def load(path: Path) -> Settings:
+    """Read settings from ``path``; defaults when it is missing or unreadable."""
+    try:
+        raw = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return Settings()
+    if not isinstance(raw, dict):
+        return Settings()
+    theme = raw.get("theme")
+    return Settings(theme=theme if isinstance(theme, str) and theme else DEFAULT_THEME)
+
+
+def save(path: Path, settings: Settings) -> None:
+    """Write settings atomically (a half-written file would lose every preference)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)

@@ -1,0 +1,98 @@
+"""A DataTable of one page of decisions, with vim-style keys and page edges.
+
+It holds one page only. When the cursor would leave the page (down on the last row, up
+on the first) it asks its screen for the neighbouring page instead of scrolling.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Literal
+
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable
+
+from rcrp_tui.services.decisions import DecisionRow
+from rcrp_tui.widgets.literal import literal
+
+PageWanted = Literal["older", "newer", "newest", "oldest"]
+
+COLUMNS = ("Received (UTC)", "CAD ref", "Category", "Caller", "Outcome", "Staff", "Rationale")
+
+
+class DecisionTable(DataTable[object], inherit_bindings=False):
+    """One page of decisions; asks for the next page at its edges."""
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("down,j", "cursor_down", "Down", show=False, id="decisions.down"),
+        Binding("up,k", "cursor_up", "Up", show=False, id="decisions.up"),
+        Binding("pagedown", "page('older')", "Older page", id="decisions.page-older"),
+        Binding("pageup", "page('newer')", "Newer page", id="decisions.page-newer"),
+        Binding("g,home", "page('newest')", "Newest", id="decisions.newest"),
+        Binding("G,end", "page('oldest')", "Oldest", id="decisions.oldest"),
+        Binding("left", "cursor_left", "Scroll left", show=False, id="decisions.left"),
+        Binding("right", "cursor_right", "Scroll right", show=False, id="decisions.right"),
+        Binding("enter", "toggle_detail", "Details", id="decisions.detail"),
+    ]
+
+    class PageRequested(Message):
+        """The cursor reached an edge, or a paging key was pressed."""
+
+        def __init__(self, which: PageWanted) -> None:
+            super().__init__()
+            self.which: PageWanted = which
+
+    class DetailToggled(Message):
+        """Enter was pressed on a row."""
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id, cursor_type="row", zebra_stripes=True)
+        self.rows_shown: tuple[DecisionRow, ...] = ()
+
+    def on_mount(self) -> None:
+        for title in COLUMNS:
+            self.add_column(title, key=title)
+
+    def show_rows(self, rows: Sequence[DecisionRow], *, cursor: int = 0) -> None:
+        """Replace the page, putting the cursor on row ``cursor`` (clamped)."""
+        self.rows_shown = tuple(rows)
+        self.clear()
+        for row in rows:
+            self.add_row(
+                literal(row.received_at.strftime("%Y-%m-%d %H:%M")),
+                literal(row.cad_ref, single_line=True),
+                literal(row.category.label),
+                literal(row.caller_type.label),
+                literal(row.outcome.label),
+                literal(row.staff_id or "-", single_line=True),
+                literal(row.rationale[:60], single_line=True),
+                key=str(row.id),
+            )
+        if rows:
+            self.move_cursor(row=max(0, min(cursor, len(rows) - 1)), animate=False)
+
+    @property
+    def current(self) -> DecisionRow | None:
+        """The highlighted decision, if any."""
+        if not self.rows_shown or not 0 <= self.cursor_row < len(self.rows_shown):
+            return None
+        return self.rows_shown[self.cursor_row]
+
+    def action_cursor_down(self) -> None:
+        if self.row_count and self.cursor_row >= self.row_count - 1:
+            self.post_message(self.PageRequested("older"))
+        else:
+            super().action_cursor_down()
+
+    def action_cursor_up(self) -> None:
+        if self.row_count and self.cursor_row <= 0:
+            self.post_message(self.PageRequested("newer"))
+        else:
+            super().action_cursor_up()
+
+    def action_page(self, which: PageWanted) -> None:
+        self.post_message(self.PageRequested(which))
+
+    def action_toggle_detail(self) -> None:
+        self.post_message(self.DetailToggled())

@@ -51,6 +51,14 @@ DESTINATIONS: list[Destination] = [
         screen="rcrp_tui.screens.decision_browser:DecisionBrowserScreen",
         permission=Permission.BROWSE_DECISIONS,
     ),
+    Destination(
+        id="rota",
+        title="Floorwalking rota",
+        key="f8",
+        description="Six-week floorwalking rota: weeks, coverage, assign, swap, auto-fill",
+        screen="rcrp_tui.screens.rota:RotaScreen",
+        permission=Permission.VIEW_ROTA,
+    ),
 ]
 
 #: Where a person lands after signing in.

@@ -1,0 +1,205 @@
+"""Small dialogs for the rota screen: pick a floorwalker, give an override reason, review an
+auto-fill proposal, choose where to export. Each returns its answer through ``dismiss``."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, DataTable, Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from rcrp_tui.domain.rota_autofill import Proposal
+from rcrp_tui.services.rota_state import FloorwalkerInfo
+from rcrp_tui.widgets.literal import literal
+
+_CSS = """
+FloorwalkerPicker, OverrideReasonDialog, AutofillReviewDialog, ExportDialog {
+    align: center middle;
+}
+.rota-dialog {
+    width: 80;
+    max-width: 95%;
+    height: auto;
+    max-height: 90%;
+    border: thick $primary;
+    background: $panel;
+    padding: 1 2;
+}
+.rota-dialog .dialog-title { text-style: bold; margin-bottom: 1; }
+.rota-dialog .dialog-help { color: $text-muted; margin-top: 1; }
+.rota-dialog .violations { color: $error; margin-bottom: 1; }
+.rota-dialog OptionList { height: auto; max-height: 16; }
+.rota-dialog DataTable { height: auto; max-height: 16; }
+"""
+
+
+class FloorwalkerPicker(ModalScreen[int | None]):
+    """Choose the floorwalker for a slot; Enter picks, Escape cancels."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
+
+    def __init__(self, slot_label: str, floorwalkers: list[FloorwalkerInfo]) -> None:
+        super().__init__()
+        self._label = slot_label
+        self._walkers = floorwalkers
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="rota-dialog"):
+            yield Label(literal(f"Floorwalker for {self._label}"), classes="dialog-title")
+            yield OptionList(
+                *[
+                    Option(literal(f"{w.display_name} ({w.username})"), id=str(w.id))
+                    for w in self._walkers
+                ],
+                id="floorwalkers",
+            )
+            yield Static("Enter choose · Esc cancel", classes="dialog-help")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.dismiss(int(event.option.id or 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class OverrideReasonDialog(ModalScreen[str | None]):
+    """Show the broken rules; a supervisor may type a reason to accept the change anyway."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
+
+    def __init__(self, messages: list[str], may_override: bool) -> None:
+        super().__init__()
+        self._messages = messages
+        self._may_override = may_override
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="rota-dialog"):
+            yield Label("✗ This change breaks the rota rules", classes="dialog-title")
+            text = Text()
+            for message in self._messages:
+                text.append("✗ ")
+                text.append_text(literal(message, single_line=True))
+                text.append("\n")
+            yield Static(text, classes="violations")
+            if self._may_override:
+                yield Input(
+                    placeholder="Reason for overriding (kept in the audit log)", id="reason"
+                )
+                yield Static("Enter accept with this reason · Esc refuse", classes="dialog-help")
+            else:
+                yield Static("Only a supervisor may override. Esc close", classes="dialog-help")
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        reason = event.value.strip()
+        if not reason:
+            self.notify(
+                "Type a reason, or press Esc to leave the rota unchanged.", severity="warning"
+            )
+            return
+        self.dismiss(reason)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class AutofillReviewDialog(ModalScreen[bool]):
+    """The auto-fill proposal with each floorwalker's load: accept (a) or discard (Esc)."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS = [
+        Binding("a", "accept", "Accept", id="rota.autofill.accept", tooltip="Save the proposal"),
+        Binding("escape", "discard", "Discard", id="rota.autofill.discard"),
+    ]
+
+    def __init__(self, proposal: Proposal) -> None:
+        super().__init__()
+        self._proposal = proposal
+
+    def compose(self) -> ComposeResult:
+        p = self._proposal
+        with Vertical(classes="rota-dialog"):
+            yield Label("Auto-fill proposal (nothing saved yet)", classes="dialog-title")
+            first_open = sum(1 for s in p.unfilled if s.is_first)
+            summary = f"{len(p.assignments)} gaps filled, {len(p.unfilled)} left open"
+            if first_open:
+                summary += f" (✗ {first_open} first shifts still GAP)"
+            yield Static(summary)
+            yield DataTable(id="loads", cursor_type="row", zebra_stripes=True)
+            yield Static("a accept and save · Esc discard", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        table = self.query_one("#loads", DataTable)
+        for label in ("Floorwalker", "Shifts", "Nights", "Weekends", "New"):
+            table.add_column(label, key=label.lower())
+        for load in self._proposal.loads:
+            table.add_row(
+                literal(load.name, single_line=True),
+                str(load.shifts),
+                str(load.nights),
+                str(load.weekends),
+                f"+{load.proposed}",
+            )
+
+    def action_accept(self) -> None:
+        self.dismiss(True)
+
+    def action_discard(self) -> None:
+        self.dismiss(False)
+
+
+@dataclass(frozen=True)
+class ExportChoice:
+    folder: Path
+    calendars: bool
+    table: bool
+    print_view: bool
+
+
+class ExportDialog(ModalScreen[ExportChoice | None]):
+    """Where to write the exports and which ones; Enter in the folder box exports."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
+
+    def __init__(self, default_folder: Path) -> None:
+        super().__init__()
+        self._default = default_folder
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="rota-dialog"):
+            yield Label("Export the rota", classes="dialog-title")
+            yield Input(value=str(self._default), id="folder")
+            yield Checkbox("iCalendar (.ics) per floorwalker", True, id="ics")
+            yield Checkbox("Whole rota as CSV", True, id="csv")
+            yield Checkbox("Printable view (Markdown)", True, id="md")
+            yield Static(
+                "Enter in the folder box export · Tab move · Esc cancel", classes="dialog-help"
+            )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        folder = event.value.strip()
+        if not folder:
+            self.notify("Type a folder to export to.", severity="warning")
+            return
+        self.dismiss(
+            ExportChoice(
+                Path(folder),
+                self.query_one("#ics", Checkbox).value,
+                self.query_one("#csv", Checkbox).value,
+                self.query_one("#md", Checkbox).value,
+            )
+        )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

@@ -25,6 +25,7 @@ from rcrp_tui.domain.appeals import (
     month_buckets,
     month_key,
     normalise_theme,
+    parse_received,
     per_100,
     percentile_nearest_rank,
     stopwatch_minutes,
@@ -170,3 +171,15 @@ def test_month_buckets_are_clipped_utc_ranges() -> None:
 def test_minutes_between_refuses_naive_times() -> None:
     with pytest.raises(ValueError):
         minutes_between(datetime(2026, 1, 1), RECEIVED)
+
+
+def test_received_time_is_read_as_london_wall_clock() -> None:
+    now = datetime(2026, 7, 1, 9, 0, tzinfo=UTC)  # 10:00 BST
+    assert parse_received("", now) == now
+    assert parse_received("09:45", now) == datetime(2026, 7, 1, 8, 45, tzinfo=UTC)
+    # Later than now today means last night.
+    assert parse_received("23:50", now) == datetime(2026, 6, 30, 22, 50, tzinfo=UTC)
+    assert parse_received("2026-06-30 12:00", now) == datetime(2026, 6, 30, 11, 0, tzinfo=UTC)
+    for bad in ("9.45", "25:00", "yesterday"):
+        with pytest.raises(ValueError, match="HH:MM"):
+            parse_received(bad, now)

@@ -29,7 +29,7 @@ import statistics
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from rcrp_tui.domain.clock import Clock, ensure_utc
@@ -161,6 +161,33 @@ def stopwatch_minutes(received_at: datetime, decided_at: datetime | None, clock:
     """Whole minutes a live appeal has waited: until decided, or until now if still open."""
     end = decided_at if decided_at is not None else clock.now()
     return int(minutes_between(received_at, end))
+
+
+def parse_received(text: str, now: datetime, tz: ZoneInfo = LONDON) -> datetime:
+    """Read a received time as typed on the control-room floor, in local (London) time.
+
+    Blank means now; ``HH:MM`` means that time today, or yesterday if it is later than
+    now (a call received at 23:50 and recorded at 00:05); ``YYYY-MM-DD HH:MM`` is a full
+    date. Returns UTC; raises ValueError saying what was expected.
+    """
+    raw = text.strip()
+    now_utc = ensure_utc(now)
+    if not raw:
+        return now_utc
+    local_now = now_utc.astimezone(tz)
+    try:
+        if len(raw) <= 5:
+            clock_time = datetime.strptime(raw, "%H:%M").time()
+            local = datetime.combine(local_now.date(), clock_time, tzinfo=tz)
+            if local > local_now:
+                local = datetime.combine(
+                    local_now.date() - timedelta(days=1), clock_time, tzinfo=tz
+                )
+        else:
+            local = datetime.strptime(raw, "%Y-%m-%d %H:%M").replace(tzinfo=tz)
+    except ValueError:
+        raise ValueError("type HH:MM (today) or YYYY-MM-DD HH:MM, local time") from None
+    return local.astimezone(UTC)
 
 
 def format_minutes(minutes: int) -> str:

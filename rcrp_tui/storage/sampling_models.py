@@ -72,14 +72,20 @@ class SampleItem(SQLModel, table=True):
     replacement_of_item_id: int | None = Field(default=None, foreign_key="sample_items.id")
 
 
-# Stratum counts and rank look-ups over a million decisions read only this index.
-Index(
-    "ix_decisions_sampling",
-    decisions_table.c.category,
-    decisions_table.c.shift,
-    decisions_table.c.team_id,
-    decisions_table.c.id,
+# Stratum counts and rank look-ups over a million decisions read only this index: it
+# holds every column a population filter uses, ordered by stratum then id, so neither the
+# counts nor "the r-th decision of a stratum" ever touch the table itself.
+SAMPLING_INDEX_COLUMNS = (
+    "category",
+    "shift",
+    "team_id",
+    "id",
+    "outcome",
+    "caller_type",
+    "contact_officer_id",
+    "received_at",
 )
+Index("ix_decisions_sampling", *(decisions_table.c[name] for name in SAMPLING_INDEX_COLUMNS))
 
 sampling_plans_table: Table = SamplingPlan.__table__  # type: ignore[attr-defined]
 samples_table: Table = Sample.__table__  # type: ignore[attr-defined]

@@ -68,7 +68,21 @@ def upgrade() -> None:
     )
     op.create_index("ix_sample_items_queue", "sample_items", ["sample_id", "status", "position"])
     op.create_index("ix_sample_items_decision", "sample_items", ["decision_id", "status"])
-    op.create_index("ix_decisions_sampling", "decisions", ["category", "shift", "team_id", "id"])
+    # Covers every column a population filter reads (see storage/sampling_models.py).
+    op.create_index(
+        "ix_decisions_sampling",
+        "decisions",
+        [
+            "category",
+            "shift",
+            "team_id",
+            "id",
+            "outcome",
+            "caller_type",
+            "contact_officer_id",
+            "received_at",
+        ],
+    )
 
 
 def downgrade() -> None:

@@ -185,10 +185,12 @@ class RcrpApp(App[int]):
             self.notify(f"Could not save the theme: {escape(str(exc))}", severity="warning")
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        """One place turns a failed background job into a message, never a crash."""
-        if event.state is not WorkerState.ERROR:
-            return
-        error = event.worker.error
+        if event.state is WorkerState.ERROR:
+            self.report_worker_error(event.worker)
+
+    def report_worker_error(self, worker: Worker[Any]) -> None:
+        """The one place a failed background job becomes a message instead of a crash."""
+        error = worker.error
         if isinstance(error, ServiceError):
             self.notify(escape(error.message), title="Not done", severity="warning")
         else:

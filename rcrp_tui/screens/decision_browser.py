@@ -16,10 +16,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
-from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Static
 
 from rcrp_tui import navigation
+from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services import decisions, people
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decisions import Cursor, DecisionFilter, Page
@@ -63,7 +63,7 @@ def describe_filter(flt: DecisionFilter) -> str:
     return "Filter: " + (", ".join(parts) if parts else "none (all decisions)")
 
 
-class DecisionBrowserScreen(Screen[None]):
+class DecisionBrowserScreen(FeatureScreen[None]):
     """Browse decisions newest first, a page at a time."""
 
     CSS_PATH = "decision_browser.tcss"
@@ -97,8 +97,7 @@ class DecisionBrowserScreen(Screen[None]):
             self.teams = teams
 
     def __init__(self, ctx: Ctx, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.ctx = ctx
+        super().__init__(ctx, **kwargs)
         self.flt = DecisionFilter()
         self.page: Page | None = None
         self.total: int | None = None

@@ -14,13 +14,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, Input, Label, Static
 
 from rcrp_tui.domain.clock import Clock
+from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import auth
 from rcrp_tui.services.context import Actor
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.storage.db import Database
 
 
-class SignInScreen(Screen[None]):
+class SignInScreen(ReportsWorkerErrors, Screen[None]):
     """Ask for a username and password; the app takes over once they are accepted."""
 
     CSS_PATH = "sign_in.tcss"

@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from rcrp_tui import __version__
+from rcrp_tui.cli_rota import add_rota_parser
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services.context import COMMAND_LINE, Ctx
 from rcrp_tui.services.errors import ServiceError
@@ -263,6 +264,7 @@ def build_parser() -> argparse.ArgumentParser:
     tk_ls = toolkit_sub.add_parser("list", help="list stored toolkit versions")
     _add_database(tk_ls)
     tk_ls.set_defaults(func=cmd_toolkit_list)
+    add_rota_parser(sub, _add_database)
     return parser
 
 

@@ -59,6 +59,39 @@ DESTINATIONS: list[Destination] = [
         screen="rcrp_tui.screens.rota:RotaScreen",
         permission=Permission.VIEW_ROTA,
     ),
+    Destination(
+        id="appeals",
+        title="Partner appeals",
+        key="f7",
+        description="Partner appeals and disputes: live stopwatch, decide, themes, figures",
+        screen="rcrp_tui.screens.appeals:AppealsScreen",
+        permission=Permission.RECORD_APPEALS,
+    ),
+    Destination(
+        id="review",
+        title="Review",
+        key="f4",
+        description="Score a decision against the toolkit (r in the decision browser); "
+        "F4 resumes your latest draft",
+        screen="rcrp_tui.screens.review:ReviewScreen",
+        permission=Permission.SCORE_REVIEWS,
+    ),
+    Destination(
+        id="reviews",
+        title="Reviews",
+        key="f5",
+        description="QA reviews you may see; the moderation queue for QA leads",
+        screen="rcrp_tui.screens.reviews_list:ReviewsScreen",
+        roles=(Role.QA_LEAD, Role.FLOORWALKER, Role.SUPERVISOR, Role.CONTACT_OFFICER),
+    ),
+    Destination(
+        id="live-risk",
+        title="Live risk",
+        key="f9",
+        description="Open live-risk alerts found during review: see and close with a note",
+        screen="rcrp_tui.screens.live_risk:LiveRiskScreen",
+        permission=Permission.CLOSE_LIVE_RISK,
+    ),
 ]
 
 #: Where a person lands after signing in.

@@ -1,0 +1,178 @@
+"""One appeal in full: the linked decision, the stopwatch, themes and learning actions."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.console import Group
+from rich.table import Table
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, Static
+
+from rcrp_tui.domain.appeals import LONDON, theme_label
+from rcrp_tui.domain.enums import Outcome
+from rcrp_tui.domain.permissions import Permission, can
+from rcrp_tui.screens.appeals import STOPWATCH_SECONDS, time_cell
+from rcrp_tui.services import appeal_queries, appeals
+from rcrp_tui.services.appeal_queries import AppealDetail
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.widgets.literal import literal
+
+
+def _original(value: str) -> str:
+    try:
+        return Outcome(value).label
+    except ValueError:
+        return value
+
+
+def _local(value: Any) -> str:
+    return "—" if value is None else f"{value.astimezone(LONDON):%d %b %Y %H:%M}"
+
+
+def render_detail(detail: AppealDetail, ctx: Ctx) -> Group:
+    """The appeal as a Rich renderable; every free-text value is shown literally."""
+    a = detail.appeal
+    facts = Table.grid(padding=(0, 2))
+    facts.add_column(style="bold")
+    facts.add_column()
+    facts.add_row(
+        "CAD reference", literal(a.cad_ref + (f" ({a.source_system})" if a.source_system else ""))
+    )
+    facts.add_row("Route", a.route.label)
+    facts.add_row("Partner", literal(f"{a.partner_type.label} · {a.partner_org}"))
+    facts.add_row("Original decision", literal(_original(a.original_decision)))
+    facts.add_row("Received", _local(a.received_at))
+    facts.add_row("Time", time_cell(a, ctx.clock))
+    facts.add_row("Outcome", "OPEN — awaiting decision" if a.outcome is None else a.outcome.label)
+    facts.add_row(
+        "Decided",
+        _local(a.decided_at) + (f" by {a.reviewed_by_role}" if a.reviewed_by_role else ""),
+    )
+    facts.add_row("Rationale", literal(a.rationale or "—"))
+    facts.add_row("Adverse outcome", "reported" if a.adverse_outcome_reported else "none reported")
+    facts.add_row("Themes", literal(", ".join(theme_label(t) for t in a.themes) or "—"))
+    facts.add_row(
+        "QA review",
+        f"asked {_local(a.qa_review_requested_at)}"
+        if a.qa_review_requested_at
+        else (f"review {a.review_id}" if a.review_id else "not asked"),
+    )
+    parts: list[Any] = [facts, Text("")]
+    d = detail.decision
+    if d is not None:
+        parts.append(Text("Linked decision", style="bold underline"))
+        parts.append(
+            literal(
+                f"{d.cad_ref} · {_local(d.received_at)} · {d.category.label} · "
+                f"{d.caller_type.label} · {d.outcome.label} · officer {d.staff_id or '—'}"
+                f"\n{d.rationale}"
+            )
+        )
+    elif detail.matching_decisions > 1:
+        parts.append(
+            Text(
+                "Not linked: several decisions share this CAD reference; "
+                "record the source system to link it."
+            )
+        )
+    else:
+        parts.append(
+            Text(
+                "Not linked yet: the decision has not been imported. "
+                "It is linked automatically after the next import."
+            )
+        )
+    parts.append(Text(""))
+    parts.append(Text("Learning actions", style="bold underline"))
+    if not detail.learning_actions:
+        parts.append(Text("none"))
+    for la in detail.learning_actions:
+        state = f"done {_local(la.done_at)}" if la.done_at else f"due {la.due_date:%d %b %Y}"
+        parts.append(literal(f"• {la.action} — {la.owner} ({state})"))
+    return Group(*parts)
+
+
+class AppealDetailScreen(Screen[None]):
+    """A single appeal; the stopwatch runs while it is open."""
+
+    CSS_PATH = "appeals.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "back", "Back", id="appeal-detail.back"),
+        Binding("d", "decide", "Decide", id="appeal-detail.decide"),
+        Binding("q", "ask_qa", "Ask QA review", id="appeal-detail.qa"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, detail: AppealDetail) -> None:
+            super().__init__()
+            self.detail = detail
+
+    def __init__(self, ctx: Ctx, appeal_id: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.appeal_id = appeal_id
+        self.detail: AppealDetail | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with VerticalScroll(id="appeal-detail"):
+            yield Static("Loading…", id="appeal-detail-body")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Appeal {self.appeal_id}"
+        self._load()
+        self.set_interval(STOPWATCH_SECONDS, self._redraw)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-detail")
+    def _load(self) -> None:
+        self.post_message(self.Loaded(appeal_queries.get(self.ctx, self.appeal_id)))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.detail = message.detail
+        self._redraw()
+
+    def _redraw(self) -> None:
+        if self.detail is not None:
+            self.query_one("#appeal-detail-body", Static).update(
+                render_detail(self.detail, self.ctx)
+            )
+
+    def action_back(self) -> None:
+        self.app.pop_screen()
+
+    def action_decide(self) -> None:
+        from rcrp_tui.screens.appeal_forms import DecideAppealDialog
+
+        if self.detail is None or not self.detail.appeal.is_open:
+            self.notify("This appeal is already decided.", severity="warning")
+            return
+
+        def done(saved: bool | None) -> None:
+            if saved:
+                self.notify(f"Appeal {self.appeal_id} decided.")
+                self._load()
+
+        self.app.push_screen(DecideAppealDialog(self.ctx, self.detail.appeal), done)
+
+    def action_ask_qa(self) -> None:
+        self._ask_qa()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-detail-write")
+    def _ask_qa(self) -> None:
+        result = appeals.request_qa_review(self.ctx, self.appeal_id)
+        self.app.call_from_thread(self.notify, f"Appeal {self.appeal_id}: {result.message}.")
+        self.post_message(self.Loaded(appeal_queries.get(self.ctx, self.appeal_id)))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "decide":
+            return can(self.ctx.actor.role, Permission.DECIDE_APPEALS)
+        return True

@@ -1,0 +1,233 @@
+"""Dialogs to record an appeal and to decide one: keys only, validated by the service.
+
+Each dialog saves in a thread worker and stays open on a refusal, showing the message
+next to the field it names and moving the focus there, so nothing is lost or half-saved.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Checkbox, Input, Label, Select, Static
+
+from rcrp_tui.domain.appeals import (
+    RATIONALE_MAX,
+    AppealOutcome,
+    AppealRoute,
+    PartnerType,
+    parse_received,
+)
+from rcrp_tui.services import appeals
+from rcrp_tui.services.appeal_queries import AppealRow
+from rcrp_tui.services.appeals import AppealInput
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import ServiceError, ValidationFailed
+from rcrp_tui.widgets.literal import visible
+
+#: Service field name -> (widget id, what a person calls it).
+RECORD_FIELDS: dict[str, tuple[str, str]] = {
+    "cad_ref": ("cad-ref", "CAD reference"),
+    "route": ("route", "Route"),
+    "partner_type": ("partner-type", "Partner type"),
+    "partner_org": ("partner-org", "Partner organisation"),
+    "original_decision": ("original-decision", "Original decision"),
+    "received_at": ("received-at", "Received"),
+    "themes": ("themes", "Themes"),
+}
+DECIDE_FIELDS: dict[str, tuple[str, str]] = {
+    "outcome": ("outcome", "Outcome"),
+    "rationale": ("rationale", "Rationale"),
+    "decided_at": ("rationale", "Decided"),
+}
+
+
+class _Form(ModalScreen[Any]):
+    """Shared behaviour: save on ctrl+s, cancel on escape, show refusals by field."""
+
+    CSS_PATH = "appeals.tcss"
+    FIELDS: ClassVar[dict[str, tuple[str, str]]] = {}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="appeal-form.save"),
+        Binding("escape", "cancel", "Cancel", id="appeal-form.cancel"),
+    ]
+
+    class Refused(Message):
+        def __init__(self, field: str | None, message: str) -> None:
+            super().__init__()
+            self.field = field
+            self.message = message
+
+    class Saved(Message):
+        def __init__(self, result: Any) -> None:
+            super().__init__()
+            self.result = result
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def show_error(self, field: str | None, message: str) -> None:
+        """Show ``message`` (literally) and focus the field it is about."""
+        widget_id, label = self.FIELDS.get(field or "", (None, None))
+        text = f"{label}: {message}" if label else message
+        self.query_one("#form-error", Static).update(Text(visible(text), style="bold"))
+        if widget_id:
+            self.query_one(f"#{widget_id}").focus()
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self.show_error(message.field, message.message)
+
+    @on(Saved)
+    def _saved(self, message: Saved) -> None:
+        self.dismiss(message.result)
+
+    @on(Input.Submitted)
+    def _next_field(self) -> None:
+        self.focus_next()
+
+
+class RecordAppealDialog(_Form):
+    """Record an appeal (a live 999 appeal unless another route is chosen)."""
+
+    FIELDS = RECORD_FIELDS
+
+    def __init__(self, ctx: Ctx, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="appeal-form", classes="form"):
+            yield Label("Record a partner appeal", classes="form-title")
+            yield Label("CAD reference")
+            yield Input(placeholder="e.g. CAD260120", id="cad-ref", max_length=64)
+            yield Label("Route")
+            yield Select(
+                [(r.label, r) for r in AppealRoute],
+                value=AppealRoute.LIVE_999,
+                allow_blank=False,
+                id="route",
+            )
+            yield Label("Partner type")
+            yield Select(
+                [(p.label, p) for p in PartnerType],
+                value=PartnerType.AMBULANCE,
+                allow_blank=False,
+                id="partner-type",
+            )
+            yield Label("Partner organisation (never a person's name)")
+            yield Input(placeholder="e.g. London Ambulance Service", id="partner-org")
+            yield Label("Original decision")
+            yield Input(placeholder="blank: from the imported decision", id="original-decision")
+            yield Label("Received (local time)")
+            yield Input(placeholder="blank: now · HH:MM · YYYY-MM-DD HH:MM", id="received-at")
+            yield Label("Themes (comma separated, optional)")
+            yield Input(placeholder="e.g. Resources, night cover", id="themes")
+            yield Checkbox("Adverse outcome reported", id="adverse")
+            yield Static("", id="form-error", classes="form-error")
+            yield Static("ctrl+s save · escape cancel · tab next field", classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#cad-ref", Input).focus()
+
+    def _value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value
+
+    def action_save(self) -> None:
+        try:
+            received = parse_received(self._value("received-at"), self.ctx.clock.now())
+        except ValueError as exc:
+            self.show_error("received_at", str(exc))
+            return
+        themes = tuple(t for t in self._value("themes").split(",") if t.strip())
+        data = AppealInput(
+            cad_ref=self._value("cad-ref"),
+            route=self.query_one("#route", Select).value,  # type: ignore[arg-type]
+            partner_type=self.query_one("#partner-type", Select).value,  # type: ignore[arg-type]
+            partner_org=self._value("partner-org"),
+            original_decision=self._value("original-decision"),
+            received_at=received,
+            adverse_outcome_reported=self.query_one("#adverse", Checkbox).value,
+            themes=themes,
+        )
+        self.query_one("#form-error", Static).update("Saving…")
+        self._save(data)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
+    def _save(self, data: AppealInput) -> None:
+        try:
+            appeal_id = appeals.record_appeal(self.ctx, data)
+        except ValidationFailed as exc:
+            self.post_message(self.Refused(exc.field, exc.reason))
+        except ServiceError as exc:
+            self.post_message(self.Refused(None, exc.message))
+        else:
+            self.post_message(self.Saved(appeal_id))
+
+
+class DecideAppealDialog(_Form):
+    """Record the decision on an open appeal: outcome and rationale."""
+
+    FIELDS = DECIDE_FIELDS
+
+    def __init__(self, ctx: Ctx, appeal: AppealRow, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.appeal = appeal
+
+    def compose(self) -> ComposeResult:
+        a = self.appeal
+        with Vertical(id="decide-form", classes="form"):
+            yield Label("Decide appeal", classes="form-title")
+            yield Static(
+                Text(
+                    visible(
+                        f"{a.cad_ref} · {a.route.label} · {a.partner_type.label} · {a.partner_org}",
+                        single_line=True,
+                    )
+                ),
+                classes="form-context",
+            )
+            yield Label("Outcome")
+            yield Select(
+                [(o.label, o) for o in AppealOutcome],
+                value=AppealOutcome.UPHELD,
+                allow_blank=False,
+                id="outcome",
+            )
+            yield Label(f"Rationale (at most {RATIONALE_MAX} characters; no personal details)")
+            yield Input(id="rationale", max_length=RATIONALE_MAX)
+            yield Static("", id="form-error", classes="form-error")
+            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#outcome", Select).focus()
+
+    def action_save(self) -> None:
+        outcome: AppealOutcome = self.query_one("#outcome", Select).value  # type: ignore[assignment]
+        rationale = self.query_one("#rationale", Input).value
+        self.query_one("#form-error", Static).update("Saving…")
+        self._save(outcome, rationale)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
+    def _save(self, outcome: AppealOutcome, rationale: str) -> None:
+        try:
+            appeals.decide_appeal(
+                self.ctx,
+                self.appeal.id,
+                outcome=outcome,
+                rationale=rationale,
+                expected_version=self.appeal.row_version,
+            )
+        except ValidationFailed as exc:
+            self.post_message(self.Refused(exc.field, exc.reason))
+        except ServiceError as exc:
+            self.post_message(self.Refused(None, exc.message))
+        else:
+            self.post_message(self.Saved(True))

@@ -1,0 +1,152 @@
+"""The appeals screens driven with the keyboard only: recording a live appeal (with a
+refusal shown by field), the stopwatch on a fixed clock, role-dependent keys, and SVG
+snapshots of the list and of a live appeal's detail."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
+from rcrp_tui.domain.clock import FixedClock
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.services import appeal_queries, appeals, people
+from rcrp_tui.services.appeals import AppealInput
+from rcrp_tui.services.context import Actor, Ctx
+from rcrp_tui.storage.db import Database
+from tests.apphelpers import make_app, seed_small_dataset, settle, sign_in, type_text
+from tests.conftest import FIXED_NOW
+
+
+def _as(admin_ctx: Ctx, role: Role) -> Ctx:
+    (user,) = [u for u in people.list_users(admin_ctx) if u.role is role]
+    return admin_ctx.as_actor(Actor(user.id, user.username, user.display_name, role))
+
+
+async def _open_appeals(pilot: Any, username: str) -> Any:
+    await sign_in(pilot, username)
+    await pilot.press("f7")
+    await settle(pilot)
+    from rcrp_tui.screens.appeals import AppealsScreen
+
+    assert isinstance(pilot.app.screen, AppealsScreen)
+    return pilot.app.screen
+
+
+async def test_record_a_live_appeal_with_keys_only(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    seeded = seed_small_dataset(admin_ctx)
+    clock = FixedClock(FIXED_NOW)
+    app = make_app(db, clock, tmp_config=tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _open_appeals(pilot, "floorwalker")
+        assert screen.check_action("decide", ()) is False  # floorwalkers record, not decide
+        await pilot.press("a")
+        await settle(pilot)
+        await type_text(pilot, seeded.cad_refs[0].lower())
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        form = pilot.app.screen
+        error = str(form.query_one("#form-error").render())
+        assert error.startswith("Partner organisation:")
+        assert pilot.app.focused is form.query_one("#partner-org")
+        # Back to the partner type (shift+tab twice from the organisation) and pick the trust.
+        await pilot.press("shift+tab", "enter", "down", "enter")
+        await pilot.press("tab")
+        await type_text(pilot, "North London Mental Health Trust")
+        await pilot.press("tab", "tab")  # original decision: blank, from the import
+        await type_text(pilot, "10:12")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        table = screen.query_one("DataTable")
+        assert table.row_count == 1
+        assert str(table.get_cell_at((0, 6))) == "⏱ 18 min waiting"
+        clock.advance(minutes=5)
+        screen.refresh_stopwatches()
+        await pilot.pause()
+        assert str(table.get_cell_at((0, 6))) == "⏱ 23 min waiting"
+    (row,) = appeal_queries.page(_as(admin_ctx, Role.QA_LEAD)).rows
+    assert row.route is AppealRoute.LIVE_999
+    assert row.partner_type is PartnerType.MENTAL_HEALTH_TRUST
+    assert row.received_at == FIXED_NOW - timedelta(minutes=18)
+    assert row.decision_id == seeded.decision_ids[0]  # linked at once by CAD reference
+    assert row.partner_org == "North London Mental Health Trust"
+
+
+async def test_supervisor_decides_from_the_list(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    _seed_appeals(admin_ctx)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _open_appeals(pilot, "supervisor")
+        await pilot.press("o")  # open appeals only
+        await settle(pilot)
+        assert {r.id for r in screen.page.rows} == {1, 4}
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("enter", "down", "enter")  # Overturned — police deployed
+        await pilot.press("tab")
+        await type_text(pilot, "Risk to life on review: units sent.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+    decided = appeal_queries.get(_as(admin_ctx, Role.QA_LEAD), 4).appeal
+    assert decided.outcome is AppealOutcome.OVERTURNED and decided.reviewed_by_role == "supervisor"
+
+
+def _seed_appeals(admin_ctx: Ctx) -> None:
+    seeded = seed_small_dataset(admin_ctx)
+    sup = _as(admin_ctx, Role.SUPERVISOR)
+    specs = [
+        (seeded.cad_refs[5], AppealRoute.LIVE_999, PartnerType.AMBULANCE, 95, None),
+        (seeded.cad_refs[9], AppealRoute.POST_INCIDENT, PartnerType.SOCIAL_CARE, 60 * 26,
+         AppealOutcome.UPHELD),
+        ("CAD999001", AppealRoute.LIVE_999, PartnerType.ACUTE_HOSPITAL, 60 * 5,
+         AppealOutcome.PARTLY_UPHELD),
+        (seeded.cad_refs[1], AppealRoute.LIVE_999, PartnerType.MENTAL_HEALTH_TRUST, 14, None),
+    ]  # fmt: skip
+    for n, (ref, route, partner, minutes_ago, outcome) in enumerate(specs, start=1):
+        received = FIXED_NOW - timedelta(minutes=minutes_ago)
+        appeals.record_appeal(
+            sup,
+            AppealInput(
+                cad_ref=ref,
+                route=route,
+                partner_type=partner,
+                partner_org=f"{partner.label} partner {n}",
+                original_decision="signposted",
+                received_at=received,
+                themes=("resources",) if n % 2 else (),
+            ),
+        )
+        if outcome is not None:
+            appeals.decide_appeal(
+                sup,
+                n,
+                outcome=outcome,
+                rationale="Reviewed against the threshold [bold]as typed[/bold].",
+                expected_version=1,
+                decided_at=received + timedelta(minutes=9),
+            )
+
+
+@pytest.mark.parametrize("detail", [False, True], ids=["list", "live-detail"])
+def test_snapshots(
+    snap_compare: Any, admin_ctx: Ctx, db: Database, tmp_path: Path, detail: bool
+) -> None:
+    _seed_appeals(admin_ctx)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+
+    async def run_before(pilot: Any) -> None:
+        await _open_appeals(pilot, "supervisor")
+        if detail:
+            await pilot.press("enter")  # the newest: live, open, waiting 14 minutes
+            await settle(pilot)
+
+    assert snap_compare(app, run_before=run_before, terminal_size=(140, 36))

@@ -110,10 +110,10 @@ def _nhs_numbers(text: str) -> Iterator[Finding]:
 
 # A candidate starts with +44, 0044 or a 0 (optionally bracketed) that is not inside
 # another token; times ("07:00"), dates ("01/03") and references ("-0042") stop at the
-# first character outside digits, single spaces, hyphens and brackets.
+# first character outside digits, single spaces, dots, hyphens and brackets.
 _PHONE = re.compile(
     r"(?<![\w+/.:#-])(?P<prefix>(?:\+44|0044)[ -]?(?:\(0\)[ -]?)?|\(?)"
-    r"(?P<body>\d+(?:\)?[ -]?\(?\d+)*)"
+    r"(?P<body>\d+(?:\)?[ .-]?\(?\d+)*)"
 )
 _DIGIT_GROUP = re.compile(r"\d+")
 _PHONE_PREFIXES = ("1", "2", "3", "7")

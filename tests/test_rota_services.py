@@ -4,6 +4,7 @@ auto-fill proposal and acceptance, coverage and who is on duty now."""
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 import pytest
 from sqlmodel import select
@@ -185,3 +186,25 @@ def test_create_rota_validates_input(world: dict) -> None:
         with pytest.raises(ValidationFailed) as err:
             rota_service.create_rota(sup, **args)
         assert err.value.field == field
+
+
+def test_a_forces_own_pattern_file_is_used(
+    admin_ctx: Ctx, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    patterns = tmp_path / "patterns.toml"
+    patterns.write_text(
+        '[patterns.two-on]\ncycle = ["day", "rest"]\n'
+        '[patterns.two-on.shifts]\nday = { start = "08:00", end = "18:00" }\n',
+        encoding="utf-8",
+    )
+    monkeypatch.setenv("RCRP_SHIFT_PATTERNS", str(patterns))
+    people.add_team(admin_ctx, "Local", "two-on", 0)
+    info = rota_service.create_rota(
+        admin_ctx, name="Own", phase=1, go_live=GO_LIVE, shift_pattern="two-on", window_days=4
+    )
+    view = rota_service.rota_view(admin_ctx, info.id)
+    assert [(s.key.day.day, s.shift.hours) for s in view.slots] == [(2, 10.0), (4, 10.0)]
+    with pytest.raises(ValidationFailed):
+        rota_service.create_rota(
+            admin_ctx, name="Other", phase=1, go_live=GO_LIVE, shift_pattern="eln-8h"
+        )

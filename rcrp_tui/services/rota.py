@@ -24,7 +24,7 @@ from rcrp_tui.domain.rota import (
     coverage,
 )
 from rcrp_tui.domain.rota_autofill import Proposal, propose
-from rcrp_tui.domain.shift_patterns import PatternError, load_patterns
+from rcrp_tui.domain.shift_patterns import PatternError
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
@@ -37,6 +37,7 @@ from rcrp_tui.services.rota_state import (
     RuleBroken,
     Slot,
     active_floorwalkers,
+    force_patterns,
     load_state,
     rota_info,
     zone,
@@ -89,8 +90,8 @@ def create_rota(
         raise ValidationFailed("window_days", f"from 1 to {MAX_WINDOW_DAYS} days (usually 42)")
     zone(time_zone)
     try:
-        patterns = load_patterns()
-    except PatternError as exc:
+        patterns = force_patterns()
+    except (PatternError, OSError) as exc:
         raise ValidationFailed("shift_pattern", str(exc)) from None
     if shift_pattern not in patterns:
         known = ", ".join(sorted(patterns))

@@ -5,8 +5,10 @@ The values here cross worker threads: frozen dataclasses only, never ORM objects
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import Session, col, select
@@ -22,7 +24,7 @@ from rcrp_tui.domain.rota import (
     Violation,
     expand_window,
 )
-from rcrp_tui.domain.shift_patterns import load_patterns
+from rcrp_tui.domain.shift_patterns import PatternError, ShiftPattern, load_patterns
 from rcrp_tui.services.errors import NotFound, ServiceError, ValidationFailed
 from rcrp_tui.storage.models import Team, User
 from rcrp_tui.storage.rota_models import FloorwalkerLeave, Rota, RotaAssignment
@@ -110,6 +112,16 @@ def zone(name: str) -> ZoneInfo:
         raise ValidationFailed("time_zone", f"{name!r} is not a known time zone") from None
 
 
+#: A force's own shift-pattern file replaces the shipped one when this is set.
+PATTERNS_ENV = "RCRP_SHIFT_PATTERNS"
+
+
+def force_patterns() -> dict[str, ShiftPattern]:
+    """The shift patterns in ``$RCRP_SHIFT_PATTERNS`` if set, else the shipped ones."""
+    path = os.environ.get(PATTERNS_ENV)
+    return load_patterns(Path(path)) if path else load_patterns()
+
+
 def active_floorwalkers(session: Session) -> list[FloorwalkerInfo]:
     rows = session.exec(
         select(User)
@@ -142,7 +154,13 @@ def load_state(session: Session, rota_id: int) -> RotaState:
         raise NotFound(f"no rota #{rota_id}")
     info = rota_info(rota)
     tz = zone(info.time_zone)
-    pattern = load_patterns()[info.shift_pattern]
+    try:
+        pattern = force_patterns()[info.shift_pattern]
+    except (PatternError, OSError, KeyError):
+        raise ServiceError(
+            f"the rota's shift pattern {info.shift_pattern!r} cannot be loaded: "
+            f"check {PATTERNS_ENV} and the pattern file"
+        ) from None
     teams = session.exec(
         select(Team).where(Team.shift_pattern == info.shift_pattern).order_by(col(Team.name))
     )

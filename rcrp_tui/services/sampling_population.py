@@ -1,0 +1,285 @@
+"""The population a sampling plan draws from, as SQL over the decisions table.
+
+The decisions table may hold a million rows, so nothing here loads it whole. Simple and
+stratified draws count each stratum in one pass over the covering index
+``ix_decisions_sampling`` and then fetch only the chosen ranks (the r-th decision by id in
+a stratum). Exclusions (already reviewed, already in an open sample) are a small set: they
+are counted and skipped separately instead of being tested against every row.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections import defaultdict
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, fields
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, case, func, select, union
+from sqlalchemy.orm import Session
+
+from rcrp_tui.domain.sampling import (
+    Candidate,
+    SamplingMethod,
+    SamplingSpec,
+    month_bounds,
+    stratum_fields,
+    stratum_key,
+)
+from rcrp_tui.storage.models import decisions_table
+from rcrp_tui.storage.review_models import reviews_table
+from rcrp_tui.storage.sampling_models import sample_items_table, samples_table
+
+_D = decisions_table.c
+#: Item statuses that still hold a decision in a sample (skipped and replaced ones do not).
+LIVE_ITEM_STATUSES = ("open", "claimed", "done")
+OPEN_SAMPLE = "open"
+# A representative (outcome, caller type) for each oversampling group.
+_GROUP_EXAMPLES = {
+    "not_deployed+partner": ("signposted", "ambulance"),
+    "not_deployed": ("signposted", "public"),
+    "partner": ("deployed", "ambulance"),
+    "standard": ("deployed", "public"),
+}
+
+
+@dataclass(frozen=True)
+class PopulationFilter:
+    """Which decisions a plan samples from. Empty tuples mean "any"."""
+
+    received_from: datetime | None = None
+    received_to: datetime | None = None  # exclusive
+    categories: tuple[str, ...] = ()
+    outcomes: tuple[str, ...] = ()
+    not_deployed_only: bool = False
+    caller_types: tuple[str, ...] = ()
+    team_ids: tuple[int, ...] = ()
+    shifts: tuple[str, ...] = ()
+    contact_officer_ids: tuple[int, ...] = ()
+    cad_refs: tuple[str, ...] = ()
+    include_reviewed: bool = False
+    include_in_open_samples: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-ready dict, stored with the plan and with every sample drawn from it."""
+        out: dict[str, Any] = {}
+        for f in fields(self):
+            value = getattr(self, f.name)
+            if isinstance(value, datetime):
+                value = value.isoformat()
+            elif isinstance(value, tuple):
+                value = list(value)
+            out[f.name] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> PopulationFilter:
+        kwargs: dict[str, Any] = {}
+        for f in fields(cls):
+            if f.name not in data or data[f.name] is None:
+                continue
+            value = data[f.name]
+            if f.name.startswith("received_"):
+                value = datetime.fromisoformat(value)
+            elif isinstance(value, list):
+                value = tuple(value)
+            kwargs[f.name] = value
+        return cls(**kwargs)
+
+
+def conditions(population: PopulationFilter) -> list[ColumnElement[bool]]:
+    """WHERE conditions on the decisions table for ``population``."""
+    where: list[ColumnElement[bool]] = []
+    if population.received_from is not None:
+        where.append(_D.received_at >= population.received_from)
+    if population.received_to is not None:
+        where.append(_D.received_at < population.received_to)
+    if population.categories:
+        where.append(_D.category.in_(population.categories))
+    if population.outcomes:
+        where.append(_D.outcome.in_(population.outcomes))
+    if population.not_deployed_only:
+        where.append(_D.outcome != "deployed")
+    if population.caller_types:
+        where.append(_D.caller_type.in_(population.caller_types))
+    if population.team_ids:
+        where.append(_D.team_id.in_(population.team_ids))
+    if population.shifts:
+        where.append(_D.shift.in_(population.shifts))
+    if population.contact_officer_ids:
+        where.append(_D.contact_officer_id.in_(population.contact_officer_ids))
+    if population.cad_refs:
+        where.append(_D.cad_ref.in_(population.cad_refs))
+    return where
+
+
+def excluded_decisions(population: PopulationFilter) -> Any:
+    """A SELECT of decision ids the plan must not draw (or None when nothing is excluded)."""
+    parts = []
+    if not population.include_in_open_samples:
+        parts.append(
+            select(sample_items_table.c.decision_id)
+            .join(samples_table, samples_table.c.id == sample_items_table.c.sample_id)
+            .where(
+                samples_table.c.status == OPEN_SAMPLE,
+                sample_items_table.c.status.in_(LIVE_ITEM_STATUSES),
+            )
+        )
+    if not population.include_reviewed:
+        parts.append(select(reviews_table.c.decision_id))
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else union(*parts)
+
+
+_STRATA_COLUMNS = (_D.id, _D.category, _D.shift, _D.team_id, _D.outcome, _D.caller_type)
+
+
+def _key_of_row(spec: SamplingSpec, row: Any) -> str:
+    return stratum_key(
+        spec,
+        category=row.category,
+        shift=row.shift,
+        team_id=row.team_id,
+        outcome=row.outcome,
+        caller_type=row.caller_type,
+    )
+
+
+@dataclass(frozen=True)
+class StrataCounts:
+    """Stratum sizes after exclusions, and the excluded ids of each stratum, sorted."""
+
+    sizes: dict[str, int]
+    excluded: dict[str, list[int]]
+
+
+def count_strata(
+    session: Session, population: PopulationFilter, spec: SamplingSpec
+) -> StrataCounts:
+    """Count every stratum in one pass over the covering index (grouped in index order)."""
+    where = conditions(population)
+    nd = _D.outcome != "deployed"
+    partner = _D.caller_type != "public"
+    both = func.sum(case((and_(nd, partner), 1), else_=0))
+    only_nd = func.sum(case((and_(nd, ~partner), 1), else_=0))
+    only_partner = func.sum(case((and_(~nd, partner), 1), else_=0))
+    stmt = (
+        select(_D.category, _D.shift, _D.team_id, func.count(), both, only_nd, only_partner)
+        .where(*where)
+        .group_by(_D.category, _D.shift, _D.team_id)
+    )
+    sizes: dict[str, int] = defaultdict(int)
+    for category, shift, team_id, total, n_both, n_nd, n_partner in session.execute(stmt):
+        by_group = {
+            "not_deployed+partner": int(n_both or 0),
+            "not_deployed": int(n_nd or 0),
+            "partner": int(n_partner or 0),
+        }
+        by_group["standard"] = int(total) - sum(by_group.values())
+        for group, count in by_group.items():
+            if count:
+                outcome, caller = _GROUP_EXAMPLES[group]
+                key = stratum_key(
+                    spec,
+                    category=category,
+                    shift=shift,
+                    team_id=team_id,
+                    outcome=outcome,
+                    caller_type=caller,
+                )
+                sizes[key] += count
+    excluded: dict[str, list[int]] = defaultdict(list)
+    excluded_ids = excluded_decisions(population)
+    if excluded_ids is not None:
+        rows = session.execute(select(*_STRATA_COLUMNS).where(*where, _D.id.in_(excluded_ids)))
+        for row in rows:
+            key = _key_of_row(spec, row)
+            excluded[key].append(row.id)
+            sizes[key] -= 1
+    for ids in excluded.values():
+        ids.sort()
+    return StrataCounts({k: v for k, v in sizes.items() if v > 0}, dict(excluded))
+
+
+def stratum_conditions(key: str) -> list[ColumnElement[bool]]:
+    """WHERE conditions selecting the decisions of stratum ``key``."""
+    where: list[ColumnElement[bool]] = []
+    columns = {"category": _D.category, "shift": _D.shift, "team": _D.team_id}
+    for name, value in stratum_fields(key).items():
+        if name in columns:
+            column = columns[name]
+            if value is None:
+                where.append(column.is_(None))
+            else:
+                where.append(column == (int(value) if name == "team" else value))
+        elif name == "group":
+            group = value or "standard"
+            nd = "not_deployed" in group
+            partner = "partner" in group
+            where.append(_D.outcome != "deployed" if nd else _D.outcome == "deployed")
+            where.append(_D.caller_type != "public" if partner else _D.caller_type == "public")
+        elif name == "officer":
+            where.append(_D.contact_officer_id == int(value or 0))
+        elif name == "month":
+            start, end = month_bounds(str(value))
+            where.append(and_(_D.received_at >= start, _D.received_at < end))
+    return where
+
+
+def id_at_rank(
+    session: Session, where: Sequence[ColumnElement[bool]], rank: int, excluded: Sequence[int]
+) -> int:
+    """The id of the ``rank``-th (0-based) non-excluded decision matching ``where``, by id.
+
+    Looks up by OFFSET on the stratum's slice of the index, then moves past any excluded
+    ids that sort before it, until the offset is stable.
+    """
+    offset = rank
+    while True:
+        found = session.execute(
+            select(_D.id).where(*where).order_by(_D.id).limit(1).offset(offset)
+        ).scalar_one()
+        needed = rank + bisect.bisect_right(excluded, found)
+        if needed == offset:
+            return int(found)
+        offset = needed
+
+
+def method_conditions(spec: SamplingSpec) -> list[ColumnElement[bool]]:
+    """Conditions a census, targeted or quota draw adds to the plan's population."""
+    if spec.method is SamplingMethod.CENSUS:
+        extra = [_D.outcome != "deployed"]
+        if spec.census_shift:
+            extra.append(_D.shift == spec.census_shift)
+        return extra
+    if spec.method is SamplingMethod.TARGETED:
+        return [_D.id.in_(spec.target_ids)]
+    if spec.method is SamplingMethod.OFFICER_QUOTA:
+        return [_D.contact_officer_id.is_not(None)]
+    return []
+
+
+def load_candidates(
+    session: Session, population: PopulationFilter, extra: Sequence[ColumnElement[bool]] = ()
+) -> list[Candidate]:
+    """The population's decisions (needed columns only), for methods with small populations."""
+    where = [*conditions(population), *extra]
+    excluded_ids = excluded_decisions(population)
+    if excluded_ids is not None:
+        where.append(_D.id.not_in(excluded_ids))
+    stmt = select(*_STRATA_COLUMNS, _D.contact_officer_id, _D.received_at).where(*where)
+    return [
+        Candidate(
+            id=row.id,
+            category=row.category,
+            shift=row.shift,
+            team_id=row.team_id,
+            contact_officer_id=row.contact_officer_id,
+            outcome=row.outcome,
+            caller_type=row.caller_type,
+            received_at=row.received_at,
+        )
+        for row in session.execute(stmt.order_by(_D.id))
+    ]

@@ -1,0 +1,262 @@
+"""Sampling through the services: plans, reproducible draws, exclusions, the queue."""
+
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from rcrp_tui.domain.clock import FixedClock
+from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift
+from rcrp_tui.domain.sampling import (
+    Allocation,
+    Oversampling,
+    SamplingMethod,
+    SamplingSpec,
+    StratumDimension,
+)
+from rcrp_tui.domain.sampling import draw_sample as draw_in_memory
+from rcrp_tui.services import audit, people, sample_queue, sampling
+from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.decision_writes import DecisionInput, record_decision
+from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
+from rcrp_tui.services.sampling_population import PopulationFilter, load_candidates
+from rcrp_tui.storage.db import Database
+from rcrp_tui.storage.sampling_models import sample_items_table
+from tests.conftest import FIXED_NOW
+
+PASSWORD = "correct horse battery"
+CATEGORIES = (Category.CONCERN_FOR_WELFARE, Category.WALK_OUT, Category.MEDICAL)
+OUTCOMES = (Outcome.DEPLOYED, Outcome.SIGNPOSTED, Outcome.DEPLOYED, Outcome.REFERRED_HEALTH)
+
+
+@dataclass(frozen=True)
+class Floor:
+    db: Database
+    admin: Ctx
+    qa: Ctx
+    fw1: Ctx
+    fw2: Ctx
+    supervisor: Ctx
+
+
+def build_floor(db: Database, clock: FixedClock, decisions: int = 90) -> Floor:
+    admin = Ctx(db, COMMAND_LINE, clock)
+    for team in ("Red", "Blue"):
+        people.add_team(admin, team, "2d2n4off")
+    for i in range(1, 5):
+        people.add_contact_officer(admin, f"CO-{i}", "Red" if i % 2 else "Blue")
+
+    def user(name: str, role: Role) -> Ctx:
+        info = people.add_user(
+            admin, username=name, display_name=name.title(), role=role, password=PASSWORD
+        )
+        return Ctx(db, Actor(info.id, info.username, info.display_name, role), clock)
+
+    for i in range(decisions):
+        record_decision(
+            admin,
+            DecisionInput(
+                cad_ref=f"CAD-{i:04d}",
+                source_system="STORM",
+                received_at=FIXED_NOW - timedelta(hours=7 * i + 1),
+                category=CATEGORIES[i % 3],
+                caller_type=CallerType.PUBLIC if i % 5 else CallerType.AMBULANCE,
+                outcome=OUTCOMES[i % 4],
+                staff_id=f"CO-{1 + i % 4}",
+                team="Red" if i % 2 else "Blue",
+                shift=Shift.DAY if i % 3 else Shift.NIGHT,
+            ),
+        )
+    return Floor(
+        db,
+        admin,
+        user("qa.lead", Role.QA_LEAD),
+        user("fw.one", Role.FLOORWALKER),
+        user("fw.two", Role.FLOORWALKER),
+        user("sup.red", Role.SUPERVISOR),
+    )
+
+
+STRATIFIED = SamplingSpec(
+    SamplingMethod.STRATIFIED,
+    size=20,
+    strata=(StratumDimension.CATEGORY, StratumDimension.SHIFT),
+    oversampling=Oversampling(not_deployed=2.0),
+)
+
+
+def _ids(ctx: Ctx, sample_id: int) -> list[int]:
+    return [item.decision_id for item in sample_queue.queue_page(ctx, sample_id, limit=500)]
+
+
+def test_same_plan_and_seed_give_the_same_sample(any_db: Database, clock: FixedClock) -> None:
+    floor = build_floor(any_db, clock)
+    plan = sampling.save_plan(
+        floor.qa, "Monthly", PopulationFilter(include_in_open_samples=True), STRATIFIED, seed=5
+    )
+    first = sampling.draw_sample(floor.qa, plan.id)
+    second = sampling.draw_sample(floor.qa, plan.id)
+    assert _ids(floor.qa, first.id) == _ids(floor.qa, second.id)
+    assert len(set(_ids(floor.qa, first.id))) == first.size == 20
+    assert first.seed == 5 and first.population_size == 90 and first.drawn_by == "qa.lead"
+    other = sampling.draw_sample(floor.qa, plan.id, seed=6)
+    assert _ids(floor.qa, other.id) != _ids(floor.qa, first.id)
+
+
+def test_sql_draw_matches_the_pure_draw_on_the_same_rows(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock)
+    population = PopulationFilter(categories=("walk_out", "medical"))
+    plan = sampling.save_plan(floor.qa, "Check", population, STRATIFIED, seed=77)
+    drawn = sampling.draw_sample(floor.qa, plan.id)
+    with db.read() as session:
+        # The drawn sample is open now: read the population as it was before the draw.
+        before = PopulationFilter(categories=("walk_out", "medical"), include_in_open_samples=True)
+        rows = load_candidates(session, before)
+    expected = draw_in_memory(rows, STRATIFIED, 77)
+    assert _ids(floor.qa, drawn.id) == [i.decision_id for i in expected.items]
+
+
+def test_open_samples_and_reviewed_decisions_are_excluded(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock, decisions=30)
+    spec = SamplingSpec(SamplingMethod.SIMPLE, size=20)
+    plan = sampling.save_plan(floor.qa, "Twenty", PopulationFilter(), spec, seed=1)
+    first = set(_ids(floor.qa, sampling.draw_sample(floor.qa, plan.id).id))
+    second = sampling.draw_sample(floor.qa, plan.id)
+    assert second.population_size == 10
+    assert not first & set(_ids(floor.qa, second.id))
+    with pytest.raises(Conflict, match="population is empty"):
+        sampling.draw_sample(floor.qa, plan.id)
+
+
+def test_quota_tops_up_each_officer(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock, decisions=60)
+    spec = SamplingSpec(SamplingMethod.OFFICER_QUOTA, quota_per_officer=2)
+    population = PopulationFilter(received_from=FIXED_NOW - timedelta(days=10))
+    plan = sampling.save_plan(floor.qa, "Quota", population, spec, seed=3)
+    first = sampling.draw_sample(floor.qa, plan.id)
+    progress = sample_queue.progress(floor.qa, first.id)
+    assert {s.stratum.split("|")[0] for s in progress.strata} == {
+        f"officer={i}" for i in range(1, 5)
+    }
+    assert all(s.total == 2 for s in progress.strata)
+    # Everyone is at quota now, so a second draw has nothing to add.
+    with pytest.raises(Conflict):
+        sampling.draw_sample(floor.qa, plan.id)
+
+
+def test_only_qa_leads_plan_and_the_plan_is_audited(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock, decisions=3)
+    with pytest.raises(PermissionDenied):
+        sampling.save_plan(floor.fw1, "Mine", PopulationFilter(), STRATIFIED)
+    with pytest.raises(ValidationFailed, match="strata"):
+        sampling.save_plan(
+            floor.qa, "Bad", PopulationFilter(), SamplingSpec(SamplingMethod.STRATIFIED, size=5)
+        )
+    plan = sampling.save_plan(floor.qa, "Good", PopulationFilter(), STRATIFIED)
+    with pytest.raises(ValidationFailed, match="already exists"):
+        sampling.save_plan(floor.qa, "Good", PopulationFilter(), STRATIFIED)
+    assert [p.name for p in sampling.list_plans(floor.qa)] == ["Good"]
+    (entry,) = audit.entries(floor.qa, entity="sampling_plan")
+    assert entry.entity_id == str(plan.id) and entry.actor == "qa.lead"
+
+
+def test_take_next_skip_and_replace(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock)
+    plan = sampling.save_plan(floor.qa, "Queue", PopulationFilter(), STRATIFIED, seed=9)
+    sample = sampling.draw_sample(floor.qa, plan.id)
+    first = sample_queue.take_next(floor.fw1, sample.id)
+    second = sample_queue.take_next(floor.fw2, sample.id)
+    assert first is not None and second is not None and first.id != second.id
+    assert sample_queue.take_next(floor.fw1, sample.id) == first  # still holding it
+    with pytest.raises(Conflict, match="claimed by someone else"):
+        sample_queue.complete(floor.fw2, first.id)
+    sample_queue.complete(floor.fw1, first.id)
+    with pytest.raises(ValidationFailed, match="reason"):
+        sample_queue.skip(floor.fw2, second.id, "  ")
+    sample_queue.skip(floor.fw2, second.id, "CAD record restricted")
+    third = sample_queue.take_next(floor.fw2, sample.id)
+    assert third is not None
+    new = sample_queue.replace(floor.fw2, third.id, "Duplicate of an earlier call")
+    assert new.stratum == third.stratum and new.replacement_of_item_id == third.id
+    assert new.decision_id not in _ids(floor.qa, sample.id)[:-1]
+    progress = sample_queue.progress(floor.qa, sample.id)
+    assert (progress.done, progress.total, progress.skipped, progress.replaced) == (1, 19, 1, 1)
+    actions = [e.action for e in audit.entries(floor.qa, entity="sample_item")]
+    assert actions.count("sample_item.claim") == 3 and "sample_item.replaced" in actions
+
+
+def test_assigned_items_go_to_their_person_first(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock, decisions=20)
+    plan = sampling.save_plan(
+        floor.qa,
+        "Assigned",
+        PopulationFilter(),
+        SamplingSpec(SamplingMethod.SIMPLE, size=5),
+        seed=2,
+    )
+    sample = sampling.draw_sample(floor.qa, plan.id)
+    last = sample_queue.queue_page(floor.qa, sample.id)[-1]
+    assert floor.fw2.actor.user_id is not None
+    with pytest.raises(ValidationFailed, match="does not work samples"):
+        sample_queue.assign(floor.qa, last.id, floor.supervisor.actor.user_id)
+    sample_queue.assign(floor.qa, last.id, floor.fw2.actor.user_id)
+    taken = sample_queue.take_next(floor.fw2, sample.id)
+    assert taken is not None and taken.id == last.id
+    other = sample_queue.take_next(floor.fw1, sample.id)
+    assert other is not None and other.id != last.id
+
+
+def _race_worker(url: str, user_id: int, sample_id: int, out: multiprocessing.Queue) -> None:  # type: ignore[type-arg]
+    db = Database(url)
+    ctx = Ctx(
+        db, Actor(user_id, f"user{user_id}", "Racer", Role.FLOORWALKER), FixedClock(FIXED_NOW)
+    )
+    taken = []
+    while (item := sample_queue.take_next(ctx, sample_id)) is not None:
+        taken.append(item.id)
+        sample_queue.complete(ctx, item.id)
+    db.dispose()
+    out.put(taken)
+
+
+def test_two_processes_never_claim_the_same_item(any_db: Database, clock: FixedClock) -> None:
+    floor = build_floor(any_db, clock, decisions=60)
+    spec = SamplingSpec(SamplingMethod.SIMPLE, size=40)
+    plan = sampling.save_plan(floor.qa, "Race", PopulationFilter(), spec, seed=4)
+    sample = sampling.draw_sample(floor.qa, plan.id)
+    url = any_db.url.render_as_string(hide_password=False)
+    spawn = multiprocessing.get_context("spawn")
+    out = spawn.Queue()
+    workers = [
+        spawn.Process(target=_race_worker, args=(url, ctx.actor.user_id, sample.id, out))
+        for ctx in (floor.fw1, floor.fw2)
+    ]
+    for worker in workers:
+        worker.start()
+    results = [out.get(timeout=60) for _ in workers]
+    for worker in workers:
+        worker.join(timeout=30)
+    claimed = results[0] + results[1]
+    assert len(claimed) == len(set(claimed)) == 40
+    with any_db.read() as session:
+        statuses = session.execute(
+            select(sample_items_table.c.status).where(sample_items_table.c.sample_id == sample.id)
+        ).scalars()
+        assert set(statuses) == {"done"}
+
+
+def test_equal_allocation_through_the_service(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock)
+    spec = SamplingSpec(
+        SamplingMethod.STRATIFIED,
+        size=12,
+        strata=(StratumDimension.TEAM,),
+        allocation=Allocation.EQUAL,
+    )
+    plan = sampling.save_plan(floor.qa, "Equal", PopulationFilter(), spec, seed=8)
+    progress = sample_queue.progress(floor.qa, sampling.draw_sample(floor.qa, plan.id).id)
+    assert [s.total for s in progress.strata] == [6, 6]

@@ -289,3 +289,30 @@ def test_filters_and_paging(any_db: Database) -> None:
     assert [r.id for r in back.rows] == [ids["meeting_mh"]] and not back.has_newer
     with pytest.raises(PermissionDenied):
         appeal_queries.page(_ctx(any_db, Role.CONTACT_OFFICER))
+
+
+def test_free_text_passes_the_personal_data_guard(any_db: Database) -> None:
+    from rcrp_tui.services.free_text import PersonalDataFound
+
+    sup = _ctx(any_db, Role.SUPERVISOR)
+    appeal_id = appeals.record_appeal(sup, _appeal("CAD-700", original_decision="signposted"))
+    leaky = "Spoke to the caller on 07700 900123; no risk to life."
+    with pytest.raises(PersonalDataFound) as err:
+        appeals.decide_appeal(
+            sup, appeal_id, outcome=AppealOutcome.UPHELD, rationale=leaky, expected_version=1
+        )
+    assert err.value.field == "rationale"
+    assert appeal_queries.get(sup, appeal_id).appeal.is_open  # nothing half-written
+    with pytest.raises(PersonalDataFound):
+        appeals.add_learning_action(
+            sup, appeal_id, action="Ring 07700 900123", owner="Team A", due_date=date(2026, 12, 1)
+        )
+    appeals.decide_appeal(
+        sup,
+        appeal_id,
+        outcome=AppealOutcome.UPHELD,
+        rationale=leaky,
+        expected_version=1,
+        override_reason="Control-room switchboard number, not a person's",
+    )
+    assert _actions(any_db)[-2:] == ["personal_data_override", "appeal_decided"]

@@ -2,7 +2,10 @@
 
 Who may do what: floorwalkers, supervisors and QA leads record appeals and tag themes
 (``RECORD_APPEALS``); only supervisors and QA leads decide them and set learning actions
-(``DECIDE_APPEALS``). Every change is audited in its own transaction.
+(``DECIDE_APPEALS``). Every change is audited in its own transaction. Rationale and
+learning-action text pass the personal-data guard (``free_text.guard_free_text``): text
+that looks like a phone number, postcode, NHS number, date of birth, email or a titled
+name is refused unless the person gives a reason, which is audited.
 
 Linking: an appeal names its decision by CAD reference (and, optionally, source system).
 If the decision is already in the database when the appeal is recorded, it is linked at
@@ -38,6 +41,7 @@ from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decision_writes import normalise_cad_ref
 from rcrp_tui.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rcrp_tui.services.free_text import guard_free_text
 from rcrp_tui.storage.appeal_models import (
     Appeal,
     AppealTheme,
@@ -128,12 +132,21 @@ def _check_text(
     entity_id: int | None,
     override_reason: str | None,
 ) -> str:
-    """Length and blank checks for free text; the personal-data guard is wired in here."""
+    """Blank and length checks, then the personal-data guard (in the caller's transaction)."""
     cleaned = text.strip()
     if not cleaned:
         raise ValidationFailed(field, "is required")
     if len(cleaned) > limit:
         raise ValidationFailed(field, f"at most {limit} characters")
+    guard_free_text(
+        session,
+        ctx,
+        field=field,
+        text=cleaned,
+        override_reason=override_reason,
+        entity=entity,
+        entity_id=entity_id,
+    )
     return cleaned
 
 

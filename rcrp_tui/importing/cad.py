@@ -1,0 +1,301 @@
+"""Importing a CAD export (CSV) into decisions, through a mapping profile.
+
+The file is streamed: read through the ``csv`` module in one pass, in constant memory,
+with its SHA-256 and the bytes read (for the progress bar) taken from the same pass.
+Before anything is written the file must prove it is readable: not empty, not binary,
+in the profile's encoding, with every mapped column in its header. The whole import is
+then one write transaction, ending with its audit row, so a file that turns out to be
+unreadable half-way (a byte in the wrong encoding, a broken quote) leaves nothing behind.
+
+Only the columns the profile maps are ever taken from a row: the others (addresses,
+names, narrative) are parsed past by the ``csv`` module and dropped at once. That holds
+for the rejects file too, which repeats a rejected row's mapped columns only.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+from sqlmodel import Session
+
+from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.importing.profile import ImportProfile
+from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
+from rcrp_tui.importing.writer import BatchWriter, officer_lookup, team_lookup
+from rcrp_tui.services import audit
+from rcrp_tui.services.context import Ctx
+
+DEFAULT_BATCH_SIZE = 5_000
+#: How much of the file is checked for NUL bytes (text never has them) before reading.
+SNIFF_BYTES = 64 * 1024
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported at all; nothing was written."""
+
+
+@dataclass(frozen=True)
+class ImportSummary:
+    """What one import did. ``skipped_by_code`` counts non-RCRP rows by ``column=code``."""
+
+    file_name: str
+    sha256: str
+    profile: str
+    source_system: str
+    total_rows: int
+    inserted: int
+    updated: int
+    rejected: int
+    skipped_by_code: dict[str, int] = field(default_factory=dict)
+    rejects_path: Path | None = None
+
+    @property
+    def skipped(self) -> int:
+        return sum(self.skipped_by_code.values())
+
+    def describe(self) -> str:
+        """A few lines for a person: the counts, the commonest skipped codes, rejects."""
+        lines = [
+            f"{self.file_name} ({self.profile} profile, source {self.source_system}): "
+            f"{self.total_rows:,} rows",
+            f"  inserted {self.inserted:,}, updated {self.updated:,}, "
+            f"skipped {self.skipped:,} (not RCRP calls), rejected {self.rejected:,}",
+        ]
+        if self.skipped_by_code:
+            top = sorted(self.skipped_by_code.items(), key=lambda item: (-item[1], item[0]))
+            shown = ", ".join(f"{code} {n:,}" for code, n in top[:8])
+            more = f" and {len(top) - 8} more codes" if len(top) > 8 else ""
+            lines.append(f"  skipped by code: {shown}{more}")
+        if self.rejects_path is not None:
+            lines.append(f"  rejected rows, with line numbers and reasons: {self.rejects_path}")
+        return "\n".join(lines)
+
+    def audit_record(self) -> dict[str, Any]:
+        return {
+            "file": self.file_name,
+            "sha256": self.sha256,
+            "profile": self.profile,
+            "source_system": self.source_system,
+            "total_rows": self.total_rows,
+            "inserted": self.inserted,
+            "updated": self.updated,
+            "skipped": self.skipped,
+            "rejected": self.rejected,
+        }
+
+
+class _Tap(io.RawIOBase):
+    """Counts and hashes the bytes on their way from the file to the text decoder."""
+
+    def __init__(self, raw: IO[bytes]) -> None:
+        self._raw = raw
+        self.sha256 = hashlib.sha256()
+        self.bytes_read = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self.sha256.update(memoryview(buffer)[:n])
+            self.bytes_read += n
+        return n or 0
+
+
+def _python_encoding(encoding: str) -> str:
+    # A UTF-8 byte-order mark (Excel writes one) is not part of the first column's name.
+    return "utf-8-sig" if encoding.lower().replace("_", "-") in ("utf-8", "utf8") else encoding
+
+
+def _check_not_binary(path: Path) -> int:
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as raw:
+            head = raw.read(SNIFF_BYTES)
+    except OSError as exc:
+        raise ImportFailed(f"{path.name}: cannot read the file: {exc.strerror}") from None
+    if not head.strip(b"\xef\xbb\xbf \t\r\n"):
+        raise ImportFailed(f"{path.name}: the file is empty")
+    if b"\x00" in head:
+        raise ImportFailed(
+            f"{path.name}: the file contains NUL bytes: it is a binary file (or UTF-16 text), "
+            "not a CSV export"
+        )
+    return size
+
+
+def _header_indexes(path: Path, header: list[str], profile: ImportProfile) -> dict[str, int]:
+    names = [name.strip() for name in header]
+    indexes: dict[str, int] = {}
+    missing = []
+    for column in profile.columns:
+        found = [i for i, name in enumerate(names) if name == column]
+        if not found:
+            found = [i for i, name in enumerate(names) if name.lower() == column.lower()]
+        if len(found) > 1:
+            raise ImportFailed(f"{path.name}: the header has the column {column!r} twice")
+        if not found:
+            missing.append(column)
+        else:
+            indexes[column] = found[0]
+    if missing:
+        shown = ", ".join(repr(n) for n in names[:20]) + (" ..." if len(names) > 20 else "")
+        raise ImportFailed(
+            f"{path.name}: the header lacks the column(s) "
+            f"{', '.join(repr(m) for m in missing)} that profile {profile.name!r} maps; "
+            f"the file's columns are: {shown}. Nothing was imported."
+        )
+    return indexes
+
+
+@contextmanager
+def _progress(show: bool, path: Path, total: int) -> Iterator[Any]:
+    if not show:
+        yield None
+        return
+    from rich.progress import BarColumn, DownloadColumn, Progress, TimeRemainingColumn
+
+    with Progress(
+        "[progress.description]{task.description}",
+        BarColumn(),
+        DownloadColumn(),
+        TimeRemainingColumn(),
+        transient=True,
+    ) as progress:
+        task = progress.add_task(f"Importing {path.name}", total=total)
+        yield lambda done: progress.update(task, completed=done)
+
+
+class _Rejects:
+    """The rejects CSV, created only when the first row is rejected."""
+
+    def __init__(self, path: Path, columns: tuple[str, ...], indexes: dict[str, int]) -> None:
+        self.path = path
+        self.columns = columns
+        self.indexes = [indexes[c] for c in columns]
+        self._file: IO[str] | None = None
+        self._writer: Any = None
+        self.count = 0
+
+    def add(self, line: int, reason: str, values: list[str]) -> None:
+        if self._writer is None:
+            self._file = self.path.open("w", encoding="utf-8", newline="")
+            self._writer = csv.writer(self._file)
+            self._writer.writerow(["line", "reason", *self.columns])
+        original = [values[i] if i < len(values) else "" for i in self.indexes]
+        self._writer.writerow([line, reason, *original])
+        self.count += 1
+
+    def close(self, *, keep: bool) -> None:
+        if self._file is not None:
+            self._file.close()
+            if not keep:
+                self.path.unlink(missing_ok=True)
+
+
+def import_file(
+    ctx: Ctx,
+    path: Path,
+    profile: ImportProfile,
+    *,
+    rejects_path: Path | None = None,
+    show_progress: bool = False,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+) -> ImportSummary:
+    """Import ``path`` by ``profile``; raise ImportFailed (writing nothing) if unreadable."""
+    ctx.require(Permission.IMPORT_DECISIONS)
+    size = _check_not_binary(path)
+    rejects = rejects_path or path.with_name(path.name + ".rejects.csv")
+    skipped: Counter[str] = Counter()
+    total = 0
+    finished = False
+    with ExitStack() as stack:
+        tap = _Tap(stack.enter_context(path.open("rb")))
+        text = io.TextIOWrapper(
+            io.BufferedReader(tap, 1 << 20), encoding=_python_encoding(profile.encoding), newline=""
+        )
+        reader = csv.reader(text, delimiter=profile.delimiter, quotechar=profile.quotechar)
+        try:
+            header = next(reader, None)
+            if header is None or not any(name.strip() for name in header):
+                raise ImportFailed(f"{path.name}: the file is empty (no header row)")
+            indexes = _header_indexes(path, header, profile)
+            conn = stack.enter_context(ctx.db.write_connection())
+            officers = officer_lookup(conn) if "staff_id" in profile.fields else {}
+            teams = team_lookup(conn) if "team" in profile.fields else {}
+            convert = RowConverter(profile, indexes, officers=officers, teams=teams).convert
+            writer = BatchWriter(conn, profile, ctx.clock.now(), officers, teams)
+            rejected = _Rejects(rejects, profile.columns, indexes)
+            # A failed import keeps no rejects file: it would describe rows not imported.
+            stack.callback(lambda: rejected.close(keep=finished and rejected.count > 0))
+            update = stack.enter_context(_progress(show_progress, path, size))
+            batch: dict[str, dict[str, Any]] = {}
+            duplicates = 0
+            for values in reader:
+                if not values:
+                    continue  # a blank line is no record
+                total += 1
+                try:
+                    row = convert(values)
+                except RowSkipped as skip:
+                    skipped[skip.key] += 1
+                    continue
+                except RowRejected as reject:
+                    rejected.add(reader.line_num, reject.reason, values)
+                    continue
+                ref = row.pop("cad_ref")
+                if ref in batch:
+                    # The same reference again in one file: the later row wins, as it
+                    # would on a re-import, and counts as an update.
+                    duplicates += 1
+                batch[ref] = row
+                if len(batch) >= batch_size:
+                    writer.write(batch)
+                    batch = {}
+                    if update is not None:
+                        update(tap.bytes_read)
+            writer.write(batch)
+        except UnicodeDecodeError as exc:
+            raise ImportFailed(
+                f"{path.name}: not readable as {profile.encoding} near line "
+                f"{reader.line_num + 1} ({exc.reason}); set [csv] encoding in the profile. "
+                "Nothing was imported."
+            ) from None
+        except csv.Error as exc:
+            raise ImportFailed(
+                f"{path.name}: not a readable CSV file at line {reader.line_num}: {exc}. "
+                "Nothing was imported."
+            ) from None
+        summary = ImportSummary(
+            file_name=path.name,
+            sha256=tap.sha256.hexdigest(),
+            profile=profile.name,
+            source_system=profile.source_system,
+            total_rows=total,
+            inserted=writer.inserted,
+            updated=writer.updated + duplicates,
+            rejected=rejected.count,
+            skipped_by_code=dict(skipped),
+            rejects_path=rejects if rejected.count else None,
+        )
+        with Session(bind=conn) as session:
+            audit.record(
+                session,
+                ctx,
+                "decisions_imported",
+                "import",
+                path.name,
+                after=summary.audit_record(),
+            )
+            session.flush()
+        finished = True
+    return summary

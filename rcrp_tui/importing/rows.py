@@ -1,0 +1,250 @@
+"""Turning one CSV record into decision column values, by a profile.
+
+The converter is built once per import: for every field it prepares a small function
+that reads only that field's column, so the per-row work is a handful of dictionary
+look-ups and (for the received time) one fast date parse. A row is either converted,
+skipped (not an RCRP call: counted by its code) or rejected (with a reason a person can
+act on). Which of these happens never depends on a column the profile does not map.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, datetime
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from rcrp_tui.importing.profile import FieldSpec, ImportProfile
+from rcrp_tui.services.decision_writes import normalise_cad_ref
+from rcrp_tui.services.errors import ValidationFailed
+from rcrp_tui.storage.models import RATIONALE_MAX
+
+#: Column widths of the decisions table, so an over-long value is rejected here with
+#: its line number rather than failing the whole batch in the database.
+MAX_LENGTH = {"grade": 16, "qualifier_codes": 255, "rationale": RATIONALE_MAX, "staff_id": 32}
+#: strptime formats that ``datetime.fromisoformat`` reads identically, with the exact
+#: length of a matching value (fromisoformat is some fifty times faster than strptime,
+#: and the length check keeps it from accepting what the format would refuse).
+_ISO_EQUIVALENT = {
+    "%Y-%m-%d %H:%M:%S": 19,
+    "%Y-%m-%dT%H:%M:%S": 19,
+    "%Y-%m-%d %H:%M": 16,
+    "%Y-%m-%dT%H:%M": 16,
+}
+
+
+class RowRejected(Exception):
+    """The row cannot become a decision; ``reason`` says why."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class RowSkipped(Exception):
+    """The row is not an RCRP call (or its code is listed to skip); ``key`` counts it."""
+
+    def __init__(self, key: str) -> None:
+        super().__init__(key)
+        self.key = key
+
+
+def _one_format(fmt: str) -> Callable[[str], datetime]:
+    if fmt == "iso":
+        return datetime.fromisoformat
+    length = _ISO_EQUIVALENT.get(fmt)
+    if length is not None:
+
+        def parse_iso(text: str) -> datetime:
+            if len(text) != length:
+                raise ValueError(text)
+            return datetime.fromisoformat(text)
+
+        return parse_iso
+    return lambda text: datetime.strptime(text, fmt)
+
+
+def date_parser(formats: Sequence[str], zone: ZoneInfo) -> Callable[[str], datetime]:
+    """A function from the file's text to an aware UTC datetime (ValueError if none fits).
+
+    A time without an offset is wall-clock time in ``zone``; an hour repeated when the
+    clocks go back is read as its first occurrence (``fold=0``).
+    """
+    parsers = [_one_format(f) for f in formats]
+
+    def parse(text: str) -> datetime:
+        for parser in parsers:
+            try:
+                moment = parser(text)
+            except ValueError:
+                continue
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=zone)
+            return moment.astimezone(UTC)
+        raise ValueError(text)
+
+    return parse
+
+
+Getter = Callable[[Sequence[str]], Any]
+
+
+class RowConverter:
+    """Converts records of one file (whose header gave ``indexes``) by ``profile``."""
+
+    def __init__(
+        self,
+        profile: ImportProfile,
+        indexes: Mapping[str, int],
+        *,
+        officers: Mapping[str, tuple[int, int | None]] | None = None,
+        teams: Mapping[str, int] | None = None,
+    ) -> None:
+        self.profile = profile
+        self.indexes = indexes
+        self.officers = officers or {}
+        self.teams = teams or {}
+        self._parse_date = date_parser(profile.date_formats, profile.timezone)
+        # Category first: a row that is not an RCRP call is skipped before anything
+        # else about it is judged.
+        order = sorted(profile.fields, key=lambda name: name != "category")
+        self._getters = [(name, self._getter(profile.fields[name])) for name in order]
+
+    def _raw(self, spec: FieldSpec) -> Callable[[Sequence[str]], str | None]:
+        """The stripped text of the field's column, or None (after the blank rule)."""
+        assert spec.column is not None
+        index = self.indexes[spec.column]
+        column, blank, default = spec.column, spec.blank, spec.default
+
+        def read(values: Sequence[str]) -> str | None:
+            try:
+                text = values[index].strip()
+            except IndexError:
+                raise RowRejected(
+                    f"the row has {len(values)} fields; {column!r} is field {index + 1}"
+                ) from None
+            if text:
+                return text
+            if blank == "reject":
+                raise RowRejected(f"{column} is blank")
+            if blank == "skip":
+                raise RowSkipped(f"{column}=(blank)")
+            return default  # "default", or None for "empty"
+
+        return read
+
+    def _getter(self, spec: FieldSpec) -> Getter:
+        if spec.constant is not None:
+            constant: Any = int(spec.constant) if spec.name == "phase" else spec.constant
+            return lambda _values: constant
+        if spec.derive:
+            return self._derived_shift(spec)
+        read = self._raw(spec)
+        name, column = spec.name, spec.column
+        if spec.codes or spec.skip:
+            codes, skip = spec.codes, spec.skip
+            not_rcrp = name == "category"
+
+            def mapped(values: Sequence[str]) -> Any:
+                text = read(values)
+                if text is None:
+                    return None
+                code = text.upper()
+                value = codes.get(code)
+                if value is not None:
+                    return value
+                if code in skip or not_rcrp:
+                    raise RowSkipped(f"{column}={code}")
+                if text == spec.default:
+                    return text
+                raise RowRejected(f"{column} code {text!r} is not in the profile's {name} map")
+
+            return self._typed(spec, mapped)
+        if name == "cad_ref":
+
+            def cad_ref(values: Sequence[str]) -> str:
+                try:
+                    return normalise_cad_ref(read(values) or "")
+                except ValidationFailed as exc:
+                    raise RowRejected(f"{column}: {exc.reason}") from None
+
+            return cad_ref
+        if name == "received_at":
+            parse = self._parse_date
+            formats = " or ".join(self.profile.date_formats)
+
+            def received(values: Sequence[str]) -> datetime:
+                text = read(values) or ""
+                try:
+                    return parse(text)
+                except (ValueError, OverflowError):
+                    raise RowRejected(f"{column} {text!r} is not a date like {formats}") from None
+
+            return received
+        return self._typed(spec, read)
+
+    def _typed(self, spec: FieldSpec, read: Getter) -> Getter:
+        """Add the checks a field's column type needs (lengths, look-ups, phase number)."""
+        name, column = spec.name, spec.column
+        limit = MAX_LENGTH.get(name)
+        if name == "staff_id":
+            officers = self.officers
+
+            def staff(values: Sequence[str]) -> Any:
+                text = read(values)
+                if text is None:
+                    return None
+                if text not in officers:
+                    raise RowRejected(f"{column}: no contact officer with staff id {text!r}")
+                return text
+
+            return staff
+        if name == "team":
+            teams = self.teams
+
+            def team(values: Sequence[str]) -> Any:
+                text = read(values)
+                if text is not None and text not in teams:
+                    raise RowRejected(f"{column}: no team called {text!r}")
+                return text
+
+            return team
+        if name == "phase":
+
+            def phase(values: Sequence[str]) -> Any:
+                text = read(values)
+                if text is None:
+                    return None
+                if not (text.isdigit() and 1 <= int(text) <= 9):
+                    raise RowRejected(f"{column}: phase {text!r} is not a number from 1 to 9")
+                return int(text)
+
+            return phase
+        if limit is not None:
+
+            def limited(values: Sequence[str]) -> Any:
+                text = read(values)
+                if text is not None and len(text) > limit:
+                    raise RowRejected(f"{column} is longer than {limit} characters")
+                return text
+
+            return limited
+        return read
+
+    def _derived_shift(self, spec: FieldSpec) -> Getter:
+        assert self.profile.fields["received_at"].column is not None
+        received = self._getter(self.profile.fields["received_at"])
+        zone, windows = self.profile.timezone, spec.derive
+
+        def shift(values: Sequence[str]) -> str | None:
+            local = received(values).astimezone(zone).time()
+            for window in windows:
+                if window.contains(local):
+                    return window.shift
+            return None
+
+        return shift
+
+    def convert(self, values: Sequence[str]) -> dict[str, Any]:
+        """The field values of one record; raises RowSkipped or RowRejected."""
+        return {name: get(values) for name, get in self._getters}

@@ -51,6 +51,22 @@ def test_12h_night_is_13_hours_when_the_clocks_go_back() -> None:
     assert shifts[date(2026, 10, 25)].hours == 12.0
 
 
+def test_10h_pattern_calendar_across_autumn_daylight_saving() -> None:
+    # Hand-checked: offset 7 makes Tue 20 October 2026 cycle day 0.
+    got = [
+        (s.day.day, s.code, f"{s.start:%H:%M}", f"{s.end:%H:%M}", s.hours, s.is_night)
+        for s in expand(PATTERNS["6on4off-10h"], 7, date(2026, 10, 20), 10)
+    ]
+    assert got == [
+        (20, "early", "07:00", "17:00", 10.0, False),
+        (21, "early", "07:00", "17:00", 10.0, False),
+        (22, "late", "14:00", "00:00", 10.0, False),
+        (23, "late", "14:00", "00:00", 10.0, False),
+        (24, "night", "22:00", "08:00", 11.0, True),  # clocks go back at 02:00 BST on the 25th
+        (25, "night", "22:00", "08:00", 10.0, True),
+    ]
+
+
 def test_eln_late_ending_at_midnight_is_not_a_night() -> None:
     week = expand(ELN, 0, date(2026, 11, 2), 10)
     kinds = {s.code: s.is_night for s in week}
@@ -173,6 +189,19 @@ def test_autofill_puts_first_shifts_before_nights_before_the_rest() -> None:
     prios = [priority(by_key[a.key]) for a in proposal.assignments]
     assert prios == sorted(prios)
     assert prios[0] == 0
+
+
+def test_autofill_spreads_load_evenly_when_everyone_is_free() -> None:
+    shifts = expand_window(_teams(), date(2026, 11, 2), 42)
+    proposal = propose(shifts, [], list(range(1, 11)), _book(shifts))
+    assert proposal.unfilled == ()
+    counts = [load.shifts for load in proposal.loads]
+    nights = [load.nights for load in proposal.loads]
+    weekends = [load.weekends for load in proposal.loads]
+    assert sum(counts) == len(shifts) == 126
+    assert max(counts) - min(counts) <= 1
+    assert max(nights) - min(nights) <= 1
+    assert max(weekends) - min(weekends) <= 1
 
 
 @settings(max_examples=40, deadline=None)

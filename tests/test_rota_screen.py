@@ -190,6 +190,23 @@ async def test_floorwalker_sees_the_rota_but_cannot_change_it(
     assert _view(admin_ctx, rota_id).coverage.covered == 0
 
 
+async def test_export_with_keys_to_the_current_folder(
+    admin_ctx: Ctx, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed(admin_ctx)
+    out = tmp_path / "exports"
+    out.mkdir()
+    monkeypatch.chdir(out)  # the export dialog offers the current folder
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _open_rota(pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert sorted(p.name for p in out.iterdir()) == ["Phase-1-go-live.csv", "Phase-1-go-live.md"]
+
+
 def _snapshot_app(admin_ctx: Ctx, db: Database, tmp_path: Path) -> Any:
     rota_id = _seed(admin_ctx)
     sup = _sup(admin_ctx)

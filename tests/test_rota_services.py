@@ -12,7 +12,7 @@ from sqlmodel import select
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.rota import Rule, SlotKey
-from rcrp_tui.services import people
+from rcrp_tui.services import audit, people
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
@@ -86,6 +86,10 @@ def test_rule_break_refused_then_overridden_by_supervisor_and_audited(world: dic
     slot = view.slot(early_next)
     assert slot is not None and slot.override_reason == "only trained walker"
     assert _actions(sup.db)[-2:] == ["rota_assigned", "rota_assigned_override"]
+    (entry,) = audit.entries(world["admin"], entity="rota_assignment", limit=1)
+    assert entry.actor == "sup" and entry.actor_role == "supervisor"
+    assert entry.after is not None and entry.after["override_reason"] == "only trained walker"
+    assert "8 h rest" in entry.after["rules_overridden"][0]
     with pytest.raises(Conflict):
         rota_service.assign(sup, rota.id, early_next, world["walkers"][1].id)
 

@@ -6,13 +6,18 @@ data (and the same snapshots) come out on every run.
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from rich.console import Console
+from rich.text import Text
+from textual import events
 from textual.pilot import Pilot
+from textual.widgets import Static
 
 from rcrp_tui.app import RcrpApp
 from rcrp_tui.domain.clock import Clock, FixedClock
@@ -58,6 +63,14 @@ def make_app(db: Database, clock: Clock | None = None, *, tmp_config: Path) -> R
     )
 
 
+def rendered_text(widget: Static, width: int = 100) -> str:
+    """What a Static shows, as plain text (markup would already be interpreted)."""
+    console = Console(width=width, record=True, color_system=None, file=io.StringIO())
+    content = widget.content
+    console.print(content if not isinstance(content, str) else Text.from_markup(content))
+    return console.export_text()
+
+
 async def settle(pilot: Pilot[object]) -> None:
     """Wait until background database work has finished and its messages are handled."""
     await pilot.pause()
@@ -67,17 +80,29 @@ async def settle(pilot: Pilot[object]) -> None:
     await pilot.pause()
 
 
-async def type_text(pilot: Pilot[object], text: str) -> None:
-    """Type ``text`` key by key into whatever has focus."""
-    await pilot.press(*list(text))
+async def type_text(pilot: Pilot[object], text: str, *, paste: bool = False) -> None:
+    """Type ``text`` key by key into whatever has focus, or paste it in one go.
+
+    Pasting is what a terminal sends for a clipboard paste; it is much quicker than
+    one key event per character, so helpers use it where typing is not under test.
+    """
+    if paste:
+        focused = pilot.app.screen.focused
+        assert focused is not None, "nothing has focus to paste into"
+        focused.post_message(events.Paste(text))
+        await pilot.pause()
+    else:
+        await pilot.press(*list(text))
 
 
-async def sign_in(pilot: Pilot[object], username: str, password: str = DEMO_PASSWORD) -> None:
+async def sign_in(
+    pilot: Pilot[object], username: str, password: str = DEMO_PASSWORD, *, typed: bool = False
+) -> None:
     """Sign in from the sign-in screen with the keyboard only, and wait for the result."""
     await settle(pilot)
-    await type_text(pilot, username)
+    await type_text(pilot, username, paste=not typed)
     await pilot.press("enter")
-    await type_text(pilot, password)
+    await type_text(pilot, password, paste=not typed)
     await pilot.press("enter")
     await settle(pilot)
 

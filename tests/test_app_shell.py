@@ -13,7 +13,7 @@ from rcrp_tui.screens.help import HelpScreen
 from rcrp_tui.screens.sign_in import SignInScreen
 from rcrp_tui.services.errors import NotFound
 from rcrp_tui.widgets.literal import literal, visible
-from tests.apphelpers import make_app, seeded_database, settle, sign_in
+from tests.apphelpers import make_app, seeded_database, settle, sign_in, type_text
 
 
 def test_every_destination_names_a_real_screen_and_a_unique_key() -> None:
@@ -145,7 +145,7 @@ async def test_the_command_palette_opens_a_destination(tmp_path: Path) -> None:
         first = app.screen
         await pilot.press("ctrl+p")
         await settle(pilot)
-        await pilot.press(*"Open Decisions")
+        await type_text(pilot, "Open Decisions", paste=True)
         await settle(pilot)
         await pilot.press("enter")
         await settle(pilot)

@@ -1,0 +1,246 @@
+"""Driving the decision browser with keys only: paging, g/G, search, filters, details."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+from rich.text import Text
+from textual.widgets import Input, Static
+
+from rcrp_tui.domain.enums import CallerType, Category, Outcome
+from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
+from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.decision_writes import DecisionInput, record_decision
+from rcrp_tui.services.decisions import PAGE_SIZE
+from rcrp_tui.widgets.decision_detail import DecisionDetail
+from rcrp_tui.widgets.decision_table import DecisionTable
+from rcrp_tui.widgets.filter_dialog import FilterDialog
+from tests.apphelpers import (
+    SEEDED_DECISIONS,
+    make_app,
+    rendered_text,
+    seeded_database,
+    settle,
+    sign_in,
+    type_text,
+)
+
+
+def _browser(app: object) -> DecisionBrowserScreen:
+    screen = app.screen  # type: ignore[attr-defined]
+    assert isinstance(screen, DecisionBrowserScreen)
+    return screen
+
+
+def _position(app: object) -> str:
+    # The screen separates the range with an en dash; compare with a plain hyphen.
+    return str(_browser(app).query_one("#position", Static).render()).replace("\u2013", "-")
+
+
+def _table(app: object) -> DecisionTable:
+    return _browser(app).query_one(DecisionTable)
+
+
+async def test_down_at_the_last_row_loads_the_older_page(tmp_path: Path) -> None:
+    db, seeded = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "floorwalker")
+        table = _table(app)
+        assert table.row_count == PAGE_SIZE  # one page, never the whole table
+        assert _position(app) == f"showing 1-50 of {SEEDED_DECISIONS}"
+        assert table.current is not None
+        assert table.current.cad_ref == seeded.cad_refs[0]
+        await pilot.press(*["j"] * (PAGE_SIZE - 1))
+        assert table.current.cad_ref == seeded.cad_refs[PAGE_SIZE - 1]
+        await pilot.press("down")
+        await settle(pilot)
+        assert _position(app) == f"showing 51-100 of {SEEDED_DECISIONS}"
+        assert table.cursor_row == 0
+        assert table.current.cad_ref == seeded.cad_refs[PAGE_SIZE]
+        # Up at the first row goes back to the newer page, cursor on its last row.
+        await pilot.press("k")
+        await settle(pilot)
+        assert _position(app) == f"showing 1-50 of {SEEDED_DECISIONS}"
+        assert table.current.cad_ref == seeded.cad_refs[PAGE_SIZE - 1]
+
+
+async def test_page_keys_and_g_and_capital_g(tmp_path: Path) -> None:
+    db, seeded = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "qalead")
+        table = _table(app)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        await pilot.press("pagedown")
+        await settle(pilot)
+        assert _position(app) == f"showing 101-120 of {SEEDED_DECISIONS}"
+        assert table.row_count == SEEDED_DECISIONS - 2 * PAGE_SIZE
+        await pilot.press("pagedown")  # nothing older: stays put
+        await settle(pilot)
+        assert _position(app) == f"showing 101-120 of {SEEDED_DECISIONS}"
+        await pilot.press("g")
+        await settle(pilot)
+        assert table.current is not None and table.current.cad_ref == seeded.cad_refs[0]
+        await pilot.press("G")
+        await settle(pilot)
+        assert _position(app) == f"showing 71-120 of {SEEDED_DECISIONS}"
+        assert table.current is not None and table.current.cad_ref == seeded.cad_refs[-1]
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert _position(app) == f"showing 21-70 of {SEEDED_DECISIONS}"
+        await pilot.press("pageup")
+        await settle(pilot)
+        assert _position(app) == f"showing 1-20 of {SEEDED_DECISIONS}"
+        assert table.row_count == 20  # the newest rows, fetched from the oldest end
+
+
+async def test_slash_searches_by_cad_reference_prefix(tmp_path: Path) -> None:
+    db, seeded = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "floorwalker")
+        await pilot.press("slash")
+        assert _browser(app).focused is _browser(app).query_one("#search", Input)
+        await pilot.press(*"cad26005")
+        await settle(pilot)
+        table = _table(app)
+        shown = {row.cad_ref for row in table.rows_shown}
+        assert shown == {r for r in seeded.cad_refs if r.startswith("CAD26005")}
+        assert _position(app) == f"showing 1-{len(shown)} of {len(shown)}"
+        await pilot.press("enter")  # back to the list
+        assert _browser(app).focused is table
+        await pilot.press("c")
+        await settle(pilot)
+        assert _position(app) == f"showing 1-50 of {SEEDED_DECISIONS}"
+        assert _browser(app).query_one("#search", Input).value == ""
+
+
+async def test_filter_dialog_refuses_a_bad_date_then_filters(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "supervisor")
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, FilterDialog)
+        await type_text(pilot, "2026-13-01")
+        await pilot.press("enter")
+        error = str(dialog.query_one("#filter-error", Static).render())
+        assert error.startswith("Date from: '2026-13-01' is not a date")
+        assert isinstance(app.screen, FilterDialog)
+        # Fix it, tab to "to" and give a day before "from".
+        await pilot.press(*["backspace"] * 10)
+        await type_text(pilot, "2026-11-23", paste=True)
+        await pilot.press("tab")
+        await type_text(pilot, "2026-11-20", paste=True)
+        await pilot.press("enter")
+        error = str(dialog.query_one("#filter-error", Static).render())
+        assert error.startswith("Date to: 2026-11-20 is before")
+        await pilot.press(*["backspace"] * 10)
+        await type_text(pilot, "2026-11-23", paste=True)
+        await pilot.press("enter")
+        await settle(pilot)
+        browser = _browser(app)
+        day = datetime(2026, 11, 23, tzinfo=UTC)
+        rows = _table(app).rows_shown
+        assert rows and all(r.received_at.date() == day.date() for r in rows)
+        assert "from 2026-11-23" in str(browser.query_one("#filter-summary", Static).render())
+        total = browser.total
+        assert total is not None and total == len(rows)
+
+
+async def test_filter_by_outcome_not_deployed_any_route(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "supervisor")
+        await pilot.press("f")
+        await settle(pilot)
+        # date from, date to, category, outcome: open the outcome list and pick the
+        # second entry, "Not deployed, any route".
+        await pilot.press("tab", "tab", "tab", "enter", "down", "down", "enter")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        browser = _browser(app)
+        assert browser.flt.not_deployed_only
+        assert browser.total == SEEDED_DECISIONS - SEEDED_DECISIONS // len(Outcome)
+        assert all(r.outcome is not Outcome.DEPLOYED for r in _table(app).rows_shown)
+        # escape in the dialog cancels and keeps the filter
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert _browser(app).flt.not_deployed_only
+
+
+async def test_enter_shows_every_field_and_it_follows_the_cursor(tmp_path: Path) -> None:
+    db, seeded = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "floorwalker")
+        detail = _browser(app).query_one(DecisionDetail)
+        assert not detail.display
+        await pilot.press("enter")
+        await settle(pilot)
+        assert detail.display
+        body = rendered_text(detail.query_one("#detail-body", Static))
+        for label in ("CAD reference", "Category", "Caller type", "Outcome", "Rationale"):
+            assert label in body
+        assert seeded.cad_refs[0] in body
+        await pilot.press("j")
+        body = rendered_text(detail.query_one("#detail-body", Static))
+        assert seeded.cad_refs[1] in body
+        await pilot.press("enter")
+        assert not detail.display
+
+
+async def test_free_text_is_shown_exactly_as_typed(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    nasty = "[bold]x[/bold] [@click=app.quit]q[/] \x1b[31mred"
+    record_decision(
+        Ctx(db, COMMAND_LINE),
+        DecisionInput(
+            cad_ref="CAD999999",
+            source_system="TEST-CAD",
+            received_at=datetime(2026, 11, 24, 9, 30, tzinfo=UTC),
+            category=Category.CONCERN_FOR_WELFARE,
+            caller_type=CallerType.PUBLIC,
+            outcome=Outcome.SIGNPOSTED,
+            rationale=nasty,
+        ),
+    )
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(120, 30)) as pilot:
+        await sign_in(pilot, "floorwalker")
+        table = _table(app)
+        assert table.current is not None and table.current.rationale == nasty
+        cell = table.get_cell_at((0, 6))
+        assert isinstance(cell, Text)
+        assert cell.plain == "[bold]x[/bold] [@click=app.quit]q[/] \u241b[31mred"
+        assert cell.spans == [] and not cell.style
+        await pilot.press("enter")
+        await settle(pilot)
+        detail = _browser(app).query_one("#detail-body", Static)
+        shown = rendered_text(detail, width=200)
+        assert "[bold]x[/bold] [@click=app.quit]q[/] \u241b[31mred" in shown
+        assert "\x1b" not in shown
+        # Clicking where the text says "q" would have quit if it were an action.
+        await pilot.click(DecisionTable, offset=(2, 1))
+        await settle(pilot)
+        assert app.is_running
+
+
+async def test_a_contact_officer_has_no_decision_browser(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "officer")
+        assert not isinstance(app.screen, DecisionBrowserScreen)
+        await pilot.press("f2")
+        await settle(pilot)
+        assert not isinstance(app.screen, DecisionBrowserScreen)
+        assert app.is_running

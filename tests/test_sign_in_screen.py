@@ -1,0 +1,82 @@
+"""Signing in with the keyboard: good password, wrong password, lock-out."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from textual.widgets import Input, Static
+
+from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
+from rcrp_tui.screens.sign_in import SignInScreen
+from rcrp_tui.services.auth import MAX_FAILED_SIGN_INS
+from tests.apphelpers import make_app, seeded_database, settle, sign_in, type_text
+
+
+def _message(screen: object) -> str:
+    assert isinstance(screen, SignInScreen)
+    return str(screen.query_one("#sign-in-message", Static).render())
+
+
+async def test_a_good_password_opens_the_decision_browser(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        assert db.display_name in str(app.screen.sub_title)
+        await sign_in(pilot, "floorwalker", typed=True)
+        assert isinstance(app.screen, DecisionBrowserScreen)
+        assert app.ctx.actor.username == "floorwalker"
+        assert "Floorwalker" in app.sub_title
+
+
+async def test_a_wrong_password_is_refused_on_the_screen(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "floorwalker", "not-the-password")
+        assert isinstance(app.screen, SignInScreen)
+        assert _message(app.screen) == "Wrong username or password."
+        password = app.screen.query_one("#password", Input)
+        assert password.password  # typed characters are masked
+        assert password.value == ""
+        assert app.screen.focused is password
+
+
+async def test_an_empty_username_asks_for_one(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("enter", "enter")
+        await settle(pilot)
+        assert _message(app.screen) == "Type your username."
+
+
+async def test_five_wrong_passwords_lock_the_account(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await type_text(pilot, "supervisor", paste=True)
+        await pilot.press("enter")
+        for _ in range(MAX_FAILED_SIGN_INS):
+            await type_text(pilot, "wrong-password", paste=True)
+            await pilot.press("enter")
+            await settle(pilot)
+        assert "locked" in _message(app.screen)
+        # Even the right password is refused while the lock lasts.
+        await type_text(pilot, "demo-password-1", paste=True)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, SignInScreen)
+        assert "This account is locked" in _message(app.screen)
+
+
+async def test_markup_in_a_username_is_shown_literally(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "[@click=app.quit]x[/]", "whatever-password")
+        assert app.is_running
+        assert isinstance(app.screen, SignInScreen)
+        assert _message(app.screen) == "Wrong username or password."

@@ -1,0 +1,117 @@
+"""The personal-data dialog, driven with keys inside a tiny host app, and its snapshot."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from textual.app import App, ComposeResult
+from textual.pilot import Pilot
+from textual.widgets import Input, Static
+
+from rcrp_tui.domain.personal_data import scan
+from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog, highlighted_text
+
+TEXT = "[bold]Mr Jones[/bold] rang from 07700 900123 about CAD-20261005-0042 [@click=app.quit]"
+NO_RESULT = "not dismissed"
+
+
+class DialogHost(App[None]):
+    """Pushes the dialog on start and keeps what it dismissed with."""
+
+    def __init__(self, text: str = TEXT) -> None:
+        super().__init__()
+        self.text = text
+        self.result: str | None = NO_RESULT
+
+    def compose(self) -> ComposeResult:
+        yield Static("Coaching note editor")
+
+    def on_mount(self) -> None:
+        findings = scan(self.text, today=date(2026, 11, 24))
+        self.push_screen(
+            PersonalDataDialog(self.text, findings, field="What went well"), self._keep
+        )
+
+    def _keep(self, result: str | None) -> None:
+        self.result = result
+
+
+async def test_e_goes_back_to_edit_with_nothing_saved() -> None:
+    app = DialogHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("e")
+        await pilot.pause()
+        assert app.result is None
+        assert not isinstance(app.screen, PersonalDataDialog)
+
+
+async def test_o_then_a_reason_saves_anyway_with_that_reason() -> None:
+    app = DialogHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("o")
+        await pilot.press(*"IOPC referral")
+        await pilot.press("enter")
+        await pilot.pause()
+        assert app.result == "IOPC referral"
+
+
+async def test_an_empty_reason_is_refused_with_a_message() -> None:
+    app = DialogHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("o", "space", "enter")
+        await pilot.pause()
+        dialog = app.screen
+        assert isinstance(dialog, PersonalDataDialog)
+        message = str(dialog.query_one("#pd-message", Static).render())
+        assert "A reason is needed" in message
+        assert app.result == NO_RESULT
+        # Escape leaves the reason box; a second escape leaves the dialog unsaved.
+        await pilot.press("escape")
+        assert isinstance(app.screen, PersonalDataDialog)
+        assert not dialog.query_one("#pd-reason", Input).has_focus
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.result is None
+
+
+async def test_a_reason_holding_personal_data_is_refused() -> None:
+    app = DialogHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        await pilot.press("o", *"ring 07700 900123", "enter")
+        await pilot.pause()
+        assert app.result == NO_RESULT
+        message = str(app.screen.query_one("#pd-message", Static).render())
+        assert "phone number" in message
+
+
+async def test_markup_in_the_text_is_shown_literally() -> None:
+    app = DialogHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        shown = str(app.screen.query_one("#pd-text", Static).render())
+        assert "[bold]" in shown and "[@click=app.quit]" in shown
+        assert "⟦1⟧" in shown and "⟦2⟧" in shown
+        findings = str(app.screen.query_one("#pd-findings", Static).render())
+        assert "Phone number" in findings and "Title and name" in findings
+
+
+def test_each_finding_is_styled_and_numbered() -> None:
+    text = "ring 07700 900123 or email a@b.co"
+    shown = highlighted_text(text, scan(text))
+    assert shown.plain == "ring 07700 900123⟦1⟧ or email a@b.co⟦2⟧"
+    styled = [
+        shown.plain[span.start : span.end] for span in shown.spans if "reverse" in str(span.style)
+    ]
+    assert styled == ["07700 900123", "a@b.co"]
+
+
+def test_dialog_snapshot(snap_compare: Any) -> None:
+    async def ready(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+
+    assert snap_compare(DialogHost(), terminal_size=(100, 30), run_before=ready)

@@ -78,7 +78,7 @@ async def test_record_a_live_appeal_with_keys_only(
     assert row.partner_org == "North London Mental Health Trust"
 
 
-async def test_supervisor_decides_from_the_list(
+async def test_supervisor_decides_and_personal_data_needs_a_reason(
     admin_ctx: Ctx, db: Database, tmp_path: Path
 ) -> None:
     _seed_appeals(admin_ctx)
@@ -90,9 +90,21 @@ async def test_supervisor_decides_from_the_list(
         assert {r.id for r in screen.page.rows} == {1, 4}
         await pilot.press("d")
         await settle(pilot)
+        form = pilot.app.screen
         await pilot.press("enter", "down", "enter")  # Overturned — police deployed
         await pilot.press("tab")
-        await type_text(pilot, "Risk to life on review: units sent.")
+        await type_text(pilot, "Caller on 07700 900123: risk to life, units sent.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert pilot.app.screen is form  # refused, nothing saved, text kept
+        error = str(form.query_one("#form-error").render())
+        assert error.startswith("Rationale: this looks like personal data (")
+        assert not form.query_one("#override-box").has_class("hidden")
+        await pilot.press("ctrl+s")  # a blank reason is refused, by name
+        await settle(pilot)
+        assert "Reason for saving rationale" in str(form.query_one("#form-error").render())
+        assert pilot.app.focused is form.query_one("#override-reason")
+        await type_text(pilot, "Ambulance control number, not personal")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert pilot.app.screen is screen

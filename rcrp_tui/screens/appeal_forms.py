@@ -29,6 +29,7 @@ from rcrp_tui.services.appeal_queries import AppealRow
 from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
+from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.widgets.literal import visible
 
 #: Service field name -> (widget id, what a person calls it).
@@ -75,7 +76,10 @@ class _Form(ModalScreen[Any]):
     def show_error(self, field: str | None, message: str) -> None:
         """Show ``message`` (literally) and focus the field it is about."""
         widget_id, label = self.FIELDS.get(field or "", (None, None))
-        text = f"{label}: {message}" if label else message
+        if field and field.startswith("Reason for saving"):
+            widget_id, label = "override-reason", field  # the guard's own field name
+        name = label or field
+        text = f"{name}: {message}" if name else message
         self.query_one("#form-error", Static).update(Text(visible(text), style="bold"))
         if widget_id:
             self.query_one(f"#{widget_id}").focus()
@@ -171,6 +175,14 @@ class RecordAppealDialog(_Form):
             self.post_message(self.Saved(appeal_id))
 
 
+class PersonalDataShown(Message):
+    """The rationale looked like personal data: show why and offer the override."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__()
+        self.message = message
+
+
 class DecideAppealDialog(_Form):
     """Record the decision on an open appeal: outcome and rationale."""
 
@@ -203,6 +215,9 @@ class DecideAppealDialog(_Form):
             )
             yield Label(f"Rationale (at most {RATIONALE_MAX} characters; no personal details)")
             yield Input(id="rationale", max_length=RATIONALE_MAX)
+            with Vertical(id="override-box", classes="hidden"):
+                yield Label("Reason for saving it as it is (audited)")
+                yield Input(id="override-reason", max_length=500)
             yield Static("", id="form-error", classes="form-error")
             yield Static("ctrl+s save · escape cancel", classes="form-hint")
 
@@ -212,11 +227,20 @@ class DecideAppealDialog(_Form):
     def action_save(self) -> None:
         outcome: AppealOutcome = self.query_one("#outcome", Select).value  # type: ignore[assignment]
         rationale = self.query_one("#rationale", Input).value
+        reason: str | None = None
+        if not self.query_one("#override-box").has_class("hidden"):
+            reason = self.query_one("#override-reason", Input).value
         self.query_one("#form-error", Static).update("Saving…")
-        self._save(outcome, rationale)
+        self._save(outcome, rationale, reason)
+
+    @on(PersonalDataShown)
+    def _personal_data(self, message: PersonalDataShown) -> None:
+        # Offer the audited override; editing the text out is the other way forward.
+        self.query_one("#override-box").remove_class("hidden")
+        self.show_error("rationale", message.message)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
-    def _save(self, outcome: AppealOutcome, rationale: str) -> None:
+    def _save(self, outcome: AppealOutcome, rationale: str, reason: str | None) -> None:
         try:
             appeals.decide_appeal(
                 self.ctx,
@@ -224,6 +248,15 @@ class DecideAppealDialog(_Form):
                 outcome=outcome,
                 rationale=rationale,
                 expected_version=self.appeal.row_version,
+                override_reason=reason,
+            )
+        except PersonalDataFound as exc:
+            kinds = ", ".join(kind.label.lower() for kind in exc.kinds)
+            self.post_message(
+                PersonalDataShown(
+                    f"this looks like personal data ({kinds}). Edit it out, or give a "
+                    "reason to save it as it is."
+                )
             )
         except ValidationFailed as exc:
             self.post_message(self.Refused(exc.field, exc.reason))

@@ -124,6 +124,7 @@ def test_dates_with_birth_context_are_dates_of_birth(text: str, when: str) -> No
         "DOB 01/01/2030 is in the future",
         "DOB 31/02/1980 is not a date",
         "review on 2026-11-20, the caller was born abroad",
+        "DOB unknown, seen 12/03/2026 at the station",
     ],
 )
 def test_other_dates_are_not_dates_of_birth(text: str) -> None:
@@ -154,7 +155,16 @@ def test_a_title_before_a_capitalised_name_is_found(text: str, name: str) -> Non
 
 
 @pytest.mark.parametrize(
-    "text", ["the Dr's surgery", "the Dr said", "Drs at A&E", "has MS", "Miss-graded call", "Mr X"]
+    "text",
+    [
+        "the Dr's surgery",
+        "the Dr said",
+        "Drs at A&E",
+        "has MS",
+        "Miss-graded call",
+        "Mr X",
+        "a Ms Teams call",
+    ],
 )
 def test_titles_without_a_name_are_not_flagged(text: str) -> None:
     assert found(text) == []

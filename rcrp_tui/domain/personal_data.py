@@ -229,10 +229,12 @@ _DATE = re.compile(
     )(?![\w/-])""",
     re.IGNORECASE | re.VERBOSE,
 )
-# Words that say the date is a birth date, shortly before it, or "(DOB)" right after.
+# Birth words straight before the date, joined to it only by punctuation or a linking
+# word ("DOB: ", "born on ", "date of birth is "), or "(DOB)" right after it. Anything
+# else between ("DOB unknown, seen 12/03/2026") breaks the link: that is an incident date.
 _BIRTH_BEFORE = re.compile(
-    r"(?:\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bborn\b|\bbirthday\b|\bb\.\s?)"
-    r"[^.;\n]{0,20}$",
+    r"(?:\bd\.?\s?o\.?\s?b\b\.?|\bdate\s+of\s+birth\b|\bborn\b|\bbirthday\b|\bb\.)"
+    r"\s*[:=(,-]?\s*(?:(?:is|was|on|as|of|given\s+as|recorded\s+as|stated\s+as)\s+)?$",
     re.IGNORECASE,
 )
 _BIRTH_AFTER = re.compile(r"^\s*\(\s*(?:d\.?o\.?b\.?|date of birth|born)\s*\)", re.IGNORECASE)
@@ -302,6 +304,8 @@ _NOT_NAMES = {
     "Surgery", "Surgeries", "Practice", "Appointment", "Unknown", "Not", "The", "And", "Or",
     "On", "At", "To", "Was", "Is", "Has", "Had", "Said", "Called", "Rang", "Who", "Advised",
     "Attended", "Name", "Withheld", "Redacted", "Details",
+    # "Ms Teams" and friends: office software typed in title case.
+    "Teams", "Word", "Excel", "Forms", "Outlook",
 }  # fmt: skip
 
 

@@ -316,3 +316,27 @@ def test_free_text_passes_the_personal_data_guard(any_db: Database) -> None:
         override_reason="Control-room switchboard number, not a person's",
     )
     assert _actions(any_db)[-2:] == ["personal_data_override", "appeal_decided"]
+
+
+def test_a_qa_lead_asking_for_review_puts_the_decision_in_a_targeted_sample(
+    any_db: Database,
+) -> None:
+    from rcrp_tui.services import sampling
+
+    decision_id = _decision(any_db, "CAD-800")
+    qa = _ctx(any_db, Role.QA_LEAD)
+    linked = appeals.record_appeal(qa, _appeal("CAD-800"))
+    waiting = appeals.record_appeal(qa, _appeal("CAD-801", original_decision="signposted"))
+    # A supervisor's request is noted; the QA lead's puts it in a sample.
+    noted = appeals.request_qa_review(_ctx(any_db, Role.SUPERVISOR), linked)
+    assert not noted.in_sample and noted.sample_id is None
+    sampled = appeals.request_qa_review(qa, linked)
+    assert sampled.in_sample and sampled.sample_id is not None
+    assert sampled.requested_at == noted.requested_at
+    sample = sampling.get_sample(qa, sampled.sample_id)
+    assert sample.size == 1 and sample.spec.target_ids == (decision_id,)
+    again = appeals.request_qa_review(qa, linked)
+    assert again.in_sample and again.sample_id is None and "already" in again.message
+    not_yet = appeals.request_qa_review(qa, waiting)
+    assert not not_yet.in_sample and "not imported" in not_yet.message
+    assert _actions(any_db).count("sample.draw") == 1

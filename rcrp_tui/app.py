@@ -25,8 +25,16 @@ from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.storage.db import Database
+from rcrp_tui.widgets import live_risk_banner
 
 APP_TITLE = "RCRP decision QA"
+
+
+def database_label(db: Database) -> str:
+    """The database as the header names it: the file name, or the URL without password."""
+    if db.is_sqlite:
+        return Path(str(db.url.database)).name
+    return db.display_name
 
 
 class DestinationCommands(Provider):
@@ -65,7 +73,7 @@ class _Blank(Screen[None]):
 
     def compose(self):
         yield Header()
-        yield Footer()
+        yield Footer(compact=True)
 
 
 class RcrpApp(App[int]):
@@ -104,8 +112,9 @@ class RcrpApp(App[int]):
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.sub_title = self.db.display_name
+        self.sub_title = database_label(self.db)
         self.push_screen(_Blank())
+        live_risk_banner.install(self)
         self._show_sign_in()
 
     def _show_sign_in(self) -> None:
@@ -117,7 +126,7 @@ class RcrpApp(App[int]):
         actor: Actor = message.actor
         self.actor = actor
         self._ctx = Ctx(self.db, actor, self.clock)
-        self.sub_title = f"{actor.display_name} ({actor.role.label}) · {self.db.display_name}"
+        self.sub_title = f"{actor.display_name} ({actor.role.label}) · {database_label(self.db)}"
         self.pop_screen()  # the sign-in screen
         self.open_destination(navigation.HOME)
 
@@ -167,7 +176,7 @@ class RcrpApp(App[int]):
         self.actor, self._ctx = None, None
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.sub_title = self.db.display_name
+        self.sub_title = database_label(self.db)
         self._show_sign_in()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:

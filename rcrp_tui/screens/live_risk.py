@@ -1,0 +1,117 @@
+"""Open live-risk alerts, for QA leads and supervisors: see them and close them with a note."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from rcrp_tui.services import live_risk
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.live_risk import LiveRiskView
+from rcrp_tui.widgets import live_risk_banner
+from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.review_dialogs import TextPromptDialog
+
+LOCAL = ZoneInfo("Europe/London")
+
+
+class LiveRiskScreen(Screen[None]):
+    """Every open live-risk alert, oldest first."""
+
+    CSS_PATH = "review.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("c", "close_alert", "Close alert", id="live-risk.close"),
+        Binding("j", "cursor(1)", "Down", show=False, id="live-risk.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="live-risk.up"),
+        Binding("escape", "leave", "Back", id="live-risk.back"),
+    ]
+
+    class AlertsLoaded(Message):
+        def __init__(self, alerts: list[LiveRiskView]) -> None:
+            super().__init__()
+            self.alerts = alerts
+
+    def __init__(self, ctx: Ctx, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.ctx = ctx
+        self.alerts: list[LiveRiskView] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="live-risk-title")
+        yield DataTable(id="alerts", cursor_type="row")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Live risk"
+        table = self.query_one(DataTable)
+        table.add_columns("Raised (UK)", "CAD ref", "Raised by", "Escalated to", "At", "Review")
+        table.focus()
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _load(self) -> None:
+        self.post_message(self.AlertsLoaded(live_risk.open_alerts(self.ctx)))
+
+    def on_live_risk_screen_alerts_loaded(self, message: AlertsLoaded) -> None:
+        self.alerts = message.alerts
+        table = self.query_one(DataTable)
+        table.clear()
+        for a in message.alerts:
+            table.add_row(
+                f"{a.raised_at.astimezone(LOCAL):%d %b %H:%M}",
+                a.cad_ref,
+                Text(visible(a.raised_by, single_line=True)),
+                Text(visible(a.escalated_to, single_line=True)),
+                f"{a.escalated_at.astimezone(LOCAL):%H:%M}",
+                str(a.review_id),
+            )
+        title = (
+            f"⚠ {len(message.alerts)} open live-risk alert(s) · c closes the highlighted one"
+            if message.alerts
+            else "✓ No open live-risk alerts."
+        )
+        self.query_one("#live-risk-title", Static).update(title)
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=table.cursor_row + step)
+
+    def action_close_alert(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.alerts or table.cursor_row >= len(self.alerts):
+            return
+        alert = self.alerts[table.cursor_row]
+
+        def done(note: str | None) -> None:
+            if note:
+                self._close(alert.id, note)
+
+        self.app.push_screen(
+            TextPromptDialog(
+                f"Close live-risk alert on {alert.cad_ref}",
+                "What was done? (recorded and audited)",
+            ),
+            done,
+        )
+
+    @work(thread=True, exit_on_error=False)
+    def _close(self, alert_id: int, note: str) -> None:
+        live_risk.close_alert(self.ctx, alert_id, note)
+        self.app.call_from_thread(self._after_close)
+
+    def _after_close(self) -> None:
+        self.notify("Live-risk alert closed.")
+        live_risk_banner.refresh(self.app)
+        self._load()
+
+    def action_leave(self) -> None:
+        self.dismiss(None)

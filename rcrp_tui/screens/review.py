@@ -1,0 +1,431 @@
+"""Scoring one decision against the toolkit, keys only.
+
+The decision is on the left, the criteria that apply to its category on the right, the
+guidance for the highlighted criterion below. 1/2/3/0 answer and move on, so a whole
+review is a minute of key presses. What the reviewer types lives on this screen until a
+save succeeds: a save refused because someone else saved first keeps every answer here.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, VerticalScroll
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import Footer, Header, OptionList, Static
+
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.domain.review_workflow import Action, ReviewStatus, Who, allowed
+from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult, score
+from rcrp_tui.domain.toolkit import Criterion
+from rcrp_tui.services import live_risk, review_lists, reviews
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.services.review_records import AnswerEntry, ReviewConflict, ReviewView, ReviewWork
+from rcrp_tui.widgets import live_risk_banner
+from rcrp_tui.widgets.literal import literal, visible
+from rcrp_tui.widgets.review_dialogs import JudgementDialog, LiveRiskDialog, TextPromptDialog
+from rcrp_tui.widgets.review_panels import criterion_line, decision_summary, guidance_text
+
+
+class ReviewScreen(Screen[None]):
+    """Score a decision (``decision_id``) or open an existing review (``review_id``)."""
+
+    CSS_PATH = "review.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("1", "answer('met')", "Met", id="review.met"),
+        Binding("2", "answer('partial')", "Partly", id="review.partial"),
+        Binding("3", "answer('not_met')", "Not met", id="review.not-met"),
+        Binding("0", "answer('na')", "N/A", id="review.na"),
+        Binding("j", "move(1)", "Down", show=False, id="review.down"),
+        Binding("k", "move(-1)", "Up", show=False, id="review.up"),
+        Binding("n", "note", "Note", id="review.note"),
+        Binding("o", "judgement", "Judgement", id="review.judgement"),
+        Binding("ctrl+s", "save", "Save", id="review.save"),
+        Binding("ctrl+enter", "submit", "Submit", show=False, id="review.submit"),
+        Binding("f10", "submit", "Submit", id="review.submit-f10"),
+        Binding("m", "moderate", "Moderate", id="review.moderate"),
+        Binding("r", "release", "Release", id="review.release"),
+        Binding("a", "acknowledge", "Acknowledge", id="review.acknowledge"),
+        Binding("l", "live_risk", "Live risk", id="review.live-risk"),
+        Binding("h", "history", "History", id="review.history"),
+        Binding("escape", "leave", "Back", id="review.back"),
+    ]
+
+    class WorkLoaded(Message):
+        def __init__(self, work: ReviewWork) -> None:
+            super().__init__()
+            self.work = work
+
+    class ReviewSaved(Message):
+        def __init__(self, view: ReviewView, what: str) -> None:
+            super().__init__()
+            self.view = view
+            self.what = what
+
+    class ConflictFound(Message):
+        def __init__(self, error: ReviewConflict) -> None:
+            super().__init__()
+            self.error = error
+
+    def __init__(
+        self, ctx: Ctx, decision_id: int | None = None, review_id: int | None = None, **kw: Any
+    ) -> None:
+        super().__init__(**kw)
+        self.ctx = ctx
+        self.decision_id = decision_id
+        self.review_id = review_id
+        self.work: ReviewWork | None = None
+        self.base: ReviewView | None = None
+        self.answers: dict[str, AnswerEntry] = {}
+        self.judgement: Judgement | None = None
+        self.dirty = False
+        self._leave_warned = False
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="score-bar")
+        yield Static("", id="conflict", classes="hidden")
+        with Horizontal(id="review-body"):
+            yield VerticalScroll(Static("", id="decision-summary"), id="decision-pane")
+            yield OptionList(id="criteria")
+        yield VerticalScroll(Static("", id="guidance-text"), id="guidance")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = "Review"
+        self.query_one("#criteria", OptionList).focus()
+        self._load()
+
+    # ----- loading and saving (workers) ----------------------------------------
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-load")
+    def _load(self) -> None:
+        if self.review_id is not None:
+            loaded = reviews.open_review(self.ctx, self.review_id)
+        elif self.decision_id is not None:
+            loaded = reviews.open_for_decision(self.ctx, self.decision_id)
+        else:
+            # Opened by its key with nothing chosen: resume the actor's latest draft.
+            drafts = review_lists.list_reviews(self.ctx, statuses=(ReviewStatus.DRAFT,), limit=1)
+            if not drafts:
+                self.app.call_from_thread(self._nothing_to_resume)
+                return
+            loaded = reviews.open_review(self.ctx, drafts[0].id)
+        self.post_message(self.WorkLoaded(loaded))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-save")
+    def _write(self, what: str, reason: str | None = None) -> None:
+        assert self.base is not None
+        base, answers, judgement = self.base, dict(self.answers), self.judgement
+        try:
+            if what == "submit":
+                view = reviews.submit(self.ctx, base, answers, judgement)
+            elif what == "moderate":
+                view = reviews.moderate(
+                    self.ctx, base, answers=answers, judgement=judgement, reason=reason
+                )
+            elif what == "release":
+                view = reviews.release(self.ctx, base)
+            elif what == "acknowledge":
+                view = reviews.acknowledge(self.ctx, base, reason or "")
+            else:
+                view = reviews.save(self.ctx, base, answers, judgement, reason=reason)
+        except ReviewConflict as exc:
+            self.post_message(self.ConflictFound(exc))
+            return
+        except ServiceError as exc:
+            self.app.call_from_thread(
+                self.notify, visible(exc.message), title="Not done", severity="warning"
+            )
+            return
+        self.post_message(self.ReviewSaved(view, what))
+
+    def _nothing_to_resume(self) -> None:
+        self.query_one("#score-bar", Static).update(
+            "No draft to resume. Open a decision (F2), highlight it and press r to review it."
+        )
+
+    def on_review_screen_work_loaded(self, message: WorkLoaded) -> None:
+        self.work = message.work
+        self._adopt(message.work.review)
+        d = message.work.decision
+        self.sub_title = f"Review · {d.cad_ref} · {d.category.label}"
+        self.query_one("#decision-summary", Static).update(
+            decision_summary(message.work.decision, message.work.review)
+        )
+        criteria = self.query_one("#criteria", OptionList)
+        criteria.set_options(self._line(c) for c in message.work.criteria)
+        criteria.highlighted = 0
+        self._refresh()
+
+    def on_review_screen_review_saved(self, message: ReviewSaved) -> None:
+        self._adopt(message.view)
+        self.query_one("#conflict", Static).add_class("hidden")
+        words = {
+            "save": "Draft saved",
+            "submit": "Review submitted",
+            "moderate": "Moderation recorded",
+            "release": "Released to the contact officer",
+            "acknowledge": "Acknowledged",
+        }
+        self.notify(f"{words.get(message.what, 'Saved')} (version {message.view.row_version}).")
+        self._refresh_all_lines()
+
+    def on_review_screen_conflict_found(self, message: ConflictFound) -> None:
+        # Keep what was typed; the next save goes over the version now stored.
+        self.base = message.error.current
+        banner = self.query_one("#conflict", Static)
+        banner.update(
+            literal(
+                "⚠ CONFLICT: "
+                + message.error.message
+                + " Press ctrl+s to save yours over it, or h to see the history."
+            )
+        )
+        banner.remove_class("hidden")
+        self.notify(visible(message.error.message), title="Not saved", severity="warning")
+        self._refresh()
+
+    def _adopt(self, view: ReviewView) -> None:
+        self.base = view
+        self.answers = dict(view.answers)
+        self.judgement = view.judgement
+        self.dirty = False
+
+    # ----- drawing -------------------------------------------------------------
+
+    def _line(self, c: Criterion) -> Text:
+        return criterion_line(c, self.answers.get(c.code, AnswerEntry()))
+
+    def _refresh_line(self) -> None:
+        criteria = self.query_one("#criteria", OptionList)
+        index = criteria.highlighted
+        if self.work is not None and index is not None:
+            criteria.replace_option_prompt_at_index(index, self._line(self.work.criteria[index]))
+
+    def _refresh_all_lines(self) -> None:
+        if self.work is None:
+            return
+        criteria = self.query_one("#criteria", OptionList)
+        for index, c in enumerate(self.work.criteria):
+            criteria.replace_option_prompt_at_index(index, self._line(c))
+        self._refresh()
+
+    def result(self) -> ScoreResult | None:
+        if self.work is None:
+            return None
+        given = {k: e.answer for k, e in self.answers.items() if e.answer is not None}
+        return score(self.work.criteria, given, self.work.toolkit.bands)
+
+    def _refresh(self) -> None:
+        result, work_ = self.result(), self.work
+        if result is None or work_ is None or self.base is None:
+            return
+        done = len(work_.criteria) - len(result.unanswered)
+        judgement = (
+            work_.toolkit.judgement_label(self.judgement) if self.judgement else "(none: press o)"
+        )
+        state = self.base.status.value.upper() + (" · unsaved changes" if self.dirty else "")
+        bar = Text(f"Score {result.describe()} · {done}/{len(work_.criteria)} answered · ")
+        bar.append(f"Judgement: {judgement} · {state}")
+        widget = self.query_one("#score-bar", Static)
+        widget.update(bar)
+        widget.set_class(bool(result.failed_critical), "-critical-failed")
+        self._show_guidance()
+        self.refresh_bindings()
+
+    def _show_guidance(self) -> None:
+        criteria = self.query_one("#criteria", OptionList)
+        if self.work is None or criteria.highlighted is None:
+            return
+        c = self.work.criteria[criteria.highlighted]
+        note = self.answers.get(c.code, AnswerEntry()).note
+        text = guidance_text(c, self.work.toolkit, note)
+        self.query_one("#guidance-text", Static).update(text)
+
+    def on_option_list_option_highlighted(self, _event: OptionList.OptionHighlighted) -> None:
+        self._show_guidance()
+
+    # ----- what the actor may do ------------------------------------------------
+
+    def _who(self) -> Who | None:
+        if self.base is None:
+            return None
+        actor = self.ctx.actor
+        return Who(
+            actor.role,
+            is_reviewer=actor.user_id == self.base.reviewer_user_id,
+            is_subject=actor.role is Role.CONTACT_OFFICER,
+        )
+
+    def _may(self, action: Action) -> bool:
+        who = self._who()
+        return who is not None and self.base is not None and allowed(action, self.base.status, who)
+
+    def _editable(self) -> bool:
+        return self._may(Action.EDIT_DRAFT) or self._may(Action.AMEND) or self._may(Action.MODERATE)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("answer", "note", "judgement", "save"):
+            return self._editable()
+        if action == "submit":
+            return self._may(Action.SUBMIT)
+        if action in ("moderate", "release", "acknowledge"):
+            return self._may(Action(action))
+        if action == "live_risk":
+            return self.base is not None and self.ctx.actor.role in (
+                Role.FLOORWALKER,
+                Role.QA_LEAD,
+            )
+        if action == "history":
+            return self.base is not None and self.ctx.actor.role is not Role.CONTACT_OFFICER
+        return True
+
+    # ----- actions ---------------------------------------------------------------
+
+    def _current(self) -> Criterion | None:
+        index = self.query_one("#criteria", OptionList).highlighted
+        return None if self.work is None or index is None else self.work.criteria[index]
+
+    def action_move(self, step: int) -> None:
+        criteria = self.query_one("#criteria", OptionList)
+        if step > 0:
+            criteria.action_cursor_down()
+        else:
+            criteria.action_cursor_up()
+
+    def action_answer(self, raw: str) -> None:
+        c = self._current()
+        if c is None:
+            return
+        answer = Answer(raw)
+        if answer is Answer.NA and not c.na_allowed:
+            self.notify(f"{c.code}: N/A is not allowed for this criterion.", severity="warning")
+            return
+        self.answers[c.code] = AnswerEntry(answer, self.answers.get(c.code, AnswerEntry()).note)
+        self._changed()
+        # Move on to the next criterion, but never wrap round to the first.
+        criteria = self.query_one("#criteria", OptionList)
+        if criteria.highlighted is not None and criteria.highlighted < criteria.option_count - 1:
+            criteria.highlighted += 1
+
+    def _changed(self) -> None:
+        self.dirty = True
+        self._leave_warned = False
+        self._refresh_line()
+        self._refresh()
+
+    def action_note(self) -> None:
+        c = self._current()
+        if c is None:
+            return
+        entry = self.answers.get(c.code, AnswerEntry())
+
+        def done(note: str | None) -> None:
+            if note is not None:
+                self.answers[c.code] = AnswerEntry(entry.answer, note)
+                self._changed()
+
+        prompt = f"{c.code}: {c.question}\nNo names, phone numbers or addresses."
+        self.app.push_screen(
+            TextPromptDialog("Note on this criterion", prompt, value=entry.note, required=False),
+            done,
+        )
+
+    def action_judgement(self) -> None:
+        if self.work is None:
+            return
+
+        def done(choice: Judgement | None) -> None:
+            if choice is not None:
+                self.judgement = choice
+                self._changed()
+
+        self.app.push_screen(JudgementDialog(self.work.toolkit.judgements, self.judgement), done)
+
+    def _with_reason(self, title: str, then: str) -> None:
+        def done(reason: str | None) -> None:
+            if reason:
+                self._write(then, reason)
+
+        self.app.push_screen(TextPromptDialog(title, "Why? (recorded in the history)"), done)
+
+    def action_save(self) -> None:
+        if self.base is None:
+            return
+        if self.base.status is ReviewStatus.DRAFT:
+            self._write("save")
+        else:
+            self._with_reason("Change a submitted review", "save")
+
+    def action_submit(self) -> None:
+        if self.base is not None and self._may(Action.SUBMIT):
+            self._write("submit")
+
+    def action_moderate(self) -> None:
+        if self.base is None:
+            return
+        if not self.dirty:
+            self._write("moderate")  # agree
+        else:
+            self._with_reason("Adjust in moderation", "moderate")
+
+    def action_release(self) -> None:
+        self._write("release")
+
+    def action_acknowledge(self) -> None:
+        def done(comment: str | None) -> None:
+            if comment is not None:
+                self._write("acknowledge", comment)
+
+        self.app.push_screen(
+            TextPromptDialog("Acknowledge this review", "Comment (optional)", required=False),
+            done,
+        )
+
+    def action_live_risk(self) -> None:
+        if self.base is None:
+            return
+        review_id = self.base.id
+
+        def done(result: Any) -> None:
+            if result is not None:
+                self._raise_live_risk(review_id, result[0], result[1])
+
+        self.app.push_screen(LiveRiskDialog(self.ctx.clock.now()), done)
+
+    @work(thread=True, exit_on_error=False, group="live-risk")
+    def _raise_live_risk(self, review_id: int, to: str, at: Any) -> None:
+        alert = live_risk.raise_live_risk(self.ctx, review_id, escalated_to=to, escalated_at=at)
+        self.app.call_from_thread(
+            self.notify,
+            visible(
+                f"Live risk recorded: escalated to {alert.escalated_to}. QA leads and "
+                "supervisors now see an alert until one of them closes it."
+            ),
+            title="⚠ Live risk",
+            severity="warning",
+        )
+        self.app.call_from_thread(live_risk_banner.refresh, self.app)
+
+    def action_history(self) -> None:
+        if self.base is not None:
+            from rcrp_tui.screens.review_history import ReviewHistoryScreen
+
+            self.app.push_screen(ReviewHistoryScreen(self.ctx, self.base.id))
+
+    def action_leave(self) -> None:
+        if self.dirty and not self._leave_warned:
+            self._leave_warned = True
+            self.notify(
+                "Unsaved answers: ctrl+s saves them; Esc again leaves without saving.",
+                severity="warning",
+            )
+            return
+        self.dismiss(None)

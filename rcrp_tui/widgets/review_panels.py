@@ -1,0 +1,83 @@
+"""What the review screen draws: a criterion line, the decision summary and guidance.
+
+Pure functions from records to Rich ``Text``; free text always goes through ``visible`` so
+it shows exactly as typed.
+"""
+
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from rich.text import Text
+
+from rcrp_tui.domain.scoring import Answer
+from rcrp_tui.domain.toolkit import Criterion, Toolkit
+from rcrp_tui.services.decisions import DecisionRow
+from rcrp_tui.services.review_records import AnswerEntry, ReviewView
+from rcrp_tui.widgets.literal import visible
+
+LOCAL = ZoneInfo("Europe/London")
+#: A mark and a word for each answer, so the list reads without colour.
+MARKS: dict[Answer | None, str] = {
+    None: "·  ----  ",
+    Answer.MET: "✓  Met   ",
+    Answer.PARTIAL: "◐  Part  ",
+    Answer.NOT_MET: "✗  NotMet",
+    Answer.NA: "-  N/A   ",
+}
+
+
+def criterion_line(c: Criterion, entry: AnswerEntry) -> Text:
+    """``✓  Met    C05   ‼ ✎ question…`` (‼ critical, ✎ has a note)."""
+    text = Text(f"{MARKS[entry.answer]} {c.code:<5}", style="bold")
+    text.append(" ‼" if c.critical else "  ", style="bold")
+    text.append(" ✎ " if entry.note else "   ")
+    text.append(visible(c.question, single_line=True))
+    return text
+
+
+def decision_summary(d: DecisionRow, r: ReviewView) -> Text:
+    rows = [
+        ("CAD ref", f"{d.cad_ref} ({d.source_system})"),
+        ("Received", f"{d.received_at.astimezone(LOCAL):%a %d %b %Y %H:%M}"),
+        ("Category", d.category.label + (f" · phase {d.phase}" if d.phase else "")),
+        ("Caller", d.caller_type.label),
+        ("Outcome", d.outcome.label),
+        ("Threshold", d.threshold_basis.label),
+        ("Officer", f"{d.staff_id or '-'} · team {d.team or '-'}"),
+        ("Shift/grade", f"{d.shift or '-'} · {d.grade or '-'}"),
+        ("Qualifiers", d.qualifier_codes or "-"),
+        ("Toolkit", f"{r.toolkit_key} {r.toolkit_version}"),
+        ("Reviewer", r.reviewer),
+    ]
+    text = Text()
+    for label, value in rows:
+        text.append(f"{label:<12}", style="bold")
+        text.append(visible(value, single_line=True) + "\n")
+    text.append("\nRationale\n", style="bold")
+    text.append(visible(d.rationale or "(none recorded)"))
+    if r.moderation_reason:
+        text.append("\n\nModeration: ", style="bold")
+        text.append(visible(r.moderation_reason))
+    if r.acknowledgement_comment:
+        text.append("\n\nOfficer's comment: ", style="bold")
+        text.append(visible(r.acknowledgement_comment))
+    return text
+
+
+def guidance_text(c: Criterion, toolkit: Toolkit, note: str) -> Text:
+    text = Text(f"{c.code} ", style="bold")
+    text.append(visible(c.question), style="bold")
+    flags = [f"weight {c.weight:g}", "N/A allowed" if c.na_allowed else "N/A not allowed"]
+    if c.critical:
+        flags.insert(0, "‼ CRITICAL: Not met fails the review")
+    text.append("\n" + " · ".join(flags) + "\n")
+    text.append(visible(c.guidance) + "\n")
+    for ref in toolkit.references:
+        if c.code in ref.criteria:
+            text.append(f"\n{ref.code} ", style="bold")
+            text.append(visible(f"({ref.group}) {ref.text}"))
+    if note:
+        text.append("\n\nNote: ", style="bold")
+        text.append(visible(note))
+    return text

@@ -12,7 +12,7 @@ from sqlmodel import select
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
-from rcrp_tui.services import appeal_queries, appeals
+from rcrp_tui.services import appeal_qa, appeal_queries, appeals
 from rcrp_tui.services.appeal_queries import AppealFilter, AppealStatus
 from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
@@ -201,8 +201,8 @@ def test_learning_actions_and_qa_review_request(any_db: Database) -> None:
         due_date=date(2026, 12, 31),
     )
     appeals.complete_learning_action(sup, action_id)
-    first = appeals.request_qa_review(_ctx(any_db, Role.FLOORWALKER), appeal_id)
-    again = appeals.request_qa_review(sup, appeal_id)
+    first = appeal_qa.request_qa_review(_ctx(any_db, Role.FLOORWALKER), appeal_id)
+    again = appeal_qa.request_qa_review(sup, appeal_id)
     assert first.requested_at == again.requested_at == FIXED_NOW
     detail = appeal_queries.get(sup, appeal_id)
     assert detail.appeal.qa_review_requested_at == FIXED_NOW
@@ -328,15 +328,15 @@ def test_a_qa_lead_asking_for_review_puts_the_decision_in_a_targeted_sample(
     linked = appeals.record_appeal(qa, _appeal("CAD-800"))
     waiting = appeals.record_appeal(qa, _appeal("CAD-801", original_decision="signposted"))
     # A supervisor's request is noted; the QA lead's puts it in a sample.
-    noted = appeals.request_qa_review(_ctx(any_db, Role.SUPERVISOR), linked)
+    noted = appeal_qa.request_qa_review(_ctx(any_db, Role.SUPERVISOR), linked)
     assert not noted.in_sample and noted.sample_id is None
-    sampled = appeals.request_qa_review(qa, linked)
+    sampled = appeal_qa.request_qa_review(qa, linked)
     assert sampled.in_sample and sampled.sample_id is not None
     assert sampled.requested_at == noted.requested_at
     sample = sampling.get_sample(qa, sampled.sample_id)
     assert sample.size == 1 and sample.spec.target_ids == (decision_id,)
-    again = appeals.request_qa_review(qa, linked)
+    again = appeal_qa.request_qa_review(qa, linked)
     assert again.in_sample and again.sample_id is None and "already" in again.message
-    not_yet = appeals.request_qa_review(qa, waiting)
+    not_yet = appeal_qa.request_qa_review(qa, waiting)
     assert not not_yet.in_sample and "not imported" in not_yet.message
     assert _actions(any_db).count("sample.draw") == 1

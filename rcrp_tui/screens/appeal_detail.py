@@ -19,7 +19,7 @@ from rcrp_tui.domain.appeals import LONDON, theme_label
 from rcrp_tui.domain.enums import Outcome
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.screens.appeals import STOPWATCH_SECONDS, time_cell
-from rcrp_tui.services import appeal_queries, appeals
+from rcrp_tui.services import appeal_qa, appeal_queries
 from rcrp_tui.services.appeal_queries import AppealDetail
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.widgets.literal import literal
@@ -168,7 +168,7 @@ class AppealDetailScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-detail-write")
     def _ask_qa(self) -> None:
-        result = appeals.request_qa_review(self.ctx, self.appeal_id)
+        result = appeal_qa.request_qa_review(self.ctx, self.appeal_id)
         self.app.call_from_thread(self.notify, f"Appeal {self.appeal_id}: {result.message}.")
         self.post_message(self.Loaded(appeal_queries.get(self.ctx, self.appeal_id)))
 

@@ -28,7 +28,7 @@ from rcrp_tui.domain.appeals import (
 )
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.permissions import Permission, can
-from rcrp_tui.services import appeal_queries, appeals
+from rcrp_tui.services import appeal_qa, appeal_queries
 from rcrp_tui.services.appeal_queries import (
     AppealCursor,
     AppealFilter,
@@ -299,7 +299,7 @@ class AppealsScreen(Screen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeals-write")
     def _ask_qa(self, appeal_id: int) -> None:
-        result = appeals.request_qa_review(self.ctx, appeal_id)
+        result = appeal_qa.request_qa_review(self.ctx, appeal_id)
         self.post_message(self.Changed(f"Appeal {appeal_id}: {result.message}."))
 
     @on(Changed)

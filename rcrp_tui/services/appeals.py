@@ -12,7 +12,8 @@ If the decision is already in the database when the appeal is recorded, it is li
 once. A partner often appeals before the nightly CAD import, so ``link_pending`` links the
 rest; it runs after every import (``rcrp-tui import`` calls it) and is safe to run any time.
 A CAD reference without a source system is linked only when exactly one decision has it.
-Reading: ``appeal_queries``; figures and exports: ``appeal_reports``.
+Reading: ``appeal_queries``; asking for a QA review: ``appeal_qa``; figures and exports:
+``appeal_reports``.
 """
 
 from __future__ import annotations
@@ -73,23 +74,13 @@ class AppealInput:
     themes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class QaReviewRequest:
-    """What "ask for QA review" did: queued in a targeted sample, or noted on the appeal."""
-
-    appeal_id: int
-    requested_at: datetime
-    in_sample: bool
-    message: str
-    sample_id: int | None = None
-
-
 def snapshot(appeal: Appeal) -> dict[str, Any]:
     """An appeal as the audit log stores it."""
     return appeal.model_dump()
 
 
-def _load(session: Session, appeal_id: int) -> Appeal:
+def load_appeal(session: Session, appeal_id: int) -> Appeal:
+    """The appeal row, for change inside ``session``'s transaction; NotFound if absent."""
     appeal = session.get(Appeal, appeal_id)
     if appeal is None:
         raise NotFound(f"no appeal with id {appeal_id}")
@@ -239,7 +230,7 @@ def decide_appeal(
     if when > now:
         raise ValidationFailed("decided_at", "is in the future")
     with ctx.writing(Permission.DECIDE_APPEALS) as session:
-        appeal = _load(session, appeal_id)
+        appeal = load_appeal(session, appeal_id)
         if appeal.row_version != expected_version:
             raise Conflict(
                 f"appeal {appeal_id} was changed by someone else since you opened it; reload it"
@@ -282,7 +273,7 @@ def set_themes(ctx: Ctx, appeal_id: int, themes: tuple[str, ...] | list[str]) ->
     """Replace an appeal's themes (the six standard ones or free tags); return them tidied."""
     wanted = _themes(themes)
     with ctx.writing(Permission.RECORD_APPEALS) as session:
-        appeal = _load(session, appeal_id)
+        appeal = load_appeal(session, appeal_id)
         current = list(session.execute(select(_T.theme).where(_T.appeal_id == appeal_id)).scalars())
         for theme in set(current) - set(wanted):
             session.delete(session.get(AppealTheme, (appeal_id, theme)))
@@ -327,7 +318,7 @@ def add_learning_action(
     if due_date < now.date():
         raise ValidationFailed("due_date", "is in the past")
     with ctx.writing(Permission.DECIDE_APPEALS) as session:
-        _load(session, appeal_id)
+        load_appeal(session, appeal_id)
         text = _check_text(
             session,
             ctx,
@@ -396,7 +387,7 @@ def link_pending(ctx: Ctx) -> int:
     with ctx.db.write() as session:
         pairs = list(session.execute(stmt))
         for appeal_id, decision_id in pairs:
-            appeal = _load(session, appeal_id)
+            appeal = load_appeal(session, appeal_id)
             appeal.decision_id = decision_id
             appeal.updated_at = ctx.clock.now()
             appeal.row_version += 1
@@ -411,75 +402,3 @@ def link_pending(ctx: Ctx) -> int:
                 after={"decision_id": decision_id},
             )
     return len(pairs)
-
-
-def request_qa_review(ctx: Ctx, appeal_id: int) -> QaReviewRequest:
-    """Ask for a full QA review of the disputed decision (domain.md §6).
-
-    The request is stamped on the appeal (audited) whoever asks. When the person asking
-    may plan samples (a QA lead) and the decision is linked, the decision is also put into
-    a targeted sample of its own at once, through the sampling service, so it joins the
-    review queue; otherwise the stamp shows in the appeals list ("QA asked") until a QA
-    lead presses the same key. Asking again never duplicates anything.
-    """
-    now = ctx.clock.now()
-    with ctx.writing(Permission.RECORD_APPEALS) as session:
-        appeal = _load(session, appeal_id)
-        decision_id, cad_ref = appeal.decision_id, appeal.cad_ref
-        requested_at = appeal.qa_review_requested_at or now
-        if appeal.qa_review_requested_at is None:
-            before = snapshot(appeal)
-            appeal.qa_review_requested_at = now
-            appeal.updated_at = now
-            appeal.row_version += 1
-            session.add(appeal)
-            audit.record(
-                session,
-                ctx,
-                "appeal_qa_review_requested",
-                "appeal",
-                appeal_id,
-                before=before,
-                after=snapshot(appeal),
-            )
-    if not can(ctx.actor.role, Permission.PLAN_SAMPLES):
-        return QaReviewRequest(
-            appeal_id, requested_at, False, "QA review asked for; a QA lead will sample it"
-        )
-    if decision_id is None:
-        return QaReviewRequest(
-            appeal_id,
-            requested_at,
-            False,
-            "QA review asked for; the decision is not imported yet, so it cannot be sampled",
-        )
-    return _targeted_sample(ctx, appeal_id, cad_ref, decision_id, requested_at)
-
-
-def _targeted_sample(
-    ctx: Ctx, appeal_id: int, cad_ref: str, decision_id: int, requested_at: datetime
-) -> QaReviewRequest:
-    # Imported here: sampling is a larger module only QA leads' requests need.
-    from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
-    from rcrp_tui.services import sampling
-    from rcrp_tui.services.sampling_population import PopulationFilter
-
-    name = f"Appeal {appeal_id}: {cad_ref}"[: sampling.NAME_MAX]
-    # A disputed decision deserves a fresh full review even if it was reviewed before.
-    population = PopulationFilter(include_reviewed=True)
-    spec = SamplingSpec(method=SamplingMethod.TARGETED, target_ids=(decision_id,))
-    try:
-        plan = sampling.save_plan(ctx, name, population, spec, seed=appeal_id)
-    except ValidationFailed as exc:
-        if exc.field == "name":
-            return QaReviewRequest(
-                appeal_id, requested_at, True, f"already in the targeted sample {name!r}"
-            )
-        raise
-    try:
-        sample = sampling.draw_sample(ctx, plan.id)
-    except Conflict as exc:
-        return QaReviewRequest(appeal_id, requested_at, False, f"not sampled: {exc.message}")
-    return QaReviewRequest(
-        appeal_id, requested_at, True, f"put into targeted sample {sample.id} ({name})", sample.id
-    )

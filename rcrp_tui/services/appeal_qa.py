@@ -1,0 +1,98 @@
+"""Asking for a full QA review of a disputed decision (domain.md §6).
+
+A disputed decision is a natural candidate for a targeted QA review. Anyone who records
+appeals may ask; the request is stamped on the appeal and audited. A QA lead's request
+(``PLAN_SAMPLES``) also puts the linked decision into a targeted sample of its own, through
+the sampling service, so it joins the review queue at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from rcrp_tui.domain.permissions import Permission, can
+from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
+from rcrp_tui.services import audit, sampling
+from rcrp_tui.services.appeals import load_appeal, snapshot
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import Conflict, ValidationFailed
+from rcrp_tui.services.sampling_population import PopulationFilter
+
+
+@dataclass(frozen=True)
+class QaReviewRequest:
+    """What "ask for QA review" did: queued in a targeted sample, or noted on the appeal."""
+
+    appeal_id: int
+    requested_at: datetime
+    in_sample: bool
+    message: str
+    sample_id: int | None = None
+
+
+def request_qa_review(ctx: Ctx, appeal_id: int) -> QaReviewRequest:
+    """Ask for a full QA review of the disputed decision (domain.md §6).
+
+    The request is stamped on the appeal (audited) whoever asks. When the person asking
+    may plan samples (a QA lead) and the decision is linked, the decision is also put into
+    a targeted sample of its own at once, through the sampling service, so it joins the
+    review queue; otherwise the stamp shows in the appeals list ("QA asked") until a QA
+    lead presses the same key. Asking again never duplicates anything.
+    """
+    now = ctx.clock.now()
+    with ctx.writing(Permission.RECORD_APPEALS) as session:
+        appeal = load_appeal(session, appeal_id)
+        decision_id, cad_ref = appeal.decision_id, appeal.cad_ref
+        requested_at = appeal.qa_review_requested_at or now
+        if appeal.qa_review_requested_at is None:
+            before = snapshot(appeal)
+            appeal.qa_review_requested_at = now
+            appeal.updated_at = now
+            appeal.row_version += 1
+            session.add(appeal)
+            audit.record(
+                session,
+                ctx,
+                "appeal_qa_review_requested",
+                "appeal",
+                appeal_id,
+                before=before,
+                after=snapshot(appeal),
+            )
+    if not can(ctx.actor.role, Permission.PLAN_SAMPLES):
+        return QaReviewRequest(
+            appeal_id, requested_at, False, "QA review asked for; a QA lead will sample it"
+        )
+    if decision_id is None:
+        return QaReviewRequest(
+            appeal_id,
+            requested_at,
+            False,
+            "QA review asked for; the decision is not imported yet, so it cannot be sampled",
+        )
+    return _targeted_sample(ctx, appeal_id, cad_ref, decision_id, requested_at)
+
+
+def _targeted_sample(
+    ctx: Ctx, appeal_id: int, cad_ref: str, decision_id: int, requested_at: datetime
+) -> QaReviewRequest:
+    name = f"Appeal {appeal_id}: {cad_ref}"[: sampling.NAME_MAX]
+    # A disputed decision deserves a fresh full review even if it was reviewed before.
+    population = PopulationFilter(include_reviewed=True)
+    spec = SamplingSpec(method=SamplingMethod.TARGETED, target_ids=(decision_id,))
+    try:
+        plan = sampling.save_plan(ctx, name, population, spec, seed=appeal_id)
+    except ValidationFailed as exc:
+        if exc.field == "name":
+            return QaReviewRequest(
+                appeal_id, requested_at, True, f"already in the targeted sample {name!r}"
+            )
+        raise
+    try:
+        sample = sampling.draw_sample(ctx, plan.id)
+    except Conflict as exc:
+        return QaReviewRequest(appeal_id, requested_at, False, f"not sampled: {exc.message}")
+    return QaReviewRequest(
+        appeal_id, requested_at, True, f"put into targeted sample {sample.id} ({name})", sample.id
+    )

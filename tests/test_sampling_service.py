@@ -19,10 +19,13 @@ from rcrp_tui.domain.sampling import (
     StratumDimension,
 )
 from rcrp_tui.domain.sampling import draw_sample as draw_in_memory
-from rcrp_tui.services import audit, people, sample_queue, sampling
+from rcrp_tui.domain.scoring import Answer, Judgement
+from rcrp_tui.domain.statistics import weighted_proportion, wilson_interval
+from rcrp_tui.services import audit, people, reviews, sample_queue, sampling, sampling_results
 from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
+from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.services.sampling_population import PopulationFilter, load_candidates
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.sampling_models import sample_items_table
@@ -260,3 +263,62 @@ def test_equal_allocation_through_the_service(db: Database, clock: FixedClock) -
     plan = sampling.save_plan(floor.qa, "Equal", PopulationFilter(), spec, seed=8)
     progress = sample_queue.progress(floor.qa, sampling.draw_sample(floor.qa, plan.id).id)
     assert [s.total for s in progress.strata] == [6, 6]
+
+
+def test_sql_draw_skips_excluded_decisions_exactly_as_the_pure_draw(
+    db: Database, clock: FixedClock
+) -> None:
+    floor = build_floor(db, clock)
+    plan = sampling.save_plan(floor.qa, "Twice", PopulationFilter(), STRATIFIED, seed=21)
+    sampling.draw_sample(floor.qa, plan.id)
+    with db.read() as session:
+        remaining = load_candidates(session, PopulationFilter())
+    assert len(remaining) == 70
+    second = sampling.draw_sample(floor.qa, plan.id, seed=22)
+    expected = draw_in_memory(remaining, STRATIFIED, 22)
+    assert _ids(floor.qa, second.id) == [i.decision_id for i in expected.items]
+
+
+def _review(ctx: Ctx, decision_id: int, *, good: bool) -> None:
+    work = reviews.open_for_decision(ctx, decision_id)
+    answer = Answer.MET if good else Answer.NOT_MET
+    answers = {c.code: AnswerEntry(answer) for c in work.criteria}
+    judgement = Judgement.APPROPRIATE if good else Judgement.SHOULD_HAVE_DEPLOYED
+    reviews.submit(ctx, work.review, answers, judgement)
+
+
+def test_results_give_wilson_intervals_weights_and_a_csv(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock, decisions=40)
+    spec = SamplingSpec(SamplingMethod.SIMPLE, size=8, oversampling=Oversampling(not_deployed=3.0))
+    plan = sampling.save_plan(floor.qa, "Results", PopulationFilter(), spec, seed=12)
+    sample = sampling.draw_sample(floor.qa, plan.id)
+    worked = []
+    for n in range(5):
+        item = sample_queue.take_next(floor.fw1, sample.id)
+        assert item is not None
+        _review(floor.fw1, item.decision_id, good=n < 3)
+        sample_queue.complete(floor.fw1, item.id)
+        worked.append(item)
+    skipped = sample_queue.take_next(floor.fw1, sample.id)
+    assert skipped is not None
+    sample_queue.skip(floor.fw1, skipped.id, "=HYPERLINK(evil)")
+    found = sampling_results.results(floor.qa, sample.id)
+    assert (found.in_sample, found.reviewed, found.skipped, found.replaced) == (7, 5, 1, 0)
+    assert found.overall == wilson_interval(3, 5)
+    assert dict(found.judgements) == {"APPROPRIATE": 3, "SHOULD_HAVE_DEPLOYED": 2}
+    assert found.weighted is not None  # oversampling gave unequal design weights
+    expected = weighted_proportion(
+        [n < 3 for n in range(5)], [item.design_weight for item in worked]
+    )
+    assert found.weighted.estimate == pytest.approx(expected.estimate)
+    # Criteria differ by category, so each criterion counts only the reviews it applies to.
+    assert found.criteria and all(1 <= c.compliance.total <= 5 for c in found.criteria)
+    assert max(c.compliance.total for c in found.criteria) == 5
+    assert sum(s.reviewed for s in found.strata) == 5
+    with pytest.raises(PermissionDenied):
+        sampling_results.results(floor.fw1, sample.id)
+    lines = sampling_results.export_csv(floor.qa, sample.id).splitlines()
+    assert lines[0].startswith("position,cad_ref,stratum,design_weight,item_status")
+    assert len(lines) == 1 + 8
+    assert any(",skipped,'=HYPERLINK(evil)," in line for line in lines)
+    assert sum(",done," in line and ",True," in line for line in lines) == 3

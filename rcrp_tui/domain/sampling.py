@@ -393,10 +393,16 @@ def draw_sample(
     else:
         allocation = allocate_strata(sizes, spec)
     strata = draw_ranks(sizes, allocation, seed)
-    items = tuple(
-        DrawnItem(groups[s.key][rank].id, s.key, s.weight) for s in strata for rank in s.ranks
-    )
-    return Draw(items, tuple(strata), len(pool))
+    items = [DrawnItem(groups[s.key][rank].id, s.key, s.weight) for s in strata for rank in s.ranks]
+    return Draw(queue_order(items, seed), tuple(strata), len(pool))
+
+
+def queue_order(items: Sequence[DrawnItem], seed: int) -> tuple[DrawnItem, ...]:
+    """The order items are worked in: shuffled (seeded), so a half-worked sample still
+    spreads across the strata instead of finishing one stratum before starting the next."""
+    ordered = list(items)
+    random.Random(f"{seed}:queue").shuffle(ordered)
+    return tuple(ordered)
 
 
 def replacement_rank(available: int, seed: int, item_id: int) -> int | None:

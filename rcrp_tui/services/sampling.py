@@ -28,6 +28,7 @@ from rcrp_tui.domain.sampling import (
     allocate_strata,
     draw_ranks,
     month_key,
+    queue_order,
 )
 from rcrp_tui.domain.sampling import draw_sample as draw_from_candidates
 from rcrp_tui.services import audit
@@ -211,7 +212,7 @@ def compute_draw(
             for rank in stratum.ranks:
                 decision_id = id_at_rank(session, where, rank, excluded)
                 items.append(DrawnItem(decision_id, stratum.key, stratum.weight))
-        return Draw(tuple(items), tuple(strata), sum(counts.sizes.values()))
+        return Draw(queue_order(items, seed), tuple(strata), sum(counts.sizes.values()))
     extra = method_conditions(spec)
     candidates = load_candidates(session, population, extra)
     existing = (

@@ -113,7 +113,7 @@ def _nhs_numbers(text: str) -> Iterator[Finding]:
 # first character outside digits, single spaces, dots, hyphens and brackets.
 _PHONE = re.compile(
     r"(?<![\w+/.:#-])(?P<prefix>(?:\+44|0044)[ -]?(?:\(0\)[ -]?)?|\(?)"
-    r"(?P<body>\d+(?:\)?[ .-]?\(?\d+)*)"
+    r"(?P<body>\d+(?:\)?[ .-]?\(?\d+){0,7})"  # at most eight groups keeps this linear
 )
 _DIGIT_GROUP = re.compile(r"\d+")
 _PHONE_PREFIXES = ("1", "2", "3", "7")

@@ -115,3 +115,16 @@ def test_dialog_snapshot(snap_compare: Any) -> None:
         await pilot.pause()
 
     assert snap_compare(DialogHost(), terminal_size=(100, 30), run_before=ready)
+
+
+def test_dialog_asking_for_a_reason_snapshot(snap_compare: Any) -> None:
+    async def ask_and_refuse_an_empty_reason(pilot: Pilot[None]) -> None:
+        await pilot.pause()
+        # A steady cursor keeps the picture the same from run to run.
+        pilot.app.screen.query_one("#pd-reason", Input).cursor_blink = False
+        await pilot.press("o", "enter")
+        await pilot.pause()
+
+    assert snap_compare(
+        DialogHost(), terminal_size=(100, 30), run_before=ask_and_refuse_an_empty_reason
+    )

@@ -123,6 +123,13 @@ async def test_rule_break_needs_an_override_reason(
         assert screen.query_one("WeekGrid").selected_slot().key == early
         await pilot.press("a")
         await settle(pilot)
+        from rcrp_tui.widgets.rota_dialogs import FloorwalkerPicker
+
+        assert isinstance(app.screen, FloorwalkerPicker)
+        options = app.screen.query_one("OptionList")
+        first = str(options.get_option_at_index(0).prompt)
+        assert first.startswith("✗ Ash (fw1) · 1 shift") and "8 h rest" in first
+        assert str(options.get_option_at_index(1).prompt).startswith("✓ Bea (fw2) · 0 shifts")
         await pilot.press("enter")  # Ash: first by name, highlighted
         await settle(pilot)
         from rcrp_tui.widgets.rota_dialogs import OverrideReasonDialog

@@ -81,6 +81,12 @@ def test_rule_break_refused_then_overridden_by_supervisor_and_audited(world: dic
         rota_service.assign(sup, rota.id, early_next, w1.id)
     assert [v.rule for v in refused.value.violations] == [Rule.REST]
     assert "Walker 1 would have only 8 h rest" in refused.value.message
+    offered = rota_service.candidates(sup, rota.id, early_next)
+    assert [(c.floorwalker.display_name, c.shifts, c.fits) for c in offered] == [
+        ("Walker 1", 1, False),
+        ("Walker 2", 0, True),
+        ("Walker 3", 0, True),
+    ]
     rota_service.assign(sup, rota.id, early_next, w1.id, override_reason="only trained walker")
     view = rota_service.rota_view(sup, rota.id)
     slot = view.slot(early_next)

@@ -28,7 +28,7 @@ from rcrp_tui.domain.rota_autofill import Proposal
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
-from rcrp_tui.services.rota import RotaInfo, RotaView, RuleBroken, Slot
+from rcrp_tui.services.rota import Candidate, RotaInfo, RotaView, RuleBroken, Slot
 from rcrp_tui.services.rota_export import export_rota
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.rota_dialogs import (
@@ -78,6 +78,15 @@ class RotaScreen(Screen[None]):
             super().__init__()
             self.error = error
             self.retry = retry
+
+    class CandidatesReady(Message):
+        """The floorwalkers who could take a slot, with their fit, arrived."""
+
+        def __init__(self, rota_id: int, slot: Slot, offered: list[Candidate]) -> None:
+            super().__init__()
+            self.rota_id = rota_id
+            self.slot = slot
+            self.offered = offered
 
     class ProposalReady(Message):
         def __init__(self, proposal: Proposal) -> None:
@@ -236,8 +245,20 @@ class RotaScreen(Screen[None]):
         if slot.floorwalker_id is not None:
             self.notify("That shift has a floorwalker: unassign (u) or swap (s).")
             return
+        self._offer(self.view.rota.id, slot)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="rota-offer")
+    def _offer(self, rota_id: int, slot: Slot) -> None:
+        try:
+            offered = rota_service.candidates(self.ctx, rota_id, slot.key)
+        except ServiceError as exc:
+            self.post_message(self.ChangeFailed(exc, None))
+            return
+        self.post_message(self.CandidatesReady(rota_id, slot, offered))
+
+    def on_rota_screen_candidates_ready(self, message: CandidatesReady) -> None:
+        rota_id, slot = message.rota_id, message.slot
         label = f"{slot.shift.team_name} {slot.key.code} on {slot.key.day:%a %d %b}"
-        rota_id = self.view.rota.id
 
         def picked(person: int | None) -> None:
             if person is not None:
@@ -246,7 +267,7 @@ class RotaScreen(Screen[None]):
                     "Assigned.",
                 )
 
-        self.app.push_screen(FloorwalkerPicker(label, list(self.view.floorwalkers)), picked)
+        self.app.push_screen(FloorwalkerPicker(label, message.offered), picked)
 
     def action_unassign(self) -> None:
         slot = self._selected()

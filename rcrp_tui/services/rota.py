@@ -9,6 +9,7 @@ moment, so two terminals cannot together build a rota that neither would have al
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 from sqlmodel import col, select
@@ -47,6 +48,7 @@ from rcrp_tui.storage.rota_models import FloorwalkerLeave, Rota, RotaAssignment
 
 __all__ = [
     "LEAVE_KINDS",
+    "Candidate",
     "FloorwalkerInfo",
     "OnDuty",
     "RotaInfo",
@@ -56,6 +58,7 @@ __all__ = [
     "accept_proposal",
     "add_leave",
     "assign",
+    "candidates",
     "create_rota",
     "list_floorwalkers",
     "list_rotas",
@@ -152,6 +155,32 @@ def rota_view(ctx: Ctx, rota_id: int) -> RotaView:
         )
     cov = coverage(state.shifts, state.rows.keys())
     return RotaView(state.rota, tuple(slots), tuple(state.floorwalkers), cov)
+
+
+@dataclass(frozen=True)
+class Candidate:
+    """A floorwalker offered for a slot: their load so far and any rule they would break."""
+
+    floorwalker: FloorwalkerInfo
+    shifts: int
+    problems: tuple[str, ...]
+
+    @property
+    def fits(self) -> bool:
+        return not self.problems
+
+
+def candidates(ctx: Ctx, rota_id: int, key: SlotKey) -> list[Candidate]:
+    """Every active floorwalker for ``key``, by name, with their shifts and rule problems."""
+    ctx.require(Permission.MANAGE_ROTA)
+    with ctx.db.read() as session:
+        state = load_state(session, rota_id)
+    out = []
+    for walker in state.floorwalkers:
+        held = state.held(walker.id)
+        problems = tuple(v.message for v in state.book.check(walker.id, key, held))
+        out.append(Candidate(walker, len(held), problems))
+    return out
 
 
 def _check_override(ctx: Ctx, violations: list[Violation], reason: str | None) -> str | None:

@@ -15,7 +15,7 @@ from textual.widgets import Checkbox, DataTable, Input, Label, OptionList, Stati
 from textual.widgets.option_list import Option
 
 from rcrp_tui.domain.rota_autofill import Proposal
-from rcrp_tui.services.rota_state import FloorwalkerInfo
+from rcrp_tui.services.rota import Candidate
 from rcrp_tui.widgets.literal import literal
 
 _CSS = """
@@ -40,27 +40,39 @@ FloorwalkerPicker, OverrideReasonDialog, AutofillReviewDialog, ExportDialog {
 
 
 class FloorwalkerPicker(ModalScreen[int | None]):
-    """Choose the floorwalker for a slot; Enter picks, Escape cancels."""
+    """Choose the floorwalker for a slot; each line says whether they fit the rules."""
 
     DEFAULT_CSS = _CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
 
-    def __init__(self, slot_label: str, floorwalkers: list[FloorwalkerInfo]) -> None:
+    def __init__(self, slot_label: str, offered: list[Candidate]) -> None:
         super().__init__()
         self._label = slot_label
-        self._walkers = floorwalkers
+        self._offered = offered
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="rota-dialog"):
             yield Label(literal(f"Floorwalker for {self._label}"), classes="dialog-title")
             yield OptionList(
-                *[
-                    Option(literal(f"{w.display_name} ({w.username})"), id=str(w.id))
-                    for w in self._walkers
-                ],
+                *[Option(self._line(c), id=str(c.floorwalker.id)) for c in self._offered],
                 id="floorwalkers",
             )
-            yield Static("Enter choose · Esc cancel", classes="dialog-help")
+            yield Static(
+                "✓ fits the rules · ✗ would break one (a supervisor may override) · "
+                "Enter choose · Esc cancel",
+                classes="dialog-help",
+            )
+
+    @staticmethod
+    def _line(c: Candidate) -> Text:
+        text = Text("✓ " if c.fits else "✗ ", style="bold")
+        w = c.floorwalker
+        text.append_text(literal(f"{w.display_name} ({w.username})", single_line=True))
+        text.append(f" · {c.shifts} shift{'' if c.shifts == 1 else 's'}")
+        if c.problems:
+            text.append("\n    ")
+            text.append_text(literal(c.problems[0], single_line=True, style="italic"))
+        return text
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()

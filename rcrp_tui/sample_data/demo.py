@@ -1,0 +1,204 @@
+"""Build the deterministic demo database (``rcrp-tui demo``).
+
+Five teams on the 10-hour 6-on-4-off pattern, sixty contact officers, an account for each
+role, and six weeks of RCRP decisions from go-live on Monday 5 October 2026 (Europe/London).
+The same seed always gives the same decisions, column for column; docs/demo.md describes
+the data and the accounts.
+
+The accounts go through ``services.people`` (validated, audited). The decisions are a bulk
+load: Core ``INSERT`` in large batches inside one transaction that also writes the single
+``demo_built`` audit row, so either the whole demo is there or none of its decisions are.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Connection, select
+from sqlmodel import Session
+
+from rcrp_tui.domain.clock import Clock, SystemClock
+from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.domain.shift_patterns import load_patterns
+from rcrp_tui.sample_data.accounts import (
+    DEMO_ACCOUNTS,
+    DEMO_PASSWORD,
+    SHIFT_PATTERN,
+    TEAMS,
+    create_people,
+)
+from rcrp_tui.sample_data.generator import (
+    COLUMNS,
+    SOURCE_SYSTEM,
+    TIMESTAMP_COLUMNS,
+    Roster,
+    decision_rows,
+)
+from rcrp_tui.sample_data.schedule import hour_slots
+from rcrp_tui.services import audit
+from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.storage.db import Database
+from rcrp_tui.storage.models import (
+    audit_table,
+    contact_officers_table,
+    decisions_table,
+    teams_table,
+)
+
+__all__ = [
+    "DEFAULT_DECISIONS",
+    "DEMO_ACCOUNTS",
+    "DEMO_DAYS",
+    "DEMO_PASSWORD",
+    "GO_LIVE",
+    "SOURCE_SYSTEM",
+    "build_demo",
+    "demo_days",
+    "is_built",
+]
+
+#: Go-live of RCRP in the demo force; the decisions start at local midnight that day.
+GO_LIVE = date(2026, 10, 5)
+#: The national minimum floorwalking period.
+DEMO_DAYS = 42
+#: About 200 RCRP decisions a day: a large force's control room.
+DEFAULT_DECISIONS = 200 * DEMO_DAYS
+#: Above this many a day on average, a bigger ``decisions`` is spread over more days.
+MAX_PER_DAY = 600
+BATCH_SIZE = 25_000
+BUILT_ACTION = "demo_built"
+
+
+def demo_days(decisions: int) -> int:
+    """How many days ``decisions`` decisions are spread over: six weeks, or longer."""
+    return max(DEMO_DAYS, math.ceil(decisions / MAX_PER_DAY))
+
+
+def is_built(db: Database) -> bool:
+    """True when the database already holds a completed demo build."""
+    stmt = select(audit_table.c.id).where(audit_table.c.action == BUILT_ACTION).limit(1)
+    with db.engine.connect() as conn:
+        return conn.execute(stmt).first() is not None
+
+
+def build_demo(
+    db: Database,
+    *,
+    decisions: int | None = None,
+    seed: int = 2023,
+    progress: Callable[[str], None] | None = None,
+    clock: Clock | None = None,
+) -> bool:
+    """Build the demo into ``db``; return False, changing nothing, if it is already there.
+
+    ``decisions`` overrides the default six weeks' worth (8,400); large numbers are spread
+    over more days (at most about 600 a day). ``progress`` receives short status lines.
+    """
+    if decisions is not None and decisions < 0:
+        raise ValueError("--decisions must be zero or more")
+    if is_built(db):
+        return False
+    say = progress or (lambda _line: None)
+    ctx = Ctx(db, COMMAND_LINE, clock or SystemClock())
+    ctx.require(Permission.IMPORT_DECISIONS)
+    total = DEFAULT_DECISIONS if decisions is None else decisions
+    days = demo_days(total)
+
+    say("Creating teams, contact officers and accounts…")
+    create_people(ctx)
+    roster = _roster(db)
+    pattern = load_patterns()[SHIFT_PATTERN]
+    slots = hour_slots(pattern, [offset for _name, offset in TEAMS], GO_LIVE, days)
+
+    say(f"Generating {total:,} decisions over {days} days from {GO_LIVE:%d %B %Y}…")
+    done = 0
+    with db.write_connection() as conn:
+        for batch in decision_rows(seed, total, slots, roster, BATCH_SIZE):
+            _insert(conn, batch)
+            done += len(batch)
+            say(f"Decisions: {done:,}/{total:,}")
+        _record_built(conn, ctx, seed=seed, decisions=done, days=days)
+    say(f"Demo ready: {done:,} decisions. Sign in as any demo account; password {DEMO_PASSWORD}")
+    return True
+
+
+_SQLITE_INSERT = (
+    f"INSERT INTO {decisions_table.name} ({', '.join(COLUMNS)}) "
+    f"VALUES ({', '.join('?' for _ in COLUMNS)})"
+)
+_TIMESTAMP_POSITIONS = frozenset(COLUMNS.index(c) for c in TIMESTAMP_COLUMNS)
+
+
+def _insert(conn: Connection, batch: list[tuple[Any, ...]]) -> None:
+    """Insert one batch of generated rows.
+
+    On SQLite the rows already hold every value in its stored form (timestamps as the
+    UTC text SQLAlchemy writes), so they go straight to the driver's ``executemany``:
+    several times faster than binding a million dicts through the column types. Other
+    databases get a Core insert with aware datetimes.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(_SQLITE_INSERT, batch)
+        return
+    rows = [
+        {
+            column: (
+                datetime.fromisoformat(value).replace(tzinfo=UTC)
+                if position in _TIMESTAMP_POSITIONS
+                else value
+            )
+            for position, (column, value) in enumerate(zip(COLUMNS, row, strict=True))
+        }
+        for row in batch
+    ]
+    conn.execute(decisions_table.insert(), rows)
+
+
+def _roster(db: Database) -> Roster:
+    o, t = contact_officers_table.c, teams_table.c
+    with db.engine.connect() as conn:
+        team_ids = {
+            name: team_id
+            for team_id, name in conn.execute(
+                select(t.id, t.name).where(t.name.in_([n for n, _ in TEAMS]))
+            )
+        }
+        officers: dict[int, list[tuple[str, int]]] = {tid: [] for tid in team_ids.values()}
+        rows = conn.execute(
+            select(o.id, o.staff_id, o.team_id).where(
+                o.team_id.in_(list(team_ids.values())), o.active.is_(True)
+            )
+        )
+        for officer_id, staff_id, team_id in rows:
+            officers[team_id].append((staff_id, officer_id))
+    ordered = [team_ids[name] for name, _offset in TEAMS]
+    # Sorted by staff id so the same seed picks the same officers whatever the row ids.
+    return Roster(
+        team_ids=tuple(ordered),
+        officer_ids=tuple(tuple(i for _s, i in sorted(officers[tid])) for tid in ordered),
+    )
+
+
+def _record_built(conn: Connection, ctx: Ctx, *, seed: int, decisions: int, days: int) -> None:
+    # The session joins the bulk load's transaction: the audit row commits with the rows.
+    with Session(bind=conn) as session:
+        audit.record(
+            session,
+            ctx,
+            BUILT_ACTION,
+            "demo",
+            None,
+            after={
+                "seed": seed,
+                "decisions": decisions,
+                "days": days,
+                "first_day": GO_LIVE.isoformat(),
+                "teams": len(TEAMS),
+                "accounts": len(DEMO_ACCOUNTS),
+                "source_system": SOURCE_SYSTEM,
+            },
+        )
+        session.flush()

@@ -6,7 +6,7 @@ import itertools
 from datetime import date
 
 import pytest
-from hypothesis import given
+from hypothesis import assume, given
 from hypothesis import strategies as st
 
 from rcrp_tui.domain.permissions import Permission
@@ -286,3 +286,34 @@ def test_the_override_rolls_back_with_the_save_it_excuses(admin_ctx: Ctx) -> Non
         )
         raise RuntimeError("the note itself failed to save")
     assert _overrides(admin_ctx) == []
+
+
+def _check_digit(stem: str) -> int:
+    total = sum(int(d) * w for d, w in zip(stem, range(10, 1, -1), strict=True))
+    return (11 - total % 11) % 11
+
+
+@given(st.text(alphabet="0123456789", min_size=9, max_size=9).filter(lambda s: s[0] != "0"))
+def test_every_valid_nhs_number_is_found_spaced_or_not(stem: str) -> None:
+    check = _check_digit(stem)
+    assume(check != 10)  # no NHS number starts with these nine digits
+    number = stem + str(check)
+    spaced = f"{number[:3]} {number[3:6]} {number[6:]}"
+    assert found(f"patient {spaced} left") == [(K.NHS_NUMBER, spaced)]
+
+
+_LOOK_ALIKES = st.one_of(
+    st.builds("CAD-{:08d}-{:04d}".format, st.integers(20200101, 20301231), st.integers(0, 9999)),
+    st.builds("{:02d}:{:02d}".format, st.integers(0, 23), st.integers(0, 59)),
+    st.builds("{:02d}:00-{:02d}:00".format, st.integers(0, 23), st.integers(0, 23)),
+    st.builds("CO-{:04d}".format, st.integers(0, 9999)),
+    st.builds("P{}".format, st.integers(1, 5)),
+    st.builds("s{}".format, st.sampled_from([2, 3, 17, 135, 136])),
+    st.builds("on {:02d}/{:02d}/2026".format, st.integers(1, 28), st.integers(1, 12)),
+    st.sampled_from(["THRIVE", "Dr's surgery", "ward 7", "A&E", "not deployed", "the Dr said"]),
+)
+
+
+@given(st.lists(_LOOK_ALIKES, min_size=1, max_size=12))
+def test_control_room_look_alikes_are_never_flagged(tokens: list[str]) -> None:
+    assert scan(" ".join(tokens), today=TODAY) == []

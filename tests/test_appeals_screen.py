@@ -112,6 +112,31 @@ async def test_supervisor_decides_and_personal_data_needs_a_reason(
     assert decided.outcome is AppealOutcome.OVERTURNED and decided.reviewed_by_role == "supervisor"
 
 
+async def test_figures_view_and_export(
+    admin_ctx: Ctx, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _seed_appeals(admin_ctx)
+    monkeypatch.setenv("RCRP_EXPORT_DIR", str(tmp_path / "exports"))
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _open_appeals(pilot, "supervisor")
+        await pilot.press("F")
+        await settle(pilot)
+        table = pilot.app.screen.query_one("DataTable")
+        assert table.row_count == 13  # twelve London months and the total
+        # November 2026: 120 seeded decisions, one in five deployed, so 96 not deployed;
+        # four appeals; the one decided live appeal took 9 minutes.
+        assert [str(c) for c in table.get_row_at(11)][:4] == ["2026-11", "96", "4", "4.2"]
+        assert str(table.get_cell_at((11, 7))) == "9.0"  # median minutes, live appeals
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert str(table.get_cell_at((11, 0))) == "2026-10"
+    exported = sorted(p.name for p in (tmp_path / "exports").iterdir())
+    assert exported == ["appeals-20251201-20261201.csv", "appeals-20251201-20261201.md"]
+
+
 def _seed_appeals(admin_ctx: Ctx) -> None:
     seeded = seed_small_dataset(admin_ctx)
     sup = _as(admin_ctx, Role.SUPERVISOR)

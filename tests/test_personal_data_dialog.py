@@ -10,6 +10,7 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from rcrp_tui.domain.personal_data import scan
+from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog, highlighted_text
 
 TEXT = "[bold]Mr Jones[/bold] rang from 07700 900123 about CAD-20261005-0042 [@click=app.quit]"
@@ -98,6 +99,16 @@ async def test_markup_in_the_text_is_shown_literally() -> None:
         assert "⟦1⟧" in shown and "⟦2⟧" in shown
         findings = str(app.screen.query_one("#pd-findings", Static).render())
         assert "Phone number" in findings and "Title and name" in findings
+
+
+async def test_the_dialog_opens_from_a_refusal() -> None:
+    refusal = PersonalDataFound("Agreed actions", scan(TEXT))
+    dialog = PersonalDataDialog.for_refusal(TEXT, refusal)
+    assert (dialog.field, dialog.findings, dialog.text) == (
+        "Agreed actions",
+        refusal.findings,
+        TEXT,
+    )
 
 
 def test_each_finding_is_styled_and_numbered() -> None:

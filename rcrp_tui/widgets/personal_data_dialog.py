@@ -24,6 +24,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
 from rcrp_tui.domain.personal_data import Finding, kinds_found, scan
+from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.widgets.literal import literal, visible
 
 #: Style of a flagged span. Reverse video reads on monochrome terminals too.
@@ -120,6 +121,11 @@ class PersonalDataDialog(ModalScreen[str | None]):
         self.text = text
         self.findings = tuple(findings)
         self.field = field
+
+    @classmethod
+    def for_refusal(cls, text: str, refusal: PersonalDataFound) -> PersonalDataDialog:
+        """The dialog for a save the guard refused: ``text`` is what the user typed."""
+        return cls(text, refusal.findings, field=refusal.field)
 
     def compose(self) -> ComposeResult:
         kinds = ", ".join(kind.label.lower() for kind in kinds_found(list(self.findings)))

@@ -232,13 +232,14 @@ def import_file(
             conn = stack.enter_context(ctx.db.write_connection())
             officers = officer_lookup(conn) if "staff_id" in profile.fields else {}
             teams = team_lookup(conn) if "team" in profile.fields else {}
-            convert = RowConverter(profile, indexes, officers=officers, teams=teams).convert
-            writer = BatchWriter(conn, profile, ctx.clock.now(), officers, teams)
+            converter = RowConverter(profile, indexes, officers=officers, teams=teams)
+            convert, ref_index = converter.convert, converter.names.index("cad_ref")
+            writer = BatchWriter(conn, profile, converter.names, ctx.clock.now(), officers, teams)
             rejected = _Rejects(rejects, profile.columns, indexes)
             # A failed import keeps no rejects file: it would describe rows not imported.
             stack.callback(lambda: rejected.close(keep=finished and rejected.count > 0))
             update = stack.enter_context(_progress(show_progress, path, size))
-            batch: dict[str, dict[str, Any]] = {}
+            batch: dict[str, list[Any]] = {}
             duplicates = 0
             for values in reader:
                 if not values:
@@ -252,7 +253,7 @@ def import_file(
                 except RowRejected as reject:
                     rejected.add(reader.line_num, reject.reason, values)
                     continue
-                ref = row.pop("cad_ref")
+                ref = row[ref_index]
                 if ref in batch:
                     # The same reference again in one file: the later row wins, as it
                     # would on a re-import, and counts as an update.

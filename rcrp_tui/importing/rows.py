@@ -107,8 +107,11 @@ class RowConverter:
         self._parse_date = date_parser(profile.date_formats, profile.timezone)
         # Category first: a row that is not an RCRP call is skipped before anything
         # else about it is judged.
-        order = sorted(profile.fields, key=lambda name: name != "category")
-        self._getters = [(name, self._getter(profile.fields[name])) for name in order]
+        #: The fields ``convert`` returns, in order.
+        self.names: tuple[str, ...] = tuple(
+            sorted(profile.fields, key=lambda name: name != "category")
+        )
+        self._getters = [self._getter(profile.fields[name]) for name in self.names]
 
     def _raw(self, spec: FieldSpec) -> Callable[[Sequence[str]], str | None]:
         """The stripped text of the field's column, or None (after the blank rule)."""
@@ -245,6 +248,7 @@ class RowConverter:
 
         return shift
 
-    def convert(self, values: Sequence[str]) -> dict[str, Any]:
-        """The field values of one record; raises RowSkipped or RowRejected."""
-        return {name: get(values) for name, get in self._getters}
+    def convert(self, values: Sequence[str]) -> list[Any]:
+        """The field values of one record, in ``names`` order; raises RowSkipped or
+        RowRejected."""
+        return [get(values) for get in self._getters]

@@ -1,0 +1,168 @@
+"""Benchmark: importing a 1,000,000-row CAD export against a bare ``sqlite3 .import``.
+
+Generates a CSV in the San Diego export's layout (address columns included) in a
+temporary directory, then times
+
+* the ``sqlite3`` command-line shell's ``.import --csv`` of the same file into a bare
+  table with no indexes (the floor: no parsing of dates or codes, no upsert), and
+* ``import_file`` with the shipped ``san-diego`` profile into a fresh migrated database,
+  in a child process, whose peak resident memory (``ru_maxrss``) is reported.
+
+Every generated row is an RCRP call type (CW, 5150, 5150V), the worst case for the
+importer: every row is converted, checked and upserted. Targets (issue 2): at most 3x
+the bare import, peak memory at most 200 MB.
+
+Run: ``python bench/bench_import.py [--rows N] [--keep DIR]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta
+from pathlib import Path
+
+HEADER = [
+    "incident_num",
+    "date_time",
+    "day_of_week",
+    "address_number_primary",
+    "address_dir_primary",
+    "address_road_primary",
+    "address_sfx_primary",
+    "address_dir_intersecting",
+    "address_road_intersecting",
+    "address_sfx_intersecting",
+    "call_type",
+    "disposition",
+    "beat",
+    "priority",
+]
+CALL_TYPES = ["CW"] * 6 + ["5150"] * 3 + ["5150V"]
+DISPOSITIONS = ["K"] * 12 + ["W", "CAN", "A", "R", "O", "U", "DUP"]
+ROADS = ["05TH", "BROADWAY", "MARKET", "UNIVERSITY", "EL CAJON", "GARNET", "IMPERIAL"]
+
+
+def generate(path: Path, rows: int, seed: int = 2023) -> None:
+    """Write ``rows`` synthetic calls, all quoted like the real export."""
+    rng = random.Random(seed)
+    start = datetime(2023, 1, 1)
+    with path.open("w", encoding="utf-8", newline="") as out:
+        writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+        writer.writerow(HEADER)
+        for n in range(rows):
+            moment = start + timedelta(seconds=n * 30 + rng.randrange(30))
+            writer.writerow(
+                [
+                    f"E{moment:%y%m}{n:08d}",
+                    f"{moment:%Y-%m-%d %H:%M:%S}",
+                    str(moment.isoweekday() % 7 + 1),
+                    str(rng.randrange(0, 9000, 100)),
+                    "",
+                    rng.choice(ROADS),
+                    "ST",
+                    "",
+                    "",
+                    "",
+                    rng.choice(CALL_TYPES),
+                    rng.choice(DISPOSITIONS),
+                    str(rng.randrange(100, 900)),
+                    str(rng.randrange(0, 5)),
+                ]
+            )
+
+
+def bare_import(csv_path: Path, db_path: Path) -> tuple[float, str]:
+    """Seconds for the sqlite3 shell (or, without it, Python's sqlite3) to load the file."""
+    columns = ", ".join(f'"{name}" TEXT' for name in HEADER)
+    sqlite3_cli = shutil.which("sqlite3")
+    if sqlite3_cli:
+        script = f"CREATE TABLE calls ({columns});\n.import --csv --skip 1 {csv_path} calls\n"
+        began = time.perf_counter()
+        subprocess.run([sqlite3_cli, str(db_path)], input=script, text=True, check=True)
+        return time.perf_counter() - began, f"sqlite3 shell .import ({sqlite3_cli})"
+    import sqlite3
+
+    began = time.perf_counter()
+    conn = sqlite3.connect(db_path)
+    conn.execute(f"CREATE TABLE calls ({columns})")
+    with csv_path.open(encoding="utf-8", newline="") as source:
+        reader = csv.reader(source)
+        next(reader)
+        conn.executemany(f"INSERT INTO calls VALUES ({', '.join('?' * len(HEADER))})", reader)
+    conn.commit()
+    conn.close()
+    return time.perf_counter() - began, "Python sqlite3 executemany (no sqlite3 shell found)"
+
+
+def child(csv_path: Path, db_path: Path) -> None:
+    """Run in a fresh interpreter: migrate, import, print seconds and peak memory."""
+    from rcrp_tui.importing.cad import import_file
+    from rcrp_tui.importing.profile import shipped_profile
+    from rcrp_tui.services.context import COMMAND_LINE, Ctx
+    from rcrp_tui.storage import schema
+    from rcrp_tui.storage.db import Database
+
+    db = Database(f"sqlite:///{db_path}")
+    schema.upgrade(db)
+    profile = shipped_profile("san-diego")
+    began = time.perf_counter()
+    summary = import_file(Ctx(db, COMMAND_LINE), csv_path, profile)
+    seconds = time.perf_counter() - began
+    peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(f"{seconds:.3f} {peak_kb} {summary.inserted} {summary.updated} {summary.rejected}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
+    parser.add_argument("--child", nargs=2, metavar=("CSV", "DB"), help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(Path(args.child[0]), Path(args.child[1]))
+        return
+    work = args.keep or Path(tempfile.mkdtemp(prefix="rcrp-bench-import-"))
+    work.mkdir(parents=True, exist_ok=True)
+    for stale in work.glob("*.db*"):
+        stale.unlink()  # a kept directory from an earlier run: start from empty databases
+    try:
+        csv_path = work / "calls.csv"
+        began = time.perf_counter()
+        generate(csv_path, args.rows)
+        size_mb = csv_path.stat().st_size / 1e6
+        took = time.perf_counter() - began
+        print(f"generated {args.rows:,} rows ({size_mb:.0f} MB) in {took:.1f} s")
+        bare_seconds, how = bare_import(csv_path, work / "bare.db")
+        print(f"bare import: {bare_seconds:.2f} s  [{how}]")
+        out = subprocess.run(
+            [sys.executable, __file__, "--child", str(csv_path), str(work / "rcrp.db")],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+        seconds, peak_kb = float(out[0]), int(out[1])
+        counts = f"inserted {int(out[2]):,}, updated {out[3]}, rejected {out[4]}"
+        print(f"rcrp-tui import: {seconds:.2f} s  ({counts})")
+        ratio = seconds / bare_seconds
+        verdict = "met" if ratio <= 3 else "NOT met"
+        print(f"ratio: {ratio:.2f}x the bare import  (target <= 3x: {verdict})")
+        peak_mb = peak_kb / 1024
+        verdict = "met" if peak_mb <= 200 else "NOT met"
+        print(
+            f"peak memory of the importing process: {peak_mb:.0f} MB  (target <= 200 MB: {verdict})"
+        )
+    finally:
+        if not args.keep:
+            shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -128,7 +128,15 @@ class RcrpApp(App[int]):
         self._ctx = Ctx(self.db, actor, self.clock)
         self.sub_title = f"{actor.display_name} ({actor.role.label}) · {database_label(self.db)}"
         self.pop_screen()  # the sign-in screen
-        self.open_destination(navigation.HOME)
+        home = navigation.find(navigation.HOME)
+        if home is None or not home.allows(actor.role):
+            # Not every role may browse decisions: land on the first place they may use.
+            choices = navigation.available(actor.role)
+            home = choices[0] if choices else None
+        if home is None:
+            self.notify("This account has nothing to open yet.", severity="warning")
+            return
+        self.open_destination(home.id)
 
     def open_destination(self, destination_id: str, **kwargs: Any) -> None:
         """Open a destination by id, if it exists and the signed-in role may use it."""

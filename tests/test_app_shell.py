@@ -82,15 +82,20 @@ async def test_help_lists_the_screen_keys_and_the_global_keys(tmp_path: Path) ->
         await settle(pilot)
         help_screen = app.screen
         assert isinstance(help_screen, HelpScreen)
-        described = {line.description: line for line in help_screen.lines}
+        described = {(line.scope, line.description): line for line in help_screen.lines}
+        listed = {description for _scope, description in described}
         # Every binding with a description on the browser, its table and the app is listed.
         for namespace, bindings in browser._modal_binding_chain:
             for _key, binding in bindings:
                 if binding.description and app._check_action_state(binding.action, namespace):
-                    assert binding.description in described
-        assert described["Filter"].keys == "f"
-        assert described["Decisions"].scope == "Global"
-        assert "Review" not in described  # no review destination registered here
+                    assert binding.description in listed
+        assert described["This screen", "Filter"].keys == "f"
+        assert described["Global", "Decisions"].keys == "f2"
+        assert described["Focused item", "Oldest page"].keys == "G / end"
+        # "r" is offered only when a review destination exists and the role may score.
+        review = navigation.find("review")
+        offered = review is not None and review.allows(Role.FLOORWALKER)
+        assert (("This screen", "Review") in described) == offered
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is browser

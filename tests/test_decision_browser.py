@@ -8,6 +8,7 @@ from pathlib import Path
 from rich.text import Text
 from textual.widgets import Input, Static
 
+from rcrp_tui import navigation
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
 from rcrp_tui.services.context import COMMAND_LINE, Ctx
@@ -244,3 +245,28 @@ async def test_a_contact_officer_has_no_decision_browser(tmp_path: Path) -> None
         await settle(pilot)
         assert not isinstance(app.screen, DecisionBrowserScreen)
         assert app.is_running
+
+
+async def test_r_opens_the_review_destination_for_the_highlighted_decision(
+    tmp_path: Path,
+) -> None:
+    review = navigation.find("review")
+    db, seeded = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "supervisor")  # may browse, may not score
+        assert not _browser(app).check_action("review", ())
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await sign_in(pilot, "floorwalker")
+        browser = _browser(app)
+        await pilot.press("j")
+        await pilot.press("r")
+        await settle(pilot)
+        if review is None:
+            assert app.screen is browser  # nothing to open: the key does nothing
+        else:
+            assert isinstance(app.screen, review.load())
+            assert app.screen is not browser
+        assert app.is_running
+        assert seeded.decision_ids[1] == browser.query_one(DecisionTable).current.id  # type: ignore[union-attr]

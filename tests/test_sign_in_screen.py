@@ -22,7 +22,7 @@ async def test_a_good_password_opens_the_decision_browser(tmp_path: Path) -> Non
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert db.display_name in str(app.screen.sub_title)
+        assert str(app.screen.sub_title) == "Sign in · seeded.db"
         await sign_in(pilot, "floorwalker", typed=True)
         assert isinstance(app.screen, DecisionBrowserScreen)
         assert app.ctx.actor.username == "floorwalker"

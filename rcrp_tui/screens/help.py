@@ -7,8 +7,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from itertools import zip_longest
 from typing import Any, ClassVar
 
+from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.app import App, ComposeResult
@@ -53,14 +55,33 @@ def keys_of(app: App[Any], screen: Screen[Any]) -> list[KeyHelp]:
     return sorted(seen.values(), key=lambda k: order[k.scope])
 
 
-def _table(lines: Iterable[KeyHelp]) -> Table:
-    table = Table(expand=True, show_edge=False, pad_edge=False)
-    table.add_column("Key", no_wrap=True, style="bold")
-    table.add_column("Does")
-    table.add_column("Where", no_wrap=True)
+SCOPE_TITLES = {
+    "Focused item": "Keys of the focused list or field",
+    "This screen": "Keys of this screen",
+    "Global": "Keys everywhere",
+}
+
+
+def _table(lines: Iterable[KeyHelp]) -> Group:
+    # Compact grids under one heading per scope keep the list short on an 80x24 screen.
+    parts: list[Text | Table] = []
+    by_scope: dict[str, list[KeyHelp]] = {}
     for line in lines:
-        table.add_row(Text(line.keys), Text(line.description), Text(line.scope))
-    return table
+        by_scope.setdefault(line.scope, []).append(line)
+    for scope, scoped in by_scope.items():
+        parts.append(Text(SCOPE_TITLES[scope], style="bold underline"))
+        # Two key/description pairs per row halve the height.
+        grid = Table.grid(padding=(0, 1), expand=True)
+        for _pair in range(2):
+            grid.add_column(no_wrap=True, style="bold", min_width=10)
+            grid.add_column(ratio=1)
+        half = (len(scoped) + 1) // 2
+        for left, right in zip_longest(scoped[:half], scoped[half:]):
+            cells = [Text(left.keys), Text(left.description)]
+            cells += [Text(right.keys), Text(right.description)] if right else [Text(""), Text("")]
+            grid.add_row(*cells)
+        parts.append(grid)
+    return Group(*parts)
 
 
 class HelpScreen(ModalScreen[None]):

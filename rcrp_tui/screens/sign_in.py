@@ -57,10 +57,12 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
             yield Label("Password")
             yield Input(id="password", password=True, placeholder="your password")
             yield Static("", id="sign-in-message")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        self.sub_title = f"Sign in · {self.db.display_name}"
+        from rcrp_tui.app import database_label
+
+        self.sub_title = f"Sign in · {database_label(self.db)}"
         self.query_one("#username", Input).focus()
 
     @on(Input.Submitted, "#username")

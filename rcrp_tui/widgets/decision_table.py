@@ -13,12 +13,45 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
 
+from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.services.decisions import DecisionRow
 from rcrp_tui.widgets.literal import literal
 
+#: Short labels for the narrow table; the detail pane shows the full ones.
+SHORT_LABELS: dict[object, str] = {
+    Category.CONCERN_FOR_WELFARE: "Welfare",
+    Category.WALK_OUT: "Walk-out",
+    Category.AWOL: "AWOL",
+    Category.MEDICAL: "Medical",
+    Category.CONVEYANCE: "Conveyance",
+    Category.S136_S135: "s136/s135",
+    Category.VOLUNTARY: "Voluntary",
+    Category.OTHER: "Other",
+    CallerType.PUBLIC: "Public",
+    CallerType.AMBULANCE: "Ambulance",
+    CallerType.MENTAL_HEALTH_TRUST: "MH trust",
+    CallerType.ACUTE_HOSPITAL: "Hospital",
+    CallerType.SOCIAL_CARE: "Social care",
+    CallerType.OTHER_PARTNER: "Other partner",
+    Outcome.DEPLOYED: "Deployed",
+    Outcome.SIGNPOSTED: "Signposted",
+    Outcome.TRANSFERRED_AMBULANCE: "To ambulance",
+    Outcome.REFERRED_HEALTH: "To health",
+    Outcome.REFERRED_SOCIAL_CARE: "To social care",
+}
+
 PageWanted = Literal["older", "newer", "newest", "oldest"]
 
-COLUMNS = ("Received (UTC)", "CAD ref", "Category", "Caller", "Outcome", "Staff", "Rationale")
+#: (title, width); widths keep the useful columns visible at 80 columns.
+COLUMNS = (
+    ("Received (UTC)", 16),
+    ("CAD ref", 11),
+    ("Category", 11),
+    ("Caller", 13),
+    ("Outcome", 14),
+    ("Staff", 7),
+    ("Rationale", 40),
+)
 
 
 class DecisionTable(DataTable[object], inherit_bindings=False):
@@ -27,10 +60,11 @@ class DecisionTable(DataTable[object], inherit_bindings=False):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("down,j", "cursor_down", "Down", show=False, id="decisions.down"),
         Binding("up,k", "cursor_up", "Up", show=False, id="decisions.up"),
-        Binding("pagedown", "page('older')", "Older page", id="decisions.page-older"),
-        Binding("pageup", "page('newer')", "Newer page", id="decisions.page-newer"),
-        Binding("g,home", "page('newest')", "Newest", id="decisions.newest"),
-        Binding("G,end", "page('oldest')", "Oldest", id="decisions.oldest"),
+        # Paging keys are listed by F1 help; the footer keeps room for the actions.
+        Binding("pagedown", "page('older')", "Older page", show=False, id="decisions.page-older"),
+        Binding("pageup", "page('newer')", "Newer page", show=False, id="decisions.page-newer"),
+        Binding("g,home", "page('newest')", "Newest page", show=False, id="decisions.newest"),
+        Binding("G,end", "page('oldest')", "Oldest page", show=False, id="decisions.oldest"),
         Binding("left", "cursor_left", "Scroll left", show=False, id="decisions.left"),
         Binding("right", "cursor_right", "Scroll right", show=False, id="decisions.right"),
         Binding("enter", "toggle_detail", "Details", id="decisions.detail"),
@@ -51,8 +85,8 @@ class DecisionTable(DataTable[object], inherit_bindings=False):
         self.rows_shown: tuple[DecisionRow, ...] = ()
 
     def on_mount(self) -> None:
-        for title in COLUMNS:
-            self.add_column(title, key=title)
+        for title, width in COLUMNS:
+            self.add_column(title, width=width, key=title)
 
     def show_rows(self, rows: Sequence[DecisionRow], *, cursor: int = 0) -> None:
         """Replace the page, putting the cursor on row ``cursor`` (clamped)."""
@@ -62,9 +96,9 @@ class DecisionTable(DataTable[object], inherit_bindings=False):
             self.add_row(
                 literal(row.received_at.strftime("%Y-%m-%d %H:%M")),
                 literal(row.cad_ref, single_line=True),
-                literal(row.category.label),
-                literal(row.caller_type.label),
-                literal(row.outcome.label),
+                literal(SHORT_LABELS.get(row.category, row.category.label)),
+                literal(SHORT_LABELS.get(row.caller_type, row.caller_type.label)),
+                literal(SHORT_LABELS.get(row.outcome, row.outcome.label)),
                 literal(row.staff_id or "-", single_line=True),
                 literal(row.rationale[:60], single_line=True),
                 key=str(row.id),

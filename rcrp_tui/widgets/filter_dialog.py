@@ -102,6 +102,46 @@ def form_of(flt: DecisionFilter) -> FilterForm:
 class FilterDialog(ModalScreen[DecisionFilter | None]):
     """Ask for a filter; dismiss with the new filter, or None when cancelled."""
 
+    DEFAULT_CSS = """
+    FilterDialog {
+        align: center middle;
+    }
+    #filter-box {
+        width: 72;
+        max-width: 100%;
+        height: auto;
+        max-height: 100%;
+        border: round $primary;
+        background: $panel;
+        padding: 0 1;
+    }
+    #filter-title {
+        text-style: bold;
+        margin-bottom: 1;
+    }
+    #filter-grid {
+        grid-size: 2;
+        grid-columns: 17 1fr;
+        grid-rows: 1;
+        grid-gutter: 1 0;
+        height: auto;
+    }
+    #filter-error {
+        height: auto;
+        margin-top: 1;
+        color: $error;
+        text-style: bold;
+    }
+    #filter-buttons {
+        height: 1;
+        margin-top: 1;
+        align-horizontal: right;
+    }
+    #filter-buttons Button {
+        margin-left: 2;
+    }
+    """
+
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="filter.cancel"),
         Binding("ctrl+s", "apply", "Apply", id="filter.apply"),
@@ -120,19 +160,24 @@ class FilterDialog(ModalScreen[DecisionFilter | None]):
             yield Static("Filter decisions", id="filter-title")
             with Grid(id="filter-grid"):
                 yield Label("Date from (UTC)")
-                yield Input(form.date_from, placeholder="YYYY-MM-DD", id="date-from")
+                yield Input(form.date_from, placeholder="YYYY-MM-DD", id="date-from", compact=True)
                 yield Label("Date to (UTC)")
-                yield Input(form.date_to, placeholder="YYYY-MM-DD", id="date-to")
+                yield Input(form.date_to, placeholder="YYYY-MM-DD", id="date-to", compact=True)
                 yield Label("Category")
                 yield Select(
                     [(c.label, c.value) for c in Category],
                     value=form.category or Select.NULL,
                     prompt="Any category",
                     id="category",
+                    compact=True,
                 )
                 yield Label("Outcome")
                 yield Select(
-                    outcomes, value=form.outcome or Select.NULL, prompt="Any outcome", id="outcome"
+                    outcomes,
+                    value=form.outcome or Select.NULL,
+                    prompt="Any outcome",
+                    id="outcome",
+                    compact=True,
                 )
                 yield Label("Caller type")
                 yield Select(
@@ -140,6 +185,7 @@ class FilterDialog(ModalScreen[DecisionFilter | None]):
                     value=form.caller_type or Select.NULL,
                     prompt="Any caller",
                     id="caller-type",
+                    compact=True,
                 )
                 yield Label("Team")
                 yield Select(
@@ -147,13 +193,14 @@ class FilterDialog(ModalScreen[DecisionFilter | None]):
                     value=form.team if form.team in self.teams else Select.NULL,
                     prompt="Any team",
                     id="team",
+                    compact=True,
                 )
                 yield Label("Contact officer")
-                yield Input(form.staff_id, placeholder="staff id", id="staff-id")
+                yield Input(form.staff_id, placeholder="staff id", id="staff-id", compact=True)
             yield Static("", id="filter-error")
             with Horizontal(id="filter-buttons"):
-                yield Button("Apply (ctrl+s)", variant="primary", id="apply")
-                yield Button("Cancel (esc)", id="cancel")
+                yield Button("Apply (ctrl+s)", variant="primary", id="apply", compact=True)
+                yield Button("Cancel (esc)", id="cancel", compact=True)
 
     def _select(self, selector: str) -> str:
         value = self.query_one(selector, Select).value

@@ -191,6 +191,30 @@ def test_autofill_puts_first_shifts_before_nights_before_the_rest() -> None:
     assert prios[0] == 0
 
 
+def test_autofill_repair_hands_a_shift_over_to_close_a_gap() -> None:
+    # One team: a late (14:00-22:00) then an early (06:00-14:00) next morning. The greedy
+    # gives the late to person 1, who then cannot take the early (8 h rest), and person 2
+    # is on leave that day. The repair hands the late to person 2 and the early to 1.
+    body = {
+        "cycle": ["late", "early"],
+        "shifts": {
+            "late": {"start": "14:00", "end": "22:00"},
+            "early": {"start": "06:00", "end": "14:00"},
+        },
+    }
+    pattern = parse_patterns({"patterns": {"p": body}})["p"]
+    first = date(2024, 1, 1)
+    shifts = expand_window([TeamSpec(1, "A", pattern, 0)], first, 2)
+    book = _book(shifts, leave=[Leave(2, first + timedelta(days=1), first + timedelta(days=1))])
+    proposal = propose(shifts, [], [1, 2], book)
+    assert proposal.unfilled == ()
+    assert sorted((a.floorwalker_id, a.key.code) for a in proposal.assignments) == [
+        (1, "early"),
+        (2, "late"),
+    ]
+    assert [(load.shifts, load.proposed) for load in proposal.loads] == [(1, 1), (1, 1)]
+
+
 def test_autofill_spreads_load_evenly_when_everyone_is_free() -> None:
     shifts = expand_window(_teams(), date(2026, 11, 2), 42)
     proposal = propose(shifts, [], list(range(1, 11)), _book(shifts))

@@ -14,6 +14,7 @@ for the rejects file too, which repeats a rejected row's mapped columns only.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import hashlib
 import io
@@ -131,6 +132,24 @@ def _check_not_binary(path: Path) -> int:
             "not a CSV export"
         )
     return size
+
+
+def _locate_decode_error(path: Path, encoding: str) -> tuple[int, int]:
+    """The line and byte offset of the first undecodable byte (only run on failure: the
+    streaming decoder works in large chunks and cannot say where in a chunk it stopped)."""
+    decoder = codecs.getincrementaldecoder(encoding)()
+    offset, lines = 0, 1
+    with path.open("rb") as raw:
+        while chunk := raw.read(1 << 20):
+            pending = decoder.getstate()[0]
+            try:
+                decoder.decode(chunk)
+            except UnicodeDecodeError as exc:
+                bad = max(offset - len(pending) + exc.start, offset)
+                return lines + chunk[: bad - offset].count(b"\n"), bad
+            offset += len(chunk)
+            lines += chunk.count(b"\n")
+    return lines, offset
 
 
 def _header_indexes(path: Path, header: list[str], profile: ImportProfile) -> dict[str, int]:
@@ -266,9 +285,10 @@ def import_file(
                         update(tap.bytes_read)
             writer.write(batch)
         except UnicodeDecodeError as exc:
+            line, offset = _locate_decode_error(path, _python_encoding(profile.encoding))
             raise ImportFailed(
-                f"{path.name}: not readable as {profile.encoding} near line "
-                f"{reader.line_num + 1} ({exc.reason}); set [csv] encoding in the profile. "
+                f"{path.name}: not readable as {profile.encoding} at line {line} "
+                f"(byte {offset}: {exc.reason}); set [csv] encoding in the profile. "
                 "Nothing was imported."
             ) from None
         except csv.Error as exc:

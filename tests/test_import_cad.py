@@ -1,0 +1,355 @@
+"""Importing CAD exports: the happy path, idempotent re-import, every way a file or a row
+can be wrong, and the real San Diego export."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import col, select
+
+from rcrp_tui.domain.clock import FixedClock
+from rcrp_tui.domain.enums import Category, Outcome, Role
+from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
+from rcrp_tui.importing.profile import ImportProfile, load_profile, shipped_profile
+from rcrp_tui.services import audit, people
+from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.decisions import DecisionFilter, count
+from rcrp_tui.services.errors import PermissionDenied
+from rcrp_tui.storage.db import Database
+from rcrp_tui.storage.models import Decision
+
+DATA = Path(__file__).parents[2] / "shared" / "data"
+SAN_DIEGO = DATA / "sandiego_pd_calls_for_service_2023_first5000.csv"
+
+PROFILE = """
+[profile]
+name = "test-force"
+source_system = "TEST-CAD"
+
+[dates]
+formats = ["%d/%m/%Y %H:%M", "iso"]
+timezone = "Europe/London"
+
+[fields.cad_ref]
+column = "Ref"
+
+[fields.received_at]
+column = "Received"
+
+[fields.category]
+column = "Type"
+[fields.category.map]
+CFW = "concern_for_welfare"
+MH = "s136_s135"
+
+[fields.outcome]
+column = "Result"
+skip = ["TEST"]
+[fields.outcome.map]
+DEP = "deployed"
+AMB = "transferred_ambulance"
+
+[fields.caller_type]
+constant = "public"
+
+[fields.staff_id]
+column = "Officer"
+
+[fields.grade]
+column = "Grade"
+
+[fields.rationale]
+column = "Note"
+
+[fields.shift]
+derive = [{shift = "day", from = "07:00", to = "19:00"},
+          {shift = "night", from = "19:00", to = "07:00"}]
+"""
+HEADER = ["Ref", "Received", "Type", "Result", "Officer", "Grade", "Note", "Address"]
+ROWS = [
+    ["cad-1", "01/07/2026 12:00", "CFW", "DEP", "CO-1", "G1", "risk to life", "1 High St"],
+    ["CAD-2", "01/07/2026 23:30", "MH", "amb", "", "G2", "", "2 High St"],
+    ["CAD-3", "02/07/2026 09:00", "BURG", "DEP", "", "G1", "", "3 High St"],
+]
+
+
+@pytest.fixture
+def profile(tmp_path: Path) -> ImportProfile:
+    path = tmp_path / "test-force.toml"
+    path.write_text(PROFILE, encoding="utf-8")
+    return load_profile(path)
+
+
+def _ctx(db: Database, clock: FixedClock) -> Ctx:
+    ctx = Ctx(db, COMMAND_LINE, clock)
+    people.add_team(ctx, "A", "2d2n4off")
+    people.add_contact_officer(ctx, "CO-1", "A")
+    return ctx
+
+
+def _csv(path: Path, rows: list[list[str]], header: list[str] = HEADER, **kw: str) -> Path:
+    with path.open("w", encoding=kw.get("encoding", "utf-8"), newline="") as out:
+        csv.writer(out, lineterminator=kw.get("end", "\n")).writerows([header, *rows])
+    return path
+
+
+def _decisions(db: Database) -> dict[str, Decision]:
+    with db.read() as session:
+        return {d.cad_ref: d for d in session.exec(select(Decision).order_by(col(Decision.id)))}
+
+
+def _import_audits(ctx: Ctx) -> list[audit.AuditRow]:
+    return audit.entries(ctx, entity="import")
+
+
+def test_happy_path(any_db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile):
+    ctx = _ctx(any_db, clock)
+    summary = import_file(ctx, _csv(tmp_path / "calls.csv", ROWS), profile)
+    assert (summary.total_rows, summary.inserted, summary.updated) == (3, 2, 0)
+    assert (summary.skipped, summary.rejected) == (1, 0)
+    assert summary.skipped_by_code == {"Type=BURG": 1}
+    found = _decisions(any_db)
+    assert set(found) == {"CAD-1", "CAD-2"}
+    first, second = found["CAD-1"], found["CAD-2"]
+    assert first.source_system == "TEST-CAD"
+    assert first.received_at == datetime(2026, 7, 1, 11, 0, tzinfo=UTC)  # BST
+    assert (first.category, first.outcome, first.caller_type) == (
+        "concern_for_welfare",
+        "deployed",
+        "public",
+    )
+    assert first.contact_officer_id is not None and first.team_id is not None
+    assert (first.grade, first.rationale, first.shift) == ("G1", "risk to life", "day")
+    assert (second.outcome, second.shift, second.contact_officer_id) == (
+        "transferred_ambulance",
+        "night",
+        None,
+    )
+    assert second.threshold_basis == "none" and second.qualifier_codes == ""
+    assert "inserted 2, updated 0, skipped 1" in summary.describe()
+
+
+def test_reimport_updates_instead_of_duplicating(
+    any_db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(any_db, clock)
+    path = _csv(tmp_path / "calls.csv", ROWS)
+    import_file(ctx, path, profile)
+    _csv(path, [[*ROWS[0][:3], "AMB", *ROWS[0][4:]], *ROWS[1:]])
+    again = import_file(ctx, path, profile)
+    assert (again.inserted, again.updated, again.skipped) == (0, 2, 1)
+    found = _decisions(any_db)
+    assert len(found) == 2
+    assert found["CAD-1"].outcome == "transferred_ambulance"
+    assert found["CAD-1"].row_version == 2
+
+
+def test_duplicates_within_one_file_keep_the_later_row(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    later = ["CAD-1", "01/07/2026 12:05", "CFW", "AMB", "", "G3", "", ""]
+    summary = import_file(ctx, _csv(tmp_path / "calls.csv", [ROWS[0], later]), profile)
+    assert (summary.inserted, summary.updated, summary.total_rows) == (1, 1, 2)
+    assert _decisions(db)["CAD-1"].outcome == "transferred_ambulance"
+
+
+def test_duplicates_across_batches_on_postgres_and_sqlite(
+    any_db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(any_db, clock)
+    rows = [ROWS[0], ROWS[1], ["CAD-1", "01/07/2026 12:05", "CFW", "AMB", "", "", "", ""]]
+    summary = import_file(ctx, _csv(tmp_path / "calls.csv", rows), profile, batch_size=1)
+    assert (summary.inserted, summary.updated) == (2, 1)
+    assert len(_decisions(any_db)) == 2
+
+
+def test_audit_row_names_the_file_hash_counts_and_profile(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    path = _csv(tmp_path / "calls.csv", ROWS)
+    import_file(ctx, path, profile)
+    (entry,) = _import_audits(ctx)
+    assert entry.action == "decisions_imported" and entry.entity_id == "calls.csv"
+    assert entry.actor == "command-line" and entry.at == clock.now()
+    assert entry.after == {
+        "file": "calls.csv",
+        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "profile": "test-force",
+        "source_system": "TEST-CAD",
+        "total_rows": 3,
+        "inserted": 2,
+        "updated": 0,
+        "skipped": 1,
+        "rejected": 0,
+    }
+
+
+def test_rejected_rows_go_to_the_rejects_file_without_unmapped_columns(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    rows = [
+        ROWS[0],
+        ["CAD-4", "31/02/2026 10:00", "CFW", "DEP", "", "", "", "4 High St"],
+        ["CAD-5", "01/07/2026 10:00", "MH", "XYZ", "", "", "", "5 High St"],
+        ["CAD-6", "01/07/2026 10:00", "MH", "", "", "", "", "6 High St"],
+        ["CAD-7", "01/07/2026 10:00", "MH", "DEP", "CO-99", "", "", "7 High St"],
+        ["CAD 8", "01/07/2026 10:00", "MH", "DEP", "", "", "", "8 High St"],
+        ["CAD-9", "01/07/2026 10:00", "MH", "TEST", "", "", "", "9 High St"],
+        ["CAD-10", "01/07/2026 10:00"],
+    ]
+    path = _csv(tmp_path / "calls.csv", rows)
+    summary = import_file(ctx, path, profile)
+    assert (summary.inserted, summary.rejected, summary.skipped) == (1, 6, 1)
+    assert summary.skipped_by_code == {"Result=TEST": 1}
+    assert summary.rejects_path == tmp_path / "calls.csv.rejects.csv"
+    with summary.rejects_path.open(encoding="utf-8", newline="") as f:
+        lines = list(csv.reader(f))
+    assert lines[0] == ["line", "reason", *HEADER[:-1]]
+    reasons = {line[0]: line[1] for line in lines[1:]}
+    assert reasons == {
+        "3": "Received '31/02/2026 10:00' is not a date like %d/%m/%Y %H:%M or iso",
+        "4": "Result code 'XYZ' is not in the profile's outcome map",
+        "5": "Result is blank",
+        "6": "Officer: no contact officer with staff id 'CO-99'",
+        "7": reasons["7"],
+        "9": "the row has 2 fields; 'Type' is field 3",
+    }
+    assert reasons["7"].startswith("Ref: 'CAD 8' is not a CAD reference")
+    assert lines[1][2:4] == ["CAD-4", "31/02/2026 10:00"]
+    assert "High St" not in summary.rejects_path.read_text(encoding="utf-8")
+
+
+def test_rejects_path_can_be_chosen(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    bad = [["CAD-4", "yesterday", "CFW", "DEP", "", "", "", ""]]
+    chosen = tmp_path / "out" / "bad.csv"
+    chosen.parent.mkdir()
+    summary = import_file(ctx, _csv(tmp_path / "c.csv", bad), profile, rejects_path=chosen)
+    assert summary.rejects_path == chosen and chosen.exists()
+    assert not (tmp_path / "c.csv.rejects.csv").exists()
+
+
+def _nothing_written(db: Database, ctx: Ctx) -> None:
+    assert _decisions(db) == {}
+    assert _import_audits(ctx) == []
+
+
+def test_a_missing_mapped_column_fails_and_writes_nothing(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    header = [h for h in HEADER if h != "Result"]
+    rows = [[v for h, v in zip(HEADER, r, strict=True) if h != "Result"] for r in ROWS]
+    with pytest.raises(ImportFailed, match=r"lacks the column.s. 'Result'.*Nothing was imported"):
+        import_file(ctx, _csv(tmp_path / "calls.csv", rows, header), profile)
+    _nothing_written(db, ctx)
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"", "the file is empty"),
+        (b"\xef\xbb\xbf\r\n", "the file is empty"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00", "binary file"),
+        ("Ref,Received".encode("utf-16"), "binary file .or UTF-16 text."),
+        (b'{"calls": [1, 2, 3]}\n', "lacks the column"),
+    ],
+    ids=["empty", "bom-only", "binary", "utf-16", "json"],
+)
+def test_unreadable_files_fail_clearly_and_write_nothing(
+    db: Database,
+    clock: FixedClock,
+    tmp_path: Path,
+    profile: ImportProfile,
+    content: bytes,
+    message: str,
+) -> None:
+    ctx = _ctx(db, clock)
+    path = tmp_path / "calls.csv"
+    path.write_bytes(content)
+    with pytest.raises(ImportFailed, match=message):
+        import_file(ctx, path, profile)
+    _nothing_written(db, ctx)
+
+
+def test_wrong_encoding_after_rows_were_written_rolls_everything_back(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    good = "\n".join(",".join(r) for r in [HEADER, *ROWS[:2]] * 2000)
+    path = tmp_path / "calls.csv"
+    path.write_bytes(good.encode() + b"\nCAD-9,01/07/2026 10:00,CFW,DEP,,,caf\xe9,\n")
+    with pytest.raises(ImportFailed, match=r"not readable as utf-8 at line 6001 \(byte 318036:"):
+        import_file(ctx, path, profile, batch_size=1)
+    _nothing_written(db, ctx)
+    assert not (tmp_path / "calls.csv.rejects.csv").exists()
+
+
+def test_a_latin1_profile_reads_latin1(db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    ctx = _ctx(db, clock)
+    path = tmp_path / "latin.toml"
+    path.write_text(PROFILE + '\n[csv]\nencoding = "latin-1"\n', encoding="utf-8")
+    rows = [[*ROWS[0][:6], "café", *ROWS[0][7:]]]
+    import_file(ctx, _csv(tmp_path / "c.csv", rows, encoding="latin-1"), load_profile(path))
+    assert _decisions(db)["CAD-1"].rationale == "café"
+
+
+def test_bom_and_crlf_files_import(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    path = _csv(tmp_path / "calls.csv", ROWS, encoding="utf-8-sig", end="\r\n")
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfRef,") and b"\r\n" in path.read_bytes()
+    summary = import_file(ctx, path, profile)
+    assert (summary.inserted, summary.rejected) == (2, 0)
+    assert _decisions(db)["CAD-1"].rationale == "risk to life"
+
+
+def test_a_floorwalker_may_not_import(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    walker = ctx.as_actor(Actor(7, "fw1", "Floorwalker One", Role.FLOORWALKER))
+    with pytest.raises(PermissionDenied, match="may not import decisions"):
+        import_file(walker, _csv(tmp_path / "calls.csv", ROWS), profile)
+    _nothing_written(db, ctx)
+
+
+def test_progress_bar_run_reports_the_same_counts(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    summary = import_file(ctx, _csv(tmp_path / "c.csv", ROWS), profile, show_progress=True)
+    assert isinstance(summary, ImportSummary) and summary.inserted == 2
+
+
+@pytest.mark.skipif(not SAN_DIEGO.exists(), reason=f"the San Diego sample is not at {SAN_DIEGO}")
+def test_the_real_san_diego_export(any_db: Database, clock: FixedClock, tmp_path: Path) -> None:
+    ctx = Ctx(any_db, COMMAND_LINE, clock)
+    profile = shipped_profile("san-diego")
+    rejects = tmp_path / "sd.rejects.csv"
+    summary = import_file(ctx, SAN_DIEGO, profile, rejects_path=rejects)
+    # 208 CW, 122 5150 and 30 5150V rows in the file, none with a blank disposition.
+    assert (summary.total_rows, summary.inserted, summary.rejected) == (5000, 360, 0)
+    assert summary.skipped == 4640 and summary.skipped_by_code["call_type=415"] == 422
+    assert "call_type=(blank)" in summary.skipped_by_code
+    assert not rejects.exists()
+    welfare = DecisionFilter(categories=(Category.CONCERN_FOR_WELFARE,))
+    assert count(ctx, welfare) == 208
+    assert count(ctx, DecisionFilter(categories=(Category.S136_S135,))) == 152
+    assert count(ctx, DecisionFilter(outcomes=(Outcome.SIGNPOSTED,))) == 18  # the W rows
+    first = _decisions(any_db)["E23010000060"]  # 5150 at 00:35:57 Pacific time
+    assert first.received_at == datetime(2023, 1, 1, 8, 35, 57, tzinfo=UTC)
+    assert (first.source_system, first.grade, first.caller_type) == ("SDPD-CAD", "1", "public")
+    again = import_file(ctx, SAN_DIEGO, profile, rejects_path=rejects)
+    assert (again.inserted, again.updated) == (0, 360)
+    assert count(ctx, DecisionFilter()) == 360

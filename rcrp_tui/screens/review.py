@@ -26,11 +26,23 @@ from rcrp_tui.domain.toolkit import Criterion
 from rcrp_tui.services import live_risk, review_lists, reviews
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
-from rcrp_tui.services.review_records import AnswerEntry, ReviewConflict, ReviewView, ReviewWork
+from rcrp_tui.services.review_actions import perform
+from rcrp_tui.services.review_records import (
+    AnswerEntry,
+    ReviewConflict,
+    ReviewView,
+    ReviewWork,
+    merge_concurrent,
+)
 from rcrp_tui.widgets import live_risk_banner
 from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.review_dialogs import JudgementDialog, LiveRiskDialog, TextPromptDialog
-from rcrp_tui.widgets.review_panels import criterion_line, decision_summary, guidance_text
+from rcrp_tui.widgets.review_panels import (
+    criterion_line,
+    decision_summary,
+    guidance_text,
+    score_bar,
+)
 
 
 class ReviewScreen(Screen[None]):
@@ -124,18 +136,7 @@ class ReviewScreen(Screen[None]):
         assert self.base is not None
         base, answers, judgement = self.base, dict(self.answers), self.judgement
         try:
-            if what == "submit":
-                view = reviews.submit(self.ctx, base, answers, judgement)
-            elif what == "moderate":
-                view = reviews.moderate(
-                    self.ctx, base, answers=answers, judgement=judgement, reason=reason
-                )
-            elif what == "release":
-                view = reviews.release(self.ctx, base)
-            elif what == "acknowledge":
-                view = reviews.acknowledge(self.ctx, base, reason or "")
-            else:
-                view = reviews.save(self.ctx, base, answers, judgement, reason=reason)
+            view = perform(self.ctx, what, base, answers, judgement, reason)
         except ReviewConflict as exc:
             self.post_message(self.ConflictFound(exc))
             return
@@ -178,19 +179,24 @@ class ReviewScreen(Screen[None]):
         self._refresh_all_lines()
 
     def on_review_screen_conflict_found(self, message: ConflictFound) -> None:
-        # Keep what was typed; the next save goes over the version now stored.
-        self.base = message.error.current
+        assert self.base is not None
+        current = message.error.current
+        self.answers, self.judgement = merge_concurrent(
+            self.base, current, self.answers, self.judgement
+        )
+        self.base = current
         banner = self.query_one("#conflict", Static)
         banner.update(
             literal(
                 "⚠ CONFLICT: "
                 + message.error.message
-                + " Press ctrl+s to save yours over it, or h to see the history."
+                + " Their changes are merged in where you had not changed the same thing."
+                " Press ctrl+s to save the result, or h to see the history."
             )
         )
         banner.remove_class("hidden")
         self.notify(visible(message.error.message), title="Not saved", severity="warning")
-        self._refresh()
+        self._refresh_all_lines()
 
     def _adopt(self, view: ReviewView) -> None:
         self.base = view
@@ -227,15 +233,8 @@ class ReviewScreen(Screen[None]):
         result, work_ = self.result(), self.work
         if result is None or work_ is None or self.base is None:
             return
-        done = len(work_.criteria) - len(result.unanswered)
-        judgement = (
-            work_.toolkit.judgement_label(self.judgement) if self.judgement else "(none: press o)"
-        )
-        state = self.base.status.value.upper() + (" · unsaved changes" if self.dirty else "")
-        bar = Text(f"Score {result.describe()} · {done}/{len(work_.criteria)} answered · ")
-        bar.append(f"Judgement: {judgement} · {state}")
         widget = self.query_one("#score-bar", Static)
-        widget.update(bar)
+        widget.update(score_bar(result, work_, self.judgement, self.base.status, self.dirty))
         widget.set_class(bool(result.failed_critical), "-critical-failed")
         self._show_guidance()
         self.refresh_bindings()

@@ -173,6 +173,23 @@ def describe_diff(before: Snapshot, after: Snapshot) -> list[str]:
     return lines
 
 
+def merge_concurrent(
+    base: ReviewView,
+    current: ReviewView,
+    typed: Mapping[str, AnswerEntry],
+    judgement: Judgement | None,
+) -> tuple[dict[str, AnswerEntry], Judgement | None]:
+    """After a conflict: take the other person's change wherever this user left the same
+    criterion (or the judgement) as it was in ``base``; where both changed it, keep what
+    this user typed. Nothing either of them entered is silently dropped."""
+    merged = dict(typed)
+    for code in set(base.answers) | set(current.answers):
+        if merged.get(code, AnswerEntry()) == base.answers.get(code, AnswerEntry()):
+            merged[code] = current.answers.get(code, AnswerEntry())
+    chosen = current.judgement if judgement == base.judgement else judgement
+    return merged, chosen
+
+
 def load_view(session: Session, review_id: int) -> ReviewView | None:
     row = session.get(Review, review_id)
     if row is None:

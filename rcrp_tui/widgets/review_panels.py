@@ -10,10 +10,11 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
-from rcrp_tui.domain.scoring import Answer
+from rcrp_tui.domain.review_workflow import ReviewStatus
+from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult
 from rcrp_tui.domain.toolkit import Criterion, Toolkit
 from rcrp_tui.services.decisions import DecisionRow
-from rcrp_tui.services.review_records import AnswerEntry, ReviewView
+from rcrp_tui.services.review_records import AnswerEntry, ReviewView, ReviewWork
 from rcrp_tui.widgets.literal import visible
 
 LOCAL = ZoneInfo("Europe/London")
@@ -81,3 +82,19 @@ def guidance_text(c: Criterion, toolkit: Toolkit, note: str) -> Text:
         text.append("\n\nNote: ", style="bold")
         text.append(visible(note))
     return text
+
+
+def score_bar(
+    result: ScoreResult,
+    work: ReviewWork,
+    judgement: Judgement | None,
+    status: ReviewStatus,
+    dirty: bool,
+) -> Text:
+    """``Score 88.0% Good ✗ CRITICAL FAILED: C05 · 24/24 answered · Judgement: … · DRAFT``."""
+    done = len(work.criteria) - len(result.unanswered)
+    chosen = work.toolkit.judgement_label(judgement) if judgement else "(none: press o)"
+    state = status.value.upper() + (" · unsaved changes" if dirty else "")
+    bar = Text(f"Score {result.describe()} · {done}/{len(work.criteria)} answered · ")
+    bar.append(visible(f"Judgement: {chosen} · {state}", single_line=True))
+    return bar

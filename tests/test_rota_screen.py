@@ -66,8 +66,13 @@ def _view(ctx: Ctx, rota_id: int) -> rota_service.RotaView:
     return rota_service.rota_view(ctx, rota_id)
 
 
-async def test_moving_week_by_week_with_keys(admin_ctx: Ctx, db: Database, tmp_path: Path) -> None:
+async def test_moving_week_by_week_coverage_and_export_with_keys(
+    admin_ctx: Ctx, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     _seed(admin_ctx)
+    out = tmp_path / "exports"
+    out.mkdir()
+    monkeypatch.chdir(out)  # the export dialog offers the current folder
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await _open_rota(pilot)
@@ -81,9 +86,14 @@ async def test_moving_week_by_week_with_keys(admin_ctx: Ctx, db: Database, tmp_p
         assert "week 2 of 6" in _title(screen)
         await pilot.press("c")
         assert screen.query_one("#rota-views").current == "coverage"
+        await pilot.press("e")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+    assert sorted(p.name for p in out.iterdir()) == ["Phase-1-go-live.csv", "Phase-1-go-live.md"]
 
 
-async def test_assign_from_the_list_then_unassign(
+async def test_assign_from_the_list_unassign_then_autofill(
     admin_ctx: Ctx, db: Database, tmp_path: Path
 ) -> None:
     rota_id = _seed(admin_ctx)
@@ -102,6 +112,17 @@ async def test_assign_from_the_list_then_unassign(
         await pilot.press("u")
         await settle(pilot)
         assert _view(admin_ctx, rota_id).slot(slot.key).floorwalker_id is None  # type: ignore[union-attr]
+        await pilot.press("f")
+        await settle(pilot)
+        from rcrp_tui.widgets.rota_dialogs import AutofillReviewDialog
+
+        assert isinstance(app.screen, AutofillReviewDialog)
+        assert _view(admin_ctx, rota_id).coverage.covered == 0  # nothing saved yet
+        await pilot.press("a")
+        await settle(pilot)
+        covered = _view(admin_ctx, rota_id).coverage.covered
+        assert covered > 100
+        assert f"({covered}/126)" in _title(screen)
 
 
 async def test_rule_break_needs_an_override_reason(
@@ -168,22 +189,6 @@ async def test_swap_by_marking_two_shifts(admin_ctx: Ctx, db: Database, tmp_path
     assert after.slot(early_tue).floorwalker_id == ash  # type: ignore[union-attr]
 
 
-async def test_autofill_review_then_accept(admin_ctx: Ctx, db: Database, tmp_path: Path) -> None:
-    rota_id = _seed(admin_ctx)
-    app = make_app(db, tmp_config=tmp_path)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await _open_rota(pilot)
-        await pilot.press("f")
-        await settle(pilot)
-        from rcrp_tui.widgets.rota_dialogs import AutofillReviewDialog
-
-        assert isinstance(app.screen, AutofillReviewDialog)
-        assert _view(admin_ctx, rota_id).coverage.covered == 0
-        await pilot.press("a")
-        await settle(pilot)
-    assert _view(admin_ctx, rota_id).coverage.covered > 0
-
-
 async def test_floorwalker_sees_the_rota_but_cannot_change_it(
     admin_ctx: Ctx, db: Database, tmp_path: Path
 ) -> None:
@@ -195,23 +200,6 @@ async def test_floorwalker_sees_the_rota_but_cannot_change_it(
         await settle(pilot)
         assert app.screen is screen
     assert _view(admin_ctx, rota_id).coverage.covered == 0
-
-
-async def test_export_with_keys_to_the_current_folder(
-    admin_ctx: Ctx, db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _seed(admin_ctx)
-    out = tmp_path / "exports"
-    out.mkdir()
-    monkeypatch.chdir(out)  # the export dialog offers the current folder
-    app = make_app(db, tmp_config=tmp_path)
-    async with app.run_test(size=(140, 40)) as pilot:
-        await _open_rota(pilot)
-        await pilot.press("e")
-        await settle(pilot)
-        await pilot.press("enter")
-        await settle(pilot)
-    assert sorted(p.name for p in out.iterdir()) == ["Phase-1-go-live.csv", "Phase-1-go-live.md"]
 
 
 def _snapshot_app(admin_ctx: Ctx, db: Database, tmp_path: Path) -> Any:

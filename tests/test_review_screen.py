@@ -152,6 +152,7 @@ def test_snapshot_live_risk_alert_on_a_qa_leads_screen(
 
     async def run_before(pilot: Any) -> None:
         await sign_in(pilot, "qalead")
+        await pilot.press("f9")  # the banner, over the list of open alerts
         await settle(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=SIZE)

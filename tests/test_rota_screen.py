@@ -184,9 +184,23 @@ async def test_swap_by_marking_two_shifts(admin_ctx: Ctx, db: Database, tmp_path
         assert "⇄ Swap: marked Mon 23 Nov early" in str(screen.query_one("#rota-status").render())
         await pilot.press("j", "s")
         await settle(pilot)
+        # Leave for Ash (first in the list) on Thursday 26 November.
+        await pilot.press("L")
+        await settle(pilot)
+        await pilot.press("tab")
+        await type_text(pilot, "2026-11-26")
+        await pilot.press("tab")
+        await type_text(pilot, "2026-11-26")
+        await pilot.press("enter")
+        await settle(pilot)
     after = _view(admin_ctx, rota_id)
     assert after.slot(early_mon).floorwalker_id == bea  # type: ignore[union-attr]
     assert after.slot(early_tue).floorwalker_id == ash  # type: ignore[union-attr]
+    thursday = next(s.key for s in after.slots if s.key.day == date(2026, 11, 26))
+    (ash_offer,) = [
+        c for c in rota_service.candidates(sup, rota_id, thursday) if c.floorwalker.id == ash
+    ]
+    assert "Ash is unavailable (annual leave) 26 Nov to 26 Nov" in ash_offer.problems[0]
 
 
 async def test_floorwalker_sees_the_rota_but_cannot_change_it(

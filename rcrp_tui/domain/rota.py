@@ -187,11 +187,12 @@ class RuleBook:
             )
         for start, end, item in self._leave.get(person, ()):
             if shift.start_utc < end and start < shift.end_utc:
+                kind = item.kind.replace("_", " ")
                 out.append(
                     Violation(
                         Rule.LEAVE,
                         person,
-                        f"{who} is unavailable ({item.kind}) {item.first_day:%d %b} to "
+                        f"{who} is unavailable ({kind}) {item.first_day:%d %b} to "
                         f"{item.last_day:%d %b}, which overlaps {_when(shift)}",
                     )
                 )

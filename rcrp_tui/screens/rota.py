@@ -36,11 +36,13 @@ from rcrp_tui.widgets.rota_dialogs import (
     ExportChoice,
     ExportDialog,
     FloorwalkerPicker,
+    LeaveChoice,
+    LeaveDialog,
     OverrideReasonDialog,
 )
 from rcrp_tui.widgets.rota_grid import CoverageTable, WeekGrid, week_bounds
 
-_CHANGES = {"assign", "unassign", "swap", "autofill"}
+_CHANGES = {"assign", "unassign", "swap", "autofill", "leave"}
 
 
 class RotaScreen(Screen[None]):
@@ -57,6 +59,7 @@ class RotaScreen(Screen[None]):
         Binding("s", "swap", "Swap", id="rota.swap", tooltip="Mark one shift, then the other"),
         Binding("f", "autofill", "Auto-fill", id="rota.autofill"),
         Binding("e", "export", "Export", id="rota.export"),
+        Binding("L", "leave", "Leave", id="rota.leave", tooltip="Record a floorwalker's leave"),
         Binding("o", "other_rota", "Other rota", id="rota.other"),
         Binding("escape", "clear_mark", "Clear swap", show=False, id="rota.clear"),
         Binding("j", "cursor('down')", "Down", show=False, id="rota.j"),
@@ -372,6 +375,24 @@ class RotaScreen(Screen[None]):
                 self.notify("Proposal discarded; nothing saved.")
 
         self.app.push_screen(AutofillReviewDialog(proposal), decided)
+
+    def action_leave(self) -> None:
+        if self.view is None:
+            return
+
+        def chosen(choice: LeaveChoice | None) -> None:
+            if choice is None:
+                return
+
+            def save(_reason: str | None) -> None:
+                rota_service.add_leave(
+                    self.ctx, choice.floorwalker_id, choice.first_day, choice.last_day, choice.kind
+                )
+
+            self._change(save, "Leave recorded.")
+
+        dialog = LeaveDialog(list(self.view.floorwalkers), rota_service.LEAVE_KINDS)
+        self.app.push_screen(dialog, chosen)
 
     def action_export(self) -> None:
         if self.view is None:

@@ -4,6 +4,7 @@ auto-fill proposal, choose where to export. Each returns its answer through ``di
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from pathlib import Path
 
 from rich.text import Text
@@ -11,15 +12,15 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, DataTable, Input, Label, OptionList, Static
+from textual.widgets import Checkbox, DataTable, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from rcrp_tui.domain.rota_autofill import Proposal
-from rcrp_tui.services.rota import Candidate
+from rcrp_tui.services.rota import Candidate, FloorwalkerInfo
 from rcrp_tui.widgets.literal import literal
 
 _CSS = """
-FloorwalkerPicker, OverrideReasonDialog, AutofillReviewDialog, ExportDialog {
+FloorwalkerPicker, OverrideReasonDialog, AutofillReviewDialog, ExportDialog, LeaveDialog {
     align: center middle;
 }
 .rota-dialog {
@@ -212,6 +213,70 @@ class ExportDialog(ModalScreen[ExportChoice | None]):
                 self.query_one("#md", Checkbox).value,
             )
         )
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+@dataclass(frozen=True)
+class LeaveChoice:
+    floorwalker_id: int
+    first_day: date
+    last_day: date
+    kind: str
+
+
+class LeaveDialog(ModalScreen[LeaveChoice | None]):
+    """Record a floorwalker as unavailable: who, from, to and a kind (never a reason)."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
+
+    def __init__(self, floorwalkers: list[FloorwalkerInfo], kinds: tuple[str, ...]) -> None:
+        super().__init__()
+        self._walkers = floorwalkers
+        self._kinds = kinds
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="rota-dialog"):
+            yield Label("Floorwalker leave or unavailability", classes="dialog-title")
+            yield Select(
+                [(literal(w.display_name, single_line=True), w.id) for w in self._walkers],
+                allow_blank=False,
+                id="who",
+            )
+            yield Input(placeholder="first day, e.g. 2026-11-20", id="first")
+            yield Input(placeholder="last day (same as first for one day)", id="last")
+            yield Select(
+                [(k.replace("_", " "), k) for k in self._kinds], allow_blank=False, id="kind"
+            )
+            yield Static("", id="leave-error", classes="violations")
+            yield Static(
+                "Dates and a kind only: no health or personal details. "
+                "Enter in a date box save · Tab move · Esc cancel",
+                classes="dialog-help",
+            )
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        error = self.query_one("#leave-error", Static)
+        days: list[date] = []
+        for box, name in (("#first", "first day"), ("#last", "last day")):
+            raw = self.query_one(box, Input).value.strip()
+            if not raw and box == "#last" and days:
+                days.append(days[0])
+                continue
+            try:
+                days.append(date.fromisoformat(raw))
+            except ValueError:
+                error.update(literal(f"✗ {name}: {raw or 'empty'} is not a date like 2026-11-20"))
+                return
+        who = self.query_one("#who", Select).value
+        kind = self.query_one("#kind", Select).value
+        if not isinstance(who, int) or not isinstance(kind, str):
+            error.update("✗ choose a floorwalker and a kind")
+            return
+        self.dismiss(LeaveChoice(who, days[0], days[1], kind))
 
     def action_cancel(self) -> None:
         self.dismiss(None)

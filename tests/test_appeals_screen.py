@@ -137,6 +137,44 @@ async def test_figures_view_and_export(
     assert exported == ["appeals-20251201-20261201.csv", "appeals-20251201-20261201.md"]
 
 
+async def test_filter_by_category_then_add_themes_and_a_learning_action(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    _seed_appeals(admin_ctx)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _open_appeals(pilot, "supervisor")
+        await pilot.press("f")
+        await settle(pilot)
+        # Any category -> Concern for welfare -> Walk-out from healthcare.
+        await pilot.press("enter", "down", "down", "enter", "ctrl+s")
+        await settle(pilot)
+        assert [r.id for r in screen.page.rows] == [4, 2]
+        assert "Walk-out from healthcare" in str(screen.query_one("#appeal-filter").render())
+        await pilot.press("enter")  # open appeal 4
+        await settle(pilot)
+        await pilot.press("h")
+        await settle(pilot)
+        await type_text(pilot, "Human error, night cover")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        await pilot.press("l")
+        await settle(pilot)
+        await type_text(pilot, "Brief night teams on walk-out risk")
+        await pilot.press("tab")
+        await type_text(pilot, "Team A supervisors")
+        await pilot.press("tab")
+        await type_text(pilot, "2026-12-15")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert type(pilot.app.screen).__name__ == "AppealDetailScreen"  # back on the detail
+    detail = appeal_queries.get(_as(admin_ctx, Role.QA_LEAD), 4)
+    assert detail.appeal.themes == ("human_error", "night cover")
+    assert [(a.owner, str(a.due_date)) for a in detail.learning_actions] == [
+        ("Team A supervisors", "2026-12-15")
+    ]
+
+
 def _seed_appeals(admin_ctx: Ctx) -> None:
     seeded = seed_small_dataset(admin_ctx)
     sup = _as(admin_ctx, Role.SUPERVISOR)

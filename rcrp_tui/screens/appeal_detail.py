@@ -107,6 +107,8 @@ class AppealDetailScreen(Screen[None]):
         Binding("escape", "back", "Back", id="appeal-detail.back"),
         Binding("d", "decide", "Decide", id="appeal-detail.decide"),
         Binding("q", "ask_qa", "Ask QA review", id="appeal-detail.qa"),
+        Binding("h", "themes", "Themes", id="appeal-detail.themes"),
+        Binding("l", "learning_action", "Learning action", id="appeal-detail.action"),
     ]
 
     class Loaded(Message):
@@ -163,6 +165,22 @@ class AppealDetailScreen(Screen[None]):
 
         self.app.push_screen(DecideAppealDialog(self.ctx, self.detail.appeal), done)
 
+    def action_themes(self) -> None:
+        from rcrp_tui.screens.appeal_dialogs import ThemesDialog
+
+        if self.detail is not None:
+            themes = self.detail.appeal.themes
+            self.app.push_screen(ThemesDialog(self.ctx, self.appeal_id, themes), self._changed)
+
+    def action_learning_action(self) -> None:
+        from rcrp_tui.screens.appeal_dialogs import LearningActionDialog
+
+        self.app.push_screen(LearningActionDialog(self.ctx, self.appeal_id), self._changed)
+
+    def _changed(self, result: object | None) -> None:
+        if result is not None:
+            self._load()
+
     def action_ask_qa(self) -> None:
         self._ask_qa()
 
@@ -173,6 +191,6 @@ class AppealDetailScreen(Screen[None]):
         self.post_message(self.Loaded(appeal_queries.get(self.ctx, self.appeal_id)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action == "decide":
+        if action in ("decide", "learning_action"):
             return can(self.ctx.actor.role, Permission.DECIDE_APPEALS)
         return True

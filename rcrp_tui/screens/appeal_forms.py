@@ -49,7 +49,7 @@ DECIDE_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-class _Form(ModalScreen[Any]):
+class AppealForm(ModalScreen[Any]):
     """Shared behaviour: save on ctrl+s, cancel on escape, show refusals by field."""
 
     CSS_PATH = "appeals.tcss"
@@ -97,7 +97,7 @@ class _Form(ModalScreen[Any]):
         self.focus_next()
 
 
-class RecordAppealDialog(_Form):
+class RecordAppealDialog(AppealForm):
     """Record an appeal (a live 999 appeal unless another route is chosen)."""
 
     FIELDS = RECORD_FIELDS
@@ -183,7 +183,7 @@ class PersonalDataShown(Message):
         self.message = message
 
 
-class DecideAppealDialog(_Form):
+class DecideAppealDialog(AppealForm):
     """Record the decision on an open appeal: outcome and rationale."""
 
     FIELDS = DECIDE_FIELDS

@@ -58,8 +58,13 @@ def describe_filter(flt: AppealFilter) -> str:
     parts += [r.label for r in flt.routes]
     parts += [p.label for p in flt.partner_types]
     parts += [o.label for o in flt.outcomes]
+    parts += [c.label for c in flt.categories]
     if flt.theme:
         parts.append(f"theme {theme_label(flt.theme)}")
+    if flt.date_from:
+        parts.append(f"from {flt.date_from.astimezone(LONDON):%d %b %Y}")
+    if flt.date_to:
+        parts.append(f"before {flt.date_to.astimezone(LONDON):%d %b %Y}")
     return "Showing: " + ", ".join(parts)
 
 
@@ -97,9 +102,11 @@ class AppealsScreen(Screen[None]):
         Binding("t", "cycle_route", "Route", id="appeals.route"),
         Binding("p", "cycle_partner", "Partner", id="appeals.partner"),
         Binding("u", "cycle_outcome", "Outcome", id="appeals.outcome"),
+        Binding("f", "filter", "Filter", id="appeals.filter"),
         Binding("c", "clear_filters", "Clear", id="appeals.clear"),
-        Binding("n,pagedown", "older", "Older", id="appeals.older"),
-        Binding("b,pageup", "newer", "Newer", id="appeals.newer"),
+        # Shown in the position line below the table when there is a page to go to.
+        Binding("n,pagedown", "older", "Older", show=False, id="appeals.older"),
+        Binding("b,pageup", "newer", "Newer", show=False, id="appeals.newer"),
         Binding("F", "figures", "Figures", id="appeals.figures"),
         Binding("j", "cursor('down')", "Down", show=False, id="appeals.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="appeals.up"),
@@ -124,6 +131,7 @@ class AppealsScreen(Screen[None]):
         self.ctx = ctx
         self.flt = AppealFilter()
         self.page: AppealPage | None = None
+        self._wanted = self.flt
         self._seq = 0
 
     def compose(self) -> ComposeResult:
@@ -152,6 +160,7 @@ class AppealsScreen(Screen[None]):
         newer_than: AppealCursor | None = None,
     ) -> None:
         self._seq += 1
+        self._wanted = flt
         self._load(self._seq, flt, older_than, newer_than)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeals-page")
@@ -228,6 +237,15 @@ class AppealsScreen(Screen[None]):
 
     def action_cycle_outcome(self) -> None:
         self._request(replace(self.flt, outcomes=_cycle(self.flt.outcomes, list(AppealOutcome))))
+
+    def action_filter(self) -> None:
+        from rcrp_tui.screens.appeal_dialogs import AppealFilterDialog
+
+        def chosen(flt: AppealFilter | None) -> None:
+            if flt is not None:
+                self._request(flt)
+
+        self.app.push_screen(AppealFilterDialog(self.flt), chosen)
 
     def action_clear_filters(self) -> None:
         self._request(AppealFilter())
@@ -308,8 +326,10 @@ class AppealsScreen(Screen[None]):
         self._request(self.flt)
 
     def on_screen_resume(self) -> None:
+        # Back from a dialog or the detail: reload what was last asked for, which may be a
+        # filter a dialog just chose and whose page has not arrived yet.
         if self.page is not None:
-            self._request(self.flt)
+            self._request(self._wanted)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         role = self.ctx.actor.role

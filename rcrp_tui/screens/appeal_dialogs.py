@@ -1,0 +1,228 @@
+"""Smaller appeal dialogs: the list filter (category, theme, dates), themes, and a
+learning action. Keys only; refusals are shown next to the field they name."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Input, Label, Select, Static
+
+from rcrp_tui.domain.appeals import LONDON, OWNER_MAX, normalise_theme, theme_label
+from rcrp_tui.domain.enums import Category
+from rcrp_tui.screens.appeal_forms import AppealForm, PersonalDataShown
+from rcrp_tui.services import appeals
+from rcrp_tui.services.appeal_queries import AppealFilter
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import ServiceError, ValidationFailed
+from rcrp_tui.services.free_text import PersonalDataFound
+
+
+def _local_day(text: str) -> date | None:
+    raw = text.strip()
+    return None if not raw else datetime.strptime(raw, "%Y-%m-%d").date()
+
+
+def _day_start(day: date) -> datetime:
+    """Local (London) midnight of ``day``, in UTC."""
+    return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(UTC)
+
+
+class AppealFilterDialog(AppealForm):
+    """Narrow the list by the linked decision's category, a theme and a date range."""
+
+    FIELDS = {
+        "category": ("category", "Category"),
+        "theme": ("theme", "Theme"),
+        "date_from": ("date-from", "From"),
+        "date_to": ("date-to", "To"),
+    }
+
+    def __init__(self, flt: AppealFilter, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.flt = flt
+
+    def compose(self) -> ComposeResult:
+        f = self.flt
+        first = _local(f.date_from)
+        last = _local(f.date_to - timedelta(days=1)) if f.date_to else ""
+        with Vertical(id="filter-form", classes="form"):
+            yield Label("Filter appeals", classes="form-title")
+            yield Label("Category of the linked decision")
+            yield Select(
+                [(c.label, c) for c in Category],
+                value=f.categories[0] if f.categories else Select.NULL,
+                prompt="any category",
+                id="category",
+            )
+            yield Label("Theme (one of the six, or a free tag)")
+            yield Input(value=f.theme or "", placeholder="any theme", id="theme")
+            yield Label("Received from (YYYY-MM-DD, local)")
+            yield Input(value=first, placeholder="any", id="date-from")
+            yield Label("Received to, inclusive (YYYY-MM-DD, local)")
+            yield Input(value=last, placeholder="any", id="date-to")
+            yield Static("", id="form-error", classes="form-error")
+            yield Static("ctrl+s apply · escape cancel", classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#category", Select).focus()
+
+    def action_save(self) -> None:
+        try:
+            first = _local_day(self.query_one("#date-from", Input).value)
+        except ValueError:
+            self.show_error("date_from", "type a date as YYYY-MM-DD")
+            return
+        try:
+            last = _local_day(self.query_one("#date-to", Input).value)
+        except ValueError:
+            self.show_error("date_to", "type a date as YYYY-MM-DD")
+            return
+        if first and last and last < first:
+            self.show_error("date_to", "is before the start date")
+            return
+        category = self.query_one("#category", Select).value
+        theme = self.query_one("#theme", Input).value.strip() or None
+        if theme is not None:
+            try:
+                theme = normalise_theme(theme)
+            except ValueError as exc:
+                self.show_error("theme", str(exc))
+                return
+        self.dismiss(
+            replace(
+                self.flt,
+                categories=(category,) if isinstance(category, Category) else (),
+                theme=theme,
+                date_from=_day_start(first) if first else None,
+                date_to=_day_start(last + timedelta(days=1)) if last else None,
+            )
+        )
+
+
+def _local(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(LONDON).date().isoformat()
+
+
+class ThemesDialog(AppealForm):
+    """Set an appeal's themes: the six standard ones or free tags, comma separated."""
+
+    FIELDS = {"themes": ("themes", "Themes")}
+
+    def __init__(self, ctx: Ctx, appeal_id: int, themes: tuple[str, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.appeal_id = appeal_id
+        self.themes = themes
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="themes-form", classes="form"):
+            yield Label("Themes", classes="form-title")
+            yield Static(
+                "Governance, Guidelines, Compliance, Resources, Human error, Better practice;"
+                " or your own short tag",
+                classes="form-context",
+            )
+            yield Input(value=", ".join(theme_label(t) for t in self.themes), id="themes")
+            yield Static("", id="form-error", classes="form-error")
+            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#themes", Input).focus()
+
+    def action_save(self) -> None:
+        raw = self.query_one("#themes", Input).value
+        self._save([t for t in raw.split(",") if t.strip()])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
+    def _save(self, themes: list[str]) -> None:
+        try:
+            saved = appeals.set_themes(self.ctx, self.appeal_id, themes)
+        except ValidationFailed as exc:
+            self.post_message(self.Refused(exc.field, exc.reason))
+        except ServiceError as exc:
+            self.post_message(self.Refused(None, exc.message))
+        else:
+            self.post_message(self.Saved(saved))
+
+
+class LearningActionDialog(AppealForm):
+    """Add a learning action owned by a role or team, with a due date."""
+
+    FIELDS = {
+        "action": ("action", "Action"),
+        "owner": ("owner", "Owner"),
+        "due_date": ("due-date", "Due"),
+    }
+
+    def __init__(self, ctx: Ctx, appeal_id: int, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.appeal_id = appeal_id
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="action-form", classes="form"):
+            yield Label("Add a learning action", classes="form-title")
+            yield Label("Action (no personal details)")
+            yield Input(id="action", max_length=500)
+            yield Label("Owner: a role or team, never a person's name")
+            yield Input(placeholder="e.g. Team C supervisors", id="owner", max_length=OWNER_MAX)
+            yield Label("Due (YYYY-MM-DD)")
+            yield Input(id="due-date")
+            with Vertical(id="override-box", classes="hidden"):
+                yield Label("Reason for saving it as it is (audited)")
+                yield Input(id="override-reason", max_length=500)
+            yield Static("", id="form-error", classes="form-error")
+            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#action", Input).focus()
+
+    def action_save(self) -> None:
+        try:
+            due = _local_day(self.query_one("#due-date", Input).value)
+        except ValueError:
+            due = None
+        if due is None:
+            self.show_error("due_date", "type a date as YYYY-MM-DD")
+            return
+        reason: str | None = None
+        if not self.query_one("#override-box").has_class("hidden"):
+            reason = self.query_one("#override-reason", Input).value
+        self._save(
+            self.query_one("#action", Input).value,
+            self.query_one("#owner", Input).value,
+            due,
+            reason,
+        )
+
+    @on(PersonalDataShown)
+    def _personal_data(self, message: PersonalDataShown) -> None:
+        self.query_one("#override-box").remove_class("hidden")
+        self.show_error("action", message.message)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
+    def _save(self, action: str, owner: str, due: date, reason: str | None) -> None:
+        try:
+            action_id = appeals.add_learning_action(
+                self.ctx, self.appeal_id, action=action, owner=owner, due_date=due,
+                override_reason=reason,
+            )  # fmt: skip
+        except PersonalDataFound as exc:
+            kinds = ", ".join(kind.label.lower() for kind in exc.kinds)
+            self.post_message(
+                PersonalDataShown(
+                    f"this looks like personal data ({kinds}). Edit it out, or give a "
+                    "reason to save it as it is."
+                )
+            )
+        except ValidationFailed as exc:
+            self.post_message(self.Refused(exc.field, exc.reason))
+        except ServiceError as exc:
+            self.post_message(self.Refused(None, exc.message))
+        else:
+            self.post_message(self.Saved(action_id))

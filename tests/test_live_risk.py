@@ -43,23 +43,22 @@ def test_live_risk_lifecycle(any_db: Database, clock: FixedClock) -> None:
     assert history[-2:] == ["live_risk_raised", "live_risk_closed"]
 
 
-@pytest.mark.parametrize(
-    ("to", "at", "field"),
-    [
-        ("", FIXED_NOW, "escalated_to"),
-        ("PC Smith", FIXED_NOW, "escalated_to"),
-        ("Force Incident Manager", FIXED_NOW + timedelta(hours=1), "escalated_at"),
-        ("Force Incident Manager", datetime(2026, 11, 24, 10, 0), "escalated_at"),
-    ],
-)
-def test_escalation_must_be_recorded_properly(
-    db: Database, clock: FixedClock, to: str, at: datetime, field: str
-) -> None:
+BAD_ESCALATIONS = [
+    ("", FIXED_NOW, "escalated_to"),
+    ("PC Smith", FIXED_NOW, "escalated_to"),
+    ("Mrs Jones on 07700 900123", FIXED_NOW, "escalated_to"),
+    ("Force Incident Manager", FIXED_NOW + timedelta(hours=1), "escalated_at"),
+    ("Force Incident Manager", datetime(2026, 11, 24, 10, 0), "escalated_at"),
+]
+
+
+def test_escalation_must_be_recorded_properly(db: Database, clock: FixedClock) -> None:
     cast = build_cast(db, clock)
     work = reviews.open_for_decision(cast.floorwalker, cast.decision_id)
-    with pytest.raises(ValidationFailed) as info:
-        live_risk.raise_live_risk(
-            cast.floorwalker, work.review.id, escalated_to=to, escalated_at=at
-        )
-    assert info.value.field == field
+    for to, at, field in BAD_ESCALATIONS:
+        with pytest.raises(ValidationFailed) as info:
+            live_risk.raise_live_risk(
+                cast.floorwalker, work.review.id, escalated_to=to, escalated_at=at
+            )
+        assert info.value.field == field, (to, at)
     assert live_risk.open_count(cast.qa) == 0

@@ -10,6 +10,7 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.services import audit, review_lists, reviews, toolkits
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rcrp_tui.services.review_records import AnswerEntry, ReviewConflict
 from rcrp_tui.storage.db import Database
@@ -107,7 +108,7 @@ def test_two_terminals_conflict_and_nothing_is_lost(tmp_path: Path, clock: Fixed
     schema.upgrade(one)
     try:
         cast = build_cast(one, clock)
-        qa_on_two = cast.qa.__class__(two, cast.qa.actor, clock)
+        qa_on_two = Ctx(two, cast.qa.actor, clock)
         work = reviews.open_for_decision(cast.floorwalker, cast.decision_id)
         sub = reviews.submit(cast.floorwalker, work.review, all_met(work), Judgement.APPROPRIATE)
         # Both terminals open the submitted review at the same version.

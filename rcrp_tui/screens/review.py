@@ -19,6 +19,7 @@ from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 
+from rcrp_tui.domain import personal_data
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.review_workflow import Action, ReviewStatus, Who, allowed
 from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult, score
@@ -330,12 +331,24 @@ class ReviewScreen(Screen[None]):
             if note is not None:
                 self.answers[c.code] = AnswerEntry(entry.answer, note)
                 self._changed()
+                self._warn_personal_data(note)
 
         prompt = f"{c.code}: {c.question}\nNo names, phone numbers or addresses."
         self.app.push_screen(
             TextPromptDialog("Note on this criterion", prompt, value=entry.note, required=False),
             done,
         )
+
+    def _warn_personal_data(self, text: str) -> None:
+        kinds = personal_data.kinds_found(personal_data.scan(text))
+        if kinds:
+            self.notify(
+                "This note looks like it holds "
+                + ", ".join(k.label.lower() for k in kinds)
+                + ". Notes should identify nobody: press n to edit it before saving.",
+                title="Personal data?",
+                severity="warning",
+            )
 
     def action_judgement(self) -> None:
         if self.work is None:

@@ -13,6 +13,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 
+from rcrp_tui.domain import personal_data
 from rcrp_tui.domain.clock import ensure_utc
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission
@@ -62,7 +63,7 @@ def raise_live_risk(
         raise ValidationFailed("escalated_to", "say which role or desk it was escalated to")
     if len(target) > ESCALATED_TO_MAX:
         raise ValidationFailed("escalated_to", f"at most {ESCALATED_TO_MAX} characters")
-    if _NAMED_PERSON.search(target):
+    if _NAMED_PERSON.search(target) or personal_data.scan(target):
         raise ValidationFailed(
             "escalated_to",
             "name a role or desk (e.g. 'Force Incident Manager'), not a person",

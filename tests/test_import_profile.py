@@ -235,3 +235,22 @@ def test_fast_path_agrees_with_strptime(local: datetime) -> None:
 def test_parse_profile_names_the_given_path() -> None:
     with pytest.raises(ProfileError, match=r"^other\.toml: "):
         parse_profile("[profile]\n", Path("other.toml"))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-03-12 01:59:59",  # the last second before the clocks go forward
+        "2023-03-12 02:30:00",  # an hour that does not exist
+        "2023-03-12 03:00:00",
+        "2023-11-05 00:59:59",
+        "2023-11-05 01:30:00",  # an hour that happens twice: the first is taken
+        "2023-11-05 02:00:00",
+    ],
+)
+def test_fast_path_agrees_with_strptime_around_clock_changes(text: str) -> None:
+    zone = ZoneInfo("America/Los_Angeles")
+    parse = date_parser(["%Y-%m-%d %H:%M:%S"], zone)
+    slow = datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone).astimezone(UTC)
+    assert parse(text) == slow
+    assert parse(text) == slow  # and again, from the per-hour cache

@@ -122,11 +122,27 @@ class BatchWriter:
         self.staff = names.index("staff_id") if "staff_id" in names else None
         self.team = names.index("team") if "team" in names else None
         self.officer_at, self.team_at = at["contact_officer_id"], at["team_id"]
-        self.blank_text = {at["qualifier_codes"], at["rationale"]}
+        # Only text fields the profile fills can arrive blank (the template holds "").
+        self.blank_text = [at[n] for n in ("qualifier_codes", "rationale") if n in names]
         self.inserted = 0
         self.updated = 0
 
     def _existing(self, refs: list[str]) -> set[str]:
+        if self.is_sqlite:
+            # Plain driver SQL: compiling an expanding IN of thousands of parameters
+            # through Core for every batch costs more than the look-up itself. Chunks stay
+            # under SQLite's limit of 32,766 parameters per statement.
+            found: set[str] = set()
+            for start in range(0, len(refs), 30_000):
+                chunk = refs[start : start + 30_000]
+                marks = ", ".join("?" * len(chunk))
+                rows = self.conn.exec_driver_sql(
+                    "SELECT cad_ref FROM decisions WHERE source_system = ? "
+                    f"AND cad_ref IN ({marks})",
+                    (self.source_system, *chunk),
+                )
+                found.update(ref for (ref,) in rows)
+            return found
         table = decisions_table.c
         rows = self.conn.execute(
             select(table.cad_ref).where(
@@ -135,7 +151,7 @@ class BatchWriter:
         )
         return {ref for (ref,) in rows}
 
-    def _parameters(self, ref: str, row: Sequence[Any]) -> list[Any]:
+    def _parameters(self, ref: str, row: Sequence[Any]) -> tuple[Any, ...]:
         params = self.template.copy()
         params[self.ref_at] = ref
         for at, i in self.slots:
@@ -149,7 +165,7 @@ class BatchWriter:
         for at in self.blank_text:
             if params[at] is None:
                 params[at] = ""
-        return params
+        return tuple(params)
 
     def write(self, batch: Mapping[str, Sequence[Any]]) -> None:
         """Upsert one batch (CAD reference -> converted row; one row per reference)."""
@@ -161,7 +177,7 @@ class BatchWriter:
         self.inserted += len(refs) - len(existing)
         rows = [self._parameters(ref, row) for ref, row in batch.items()]
         if self.is_sqlite:
-            self.conn.exec_driver_sql(self.sql, [tuple(r) for r in rows])
+            self.conn.exec_driver_sql(self.sql, rows)
         else:
             self.conn.execute(
                 self.statement, [dict(zip(self.columns, r, strict=True)) for r in rows]

@@ -139,7 +139,7 @@ FINDINGS: dict[ThresholdBasis, tuple[str, ...]] = {
     ),
     _B.VIOLENCE: (
         "Violence towards staff reported; scene safety needed.",
-        "Risk of violence to ambulance crew identified.",
+        "Risk of violence to attending staff identified.",
         "Weapon mentioned; risk to partner staff.",
     ),
     _B.OTHER_DUTY: (

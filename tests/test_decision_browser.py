@@ -105,13 +105,12 @@ async def test_slash_searches_by_cad_reference_prefix(tmp_path: Path) -> None:
         await sign_in(pilot, "floorwalker")
         await pilot.press("slash")
         assert _browser(app).focused is _browser(app).query_one("#search", Input)
-        await pilot.press(*"cad26005")
+        await pilot.press(*"cad26005", "enter")  # enter searches at once and returns to the list
         await settle(pilot)
         table = _table(app)
         shown = {row.cad_ref for row in table.rows_shown}
         assert shown == {r for r in seeded.cad_refs if r.startswith("CAD26005")}
         assert _position(app) == f"showing 1-{len(shown)} of {len(shown)}"
-        await pilot.press("enter")  # back to the list
         assert _browser(app).focused is table
         await pilot.press("c")
         await settle(pilot)

@@ -16,6 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
+from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
 from rcrp_tui import navigation
@@ -28,6 +29,8 @@ from rcrp_tui.widgets.decision_table import DecisionTable, PageWanted
 from rcrp_tui.widgets.filter_dialog import FilterDialog
 
 EN_DASH = "\u2013"
+#: Seconds of no typing before the CAD-reference search runs.
+SEARCH_PAUSE = 0.3
 
 
 @dataclass(frozen=True)
@@ -108,6 +111,7 @@ class DecisionBrowserScreen(FeatureScreen[None]):
         self.from_newest: int | None = 0
         self.from_oldest: int | None = None
         self._pending_offset: tuple[int | None, int | None] = (0, None)
+        self._search_timer: Timer | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -272,13 +276,23 @@ class DecisionBrowserScreen(FeatureScreen[None]):
         self.query_one("#search", Input).focus()
 
     @on(Input.Changed, "#search")
-    def _search_changed(self, event: Input.Changed) -> None:
-        prefix = event.value.strip() or None
+    def _search_changed(self) -> None:
+        # Wait for a pause in typing: a one-letter prefix can match most of the table.
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._search_timer = self.set_timer(SEARCH_PAUSE, self._apply_search)
+
+    def _apply_search(self) -> None:
+        self._search_timer = None
+        prefix = self.query_one("#search", Input).value.strip() or None
         if prefix != self.flt.cad_ref_prefix:
             self._request(_with_prefix(self.flt, prefix), offsets=(0, None))
 
     @on(Input.Submitted, "#search")
     def _search_done(self) -> None:
+        if self._search_timer is not None:
+            self._search_timer.stop()
+        self._apply_search()
         self.query_one(DecisionTable).focus()
 
     def action_back_to_table(self) -> None:
@@ -294,6 +308,9 @@ class DecisionBrowserScreen(FeatureScreen[None]):
 
     def action_clear_filters(self) -> None:
         self.query_one("#search", Input).value = ""
+        if self._search_timer is not None:
+            self._search_timer.stop()
+            self._search_timer = None
         self._request(DecisionFilter(), offsets=(0, None))
 
     def action_review(self) -> None:
@@ -306,7 +323,9 @@ class DecisionBrowserScreen(FeatureScreen[None]):
             review = navigation.find("review")
             if review is None or not review.allows(self.ctx.actor.role):
                 return False
-            return self.query_one(DecisionTable).current is not None or None
+            tables = self.query(DecisionTable)
+            # Shown but dimmed until a row is highlighted.
+            return (bool(tables) and tables.first().current is not None) or None
         return True
 
 

@@ -1,0 +1,186 @@
+"""Benchmark: cold start to the first interactive screen, against a bare Textual app.
+
+Each measurement runs in a fresh Python process, so imports are paid every time as a
+person starting the app pays them. Timed from the top of the child script:
+
+* ``bare``: a Textual app with one DataTable of 50 rows, until it is mounted;
+* ``rcrp``: open the database exactly as ``rcrp-tui`` does (SQLite schema check
+  included), start ``RcrpApp`` and wait until the sign-in screen is mounted;
+* ``browser``: sign in on a ``--decisions`` demo database and wait until the decision
+  browser shows its first page (includes the deliberately slow password check).
+
+Both apps run headless (``App.run_test``). Prints the median of ``--runs`` runs and the
+ratio rcrp / bare (target, issue 2: at most 1.5x).
+
+Run: ``python bench/bench_startup.py [--runs N] [--decisions N] [--folder DIR]``.
+"""
+
+from __future__ import annotations
+
+import time
+
+T0 = time.perf_counter()
+
+import argparse  # noqa: E402
+import asyncio  # noqa: E402
+import json  # noqa: E402
+import statistics  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import tempfile  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+TARGET_RATIO = 1.5
+
+
+def child_bare() -> dict[str, float]:
+    from textual.app import App, ComposeResult
+    from textual.widgets import DataTable, Footer, Header
+
+    class Bare(App[None]):
+        def compose(self) -> ComposeResult:
+            yield Header()
+            yield DataTable()
+            yield Footer()
+
+        def on_mount(self) -> None:
+            table = self.query_one(DataTable)
+            table.add_columns("a", "b", "c", "d", "e", "f", "g")
+            for n in range(50):
+                table.add_row(*(f"{n}-{c}" for c in "abcdefg"))
+
+    async def run() -> float:
+        app = Bare()
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            return time.perf_counter() - T0
+
+    return {"first_screen": asyncio.run(run())}
+
+
+def _first_page_shown(screen: object) -> bool:
+    from textual.widgets import DataTable
+
+    from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
+
+    return (
+        isinstance(screen, DecisionBrowserScreen)
+        and screen.page is not None
+        and screen.query_one(DataTable).row_count > 0
+    )
+
+
+def child_rcrp(database: str, config: str, sign_in_too: bool) -> dict[str, float]:
+    from rcrp_tui.app import RcrpApp
+    from rcrp_tui.cli import open_database
+    from rcrp_tui.screens.sign_in import SignInScreen
+
+    imported = time.perf_counter() - T0
+    db = open_database(database)
+    opened = time.perf_counter() - T0
+    result: dict[str, float] = {"imports": imported, "database_open": opened}
+
+    async def run() -> None:
+        from textual import events
+        from textual.widgets import Input
+
+        app = RcrpApp(db, settings_path=Path(config) / "settings.json")
+        async with app.run_test(size=(100, 30)) as pilot:
+            while not isinstance(app.screen, SignInScreen) or not app.screen.is_mounted:
+                await asyncio.sleep(0.001)
+            await pilot.pause()
+            result["first_screen"] = time.perf_counter() - T0
+            if not sign_in_too:
+                return
+            from rcrp_tui.sample_data.demo import DEMO_PASSWORD
+
+            submitted = time.perf_counter()
+            screen = app.screen
+            screen.query_one("#username", Input).post_message(events.Paste("floorwalker1"))
+            screen.query_one("#password", Input).post_message(events.Paste(DEMO_PASSWORD))
+            await pilot.pause()
+            screen.action_submit()
+            while not _first_page_shown(app.screen):
+                await asyncio.sleep(0.001)
+            result["sign_in_to_first_page"] = time.perf_counter() - submitted
+
+    asyncio.run(run())
+    db.dispose()
+    return result
+
+
+def _spawn(mode: str, database: str, config: str) -> dict[str, float]:
+    started = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", mode, "--database", database, "--config", config],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout
+    figures: dict[str, float] = json.loads(out.strip().splitlines()[-1])
+    figures["process_total"] = time.perf_counter() - started
+    return figures
+
+
+def _median(runs: list[dict[str, float]], key: str) -> float:
+    return statistics.median(r[key] for r in runs) * 1000
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--decisions", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=int, default=2023)
+    parser.add_argument("--folder", type=Path, default=Path(tempfile.gettempdir()) / "rcrp-bench")
+    parser.add_argument("--child", choices=["bare", "rcrp", "browser"], help=argparse.SUPPRESS)
+    parser.add_argument("--database", help=argparse.SUPPRESS)
+    parser.add_argument("--config", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+
+    if args.child == "bare":
+        print(json.dumps(child_bare()))
+        return 0
+    if args.child in ("rcrp", "browser"):
+        print(json.dumps(child_rcrp(args.database, args.config, args.child == "browser")))
+        return 0
+
+    sys.path.insert(0, str(Path(__file__).parent))
+    from bench_browser_page import bench_database
+
+    db = bench_database(args.folder, args.decisions, args.seed)
+    database = str(db.url.database)
+    db.dispose()
+    config = tempfile.mkdtemp(prefix="rcrp-bench-config-")
+    _spawn("bare", database, config)  # warm the OS file cache for both apps alike
+    _spawn("rcrp", database, config)
+    bare, rcrp, browser = [], [], []
+    for _ in range(args.runs):
+        bare.append(_spawn("bare", database, config))
+        rcrp.append(_spawn("rcrp", database, config))
+        browser.append(_spawn("browser", database, config))
+    bare_ms, rcrp_ms = _median(bare, "first_screen"), _median(rcrp, "first_screen")
+    print(f"database: {database} ({args.decisions:,} decisions); median of {args.runs} runs")
+    print(f"bare Textual app + DataTable, first screen:      {bare_ms:8.0f} ms")
+    print(f"rcrp-tui sign-in screen, first screen:           {rcrp_ms:8.0f} ms")
+    print(f"  of which imports:                              {_median(rcrp, 'imports'):8.0f} ms")
+    print(
+        f"  of which database open + schema check:         "
+        f"{_median(rcrp, 'database_open') - _median(rcrp, 'imports'):8.0f} ms"
+    )
+    print(
+        "whole process incl. interpreter, bare / rcrp:    "
+        f"{_median(bare, 'process_total'):8.0f} / {_median(rcrp, 'process_total'):.0f} ms"
+    )
+    print(
+        "sign-in submitted -> browser first page shown:  "
+        f"{_median(browser, 'sign_in_to_first_page'):8.0f} ms "
+        "(includes the argon2 password check)"
+    )
+    ratio = rcrp_ms / bare_ms
+    verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
+    print(f"ratio rcrp / bare: {ratio:.2f}x, {verdict} the {TARGET_RATIO}x target")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

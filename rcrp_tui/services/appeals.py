@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlmodel import Session
 
 from rcrp_tui.domain.appeals import (
@@ -384,14 +384,18 @@ def link_pending(ctx: Ctx) -> int:
         .group_by(_A.id)
         .having(func.count(_D.id) == 1)
     )
+    now = ctx.clock.now()
+    link = (
+        update(appeals_table)
+        .where(_A.id == bindparam("appeal"), _A.decision_id.is_(None))
+        .values(decision_id=bindparam("decision"), updated_at=now, row_version=_A.row_version + 1)
+    )
     with ctx.db.write() as session:
-        pairs = list(session.execute(stmt))
+        pairs = [(int(a), int(d)) for a, d in session.execute(stmt)]
+        if pairs:
+            # One executemany, not a load-and-save per appeal: an import can unblock many.
+            session.execute(link, [{"appeal": a, "decision": d} for a, d in pairs])
         for appeal_id, decision_id in pairs:
-            appeal = load_appeal(session, appeal_id)
-            appeal.decision_id = decision_id
-            appeal.updated_at = ctx.clock.now()
-            appeal.row_version += 1
-            session.add(appeal)
             audit.record(
                 session,
                 ctx,

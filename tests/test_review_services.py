@@ -204,3 +204,23 @@ def test_broken_toolkit_file_adds_nothing(db: Database, clock: FixedClock, tmp_p
     with pytest.raises(ValidationFailed, match=r"bad\.toml"):
         toolkits.add_from_file(cast.admin, bad)
     assert [t.key for t in toolkits.list_toolkits(cast.admin)] == ["rcrp-national"]
+
+
+def test_merge_after_a_conflict_keeps_both_peoples_changes(db: Database, clock: FixedClock) -> None:
+    from dataclasses import replace
+
+    from rcrp_tui.services.review_records import merge_concurrent
+
+    cast = build_cast(db, clock)
+    base = reviews.open_for_decision(cast.floorwalker, cast.decision_id).review
+    base = replace(base, answers={"C01": AnswerEntry(Answer.MET), "C02": AnswerEntry(Answer.MET)})
+    theirs = replace(
+        base,
+        answers={"C01": AnswerEntry(Answer.NOT_MET), "C02": AnswerEntry(Answer.PARTIAL)},
+        judgement=Judgement.SHOULD_HAVE_DEPLOYED,
+    )
+    mine = {"C01": AnswerEntry(Answer.MET), "C02": AnswerEntry(Answer.NA, "both changed")}
+    merged, judgement = merge_concurrent(base, theirs, mine, None)
+    assert merged["C01"] == AnswerEntry(Answer.NOT_MET)  # only they changed it
+    assert merged["C02"] == AnswerEntry(Answer.NA, "both changed")  # both: mine is kept
+    assert judgement is Judgement.SHOULD_HAVE_DEPLOYED

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis.strategies import dates, integers
 from sqlalchemy import func, select
 
 from rcrp_tui.cli import main
@@ -342,3 +344,32 @@ def test_the_load_stores_exactly_the_generated_rows_on_every_database(any_db: Da
         for column in TIMESTAMP_COLUMNS:
             row[column] = datetime.fromisoformat(row[column]).replace(tzinfo=UTC)
     assert stored == expected
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    first_day=dates(min_value=date(2024, 1, 1), max_value=date(2032, 12, 31)),
+    days=integers(min_value=1, max_value=6),
+)
+def test_hour_slots_agree_with_the_shift_pattern(first_day: date, days: int) -> None:
+    pattern = load_patterns()[SHIFT_PATTERN]
+    offsets = [o for _n, o in TEAMS]
+    for slot in hour_slots(pattern, offsets, first_day, days):
+        for instant in (slot.start, slot.start + timedelta(minutes=59, seconds=59)):
+            expected = []
+            for team, offset in enumerate(offsets):
+                shift = on_duty(pattern, offset, instant)
+                if shift is not None:
+                    expected.append((team, shift.code))
+            assert list(slot.on_duty) == expected, instant
+
+
+@pytest.mark.parametrize("total", [0, 1, 99, 100, 101, 250])
+def test_the_generator_yields_exactly_the_total_in_batches(total: int) -> None:
+    slots = hour_slots(load_patterns()[SHIFT_PATTERN], [o for _n, o in TEAMS], GO_LIVE, 42)
+    roster = Roster((1, 2, 3, 4, 5), tuple((t,) for t in range(5)))
+    batches = list(decision_rows(3, total, slots, roster, 100))
+    assert sum(len(b) for b in batches) == total
+    assert all(0 < len(b) <= 100 for b in batches)
+    refs = [row[0] for b in batches for row in b]
+    assert len(set(refs)) == total

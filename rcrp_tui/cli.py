@@ -215,8 +215,9 @@ def build_parser() -> argparse.ArgumentParser:
     imp.add_argument(
         "--profile",
         required=True,
-        metavar="PROFILE.toml",
-        help="mapping profile (see docs/import-profiles.md)",
+        metavar="PROFILE",
+        help="mapping profile: a TOML file, or the name of a shipped one such as san-diego "
+        "(see docs/import-profiles.md)",
     )
     _add_database(imp)
     imp.add_argument(

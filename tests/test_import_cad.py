@@ -353,3 +353,30 @@ def test_the_real_san_diego_export(any_db: Database, clock: FixedClock, tmp_path
     again = import_file(ctx, SAN_DIEGO, profile, rejects_path=rejects)
     assert (again.inserted, again.updated) == (0, 360)
     assert count(ctx, DecisionFilter()) == 360
+
+
+@pytest.mark.skipif(not SAN_DIEGO.exists(), reason=f"the San Diego sample is not at {SAN_DIEGO}")
+def test_command_line_import_with_a_shipped_profile_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rcrp_tui.cli import main
+
+    database = str(tmp_path / "cli.db")
+    assert main(["import", str(SAN_DIEGO), "--profile", "san-diego", "--database", database]) == 0
+    out = capsys.readouterr().out
+    assert "inserted 360, updated 0, skipped 4,640 (not RCRP calls), rejected 0" in out
+
+
+def test_command_line_import_reports_an_unreadable_file(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from rcrp_tui.cli import main
+
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    database = str(tmp_path / "cli.db")
+    assert main(["import", str(empty), "--profile", "san-diego", "--database", database]) == 2
+    assert "empty.csv: the file is empty" in capsys.readouterr().err
+    bad = ["import", str(empty), "--profile", "nowhere", "--database", database]
+    assert main(bad) == 2
+    assert "no shipped profile called 'nowhere'" in capsys.readouterr().err

@@ -340,3 +340,22 @@ def test_a_qa_lead_asking_for_review_puts_the_decision_in_a_targeted_sample(
     not_yet = appeal_qa.request_qa_review(qa, waiting)
     assert not not_yet.in_sample and "not imported" in not_yet.message
     assert _actions(any_db).count("sample.draw") == 1
+
+
+def test_detail_lists_qa_reviews_of_the_linked_decision(db: Database) -> None:
+    from rcrp_tui.services import people, reviews
+
+    decision_id = _decision(db, "CAD-900")
+    info = people.add_user(
+        _ctx(db),
+        username="fw.rev",
+        display_name="F",
+        role=Role.FLOORWALKER,
+        password="long-enough-password",
+    )
+    reviewer = Ctx(db, Actor(info.id, "fw.rev", "F", Role.FLOORWALKER), FixedClock(FIXED_NOW))
+    appeal_id = appeals.record_appeal(reviewer, _appeal("CAD-900"))
+    assert appeal_queries.get(reviewer, appeal_id).reviews == ()
+    work = reviews.open_for_decision(reviewer, decision_id)
+    detail = appeal_queries.get(reviewer, appeal_id)
+    assert detail.reviews == ((work.review.id, "draft"),)

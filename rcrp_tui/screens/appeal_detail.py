@@ -58,12 +58,9 @@ def render_detail(detail: AppealDetail, ctx: Ctx) -> Group:
     facts.add_row("Rationale", literal(a.rationale or "—"))
     facts.add_row("Adverse outcome", "reported" if a.adverse_outcome_reported else "none reported")
     facts.add_row("Themes", literal(", ".join(theme_label(t) for t in a.themes) or "—"))
-    facts.add_row(
-        "QA review",
-        f"asked {_local(a.qa_review_requested_at)}"
-        if a.qa_review_requested_at
-        else (f"review {a.review_id}" if a.review_id else "not asked"),
-    )
+    asked = f"asked {_local(a.qa_review_requested_at)}" if a.qa_review_requested_at else ""
+    done = ", ".join(f"review {rid} ({status})" for rid, status in detail.reviews)
+    facts.add_row("QA review", "; ".join(p for p in (asked, done) if p) or "not asked")
     parts: list[Any] = [facts, Text("")]
     d = detail.decision
     if d is not None:
@@ -93,9 +90,9 @@ def render_detail(detail: AppealDetail, ctx: Ctx) -> Group:
     parts.append(Text("Learning actions", style="bold underline"))
     if not detail.learning_actions:
         parts.append(Text("none"))
-    for la in detail.learning_actions:
+    for n, la in enumerate(detail.learning_actions, start=1):
         state = f"done {_local(la.done_at)}" if la.done_at else f"due {la.due_date:%d %b %Y}"
-        parts.append(literal(f"• {la.action} — {la.owner} ({state})"))
+        parts.append(literal(f"{n}. {la.action} — {la.owner} ({state})"))
     return Group(*parts)
 
 

@@ -35,12 +35,14 @@ from rcrp_tui.storage.appeal_models import (
     learning_actions_table,
 )
 from rcrp_tui.storage.models import decisions_table
+from rcrp_tui.storage.review_models import reviews_table
 
 PAGE_SIZE = 50
 _A = appeals_table.c
 _T = appeal_themes_table.c
 _L = learning_actions_table.c
 _D = decisions_table.c
+_R = reviews_table.c
 
 
 class AppealStatus(StrEnum):
@@ -127,6 +129,9 @@ class AppealDetail:
     decision: DecisionRow | None
     # How many decisions share the CAD reference: 0 not yet imported, >1 ambiguous.
     matching_decisions: int
+    # QA reviews of the linked decision as (id, status), oldest first: no scores here,
+    # they are the reviewed officer's results and have their own need-to-know rules.
+    reviews: tuple[tuple[int, str], ...] = ()
 
 
 def _conditions(flt: AppealFilter) -> list[ColumnElement[bool]]:
@@ -276,7 +281,18 @@ def get(ctx: Ctx, appeal_id: int) -> AppealDetail:
         if row.source_system is not None:
             match = match.where(_D.source_system == row.source_system)
         matching = len(list(session.execute(match.limit(2))))
+        reviews: tuple[tuple[int, str], ...] = ()
+        if row.decision_id is not None:
+            reviews = tuple(
+                (int(i), str(status))
+                for i, status in session.execute(
+                    select(_R.id, _R.status)
+                    .where(_R.decision_id == row.decision_id)
+                    .order_by(_R.id)
+                    .limit(10)
+                )
+            )
     decision = None
     if row.decision_id is not None and can(ctx.actor.role, Permission.BROWSE_DECISIONS):
         decision = decisions.get(ctx, row.decision_id)
-    return AppealDetail(row, actions, decision, matching)
+    return AppealDetail(row, actions, decision, matching, reviews)

@@ -1,5 +1,6 @@
 """Time building the demo database with a million decisions into a fresh SQLite file.
-Prints the figures (seconds, decisions per second, file size); asserts nothing.
+Prints the figures (seconds, decisions per second, file size, peak memory); asserts
+nothing.
 
     python bench/bench_demo.py [DECISIONS]
 
@@ -9,6 +10,7 @@ which costs the same whatever the number of decisions.
 
 from __future__ import annotations
 
+import resource
 import sys
 import tempfile
 import time
@@ -48,6 +50,8 @@ def main() -> None:
         print(f"  accounts          {accounts:8.1f} s  (argon2 hashing of the demo accounts)")
         print(f"  decisions         {decisions:8.1f} s  ({total / decisions:,.0f} decisions/s)")
         print(f"  database size     {_size(path) / 1e6:8.1f} MB")
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
+        print(f"  peak memory       {peak:8.1f} MB")
 
 
 if __name__ == "__main__":

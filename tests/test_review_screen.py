@@ -189,3 +189,20 @@ async def test_live_risk_raised_with_keys_then_closed_by_a_supervisor(
         await settle(pilot)
         assert not list(app.screen.query(LiveRiskBanner))
     assert live_risk.open_alerts(qa) == []
+
+
+async def test_a_refused_live_risk_is_reported_not_lost(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    seed_small_dataset(admin_ctx)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_newest_for_review(pilot)
+        await pilot.press("l")
+        await pilot.press(*"Force Incident Manager")
+        await pilot.press("enter")
+        await pilot.press("ctrl+a", "ctrl+k", *"23:59", "enter")  # later than now
+        await settle(pilot)
+        messages = [n.message for n in app._notifications]
+        assert any("escalated_at: is in the future" in m for m in messages), messages
+    assert live_risk.open_alerts(_ctx(db, "qalead")) == []

@@ -12,6 +12,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker
 
 from rcrp_tui.services import live_risk
 from rcrp_tui.services.context import Ctx
@@ -19,6 +20,7 @@ from rcrp_tui.services.live_risk import LiveRiskView
 from rcrp_tui.widgets import live_risk_banner
 from rcrp_tui.widgets.literal import visible
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
+from rcrp_tui.widgets.worker_errors import report_failure
 
 LOCAL = ZoneInfo("Europe/London")
 
@@ -49,6 +51,9 @@ class LiveRiskScreen(Screen[None]):
         yield Static("Loading…", id="live-risk-title")
         yield DataTable(id="alerts", cursor_type="row")
         yield Footer()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
 
     def on_mount(self) -> None:
         self.sub_title = "Live risk"

@@ -18,6 +18,7 @@ from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
+from textual.worker import Worker
 
 from rcrp_tui.domain import personal_data
 from rcrp_tui.domain.enums import Role
@@ -44,6 +45,7 @@ from rcrp_tui.widgets.review_panels import (
     guidance_text,
     score_bar,
 )
+from rcrp_tui.widgets.worker_errors import report_failure
 
 
 class ReviewScreen(Screen[None]):
@@ -109,6 +111,11 @@ class ReviewScreen(Screen[None]):
             yield OptionList(id="criteria")
         yield VerticalScroll(Static("", id="guidance-text"), id="guidance")
         yield Footer()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        text = report_failure(self, event)
+        if text is not None and event.worker.group == "review-load":
+            self.query_one("#score-bar", Static).update(literal(f"✗ {text}"))
 
     def on_mount(self) -> None:
         self.sub_title = "Review"

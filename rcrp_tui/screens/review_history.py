@@ -14,11 +14,13 @@ from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import Footer, Header, Static
+from textual.worker import Worker
 
 from rcrp_tui.services import reviews
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.review_records import ReviewChangeView
 from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.worker_errors import report_failure
 
 LOCAL = ZoneInfo("Europe/London")
 
@@ -65,6 +67,9 @@ class ReviewHistoryScreen(Screen[None]):
         yield Header()
         yield VerticalScroll(Static("Loading…", id="history-table"), id="history")
         yield Footer()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
 
     def on_mount(self) -> None:
         self.sub_title = f"History of review {self.review_id}"

@@ -17,6 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker
 
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.domain.review_workflow import ReviewStatus
@@ -24,6 +25,7 @@ from rcrp_tui.services import review_lists
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.review_records import ReviewSummary
 from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.worker_errors import report_failure
 
 LOCAL = ZoneInfo("Europe/London")
 QUEUE = (ReviewStatus.SUBMITTED, ReviewStatus.MODERATED)
@@ -67,6 +69,9 @@ class ReviewsScreen(Screen[None]):
         yield Static("", id="reviews-title")
         yield DataTable(id="reviews", cursor_type="row", zebra_stripes=True)
         yield Footer()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)

@@ -322,3 +322,18 @@ def test_results_give_wilson_intervals_weights_and_a_csv(db: Database, clock: Fi
     assert len(lines) == 1 + 8
     assert any(",skipped,'=HYPERLINK(evil)," in line for line in lines)
     assert sum(",done," in line and ",True," in line for line in lines) == 3
+
+
+def test_large_stratum_scan_matches_the_pure_draw(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock)
+    small = SamplingSpec(SamplingMethod.SIMPLE, size=10)
+    sampling.draw_sample(
+        floor.qa, sampling.save_plan(floor.qa, "Few", PopulationFilter(), small).id
+    )
+    with db.read() as session:
+        remaining = load_candidates(session, PopulationFilter())
+    many = SamplingSpec(SamplingMethod.SIMPLE, size=50)  # above SCAN_ABOVE: one ordered pass
+    plan = sampling.save_plan(floor.qa, "Many", PopulationFilter(), many, seed=31)
+    drawn = sampling.draw_sample(floor.qa, plan.id)
+    expected = draw_in_memory(remaining, many, 31)
+    assert _ids(floor.qa, drawn.id) == [i.decision_id for i in expected.items]

@@ -40,7 +40,7 @@ from rcrp_tui.services.sampling_population import (
     PopulationFilter,
     conditions,
     count_strata,
-    id_at_rank,
+    ids_at_ranks,
     load_candidates,
     method_conditions,
     stratum_conditions,
@@ -209,8 +209,7 @@ def compute_draw(
         for stratum in strata:
             where = [*base, *stratum_conditions(stratum.key)]
             excluded = counts.excluded.get(stratum.key, [])
-            for rank in stratum.ranks:
-                decision_id = id_at_rank(session, where, rank, excluded)
+            for decision_id in ids_at_ranks(session, where, stratum.ranks, excluded):
                 items.append(DrawnItem(decision_id, stratum.key, stratum.weight))
         return Draw(queue_order(items, seed), tuple(strata), sum(counts.sizes.values()))
     extra = method_conditions(spec)

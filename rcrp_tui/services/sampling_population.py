@@ -247,6 +247,43 @@ def id_at_rank(
         offset = needed
 
 
+#: Above this many ranks in one stratum, one ordered scan beats an OFFSET look-up per rank.
+SCAN_ABOVE = 32
+
+
+def ids_at_ranks(
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    ranks: Sequence[int],
+    excluded: Sequence[int],
+) -> list[int]:
+    """The ids at ``ranks`` among the non-excluded decisions matching ``where``, by id.
+
+    A few ranks are looked up one by one (``id_at_rank``); many ranks in one stratum (a
+    large simple random sample, say) are picked in a single pass over the stratum's ids, in
+    id order, stopping at the highest rank needed.
+    """
+    if len(ranks) <= SCAN_ABOVE:
+        return [id_at_rank(session, where, rank, excluded) for rank in ranks]
+    wanted = sorted(ranks)
+    skip = set(excluded)
+    found: dict[int, int] = {}
+    position = -1
+    rows = session.execute(
+        select(_D.id).where(*where).order_by(_D.id), execution_options={"yield_per": 10_000}
+    )
+    for (decision_id,) in rows:
+        if decision_id in skip:
+            continue
+        position += 1
+        if position == wanted[len(found)]:
+            found[position] = int(decision_id)
+            if len(found) == len(wanted):
+                break
+    rows.close()
+    return [found[rank] for rank in ranks]
+
+
 def method_conditions(spec: SamplingSpec) -> list[ColumnElement[bool]]:
     """Conditions a census, targeted or quota draw adds to the plan's population."""
     if spec.method is SamplingMethod.CENSUS:

@@ -380,3 +380,18 @@ def test_command_line_import_reports_an_unreadable_file(
     bad = ["import", str(empty), "--profile", "nowhere", "--database", database]
     assert main(bad) == 2
     assert "no shipped profile called 'nowhere'" in capsys.readouterr().err
+
+
+def test_blank_cells_take_the_fields_default(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    ctx = _ctx(db, clock)
+    text = PROFILE.replace(
+        'column = "Type"', 'column = "Type"\nblank = "default"\ndefault = "other"'
+    )
+    path = tmp_path / "defaults.toml"
+    path.write_text(text, encoding="utf-8")
+    rows = [["CAD-1", "01/07/2026 12:00", "", "DEP", "", "", "", ""]]
+    summary = import_file(ctx, _csv(tmp_path / "c.csv", rows), load_profile(path))
+    assert (summary.inserted, summary.skipped) == (1, 0)
+    assert _decisions(db)["CAD-1"].category == "other"

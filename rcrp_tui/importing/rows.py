@@ -175,19 +175,24 @@ class RowConverter:
         if spec.codes or spec.skip:
             codes, skip = spec.codes, spec.skip
             not_rcrp = name == "category"
+            index = self.indexes[column] if column else 0
 
             def mapped(values: Sequence[str]) -> Any:
+                # The common case first, in one step: a known code.
+                try:
+                    value = codes.get(values[index].strip().upper())
+                except IndexError:
+                    value = None
+                if value is not None:
+                    return value
                 text = read(values)
                 if text is None:
                     return None
+                if text == spec.default:
+                    return text  # a blank cell given the field's default
                 code = text.upper()
-                value = codes.get(code)
-                if value is not None:
-                    return value
                 if code in skip or not_rcrp:
                     raise RowSkipped(f"{column}={code}")
-                if text == spec.default:
-                    return text
                 raise RowRejected(f"{column} code {text!r} is not in the profile's {name} map")
 
             return self._typed(spec, mapped)

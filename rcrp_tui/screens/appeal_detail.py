@@ -106,6 +106,7 @@ class AppealDetailScreen(Screen[None]):
         Binding("q", "ask_qa", "Ask QA review", id="appeal-detail.qa"),
         Binding("h", "themes", "Themes", id="appeal-detail.themes"),
         Binding("l", "learning_action", "Learning action", id="appeal-detail.action"),
+        Binding("x", "complete_action", "Action done", id="appeal-detail.done"),
     ]
 
     class Loaded(Message):
@@ -174,6 +175,15 @@ class AppealDetailScreen(Screen[None]):
 
         self.app.push_screen(LearningActionDialog(self.ctx, self.appeal_id), self._changed)
 
+    def action_complete_action(self) -> None:
+        from rcrp_tui.screens.appeal_dialogs import CompleteActionDialog
+
+        if self.detail is None or not self.detail.learning_actions:
+            self.notify("This appeal has no learning actions yet.", severity="warning")
+            return
+        ids = tuple(a.id for a in self.detail.learning_actions)
+        self.app.push_screen(CompleteActionDialog(self.ctx, ids), self._changed)
+
     def _changed(self, result: object | None) -> None:
         if result is not None:
             self._load()
@@ -188,6 +198,6 @@ class AppealDetailScreen(Screen[None]):
         self.post_message(self.Loaded(appeal_queries.get(self.ctx, self.appeal_id)))
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("decide", "learning_action"):
+        if action in ("decide", "learning_action", "complete_action"):
             return can(self.ctx.actor.role, Permission.DECIDE_APPEALS)
         return True

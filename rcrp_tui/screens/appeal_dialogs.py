@@ -226,3 +226,41 @@ class LearningActionDialog(AppealForm):
             self.post_message(self.Refused(None, exc.message))
         else:
             self.post_message(self.Saved(action_id))
+
+
+class CompleteActionDialog(AppealForm):
+    """Mark one of the appeal's learning actions done, by its number in the detail."""
+
+    FIELDS = {"number": ("number", "Number")}
+
+    def __init__(self, ctx: Ctx, action_ids: tuple[int, ...], **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.action_ids = action_ids
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="complete-form", classes="form"):
+            yield Label("Mark a learning action done", classes="form-title")
+            yield Label(f"Number (1 to {len(self.action_ids)}, as listed)")
+            yield Input(id="number", max_length=4)
+            yield Static("", id="form-error", classes="form-error")
+            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#number", Input).focus()
+
+    def action_save(self) -> None:
+        raw = self.query_one("#number", Input).value.strip()
+        if not raw.isdigit() or not 1 <= int(raw) <= len(self.action_ids):
+            self.show_error("number", f"type a number from 1 to {len(self.action_ids)}")
+            return
+        self._save(self.action_ids[int(raw) - 1])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
+    def _save(self, action_id: int) -> None:
+        try:
+            appeals.complete_learning_action(self.ctx, action_id)
+        except ServiceError as exc:
+            self.post_message(self.Refused(None, exc.message))
+        else:
+            self.post_message(self.Saved(action_id))

@@ -95,6 +95,10 @@ def decision_rows(
     hour_text = [s.start.strftime("%Y-%m-%d %H:") for s in slots]
     hour_text.append((slots[-1].start + timedelta(hours=1)).strftime("%Y-%m-%d %H:"))
     slot_dates = [s.local_date.strftime("%Y%m%d") for s in slots]
+    # Locals, not attribute lookups, in a loop that runs once per decision.
+    duties = [s.on_duty for s in slots]
+    officer_ids, team_ids = roster.officer_ids, roster.team_ids
+    supervisor_word = rationales.SUPERVISOR_WORD
     missing = profile.MISSING_QUALIFIER_SHARE
     supervisor = f" {profile.QUALIFIER_SUPERVISOR}"
     compose = rationales.compose
@@ -104,9 +108,9 @@ def decision_rows(
     batch: list[tuple[Any, ...]] = []
     for key, pick in zip(keys, picks, strict=True):
         slot_index, second = divmod(key, 3600)
-        duty = slots[slot_index].on_duty
+        duty = duties[slot_index]
         team, shift = duty[0] if len(duty) == 1 else duty[int(rand() * len(duty))]
-        officers = roster.officer_ids[team]
+        officers = officer_ids[team]
         officer = officers[int(rand() * len(officers))]
         day = slot_dates[slot_index]
         if day != serial_date:
@@ -116,7 +120,7 @@ def decision_rows(
         rationale = compose(rand, parts)
         if rand() < missing:
             codes = ""
-        elif rationales.SUPERVISOR_WORD in rationale:
+        elif supervisor_word in rationale:
             codes += supervisor
         closed_hour, closed_second = divmod(
             key + handling_first + int(rand() * handling_span), 3600
@@ -131,7 +135,7 @@ def decision_rows(
                 phase,
                 caller,
                 officer,
-                roster.team_ids[team],
+                team_ids[team],
                 shift,
                 grade,
                 outcome,

@@ -3,14 +3,18 @@
 Global keys, the command palette, the help screen and the theme all come from
 ``navigation.DESTINATIONS`` and the live bindings; the screens do the work and call
 the service layer for every read and write.
+
+Start-up is kept to what the first screen needs: the service layer, SQLAlchemy and the
+schema check load in a worker while the sign-in screen is already taking the username.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import threading
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from textual.app import App, SystemCommand
@@ -22,10 +26,10 @@ from textual.worker import Worker, WorkerState
 
 from rcrp_tui import navigation, settings
 from rcrp_tui.domain.clock import Clock, SystemClock
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.errors import ServiceError
-from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets import live_risk_banner
+
+if TYPE_CHECKING:
+    from rcrp_tui.services.context import Actor, Ctx
+    from rcrp_tui.storage.db import Database
 
 APP_TITLE = "RCRP decision QA"
 
@@ -91,15 +95,61 @@ class RcrpApp(App[int]):
     ]
 
     def __init__(
-        self, db: Database, *, clock: Clock | None = None, settings_path: Path | None = None
+        self,
+        db: Database | Callable[[], Database],
+        *,
+        clock: Clock | None = None,
+        settings_path: Path | None = None,
     ) -> None:
+        """``db`` is an open database, or a function that opens one (called in a worker)."""
         super().__init__()
-        self.db = db
+        self._db: Database | None = None
+        self._opener: Callable[[], Database] | None = None
+        if callable(db):
+            self._opener = db
+        else:
+            self._db = db
+        self._db_ready = threading.Event()
+        self._db_error: str | None = None
         self.clock: Clock = clock or SystemClock()
         self.settings_path = settings_path or settings.default_settings_path()
         self.settings = settings.load(self.settings_path)
         self.actor: Actor | None = None
         self._ctx: Ctx | None = None
+
+    @property
+    def db(self) -> Database:
+        """The open database (available once ``wait_for_database`` has returned)."""
+        if self._db is None:
+            raise RuntimeError("the database is still opening")
+        return self._db
+
+    def wait_for_database(self) -> Database:
+        """Block (in a worker thread) until the database is open; raise if it failed."""
+        self._db_ready.wait()
+        if self._db is None:
+            from rcrp_tui.services.errors import ServiceError
+
+            raise ServiceError(self._db_error or "The database could not be opened.")
+        return self._db
+
+    def _open_database(self) -> None:
+        try:
+            assert self._opener is not None
+            self._db = self._opener()
+            # Load the service layer here too, so the first sign-in does not pay for it.
+            import rcrp_tui.services.auth  # noqa: F401
+        except BaseException as exc:  # SystemExit from a schema check must not kill the UI
+            self._db_error = f"Cannot open the database: {exc}"
+        finally:
+            self._db_ready.set()
+            self.call_from_thread(self._database_opened)
+
+    def _database_opened(self) -> None:
+        if self._db is not None and self.actor is None:
+            self.sub_title = f"Sign in · {database_label(self._db)}"
+        else:
+            self.notify(escape(self._db_error or ""), severity="error", timeout=30)
 
     @property
     def ctx(self) -> Ctx:
@@ -112,21 +162,30 @@ class RcrpApp(App[int]):
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
-        self.sub_title = database_label(self.db)
         self.push_screen(_Blank())
-        live_risk_banner.install(self)
         self._show_sign_in()
+        if self._opener is None:
+            self._db_ready.set()
+            self._database_opened()
+        else:
+            self.sub_title = "opening the database…"
+            self.run_worker(self._open_database, thread=True, exit_on_error=False)
 
     def _show_sign_in(self) -> None:
         from rcrp_tui.screens.sign_in import SignInScreen
 
-        self.push_screen(SignInScreen(self.db, self.clock))
+        self.push_screen(SignInScreen(self.wait_for_database, self.clock))
 
     def on_sign_in_screen_signed_in(self, message: Any) -> None:
+        from rcrp_tui.services.context import Ctx
+        from rcrp_tui.widgets import live_risk_banner
+
         actor: Actor = message.actor
         self.actor = actor
         self._ctx = Ctx(self.db, actor, self.clock)
         self.sub_title = f"{actor.display_name} ({actor.role.label}) · {database_label(self.db)}"
+        if not hasattr(self, "_live_risk_watcher"):
+            live_risk_banner.install(self)
         self.pop_screen()  # the sign-in screen
         home = navigation.find(navigation.HOME)
         if home is None or not home.allows(actor.role):
@@ -175,8 +234,9 @@ class RcrpApp(App[int]):
 
         if isinstance(self.screen, HelpScreen):
             return
-        title = self.screen.sub_title or self.screen.__class__.__name__
-        self.push_screen(HelpScreen(title, keys_of(self, self.screen)))
+        screen = self.screen
+        title = getattr(screen, "HELP_TITLE", "") or screen.sub_title or type(screen).__name__
+        self.push_screen(HelpScreen(title, keys_of(self, screen)))
 
     def action_sign_out(self) -> None:
         if self.actor is None:
@@ -184,7 +244,7 @@ class RcrpApp(App[int]):
         self.actor, self._ctx = None, None
         while len(self.screen_stack) > 2:
             self.pop_screen()
-        self.sub_title = database_label(self.db)
+        self.sub_title = f"Sign in · {database_label(self.db)}"
         self._show_sign_in()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
@@ -207,6 +267,8 @@ class RcrpApp(App[int]):
 
     def report_worker_error(self, worker: Worker[Any]) -> None:
         """The one place a failed background job becomes a message instead of a crash."""
+        from rcrp_tui.services.errors import ServiceError
+
         error = worker.error
         if isinstance(error, ServiceError):
             self.notify(escape(error.message), title="Not done", severity="warning")
@@ -219,8 +281,11 @@ class RcrpApp(App[int]):
             )
 
 
-def run_app(db: Database) -> int:
-    """Run the app on ``db`` until the user quits; return the exit code."""
+def run_app(db: Database | Callable[[], Database]) -> int:
+    """Run the app on ``db`` (or on what ``db()`` opens) until the user quits.
+
+    Returns the exit code.
+    """
     app = RcrpApp(db)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -6,9 +6,11 @@ from pathlib import Path
 
 from textual.widgets import Input, Static
 
+from rcrp_tui.app import RcrpApp
 from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
 from rcrp_tui.screens.sign_in import SignInScreen
 from rcrp_tui.services.auth import MAX_FAILED_SIGN_INS
+from rcrp_tui.storage.db import Database
 from tests.apphelpers import make_app, seeded_database, settle, sign_in, type_text
 
 
@@ -22,7 +24,7 @@ async def test_a_good_password_opens_the_decision_browser(tmp_path: Path) -> Non
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert str(app.screen.sub_title) == "Sign in · seeded.db"
+        assert app.sub_title == "Sign in · seeded.db"  # the header names the database
         await sign_in(pilot, "floorwalker", typed=True)
         assert isinstance(app.screen, DecisionBrowserScreen)
         assert app.ctx.actor.username == "floorwalker"
@@ -80,3 +82,23 @@ async def test_markup_in_a_username_is_shown_literally(tmp_path: Path) -> None:
         assert app.is_running
         assert isinstance(app.screen, SignInScreen)
         assert _message(app.screen) == "Wrong username or password."
+
+
+async def test_the_database_can_open_behind_the_sign_in_screen(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = RcrpApp(lambda: db, settings_path=tmp_path / "settings.json")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "floorwalker")
+        assert isinstance(app.screen, DecisionBrowserScreen)
+
+
+async def test_a_database_that_will_not_open_is_reported_not_fatal(tmp_path: Path) -> None:
+    def refuse() -> Database:
+        raise SystemExit("schema is at 0001, this version needs 0005")
+
+    app = RcrpApp(refuse, settings_path=tmp_path / "settings.json")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "floorwalker")
+        assert app.is_running
+        assert isinstance(app.screen, SignInScreen)
+        assert "Cannot open the database: schema is at 0001" in _message(app.screen)

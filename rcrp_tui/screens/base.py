@@ -7,12 +7,13 @@ Dialogs and widgets that run workers can mix in ``ReportsWorkerErrors`` the same
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from textual.screen import Screen
 from textual.worker import Worker, WorkerState
 
-from rcrp_tui.services.context import Ctx
+if TYPE_CHECKING:
+    from rcrp_tui.services.context import Ctx
 
 ResultT = TypeVar("ResultT")
 

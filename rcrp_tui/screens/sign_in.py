@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Callable
+from typing import TYPE_CHECKING, ClassVar
 
 from rich.markup import escape
 from textual import on, work
@@ -15,16 +16,17 @@ from textual.widgets import Footer, Header, Input, Label, Static
 
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.screens.base import ReportsWorkerErrors
-from rcrp_tui.services import auth
-from rcrp_tui.services.context import Actor
-from rcrp_tui.services.errors import ServiceError
-from rcrp_tui.storage.db import Database
+
+if TYPE_CHECKING:
+    from rcrp_tui.services.context import Actor
+    from rcrp_tui.storage.db import Database
 
 
 class SignInScreen(ReportsWorkerErrors, Screen[None]):
     """Ask for a username and password; the app takes over once they are accepted."""
 
     CSS_PATH = "sign_in.tcss"
+    HELP_TITLE = "Sign in"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Sign in", id="sign-in.submit"),
     ]
@@ -43,9 +45,10 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, db: Database, clock: Clock) -> None:
+    def __init__(self, database: Callable[[], Database], clock: Clock) -> None:
+        """``database`` returns the open database, waiting while it opens (call it in a worker)."""
         super().__init__()
-        self.db = db
+        self.database = database
         self.clock = clock
 
     def compose(self) -> ComposeResult:
@@ -60,9 +63,7 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
-        from rcrp_tui.app import database_label
-
-        self.sub_title = f"Sign in · {database_label(self.db)}"
+        # The header shows the app's sub-title: the database's name once it is open.
         self.query_one("#username", Input).focus()
 
     @on(Input.Submitted, "#username")
@@ -90,8 +91,11 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sign-in")
     def _check(self, username: str, password: str) -> None:
         # Password hashing is deliberately slow, so it runs off the UI thread.
+        from rcrp_tui.services import auth
+        from rcrp_tui.services.errors import ServiceError
+
         try:
-            actor = auth.sign_in(self.db, self.clock, username, password)
+            actor = auth.sign_in(self.database(), self.clock, username, password)
         except ServiceError as exc:
             self.post_message(self.SignInRefused(exc.message))
             return

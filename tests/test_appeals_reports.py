@@ -14,7 +14,7 @@ from sqlmodel import select
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
-from rcrp_tui.services import appeal_reports, appeals
+from rcrp_tui.services import appeal_learning, appeal_reports, appeals
 from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
@@ -89,7 +89,7 @@ def _seed(db: Database) -> Ctx:
                 expected_version=1,
                 decided_at=received + timedelta(minutes=after),
             )
-    appeals.add_learning_action(
+    appeal_learning.add_learning_action(
         sup, 1, action="Brief | escalation route", owner="Team B", due_date=date(2026, 12, 15)
     )
     return sup

@@ -12,7 +12,7 @@ from sqlmodel import select
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
-from rcrp_tui.services import appeal_qa, appeal_queries, appeals
+from rcrp_tui.services import appeal_learning, appeal_qa, appeal_queries, appeals
 from rcrp_tui.services.appeal_queries import AppealFilter, AppealStatus
 from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
@@ -91,7 +91,7 @@ def test_an_appeal_before_import_is_linked_afterwards(any_db: Database) -> None:
 
 
 def test_a_shared_cad_reference_links_only_with_its_source_system(any_db: Database) -> None:
-    _decision(any_db, "CAD-300", source="CAD1")
+    first = _decision(any_db, "CAD-300", source="CAD1")
     second = _decision(any_db, "CAD-300", source="CAD2")
     qa = _ctx(any_db, Role.QA_LEAD)
     vague = appeals.record_appeal(qa, _appeal("CAD-300", original_decision="signposted"))
@@ -101,6 +101,11 @@ def test_a_shared_cad_reference_links_only_with_its_source_system(any_db: Databa
     assert appeal_queries.get(qa, vague).appeal.original_decision == Outcome.SIGNPOSTED.value
     assert appeal_queries.get(qa, exact).appeal.decision_id == second
     assert appeals.link_pending(qa) == 0  # still ambiguous, left for a person
+    with pytest.raises(ValidationFailed):
+        appeals.set_source_system(qa, vague, "  ")
+    assert appeals.set_source_system(qa, vague, "CAD1") == first
+    assert appeal_queries.get(qa, vague).appeal.source_system == "CAD1"
+    assert _actions(any_db)[-1] == "appeal_source_set"
 
 
 RECORDERS = {Role.FLOORWALKER, Role.SUPERVISOR, Role.QA_LEAD}
@@ -176,31 +181,31 @@ def test_learning_actions_and_qa_review_request(any_db: Database) -> None:
     sup = _ctx(any_db, Role.SUPERVISOR)
     appeal_id = appeals.record_appeal(sup, _appeal("CAD-600", original_decision="signposted"))
     with pytest.raises(ValidationFailed) as err:
-        appeals.add_learning_action(
+        appeal_learning.add_learning_action(
             sup, appeal_id, action="Brief teams", owner="Mr Brown", due_date=date(2026, 12, 31)
         )
     assert err.value.field == "owner"
     with pytest.raises(ValidationFailed) as err:
-        appeals.add_learning_action(
+        appeal_learning.add_learning_action(
             sup, appeal_id, action="Brief teams", owner="Team A", due_date=date(2026, 1, 1)
         )
     assert err.value.field == "due_date"
     with pytest.raises(PermissionDenied):
-        appeals.add_learning_action(
+        appeal_learning.add_learning_action(
             _ctx(any_db, Role.FLOORWALKER),
             appeal_id,
             action="Brief teams",
             owner="Team A",
             due_date=date(2026, 12, 31),
         )
-    action_id = appeals.add_learning_action(
+    action_id = appeal_learning.add_learning_action(
         sup,
         appeal_id,
         action="Brief night teams on AWOL risk",
         owner="Team C supervisors",
         due_date=date(2026, 12, 31),
     )
-    appeals.complete_learning_action(sup, action_id)
+    appeal_learning.complete_learning_action(sup, action_id)
     first = appeal_qa.request_qa_review(_ctx(any_db, Role.FLOORWALKER), appeal_id)
     again = appeal_qa.request_qa_review(sup, appeal_id)
     assert first.requested_at == again.requested_at == FIXED_NOW
@@ -304,7 +309,7 @@ def test_free_text_passes_the_personal_data_guard(any_db: Database) -> None:
     assert err.value.field == "rationale"
     assert appeal_queries.get(sup, appeal_id).appeal.is_open  # nothing half-written
     with pytest.raises(PersonalDataFound):
-        appeals.add_learning_action(
+        appeal_learning.add_learning_action(
             sup, appeal_id, action="Ring 07700 900123", owner="Team A", due_date=date(2026, 12, 1)
         )
     appeals.decide_appeal(

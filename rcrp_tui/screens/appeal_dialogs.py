@@ -15,7 +15,7 @@ from textual.widgets import Input, Label, Select, Static
 from rcrp_tui.domain.appeals import LONDON, OWNER_MAX, normalise_theme, theme_label
 from rcrp_tui.domain.enums import Category
 from rcrp_tui.screens.appeal_forms import AppealForm, PersonalDataShown
-from rcrp_tui.services import appeals
+from rcrp_tui.services import appeal_learning, appeals
 from rcrp_tui.services.appeal_queries import AppealFilter
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
@@ -208,7 +208,7 @@ class LearningActionDialog(AppealForm):
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, action: str, owner: str, due: date, reason: str | None) -> None:
         try:
-            action_id = appeals.add_learning_action(
+            action_id = appeal_learning.add_learning_action(
                 self.ctx, self.appeal_id, action=action, owner=owner, due_date=due,
                 override_reason=reason,
             )  # fmt: skip
@@ -259,7 +259,7 @@ class CompleteActionDialog(AppealForm):
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, action_id: int) -> None:
         try:
-            appeals.complete_learning_action(self.ctx, action_id)
+            appeal_learning.complete_learning_action(self.ctx, action_id)
         except ServiceError as exc:
             self.post_message(self.Refused(None, exc.message))
         else:

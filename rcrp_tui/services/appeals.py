@@ -12,22 +12,21 @@ If the decision is already in the database when the appeal is recorded, it is li
 once. A partner often appeals before the nightly CAD import, so ``link_pending`` links the
 rest; it runs after every import (``rcrp-tui import`` calls it) and is safe to run any time.
 A CAD reference without a source system is linked only when exactly one decision has it.
-Reading: ``appeal_queries``; asking for a QA review: ``appeal_qa``; figures and exports:
+Reading: ``appeal_queries``; learning actions: ``appeal_learning``; asking for a
+QA review: ``appeal_qa``; figures and exports:
 ``appeal_reports``.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, bindparam, func, or_, select, update
 from sqlmodel import Session
 
 from rcrp_tui.domain.appeals import (
-    ACTION_MAX,
-    OWNER_MAX,
     RATIONALE_MAX,
     AppealOutcome,
     AppealRoute,
@@ -46,7 +45,6 @@ from rcrp_tui.services.free_text import guard_free_text
 from rcrp_tui.storage.appeal_models import (
     Appeal,
     AppealTheme,
-    LearningAction,
     appeal_themes_table,
     appeals_table,
 )
@@ -113,7 +111,7 @@ def _themes(raw: tuple[str, ...] | list[str]) -> list[str]:
     return out
 
 
-def _check_text(
+def check_text(
     session: Session,
     ctx: Ctx,
     *,
@@ -124,7 +122,10 @@ def _check_text(
     entity_id: int | None,
     override_reason: str | None,
 ) -> str:
-    """Blank and length checks, then the personal-data guard (in the caller's transaction)."""
+    """Blank and length checks, then the personal-data guard (in the caller's transaction).
+
+    Returns the text stripped; raises ValidationFailed or ``PersonalDataFound``.
+    """
     cleaned = text.strip()
     if not cleaned:
         raise ValidationFailed(field, "is required")
@@ -239,7 +240,7 @@ def decide_appeal(
             raise Conflict(f"appeal {appeal_id} was already decided ({appeal.outcome})")
         if when < appeal.received_at:
             raise ValidationFailed("decided_at", "is before the appeal was received")
-        text = _check_text(
+        text = check_text(
             session,
             ctx,
             field="rationale",
@@ -295,71 +296,31 @@ def set_themes(ctx: Ctx, appeal_id: int, themes: tuple[str, ...] | list[str]) ->
     return tuple(wanted)
 
 
-def add_learning_action(
-    ctx: Ctx,
-    appeal_id: int,
-    *,
-    action: str,
-    owner: str,
-    due_date: date,
-    override_reason: str | None = None,
-) -> int:
-    """Add a learning action owned by a role or team (never a named person)."""
-    owner_text = " ".join(owner.split())
-    if not owner_text:
-        raise ValidationFailed("owner", "name the role or team that owns it")
-    if len(owner_text) > OWNER_MAX:
-        raise ValidationFailed("owner", f"at most {OWNER_MAX} characters")
-    try:
-        check_organisation(owner_text)
-    except ValueError:
-        raise ValidationFailed("owner", "a role or team, not a person's name") from None
-    now = ctx.clock.now()
-    if due_date < now.date():
-        raise ValidationFailed("due_date", "is in the past")
-    with ctx.writing(Permission.DECIDE_APPEALS) as session:
-        load_appeal(session, appeal_id)
-        text = _check_text(
-            session,
-            ctx,
-            field="action",
-            text=action,
-            limit=ACTION_MAX,
-            entity="appeal",
-            entity_id=appeal_id,
-            override_reason=override_reason,
-        )
-        row = LearningAction(
-            appeal_id=appeal_id, action=text, owner=owner_text, due_date=due_date, created_at=now
-        )
-        session.add(row)
-        session.flush()
-        audit.record(
-            session, ctx, "learning_action_added", "learning_action", row.id, after=row.model_dump()
-        )
-        return row.id or 0
-
-
-def complete_learning_action(ctx: Ctx, action_id: int) -> None:
-    """Mark a learning action done (now)."""
-    with ctx.writing(Permission.DECIDE_APPEALS) as session:
-        row = session.get(LearningAction, action_id)
-        if row is None:
-            raise NotFound(f"no learning action with id {action_id}")
-        if row.done_at is not None:
-            raise Conflict(f"learning action {action_id} is already done")
-        before = row.model_dump()
-        row.done_at = ctx.clock.now()
-        session.add(row)
+def set_source_system(ctx: Ctx, appeal_id: int, source_system: str) -> int | None:
+    """Name the source system of an appeal's CAD reference, and link it if that now
+    identifies exactly one decision; return the linked decision id (or None)."""
+    source = source_system.strip()
+    if not source or len(source) > 64:
+        raise ValidationFailed("source_system", "name the CAD system (1 to 64 characters)")
+    with ctx.writing(Permission.RECORD_APPEALS) as session:
+        appeal = load_appeal(session, appeal_id)
+        before = snapshot(appeal)
+        matches = _matching_decisions(session, appeal.cad_ref, source)
+        appeal.source_system = source
+        appeal.decision_id = matches[0][0] if len(matches) == 1 else None
+        appeal.updated_at = ctx.clock.now()
+        appeal.row_version += 1
+        session.add(appeal)
         audit.record(
             session,
             ctx,
-            "learning_action_done",
-            "learning_action",
-            action_id,
+            "appeal_source_set",
+            "appeal",
+            appeal_id,
             before=before,
-            after=row.model_dump(),
+            after=snapshot(appeal),
         )
+        return appeal.decision_id
 
 
 def link_pending(ctx: Ctx) -> int:

@@ -264,6 +264,8 @@ def import_file(
                 if not values:
                     continue  # a blank line is no record
                 total += 1
+                if update is not None and not total & 0x1FFF:
+                    update(tap.bytes_read)  # by rows read, as most rows may be skipped
                 try:
                     row = convert(values)
                 except RowSkipped as skip:
@@ -281,9 +283,9 @@ def import_file(
                 if len(batch) >= batch_size:
                     writer.write(batch)
                     batch = {}
-                    if update is not None:
-                        update(tap.bytes_read)
             writer.write(batch)
+            if update is not None:
+                update(size)
         except UnicodeDecodeError as exc:
             line, offset = _locate_decode_error(path, _python_encoding(profile.encoding))
             raise ImportFailed(

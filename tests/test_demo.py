@@ -357,3 +357,14 @@ def test_the_generator_yields_exactly_the_total_in_batches(total: int) -> None:
     assert all(0 < len(b) <= 100 for b in batches)
     refs = [row[0] for b in batches for row in b]
     assert len(set(refs)) == total
+
+
+def test_every_officer_takes_calls_but_not_equal_shares(demo: Database) -> None:
+    with demo.engine.connect() as conn:
+        per_officer = dict(
+            conn.execute(
+                select(_D.contact_officer_id, func.count()).group_by(_D.contact_officer_id)
+            ).all()
+        )
+    assert len(per_officer) == OFFICER_COUNT
+    assert max(per_officer.values()) >= 1.5 * min(per_officer.values())

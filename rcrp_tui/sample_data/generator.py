@@ -11,7 +11,7 @@ timestamps as text built from precomputed pieces.
 from __future__ import annotations
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import timedelta
 from itertools import accumulate
@@ -97,7 +97,7 @@ def decision_rows(
     slot_dates = [s.local_date.strftime("%Y%m%d") for s in slots]
     # Locals, not attribute lookups, in a loop that runs once per decision.
     duties = [s.on_duty for s in slots]
-    officer_ids, team_ids = roster.officer_ids, roster.team_ids
+    officer_ids, team_ids = _weighted_officers(rand, roster), roster.team_ids
     supervisor_word = rationales.SUPERVISOR_WORD
     missing = profile.MISSING_QUALIFIER_SHARE
     supervisor = f" {profile.QUALIFIER_SUPERVISOR}"
@@ -152,6 +152,18 @@ def decision_rows(
             batch = []
     if batch:
         yield batch
+
+
+def _weighted_officers(rand: Callable[[], float], roster: Roster) -> tuple[tuple[int, ...], ...]:
+    """Each team's officers, each repeated one to three times.
+
+    Real call handlers do not take equal shares of the calls (part-time hours, new
+    starters, call-taking versus dispatch roles), and a per-handler sample must cope.
+    """
+    return tuple(
+        tuple(officer for officer in officers for _ in range(1 + int(rand() * 3)))
+        for officers in roster.officer_ids
+    )
 
 
 def _qualifiers(kind: profile.DecisionKind) -> str:

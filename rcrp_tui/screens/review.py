@@ -21,8 +21,7 @@ from textual.widgets import Footer, Header, OptionList, Static
 from textual.worker import Worker
 
 from rcrp_tui.domain import personal_data
-from rcrp_tui.domain.enums import Role
-from rcrp_tui.domain.review_workflow import Action, ReviewStatus, Who, allowed
+from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult, score
 from rcrp_tui.domain.toolkit import Criterion
 from rcrp_tui.services import live_risk, review_lists, reviews
@@ -40,6 +39,7 @@ from rcrp_tui.widgets import live_risk_banner
 from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.review_dialogs import JudgementDialog, LiveRiskDialog, TextPromptDialog
 from rcrp_tui.widgets.review_panels import (
+    allowed_keys,
     criterion_line,
     decision_summary,
     guidance_text,
@@ -261,38 +261,10 @@ class ReviewScreen(Screen[None]):
 
     # ----- what the actor may do ------------------------------------------------
 
-    def _who(self) -> Who | None:
-        if self.base is None:
-            return None
-        actor = self.ctx.actor
-        return Who(
-            actor.role,
-            is_reviewer=actor.user_id == self.base.reviewer_user_id,
-            is_subject=actor.role is Role.CONTACT_OFFICER,
-        )
-
-    def _may(self, action: Action) -> bool:
-        who = self._who()
-        return who is not None and self.base is not None and allowed(action, self.base.status, who)
-
-    def _editable(self) -> bool:
-        return self._may(Action.EDIT_DRAFT) or self._may(Action.AMEND) or self._may(Action.MODERATE)
-
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
-        if action in ("answer", "note", "judgement", "save"):
-            return self._editable()
-        if action == "submit":
-            return self._may(Action.SUBMIT)
-        if action in ("moderate", "release", "acknowledge"):
-            return self._may(Action(action))
-        if action == "live_risk":
-            return self.base is not None and self.ctx.actor.role in (
-                Role.FLOORWALKER,
-                Role.QA_LEAD,
-            )
-        if action == "history":
-            return self.base is not None and self.ctx.actor.role is not Role.CONTACT_OFFICER
-        return True
+        if self.base is None:
+            return action in ("move", "leave")
+        return allowed_keys(self.ctx.actor, self.base).get(action, True)
 
     # ----- actions ---------------------------------------------------------------
 
@@ -384,7 +356,7 @@ class ReviewScreen(Screen[None]):
             self._with_reason("Change a submitted review", "save")
 
     def action_submit(self) -> None:
-        if self.base is not None and self._may(Action.SUBMIT):
+        if self.check_action("submit", ()):
             self._write("submit")
 
     def action_moderate(self) -> None:

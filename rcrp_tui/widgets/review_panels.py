@@ -10,9 +10,11 @@ from zoneinfo import ZoneInfo
 
 from rich.text import Text
 
-from rcrp_tui.domain.review_workflow import ReviewStatus
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.domain.review_workflow import Action, ReviewStatus, Who, allowed
 from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult
 from rcrp_tui.domain.toolkit import Criterion, Toolkit
+from rcrp_tui.services.context import Actor
 from rcrp_tui.services.decisions import DecisionRow
 from rcrp_tui.services.review_records import AnswerEntry, ReviewView, ReviewWork
 from rcrp_tui.widgets.literal import visible
@@ -98,3 +100,31 @@ def score_bar(
     bar = Text(f"Score {result.describe()} · {done}/{len(work.criteria)} answered · ")
     bar.append(visible(f"Judgement: {chosen} · {state}", single_line=True))
     return bar
+
+
+def allowed_keys(actor: Actor, review: ReviewView) -> dict[str, bool]:
+    """Which of the review screen's actions this actor may take now (the services check
+    again; this only hides keys that would be refused)."""
+    who = Who(
+        actor.role,
+        is_reviewer=actor.user_id == review.reviewer_user_id,
+        # The services show a contact officer only their own released reviews.
+        is_subject=actor.role is Role.CONTACT_OFFICER,
+    )
+
+    def may(action: Action) -> bool:
+        return allowed(action, review.status, who)
+
+    editable = may(Action.EDIT_DRAFT) or may(Action.AMEND) or may(Action.MODERATE)
+    return {
+        "answer": editable,
+        "note": editable,
+        "judgement": editable,
+        "save": editable,
+        "submit": may(Action.SUBMIT),
+        "moderate": may(Action.MODERATE),
+        "release": may(Action.RELEASE),
+        "acknowledge": may(Action.ACKNOWLEDGE),
+        "live_risk": actor.role in (Role.FLOORWALKER, Role.QA_LEAD),
+        "history": actor.role is not Role.CONTACT_OFFICER,
+    }

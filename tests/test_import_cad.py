@@ -395,3 +395,16 @@ def test_blank_cells_take_the_fields_default(
     summary = import_file(ctx, _csv(tmp_path / "c.csv", rows), load_profile(path))
     assert (summary.inserted, summary.skipped) == (1, 0)
     assert _decisions(db)["CAD-1"].category == "other"
+
+
+def test_a_rationale_holding_personal_data_is_rejected(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    leaky = ["CAD-4", "01/07/2026 12:00", "CFW", "DEP", "", "", "call back on 07700 900123", ""]
+    summary = import_file(ctx, _csv(tmp_path / "c.csv", [ROWS[0], leaky]), profile)
+    assert (summary.inserted, summary.rejected) == (1, 1)
+    assert summary.rejects_path is not None
+    lines = summary.rejects_path.read_text(encoding="utf-8").splitlines()
+    reason = next(csv.reader(lines[1:]))[1]
+    assert reason == "Note looks like it holds personal data (phone number)"

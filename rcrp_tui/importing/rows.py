@@ -14,6 +14,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from rcrp_tui.domain import personal_data
 from rcrp_tui.importing.profile import FieldSpec, ImportProfile
 from rcrp_tui.services.decision_writes import normalise_cad_ref
 from rcrp_tui.services.errors import ValidationFailed
@@ -256,6 +257,23 @@ class RowConverter:
                 return int(text)
 
             return phase
+        if name == "rationale":
+
+            def rationale(values: Sequence[str]) -> Any:
+                text = read(values)
+                if text is None:
+                    return None
+                if len(text) > RATIONALE_MAX:
+                    raise RowRejected(f"{column} is longer than {RATIONALE_MAX} characters")
+                # The same guard as typed notes (domain brief section 9): an export's
+                # free text must not carry an identity into the QA records.
+                findings = personal_data.scan(text)
+                if findings:
+                    kinds = ", ".join(k.label.lower() for k in personal_data.kinds_found(findings))
+                    raise RowRejected(f"{column} looks like it holds personal data ({kinds})")
+                return text
+
+            return rationale
         if limit is not None:
 
             def limited(values: Sequence[str]) -> Any:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, select, union
+from sqlalchemy import ColumnElement, and_, func, literal, select, union
 from sqlalchemy.orm import Session
 
 from rcrp_tui.domain.sampling import (
@@ -162,11 +162,19 @@ def count_strata(
     where = conditions(population)
     nd = _D.outcome != "deployed"
     partner = _D.caller_type != "public"
-    both = func.sum(case((and_(nd, partner), 1), else_=0))
-    only_nd = func.sum(case((and_(nd, ~partner), 1), else_=0))
-    only_partner = func.sum(case((and_(~nd, partner), 1), else_=0))
+    # The group counts cost a second look at every row, so they are asked for only when
+    # oversampling needs them. FILTER works on SQLite (3.30+) and PostgreSQL alike.
+    group_counts = (
+        [
+            func.count().filter(and_(nd, partner)),
+            func.count().filter(and_(nd, ~partner)),
+            func.count().filter(and_(~nd, partner)),
+        ]
+        if spec.oversampling.active
+        else [literal(0), literal(0), literal(0)]
+    )
     stmt = (
-        select(_D.category, _D.shift, _D.team_id, func.count(), both, only_nd, only_partner)
+        select(_D.category, _D.shift, _D.team_id, func.count(), *group_counts)
         .where(*where)
         .group_by(_D.category, _D.shift, _D.team_id)
     )
@@ -233,18 +241,17 @@ def id_at_rank(
 ) -> int:
     """The id of the ``rank``-th (0-based) non-excluded decision matching ``where``, by id.
 
-    Looks up by OFFSET on the stratum's slice of the index, then moves past any excluded
-    ids that sort before it, until the offset is stable.
+    The answer sits at offset ``rank + c`` where ``c`` (the excluded ids before it) is at
+    most ``len(excluded)``, so one OFFSET query for that short window always contains it.
     """
-    offset = rank
-    while True:
-        found = session.execute(
-            select(_D.id).where(*where).order_by(_D.id).limit(1).offset(offset)
-        ).scalar_one()
-        needed = rank + bisect.bisect_right(excluded, found)
-        if needed == offset:
+    window = session.execute(
+        select(_D.id).where(*where).order_by(_D.id).limit(len(excluded) + 1).offset(rank)
+    ).scalars()
+    skip = set(excluded)
+    for offset, found in enumerate(window, start=rank):
+        if found not in skip and offset - bisect.bisect_right(excluded, found) == rank:
             return int(found)
-        offset = needed
+    raise LookupError(f"no decision at rank {rank}: the stratum changed while drawing")
 
 
 #: Above this many ranks in one stratum, one ordered scan beats an OFFSET look-up per rank.

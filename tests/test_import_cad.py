@@ -285,11 +285,13 @@ def test_wrong_encoding_after_rows_were_written_rolls_everything_back(
     db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
 ) -> None:
     ctx = _ctx(db, clock)
-    good = "\n".join(",".join(r) for r in [HEADER, *ROWS[:2]] * 2000)
+    lines = [",".join(HEADER)] + [f"CAD-{n},01/07/2026 12:00,CFW,DEP,,,," for n in range(3000)]
+    good = ("\n".join(lines) + "\n").encode()
     path = tmp_path / "calls.csv"
-    path.write_bytes(good.encode() + b"\nCAD-9,01/07/2026 10:00,CFW,DEP,,,caf\xe9,\n")
-    with pytest.raises(ImportFailed, match=r"not readable as utf-8 at line 6001 \(byte 318036:"):
-        import_file(ctx, path, profile, batch_size=1)
+    path.write_bytes(good + b"CAD-X,01/07/2026 10:00,CFW,DEP,,,caf\xe9,\n")
+    bad_byte = len(good) + len("CAD-X,01/07/2026 10:00,CFW,DEP,,,caf")
+    with pytest.raises(ImportFailed, match=rf"utf-8 at line 3002 \(byte {bad_byte}:"):
+        import_file(ctx, path, profile, batch_size=50)
     _nothing_written(db, ctx)
     assert not (tmp_path / "calls.csv.rejects.csv").exists()
 

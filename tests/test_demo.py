@@ -368,3 +368,14 @@ def test_every_officer_takes_calls_but_not_equal_shares(demo: Database) -> None:
         )
     assert len(per_officer) == OFFICER_COUNT
     assert max(per_officer.values()) >= 1.5 * min(per_officer.values())
+
+
+def test_deployment_falls_as_the_control_room_settles(demo: Database) -> None:
+    rows = _decisions(demo)
+    first_week = [r for r in rows if r["cad_ref"][4:12] < "20261012"]
+    last_week = [r for r in rows if r["cad_ref"][4:12] >= "20261109"]
+
+    def deployed(group: list[dict[str, Any]]) -> float:
+        return sum(r["outcome"] == Outcome.DEPLOYED.value for r in group) / len(group)
+
+    assert deployed(first_week) > deployed(last_week) + 0.03

@@ -3,9 +3,10 @@
 Everything random comes from one ``random.Random(seed)`` consumed in a fixed order, so the
 same seed gives the same rows. The expensive choices are made in bulk: the hour of every
 decision in one weighted draw over the hour slots, and the codes of every decision
-(category, caller, basis, outcome, grade) in one weighted draw over the joint table from
-:mod:`profile`. The per-row loop only picks a team, an officer and phrases by index, and writes
-timestamps as text built from precomputed pieces.
+(category, caller, basis, outcome, grade) in weighted draws over the joint table from
+:mod:`profile`, one for the go-live mix and one for the settled mix. The per-row loop
+only picks a team, an officer and phrases by index, and writes timestamps as text built
+from precomputed pieces.
 """
 
 from __future__ import annotations
@@ -73,7 +74,9 @@ def decision_rows(
     keys = sorted(h * 3600 + int(rand() * 3600) for h in hours)
     del hours
 
-    kinds = profile.decision_kinds()
+    # The same kinds at go-live and once settled: only their probabilities differ.
+    kinds = profile.decision_kinds(profile.DEPLOY_WITHOUT_THRESHOLD_AT_GO_LIVE)
+    settled_kinds = profile.decision_kinds(profile.DEPLOY_WITHOUT_THRESHOLD_SETTLED)
     # Everything about a kind that the row loop needs, worked out once per kind.
     values = [
         (
@@ -88,9 +91,18 @@ def decision_rows(
         )
         for k in kinds
     ]
-    picks = rng.choices(
+    go_live_picks = rng.choices(
         range(len(kinds)), cum_weights=list(accumulate(k.probability for k in kinds)), k=total
     )
+    settled_picks = rng.choices(
+        range(len(kinds)),
+        cum_weights=list(accumulate(k.probability for k in settled_kinds)),
+        k=total,
+    )
+    # Per slot, the chance a decision follows the go-live mix: 1 at go-live, falling
+    # linearly to 0 after SETTLING_DAYS.
+    settling_hours = profile.SETTLING_DAYS * 24
+    go_live_weight = [max(0.0, 1 - index / settling_hours) for index in range(len(slots))]
     # "YYYY-MM-DD HH:" for each UTC hour, plus one more for records closed after the end.
     hour_text = [s.start.strftime("%Y-%m-%d %H:") for s in slots]
     hour_text.append((slots[-1].start + timedelta(hours=1)).strftime("%Y-%m-%d %H:"))
@@ -106,8 +118,9 @@ def decision_rows(
     serial_date = ""
     serial = 0
     batch: list[tuple[Any, ...]] = []
-    for key, pick in zip(keys, picks, strict=True):
+    for key, go_live_pick, settled_pick in zip(keys, go_live_picks, settled_picks, strict=True):
         slot_index, second = divmod(key, 3600)
+        pick = go_live_pick if rand() < go_live_weight[slot_index] else settled_pick
         duty = duties[slot_index]
         team, shift = duty[0] if len(duty) == 1 else duty[int(rand() * len(duty))]
         officers = officer_ids[team]

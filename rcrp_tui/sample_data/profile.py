@@ -122,6 +122,13 @@ DEPLOY_GIVEN_BASIS: dict[ThresholdBasis, float] = {
     _B.OTHER_DUTY: 0.80,
     _B.NONE: 0.05,
 }
+#: Deployment with no part of the threshold met, just after go-live and once settled.
+#: Handlers new to RCRP send police "to be safe" at first; as confidence grows over the
+#: six weeks, this falls (published examples: Met 41% -> 29% deployed; domain.md §8).
+DEPLOY_WITHOUT_THRESHOLD_AT_GO_LIVE = 0.12
+DEPLOY_WITHOUT_THRESHOLD_SETTLED = 0.03
+#: Days over which decisions move from the go-live mix to the settled mix.
+SETTLING_DAYS = 42
 
 #: Not-deployed routes per category.
 ROUTE_WEIGHTS: dict[Category, dict[Outcome, float]] = {
@@ -205,17 +212,24 @@ def _grades(outcome: Outcome, basis: ThresholdBasis) -> tuple[float, float, floa
     return _GRADES_NOT_DEPLOYED_NONE if basis is _B.NONE else _GRADES_NOT_DEPLOYED_MET
 
 
-def decision_kinds() -> list[DecisionKind]:
+def decision_kinds(deploy_without_threshold: float | None = None) -> list[DecisionKind]:
     """Every possible combination of codes with its probability (they sum to 1).
 
-    The order is fixed (it follows the dictionaries above), so a seeded draw over this
-    list is reproducible.
+    ``deploy_without_threshold`` replaces the chance of deployment when no part of the
+    threshold is met. The order and length of the list do not depend on it (it is
+    always above zero), so a seeded draw over this list is reproducible and two lists
+    for different moments line up kind for kind.
     """
+    deploy_given_basis = dict(DEPLOY_GIVEN_BASIS)
+    if deploy_without_threshold is not None:
+        if not 0 < deploy_without_threshold < 1:
+            raise ValueError("deploy_without_threshold must be between 0 and 1")
+        deploy_given_basis[_B.NONE] = deploy_without_threshold
     kinds: list[DecisionKind] = []
     for category, p_cat in CATEGORY_WEIGHTS.items():
         for caller, p_caller in CALLER_WEIGHTS[category].items():
             for basis, p_basis in BASIS_WEIGHTS[category].items():
-                deploy = DEPLOY_GIVEN_BASIS[basis]
+                deploy = deploy_given_basis[basis]
                 outcomes = [(Outcome.DEPLOYED, deploy)] + [
                     (route, (1 - deploy) * p_route)
                     for route, p_route in ROUTE_WEIGHTS[category].items()

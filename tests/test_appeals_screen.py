@@ -176,8 +176,14 @@ async def test_filter_by_category_then_add_themes_and_a_learning_action(
         assert "from 1 to 1" in str(pilot.app.screen.query_one("#form-error").render())
         await pilot.press("backspace", "1", "ctrl+s")
         await settle(pilot)
+        await pilot.press("s")
+        await settle(pilot)
+        await type_text(pilot, "TEST-CAD")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
     detail = appeal_queries.get(_as(admin_ctx, Role.QA_LEAD), 4)
     assert detail.appeal.themes == ("human_error", "night cover")
+    assert detail.appeal.source_system == "TEST-CAD" and detail.decision is not None
     assert [(a.owner, str(a.due_date), a.done_at) for a in detail.learning_actions] == [
         ("Team A supervisors", "2026-12-15", FIXED_NOW)
     ]

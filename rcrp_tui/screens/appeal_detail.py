@@ -76,7 +76,7 @@ def render_detail(detail: AppealDetail, ctx: Ctx) -> Group:
         parts.append(
             Text(
                 "Not linked: several decisions share this CAD reference; "
-                "record the source system to link it."
+                "press s to name its source system."
             )
         )
     else:
@@ -107,6 +107,7 @@ class AppealDetailScreen(Screen[None]):
         Binding("h", "themes", "Themes", id="appeal-detail.themes"),
         Binding("l", "learning_action", "Learning action", id="appeal-detail.action"),
         Binding("x", "complete_action", "Action done", id="appeal-detail.done"),
+        Binding("s", "source_system", "Source system", id="appeal-detail.source"),
     ]
 
     class Loaded(Message):
@@ -174,6 +175,15 @@ class AppealDetailScreen(Screen[None]):
         from rcrp_tui.screens.appeal_dialogs import LearningActionDialog
 
         self.app.push_screen(LearningActionDialog(self.ctx, self.appeal_id), self._changed)
+
+    def action_source_system(self) -> None:
+        from rcrp_tui.screens.appeal_dialogs import SourceSystemDialog
+
+        if self.detail is not None:
+            current = self.detail.appeal.source_system
+            self.app.push_screen(
+                SourceSystemDialog(self.ctx, self.appeal_id, current), self._changed
+            )
 
     def action_complete_action(self) -> None:
         from rcrp_tui.screens.appeal_dialogs import CompleteActionDialog

@@ -264,3 +264,39 @@ class CompleteActionDialog(AppealForm):
             self.post_message(self.Refused(None, exc.message))
         else:
             self.post_message(self.Saved(action_id))
+
+
+class SourceSystemDialog(AppealForm):
+    """Name the CAD system of the appeal's reference, so a shared reference can link."""
+
+    FIELDS = {"source_system": ("source-system", "Source system")}
+
+    def __init__(self, ctx: Ctx, appeal_id: int, current: str | None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = ctx
+        self.appeal_id = appeal_id
+        self.current = current or ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="source-form", classes="form"):
+            yield Label("Source system of the CAD reference", classes="form-title")
+            yield Input(value=self.current, placeholder="e.g. STORM", id="source-system")
+            yield Static("", id="form-error", classes="form-error")
+            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+
+    def on_mount(self) -> None:
+        self.query_one("#source-system", Input).focus()
+
+    def action_save(self) -> None:
+        self._save(self.query_one("#source-system", Input).value)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
+    def _save(self, source: str) -> None:
+        try:
+            linked = appeals.set_source_system(self.ctx, self.appeal_id, source)
+        except ValidationFailed as exc:
+            self.post_message(self.Refused(exc.field, exc.reason))
+        except ServiceError as exc:
+            self.post_message(self.Refused(None, exc.message))
+        else:
+            self.post_message(self.Saved(linked if linked is not None else 0))

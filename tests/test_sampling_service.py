@@ -9,6 +9,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from rcrp_tui.domain.appeals import AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift
 from rcrp_tui.domain.sampling import (
@@ -21,7 +22,16 @@ from rcrp_tui.domain.sampling import (
 from rcrp_tui.domain.sampling import draw_sample as draw_in_memory
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.statistics import weighted_proportion, wilson_interval
-from rcrp_tui.services import audit, people, reviews, sample_queue, sampling, sampling_results
+from rcrp_tui.services import (
+    appeals,
+    audit,
+    people,
+    reviews,
+    sample_queue,
+    sampling,
+    sampling_results,
+)
+from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
@@ -337,3 +347,33 @@ def test_large_stratum_scan_matches_the_pure_draw(db: Database, clock: FixedCloc
     drawn = sampling.draw_sample(floor.qa, plan.id)
     expected = draw_in_memory(remaining, many, 31)
     assert _ids(floor.qa, drawn.id) == [i.decision_id for i in expected.items]
+
+
+def test_targeting_decisions_under_partner_appeal(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock, decisions=12)
+    appeals.record_appeal(
+        floor.supervisor,
+        AppealInput(
+            cad_ref="CAD-0003",
+            route=AppealRoute.LIVE_999,
+            partner_type=PartnerType.AMBULANCE,
+            partner_org="Ambulance service",
+        ),
+    )
+    spec = SamplingSpec(SamplingMethod.SIMPLE, size=5)
+    plan = sampling.save_plan(floor.qa, "Appealed", PopulationFilter(under_appeal_only=True), spec)
+    sample = sampling.draw_sample(floor.qa, plan.id)
+    (item,) = sample_queue.queue_page(floor.qa, sample.id)
+    assert item.cad_ref == "CAD-0003" and sample.population_size == 1
+    targeted = SamplingSpec(
+        SamplingMethod.TARGETED,
+        target_ids=sampling.resolve_cad_refs(floor.qa, ["cad-0005", "CAD-0007"]),
+    )
+    plan = sampling.save_plan(floor.qa, "Named", PopulationFilter(), targeted)
+    named = sampling.draw_sample(floor.qa, plan.id)
+    assert sorted(i.cad_ref for i in sample_queue.queue_page(floor.qa, named.id)) == [
+        "CAD-0005",
+        "CAD-0007",
+    ]
+    with pytest.raises(ValidationFailed, match="CAD-9999"):
+        sampling.resolve_cad_refs(floor.qa, ["CAD-9999"])

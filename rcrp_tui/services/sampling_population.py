@@ -27,6 +27,7 @@ from rcrp_tui.domain.sampling import (
     stratum_fields,
     stratum_key,
 )
+from rcrp_tui.storage.appeal_models import appeals_table
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.review_models import reviews_table
 from rcrp_tui.storage.sampling_models import sample_items_table, samples_table
@@ -58,6 +59,7 @@ class PopulationFilter:
     shifts: tuple[str, ...] = ()
     contact_officer_ids: tuple[int, ...] = ()
     cad_refs: tuple[str, ...] = ()
+    under_appeal_only: bool = False  # decisions a partner has appealed
     include_reviewed: bool = False
     include_in_open_samples: bool = False
 
@@ -111,6 +113,11 @@ def conditions(population: PopulationFilter) -> list[ColumnElement[bool]]:
         where.append(_D.contact_officer_id.in_(population.contact_officer_ids))
     if population.cad_refs:
         where.append(_D.cad_ref.in_(population.cad_refs))
+    if population.under_appeal_only:
+        appealed = select(appeals_table.c.decision_id).where(
+            appeals_table.c.decision_id.is_not(None)
+        )
+        where.append(_D.id.in_(appealed))
     return where
 
 

@@ -92,6 +92,23 @@ DESTINATIONS: list[Destination] = [
         screen="rcrp_tui.screens.live_risk:LiveRiskScreen",
         permission=Permission.CLOSE_LIVE_RISK,
     ),
+    Destination(
+        id="cpd",
+        title="Development record",
+        key="f6",
+        description="CPD: an officer's reviews, criterion trends and coaching notes; "
+        "the team table with overdue follow-ups",
+        screen="rcrp_tui.screens.cpd:CpdScreen",
+        roles=(Role.QA_LEAD, Role.SUPERVISOR, Role.FLOORWALKER, Role.CONTACT_OFFICER),
+    ),
+    Destination(
+        id="coaching_note",
+        title="Coaching note",
+        key="ctrl+n",
+        description="Write a coaching note (c on a review or an officer's record)",
+        screen="rcrp_tui.screens.coaching:NoteEditorScreen",
+        permission=Permission.WRITE_COACHING,
+    ),
 ]
 
 #: Where a person lands after signing in.

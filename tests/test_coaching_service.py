@@ -202,4 +202,4 @@ def test_export_is_marked_at_top_and_bottom(
     assert "Re-read toolkit C05." in text and "OVERDUE" in text
     assert "CAD-0001" in text and "CAD-NOV" not in text  # unreleased review stays out
     with pytest.raises(ValidationFailed, match="Export folder"):
-        cpd_export.export_record(cast.officer, "CO-101", tmp_path / "missing")
+        cpd_export.export_record(cast.officer, "CO-101", path / "not-a-folder")

@@ -173,6 +173,20 @@ def _trends(
     return months, trends
 
 
+def own_staff_id(ctx: Ctx) -> str:
+    """The signed-in contact officer's own staff ID (their record is the only one they see)."""
+    officer_id = ctx.actor.contact_officer_id
+    if ctx.actor.role is not Role.CONTACT_OFFICER or officer_id is None:
+        raise PermissionDenied("This account is not linked to a contact officer record.")
+    with ctx.db.read() as session:
+        staff_id = session.execute(
+            select(_CO.staff_id).where(_CO.id == officer_id)
+        ).scalar_one_or_none()
+    if staff_id is None:
+        raise NotFound("This account's contact officer record no longer exists.")
+    return str(staff_id)
+
+
 def officer_record(ctx: Ctx, staff_id: str, *, review_limit: int = REVIEW_LIMIT) -> OfficerRecord:
     """One officer's record: reviews, per-criterion trend, coaching notes, open actions."""
     now = ctx.clock.now()

@@ -90,9 +90,11 @@ def record_markdown(record: OfficerRecord) -> str:
 
 
 def export_record(ctx: Ctx, staff_id: str, folder: Path) -> Path:
-    """Write ``cpd-<staff id>-<date>.md`` into ``folder`` (which must exist)."""
-    if not folder.is_dir():
-        raise ValidationFailed("Export folder", f"{folder} is not a folder")
+    """Write ``cpd-<staff id>-<date>.md`` into ``folder`` (made if missing)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValidationFailed("Export folder", f"{folder} cannot be used: {exc}") from None
     record = officer_record(ctx, staff_id)
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in record.staff_id)
     path = folder / f"cpd-{safe}-{record.generated_at.astimezone(LOCAL_ZONE):%Y%m%d}.md"

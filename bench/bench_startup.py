@@ -56,8 +56,10 @@ def child_bare() -> dict[str, float]:
 
     async def run() -> float:
         app = Bare()
-        async with app.run_test(size=(100, 30)) as pilot:
-            await pilot.pause()
+        async with app.run_test(size=(100, 30)):
+            # Ready when the table holds its rows and has been drawn once.
+            while app.query_one(DataTable).row_count < 50 or app.screen._dirty_regions:
+                await asyncio.sleep(0.001)
             return time.perf_counter() - T0
 
     return {"first_screen": asyncio.run(run())}
@@ -100,9 +102,13 @@ def child_rcrp(database: str, config: str, mode: str) -> dict[str, float]:
             settings_path=Path(config) / "settings.json",
         )
         async with app.run_test(size=(100, 30)) as pilot:
-            while not isinstance(app.screen, SignInScreen) or not app.screen.is_mounted:
+            # Ready when the username field has the focus and the screen has been drawn.
+            while (
+                not isinstance(app.screen, SignInScreen)
+                or app.screen.focused is None
+                or app.screen._dirty_regions
+            ):
                 await asyncio.sleep(0.001)
-            await pilot.pause()
             result["first_screen"] = time.perf_counter() - T0
             if not sign_in_too:
                 return

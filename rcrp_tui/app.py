@@ -169,7 +169,11 @@ class RcrpApp(App[int]):
             self._database_opened()
         else:
             self.sub_title = "opening the database…"
-            self.run_worker(self._open_database, thread=True, exit_on_error=False)
+            # Start after the first paint: the import work would otherwise hold the GIL
+            # while the sign-in screen is being drawn.
+            self.call_after_refresh(
+                self.run_worker, self._open_database, thread=True, exit_on_error=False
+            )
 
     def _show_sign_in(self) -> None:
         from rcrp_tui.screens.sign_in import SignInScreen

@@ -70,6 +70,7 @@ class ReviewScreen(Screen[None]):
         Binding("l", "live_risk", "Live risk", id="review.live-risk"),
         Binding("h", "history", "History", id="review.history"),
         Binding("escape", "leave", "Back", id="review.back"),
+        Binding("c", "coaching_note", "Coaching note", id="review.coaching-note"),
     ]
 
     class WorkLoaded(Message):
@@ -420,3 +421,15 @@ class ReviewScreen(Screen[None]):
             )
             return
         self.dismiss(None)
+
+    def action_coaching_note(self) -> None:
+        """Write a coaching note about this decision's officer, linked to this review."""
+        work_ = self.work
+        if work_ is None or not work_.decision.staff_id:
+            self.notify("This decision has no contact officer to coach.", severity="warning")
+            return
+        open_destination: Any = getattr(self.app, "open_destination", None)
+        if open_destination is not None:
+            open_destination(
+                "coaching_note", staff_id=work_.decision.staff_id, review_id=work_.review.id
+            )

@@ -94,6 +94,8 @@ def test_a_shared_cad_reference_links_only_with_its_source_system(any_db: Databa
     first = _decision(any_db, "CAD-300", source="CAD1")
     second = _decision(any_db, "CAD-300", source="CAD2")
     qa = _ctx(any_db, Role.QA_LEAD)
+    with pytest.raises(ValidationFailed, match="more than one CAD system"):
+        appeals.record_appeal(qa, _appeal("CAD-300"))
     vague = appeals.record_appeal(qa, _appeal("CAD-300", original_decision="signposted"))
     exact = appeals.record_appeal(qa, _appeal("CAD-300", source_system="CAD2"))
     assert appeal_queries.get(qa, vague).appeal.decision_id is None

@@ -172,6 +172,12 @@ def record_appeal(ctx: Ctx, data: AppealInput) -> int:
         matches = _matching_decisions(session, cad_ref, source)
         decision_id = matches[0][0] if len(matches) == 1 else None
         if not original:
+            if len(matches) > 1:
+                raise ValidationFailed(
+                    "original_decision",
+                    f"{cad_ref} is in more than one CAD system: say what the original "
+                    "decision was (name the source system later to link it)",
+                )
             if decision_id is None:
                 raise ValidationFailed(
                     "original_decision",

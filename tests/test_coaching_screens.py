@@ -94,6 +94,34 @@ async def test_supervisor_writes_a_note_from_an_officers_record(
     assert note.author == "Sup Red" and note.visibility is Visibility.NORMAL
 
 
+async def test_floorwalker_writes_a_note_from_the_review_screen_with_keys(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    cast = build_cast(db, clock)
+    assert cast.floorwalker.actor.username == "fw.one"  # accounts are made on first use
+    app = make_app(db, clock, tmp_config=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "fw.one", PASSWORD)
+        app.open_destination("review", decision_id=cast.decision_id)
+        await settle(pilot)
+        review = app.screen
+        await pilot.press("c")
+        await settle(pilot)
+        editor = app.screen
+        assert isinstance(editor, NoteEditorScreen) and editor.staff_id == "CO-101"
+        assert editor.review_id is not None
+        await pilot.press("tab")
+        await _type(pilot, "C05")
+        await pilot.press("tab", "tab")
+        await _type(pilot, "Ask about Article 2 first.")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is review
+    [note] = coaching.list_notes(cast.qa)
+    assert note.review_id == editor.review_id and note.criteria == ("C05",)
+    assert note.theme is Theme.BETTER_PRACTICE and note.went_well == ""
+
+
 async def test_personal_data_opens_the_dialog_and_saves_with_a_reason(
     db: Database, clock: FixedClock, tmp_path: Path
 ) -> None:

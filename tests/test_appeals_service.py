@@ -366,3 +366,10 @@ def test_detail_lists_qa_reviews_of_the_linked_decision(db: Database) -> None:
     work = reviews.open_for_decision(reviewer, decision_id)
     detail = appeal_queries.get(reviewer, appeal_id)
     assert detail.reviews == ((work.review.id, "draft"),)
+    other = appeals.record_appeal(reviewer, _appeal("CAD-901", original_decision="signposted"))
+    with pytest.raises(ValidationFailed) as err:
+        appeal_qa.link_review(reviewer, other, work.review.id)  # not that appeal's decision
+    assert err.value.field == "review_id"
+    appeal_qa.link_review(reviewer, appeal_id, work.review.id)
+    assert appeal_queries.get(reviewer, appeal_id).appeal.review_id == work.review.id
+    assert _actions(db)[-1] == "appeal_review_linked"

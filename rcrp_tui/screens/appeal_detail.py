@@ -60,7 +60,8 @@ def render_detail(detail: AppealDetail, ctx: Ctx) -> Group:
     facts.add_row("Themes", literal(", ".join(theme_label(t) for t in a.themes) or "—"))
     asked = f"asked {_local(a.qa_review_requested_at)}" if a.qa_review_requested_at else ""
     done = ", ".join(f"review {rid} ({status})" for rid, status in detail.reviews)
-    facts.add_row("QA review", "; ".join(p for p in (asked, done) if p) or "not asked")
+    answered = f"answered by review {a.review_id}" if a.review_id else ""
+    facts.add_row("QA review", "; ".join(p for p in (asked, done, answered) if p) or "not asked")
     parts: list[Any] = [facts, Text("")]
     d = detail.decision
     if d is not None:

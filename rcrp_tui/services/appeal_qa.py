@@ -3,13 +3,16 @@
 A disputed decision is a natural candidate for a targeted QA review. Anyone who records
 appeals may ask; the request is stamped on the appeal and audited. A QA lead's request
 (``PLAN_SAMPLES``) also puts the linked decision into a targeted sample of its own, through
-the sampling service, so it joins the review queue at once.
+the sampling service, so it joins the review queue at once. Once a review of the
+decision exists, ``link_review`` records it as the one that answered the appeal.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+
+from sqlalchemy import select
 
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
@@ -18,6 +21,7 @@ from rcrp_tui.services.appeals import load_appeal, snapshot
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, ValidationFailed
 from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.storage.review_models import reviews_table
 
 
 @dataclass(frozen=True)
@@ -96,3 +100,32 @@ def _targeted_sample(
     return QaReviewRequest(
         appeal_id, requested_at, True, f"put into targeted sample {sample.id} ({name})", sample.id
     )
+
+
+def link_review(ctx: Ctx, appeal_id: int, review_id: int) -> None:
+    """Record which QA review answered the appeal: a review of the appeal's own decision."""
+    with ctx.writing(Permission.RECORD_APPEALS) as session:
+        appeal = load_appeal(session, appeal_id)
+        reviewed = session.execute(
+            select(reviews_table.c.decision_id).where(reviews_table.c.id == review_id)
+        ).scalar_one_or_none()
+        if reviewed is None:
+            raise ValidationFailed("review_id", f"there is no review {review_id}")
+        if appeal.decision_id is None or reviewed != appeal.decision_id:
+            raise ValidationFailed(
+                "review_id", f"review {review_id} is not of this appeal's decision"
+            )
+        before = snapshot(appeal)
+        appeal.review_id = review_id
+        appeal.updated_at = ctx.clock.now()
+        appeal.row_version += 1
+        session.add(appeal)
+        audit.record(
+            session,
+            ctx,
+            "appeal_review_linked",
+            "appeal",
+            appeal_id,
+            before=before,
+            after=snapshot(appeal),
+        )

@@ -224,3 +224,22 @@ def test_merge_after_a_conflict_keeps_both_peoples_changes(db: Database, clock: 
     assert merged["C01"] == AnswerEntry(Answer.NOT_MET)  # only they changed it
     assert merged["C02"] == AnswerEntry(Answer.NA, "both changed")  # both: mine is kept
     assert judgement is Judgement.SHOULD_HAVE_DEPLOYED
+
+
+def test_racing_saves_one_wins_one_conflicts(any_db: Database, clock: FixedClock) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    cast = build_cast(any_db, clock)
+    base = reviews.open_for_decision(cast.floorwalker, cast.decision_id).review
+
+    def save(answer: Answer) -> str:
+        try:
+            reviews.save(cast.floorwalker, base, {"C01": AnswerEntry(answer)}, None)
+        except ReviewConflict:
+            return "conflict"
+        return "saved"
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        outcomes = sorted(pool.map(save, [Answer.MET, Answer.NOT_MET]))
+    assert outcomes == ["conflict", "saved"]
+    assert reviews.open_review(cast.floorwalker, base.id).review.row_version == 2

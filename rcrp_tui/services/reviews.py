@@ -176,6 +176,9 @@ def _write(
     reason = (reason or "").strip() or None
     now = ctx.clock.now()
     with ctx.writing(_PERMISSION[action]) as session:
+        # Lock the review row first (PostgreSQL; SQLite's write transaction already holds
+        # the database lock), so two saves cannot both pass the row_version check.
+        session.execute(select(R.c.id).where(R.c.id == base.id).with_for_update())
         current = _visible_view(ctx, session, base.id)
         officer_id, _team = decision_owner(session, base.decision_id)
         if current.row_version != base.row_version:

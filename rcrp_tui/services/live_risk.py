@@ -120,7 +120,7 @@ def close_alert(ctx: Ctx, alert_id: int, note: str) -> LiveRiskView:
         raise ValidationFailed("note", f"at most {NOTE_MAX} characters")
     now = ctx.clock.now()
     with ctx.writing(Permission.CLOSE_LIVE_RISK) as session:
-        alert = session.get(LiveRiskAlert, alert_id)
+        alert = session.get(LiveRiskAlert, alert_id, with_for_update=True)
         if alert is None:
             raise NotFound(f"no live-risk alert {alert_id}")
         if alert.closed_at is not None:

@@ -62,8 +62,12 @@ async def test_the_chosen_theme_is_remembered_across_runs(tmp_path: Path) -> Non
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        app.theme = "nord"
+        await pilot.press("ctrl+t")  # the theme picker, also "Change theme" in ctrl+p
         await settle(pilot)
+        await type_text(pilot, "nord", paste=True)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.theme == "nord"
     assert settings.load(tmp_path / "settings.json").theme == "nord"
     again = make_app(db, tmp_config=tmp_path)
     async with again.run_test(size=(100, 30)) as pilot:

@@ -143,14 +143,21 @@ def excluded_decisions(population: PopulationFilter) -> Any:
 _STRATA_COLUMNS = (_D.id, _D.category, _D.shift, _D.team_id, _D.outcome, _D.caller_type)
 
 
-def _key_of_row(spec: SamplingSpec, row: Any) -> str:
+def _key_of_values(
+    spec: SamplingSpec,
+    category: str,
+    shift: str | None,
+    team_id: int | None,
+    outcome: str,
+    caller_type: str,
+) -> str:
     return stratum_key(
         spec,
-        category=row.category,
-        shift=row.shift,
-        team_id=row.team_id,
-        outcome=row.outcome,
-        caller_type=row.caller_type,
+        category=category,
+        shift=shift,
+        team_id=team_id,
+        outcome=outcome,
+        caller_type=caller_type,
     )
 
 
@@ -186,7 +193,9 @@ def count_strata(
         .group_by(_D.category, _D.shift, _D.team_id)
     )
     sizes: dict[str, int] = defaultdict(int)
-    for category, shift, team_id, total, n_both, n_nd, n_partner in session.execute(stmt):
+    for category, shift, team_id, total, n_both, n_nd, n_partner in session.connection().execute(
+        stmt
+    ):
         by_group = {
             "not_deployed+partner": int(n_both or 0),
             "not_deployed": int(n_nd or 0),
@@ -208,11 +217,16 @@ def count_strata(
     excluded: dict[str, list[int]] = defaultdict(list)
     excluded_ids = excluded_decisions(population)
     if excluded_ids is not None:
-        rows = session.execute(select(*_STRATA_COLUMNS).where(*where, _D.id.in_(excluded_ids)))
-        for row in rows:
-            key = _key_of_row(spec, row)
-            excluded[key].append(row.id)
-            sizes[key] -= 1
+        rows = session.connection().execute(
+            select(*_STRATA_COLUMNS).where(*where, _D.id.in_(excluded_ids))
+        )
+        keys: dict[tuple[Any, ...], str] = {}  # thousands of rows share a few hundred keys
+        for decision_id, *fields_ in rows:
+            values = tuple(fields_)
+            if values not in keys:
+                keys[values] = _key_of_values(spec, *fields_)
+            excluded[keys[values]].append(decision_id)
+            sizes[keys[values]] -= 1
     for ids in excluded.values():
         ids.sort()
     return StrataCounts({k: v for k, v in sizes.items() if v > 0}, dict(excluded))
@@ -251,9 +265,11 @@ def id_at_rank(
     The answer sits at offset ``rank + c`` where ``c`` (the excluded ids before it) is at
     most ``len(excluded)``, so one OFFSET query for that short window always contains it.
     """
-    window = session.execute(
-        select(_D.id).where(*where).order_by(_D.id).limit(len(excluded) + 1).offset(rank)
-    ).scalars()
+    window = (
+        session.connection()
+        .execute(select(_D.id).where(*where).order_by(_D.id).limit(len(excluded) + 1).offset(rank))
+        .scalars()
+    )
     skip = set(excluded)
     for offset, found in enumerate(window, start=rank):
         if found not in skip and offset - bisect.bisect_right(excluded, found) == rank:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from rich.text import Text
 from textual.widgets import Input, Static
 
@@ -13,10 +16,17 @@ from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
 from rcrp_tui.services.context import COMMAND_LINE, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.decisions import PAGE_SIZE
+from rcrp_tui.services.decisions import PAGE_SIZE, DecisionFilter
+from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.widgets.decision_detail import DecisionDetail
 from rcrp_tui.widgets.decision_table import DecisionTable
-from rcrp_tui.widgets.filter_dialog import FilterDialog
+from rcrp_tui.widgets.filter_dialog import (
+    NOT_DEPLOYED_ANY,
+    FilterDialog,
+    FilterForm,
+    form_of,
+    read_filter,
+)
 from tests.apphelpers import (
     SEEDED_DECISIONS,
     make_app,
@@ -273,3 +283,48 @@ async def test_r_opens_the_review_destination_for_the_highlighted_decision(
             assert app.screen is not browser
         assert app.is_running
         assert seeded.decision_ids[1] == browser.query_one(DecisionTable).current.id  # type: ignore[union-attr]
+
+
+def test_read_filter_names_the_field_that_is_wrong() -> None:
+    with pytest.raises(ValidationFailed) as bad_from:
+        read_filter(FilterForm(date_from="2026-02-30"))
+    assert bad_from.value.field == "Date from"
+    with pytest.raises(ValidationFailed) as reversed_range:
+        read_filter(FilterForm(date_from="2026-11-24", date_to="2026-11-01"))
+    assert reversed_range.value.field == "Date to"
+    with pytest.raises(ValidationFailed) as bad_staff:
+        read_filter(FilterForm(staff_id="CO 1; drop"))
+    assert bad_staff.value.field == "Contact officer"
+
+
+def test_read_filter_makes_the_to_day_inclusive_and_keeps_the_search() -> None:
+    flt = read_filter(
+        FilterForm(date_from="2026-11-01", date_to="2026-11-01", outcome=NOT_DEPLOYED_ANY),
+        keep=DecisionFilter(cad_ref_prefix="CAD26"),
+    )
+    assert flt.date_from == datetime(2026, 11, 1, tzinfo=UTC)
+    assert flt.date_to == datetime(2026, 11, 2, tzinfo=UTC)
+    assert flt.not_deployed_only and flt.outcomes == ()
+    assert flt.cad_ref_prefix == "CAD26"
+
+
+@given(
+    first=st.dates(min_value=date(2000, 1, 1), max_value=date(2100, 1, 1)),
+    days=st.integers(min_value=0, max_value=400),
+    category=st.sampled_from(["", *[c.value for c in Category]]),
+    outcome=st.sampled_from(["", NOT_DEPLOYED_ANY, *[o.value for o in Outcome]]),
+    caller=st.sampled_from(["", *[c.value for c in CallerType]]),
+)
+def test_the_filter_form_round_trips(
+    first: date, days: int, category: str, outcome: str, caller: str
+) -> None:
+    form = FilterForm(
+        date_from=first.isoformat(),
+        date_to=(first + timedelta(days=days)).isoformat(),
+        category=category,
+        outcome=outcome,
+        caller_type=caller,
+        team="Team A",
+        staff_id="CO-001",
+    )
+    assert form_of(read_filter(form)) == form

@@ -206,3 +206,27 @@ def test_snapshot_note_editor(
     app = make_app(db, clock, tmp_config=tmp_path)
     before = _signed_in("sup.red", "f6", "enter", "c")
     assert snap_compare(app, terminal_size=(100, 40), run_before=before)
+
+
+async def test_personal_data_in_an_acknowledgement_asks_for_a_reason(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    cast = _scene(db, clock)
+    app = make_app(db, clock, tmp_config=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "co.101", PASSWORD)
+        await pilot.press("f6")
+        await settle(pilot)
+        await pilot.press("j", "a")
+        await settle(pilot)
+        await _type(pilot, "Dr Patel went through it with me.")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, PersonalDataDialog)
+        await pilot.press("o", *"Names the trainer, not a caller", "enter")
+        await settle(pilot)
+        assert isinstance(app.screen, CpdScreen)
+    [note] = coaching.list_notes(cast.officer, statuses=(NoteStatus.ACKNOWLEDGED,))
+    assert note.acknowledgement_comment == "Dr Patel went through it with me."
+    trail = audit.entries(cast.admin, entity="coaching_note", entity_id=note.id)
+    assert OVERRIDE_ACTION in {e.action for e in trail}

@@ -32,7 +32,9 @@ from rcrp_tui.services import coaching, cpd, cpd_export, people
 from rcrp_tui.services.coaching import CoachingNoteView
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.cpd import OfficerRecord, TeamRow
+from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.widgets.literal import literal
+from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
 
 
@@ -121,6 +123,17 @@ class CpdScreen(FeatureScreen[None]):
             self.record = record
             self.team = team
             self.overdue = overdue
+
+    class CommentRefused(Message):
+        """The personal-data guard refused an acknowledgement comment."""
+
+        def __init__(
+            self, note: CoachingNoteView, comment: str, refusal: PersonalDataFound
+        ) -> None:
+            super().__init__()
+            self.note = note
+            self.comment = comment
+            self.refusal = refusal
 
     def __init__(
         self, ctx: Ctx, staff_id: str | None = None, team_id: int | None = None, **kw: Any
@@ -280,7 +293,7 @@ class CpdScreen(FeatureScreen[None]):
         if open_destination is not None:
             open_destination("coaching_note", staff_id=self.staff_id)
 
-    def action_move(self, transition: str) -> None:
+    def action_move(self, transition: str, comment: str = "") -> None:
         note = self._highlighted_note()
         if note is None:
             return
@@ -295,6 +308,7 @@ class CpdScreen(FeatureScreen[None]):
                 TextPromptDialog(
                     f"Acknowledge coaching note {note.id}",
                     "Your comment (optional; enter to acknowledge)",
+                    value=comment,
                     required=False,
                 ),
                 answered,
@@ -303,14 +317,42 @@ class CpdScreen(FeatureScreen[None]):
         self._move(note, wanted, "")
 
     @work(thread=True, exit_on_error=False, group="cpd-write")
-    def _move(self, note: CoachingNoteView, transition: Transition, comment: str) -> None:
-        moved = coaching.move(
-            self.ctx, note.id, transition, row_version=note.row_version, comment=comment
-        )
+    def _move(
+        self,
+        note: CoachingNoteView,
+        transition: Transition,
+        comment: str,
+        override_reason: str | None = None,
+    ) -> None:
+        try:
+            moved = coaching.move(
+                self.ctx,
+                note.id,
+                transition,
+                row_version=note.row_version,
+                comment=comment,
+                override_reason=override_reason,
+            )
+        except PersonalDataFound as exc:
+            self.post_message(self.CommentRefused(note, comment, exc))
+            return
         self.app.call_from_thread(
             self.notify, f"Note {moved.id} is now {escape(moved.status.label.lower())}."
         )
         self.app.call_from_thread(self._load)
+
+    @on(CommentRefused)
+    def _comment_refused(self, message: CommentRefused) -> None:
+        # Personal data in the comment: edit it out (ask again) or keep it with a reason.
+        def answered(reason: str | None) -> None:
+            if reason is None:
+                self.action_move(Transition.ACKNOWLEDGE.value, message.comment)
+            else:
+                self._move(message.note, Transition.ACKNOWLEDGE, message.comment, reason)
+
+        self.app.push_screen(
+            PersonalDataDialog.for_refusal(message.comment, message.refusal), answered
+        )
 
     @work(thread=True, exit_on_error=False, group="cpd-export")
     def action_export(self) -> None:

@@ -13,6 +13,7 @@ import pytest
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
+from rcrp_tui.screens.appeals import STOPWATCH_SECONDS
 from rcrp_tui.services import appeal_queries, appeals, people
 from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.context import Actor, Ctx
@@ -70,6 +71,10 @@ async def test_record_a_live_appeal_with_keys_only(
         screen.refresh_stopwatches()
         await pilot.pause()
         assert str(table.get_cell_at((0, 6))) == "⏱ 23 min waiting"
+        # And the screen's own timer redraws it, with no key pressed.
+        clock.advance(minutes=2)
+        await pilot.pause(STOPWATCH_SECONDS + 1)
+        assert str(table.get_cell_at((0, 6))) == "⏱ 25 min waiting"
     (row,) = appeal_queries.page(_as(admin_ctx, Role.QA_LEAD)).rows
     assert row.route is AppealRoute.LIVE_999
     assert row.partner_type is PartnerType.MENTAL_HEALTH_TRUST

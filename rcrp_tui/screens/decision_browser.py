@@ -71,9 +71,15 @@ class DecisionBrowserScreen(FeatureScreen[None]):
 
     CSS_PATH = "decision_browser.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("slash", "search", "Search CAD ref", id="decisions.search"),
+        Binding(
+            "slash",
+            "search",
+            "Search",
+            id="decisions.search",
+            tooltip="Show decisions whose CAD reference starts with what you type",
+        ),
         Binding("f", "filter", "Filter", id="decisions.filter"),
-        Binding("c", "clear_filters", "Clear filters", id="decisions.clear"),
+        Binding("c", "clear_filters", "Clear", id="decisions.clear", tooltip="Clear all filters"),
         Binding("r", "review", "Review", id="decisions.review"),
         Binding("escape", "back_to_table", "Back to list", show=False, id="decisions.back"),
     ]

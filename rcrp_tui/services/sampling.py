@@ -38,12 +38,11 @@ from rcrp_tui.services.sampling_population import (
     LIVE_ITEM_STATUSES,
     OPEN_SAMPLE,
     PopulationFilter,
+    RankLookup,
     conditions,
     count_strata,
-    ids_at_ranks,
     load_candidates,
     method_conditions,
-    stratum_conditions,
 )
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.review_models import reviews_table
@@ -204,12 +203,11 @@ def compute_draw(
     if spec.method in (SamplingMethod.SIMPLE, SamplingMethod.STRATIFIED):
         counts = count_strata(session, population, spec)
         strata = draw_ranks(counts.sizes, allocate_strata(counts.sizes, spec), seed)
-        base = conditions(population)
+        lookup = RankLookup(session, conditions(population))
         items = []
         for stratum in strata:
-            where = [*base, *stratum_conditions(stratum.key)]
             excluded = counts.excluded.get(stratum.key, [])
-            for decision_id in ids_at_ranks(session, where, stratum.ranks, excluded):
+            for decision_id in lookup.ids(stratum.key, stratum.ranks, excluded):
                 items.append(DrawnItem(decision_id, stratum.key, stratum.weight))
         return Draw(queue_order(items, seed), tuple(strata), sum(counts.sizes.values()))
     extra = method_conditions(spec)

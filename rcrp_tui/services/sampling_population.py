@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import bisect
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, literal, select, union
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, literal, select, union
 from sqlalchemy.orm import Session
 
 from rcrp_tui.domain.sampling import (
+    NO_VALUE,
     Candidate,
     SamplingMethod,
     SamplingSpec,
@@ -232,10 +233,13 @@ def count_strata(
     return StrataCounts({k: v for k, v in sizes.items() if v > 0}, dict(excluded))
 
 
+_STRATUM_COLUMNS = {"category": _D.category, "shift": _D.shift, "team": _D.team_id}
+
+
 def stratum_conditions(key: str) -> list[ColumnElement[bool]]:
     """WHERE conditions selecting the decisions of stratum ``key``."""
     where: list[ColumnElement[bool]] = []
-    columns = {"category": _D.category, "shift": _D.shift, "team": _D.team_id}
+    columns = _STRATUM_COLUMNS
     for name, value in stratum_fields(key).items():
         if name in columns:
             column = columns[name]
@@ -257,19 +261,9 @@ def stratum_conditions(key: str) -> list[ColumnElement[bool]]:
     return where
 
 
-def id_at_rank(
-    session: Session, where: Sequence[ColumnElement[bool]], rank: int, excluded: Sequence[int]
-) -> int:
-    """The id of the ``rank``-th (0-based) non-excluded decision matching ``where``, by id.
-
-    The answer sits at offset ``rank + c`` where ``c`` (the excluded ids before it) is at
-    most ``len(excluded)``, so one OFFSET query for that short window always contains it.
-    """
-    window = (
-        session.connection()
-        .execute(select(_D.id).where(*where).order_by(_D.id).limit(len(excluded) + 1).offset(rank))
-        .scalars()
-    )
+def _window_position(window: Iterable[int], rank: int, excluded: Sequence[int]) -> int:
+    # The answer sits at offset rank + c, where c (the excluded ids before it) is at most
+    # len(excluded), so a window of len(excluded) + 1 ids from offset ``rank`` holds it.
     skip = set(excluded)
     for offset, found in enumerate(window, start=rank):
         if found not in skip and offset - bisect.bisect_right(excluded, found) == rank:
@@ -281,37 +275,83 @@ def id_at_rank(
 SCAN_ABOVE = 32
 
 
-def ids_at_ranks(
-    session: Session,
-    where: Sequence[ColumnElement[bool]],
-    ranks: Sequence[int],
-    excluded: Sequence[int],
-) -> list[int]:
-    """The ids at ``ranks`` among the non-excluded decisions matching ``where``, by id.
+class RankLookup:
+    """Turns ranks within strata into decision ids, inside one read of the database.
 
-    A few ranks are looked up one by one (``id_at_rank``); many ranks in one stratum (a
-    large simple random sample, say) are picked in a single pass over the stratum's ids, in
-    id order, stopping at the highest rank needed.
+    Each rank costs one OFFSET query on the stratum's slice of the covering index. Strata of
+    the same shape share one parameterised statement, built once, so the hundreds of look-ups
+    of a draw pay SQLAlchemy's statement building and caching only a few times.
     """
-    if len(ranks) <= SCAN_ABOVE:
-        return [id_at_rank(session, where, rank, excluded) for rank in ranks]
-    wanted = sorted(ranks)
-    skip = set(excluded)
-    found: dict[int, int] = {}
-    position = -1
-    rows = session.execute(
-        select(_D.id).where(*where).order_by(_D.id), execution_options={"yield_per": 10_000}
-    )
-    for (decision_id,) in rows:
-        if decision_id in skip:
-            continue
-        position += 1
-        if position == wanted[len(found)]:
-            found[position] = int(decision_id)
-            if len(found) == len(wanted):
-                break
-    rows.close()
-    return [found[rank] for rank in ranks]
+
+    def __init__(self, session: Session, base: Sequence[ColumnElement[bool]]) -> None:
+        self._session = session
+        self._base = list(base)
+        self._statements: dict[tuple[tuple[str, str], ...], Any] = {}
+
+    def _statement(self, key: str) -> tuple[Any, dict[str, Any]]:
+        shape: list[tuple[str, str]] = []
+        params: dict[str, Any] = {}
+        for name, value in stratum_fields(key).items():
+            if name in _STRATUM_COLUMNS and value is not None:
+                shape.append((name, "="))
+                params[f"s_{name}"] = int(value) if name == "team" else value
+            else:
+                shape.append((name, str(value)))
+        cache_key = tuple(shape)
+        if cache_key not in self._statements:
+            where = list(self._base)
+            for name, how in shape:
+                if how == "=":
+                    where.append(_STRATUM_COLUMNS[name] == bindparam(f"s_{name}"))
+                else:
+                    value = None if how == "None" else how
+                    where.extend(stratum_conditions(f"{name}={value or NO_VALUE}"))
+            self._statements[cache_key] = (
+                select(_D.id)
+                .where(*where)
+                .order_by(_D.id)
+                .limit(bindparam("window", type_=Integer))
+                .offset(bindparam("rank", type_=Integer))
+            )
+        return self._statements[cache_key], params
+
+    def ids(self, key: str, ranks: Sequence[int], excluded: Sequence[int]) -> list[int]:
+        """The ids at ``ranks`` (0-based, by id) among the stratum's non-excluded decisions.
+
+        Many ranks in one stratum (a large simple random sample, say) are picked in a
+        single ordered pass instead, stopping at the highest rank needed.
+        """
+        if len(ranks) > SCAN_ABOVE:
+            return self._scan(key, ranks, excluded)
+        statement, params = self._statement(key)
+        connection = self._session.connection()
+        found = []
+        for rank in ranks:
+            window = connection.execute(
+                statement, {**params, "window": len(excluded) + 1, "rank": rank}
+            ).scalars()
+            found.append(_window_position(window, rank, excluded))
+        return found
+
+    def _scan(self, key: str, ranks: Sequence[int], excluded: Sequence[int]) -> list[int]:
+        wanted = sorted(ranks)
+        skip = set(excluded)
+        found: dict[int, int] = {}
+        position = -1
+        rows = self._session.execute(
+            select(_D.id).where(*self._base, *stratum_conditions(key)).order_by(_D.id),
+            execution_options={"yield_per": 10_000},
+        )
+        for (decision_id,) in rows:
+            if decision_id in skip:
+                continue
+            position += 1
+            if position == wanted[len(found)]:
+                found[position] = int(decision_id)
+                if len(found) == len(wanted):
+                    break
+        rows.close()
+        return [found[rank] for rank in ranks]
 
 
 def method_conditions(spec: SamplingSpec) -> list[ColumnElement[bool]]:

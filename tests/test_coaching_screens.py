@@ -230,3 +230,22 @@ async def test_personal_data_in_an_acknowledgement_asks_for_a_reason(
     assert note.acknowledgement_comment == "Dr Patel went through it with me."
     trail = audit.entries(cast.admin, entity="coaching_note", entity_id=note.id)
     assert OVERRIDE_ACTION in {e.action for e in trail}
+
+
+async def test_floorwalker_sees_their_overdue_follow_ups(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    _scene(db, clock)
+    app = make_app(db, clock, tmp_config=tmp_path)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await sign_in(pilot, "fw.one", PASSWORD)
+        await pilot.press("f6")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, CpdScreen) and not screen.showing_record
+        summary = str(screen.query_one("#cpd-summary", Static).content)
+        assert "Overdue follow-ups: 1" in summary and "Re-read toolkit C05." in summary
+        assert not screen.query_one("#cpd-table").display
+        await pilot.press("c")  # no officer chosen: nothing to write about here
+        await settle(pilot)
+        assert app.screen is screen

@@ -159,8 +159,8 @@ def test_team_table_matches_hand_counts(any_db: Database, clock: FixedClock) -> 
     assert scene.overdue_note
 
 
-def test_officer_record_and_need_to_know(db: Database, clock: FixedClock) -> None:
-    cast = build_cast(db, clock)
+def test_officer_record_and_need_to_know(any_db: Database, clock: FixedClock) -> None:
+    cast = build_cast(any_db, clock)
     scene = build_team_scene(cast, clock)
     full = cpd.officer_record(cast.supervisor, "CO-101")
     assert [r.review_id for r in full.reviews] == [

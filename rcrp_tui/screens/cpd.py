@@ -201,6 +201,7 @@ class CpdScreen(FeatureScreen[None]):
             self._show_record(message.record, table)
             return
         title = "Coaching follow-ups"
+        table.display = message.team is not None
         if message.team is not None:
             name, rows = message.team
             self.team_rows = rows

@@ -216,7 +216,13 @@ def officer_record(ctx: Ctx, staff_id: str, *, review_limit: int = REVIEW_LIMIT)
         for r in rows
     )
     notes = tuple(list_notes(ctx, staff_id=staff_id.strip()))
-    actions = tuple(n for n in notes if not n.status.is_settled and n.agreed_actions)
+    # Open actions are asked for separately: an old open note may be past the first page.
+    unsettled = (rules.NoteStatus.OPEN, rules.NoteStatus.ACKNOWLEDGED)
+    actions = tuple(
+        n
+        for n in list_notes(ctx, staff_id=staff_id.strip(), statuses=unsettled)
+        if n.agreed_actions
+    )
     return OfficerRecord(staff_id.strip(), team, months, reviews, trends, notes, actions, now)
 
 

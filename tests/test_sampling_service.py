@@ -377,3 +377,19 @@ def test_targeting_decisions_under_partner_appeal(db: Database, clock: FixedCloc
     ]
     with pytest.raises(ValidationFailed, match="CAD-9999"):
         sampling.resolve_cad_refs(floor.qa, ["CAD-9999"])
+
+
+def test_closing_a_sample_frees_its_decisions(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock, decisions=10)
+    spec = SamplingSpec(SamplingMethod.SIMPLE, size=10)
+    plan = sampling.save_plan(floor.qa, "All ten", PopulationFilter(), spec, seed=1)
+    sample = sampling.draw_sample(floor.qa, plan.id)
+    assert [(s.id, s.size) for s in sampling.list_samples(floor.fw1)] == [(sample.id, 10)]
+    with pytest.raises(PermissionDenied):
+        sampling.close_sample(floor.fw1, sample.id)
+    sampling.close_sample(floor.qa, sample.id)
+    assert sampling.list_samples(floor.qa) == []
+    with pytest.raises(Conflict, match="closed"):
+        sample_queue.take_next(floor.fw1, sample.id)
+    again = sampling.draw_sample(floor.qa, plan.id)
+    assert _ids(floor.qa, again.id) == _ids(floor.qa, sample.id)  # same seed, same data

@@ -15,7 +15,7 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
@@ -301,10 +301,18 @@ def get_sample(ctx: Ctx, sample_id: int) -> SampleView:
         row = session.execute(select(samples_table).where(_S.id == sample_id)).first()
         if row is None:
             raise NotFound(f"There is no sample {sample_id}.")
-        size = session.execute(
-            select(_I.id).where(_I.sample_id == sample_id, _I.replacement_of_item_id.is_(None))
-        ).all()
-    return _sample_view(row, len(size))
+        sizes = _drawn_sizes(session, [sample_id])
+    return _sample_view(row, sizes.get(sample_id, 0))
+
+
+def _drawn_sizes(session: Session, sample_ids: list[int]) -> dict[int, int]:
+    # The size as drawn: replacements are extra items and do not add to it.
+    rows = session.execute(
+        select(_I.sample_id, func.count())
+        .where(_I.sample_id.in_(sample_ids), _I.replacement_of_item_id.is_(None))
+        .group_by(_I.sample_id)
+    ).all()
+    return {int(sample): int(n) for sample, n in rows}
 
 
 def list_samples(
@@ -316,7 +324,9 @@ def list_samples(
     if status is not None:
         stmt = stmt.where(_S.status == status)
     with ctx.db.read() as session:
-        return [_sample_view(row, -1) for row in session.execute(stmt).all()]
+        rows = session.execute(stmt).all()
+        sizes = _drawn_sizes(session, [row.id for row in rows])
+    return [_sample_view(row, sizes.get(row.id, 0)) for row in rows]
 
 
 def close_sample(ctx: Ctx, sample_id: int) -> None:

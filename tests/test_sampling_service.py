@@ -116,6 +116,7 @@ def test_same_plan_and_seed_give_the_same_sample(any_db: Database, clock: FixedC
     assert _ids(floor.qa, first.id) == _ids(floor.qa, second.id)
     assert len(set(_ids(floor.qa, first.id))) == first.size == 20
     assert first.seed == 5 and first.population_size == 90 and first.drawn_by == "qa.lead"
+    assert first.margin == pytest.approx(0.1945, abs=1e-3)  # 20 of 90, finite population
     other = sampling.draw_sample(floor.qa, plan.id, seed=6)
     assert _ids(floor.qa, other.id) != _ids(floor.qa, first.id)
 

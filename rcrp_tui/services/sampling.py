@@ -31,6 +31,7 @@ from rcrp_tui.domain.sampling import (
     queue_order,
 )
 from rcrp_tui.domain.sampling import draw_sample as draw_from_candidates
+from rcrp_tui.domain.statistics import margin_of_error
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
@@ -92,6 +93,13 @@ class SampleView:
     spec: SamplingSpec
     status: str
     size: int
+
+    @property
+    def margin(self) -> float | None:
+        """The ± margin at 95% this sample gives for a proportion (worst case p = 0.5)."""
+        if self.size < 1 or self.population_size < self.size:
+            return None
+        return margin_of_error(self.size, population=self.population_size)
 
 
 def new_seed() -> int:

@@ -11,28 +11,55 @@ import argparse
 import getpass
 import sys
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
 from rcrp_tui.cli_rota import add_rota_parser
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
 from rcrp_tui.services.errors import ServiceError
-from rcrp_tui.storage import schema
-from rcrp_tui.storage.db import Database, default_database_url, url_from_argument
+
+# The database stack (SQLAlchemy, SQLModel, Alembic) is imported inside the commands, so
+# plain `rcrp-tui` paints its sign-in screen first and opens the database behind it.
+if TYPE_CHECKING:
+    from rcrp_tui.services.context import Ctx
+    from rcrp_tui.storage.db import Database
+
+
+def _url_from_argument(value: str) -> str:
+    from rcrp_tui.storage.db import url_from_argument
+
+    return url_from_argument(value)
+
+
+def _default_database_url() -> str:
+    from rcrp_tui.storage.db import default_database_url
+
+    return default_database_url()
+
+
+def _command_line_ctx(db: Database) -> Ctx:
+    """Command-line administration acts as the audited ``command-line`` actor."""
+    from rcrp_tui.services.context import COMMAND_LINE, Ctx
+
+    return Ctx(db, COMMAND_LINE)
 
 
 def demo_database_url() -> str:
     from platformdirs import user_data_dir
 
-    return url_from_argument(str(Path(user_data_dir("rcrp-tui")) / "demo.db"))
+    return _url_from_argument(str(Path(user_data_dir("rcrp-tui")) / "demo.db"))
 
 
 def open_database(
-    argument: str | None, *, default: Callable[[], str] = default_database_url
+    argument: str | None, *, default: Callable[[], str] = _default_database_url
 ) -> Database:
     """Open and, for SQLite, upgrade the schema; PostgreSQL must be upgraded on purpose."""
-    db = Database(url_from_argument(argument) if argument else default())
+    from rcrp_tui.storage import schema
+    from rcrp_tui.storage.db import Database
+
+    db = Database(_url_from_argument(argument) if argument else default())
     if db.is_sqlite:
         schema.upgrade(db)
     elif not schema.is_current(db):
@@ -53,14 +80,16 @@ def _add_database(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run_app(db: Database) -> int:
+def _run_app(db: Database | Callable[[], Database]) -> int:
     from rcrp_tui.app import run_app
 
     return run_app(db)
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    return _run_app(open_database(args.database))
+    from rcrp_tui.app import run_app
+
+    return run_app(partial(open_database, args.database))
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -89,7 +118,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     rejects = Path(args.rejects) if args.rejects else None
     try:
         summary = import_file(
-            Ctx(db, COMMAND_LINE),
+            _command_line_ctx(db),
             Path(args.file),
             profile,
             rejects_path=rejects,
@@ -99,12 +128,15 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary.describe())
-    print(f"appeals linked to their decisions: {link_pending(Ctx(db, COMMAND_LINE))}")
+    print(f"appeals linked to their decisions: {link_pending(_command_line_ctx(db))}")
     return 0
 
 
 def cmd_db_upgrade(args: argparse.Namespace) -> int:
-    db = Database(url_from_argument(args.database) if args.database else default_database_url())
+    from rcrp_tui.storage import schema
+    from rcrp_tui.storage.db import Database
+
+    db = Database(_url_from_argument(args.database) if args.database else _default_database_url())
     before = schema.current_revisions(db)
     schema.upgrade(db)
     print(f"{db.display_name}: schema {before or 'empty'} -> {schema.current_revisions(db)}")
@@ -125,7 +157,7 @@ def cmd_users_add(args: argparse.Namespace) -> int:
 
     db = open_database(args.database)
     people.add_user(
-        Ctx(db, COMMAND_LINE),
+        _command_line_ctx(db),
         username=args.username,
         display_name=args.name,
         role=Role(Role.parse(args.role)),
@@ -141,7 +173,7 @@ def cmd_users_list(args: argparse.Namespace) -> int:
     from rcrp_tui.services import people
 
     db = open_database(args.database)
-    for u in people.list_users(Ctx(db, COMMAND_LINE)):
+    for u in people.list_users(_command_line_ctx(db)):
         flags = "" if u.active else " (inactive)"
         print(
             f"{u.username:<20} {u.role.label:<16} {u.display_name:<28} {u.team or '-':<10}{flags}"
@@ -153,7 +185,7 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
     from rcrp_tui.services import people
 
     db = open_database(args.database)
-    people.set_password(Ctx(db, COMMAND_LINE), args.username, _read_password(args))
+    people.set_password(_command_line_ctx(db), args.username, _read_password(args))
     print(f"Password changed for {args.username}; any lock-out is cleared.")
     return 0
 
@@ -162,7 +194,7 @@ def cmd_toolkit_add(args: argparse.Namespace) -> int:
     from rcrp_tui.services import toolkits
 
     db = open_database(args.database)
-    result = toolkits.add_from_file(Ctx(db, COMMAND_LINE), Path(args.file))
+    result = toolkits.add_from_file(_command_line_ctx(db), Path(args.file))
     info = result.info
     if result.added:
         print(f"Added toolkit {info.key} version {info.version}: {info.title}")
@@ -175,7 +207,7 @@ def cmd_toolkit_list(args: argparse.Namespace) -> int:
     from rcrp_tui.services import toolkits
 
     db = open_database(args.database)
-    for t in toolkits.list_toolkits(Ctx(db, COMMAND_LINE)):
+    for t in toolkits.list_toolkits(_command_line_ctx(db)):
         print(
             f"{t.key:<20} {t.version:<8} {t.reviews:>6} review(s)  "
             f"{t.added_at:%Y-%m-%d}  {t.sha256[:12]}  {t.title}"

@@ -6,10 +6,12 @@ import argparse
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
 from rcrp_tui.services.errors import ValidationFailed
+
+if TYPE_CHECKING:
+    from rcrp_tui.services.context import Ctx
 
 
 def _day(text: str) -> date:
@@ -21,6 +23,7 @@ def _day(text: str) -> date:
 
 def _ctx(args: argparse.Namespace) -> Ctx:
     from rcrp_tui.cli import open_database
+    from rcrp_tui.services.context import COMMAND_LINE, Ctx
 
     return Ctx(open_database(args.database), COMMAND_LINE)
 

@@ -83,20 +83,32 @@ class Page:
     filter: DecisionFilter = field(default_factory=DecisionFilter)
 
 
-def _conditions(flt: DecisionFilter) -> list[ColumnElement[bool]]:
+def _conditions(flt: DecisionFilter, *, for_paging: bool = False) -> list[ColumnElement[bool]]:
+    """The WHERE clauses for ``flt``.
+
+    ``for_paging``: a page wants the newest few matching rows, which the (received_at, id)
+    index gives by walking it in order. Low-cardinality codes (category, outcome, caller
+    type) are then compared as expressions (``column || ''``), which no index serves, so
+    the planner cannot choose the sampling index instead and sort a hundred thousand
+    matches for every page. A count wants the opposite, so it keeps the plain columns.
+    """
     where: list[ColumnElement[bool]] = []
+
+    def code(column: ColumnElement[str]) -> ColumnElement[str]:
+        return column + "" if for_paging else column
+
     if flt.date_from is not None:
         where.append(_D.received_at >= flt.date_from)
     if flt.date_to is not None:
         where.append(_D.received_at < flt.date_to)
     if flt.categories:
-        where.append(_D.category.in_([c.value for c in flt.categories]))
+        where.append(code(_D.category).in_([c.value for c in flt.categories]))
     if flt.outcomes:
-        where.append(_D.outcome.in_([o.value for o in flt.outcomes]))
+        where.append(code(_D.outcome).in_([o.value for o in flt.outcomes]))
     if flt.not_deployed_only:
-        where.append(_D.outcome != Outcome.DEPLOYED.value)
+        where.append(code(_D.outcome) != Outcome.DEPLOYED.value)
     if flt.caller_types:
-        where.append(_D.caller_type.in_([c.value for c in flt.caller_types]))
+        where.append(code(_D.caller_type).in_([c.value for c in flt.caller_types]))
     if flt.team:
         where.append(_D.team_id == select(_T.id).where(_T.name == flt.team).scalar_subquery())
     if flt.staff_id:
@@ -171,7 +183,7 @@ def page(
     ``older_than``: the page after that row; with ``newer_than``: the page before it.
     """
     ctx.require(Permission.BROWSE_DECISIONS)
-    where = _conditions(flt)
+    where = _conditions(flt, for_paging=True)
     key = tuple_(_D.received_at, _D.id)
     backwards = oldest or newer_than is not None
     if older_than is not None:
@@ -209,7 +221,7 @@ def _exists(
     older_than: Cursor | None = None,
     newer_than: Cursor | None = None,
 ) -> bool:
-    where = _conditions(flt)
+    where = _conditions(flt, for_paging=True)
     key = tuple_(_D.received_at, _D.id)
     if older_than is not None:
         where.append(key < tuple_(older_than.received_at, older_than.id))

@@ -19,6 +19,7 @@ from rcrp_tui.domain.appeals import LONDON, theme_label
 from rcrp_tui.domain.enums import Outcome
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.screens.appeals import STOPWATCH_SECONDS, time_cell
+from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import appeal_qa, appeal_queries
 from rcrp_tui.services.appeal_queries import AppealDetail
 from rcrp_tui.services.context import Ctx
@@ -97,7 +98,7 @@ def render_detail(detail: AppealDetail, ctx: Ctx) -> Group:
     return Group(*parts)
 
 
-class AppealDetailScreen(Screen[None]):
+class AppealDetailScreen(ReportsWorkerErrors, Screen[None]):
     """A single appeal; the stopwatch runs while it is open."""
 
     CSS_PATH = "appeals.tcss"

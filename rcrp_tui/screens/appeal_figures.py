@@ -17,6 +17,7 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from rcrp_tui.domain.appeals import LONDON, PartnerType, format_rate, theme_label
+from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import appeal_reports
 from rcrp_tui.services.appeal_reports import AppealFiguresReport
 from rcrp_tui.services.context import Ctx
@@ -49,7 +50,7 @@ def export_directory() -> Path:
     return Path(os.environ.get("RCRP_EXPORT_DIR") or Path.cwd() / "exports")
 
 
-class AppealFiguresScreen(Screen[None]):
+class AppealFiguresScreen(ReportsWorkerErrors, Screen[None]):
     """Twelve London months of appeal figures ending with the current month."""
 
     CSS_PATH = "appeals.tcss"

@@ -24,6 +24,7 @@ from rcrp_tui.domain.appeals import (
     PartnerType,
     parse_received,
 )
+from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import appeals
 from rcrp_tui.services.appeal_queries import AppealRow
 from rcrp_tui.services.appeals import AppealInput
@@ -49,7 +50,7 @@ DECIDE_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
-class AppealForm(ModalScreen[Any]):
+class AppealForm(ReportsWorkerErrors, ModalScreen[Any]):
     """Shared behaviour: save on ctrl+s, cancel on escape, show refusals by field."""
 
     CSS_PATH = "appeals.tcss"

@@ -28,6 +28,7 @@ from rcrp_tui.domain.appeals import (
 )
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.permissions import Permission, can
+from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import appeal_qa, appeal_queries
 from rcrp_tui.services.appeal_queries import (
     AppealCursor,
@@ -89,7 +90,7 @@ def status_cell(row: AppealRow) -> Text:
     return Text(short[row.outcome])
 
 
-class AppealsScreen(Screen[None]):
+class AppealsScreen(ReportsWorkerErrors, Screen[None]):
     """Open and closed partner appeals, newest first."""
 
     CSS_PATH = "appeals.tcss"

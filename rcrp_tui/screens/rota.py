@@ -25,6 +25,7 @@ from textual.widgets import ContentSwitcher, Footer, Header, Static
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.rota import SlotKey
 from rcrp_tui.domain.rota_autofill import Proposal
+from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
@@ -45,7 +46,7 @@ from rcrp_tui.widgets.rota_grid import CoverageTable, WeekGrid, week_bounds
 _CHANGES = {"assign", "unassign", "swap", "autofill", "leave"}
 
 
-class RotaScreen(Screen[None]):
+class RotaScreen(ReportsWorkerErrors, Screen[None]):
     """The floorwalking rota, a week at a time, with a coverage view."""
 
     CSS_PATH = "rota.tcss"

@@ -1,0 +1,49 @@
+"""A background job that fails must reach the person as a message, on every screen.
+
+Textual does not bubble ``Worker.StateChanged`` past the node that owns the worker, so a
+screen or dialog that runs workers must report failures itself (``ReportsWorkerErrors``)
+or handle the event. A new screen that forgets would fail silently: this test catches it.
+"""
+
+from __future__ import annotations
+
+import importlib
+import inspect
+import pkgutil
+
+import pytest
+from textual.screen import Screen
+
+import rcrp_tui.screens
+import rcrp_tui.widgets
+from rcrp_tui.screens.base import ReportsWorkerErrors
+
+
+def _screens_that_run_workers() -> list[type[Screen]]:
+    found: list[type[Screen]] = []
+    for package in (rcrp_tui.screens, rcrp_tui.widgets):
+        for info in pkgutil.iter_modules(package.__path__):
+            module = importlib.import_module(f"{package.__name__}.{info.name}")
+            source = inspect.getsource(module)
+            if "@work" not in source and "run_worker" not in source:
+                continue
+            for _, cls in inspect.getmembers(module, inspect.isclass):
+                if issubclass(cls, Screen) and cls.__module__ == module.__name__:
+                    found.append(cls)
+    return found
+
+
+SCREENS = _screens_that_run_workers()
+
+
+def test_the_screens_were_found() -> None:
+    names = {cls.__name__ for cls in SCREENS}
+    assert {"DecisionBrowserScreen", "RotaScreen", "ReviewScreen", "AppealsScreen"} <= names
+
+
+@pytest.mark.parametrize("screen", SCREENS, ids=lambda cls: cls.__name__)
+def test_worker_failures_are_reported(screen: type[Screen]) -> None:
+    handles = any("on_worker_state_changed" in vars(c) for c in screen.__mro__ if c is not Screen)
+    assert issubclass(screen, ReportsWorkerErrors) or handles, (
+        f"{screen.__name__} runs workers but never reports their failures"
+    )

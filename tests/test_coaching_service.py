@@ -9,7 +9,14 @@ from pathlib import Path
 import pytest
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.domain.coaching import NoteStatus, NoteText, Theme, Transition, Visibility
+from rcrp_tui.domain.coaching import (
+    NoteStatus,
+    NoteText,
+    Theme,
+    Transition,
+    Visibility,
+    may_read,
+)
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.services import audit, coaching, cpd, cpd_export
 from rcrp_tui.services.coaching import NoteInput
@@ -203,3 +210,26 @@ def test_export_is_marked_at_top_and_bottom(
     assert "CAD-0001" in text and "CAD-NOV" not in text  # unreleased review stays out
     with pytest.raises(ValidationFailed, match="Export folder"):
         cpd_export.export_record(cast.officer, "CO-101", path / "not-a-folder")
+
+
+def test_sql_visibility_mirrors_the_rule(db: Database, clock: FixedClock) -> None:
+    cast = build_cast(db, clock)
+    notes = [
+        note_for(author, staff, visibility=vis)
+        for author in (cast.floorwalker, cast.qa)
+        for staff in ("CO-101", "CO-202")
+        for vis in Visibility
+    ]
+    readers = (
+        cast.qa,
+        cast.floorwalker,
+        cast.supervisor,
+        cast.other_supervisor,
+        cast.officer,
+        cast.other_officer,
+    )
+    for ctx in readers:
+        listed = {n.id for n in coaching.list_notes(ctx)}
+        for note in notes:
+            who = coaching.who_for(ctx, note.contact_officer_id, note.team_id, note.author_user_id)
+            assert (note.id in listed) is may_read(who, note.visibility), (ctx.actor, note.id)

@@ -238,7 +238,9 @@ def write_note(
                 entity_id=note_id,
             )
         audit.record(session, ctx, "coaching_note_written", ENTITY, note_id, after=_snapshot(row))
-    return get_note(ctx, note_id)
+        # Straight back to its author, even a restricted note they may not read later.
+        written = session.execute(_select().where(_N.id == note_id)).one()
+    return _view(written, now)
 
 
 def get_note(ctx: Ctx, note_id: int) -> CoachingNoteView:

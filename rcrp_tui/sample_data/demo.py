@@ -12,6 +12,7 @@ load: Core ``INSERT`` in large batches inside one transaction that also writes t
 
 from __future__ import annotations
 
+import json
 import math
 from collections.abc import Callable
 from datetime import UTC, date, datetime
@@ -23,6 +24,7 @@ from sqlmodel import Session
 from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.shift_patterns import load_patterns
+from rcrp_tui.sample_data import qa_work
 from rcrp_tui.sample_data.accounts import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -79,10 +81,24 @@ def demo_days(decisions: int) -> int:
 
 
 def is_built(db: Database) -> bool:
-    """True when the database already holds a completed demo build."""
-    stmt = select(audit_table.c.id).where(audit_table.c.action == BUILT_ACTION).limit(1)
+    """True when the database already holds a completed demo build (decisions and QA work)."""
+    return _built_record(db) is not None and qa_work.is_added(db)
+
+
+def _built_record(db: Database) -> dict[str, Any] | None:
+    """What the ``demo_built`` audit row recorded (seed, days...), or None before a build."""
+    stmt = (
+        select(audit_table.c.after_json)
+        .where(audit_table.c.action == BUILT_ACTION)
+        .order_by(audit_table.c.id)
+        .limit(1)
+    )
     with db.engine.connect() as conn:
-        return conn.execute(stmt).first() is not None
+        row = conn.execute(stmt).first()
+    if row is None:
+        return None
+    loaded = json.loads(row[0] or "{}")
+    return loaded if isinstance(loaded, dict) else {}
 
 
 def build_demo(
@@ -95,16 +111,26 @@ def build_demo(
 ) -> bool:
     """Build the demo into ``db``; return False, changing nothing, if it is already there.
 
+    After the decisions come the QA work (``qa_work``): a floorwalking rota, reviews in
+    every state and live-risk alerts, written through the services as the demo users.
+
     ``decisions`` overrides the default six weeks' worth (8,400); large numbers are spread
     over more days (at most about 600 a day). ``progress`` receives short status lines.
     """
     if decisions is not None and decisions < 0:
         raise ValueError("--decisions must be zero or more")
-    if is_built(db):
-        return False
     say = progress or (lambda _line: None)
     ctx = Ctx(db, COMMAND_LINE, clock or SystemClock())
     ctx.require(Permission.IMPORT_DECISIONS)
+    built = _built_record(db)
+    if built is not None:
+        if qa_work.is_added(db):
+            return False
+        # A demo from before the QA work existed, or a build interrupted during it.
+        seed, days = int(built.get("seed", seed)), int(built.get("days", DEMO_DAYS))
+        qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=days, progress=say)
+        say("Demo QA work added.")
+        return True
     total = DEFAULT_DECISIONS if decisions is None else decisions
     days = demo_days(total)
 
@@ -127,6 +153,11 @@ def build_demo(
             for sql in indexes:
                 conn.exec_driver_sql(sql)
         _record_built(conn, ctx, seed=seed, decisions=done, days=days)
+    qa = qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=days, progress=say)
+    say(
+        f"QA work: {sum(qa.reviews.values())} reviews, rota with {qa.rota_gaps} gaps, "
+        f"{qa.alerts_open} open live-risk alert."
+    )
     say(f"Demo ready: {done:,} decisions. Sign in as any demo account; password {DEMO_PASSWORD}")
     return True
 

@@ -23,6 +23,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -145,15 +146,16 @@ def main() -> None:
             teams = [r[0] for r in session.execute(select(co.team_id).distinct()) if r[0]]
             staff = [r[0] for r in session.execute(select(co.staff_id).order_by(co.staff_id))]
         qa = Ctx(db, Actor(None, "bench-qa", "Bench QA", Role.QA_LEAD), clock)
-        team_ms, overdue_ms = [], []
+        team_ms: list[float] = []
+        overdue_ms: list[float] = []
         for team_id in teams:
             sup = Ctx(db, Actor(None, "sup", "Sup", Role.SUPERVISOR, team_id), clock)
             for _ in range(5):
-                team_ms.append(timed(lambda sup=sup: cpd.team_table(sup)))
-                overdue_ms.append(timed(lambda sup=sup: coaching.overdue_for_team(sup)))
+                team_ms.append(timed(partial(cpd.team_table, sup)))
+                overdue_ms.append(timed(partial(coaching.overdue_for_team, sup)))
         report(f"team_table ({len(staff) // max(1, len(teams))} officers a team)", team_ms)
         report("overdue_for_team", overdue_ms)
-        record_ms = [timed(lambda s=s: cpd.officer_record(qa, s)) for s in staff[:20]]
+        record_ms = [timed(partial(cpd.officer_record, qa, s)) for s in staff[:20]]
         report("officer_record (6-month trends)", record_ms)
         report(
             "list_notes (one page, QA lead)",

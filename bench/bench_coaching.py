@@ -27,7 +27,7 @@ from functools import partial
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import func, insert, select
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import NoteStatus, Theme, Visibility
@@ -68,7 +68,9 @@ def load(db: Database, reviews: int, notes: int, rng: random.Random) -> None:
         pairs = conn.execute(select(d.id, d.contact_officer_id)).all()
         picked = rng.sample(pairs, min(reviews, len(pairs)))
         review_rows = []
-        for n, (decision_id, _officer) in enumerate(picked, start=1):
+        # The demo may hold reviews of its own: number ours after them.
+        first_id = (conn.execute(select(func.max(reviews_table.c.id))).scalar() or 0) + 1
+        for n, (decision_id, _officer) in enumerate(picked, start=first_id):
             at = NOW - timedelta(days=rng.uniform(0, 180))
             review_rows.append(
                 {

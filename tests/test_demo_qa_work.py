@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
+from sqlmodel import col
 
 from rcrp_tui.domain import personal_data
 from rcrp_tui.domain.clock import FixedClock
@@ -61,7 +62,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
 
 def _ctx(db: Database, username: str) -> Ctx:
     with db.read() as session:
-        user = session.execute(select(User).where(User.username == username)).scalar_one()
+        user = session.execute(select(User).where(col(User.username) == username)).scalar_one()
         actor = auth.actor_for(user)
     return Ctx(db, actor, FixedClock(FIXED_NOW))
 

@@ -191,11 +191,7 @@ class RcrpApp(App[int]):
         if not hasattr(self, "_live_risk_watcher"):
             live_risk_banner.install(self)
         self.pop_screen()  # the sign-in screen
-        home = navigation.find(navigation.HOME)
-        if home is None or not home.allows(actor.role):
-            # Not every role may browse decisions: land on the first place they may use.
-            choices = navigation.available(actor.role)
-            home = choices[0] if choices else None
+        home = navigation.home_for(actor.role)
         if home is None:
             self.notify("This account has nothing to open yet.", severity="warning")
             return

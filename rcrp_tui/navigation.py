@@ -113,6 +113,17 @@ DESTINATIONS: list[Destination] = [
 
 #: Where a person lands after signing in.
 HOME = "decisions"
+#: Roles that land somewhere else: a contact officer's place is their own record.
+HOME_BY_ROLE: dict[Role, str] = {Role.CONTACT_OFFICER: "cpd"}
+
+
+def home_for(role: Role) -> Destination | None:
+    """Where ``role`` lands after signing in: its home, else the first place it may use."""
+    home = find(HOME_BY_ROLE.get(role, HOME))
+    if home is not None and home.allows(role):
+        return home
+    choices = available(role)
+    return choices[0] if choices else None
 
 
 def find(destination_id: str) -> Destination | None:

@@ -160,3 +160,17 @@ async def test_the_command_palette_opens_a_destination(tmp_path: Path) -> None:
         await settle(pilot)
         # Already on the decisions screen: the palette closes and nothing is stacked twice.
         assert app.screen is first
+
+
+def test_each_role_lands_where_it_works() -> None:
+    from rcrp_tui import navigation
+    from rcrp_tui.domain.enums import Role
+
+    homes = {role: navigation.home_for(role) for role in Role}
+    assert {role: (h.id if h else None) for role, h in homes.items()} == {
+        Role.ADMINISTRATOR: "decisions",
+        Role.QA_LEAD: "decisions",
+        Role.SUPERVISOR: "decisions",
+        Role.FLOORWALKER: "decisions",
+        Role.CONTACT_OFFICER: "cpd",
+    }

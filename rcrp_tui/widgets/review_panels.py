@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo
 from rich.text import Text
 
 from rcrp_tui.domain.enums import Role
+from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.review_workflow import Action, ReviewStatus, Who, allowed
 from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult
 from rcrp_tui.domain.toolkit import Criterion, Toolkit
@@ -127,4 +128,5 @@ def allowed_keys(actor: Actor, review: ReviewView) -> dict[str, bool]:
         "acknowledge": may(Action.ACKNOWLEDGE),
         "live_risk": actor.role in (Role.FLOORWALKER, Role.QA_LEAD),
         "history": actor.role is not Role.CONTACT_OFFICER,
+        "coaching_note": can(actor.role, Permission.WRITE_COACHING),
     }

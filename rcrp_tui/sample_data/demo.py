@@ -127,8 +127,8 @@ def build_demo(
         if qa_work.is_added(db):
             return False
         # A demo from before the QA work existed, or a build interrupted during it.
-        seed, days = int(built.get("seed", seed)), int(built.get("days", DEMO_DAYS))
-        qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=days, progress=say)
+        seed = int(built.get("seed", seed))
+        qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
         say("Demo QA work added.")
         return True
     total = DEFAULT_DECISIONS if decisions is None else decisions
@@ -153,7 +153,8 @@ def build_demo(
             for sql in indexes:
                 conn.exec_driver_sql(sql)
         _record_built(conn, ctx, seed=seed, decisions=done, days=days)
-    qa = qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=days, progress=say)
+    # The QA work is phase 1's floorwalking period, whatever the number of decisions.
+    qa = qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
     say(
         f"QA work: {sum(qa.reviews.values())} reviews, rota with {qa.rota_gaps} gaps, "
         f"{qa.alerts_open} open live-risk alert."

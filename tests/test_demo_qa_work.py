@@ -237,3 +237,11 @@ def test_the_same_seed_gives_the_same_reviews(demo: Database, tmp_path: Path) ->
         assert _answers(again) == _answers(demo)
     finally:
         again.dispose()
+
+
+def test_each_demo_officer_has_a_released_review_waiting_to_be_read(demo: Database) -> None:
+    for n in (1, 2, 3):
+        mine = review_lists.list_reviews(_ctx(demo, f"officer{n}"), limit=100)
+        statuses = {r.status for r in mine}
+        assert ReviewStatus.RELEASED in statuses, n
+        assert statuses <= {ReviewStatus.RELEASED, ReviewStatus.ACKNOWLEDGED}

@@ -28,10 +28,11 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decisions import DecisionFilter, DecisionRow
 from rcrp_tui.services.review_records import AnswerEntry, ReviewView
 
-#: Reviews of not-deployed decisions, of deployed ones, and of the demo officers' own.
+#: Reviews of not-deployed decisions, of deployed ones, and of the demo officers' own
+#: (any outcome: in a small build an officer may have few decisions).
 NOT_DEPLOYED_REVIEWS = 175
 DEPLOYED_REVIEWS = 10
-OFFICER_REVIEWS = 4  # per demo officer account, all not deployed
+OFFICER_REVIEWS = 4  # per demo officer account
 DRAFTS = 3  # floorwalker1's last reviews, left as drafts
 FLOORWALKERS = tuple(f"floorwalker{n}" for n in range(1, 9))
 QA_LEADS = ("qalead1", "qalead2")
@@ -74,7 +75,7 @@ def plan(
         *(
             # Early enough to be released and acknowledged by the as-of moment.
             (
-                DecisionFilter(not_deployed_only=True, staff_id=s),
+                DecisionFilter(staff_id=s),
                 OFFICER_REVIEWS,
                 as_of - timedelta(days=14),
             )
@@ -83,7 +84,10 @@ def plan(
     ):
         for _ in range(n):
             at = first + (span_end - first) * rng.random()
-            found = _pick(ctx, replace(flt, date_from=at, date_to=latest), chosen)
+            # From a random moment on; failing that (a small build), from the start.
+            found = _pick(ctx, replace(flt, date_from=at, date_to=span_end), chosen) or _pick(
+                ctx, replace(flt, date_from=first, date_to=span_end), chosen
+            )
             if found is not None:
                 chosen.add(found.id)
                 picks.append(found)
@@ -172,6 +176,10 @@ def _finish(ctx: Ctx, rng: random.Random, planned: list[PlannedReview]) -> list[
     if len(mine) > DRAFTS:
         i = mine[-DRAFTS - 1]
         planned[i] = _missed(ctx, rng, planned[i], ReviewStatus.SUBMITTED)
+    # Each demo officer's latest acknowledged review is left waiting for them to read it.
+    latest = {p.officer: i for i, p in enumerate(planned) if p.target is ReviewStatus.ACKNOWLEDGED}
+    for i in latest.values():
+        planned[i] = replace(planned[i], target=ReviewStatus.RELEASED)
     return planned
 
 

@@ -44,6 +44,7 @@ from rcrp_tui.storage.models import (
     teams_table,
     users_table,
 )
+from rcrp_tui.storage.review_models import reviews_table
 from tests.conftest import FIXED_NOW
 
 _D = decisions_table.c
@@ -90,6 +91,19 @@ def test_the_same_seed_gives_the_same_decisions_on_every_database(
     first, second = _decisions(demo), _decisions(any_db)
     assert len(first) == DEFAULT_DECISIONS
     assert first == second
+    # The QA work too: the same reviews of the same decisions, at the same moments.
+    assert _review_outline(demo) == _review_outline(any_db)
+
+
+def _review_outline(db: Database) -> list[tuple[Any, ...]]:
+    r = reviews_table.c
+    stmt = (
+        select(_D.cad_ref, r.status, r.judgement, r.score, r.created_at, r.released_at)
+        .join(decisions_table, _D.id == r.decision_id)
+        .order_by(r.id)
+    )
+    with db.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(stmt)]
 
 
 def test_a_different_seed_gives_different_decisions() -> None:

@@ -376,7 +376,7 @@ def test_the_generator_yields_exactly_the_total_in_batches(total: int) -> None:
 
 def test_every_officer_takes_calls_but_not_equal_shares(demo: Database) -> None:
     with demo.engine.connect() as conn:
-        per_officer = dict(
+        per_officer: dict[int, int] = dict(
             conn.execute(
                 select(_D.contact_officer_id, func.count()).group_by(_D.contact_officer_id)
             ).all()

@@ -1,7 +1,8 @@
 # Start a throw-away PostgreSQL server on loopback for the tests.
 # PostgreSQL refuses to run as root, so the cluster belongs to the postgres user when we are root.
 PG_BIN="${PG_BIN:-$(dirname "$(command -v pg_ctl || echo /usr/lib/postgresql/15/bin/pg_ctl)")}"
-PG_PORT="${PG_PORT:-54329}"
+# A free loopback port, so a server already running on this machine never gets in the way.
+PG_PORT="${PG_PORT:-$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1]); s.close()')}"
 
 _as_pg() {
   if [ "$(id -u)" = "0" ]; then runuser -u postgres -- "$@"; else "$@"; fi

@@ -42,6 +42,8 @@ _REVIEWER_WEIGHTS = (10,) * len(FLOORWALKERS) + (6,) * len(QA_LEADS)
 
 @dataclass(frozen=True)
 class PlannedReview:
+    """One review to create: whose, what it says, how far it gets and when each step is."""
+
     decision: DecisionRow
     reviewer: str
     judgement: Judgement
@@ -223,10 +225,12 @@ def play(
     events: list[tuple[datetime, int, int]] = []
     for i, p in enumerate(planned):
         events.append((p.started, i, 0))
-        order = [ReviewStatus.SUBMITTED, ReviewStatus.MODERATED, ReviewStatus.RELEASED]
-        order.append(ReviewStatus.ACKNOWLEDGED)
-        times = (p.moderated, p.released, p.acknowledged)
-        for step, (status, at) in enumerate(zip(order[1:], times, strict=True), start=1):
+        later = (
+            (ReviewStatus.MODERATED, p.moderated),
+            (ReviewStatus.RELEASED, p.released),
+            (ReviewStatus.ACKNOWLEDGED, p.acknowledged),
+        )
+        for step, (status, at) in enumerate(later, start=1):
             if _rank(p.target) >= _rank(status):
                 events.append((at, i, step))
     events.sort()

@@ -42,12 +42,13 @@ SHORT_LABELS: dict[object, str] = {
 
 PageWanted = Literal["older", "newer", "newest", "oldest"]
 
-#: (title, width); widths keep the useful columns visible at 80 columns.
+#: (title, width). The CAD reference is shown whole: it is what people search by and
+#: quote, and a cut one makes neighbouring rows look identical.
 COLUMNS = (
     ("Received (UTC)", 16),
-    ("CAD ref", 11),
-    ("Category", 11),
-    ("Caller", 13),
+    ("CAD ref", 17),
+    ("Category", 10),
+    ("Caller", 11),
     ("Outcome", 14),
     ("Staff", 7),
     ("Rationale", 40),

@@ -91,11 +91,16 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="sign-in")
     def _check(self, username: str, password: str) -> None:
         # Password hashing is deliberately slow, so it runs off the UI thread.
-        from rcrp_tui.services import auth
         from rcrp_tui.services.errors import ServiceError
 
         try:
-            actor = auth.sign_in(self.database(), self.clock, username, password)
+            # Wait for the app to finish opening the database (and importing the storage
+            # stack) before importing the services here: two threads importing SQLAlchemy
+            # at once can see it half-initialised.
+            database = self.database()
+            from rcrp_tui.services import auth
+
+            actor = auth.sign_in(database, self.clock, username, password)
         except ServiceError as exc:
             self.post_message(self.SignInRefused(exc.message))
             return

@@ -238,6 +238,19 @@ def test_rejects_path_can_be_chosen(
     assert not (tmp_path / "c.csv.rejects.csv").exists()
 
 
+def test_a_clean_reimport_removes_the_earlier_rejects_file(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(db, clock)
+    path = _csv(tmp_path / "c.csv", [["CAD-4", "yesterday", "CFW", "DEP", "", "", "", ""]])
+    first = import_file(ctx, path, profile)
+    assert first.rejected == 1 and first.rejects_path is not None and first.rejects_path.exists()
+    fixed = [["CAD-4", "2026-11-01 10:00:00", "CFW", "DEP", "", "", "", ""]]
+    second = import_file(ctx, _csv(path, fixed), profile)
+    assert second.rejected == 0 and second.rejects_path is None
+    assert not (tmp_path / "c.csv.rejects.csv").exists()
+
+
 def _nothing_written(db: Database, ctx: Ctx) -> None:
     assert _decisions(db) == {}
     assert _import_audits(ctx) == []

@@ -214,11 +214,15 @@ class _Rejects:
         self._writer.writerow([line, reason, *original])
         self.count += 1
 
-    def close(self, *, keep: bool) -> None:
+    def close(self, *, keep: bool, finished: bool) -> None:
         if self._file is not None:
             self._file.close()
             if not keep:
                 self.path.unlink(missing_ok=True)
+        elif finished:
+            # A rejects file left by an earlier import of this file would be read as this
+            # import's: after a clean import there must be none.
+            self.path.unlink(missing_ok=True)
 
 
 def import_file(
@@ -256,7 +260,9 @@ def import_file(
             writer = BatchWriter(conn, profile, converter.names, ctx.clock.now(), officers, teams)
             rejected = _Rejects(rejects, profile.columns, indexes)
             # A failed import keeps no rejects file: it would describe rows not imported.
-            stack.callback(lambda: rejected.close(keep=finished and rejected.count > 0))
+            stack.callback(
+                lambda: rejected.close(keep=finished and rejected.count > 0, finished=finished)
+            )
             update = stack.enter_context(_progress(show_progress, path, size))
             batch: dict[str, list[Any]] = {}
             duplicates = 0

@@ -146,10 +146,38 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def _read_password(args: argparse.Namespace) -> str:
     if args.password_stdin:
         return sys.stdin.readline().rstrip("\n")
-    first = getpass.getpass("New password: ")
-    if getpass.getpass("Repeat it: ") != first:
+    if not sys.stdin.isatty():
+        raise SystemExit(
+            "error: no terminal to type the password on; pipe it in with --password-stdin"
+        )
+    try:
+        first = getpass.getpass("New password: ")
+        again = getpass.getpass("Repeat it: ")
+    except (EOFError, KeyboardInterrupt):
+        raise SystemExit("\nerror: no password given; nothing was changed") from None
+    if again != first:
         raise SystemExit("error: the passwords differ; nothing was changed")
     return first
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Print the newest audit rows: who, what, when, before and after."""
+    from rcrp_tui.services import audit
+
+    db = open_database(args.database)
+    rows = audit.entries(
+        _command_line_ctx(db), entity=args.entity, entity_id=args.id, limit=args.limit
+    )
+    for row in reversed(rows):
+        change = ""
+        if row.before is not None or row.after is not None:
+            change = f" before={row.before} after={row.after}"
+        target = f"{row.entity}:{row.entity_id}" if row.entity_id else row.entity
+        print(
+            f"{row.at:%Y-%m-%d %H:%M:%S}Z {row.actor} ({row.actor_role}) {row.action} "
+            f"{target}{change}"
+        )
+    return 0
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -263,6 +291,13 @@ def build_parser() -> argparse.ArgumentParser:
     up = db_sub.add_parser("upgrade", help="bring the schema up to date (Alembic)")
     _add_database(up)
     up.set_defaults(func=cmd_db_upgrade)
+
+    aud = sub.add_parser("audit", help="read the audit log (newest last)")
+    aud.add_argument("--entity", help="only this kind of record, e.g. user, decision, review")
+    aud.add_argument("--id", help="only this record id (with --entity)")
+    aud.add_argument("--limit", type=int, default=50, help="how many rows (default 50)")
+    _add_database(aud)
+    aud.set_defaults(func=cmd_audit)
 
     users = sub.add_parser("users", help="manage user accounts")
     users_sub = users.add_subparsers(title="users commands", metavar="ACTION", required=True)

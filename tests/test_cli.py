@@ -129,3 +129,26 @@ def test_db_upgrade_creates_the_schema(tmp_path: Path, capsys: pytest.CaptureFix
     assert main(["db", "upgrade", "--database", path]) == 0
     assert "schema empty ->" in capsys.readouterr().out
     assert schema.is_current(Database(url_from_argument(path)))
+
+
+def test_audit_log_can_be_read_from_the_command_line(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = str(tmp_path / "cli.db")
+    _stdin(monkeypatch, "first-password-1\n")
+    main(["users", "add", "sup1", "--role", "supervisor", "--name", "S",
+          "--password-stdin", "--database", path])  # fmt: skip
+    capsys.readouterr()
+    assert main(["audit", "--entity", "user", "--database", path]) == 0
+    out = capsys.readouterr().out
+    assert "command-line (administrator) user_added user:1" in out
+    assert "password_hash" not in out
+
+
+def test_a_password_prompt_without_a_terminal_is_a_clear_error(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _stdin(monkeypatch, "")
+    with pytest.raises(SystemExit, match="--password-stdin"):
+        main(["users", "add", "x2", "--role", "floorwalker", "--name", "X",
+              "--database", str(tmp_path / "cli.db")])  # fmt: skip

@@ -134,3 +134,12 @@ def test_shipped_toolkit_scores_a_full_review() -> None:
     answers = {c.code: Answer.MET for c in applicable}
     result = score(applicable, answers, toolkit.bands)
     assert result.percent == 100.0 and result.band == "Outstanding" and result.complete
+
+
+def test_a_half_scored_review_shows_no_verdict() -> None:
+    """Until every criterion is answered the score is provisional: no band, no PASS."""
+    criteria = [C("A", 1.0, critical=False), C("B", 1.0, critical=False)]
+    partial = score(criteria, {"A": Answer.MET}, BANDS)
+    assert partial.describe() == "100.0% so far (1 unanswered)"
+    done = score(criteria, {"A": Answer.MET, "B": Answer.MET}, BANDS)
+    assert "PASS" in done.describe() and "so far" not in done.describe()

@@ -109,11 +109,15 @@ class ScoreResult:
     def describe(self) -> str:
         """One line that reads without colour, e.g. ``62.5% Adequate ✗ CRITICAL FAILED: C05``."""
         parts = ["no score" if self.percent is None else f"{self.percent:.1f}%"]
-        if self.band:
+        if self.unanswered and self.percent is not None:
+            # A half-scored review must not read as a verdict: no band, no PASS, until every
+            # criterion is answered. A failed critical criterion is final, so it still shows.
+            parts.append(f"so far ({len(self.unanswered)} unanswered)")
+        elif self.band:
             parts.append(self.band)
         if self.failed_critical:
             parts.append("✗ CRITICAL FAILED: " + ", ".join(self.failed_critical))
-        elif self.percent is not None:
+        elif self.percent is not None and not self.unanswered:
             parts.append("PASS" if self.passed else "FAIL")
         return " ".join(parts)
 

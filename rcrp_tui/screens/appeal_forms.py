@@ -12,7 +12,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Vertical
+from textual.containers import Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
@@ -108,8 +108,12 @@ class RecordAppealDialog(AppealForm):
         self.ctx = ctx
 
     def compose(self) -> ComposeResult:
-        with Vertical(id="appeal-form", classes="form"):
+        # Scrolls, so Tab brings every field into view on a 24-row terminal; the error and
+        # the keys sit at the top, where they are always seen.
+        with VerticalScroll(id="appeal-form", classes="form"):
             yield Label("Record a partner appeal", classes="form-title")
+            yield Static("ctrl+s save · escape cancel · tab next field", classes="form-hint")
+            yield Static("", id="form-error", classes="form-error")
             yield Label("CAD reference")
             yield Input(placeholder="e.g. CAD260120", id="cad-ref", max_length=64)
             yield Label("Route")
@@ -135,8 +139,6 @@ class RecordAppealDialog(AppealForm):
             yield Label("Themes (comma separated, optional)")
             yield Input(placeholder="e.g. Resources, night cover", id="themes")
             yield Checkbox("Adverse outcome reported", id="adverse")
-            yield Static("", id="form-error", classes="form-error")
-            yield Static("ctrl+s save · escape cancel · tab next field", classes="form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#cad-ref", Input).focus()
@@ -196,7 +198,7 @@ class DecideAppealDialog(AppealForm):
 
     def compose(self) -> ComposeResult:
         a = self.appeal
-        with Vertical(id="decide-form", classes="form"):
+        with VerticalScroll(id="decide-form", classes="form"):
             yield Label("Decide appeal", classes="form-title")
             yield Static(
                 Text(

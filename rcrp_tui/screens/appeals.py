@@ -41,7 +41,9 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.widgets.literal import visible
 
 STOPWATCH_SECONDS = 5.0
-COLUMNS = ("Received", "CAD ref", "Route", "Partner", "Organisation", "Status", "Time", "QA")
+# Status and the stopwatch come before the long organisation name, so an open live appeal's
+# waiting time stays on screen at 80 columns.
+COLUMNS = ("Received", "CAD ref", "Status", "Time", "Route", "Partner", "QA", "Organisation")
 _E = TypeVar("_E")
 
 
@@ -189,7 +191,9 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         more = " · n: older" if message.page.has_older else ""
         newer = " · b: newer" if message.page.has_newer else ""
         self.query_one("#appeal-position", Static).update(
-            ("No appeals match." if n == 0 else f"{n} appeals on this page") + more + newer
+            ("No appeals match." if n == 0 else f"{n} appeal{'' if n == 1 else 's'} on this page")
+            + more
+            + newer
         )
 
     def _cells(self, row: AppealRow) -> tuple[Any, ...]:
@@ -197,12 +201,12 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         return (
             f"{local:%d %b %H:%M}",
             Text(visible(row.cad_ref, single_line=True)),
-            row.route.label,
-            row.partner_type.label,
-            Text(visible(row.partner_org, single_line=True)),
             status_cell(row),
             time_cell(row, self.ctx.clock),
+            row.route.label,
+            row.partner_type.label,
             "QA asked" if row.qa_review_requested_at else ("review" if row.review_id else ""),
+            Text(visible(row.partner_org, single_line=True)),
         )
 
     def refresh_stopwatches(self) -> None:

@@ -66,15 +66,15 @@ async def test_record_a_live_appeal_with_keys_only(
         assert pilot.app.screen is screen
         table = screen.query_one("DataTable")
         assert table.row_count == 1
-        assert str(table.get_cell_at((0, 6))) == "⏱ 18 min waiting"
+        assert str(table.get_cell_at((0, 3))) == "⏱ 18 min waiting"
         clock.advance(minutes=5)
         screen.refresh_stopwatches()
         await pilot.pause()
-        assert str(table.get_cell_at((0, 6))) == "⏱ 23 min waiting"
+        assert str(table.get_cell_at((0, 3))) == "⏱ 23 min waiting"
         # And the screen's own timer redraws it, with no key pressed.
         clock.advance(minutes=2)
         await pilot.pause(STOPWATCH_SECONDS + 1)
-        assert str(table.get_cell_at((0, 6))) == "⏱ 25 min waiting"
+        assert str(table.get_cell_at((0, 3))) == "⏱ 25 min waiting"
     (row,) = appeal_queries.page(_as(admin_ctx, Role.QA_LEAD)).rows
     assert row.route is AppealRoute.LIVE_999
     assert row.partner_type is PartnerType.MENTAL_HEALTH_TRUST

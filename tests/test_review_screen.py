@@ -7,12 +7,15 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from textual.widgets import Input, Static
+
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.services import auth, live_risk, reviews
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.storage.db import Database
+from rcrp_tui.widgets.review_dialogs import LiveRiskDialog
 from tests.apphelpers import DEMO_PASSWORD, make_app, seed_small_dataset, settle, sign_in
 from tests.conftest import FIXED_NOW
 
@@ -203,6 +206,10 @@ async def test_a_refused_live_risk_is_reported_not_lost(
         await pilot.press("enter")
         await pilot.press("ctrl+a", "ctrl+k", *"23:59", "enter")  # later than now
         await settle(pilot)
-        messages = [n.message for n in app._notifications]
-        assert any("escalated_at: is in the future" in m for m in messages), messages
+        # The dialog comes back with what was typed and why it was refused.
+        dialog = app.screen
+        assert isinstance(dialog, LiveRiskDialog)
+        assert dialog.query_one("#to", Input).value == "Force Incident Manager"
+        assert dialog.query_one("#at", Input).value == "23:59"
+        assert "At: is in the future" in str(dialog.query_one("#error", Static).render())
     assert live_risk.open_alerts(_ctx(db, "qalead")) == []

@@ -26,7 +26,7 @@ from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult, score
 from rcrp_tui.domain.toolkit import Criterion
 from rcrp_tui.services import live_risk, review_lists, reviews
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.services.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.review_actions import perform
 from rcrp_tui.services.review_records import (
     AnswerEntry,
@@ -37,7 +37,12 @@ from rcrp_tui.services.review_records import (
 )
 from rcrp_tui.widgets import live_risk_banner
 from rcrp_tui.widgets.literal import literal, visible
-from rcrp_tui.widgets.review_dialogs import JudgementDialog, LiveRiskDialog, TextPromptDialog
+from rcrp_tui.widgets.review_dialogs import (
+    LOCAL,
+    JudgementDialog,
+    LiveRiskDialog,
+    TextPromptDialog,
+)
 from rcrp_tui.widgets.review_panels import (
     allowed_keys,
     criterion_line,
@@ -386,15 +391,30 @@ class ReviewScreen(Screen[None]):
             return
         review_id = self.base.id
 
+        self._ask_live_risk(review_id)
+
+    def _ask_live_risk(
+        self, review_id: int, *, to: str = "", at: Any = None, error: str = ""
+    ) -> None:
         def done(result: Any) -> None:
             if result is not None:
                 self._raise_live_risk(review_id, result[0], result[1])
 
-        self.app.push_screen(LiveRiskDialog(self.ctx.clock.now()), done)
+        at_text = None if at is None else f"{at.astimezone(LOCAL):%H:%M}"
+        dialog = LiveRiskDialog(self.ctx.clock.now(), escalated_to=to, at=at_text, error=error)
+        self.app.push_screen(dialog, done)
 
     @work(thread=True, exit_on_error=False, group="live-risk")
     def _raise_live_risk(self, review_id: int, to: str, at: Any) -> None:
-        alert = live_risk.raise_live_risk(self.ctx, review_id, escalated_to=to, escalated_at=at)
+        try:
+            alert = live_risk.raise_live_risk(self.ctx, review_id, escalated_to=to, escalated_at=at)
+        except ValidationFailed as exc:
+            # Back to the dialog with what was typed and why it was refused.
+            label = {"escalated_to": "Escalated to", "escalated_at": "At"}.get(exc.field, exc.field)
+            self.app.call_from_thread(
+                self._ask_live_risk, review_id, to=to, at=at, error=f"{label}: {exc.reason}"
+            )
+            return
         self.app.call_from_thread(
             self.notify,
             visible(

@@ -7,6 +7,7 @@ from datetime import datetime, time
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -150,9 +151,16 @@ class LiveRiskDialog(ModalScreen[tuple[str, datetime] | None]):
         Binding("escape", "cancel", "Cancel", id="dialog.cancel")
     ]
 
-    def __init__(self, now: datetime) -> None:
+    def __init__(
+        self, now: datetime, *, escalated_to: str = "", at: str | None = None, error: str = ""
+    ) -> None:
+        """``escalated_to``, ``at`` and ``error`` refill the dialog after a refusal, so
+        nothing typed in a live-risk moment is lost."""
         super().__init__()
         self._now_local = now.astimezone(LOCAL)
+        self._to = escalated_to
+        self._at = at if at is not None else f"{self._now_local:%H:%M}"
+        self._error = error
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="review-dialog"):
@@ -162,10 +170,14 @@ class LiveRiskDialog(ModalScreen[tuple[str, datetime] | None]):
                 "went to (a role or desk, not a person's name) and when."
             )
             yield Label("Escalated to")
-            yield Input(placeholder="e.g. Force Incident Manager", max_length=120, id="to")
+            yield Input(
+                value=self._to, placeholder="e.g. Force Incident Manager", max_length=120, id="to"
+            )
             yield Label("At (HH:MM today, UK time)")
-            yield Input(value=f"{self._now_local:%H:%M}", max_length=5, id="at")
-            yield Static("", classes="dialog-error", id="error")
+            yield Input(value=self._at, max_length=5, id="at")
+            yield Static(
+                Text(f"✗ {self._error}") if self._error else "", classes="dialog-error", id="error"
+            )
             yield Static("Enter next / record · Esc cancel", classes="dialog-help")
 
     def on_mount(self) -> None:

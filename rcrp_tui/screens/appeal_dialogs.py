@@ -18,8 +18,7 @@ from rcrp_tui.screens.appeal_forms import AppealForm, PersonalDataShown
 from rcrp_tui.services import appeal_learning, appeals
 from rcrp_tui.services.appeal_queries import AppealFilter
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ServiceError, ValidationFailed
-from rcrp_tui.services.free_text import PersonalDataFound
+from rcrp_tui.services.errors import ServiceError
 
 
 def _local_day(text: str) -> date | None:
@@ -140,14 +139,7 @@ class ThemesDialog(AppealForm):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, themes: list[str]) -> None:
-        try:
-            saved = appeals.set_themes(self.ctx, self.appeal_id, themes)
-        except ValidationFailed as exc:
-            self.post_message(self.Refused(exc.field, exc.reason))
-        except ServiceError as exc:
-            self.post_message(self.Refused(None, exc.message))
-        else:
-            self.post_message(self.Saved(saved))
+        self.post_outcome(lambda: appeals.set_themes(self.ctx, self.appeal_id, themes))
 
 
 class LearningActionDialog(AppealForm):
@@ -207,25 +199,13 @@ class LearningActionDialog(AppealForm):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, action: str, owner: str, due: date, reason: str | None) -> None:
-        try:
-            action_id = appeal_learning.add_learning_action(
+        self.post_outcome(
+            lambda: appeal_learning.add_learning_action(
                 self.ctx, self.appeal_id, action=action, owner=owner, due_date=due,
                 override_reason=reason,
-            )  # fmt: skip
-        except PersonalDataFound as exc:
-            kinds = ", ".join(kind.label.lower() for kind in exc.kinds)
-            self.post_message(
-                PersonalDataShown(
-                    f"this looks like personal data ({kinds}). Edit it out, or give a "
-                    "reason to save it as it is."
-                )
-            )
-        except ValidationFailed as exc:
-            self.post_message(self.Refused(exc.field, exc.reason))
-        except ServiceError as exc:
-            self.post_message(self.Refused(None, exc.message))
-        else:
-            self.post_message(self.Saved(action_id))
+            ),
+            personal_data=True,
+        )  # fmt: skip
 
 
 class CompleteActionDialog(AppealForm):
@@ -292,11 +272,8 @@ class SourceSystemDialog(AppealForm):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, source: str) -> None:
-        try:
+        def link() -> int:
             linked = appeals.set_source_system(self.ctx, self.appeal_id, source)
-        except ValidationFailed as exc:
-            self.post_message(self.Refused(exc.field, exc.reason))
-        except ServiceError as exc:
-            self.post_message(self.Refused(None, exc.message))
-        else:
-            self.post_message(self.Saved(linked if linked is not None else 0))
+            return linked if linked is not None else 0
+
+        self.post_outcome(link)

@@ -6,6 +6,7 @@ next to the field it names and moving the focus there, so nothing is lost or hal
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -84,6 +85,30 @@ class AppealForm(ReportsWorkerErrors, ModalScreen[Any]):
         self.query_one("#form-error", Static).update(Text(visible(text), style="bold"))
         if widget_id:
             self.query_one(f"#{widget_id}").focus()
+
+    def post_outcome(self, save: Callable[[], Any], *, personal_data: bool = False) -> None:
+        """Run ``save`` (from a worker thread) and answer with one message: ``Saved`` with
+        its result, ``Refused`` naming the field, or, when the form offers a "save anyway"
+        reason (``personal_data``), ``PersonalDataShown``."""
+        try:
+            result = save()
+        except PersonalDataFound as exc:
+            if not personal_data:
+                self.post_message(self.Refused(None, exc.message))
+                return
+            kinds = ", ".join(kind.label.lower() for kind in exc.kinds)
+            self.post_message(
+                PersonalDataShown(
+                    f"this looks like personal data ({kinds}). Edit it out, or give a "
+                    "reason to save it as it is."
+                )
+            )
+        except ValidationFailed as exc:
+            self.post_message(self.Refused(exc.field, exc.reason))
+        except ServiceError as exc:
+            self.post_message(self.Refused(None, exc.message))
+        else:
+            self.post_message(self.Saved(result))
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
@@ -168,14 +193,7 @@ class RecordAppealDialog(AppealForm):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, data: AppealInput) -> None:
-        try:
-            appeal_id = appeals.record_appeal(self.ctx, data)
-        except ValidationFailed as exc:
-            self.post_message(self.Refused(exc.field, exc.reason))
-        except ServiceError as exc:
-            self.post_message(self.Refused(None, exc.message))
-        else:
-            self.post_message(self.Saved(appeal_id))
+        self.post_outcome(lambda: appeals.record_appeal(self.ctx, data))
 
 
 class PersonalDataShown(Message):
@@ -244,7 +262,7 @@ class DecideAppealDialog(AppealForm):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, outcome: AppealOutcome, rationale: str, reason: str | None) -> None:
-        try:
+        def decide() -> bool:
             appeals.decide_appeal(
                 self.ctx,
                 self.appeal.id,
@@ -253,17 +271,6 @@ class DecideAppealDialog(AppealForm):
                 expected_version=self.appeal.row_version,
                 override_reason=reason,
             )
-        except PersonalDataFound as exc:
-            kinds = ", ".join(kind.label.lower() for kind in exc.kinds)
-            self.post_message(
-                PersonalDataShown(
-                    f"this looks like personal data ({kinds}). Edit it out, or give a "
-                    "reason to save it as it is."
-                )
-            )
-        except ValidationFailed as exc:
-            self.post_message(self.Refused(exc.field, exc.reason))
-        except ServiceError as exc:
-            self.post_message(self.Refused(None, exc.message))
-        else:
-            self.post_message(self.Saved(True))
+            return True
+
+        self.post_outcome(decide, personal_data=True)

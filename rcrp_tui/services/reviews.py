@@ -175,6 +175,10 @@ def _write(
     toolkit = toolkits.load(ctx, base.toolkit_row_id)
     reason = (reason or "").strip() or None
     now = ctx.clock.now()
+    if action is Action.SUBMIT:
+        # Imported here, outside the write lock: the sampling modules load the statistics
+        # stack, which opening a review should not wait for.
+        from rcrp_tui.services import sample_queue
     with ctx.writing(_PERMISSION[action]) as session:
         # Lock the review row first (PostgreSQL; SQLite's write transaction already holds
         # the database lock), so two saves cannot both pass the row_version check.
@@ -229,6 +233,8 @@ def _write(
             row.moderation_reason = reason
         elif action is Action.SUBMIT:
             row.submitted_at = now
+            # The reviewer's claimed sample item for this decision is done, in this transaction.
+            sample_queue.finish_for_review(session, ctx, base.decision_id)
         elif action is Action.RELEASE:
             row.released_at = now
         elif action is Action.ACKNOWLEDGE:

@@ -369,3 +369,46 @@ def progress(ctx: Ctx, sample_id: int) -> SampleProgress:
         for key, c in sorted(counts.items())
     )
     return SampleProgress(sample_id, strata)
+
+
+def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]:
+    """Mark done the sample items for ``decision_id`` that the actor holds claimed.
+
+    Called by the review service inside its own write transaction when a review is
+    submitted, so the review and the queue change together or not at all. Only open
+    samples count; an item someone else holds is left alone. Returns the ids finished.
+    """
+    if ctx.actor.user_id is None:
+        return []
+    held = (
+        session.execute(
+            select(_I.id)
+            .join(samples_table, _S.id == _I.sample_id)
+            .where(
+                _I.decision_id == decision_id,
+                _I.status == "claimed",
+                _I.claimed_by_user_id == ctx.actor.user_id,
+                _S.status == OPEN_SAMPLE,
+            )
+            .order_by(_I.id)
+        )
+        .scalars()
+        .all()
+    )
+    now = ctx.clock.now()
+    for item_id in held:
+        session.execute(
+            update(sample_items_table)
+            .where(_I.id == item_id)
+            .values(status="done", finished_at=now)
+        )
+        audit.record(
+            session,
+            ctx,
+            "sample_item.done",
+            "sample_item",
+            item_id,
+            before={"status": "claimed"},
+            after={"status": "done", "by_review_of_decision": decision_id},
+        )
+    return [int(i) for i in held]

@@ -46,6 +46,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.MANAGE_TOOLKITS,
             _P.MANAGE_ROTA,
             _P.VIEW_ROTA,
+            _P.VIEW_KPIS,
         }
     ),
     Role.QA_LEAD: frozenset(

@@ -1,0 +1,179 @@
+"""The aggregate SQL behind the KPIs: every figure is a GROUP BY, never a row-by-row load.
+
+Weeks and months are London calendar buckets worked out in Python (``domain.kpis``) and
+handed to the database as one ``CASE`` expression, which SQLite and PostgreSQL both group
+by (the same approach as the appeal figures). Which reviews count follows the sample
+results (``services.sampling_results``): per decision, the latest review past draft.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, Subquery, and_, case, distinct, func, select
+
+from rcrp_tui.domain.coaching import NoteStatus
+from rcrp_tui.domain.enums import Outcome
+from rcrp_tui.domain.kpis import MONTHLY_MINIMUM, MonthBucket, Period, WeekBucket
+from rcrp_tui.domain.review_workflow import ReviewStatus
+from rcrp_tui.services.coaching import overdue_clause
+from rcrp_tui.storage.coaching_models import coaching_notes_table
+from rcrp_tui.storage.models import contact_officers_table, decisions_table
+from rcrp_tui.storage.review_models import review_answers_table, reviews_table, toolkits_table
+
+_D = decisions_table.c
+_R = reviews_table.c
+_A = review_answers_table.c
+_CO = contact_officers_table.c
+_N = coaching_notes_table.c
+_T = toolkits_table.c
+_UNSETTLED = (NoteStatus.OPEN.value, NoteStatus.ACKNOWLEDGED.value)
+
+
+def bucket(column: Any, buckets: Sequence[WeekBucket | MonthBucket]) -> ColumnElement[Any]:
+    """The key of the bucket ``column`` falls in (buckets are in order and contiguous)."""
+    return case(*((column < b.end, b.key) for b in buckets), else_=None)
+
+
+def in_period(column: Any, period: Period) -> ColumnElement[bool]:
+    return and_(column >= period.start, column < period.end)
+
+
+def deployment(period: Period, weeks: Sequence[WeekBucket] | None) -> Select[Any]:
+    """Decisions and deployments per category x phase x caller type (x week).
+
+    One pass over the period's decisions gives every breakdown and the data's coverage
+    (first and last decision); the few hundred groups are summed up in Python.
+    """
+    columns: list[Any] = [_D.category, _D.phase, _D.caller_type]
+    if weeks is not None:
+        columns.append(bucket(_D.received_at, weeks).label("week"))
+    return (
+        select(
+            *columns,
+            func.count().label("decisions"),
+            func.sum(case((_D.outcome == Outcome.DEPLOYED.value, 1), else_=0)).label("deployed"),
+            func.min(_D.received_at).label("first_at"),
+            func.max(_D.received_at).label("last_at"),
+        )
+        .where(in_period(_D.received_at, period))
+        .group_by(*columns)
+    )
+
+
+def latest_reviews(period: Period) -> Subquery:
+    """Per decision received in ``period``: its latest review past draft (the one that
+    counts, as in the sample results)."""
+    return (
+        select(_R.decision_id.label("decision_id"), func.max(_R.id).label("review_id"))
+        .select_from(reviews_table.join(decisions_table, _D.id == _R.decision_id))
+        .where(_R.status != ReviewStatus.DRAFT.value, in_period(_D.received_at, period))
+        .group_by(_R.decision_id)
+        .subquery("latest")
+    )
+
+
+def compliance(period: Period, weeks: Sequence[WeekBucket] | None) -> Select[Any]:
+    """Counted reviews per judgement x passed (x week of the decision)."""
+    latest = latest_reviews(period)
+    columns: list[Any] = [_R.judgement, _R.passed]
+    if weeks is not None:
+        columns.insert(0, bucket(_D.received_at, weeks).label("week"))
+    return (
+        select(*columns, func.count().label("reviews"))
+        .select_from(
+            latest.join(reviews_table, _R.id == latest.c.review_id).join(
+                decisions_table, _D.id == latest.c.decision_id
+            )
+        )
+        .group_by(*columns)
+    )
+
+
+def criteria(period: Period) -> Select[Any]:
+    """Answers per criterion code x answer over the counted reviews."""
+    latest = latest_reviews(period)
+    return (
+        select(_A.criterion_code, _A.answer, func.count().label("answers"))
+        .select_from(latest.join(review_answers_table, _A.review_id == latest.c.review_id))
+        .group_by(_A.criterion_code, _A.answer)
+    )
+
+
+def officer_months(period: Period, months: Sequence[MonthBucket]) -> Select[Any]:
+    """Per month of the decision: officers reviewed, reviews, min/max per officer, and how
+    many officers reached the monthly minimum."""
+    latest = latest_reviews(period)
+    month = bucket(_D.received_at, months).label("month")
+    per_officer = (
+        select(month, _D.contact_officer_id, func.count().label("n"))
+        .select_from(latest.join(decisions_table, _D.id == latest.c.decision_id))
+        .where(_D.contact_officer_id.is_not(None))
+        .group_by(month, _D.contact_officer_id)
+        .subquery("per_officer")
+    )
+    n = per_officer.c.n
+    return (
+        select(
+            per_officer.c.month,
+            func.count().label("officers"),
+            func.sum(n).label("reviews"),
+            func.min(n).label("fewest"),
+            func.max(n).label("most"),
+            func.sum(case((n >= MONTHLY_MINIMUM, 1), else_=0)).label("at_minimum"),
+        )
+        .group_by(per_officer.c.month)
+        .order_by(per_officer.c.month)
+    )
+
+
+def active_officers(period: Period) -> Select[Any]:
+    """Active contact officers who made at least one decision in the period."""
+    return (
+        select(func.count(distinct(_D.contact_officer_id)))
+        .select_from(decisions_table.join(contact_officers_table, _CO.id == _D.contact_officer_id))
+        .where(in_period(_D.received_at, period), _CO.active.is_(True))
+    )
+
+
+def reviewed_officers(period: Period) -> Select[Any]:
+    """Of those, how many had at least one counted review in the period."""
+    latest = latest_reviews(period)
+    return (
+        select(func.count(distinct(_D.contact_officer_id)))
+        .select_from(
+            latest.join(decisions_table, _D.id == latest.c.decision_id).join(
+                contact_officers_table, _CO.id == _D.contact_officer_id
+            )
+        )
+        .where(_CO.active.is_(True))
+    )
+
+
+def coaching_themes(period: Period, now: datetime) -> Select[Any]:
+    """Coaching notes written in the period per theme, still open, and overdue now."""
+    return (
+        select(
+            _N.theme,
+            func.count().label("notes"),
+            func.sum(case((_N.status.in_(_UNSETTLED), 1), else_=0)).label("open"),
+            func.sum(case((overdue_clause(now), 1), else_=0)).label("overdue"),
+        )
+        .where(in_period(_N.created_at, period))
+        .group_by(_N.theme)
+    )
+
+
+def coaching_now(now: datetime) -> Select[Any]:
+    """Every unsettled note and every overdue one, whenever written."""
+    return select(
+        func.sum(case((_N.status.in_(_UNSETTLED), 1), else_=0)),
+        func.sum(case((overdue_clause(now), 1), else_=0)),
+    )
+
+
+def recent_toolkits(limit: int = 20) -> Select[Any]:
+    """The newest stored toolkit versions, whose criteria name the codes."""
+    return select(_T.id, _T.source, _T.toolkit_id).order_by(_T.id.desc()).limit(limit)

@@ -1,4 +1,9 @@
-"""Open live-risk alerts, for QA leads and supervisors: see them and close them with a note."""
+"""Open live-risk alerts, for QA leads and supervisors: see them and close them with a note.
+
+The closing note passes the personal-data guard: when the service refuses it, the
+personal-data dialog shows what was found; ``e`` reopens the note as typed, ``o`` closes
+the alert with the note kept and a reason (audited).
+"""
 
 from __future__ import annotations
 
@@ -16,9 +21,12 @@ from textual.worker import Worker
 
 from rcrp_tui.services import live_risk
 from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.services.live_risk import LiveRiskView
 from rcrp_tui.widgets import live_risk_banner
 from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
 from rcrp_tui.widgets.worker_errors import report_failure
 
@@ -94,24 +102,45 @@ class LiveRiskScreen(Screen[None]):
         table = self.query_one(DataTable)
         if not self.alerts or table.cursor_row >= len(self.alerts):
             return
-        alert = self.alerts[table.cursor_row]
+        self._ask_note(self.alerts[table.cursor_row])
 
+    def _ask_note(self, alert: LiveRiskView, value: str = "") -> None:
         def done(note: str | None) -> None:
             if note:
-                self._close(alert.id, note)
+                self._close(alert, note)
 
         self.app.push_screen(
             TextPromptDialog(
                 f"Close live-risk alert on {alert.cad_ref}",
-                "What was done? (recorded and audited)",
+                "What was done? (recorded and audited; no names, phone numbers or addresses)",
+                value=value,
             ),
             done,
         )
 
     @work(thread=True, exit_on_error=False)
-    def _close(self, alert_id: int, note: str) -> None:
-        live_risk.close_alert(self.ctx, alert_id, note)
+    def _close(self, alert: LiveRiskView, note: str, override_reason: str | None = None) -> None:
+        try:
+            live_risk.close_alert(self.ctx, alert.id, note, override_reason=override_reason)
+        except PersonalDataFound as exc:
+            self.app.call_from_thread(self._personal_data, alert, note, exc)
+            return
+        except ServiceError as exc:
+            self.app.call_from_thread(
+                self.notify, exc.message, title="Not closed", severity="warning", markup=False
+            )
+            self.app.call_from_thread(self._load)
+            return
         self.app.call_from_thread(self._after_close)
+
+    def _personal_data(self, alert: LiveRiskView, note: str, refusal: PersonalDataFound) -> None:
+        def answered(reason: str | None) -> None:
+            if reason is None:
+                self._ask_note(alert, note)  # back to the note, as typed
+            else:
+                self._close(alert, note, reason)
+
+        self.app.push_screen(PersonalDataDialog.for_refusal(note, refusal), answered)
 
     def _after_close(self) -> None:
         self.notify("Live-risk alert closed.")

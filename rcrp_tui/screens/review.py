@@ -20,13 +20,14 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header, OptionList, Static
 from textual.worker import Worker
 
-from rcrp_tui.domain import personal_data
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult, score
 from rcrp_tui.domain.toolkit import Criterion
+from rcrp_tui.screens.review_notes import CriterionNotes
 from rcrp_tui.services import live_risk, review_lists, reviews
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
+from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.services.review_actions import perform
 from rcrp_tui.services.review_records import (
     AnswerEntry,
@@ -53,7 +54,7 @@ from rcrp_tui.widgets.review_panels import (
 from rcrp_tui.widgets.worker_errors import report_failure
 
 
-class ReviewScreen(Screen[None]):
+class ReviewScreen(CriterionNotes, Screen[None]):
     """Score a decision (``decision_id``) or open an existing review (``review_id``)."""
 
     CSS_PATH = "review.tcss"
@@ -105,6 +106,8 @@ class ReviewScreen(Screen[None]):
         self.base: ReviewView | None = None
         self.answers: dict[str, AnswerEntry] = {}
         self.judgement: Judgement | None = None
+        #: Reasons for keeping criterion notes the personal-data guard flagged, by field.
+        self.note_reasons: dict[str, str] = {}
         self.dirty = False
         self._leave_warned = False
 
@@ -150,9 +153,14 @@ class ReviewScreen(Screen[None]):
         assert self.base is not None
         base, answers, judgement = self.base, dict(self.answers), self.judgement
         try:
-            view = perform(self.ctx, what, base, answers, judgement, reason)
+            view = perform(
+                self.ctx, what, base, answers, judgement, reason, dict(self.note_reasons)
+            )
         except ReviewConflict as exc:
             self.post_message(self.ConflictFound(exc))
+            return
+        except PersonalDataFound as exc:
+            self.app.call_from_thread(self._note_refused, what, reason, exc)
             return
         except ServiceError as exc:
             self.app.call_from_thread(
@@ -181,6 +189,7 @@ class ReviewScreen(Screen[None]):
 
     def on_review_screen_review_saved(self, message: ReviewSaved) -> None:
         self._adopt(message.view)
+        self.note_reasons.clear()  # audited with this save; the notes are stored now
         self.query_one("#conflict", Static).add_class("hidden")
         words = {
             "save": "Draft saved",
@@ -305,35 +314,6 @@ class ReviewScreen(Screen[None]):
         self._leave_warned = False
         self._refresh_line()
         self._refresh()
-
-    def action_note(self) -> None:
-        c = self._current()
-        if c is None:
-            return
-        entry = self.answers.get(c.code, AnswerEntry())
-
-        def done(note: str | None) -> None:
-            if note is not None:
-                self.answers[c.code] = AnswerEntry(entry.answer, note)
-                self._changed()
-                self._warn_personal_data(note)
-
-        prompt = f"{c.code}: {c.question}\nNo names, phone numbers or addresses."
-        self.app.push_screen(
-            TextPromptDialog("Note on this criterion", prompt, value=entry.note, required=False),
-            done,
-        )
-
-    def _warn_personal_data(self, text: str) -> None:
-        kinds = personal_data.kinds_found(personal_data.scan(text))
-        if kinds:
-            self.notify(
-                "This note looks like it holds "
-                + ", ".join(k.label.lower() for k in kinds)
-                + ". Notes should identify nobody: press n to edit it before saving.",
-                title="Personal data?",
-                severity="warning",
-            )
 
     def action_judgement(self) -> None:
         if self.work is None:

@@ -1,7 +1,8 @@
 """Recording a single decision by hand (validated and audited).
 
 Bulk loads (CAD import, the demo) have their own set-based paths; this one is for a
-person, or a test, entering one decision through the same rules.
+person, or a test, entering one decision through the same rules. The rationale excerpt
+typed by hand passes the personal-data guard.
 """
 
 from __future__ import annotations
@@ -18,9 +19,12 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
+from rcrp_tui.services.free_text import guard_free_text
 from rcrp_tui.storage.models import RATIONALE_MAX, ContactOfficer, Decision, Team
 
 CAD_REF_RE = re.compile(r"^[A-Z0-9][A-Z0-9/_.-]{0,63}$")
+#: How the guard and its messages name the rationale excerpt.
+RATIONALE_FIELD = "Rationale excerpt"
 
 
 @dataclass(frozen=True)
@@ -51,8 +55,12 @@ def normalise_cad_ref(raw: str) -> str:
     return ref
 
 
-def record_decision(ctx: Ctx, data: DecisionInput) -> int:
-    """Validate and insert one decision; return its id."""
+def record_decision(ctx: Ctx, data: DecisionInput, *, override_reason: str | None = None) -> int:
+    """Validate and insert one decision; return its id.
+
+    A rationale excerpt that looks like personal data is refused with
+    ``PersonalDataFound`` unless ``override_reason`` says why it is kept (audited).
+    """
     cad_ref = normalise_cad_ref(data.cad_ref)
     if not data.source_system.strip():
         raise ValidationFailed("source_system", "is required")
@@ -106,6 +114,15 @@ def record_decision(ctx: Ctx, data: DecisionInput) -> int:
         )
         session.add(decision)
         session.flush()
+        guard_free_text(
+            session,
+            ctx,
+            field=RATIONALE_FIELD,
+            text=data.rationale,
+            override_reason=override_reason,
+            entity="decision",
+            entity_id=decision.id,
+        )
         audit.record(
             session, ctx, "decision_recorded", "decision", decision.id, after=decision.model_dump()
         )

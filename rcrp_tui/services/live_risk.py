@@ -2,7 +2,8 @@
 
 This bypasses the review workflow. Raising it records who it was escalated to (a role or
 desk, never a person's name) and when; from then on it is listed for every QA lead and
-supervisor until one of them closes it with a note. All of it is audited.
+supervisor until one of them closes it with a note. All of it is audited. The closing
+note passes the personal-data guard like every other piece of free text.
 """
 
 from __future__ import annotations
@@ -20,11 +21,14 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
+from rcrp_tui.services.free_text import guard_free_text
 from rcrp_tui.services.review_records import add_change
 from rcrp_tui.storage.models import decisions_table, users_table
 from rcrp_tui.storage.review_models import NOTE_MAX, LiveRiskAlert, Review, live_risk_table
 
 ESCALATED_TO_MAX = 120
+#: How the guard and the personal-data dialog name the closing note.
+CLOSING_NOTE_FIELD = "Closing note"
 # A title followed by a capitalised word looks like a person's name (domain.md §9).
 _NAMED_PERSON = re.compile(r"\b(?i:mr|mrs|ms|miss|mx|dr|pc|dc|sgt)\.?\s+[A-Z][a-z]+")
 # Clocks on shared terminals drift a little; anything further ahead is a typing mistake.
@@ -111,8 +115,14 @@ def open_count(ctx: Ctx) -> int:
         return int(session.execute(stmt).scalar_one())
 
 
-def close_alert(ctx: Ctx, alert_id: int, note: str) -> LiveRiskView:
-    """Close an alert with a note saying what was done (QA lead or supervisor)."""
+def close_alert(
+    ctx: Ctx, alert_id: int, note: str, *, override_reason: str | None = None
+) -> LiveRiskView:
+    """Close an alert with a note saying what was done (QA lead or supervisor).
+
+    A note that looks like personal data is refused with ``PersonalDataFound`` unless
+    ``override_reason`` says why it must be kept; the override is audited with the alert.
+    """
     note = note.strip()
     if not note:
         raise ValidationFailed("note", "say what was done before closing the alert")
@@ -125,6 +135,15 @@ def close_alert(ctx: Ctx, alert_id: int, note: str) -> LiveRiskView:
             raise NotFound(f"no live-risk alert {alert_id}")
         if alert.closed_at is not None:
             raise Conflict(f"live-risk alert {alert_id} was already closed")
+        guard_free_text(
+            session,
+            ctx,
+            field=CLOSING_NOTE_FIELD,
+            text=note,
+            override_reason=override_reason,
+            entity="live_risk",
+            entity_id=alert_id,
+        )
         alert.closed_by, alert.closed_at, alert.closing_note = ctx.actor.user_id, now, note
         after = {"alert_id": alert_id, "closing_note": note}
         add_change(session, alert.review_id, now, ctx.actor, "live_risk_closed", note, None, after)

@@ -17,17 +17,28 @@ def perform(
     answers: Mapping[str, AnswerEntry],
     judgement: Judgement | None,
     reason: str | None = None,
+    override_reasons: Mapping[str, str] | None = None,
 ) -> ReviewView:
     """``what`` is save, submit, moderate, release or acknowledge (``reason`` doubles as the
-    acknowledgement comment)."""
+    acknowledgement comment). ``override_reasons`` keeps criterion notes the personal-data
+    guard flagged (see ``reviews.save``)."""
     if what == "submit":
-        return reviews.submit(ctx, base, answers, judgement)
+        return reviews.submit(ctx, base, answers, judgement, override_reasons=override_reasons)
     if what == "moderate":
-        return reviews.moderate(ctx, base, answers=answers, judgement=judgement, reason=reason)
+        return reviews.moderate(
+            ctx,
+            base,
+            answers=answers,
+            judgement=judgement,
+            reason=reason,
+            override_reasons=override_reasons,
+        )
     if what == "release":
         return reviews.release(ctx, base)
     if what == "acknowledge":
         return reviews.acknowledge(ctx, base, reason or "")
     if what == "save":
-        return reviews.save(ctx, base, answers, judgement, reason=reason)
+        return reviews.save(
+            ctx, base, answers, judgement, reason=reason, override_reasons=override_reasons
+        )
     raise ValueError(f"unknown review action {what!r}")

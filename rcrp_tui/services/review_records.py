@@ -26,6 +26,17 @@ from rcrp_tui.storage.models import decisions_table, users_table
 from rcrp_tui.storage.review_models import Review, ReviewChange, review_answers_table
 
 NOTE_MAX = 1000
+_NOTE_SUFFIX = " note"
+
+
+def note_field(code: str) -> str:
+    """How criterion ``code``'s note is named in messages and by the personal-data guard."""
+    return f"{code}{_NOTE_SUFFIX}"
+
+
+def criterion_of_note_field(field_name: str) -> str | None:
+    """The criterion code a :func:`note_field` name stands for (None for any other field)."""
+    return field_name.removesuffix(_NOTE_SUFFIX) if field_name.endswith(_NOTE_SUFFIX) else None
 
 
 @dataclass(frozen=True)

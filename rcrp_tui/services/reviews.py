@@ -4,6 +4,11 @@ Every save carries the ``row_version`` the user started from. When another termi
 saved in between, the save is refused with a ``ReviewConflict`` that says what the other
 person changed; nothing is written, and the screen keeps what its user typed so they can
 look at the other changes and save again.
+
+Criterion notes pass the personal-data guard: a note that is new or changed and looks like
+personal data is refused with ``PersonalDataFound`` (naming the note, e.g. "C05 note")
+unless ``override_reasons`` gives a reason for it, which is audited with the save. A note
+saved earlier, with or without a reason, is not asked about again while it is unchanged.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
+from sqlmodel import Session as WriteSession
 
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.domain.permissions import Permission
@@ -25,6 +31,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decisions import _base as decision_query
 from rcrp_tui.services.decisions import _row as decision_row
 from rcrp_tui.services.errors import NotFound, PermissionDenied, ValidationFailed
+from rcrp_tui.services.free_text import guard_free_text
 from rcrp_tui.services.review_records import (
     NOTE_MAX,
     AnswerEntry,
@@ -39,6 +46,7 @@ from rcrp_tui.services.review_records import (
     diff,
     load_view,
     may_see,
+    note_field,
     snapshot_of,
     who,
 )
@@ -109,17 +117,29 @@ def save(
     judgement: Judgement | None,
     *,
     reason: str | None = None,
+    override_reasons: Mapping[str, str] | None = None,
 ) -> ReviewView:
-    """Save a draft, or amend a submitted review (which needs ``reason``)."""
+    """Save a draft, or amend a submitted review (which needs ``reason``).
+
+    ``override_reasons`` maps a note's field name (``note_field(code)``) to the reason
+    for keeping personal data the guard found in it.
+    """
     action = Action.EDIT_DRAFT if base.status is ReviewStatus.DRAFT else Action.AMEND
-    return _write(ctx, base, answers, judgement, action, reason=reason)
+    return _write(
+        ctx, base, answers, judgement, action, reason=reason, override_reasons=override_reasons
+    )
 
 
 def submit(
-    ctx: Ctx, base: ReviewView, answers: Mapping[str, AnswerEntry], judgement: Judgement | None
+    ctx: Ctx,
+    base: ReviewView,
+    answers: Mapping[str, AnswerEntry],
+    judgement: Judgement | None,
+    *,
+    override_reasons: Mapping[str, str] | None = None,
 ) -> ReviewView:
     """Save and submit; refused, naming what is missing, until everything is answered."""
-    return _write(ctx, base, answers, judgement, Action.SUBMIT)
+    return _write(ctx, base, answers, judgement, Action.SUBMIT, override_reasons=override_reasons)
 
 
 def moderate(
@@ -129,6 +149,7 @@ def moderate(
     answers: Mapping[str, AnswerEntry] | None = None,
     judgement: Judgement | None = None,
     reason: str | None = None,
+    override_reasons: Mapping[str, str] | None = None,
 ) -> ReviewView:
     """A QA lead agrees with a submitted review, or adjusts answers/judgement with a reason."""
     return _write(
@@ -138,6 +159,7 @@ def moderate(
         judgement or base.judgement,
         Action.MODERATE,
         reason=reason,
+        override_reasons=override_reasons,
     )
 
 
@@ -171,6 +193,7 @@ def _write(
     action: Action,
     *,
     reason: str | None = None,
+    override_reasons: Mapping[str, str] | None = None,
 ) -> ReviewView:
     toolkit = toolkits.load(ctx, base.toolkit_row_id)
     reason = (reason or "").strip() or None
@@ -203,6 +226,7 @@ def _write(
         )
         applicable = toolkit.criteria_for(category)
         clean = _validated(toolkit, applicable, answers, judgement)
+        _guard_notes(session, ctx, base.id, current, clean, override_reasons or {})
         result = score(
             applicable,
             {c: e.answer for c, e in clean.items() if e.answer is not None},
@@ -292,6 +316,32 @@ def _validated(
     ):
         raise ValidationFailed("judgement", f"{judgement.label} is not offered by this toolkit")
     return clean
+
+
+def _guard_notes(
+    session: WriteSession,
+    ctx: Ctx,
+    review_id: int,
+    current: ReviewView,
+    answers: Mapping[str, AnswerEntry],
+    reasons: Mapping[str, str],
+) -> None:
+    # Only notes that are new or changed: one kept earlier was scanned when it was saved.
+    for code in sorted(answers):
+        note = answers[code].note
+        stored = current.answers.get(code, AnswerEntry()).note
+        if not note or note == stored:
+            continue
+        label = note_field(code)
+        guard_free_text(
+            session,
+            ctx,
+            field=label,
+            text=note,
+            override_reason=reasons.get(label),
+            entity="review",
+            entity_id=review_id,
+        )
 
 
 def _apply(

@@ -64,6 +64,16 @@ class Decision(SQLModel, table=True):
         Index("ix_decisions_received", "received_at", "id"),
         Index("ix_decisions_officer_received", "contact_officer_id", "received_at"),
         Index("ix_decisions_team_received", "team_id", "received_at"),
+        # Covers the KPI grouping, so a period's figures never read the table rows.
+        Index(
+            "ix_decisions_kpi",
+            "received_at",
+            "category",
+            "phase",
+            "caller_type",
+            "outcome",
+            "contact_officer_id",
+        ),
     )
 
     id: int | None = Field(default=None, primary_key=True)

@@ -38,6 +38,7 @@ class Review(SQLModel, table=True):
         Index("ix_reviews_decision", "decision_id"),
         Index("ix_reviews_status_id", "status", "id"),
         Index("ix_reviews_reviewer_id", "reviewer_user_id", "id"),
+        Index("ix_reviews_decision_status", "decision_id", "status", "id"),
     )
 
     id: int | None = Field(default=None, primary_key=True)
@@ -74,6 +75,7 @@ class ReviewAnswer(SQLModel, table=True):
     __tablename__ = "review_answers"
     __table_args__ = (
         UniqueConstraint("review_id", "criterion_code", name="uq_review_answers_code"),
+        Index("ix_review_answers_kpi", "review_id", "criterion_code", "answer"),
     )
 
     id: int | None = Field(default=None, primary_key=True)

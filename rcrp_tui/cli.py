@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
+from rcrp_tui.cli_report import add_report_parser
 from rcrp_tui.cli_rota import add_rota_parser
 from rcrp_tui.cli_sampling import add_sample_parser
 from rcrp_tui.domain.enums import Role
@@ -334,6 +335,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_database(tk_ls)
     tk_ls.set_defaults(func=cmd_toolkit_list)
     add_rota_parser(sub, _add_database)
+    add_report_parser(sub, _add_database)
     add_sample_parser(sub, _add_database)
     return parser
 

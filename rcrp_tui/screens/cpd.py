@@ -4,7 +4,8 @@ notes, or a supervisor's team table with overdue follow-ups.
 Contact officers land on their own record. Supervisors and QA leads land on the team
 table (``t`` moves a QA lead to the next team) and press enter to open an officer.
 On a record: ``c`` writes a coaching note, ``a`` acknowledges the highlighted note (its
-officer only), ``u`` marks its follow-up done, ``x`` closes it, ``e`` exports the record.
+officer only), ``u`` marks its follow-up done, ``x`` closes it, ``e`` exports the record
+(Markdown or PDF, chosen in a small dialog).
 """
 
 from __future__ import annotations
@@ -32,7 +33,10 @@ from rcrp_tui.services import coaching, cpd, cpd_export, people
 from rcrp_tui.services.coaching import CoachingNoteView
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.cpd import OfficerRecord, TeamRow
+from rcrp_tui.services.cpd_export import ExportFormat
+from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.free_text import PersonalDataFound
+from rcrp_tui.widgets.export_format_dialog import ExportFormatDialog
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
@@ -105,7 +109,9 @@ class CpdScreen(FeatureScreen[None]):
         Binding("a", "move('acknowledge')", "Acknowledge", id="cpd.acknowledge"),
         Binding("u", "move('follow_up_done')", "Follow-up done", id="cpd.follow-up-done"),
         Binding("x", "move('close')", "Close note", id="cpd.close"),
-        Binding("e", "export", "Export", id="cpd.export", tooltip="Markdown, OFFICIAL-SENSITIVE"),
+        Binding(
+            "e", "export", "Export", id="cpd.export", tooltip="Markdown or PDF, OFFICIAL-SENSITIVE"
+        ),
         Binding("t", "next_team", "Next team", id="cpd.next-team"),
         Binding("j", "cursor(1)", "Down", show=False, id="cpd.down"),
         Binding("k", "cursor(-1)", "Up", show=False, id="cpd.up"),
@@ -355,11 +361,27 @@ class CpdScreen(FeatureScreen[None]):
             PersonalDataDialog.for_refusal(message.comment, message.refusal), answered
         )
 
-    @work(thread=True, exit_on_error=False, group="cpd-export")
     def action_export(self) -> None:
-        if self.staff_id is None:
+        staff_id = self.staff_id
+        if staff_id is None:
             return
-        path = cpd_export.export_record(self.ctx, self.staff_id, export_directory())
+
+        def chosen(fmt: ExportFormat | None) -> None:
+            if fmt is not None:
+                self._export(staff_id, fmt)
+
+        dialog = ExportFormatDialog(f"the development record of {staff_id}", export_directory())
+        self.app.push_screen(dialog, chosen)
+
+    @work(thread=True, exit_on_error=False, group="cpd-export")
+    def _export(self, staff_id: str, fmt: ExportFormat) -> None:
+        try:
+            path = cpd_export.export_record(self.ctx, staff_id, export_directory(), fmt)
+        except ServiceError as exc:
+            self.app.call_from_thread(
+                self.notify, exc.message, title="Not exported", severity="error", markup=False
+            )
+            return
         self.app.call_from_thread(
             self.notify, f"Exported (OFFICIAL-SENSITIVE): {escape(str(path))}"
         )

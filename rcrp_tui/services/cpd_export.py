@@ -1,11 +1,15 @@
-"""One officer's development record as a Markdown document marked OFFICIAL-SENSITIVE.
+"""One officer's development record as a Markdown or PDF document marked OFFICIAL-SENSITIVE.
 
-Markdown only: no PDF library is installed, and a Markdown file opens anywhere and can be
-printed or converted by the force's own tools. The marking is the first and last line.
+The record is laid out once, as plain blocks (headings, paragraphs, tables, lists), and
+each format renders the same blocks, so the Markdown and the PDF always say the same
+thing. The Markdown carries the marking on its first and last lines; the PDF in the
+header and footer of every page (``cpd_pdf``).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from enum import StrEnum
 from pathlib import Path
 
 from rcrp_tui.domain.coaching import LOCAL_ZONE
@@ -16,87 +20,165 @@ from rcrp_tui.services.errors import ValidationFailed
 MARKING = "OFFICIAL-SENSITIVE"
 
 
-def _cell(text: str) -> str:
-    """Free text inside a table cell: one line, pipes escaped."""
-    return " ".join(text.split()).replace("|", "\\|") or "—"
+class ExportFormat(StrEnum):
+    """The file formats a development record exports to (the value is the file suffix)."""
+
+    MARKDOWN = "md"
+    PDF = "pdf"
+
+    @property
+    def label(self) -> str:
+        return {"md": "Markdown (.md)", "pdf": "PDF (.pdf)"}[self.value]
+
+
+@dataclass(frozen=True)
+class Heading:
+    level: int
+    text: str
+
+
+@dataclass(frozen=True)
+class Paragraph:
+    text: str
+
+
+@dataclass(frozen=True)
+class Table:
+    header: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+
+
+@dataclass(frozen=True)
+class Items:
+    """A bulleted list, or a checklist of open actions."""
+
+    items: tuple[str, ...]
+    checklist: bool = False
+
+
+Block = Heading | Paragraph | Table | Items
+
+
+def one_line(text: str) -> str:
+    """Free text on one line (a table cell, a list item); an em dash when empty."""
+    return " ".join(text.split()) or "\u2014"
 
 
 def _pct(value: float | None) -> str:
-    return "—" if value is None else f"{value:.0%}"
+    return "\u2014" if value is None else f"{value:.0%}"
+
+
+def record_blocks(record: OfficerRecord) -> list[Block]:
+    """The record's content, in order, without the protective marking."""
+    at = record.generated_at.astimezone(LOCAL_ZONE)
+    dash = "\u2014"
+    blocks: list[Block] = [
+        Heading(1, f"Development record: {record.staff_id}"),
+        Paragraph(f"Team: {record.team or dash} \u00b7 produced {at:%d %b %Y %H:%M} UK time"),
+        Heading(2, "Reviews"),
+    ]
+    if record.reviews:
+        rows = tuple(
+            (
+                f"{r.submitted_at.astimezone(LOCAL_ZONE):%d %b %Y}",
+                r.cad_ref,
+                r.status.label,
+                dash if r.score is None else f"{r.score:.0f}",
+                "yes" if r.passed else "NO",
+                r.judgement.label if r.judgement else dash,
+            )
+            for r in record.reviews
+        )
+        header = ("Submitted (UK)", "CAD ref", "Status", "Score", "Passed", "Judgement")
+        blocks.append(Table(header, rows))
+    else:
+        blocks.append(Paragraph("No reviews yet."))
+    blocks.append(Heading(2, "Criteria met, by month"))
+    if record.trends:
+        trend_rows = tuple(
+            (
+                t.code,
+                *(f"{m}/{a}" if a else dash for _k, m, a in t.months),
+                _pct(t.overall),
+            )
+            for t in record.trends
+        )
+        blocks.append(Table(("Criterion", *record.months, "Overall"), trend_rows))
+    else:
+        blocks.append(Paragraph("No scored criteria in the last months."))
+    blocks.append(Heading(2, "Coaching notes"))
+    for n in record.notes:
+        due = n.follow_up_on.isoformat() if n.follow_up_on else "none"
+        flag = " \u2014 OVERDUE" if n.overdue else ""
+        blocks.append(Heading(3, f"Note {n.id}: {n.theme.label} ({n.status.label}){flag}"))
+        items = [
+            f"Written {n.created_at.astimezone(LOCAL_ZONE):%d %b %Y} by {one_line(n.author)}; "
+            f"follow-up {due}; visibility {n.visibility.label.lower()}",
+            f"Criteria: {', '.join(n.criteria) or dash}",
+            f"What went well: {one_line(n.went_well)}",
+            f"What to develop: {one_line(n.to_develop)}",
+            f"Agreed actions: {one_line(n.agreed_actions)}",
+        ]
+        if n.acknowledgement_comment:
+            items.append(f"Officer's comment: {one_line(n.acknowledgement_comment)}")
+        blocks.append(Items(tuple(items)))
+    if not record.notes:
+        blocks.append(Paragraph("No coaching notes."))
+    blocks.append(Heading(2, "Open actions"))
+    actions = tuple(
+        f"{one_line(n.agreed_actions)} (note {n.id}, follow up "
+        f"{n.follow_up_on.isoformat() if n.follow_up_on else 'no date'})"
+        for n in record.open_actions
+    )
+    blocks.append(Items(actions, checklist=True) if actions else Paragraph("None."))
+    return blocks
+
+
+def _md_escape(text: str) -> str:
+    return text.replace("|", "\\|")
+
+
+def _markdown_block(block: Block) -> list[str]:
+    if isinstance(block, Heading):
+        return ["#" * block.level + " " + block.text, ""]
+    if isinstance(block, Paragraph):
+        return [block.text, ""]
+    if isinstance(block, Table):
+        lines = ["| " + " | ".join(block.header) + " |", "| --- " * len(block.header) + "|"]
+        lines += ["| " + " | ".join(_md_escape(c) for c in row) + " |" for row in block.rows]
+        return [*lines, ""]
+    mark = "- [ ] " if block.checklist else "- "
+    return [mark + _md_escape(item) for item in block.items] + [""]
 
 
 def record_markdown(record: OfficerRecord) -> str:
     """The record as Markdown, the protective marking at top and bottom."""
-    at = record.generated_at.astimezone(LOCAL_ZONE)
-    lines = [
-        f"**{MARKING}**",
-        "",
-        f"# Development record: {record.staff_id}",
-        "",
-        f"Team: {record.team or '—'} · produced {at:%d %b %Y %H:%M} UK time",
-        "",
-        "## Reviews",
-        "",
-    ]
-    if record.reviews:
-        lines += ["| Submitted (UK) | CAD ref | Status | Score | Passed | Judgement |"]
-        lines += ["| --- | --- | --- | --- | --- | --- |"]
-        for r in record.reviews:
-            lines.append(
-                f"| {r.submitted_at.astimezone(LOCAL_ZONE):%d %b %Y} | {r.cad_ref} "
-                f"| {r.status.label} | {'—' if r.score is None else f'{r.score:.0f}'} "
-                f"| {'yes' if r.passed else 'NO'} "
-                f"| {r.judgement.label if r.judgement else '—'} |"
-            )
-    else:
-        lines.append("No reviews yet.")
-    lines += ["", "## Criteria met, by month", ""]
-    if record.trends:
-        lines.append("| Criterion | " + " | ".join(record.months) + " | Overall |")
-        lines.append("| --- " * (len(record.months) + 2) + "|")
-        for t in record.trends:
-            cells = [f"{m}/{a}" if a else "—" for _k, m, a in t.months]
-            lines.append(f"| {t.code} | " + " | ".join(cells) + f" | {_pct(t.overall)} |")
-    else:
-        lines.append("No scored criteria in the last months.")
-    lines += ["", "## Coaching notes", ""]
-    if record.notes:
-        for n in record.notes:
-            due = n.follow_up_on.isoformat() if n.follow_up_on else "none"
-            flag = " — OVERDUE" if n.overdue else ""
-            lines += [
-                f"### Note {n.id}: {n.theme.label} ({n.status.label}){flag}",
-                "",
-                f"- Written {n.created_at.astimezone(LOCAL_ZONE):%d %b %Y} by {_cell(n.author)}; "
-                f"follow-up {due}; visibility {n.visibility.label.lower()}",
-                f"- Criteria: {', '.join(n.criteria) or '—'}",
-                f"- What went well: {_cell(n.went_well)}",
-                f"- What to develop: {_cell(n.to_develop)}",
-                f"- Agreed actions: {_cell(n.agreed_actions)}",
-            ]
-            if n.acknowledgement_comment:
-                lines.append(f"- Officer's comment: {_cell(n.acknowledgement_comment)}")
-            lines.append("")
-    else:
-        lines += ["No coaching notes.", ""]
-    lines += ["## Open actions", ""]
-    for n in record.open_actions:
-        due = n.follow_up_on.isoformat() if n.follow_up_on else "no date"
-        lines.append(f"- [ ] {_cell(n.agreed_actions)} (note {n.id}, follow up {due})")
-    if not record.open_actions:
-        lines.append("None.")
-    lines += ["", f"**{MARKING}**", ""]
+    lines = [f"**{MARKING}**", ""]
+    for block in record_blocks(record):
+        lines += _markdown_block(block)
+    lines += [f"**{MARKING}**", ""]
     return "\n".join(lines)
 
 
-def export_record(ctx: Ctx, staff_id: str, folder: Path) -> Path:
-    """Write ``cpd-<staff id>-<date>.md`` into ``folder`` (made if missing)."""
+def export_record(
+    ctx: Ctx, staff_id: str, folder: Path, fmt: ExportFormat = ExportFormat.MARKDOWN
+) -> Path:
+    """Write ``cpd-<staff id>-<date>.md`` (or ``.pdf``) into ``folder`` (made if missing)."""
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise ValidationFailed("Export folder", f"{folder} cannot be used: {exc}") from None
     record = officer_record(ctx, staff_id)
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in record.staff_id)
-    path = folder / f"cpd-{safe}-{record.generated_at.astimezone(LOCAL_ZONE):%Y%m%d}.md"
-    path.write_text(record_markdown(record), encoding="utf-8")
+    path = folder / f"cpd-{safe}-{record.generated_at.astimezone(LOCAL_ZONE):%Y%m%d}.{fmt.value}"
+    try:
+        if fmt is ExportFormat.PDF:
+            # Imported here: fpdf2 is only loaded by someone who asks for a PDF.
+            from rcrp_tui.services.cpd_pdf import record_pdf
+
+            path.write_bytes(record_pdf(record))
+        else:
+            path.write_text(record_markdown(record), encoding="utf-8")
+    except OSError as exc:
+        raise ValidationFailed("Export folder", f"{path} cannot be written: {exc}") from None
     return path

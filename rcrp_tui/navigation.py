@@ -109,12 +109,21 @@ DESTINATIONS: list[Destination] = [
         screen="rcrp_tui.screens.coaching:NoteEditorScreen",
         permission=Permission.WRITE_COACHING,
     ),
+    Destination(
+        id="kpis",
+        title="KPIs and reports",
+        key="f11",
+        description="KPIs for a period against a baseline, weekly trends; export the "
+        "OFFICIAL-SENSITIVE report (md, html, xlsx, csv, pdf)",
+        screen="rcrp_tui.screens.kpis:KpiScreen",
+        permission=Permission.VIEW_KPIS,
+    ),
 ]
 
-#: Where a person lands after signing in.
-HOME = "decisions"
-#: Roles that land somewhere else: a contact officer's place is their own record.
-HOME_BY_ROLE: dict[Role, str] = {Role.CONTACT_OFFICER: "cpd"}
+#: Where a person lands after signing in: every role's home screen.
+HOME = "home"
+#: Roles that land somewhere else (none now: contact officers land on home too).
+HOME_BY_ROLE: dict[Role, str] = {}
 
 
 def home_for(role: Role) -> Destination | None:

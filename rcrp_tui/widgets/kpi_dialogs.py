@@ -1,0 +1,197 @@
+"""Dialogs for the KPI screen: choose the period and baseline; export the report.
+
+The period dialog checks the dates itself (``domain.kpis``) and stays open, saying what is
+wrong, until they make sense. The export dialog writes the file in a worker through the
+reports service; a path that cannot be written keeps it open with the reason shown.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import ClassVar
+
+from platformdirs import user_documents_dir
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, Select, Static
+
+from rcrp_tui.domain.kpis import Period, make_period, parse_day
+from rcrp_tui.screens.base import ReportsWorkerErrors
+from rcrp_tui.services import reports
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.services.kpis import KpiReport
+from rcrp_tui.services.reports import ReportFormat
+from rcrp_tui.widgets.literal import literal
+
+_CSS = """
+PeriodDialog, ExportReportDialog { align: center middle; }
+.kpi-dialog {
+    width: 72;
+    max-width: 100%;
+    height: auto;
+    max-height: 100%;
+    border: thick $primary;
+    background: $panel;
+    padding: 0 1;
+}
+.kpi-dialog .dialog-title { text-style: bold; }
+.kpi-dialog .dialog-error { color: $error; height: auto; }
+.kpi-dialog .dialog-help { color: $text-muted; }
+.kpi-dialog .pair { height: auto; }
+.kpi-dialog .pair Input { width: 1fr; }
+.kpi-dialog Button { margin-right: 1; }
+"""
+
+FORMAT_LABELS = {
+    ReportFormat.XLSX: "Excel workbook (.xlsx), a sheet per section",
+    ReportFormat.PDF: "PDF document",
+    ReportFormat.HTML: "Web page (.html)",
+    ReportFormat.MARKDOWN: "Markdown (.md)",
+    ReportFormat.CSV: "CSV, one figure a row",
+}
+
+
+def default_export_folder() -> Path:
+    """The user's documents folder, else their home folder (never the working folder)."""
+    documents = Path(user_documents_dir())
+    return documents if documents.is_dir() else Path.home()
+
+
+class PeriodDialog(ModalScreen[tuple[Period, Period] | None]):
+    """Four dates: the period and its baseline (each end date not included)."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="kpis.period.cancel"),
+        Binding("ctrl+s", "apply", "Apply", id="kpis.period.apply"),
+    ]
+
+    def __init__(self, period: Period, baseline: Period) -> None:
+        super().__init__()
+        self._period, self._baseline = period, baseline
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="kpi-dialog"):
+            yield Label(
+                "Period and baseline (YYYY-MM-DD; the end date is not included)",
+                classes="dialog-title",
+            )
+            yield Label("Period: from / to")
+            with Horizontal(classes="pair"):
+                yield Input(self._period.first_day.isoformat(), id="period-from", max_length=10)
+                yield Input(self._period.end_day.isoformat(), id="period-to", max_length=10)
+            yield Label("Baseline: from / to")
+            with Horizontal(classes="pair"):
+                yield Input(self._baseline.first_day.isoformat(), id="baseline-from", max_length=10)
+                yield Input(self._baseline.end_day.isoformat(), id="baseline-to", max_length=10)
+            yield Static("", id="period-error", classes="dialog-error")
+            yield Static("Enter or ctrl+s apply · Esc cancel", classes="dialog-help")
+
+    def _value(self, widget_id: str) -> str:
+        return self.query_one(f"#{widget_id}", Input).value
+
+    def action_apply(self) -> None:
+        try:
+            period = make_period(
+                parse_day(self._value("period-from"), "Period from"),
+                parse_day(self._value("period-to"), "Period to"),
+                "period",
+            )
+            baseline = make_period(
+                parse_day(self._value("baseline-from"), "Baseline from"),
+                parse_day(self._value("baseline-to"), "Baseline to"),
+                "baseline",
+            )
+        except ValueError as exc:
+            self.query_one("#period-error", Static).update(literal(str(exc)))
+            return
+        self.dismiss((period, baseline))
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_apply()
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ExportReportDialog(ReportsWorkerErrors, ModalScreen[Path | None]):
+    """Choose a format and a file or folder; the report is written before it closes."""
+
+    DEFAULT_CSS = _CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="kpis.export.cancel"),
+        Binding("ctrl+s", "export", "Export", id="kpis.export.go"),
+    ]
+
+    class Refused(Message):
+        def __init__(self, message: str) -> None:
+            super().__init__()
+            self.message = message
+
+    class Written(Message):
+        def __init__(self, path: Path) -> None:
+            super().__init__()
+            self.path = path
+
+    def __init__(self, ctx: Ctx, report: KpiReport, folder: Path | None = None) -> None:
+        super().__init__()
+        self.ctx, self.report = ctx, report
+        self._folder = folder or default_export_folder()
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="kpi-dialog"):
+            yield Label("Export the KPI report (OFFICIAL-SENSITIVE)", classes="dialog-title")
+            yield Select(
+                [(label, fmt) for fmt, label in FORMAT_LABELS.items()],
+                value=ReportFormat.XLSX,
+                allow_blank=False,
+                id="export-format",
+            )
+            yield Label("Save to (a file, or a folder for the usual name)")
+            yield Input(str(self._folder), id="export-path")
+            yield Static("", id="export-error", classes="dialog-error")
+            yield Static("Enter or ctrl+s export · Esc cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one("#export-path", Input).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_export()
+
+    def action_export(self) -> None:
+        fmt = self.query_one("#export-format", Select).value
+        text = self.query_one("#export-path", Input).value.strip()
+        if not text:
+            self.query_one("#export-error", Static).update("Give a file or folder to save to.")
+            return
+        self.query_one("#export-error", Static).update("Writing…")
+        self._write(ReportFormat(str(fmt)), Path(text))
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="kpi-export")
+    def _write(self, fmt: ReportFormat, path: Path) -> None:
+        try:
+            written = reports.write_report(self.ctx, self.report, fmt, path)
+        except ServiceError as exc:
+            self.post_message(self.Refused(exc.message))
+            return
+        self.post_message(self.Written(written))
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self.query_one("#export-error", Static).update(literal(message.message))
+
+    @on(Written)
+    def _written(self, message: Written) -> None:
+        self.dismiss(message.path)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

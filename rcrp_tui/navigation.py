@@ -120,10 +120,10 @@ DESTINATIONS: list[Destination] = [
     ),
 ]
 
-#: Where a person lands after signing in: every role's home screen.
-HOME = "home"
-#: Roles that land somewhere else (none now: contact officers land on home too).
-HOME_BY_ROLE: dict[Role, str] = {}
+#: Where a person lands after signing in.
+HOME = "decisions"
+#: Roles that land somewhere else: a contact officer's place is their own record.
+HOME_BY_ROLE: dict[Role, str] = {Role.CONTACT_OFFICER: "cpd"}
 
 
 def home_for(role: Role) -> Destination | None:

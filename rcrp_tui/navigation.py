@@ -68,6 +68,16 @@ DESTINATIONS: list[Destination] = [
         permission=Permission.RECORD_APPEALS,
     ),
     Destination(
+        id="samples",
+        title="Samples",
+        key="f3",
+        description="Dip samples: plans, draws, the shared queue (take next, skip, replace) "
+        "and results with confidence intervals",
+        screen="rcrp_tui.screens.samples:SamplesScreen",
+        permission=Permission.WORK_SAMPLES,
+        roles=(Role.QA_LEAD, Role.FLOORWALKER),
+    ),
+    Destination(
         id="review",
         title="Review",
         key="f4",

@@ -1,0 +1,317 @@
+"""One sample's queue: take the next item and review it, skip, replace or release.
+
+"Take next" (n) claims an item atomically in the service, so two terminals never get the
+same one, and opens the review of its decision at once. Submitting that review marks the
+item done (the review service does it in the same transaction). Skipping and replacing
+ask for a reason, which goes into the sample's report.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.markup import escape
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.widgets import DataTable, Footer, Header, Static
+
+from rcrp_tui.domain.enums import Category, LabelledEnum, Outcome
+from rcrp_tui.domain.sampling import LONDON
+from rcrp_tui.screens.base import FeatureScreen
+from rcrp_tui.services import sample_queue, sampling
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.sample_queue import QueueItem, SampleProgress
+from rcrp_tui.services.sampling import SampleView
+from rcrp_tui.widgets.literal import visible
+
+PAGE_SIZE = 50
+COLUMNS = ("#", "CAD ref", "Received", "Category", "Outcome", "Stratum", "Status", "Reason")
+#: A word and a symbol for every status, so nothing is told by colour alone.
+STATUS_TEXT = {
+    "open": ("· open", ""),
+    "claimed": ("▶ claimed", "bold"),
+    "done": ("✓ done", ""),
+    "skipped": ("✗ skipped", "dim"),
+    "replaced": ("↺ replaced", "dim"),
+}
+
+
+def _label(kind: type[LabelledEnum], value: str) -> str:
+    try:
+        return kind(value).label
+    except ValueError:  # a value from a newer vocabulary: show it as stored
+        return value
+
+
+@dataclass(frozen=True)
+class QueueState:
+    sample: SampleView
+    progress: SampleProgress
+    items: tuple[QueueItem, ...]
+    after_position: int
+    has_more: bool
+
+
+class SampleQueueScreen(FeatureScreen[None]):
+    """The items of one sample in queue order, a page at a time."""
+
+    CSS_PATH = "samples.tcss"
+    HELP_TITLE = "Sample queue"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("n", "take_next", "Take next", id="sample-queue.take"),
+        Binding("r", "review", "Review", id="sample-queue.review"),
+        Binding("s", "skip", "Skip", id="sample-queue.skip"),
+        Binding("x", "replace", "Replace", id="sample-queue.replace"),
+        Binding("u", "release", "Release", id="sample-queue.release"),
+        Binding("escape", "back", "Back", id="sample-queue.back"),
+        Binding("right_square_bracket,pagedown", "page(1)", "Next page", show=False),
+        Binding("left_square_bracket,pageup", "page(-1)", "Previous page", show=False),
+        Binding("j", "cursor('down')", "Down", show=False, id="sample-queue.down"),
+        Binding("k", "cursor('up')", "Up", show=False, id="sample-queue.up"),
+    ]
+
+    class Loaded(Message):
+        def __init__(self, state: QueueState) -> None:
+            super().__init__()
+            self.state = state
+
+    class Taken(Message):
+        def __init__(self, item: QueueItem | None) -> None:
+            super().__init__()
+            self.item = item
+
+    class Changed(Message):
+        def __init__(self, note: str) -> None:
+            super().__init__()
+            self.note = note
+
+    def __init__(self, ctx: Ctx, sample_id: int, **kwargs: Any) -> None:
+        super().__init__(ctx, **kwargs)
+        self.sample_id = sample_id
+        self.state: QueueState | None = None
+        self._page_starts: list[int] = [0]  # after_position of each page read so far
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="queue-summary")
+        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="queue-position")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Sample #{self.sample_id} queue · {self.ctx.actor.display_name}"
+        table = self.query_one(DataTable)
+        for name in COLUMNS:
+            table.add_column(name, key=name)
+        table.focus()
+        self.reload()
+
+    # ----- loading -------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Read the current page, the sample and its progress again."""
+        self._load(self._page_starts[-1])
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-load")
+    def _load(self, after_position: int) -> None:
+        sample = sampling.get_sample(self.ctx, self.sample_id)
+        progress = sample_queue.progress(self.ctx, self.sample_id)
+        items = sample_queue.queue_page(
+            self.ctx, self.sample_id, after_position=after_position, limit=PAGE_SIZE + 1
+        )
+        state = QueueState(
+            sample,
+            progress,
+            tuple(items[:PAGE_SIZE]),
+            after_position,
+            has_more=len(items) > PAGE_SIZE,
+        )
+        self.post_message(self.Loaded(state))
+
+    @on(Loaded)
+    def _loaded(self, message: Loaded) -> None:
+        self.state = state = message.state
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear()
+        for item in state.items:
+            table.add_row(*self._cells(item), key=str(item.id))
+        if state.items:
+            table.move_cursor(row=min(max(keep, 0), len(state.items) - 1))
+        self.query_one("#queue-summary", Static).update(self._summary(state))
+        first = state.items[0].position if state.items else 0
+        last = state.items[-1].position if state.items else 0
+        more = " · ]: next page" if state.has_more else ""
+        back = " · [: previous page" if len(self._page_starts) > 1 else ""
+        self.query_one("#queue-position", Static).update(
+            (f"items {first} to {last}" if state.items else "No items.") + more + back
+        )
+        self.refresh_bindings()
+
+    def _summary(self, state: QueueState) -> Text:
+        s, p = state.sample, state.progress
+        text = Text()
+        text.append(f"Sample #{s.id} ", style="bold")
+        text.append(visible(s.plan_name, single_line=True))
+        text.append(
+            f" · {p.done}/{p.total} done · {p.skipped} skipped · {p.replaced} replaced"
+            f" · {s.method_description}"
+        )
+        mine = [i for i in state.items if self._mine(i)]
+        if mine:
+            text.append(f"\nYou hold item {mine[0].position}: r reviews it, u releases it.")
+        if s.status != "open":
+            text.append("\nCLOSED: read only.", style="bold")
+        return text
+
+    def _mine(self, item: QueueItem) -> bool:
+        return item.status == "claimed" and item.claimed_by_user_id == self.ctx.actor.user_id
+
+    def _cells(self, item: QueueItem) -> tuple[Any, ...]:
+        word, style = STATUS_TEXT.get(item.status, (item.status, ""))
+        if item.status == "claimed":
+            word += " (you)" if self._mine(item) else " (someone else)"
+        if item.replacement_of_item_id is not None and item.status != "replaced":
+            word += " · replacement"
+        return (
+            str(item.position),
+            Text(visible(item.cad_ref, single_line=True)),
+            f"{item.received_at.astimezone(LONDON):%d %b %H:%M}",
+            _label(Category, item.category),
+            _label(Outcome, item.outcome),
+            Text(visible(item.stratum, single_line=True)),
+            Text(word, style=style),
+            Text(visible(item.reason or "", single_line=True)),
+        )
+
+    @property
+    def current(self) -> QueueItem | None:
+        """The highlighted item."""
+        table = self.query_one(DataTable)
+        if self.state is None or not self.state.items or table.cursor_row < 0:
+            return None
+        return self.state.items[min(table.cursor_row, len(self.state.items) - 1)]
+
+    @on(DataTable.RowHighlighted)
+    def _highlighted(self) -> None:
+        self.refresh_bindings()
+
+    # ----- keys ------------------------------------------------------------------
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        state = self.state
+        writes = ("take_next", "skip", "replace", "release")
+        if action in writes and (state is None or state.sample.status != "open"):
+            return False if state is not None else None
+        item = self.current if self.is_mounted else None
+        if action in ("skip", "replace"):
+            return None if item is None or item.status not in ("open", "claimed") else True
+        if action == "release":
+            return None if item is None or item.status != "claimed" else True
+        if action == "review":
+            return None if item is None or not (self._mine(item) or item.status == "done") else True
+        return True
+
+    def action_cursor(self, direction: str) -> None:
+        table = self.query_one(DataTable)
+        (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
+
+    def action_page(self, step: int) -> None:
+        state = self.state
+        if state is None:
+            return
+        if step > 0 and state.has_more and state.items:
+            self._page_starts.append(state.items[-1].position)
+        elif step < 0 and len(self._page_starts) > 1:
+            self._page_starts.pop()
+        else:
+            self.app.bell()
+            return
+        self.query_one(DataTable).move_cursor(row=0)
+        self.reload()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_take_next(self) -> None:
+        self._take()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-write")
+    def _take(self) -> None:
+        self.post_message(self.Taken(sample_queue.take_next(self.ctx, self.sample_id)))
+
+    @on(Taken)
+    def _taken(self, message: Taken) -> None:
+        item = message.item
+        if item is None:
+            self.notify("Nothing left to take in this sample: every item is done or claimed.")
+            self.reload()
+            return
+        self.notify(
+            f"Item {item.position} ({escape(visible(item.cad_ref, single_line=True))}) is "
+            "yours: score it, then submit (F10) to finish it."
+        )
+        self._open_review(item)
+
+    def _open_review(self, item: QueueItem) -> None:
+        open_destination: Any = getattr(self.app, "open_destination", None)
+        if open_destination is not None:
+            open_destination("review", decision_id=item.decision_id)
+
+    def action_review(self) -> None:
+        item = self.current
+        if item is not None and (self._mine(item) or item.status == "done"):
+            self._open_review(item)
+
+    def _ask_reason(self, verb: str, act: Any) -> None:
+        from rcrp_tui.widgets.sample_dialogs import ReasonDialog
+
+        item = self.current
+        if item is None or item.status not in ("open", "claimed"):
+            return
+        detail = f"Item {item.position} · {item.cad_ref} · stratum {item.stratum}" + (
+            "\nA replacement is drawn from the same stratum." if verb == "Replace" else ""
+        )
+
+        def done(result: Any) -> None:
+            if isinstance(result, QueueItem) and verb == "Replace":
+                self.notify(
+                    f"Item {item.position} replaced by item {result.position} "
+                    f"({escape(visible(result.cad_ref, single_line=True))}), same stratum."
+                )
+            elif result is not None:
+                self.notify(f"Item {item.position} skipped.")
+            self.reload()
+
+        dialog = ReasonDialog(f"{verb} item {item.position}", detail, lambda r: act(item.id, r))
+        self.app.push_screen(dialog, done)
+
+    def action_skip(self) -> None:
+        self._ask_reason("Skip", lambda item_id, r: sample_queue.skip(self.ctx, item_id, r))
+
+    def action_replace(self) -> None:
+        self._ask_reason("Replace", lambda item_id, r: sample_queue.replace(self.ctx, item_id, r))
+
+    def action_release(self) -> None:
+        item = self.current
+        if item is not None and item.status == "claimed":
+            self._release(item.id, item.position)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-write")
+    def _release(self, item_id: int, position: int) -> None:
+        sample_queue.release(self.ctx, item_id)
+        self.post_message(self.Changed(f"Item {position} released: back in the queue."))
+
+    @on(Changed)
+    def _changed(self, message: Changed) -> None:
+        self.notify(escape(message.note))
+        self.reload()
+
+    def on_screen_resume(self) -> None:
+        # Back from a review or a dialog: a submitted review has finished its item.
+        if self.state is not None:
+            self.reload()

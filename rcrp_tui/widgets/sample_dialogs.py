@@ -1,0 +1,303 @@
+"""Small keyboard dialogs for the sample screens: a reason, a yes/no, an export path and
+the saved-plan picker.
+
+Each dialog that writes runs the service call in a thread worker and stays open when it
+is refused, showing the message where the person is typing, so nothing typed is lost.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.message import Message
+from textual.screen import ModalScreen
+from textual.widgets import Input, Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from rcrp_tui.screens.base import ReportsWorkerErrors
+from rcrp_tui.services import sampling
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import ServiceError, ValidationFailed
+from rcrp_tui.services.sampling import PlanView
+from rcrp_tui.storage.sampling_models import REASON_MAX
+from rcrp_tui.widgets.literal import literal
+
+DIALOG_CSS = """
+SampleDialog {
+    align: center middle;
+}
+.sample-dialog {
+    width: 76;
+    max-width: 95%;
+    height: auto;
+    max-height: 95%;
+    border: thick $primary;
+    background: $surface;
+    padding: 1 2;
+}
+.sample-dialog .dialog-title {
+    text-style: bold;
+    margin-bottom: 1;
+}
+.sample-dialog .dialog-help {
+    color: $text-muted;
+    margin-top: 1;
+}
+.sample-dialog .dialog-error {
+    color: $error;
+    text-style: bold;
+    height: auto;
+}
+.sample-dialog OptionList {
+    height: auto;
+    max-height: 12;
+}
+"""
+
+
+def default_export_folder() -> Path:
+    """Where exports go unless the person types another folder.
+
+    ``RCRP_EXPORT_DIR`` when set; else the user's documents folder when it exists; else
+    their home folder. Never the current folder: on a shared control-room terminal that is
+    wherever the app happened to be started.
+    """
+    configured = os.environ.get("RCRP_EXPORT_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_documents_dir
+
+    documents = Path(user_documents_dir())
+    return documents if documents.is_dir() else Path.home()
+
+
+class SampleDialog(ReportsWorkerErrors, ModalScreen[Any]):
+    """Shared behaviour: Esc cancels; a refusal is shown in ``#error`` and the dialog stays."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="sample-dialog.cancel")
+    ]
+
+    class Refused(Message):
+        def __init__(self, message: str, field: str | None = None) -> None:
+            super().__init__()
+            self.message = message
+            self.field = field
+
+    class Done(Message):
+        def __init__(self, result: Any) -> None:
+            super().__init__()
+            self.result = result
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    def show_error(self, message: str) -> None:
+        """Show ``message`` literally (it may quote what the person typed)."""
+        self.query_one("#error", Static).update(literal(f"✗ {message}"))
+
+    def run_call(self, call: Callable[[], Any]) -> None:
+        """Run ``call`` in a worker thread; answer with ``Done`` or ``Refused``."""
+        self.query_one("#error", Static).update("Working…")
+        self._run(call)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sample-dialog")
+    def _run(self, call: Callable[[], Any]) -> None:
+        try:
+            result = call()
+        except ValidationFailed as exc:
+            self.post_message(self.Refused(self.describe_refusal(exc), exc.field))
+        except ServiceError as exc:
+            self.post_message(self.Refused(exc.message))
+        except OSError as exc:  # an export path that cannot be written
+            self.post_message(self.Refused(f"Cannot write there: {exc.strerror or exc}."))
+        else:
+            self.post_message(self.Done(result))
+
+    def describe_refusal(self, exc: ValidationFailed) -> str:
+        """How a refusal reads in this dialog (the reason alone: there is one field)."""
+        return exc.reason[:1].upper() + exc.reason[1:] + "."
+
+    def focus_field(self, field: str | None) -> None:
+        """Move to the field a refusal names (dialogs with several fields override this)."""
+
+    @on(Refused)
+    def _refused(self, message: Refused) -> None:
+        self.show_error(message.message)
+        self.focus_field(message.field)
+
+    @on(Done)
+    def _done(self, message: Done) -> None:
+        self.dismiss(message.result)
+
+
+class ReasonDialog(SampleDialog):
+    """Ask why an item is skipped or replaced, then do it; the reason is required."""
+
+    def __init__(self, title: str, detail: str, act: Callable[[str], Any]) -> None:
+        super().__init__()
+        self._title = title
+        self._detail = detail
+        self._act = act
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="sample-dialog"):
+            yield Label(literal(self._title), classes="dialog-title")
+            yield Static(literal(self._detail))
+            yield Label("Reason (required, recorded in the sample's report)")
+            yield Input(max_length=REASON_MAX, id="reason")
+            yield Static("", classes="dialog-error", id="error")
+            yield Static("Enter confirm · Esc cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        reason = event.value.strip()
+        if not reason:
+            self.show_error("Give a reason: it is recorded, so the sample can be defended.")
+            return
+        self.run_call(lambda: self._act(reason))
+
+
+class ConfirmDialog(ModalScreen[bool | None]):
+    """A yes/no question: y or Enter confirms, n or Esc cancels."""
+
+    DEFAULT_CSS = DIALOG_CSS.replace("SampleDialog {", "ConfirmDialog {")
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "answer(True)", "Yes", id="confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="confirm.no"),
+    ]
+
+    def __init__(self, title: str, question: str) -> None:
+        super().__init__()
+        self._title = title
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="sample-dialog"):
+            yield Label(literal(self._title), classes="dialog-title")
+            yield Static(literal(self._question))
+            yield Static("y / Enter yes · n / Esc no", classes="dialog-help")
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes or None)
+
+
+class ExportDialog(SampleDialog):
+    """Ask where to write a CSV file, then write it; a bad folder keeps the dialog open."""
+
+    def __init__(self, title: str, default: Path, write: Callable[[Path], Any]) -> None:
+        super().__init__()
+        self._title = title
+        self._default = default
+        self._write = write
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="sample-dialog"):
+            yield Label(literal(self._title), classes="dialog-title")
+            yield Label("File (a new or existing .csv file in an existing folder)")
+            yield Input(str(self._default), id="path")
+            yield Static("", classes="dialog-error", id="error")
+            yield Static(
+                "Enter write · Esc cancel · the file is OFFICIAL-SENSITIVE: keep it on "
+                "force systems",
+                classes="dialog-help",
+            )
+
+    def on_mount(self) -> None:
+        self.query_one(Input).focus()
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        raw = event.value.strip()
+        if not raw:
+            self.show_error("Type the path of the file to write.")
+            return
+        path = Path(raw).expanduser()
+        if path.is_dir():
+            self.show_error(f"{path} is a folder: add a file name, e.g. {path / 'sample.csv'}")
+            return
+        if not path.parent.is_dir():
+            self.show_error(f"The folder {path.parent} does not exist.")
+            return
+        self.run_call(lambda: (path, self._write(path)))
+
+
+class PlanPickerDialog(SampleDialog):
+    """Choose a saved plan and draw a sample from it (its stored seed, or one typed)."""
+
+    def __init__(self, ctx: Ctx) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.plans: list[PlanView] = []
+
+    class PlansLoaded(Message):
+        def __init__(self, plans: list[PlanView]) -> None:
+            super().__init__()
+            self.plans = plans
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="sample-dialog"):
+            yield Label("Draw a sample from a saved plan", classes="dialog-title")
+            yield OptionList(id="plans")
+            yield Static("", id="plan-detail")
+            yield Label("Seed (blank: the plan's stored seed, so the draw can be repeated)")
+            yield Input(placeholder="blank or a whole number", id="seed", restrict=r"[0-9]*")
+            yield Static("", classes="dialog-error", id="error")
+            yield Static("↑↓ choose · Enter draw · Tab seed · Esc cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self.query_one("#error", Static).update("Loading plans…")
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="plans")
+    def _load(self) -> None:
+        self.post_message(self.PlansLoaded(sampling.list_plans(self.ctx)))
+
+    @on(PlansLoaded)
+    def _loaded(self, message: PlansLoaded) -> None:
+        self.plans = message.plans
+        options = self.query_one(OptionList)
+        options.set_options(
+            Option(literal(f"{p.name}  ·  {p.description}", single_line=True), id=str(p.id))
+            for p in self.plans
+        )
+        if self.plans:
+            options.highlighted = 0
+            self.query_one("#error", Static).update("")
+        else:
+            self.show_error("No plans saved yet: press p on the sample list to define one.")
+
+    def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        plan = self.plans[event.option_index]
+        self.query_one("#plan-detail", Static).update(
+            Text(f"Stored seed {plan.seed} · saved by ", style="dim")
+            + literal(plan.created_by)
+            + Text(f" on {plan.created_at:%d %b %Y}", style="dim")
+        )
+
+    def on_option_list_option_selected(self, _event: OptionList.OptionSelected) -> None:
+        self._draw()
+
+    def on_input_submitted(self, _event: Input.Submitted) -> None:
+        self._draw()
+
+    def _draw(self) -> None:
+        index = self.query_one(OptionList).highlighted
+        if index is None or not self.plans:
+            self.show_error("Choose a plan first.")
+            return
+        plan = self.plans[index]
+        raw = self.query_one("#seed", Input).value.strip()
+        seed = int(raw) if raw else None
+        self.run_call(lambda: sampling.draw_sample(self.ctx, plan.id, seed=seed))

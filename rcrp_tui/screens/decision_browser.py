@@ -3,6 +3,10 @@
 Only one page (``PAGE_SIZE`` rows) is ever held. Paging uses the service's keyset
 cursors, so the next page costs the same on the first day as on a million rows. The
 total ("of N") is counted in its own worker; the page never waits for it.
+
+``r`` reviews the highlighted decision. When others have already reviewed it (and the
+user has no review of it yet), a dialog names those reviews (state, by whom) and asks
+whether to open one or start a second, independent review.
 """
 
 from __future__ import annotations
@@ -21,11 +25,13 @@ from textual.widgets import Footer, Header, Input, Static
 
 from rcrp_tui import navigation
 from rcrp_tui.screens.base import FeatureScreen
-from rcrp_tui.services import decisions, people
+from rcrp_tui.services import decisions, people, review_lists
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decisions import Cursor, DecisionFilter, Page
+from rcrp_tui.services.review_records import ReviewSummary
 from rcrp_tui.widgets.decision_detail import DecisionDetail
 from rcrp_tui.widgets.decision_table import DecisionTable, PageWanted
+from rcrp_tui.widgets.existing_review_dialog import NEW_REVIEW, ExistingReviewDialog
 from rcrp_tui.widgets.filter_dialog import FilterDialog
 
 EN_DASH = "\u2013"
@@ -322,7 +328,28 @@ class DecisionBrowserScreen(FeatureScreen[None]):
     def action_review(self) -> None:
         current = self.query_one(DecisionTable).current
         if current is not None:
-            self.app.open_destination("review", decision_id=current.id)  # type: ignore[attr-defined]
+            self._check_existing_reviews(current.id, current.cad_ref)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="review-check")
+    def _check_existing_reviews(self, decision_id: int, cad_ref: str) -> None:
+        existing = review_lists.reviews_of_decision(self.ctx, decision_id)
+        self.app.call_from_thread(self._start_review, decision_id, cad_ref, existing)
+
+    def _start_review(self, decision_id: int, cad_ref: str, existing: list[ReviewSummary]) -> None:
+        open_destination: Any = self.app.open_destination  # type: ignore[attr-defined]
+        mine = any(r.reviewer_user_id == self.ctx.actor.user_id for r in existing)
+        if mine or not existing:
+            # Nothing to ask: the user's own review resumes, or the first one starts.
+            open_destination("review", decision_id=decision_id)
+            return
+
+        def chosen(choice: int | None) -> None:
+            if choice == NEW_REVIEW:
+                open_destination("review", decision_id=decision_id)
+            elif choice is not None:
+                open_destination("review", review_id=choice)
+
+        self.app.push_screen(ExistingReviewDialog(cad_ref, existing), chosen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "review":

@@ -51,6 +51,21 @@ def list_reviews(
         where.append(_R.status.in_([s.value for s in statuses]))
     if older_than_id is not None:
         where.append(_R.id < older_than_id)
+    return _summaries(ctx, where, limit)
+
+
+def reviews_of_decision(ctx: Ctx, decision_id: int, *, limit: int = 10) -> list[ReviewSummary]:
+    """The reviews of one decision the actor may see, newest first.
+
+    The decision browser asks before starting a review of a decision someone has already
+    reviewed: open theirs, or start a second independent one.
+    """
+    where = _scope(ctx)
+    where.append(_R.decision_id == decision_id)
+    return _summaries(ctx, where, limit)
+
+
+def _summaries(ctx: Ctx, where: list[ColumnElement[bool]], limit: int) -> list[ReviewSummary]:
     stmt = (
         select(
             _R.id,
@@ -64,6 +79,7 @@ def list_reviews(
             _R.passed,
             _R.band,
             _R.updated_at,
+            _R.reviewer_user_id,
         )
         .select_from(reviews_table)
         .join(decisions_table, _D.id == _R.decision_id)
@@ -87,6 +103,7 @@ def list_reviews(
             passed=r.passed,
             band=r.band,
             updated_at=r.updated_at,
+            reviewer_user_id=r.reviewer_user_id,
         )
         for r in rows
     ]

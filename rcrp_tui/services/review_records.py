@@ -99,6 +99,7 @@ class ReviewSummary:
     passed: bool
     band: str | None
     updated_at: datetime
+    reviewer_user_id: int | None = None
 
 
 @dataclass(frozen=True)

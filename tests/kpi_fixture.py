@@ -38,7 +38,7 @@ from tests.conftest import FIXED_NOW
 PASSWORD = "kpi-test-password"
 PERIOD = Period(date(2026, 11, 16), date(2026, 11, 30))
 BASELINE = Period(date(2026, 11, 2), date(2026, 11, 16))
-ROTA_NAME = "Phase 1 [go-live]"
+ROTA_NAME = '=HYPERLINK("x") <b>Phase 1</b> & [go-live]'
 
 
 @dataclass(frozen=True)

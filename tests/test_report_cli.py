@@ -1,0 +1,100 @@
+"""``rcrp-tui report``: dates checked, every format written, text formats to stdout."""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from rcrp_tui.cli import main
+from rcrp_tui.domain.clock import FixedClock
+from rcrp_tui.services.reports import MARKING
+from tests import kpi_fixture
+from tests.conftest import FIXED_NOW, _sqlite
+
+
+@pytest.fixture(scope="module")
+def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    dbs = _sqlite(tmp_path_factory.mktemp("report-cli"))
+    db = next(dbs)
+    kpi_fixture.build(db, FixedClock(FIXED_NOW))
+    yield str(db.url.database)
+    db.dispose()
+
+
+PERIOD_ARGS = ["--from", "2026-11-16", "--to", "2026-11-30"]
+
+
+def test_markdown_to_standard_output_with_the_default_baseline(
+    database: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", *PERIOD_ARGS, "--format", "md", "--database", database]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"**{MARKING}**")
+    assert "Baseline: 2 Nov 2026 to 15 Nov 2026 (14 days)" in out
+    assert "| All RCRP decisions | 6 | 3 | 50.0 | 4 | 2 | 50.0 | 0.0 |" in out
+
+
+@pytest.mark.parametrize("fmt", ["md", "html", "xlsx", "csv", "pdf"])
+def test_every_format_to_a_file(
+    database: str, tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    target = tmp_path / f"board.{fmt}"
+    args = ["report", *PERIOD_ARGS, "--format", fmt, "--output", str(target)]
+    assert main([*args, "--database", database]) == 0
+    assert f"Wrote {target}" in capsys.readouterr().err
+    if fmt == "xlsx":
+        assert load_workbook(target)["Summary"]["A1"].value == MARKING
+    elif fmt == "pdf":
+        assert target.read_bytes().startswith(b"%PDF")
+    elif fmt == "csv":
+        rows = list(csv.reader(target.open(encoding="utf-8")))
+        assert rows[0] == [MARKING]
+    else:
+        assert MARKING in target.read_text(encoding="utf-8")
+
+
+def test_an_explicit_baseline(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+    args = ["--baseline-from", "2026-10-01", "--baseline-to", "2026-11-01", "--format", "csv"]
+    assert main(["report", *PERIOD_ARGS, *args, "--database", database]) == 0
+    out = capsys.readouterr().out
+    assert "Report,Baseline,,1 Oct 2026 to 31 Oct 2026 (31 days)" in out
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--from", "2026-11-30", "--to", "2026-11-16"], "must end after it starts"),
+        (["--from", "2026-11-16", "--to", "2026-11-16"], "must end after it starts"),
+        (
+            [*PERIOD_ARGS, "--baseline-from", "2026-11-01"],
+            "give both --baseline-from and --baseline-to",
+        ),
+        (
+            [*PERIOD_ARGS, "--baseline-from", "2026-11-10", "--baseline-to", "2026-11-01"],
+            "the baseline (--baseline-from/--baseline-to) must end after it starts",
+        ),
+        (["--from", "2025-01-01", "--to", "2026-11-30"], "at most 400 days"),
+    ],
+)
+def test_bad_periods_are_refused_with_a_clear_message(
+    database: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", *args, "--format", "md", "--database", database]) == 2
+    assert message in capsys.readouterr().err
+
+
+def test_a_date_that_is_not_a_date_and_a_missing_folder(
+    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit) as exit_info:
+        main(["report", "--from", "16/11/2026", "--to", "2026-11-30", "--format", "md"])
+    assert exit_info.value.code == 2
+    assert "'16/11/2026' is not a date like 2026-10-01" in capsys.readouterr().err
+    missing = tmp_path / "missing" / "r.md"
+    args = ["report", *PERIOD_ARGS, "--format", "md", "--output", str(missing)]
+    assert main([*args, "--database", database]) == 2
+    assert "no such folder" in capsys.readouterr().err

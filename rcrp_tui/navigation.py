@@ -112,6 +112,13 @@ DESTINATIONS: list[Destination] = [
         roles=(Role.QA_LEAD, Role.SUPERVISOR, Role.FLOORWALKER, Role.CONTACT_OFFICER),
     ),
     Destination(
+        id="home",
+        title="Home",
+        key="f12",
+        description="What needs doing now: your role's queue, drafts, alerts, follow-ups",
+        screen="rcrp_tui.screens.home:HomeScreen",
+    ),
+    Destination(
         id="coaching_note",
         title="Coaching note",
         key="ctrl+n",
@@ -130,10 +137,10 @@ DESTINATIONS: list[Destination] = [
     ),
 ]
 
-#: Where a person lands after signing in.
-HOME = "decisions"
-#: Roles that land somewhere else: a contact officer's place is their own record.
-HOME_BY_ROLE: dict[Role, str] = {Role.CONTACT_OFFICER: "cpd"}
+#: Where a person lands after signing in: every role's home screen.
+HOME = "home"
+#: Roles that land somewhere else (none now: contact officers land on home too).
+HOME_BY_ROLE: dict[Role, str] = {}
 
 
 def home_for(role: Role) -> Destination | None:

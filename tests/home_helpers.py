@@ -8,8 +8,11 @@ which in London fall at 30 September 23:00 UTC (BST) and 1 November 00:00 UTC (G
 
 from __future__ import annotations
 
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
+from pathlib import Path
 
 from rcrp_tui.domain.appeals import AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
@@ -34,6 +37,7 @@ from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 
 PASSWORD = "correct horse battery"
@@ -155,6 +159,7 @@ def build_home_world(db: Database, clock: FixedClock) -> HomeWorld:
     fw2 = _user(admin, "fw.two", Role.FLOORWALKER, team="Blue", **ids)
     sup = _user(admin, "sup.red", Role.SUPERVISOR, team="Red", **ids)
     officer = _user(admin, "co.one", Role.CONTACT_OFFICER, staff="CO-1", **ids)
+    _user(admin, "admin.one", Role.ADMINISTRATOR, **ids)
 
     september = datetime(2026, 9, 20, 12, 0, tzinfo=UTC)
     scored = {
@@ -267,3 +272,27 @@ def build_home_world(db: Database, clock: FixedClock) -> HomeWorld:
         overdue_by_sup=overdue_by_sup,
         overdue_blue=overdue_blue,
     )
+
+
+_template: tuple[Path, HomeWorld] | None = None
+
+
+def home_database(tmp_path: Path) -> tuple[Database, HomeWorld]:
+    """A private copy of a database holding ``build_home_world`` (built once per process).
+
+    The returned world's contexts point at the template, so use them for reading ids only;
+    write through contexts on the returned database.
+    """
+    global _template
+    if _template is None:
+        folder = Path(tempfile.mkdtemp(prefix="rcrp-home-"))
+        template_db = Database(f"sqlite:///{folder / 'home.db'}")
+        schema.upgrade(template_db)
+        world = build_home_world(template_db, FixedClock(NOW))
+        # Closing the last connection folds the WAL into the main file before copying.
+        template_db.dispose()
+        _template = (folder / "home.db", world)
+    path, world = _template
+    target = tmp_path / "home.db"
+    shutil.copyfile(path, target)
+    return Database(f"sqlite:///{target}"), world

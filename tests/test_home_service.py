@@ -167,7 +167,7 @@ def test_officer_sees_reviews_to_acknowledge_and_open_notes(world: HomeWorld) ->
 def test_administrator_summary(world: HomeWorld) -> None:
     h = home.administrator_home(world.admin)
     assert dict(h.users_by_role) == {
-        "Administrator": 0,
+        "Administrator": 1,
         "QA lead": 1,
         "Supervisor": 1,
         "Floorwalker": 2,

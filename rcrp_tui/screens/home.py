@@ -1,0 +1,164 @@
+"""Home: what the signed-in person needs now, in a few panels, one key from the full place.
+
+Every role lands here after signing in. Tab moves between panels, arrows (or j/k) along a
+panel's list, Enter opens the highlighted item where it lives (a draft in the review
+screen, an alert on the live-risk screen, an overdue follow-up in the development record).
+ctrl+r loads the figures again; they also reload on coming back to this screen.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.message import Message
+from textual.widgets import Footer, Header, OptionList, Static
+
+from rcrp_tui import navigation
+from rcrp_tui.screens.base import FeatureScreen
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.home_records import Home
+from rcrp_tui.widgets.home_content import PANELS, contents, when
+from rcrp_tui.widgets.home_panel import HomePanel
+from rcrp_tui.widgets.literal import literal
+
+
+class HomeScreen(FeatureScreen[None]):
+    """The signed-in role's home panels."""
+
+    CSS_PATH = "home.tcss"
+    HELP_TITLE = "Home"
+    # Two columns of panels on a wide terminal, one on an 80-column one.
+    HORIZONTAL_BREAKPOINTS = [
+        (0, "-narrow"),
+        (120, "-wide"),
+    ]
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(
+            "ctrl+r", "refresh", "Refresh", id="home.refresh", tooltip="Load the figures again"
+        ),
+        Binding("j", "cursor(1)", "Down", show=False, id="home.down"),
+        Binding("k", "cursor(-1)", "Up", show=False, id="home.up"),
+    ]
+
+    class HomeLoaded(Message):
+        """The figures for the home screen arrived from the worker."""
+
+        def __init__(self, home: Home) -> None:
+            super().__init__()
+            self.home = home
+
+    def __init__(self, ctx: Ctx, **kwargs: Any) -> None:
+        super().__init__(ctx, **kwargs)
+        self.home: Home | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static(self._title("loading…"), id="home-title")
+        with VerticalScroll(id="home-panels"):
+            for panel_id, title, listed in PANELS[self.ctx.actor.role]:
+                yield HomePanel(title, id=f"panel-{panel_id}", listed=listed)
+        yield Footer(compact=True)
+
+    def _title(self, status: str) -> Text:
+        actor = self.ctx.actor
+        title = Text("Home · ", style="bold")
+        title.append_text(literal(actor.display_name, single_line=True, style="bold"))
+        title.append(f" ({actor.role.label}) · {status}")
+        return title
+
+    def on_mount(self) -> None:
+        self.sub_title = "Home"
+        self._load()
+
+    def on_screen_resume(self) -> None:
+        if self.home is not None:
+            self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home-load")
+    def _load(self) -> None:
+        # Imported here, in the worker, so the screen opens without waiting for it.
+        from rcrp_tui.services import home
+
+        self.post_message(self.HomeLoaded(home.home(self.ctx)))
+
+    @on(HomeLoaded)
+    def _loaded(self, message: HomeLoaded) -> None:
+        first_load = self.home is None
+        self.home = message.home
+        for panel_id, content in contents(message.home).items():
+            self.query_one(f"#panel-{panel_id}", HomePanel).show(content)
+        status = f"as of {when(message.home.generated_at)}"
+        self.query_one("#home-title", Static).update(self._title(status))
+        if first_load:
+            first = next(
+                (o for o in self.query(OptionList) if o.option_count and o.highlighted is not None),
+                None,
+            )
+            if first is not None:
+                first.focus()
+
+    def action_refresh(self) -> None:
+        self.query_one("#home-title", Static).update(self._title("refreshing…"))
+        self._load()
+
+    def action_cursor(self, step: int) -> None:
+        focused = self.focused
+        if isinstance(focused, OptionList):
+            if step > 0:
+                focused.action_cursor_down()
+            else:
+                focused.action_cursor_up()
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        panel = next((p for p in event.option_list.ancestors if isinstance(p, HomePanel)), None)
+        target = panel.target_of(event.option_id) if panel is not None else None
+        if target is not None:
+            self.open_target(target)
+
+    def open_target(self, target: str) -> None:
+        """Go where an item's target says (see ``widgets.home_content``)."""
+        kind, _, value = target.partition(":")
+        app: Any = self.app
+        if kind in ("review", "alert-review"):
+            from rcrp_tui.screens.review import ReviewScreen
+
+            app.push_screen(ReviewScreen(self.ctx, review_id=int(value)))
+        elif kind == "queue":
+            self._open_sample_item(int(value))
+        elif kind == "sample":
+            self._open_samples()
+        elif kind == "appeal":
+            from rcrp_tui.screens.appeal_detail import AppealDetailScreen
+
+            app.push_screen(AppealDetailScreen(self.ctx, int(value)))
+        elif kind == "cpd":
+            if value:
+                app.open_destination("cpd", staff_id=value)
+            else:
+                app.open_destination("cpd")
+        elif kind in ("live-risk", "rota"):
+            app.open_destination(kind)
+
+    def _samples_open(self) -> bool:
+        samples = navigation.find("samples")
+        return samples is not None and samples.allows(self.ctx.actor.role)
+
+    def _open_samples(self) -> None:
+        if self._samples_open():
+            self.app.open_destination("samples")  # type: ignore[attr-defined]
+        else:
+            self.notify("The sample queue screen is not available here.", severity="warning")
+
+    def _open_sample_item(self, decision_id: int) -> None:
+        if self._samples_open():
+            self.app.open_destination("samples")  # type: ignore[attr-defined]
+            return
+        from rcrp_tui.screens.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.ctx, decision_id=decision_id))

@@ -16,7 +16,7 @@ from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, func, literal, select, union
+from sqlalchemy import ColumnElement, Integer, and_, bindparam, select, union
 from sqlalchemy.orm import Session
 
 from rcrp_tui.domain.sampling import (
@@ -28,6 +28,7 @@ from rcrp_tui.domain.sampling import (
     stratum_fields,
     stratum_key,
 )
+from rcrp_tui.services.stratum_counts import group_totals
 from rcrp_tui.storage.appeal_models import appeals_table
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.review_models import reviews_table
@@ -173,36 +174,17 @@ class StrataCounts:
 def count_strata(
     session: Session, population: PopulationFilter, spec: SamplingSpec
 ) -> StrataCounts:
-    """Count every stratum in one pass over the covering index (grouped in index order)."""
+    """Every stratum's size after exclusions (from the day counts where they apply)."""
     where = conditions(population)
-    nd = _D.outcome != "deployed"
-    partner = _D.caller_type != "public"
-    # The group counts cost a second look at every row, so they are asked for only when
-    # oversampling needs them. FILTER works on SQLite (3.30+) and PostgreSQL alike.
-    group_counts = (
-        [
-            func.count().filter(and_(nd, partner)),
-            func.count().filter(and_(nd, ~partner)),
-            func.count().filter(and_(~nd, partner)),
-        ]
-        if spec.oversampling.active
-        else [literal(0), literal(0), literal(0)]
-    )
-    stmt = (
-        select(_D.category, _D.shift, _D.team_id, func.count(), *group_counts)
-        .where(*where)
-        .group_by(_D.category, _D.shift, _D.team_id)
-    )
+    totals = group_totals(session, population, where, groups=spec.oversampling.active)
     sizes: dict[str, int] = defaultdict(int)
-    for category, shift, team_id, total, n_both, n_nd, n_partner in session.connection().execute(
-        stmt
-    ):
+    for (category, shift, team_id), (total, n_both, n_nd, n_partner) in totals.items():
         by_group = {
-            "not_deployed+partner": int(n_both or 0),
-            "not_deployed": int(n_nd or 0),
-            "partner": int(n_partner or 0),
+            "not_deployed+partner": n_both,
+            "not_deployed": n_nd,
+            "partner": n_partner,
         }
-        by_group["standard"] = int(total) - sum(by_group.values())
+        by_group["standard"] = total - n_both - n_nd - n_partner
         for group, count in by_group.items():
             if count:
                 outcome, caller = _GROUP_EXAMPLES[group]

@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Column, Index, String, Table, Text, UniqueConstraint
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    Index,
+    Integer,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlmodel import Field, SQLModel
 
 from rcrp_tui.storage.models import decisions_table
@@ -86,6 +97,34 @@ SAMPLING_INDEX_COLUMNS = (
     "received_at",
 )
 Index("ix_decisions_sampling", *(decisions_table.c[name] for name in SAMPLING_INDEX_COLUMNS))
+
+# How many decisions each stratum holds in each UTC month, kept exact by triggers on
+# ``decisions`` (migration 0008), so a draw over a million decisions sums a few thousand
+# counts instead of counting a million index entries. A decision without a shift or a
+# team is counted under "" and 0 (neither is ever a real value), because primary-key
+# columns cannot be NULL. Month comes last in the key, so sums per stratum read in order.
+decision_stratum_months_table = Table(
+    "decision_stratum_months",
+    SQLModel.metadata,
+    Column("category", String(32), nullable=False),
+    Column("shift", String(16), nullable=False),
+    Column("team_id", Integer, nullable=False),
+    Column("not_deployed", Boolean, nullable=False),
+    Column("partner", Boolean, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("n", Integer, nullable=False),
+    PrimaryKeyConstraint(
+        "category",
+        "shift",
+        "team_id",
+        "not_deployed",
+        "partner",
+        "month",
+        name="pk_decision_stratum_months",
+    ),
+)
+NO_SHIFT = ""
+NO_TEAM = 0
 
 sampling_plans_table: Table = SamplingPlan.__table__  # type: ignore[attr-defined]
 samples_table: Table = Sample.__table__  # type: ignore[attr-defined]

@@ -1,0 +1,161 @@
+"""How many decisions each (category, shift, team) stratum holds, split by the four
+oversampling groups: from the per-month counts when the population allows, else directly.
+
+``decision_stratum_months`` (kept exact by triggers, see migration 0008) answers for every
+whole UTC month of the population's date range; the part-months at either end, if any,
+are counted from the decisions themselves through the ``received_at`` index (a plan for a
+London calendar month has at most an hour at each end). Both ways give the same numbers;
+a population the month counts cannot express (a filter on officers, CAD references,
+individual outcomes or caller types, or appeals) is counted directly.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, func, literal, select
+from sqlalchemy.orm import Session
+
+from rcrp_tui.storage.models import decisions_table
+from rcrp_tui.storage.sampling_models import NO_SHIFT, NO_TEAM, decision_stratum_months_table
+
+_D = decisions_table.c
+_C = decision_stratum_months_table.c
+
+#: (category, shift, team_id) -> [total, not deployed + partner, not deployed only,
+#: partner only]; shift and team are None when the decision has none.
+GroupTotals = dict[tuple[str, str | None, int | None], list[int]]
+
+
+def _add(
+    totals: GroupTotals, key: tuple[str, str | None, int | None], counts: Iterable[int]
+) -> None:
+    row = totals.setdefault(key, [0, 0, 0, 0])
+    for i, n in enumerate(counts):
+        row[i] += int(n or 0)
+
+
+def _direct(
+    session: Session, where: Sequence[ColumnElement[bool]], groups: bool, totals: GroupTotals
+) -> None:
+    """Count in one grouped pass over the decisions matching ``where``."""
+    nd = _D.outcome != "deployed"
+    partner = _D.caller_type != "public"
+    # The group counts cost a second look at every row, so they are asked for only when
+    # oversampling needs them. FILTER works on SQLite (3.30+) and PostgreSQL alike.
+    group_counts = (
+        [
+            func.count().filter(and_(nd, partner)),
+            func.count().filter(and_(nd, ~partner)),
+            func.count().filter(and_(~nd, partner)),
+        ]
+        if groups
+        else [literal(0), literal(0), literal(0)]
+    )
+    stmt = (
+        select(_D.category, _D.shift, _D.team_id, func.count(), *group_counts)
+        .where(*where)
+        .group_by(_D.category, _D.shift, _D.team_id)
+    )
+    for category, shift, team_id, *counts in session.connection().execute(stmt):
+        _add(totals, (category, shift, team_id), counts)
+
+
+def month_counts_apply(population: Any) -> bool:
+    """True when the per-month counts can answer for ``population`` (a PopulationFilter)."""
+    return not (
+        population.outcomes
+        or population.caller_types
+        or population.contact_officer_ids
+        or population.cad_refs
+        or population.under_appeal_only
+    )
+
+
+def _month_start_on_or_before(moment: datetime) -> datetime:
+    moment = moment.astimezone(UTC)
+    return datetime(moment.year, moment.month, 1, tzinfo=UTC)
+
+
+def _month_start_on_or_after(moment: datetime) -> datetime:
+    start = _month_start_on_or_before(moment)
+    if start == moment:
+        return start
+    return datetime(start.year + start.month // 12, start.month % 12 + 1, 1, tzinfo=UTC)
+
+
+def _from_month_counts(
+    session: Session,
+    population: Any,
+    first: datetime | None,
+    last: datetime | None,
+    groups: bool,
+) -> GroupTotals:
+    """Sum the month counts over whole months [first, last) for the population's strata."""
+    where: list[ColumnElement[bool]] = []
+    if first is not None:
+        where.append(_C.month >= first.strftime("%Y-%m"))
+    if last is not None:
+        where.append(_C.month < last.strftime("%Y-%m"))
+    if population.categories:
+        where.append(_C.category.in_(population.categories))
+    if population.shifts:
+        where.append(_C.shift.in_(population.shifts))
+    if population.team_ids:
+        where.append(_C.team_id.in_(population.team_ids))
+    if population.not_deployed_only:
+        where.append(_C.not_deployed.is_(True))
+    stmt = (
+        select(_C.category, _C.shift, _C.team_id, _C.not_deployed, _C.partner, func.sum(_C.n))
+        .where(*where)
+        .group_by(_C.category, _C.shift, _C.team_id, _C.not_deployed, _C.partner)
+    )
+    totals: GroupTotals = {}
+    for category, shift, team_id, not_deployed, partner, n in session.connection().execute(stmt):
+        if not n:
+            continue
+        key = (
+            category,
+            None if shift == NO_SHIFT else shift,
+            None if team_id == NO_TEAM else team_id,
+        )
+        group = [0, 0, 0]
+        if groups:
+            slot = 0 if not_deployed and partner else 1 if not_deployed else 2 if partner else -1
+            if slot >= 0:
+                group[slot] = n
+        _add(totals, key, [n, *group])
+    return totals
+
+
+def group_totals(
+    session: Session,
+    population: Any,
+    where: Sequence[ColumnElement[bool]],
+    *,
+    groups: bool,
+    use_month_counts: bool = True,
+) -> GroupTotals:
+    """Decisions per stratum of ``population`` (whose conditions are ``where``).
+
+    ``groups`` asks for the oversampling split; ``use_month_counts=False`` forces the direct
+    count (the two always agree; the tests compare them).
+    """
+    totals: GroupTotals = defaultdict(lambda: [0, 0, 0, 0])
+    start, end = population.received_from, population.received_to
+    first = _month_start_on_or_after(start) if start is not None else None
+    last = _month_start_on_or_before(end) if end is not None else None
+    whole_months = first is None or last is None or first < last
+    if not (use_month_counts and month_counts_apply(population) and whole_months):
+        _direct(session, where, groups, totals)
+        return dict(totals)
+    totals.update(_from_month_counts(session, population, first, last, groups))
+    # The part-months at the ends, counted from the decisions in that time range.
+    if start is not None and first is not None and start < first:
+        _direct(session, [*where, _D.received_at < first], groups, totals)
+    if end is not None and last is not None and last < end:
+        _direct(session, [*where, _D.received_at >= last], groups, totals)
+    return {key: row for key, row in totals.items() if row[0] > 0}

@@ -14,13 +14,12 @@ from textual.widgets import DataTable, Input, Static
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec, StratumDimension
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import auth, reviews, sample_queue, sampling
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services import people, reviews, sample_queue, sampling
+from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.services.sampling_population import PopulationFilter
 from rcrp_tui.storage.db import Database
 from tests.apphelpers import (
-    DEMO_PASSWORD,
     make_app,
     rendered_text,
     seeded_database,
@@ -34,14 +33,18 @@ SIZE = (140, 40)
 
 
 def _ctx(db: Database, username: str) -> Ctx:
-    clock = FixedClock(FIXED_NOW)
-    return Ctx(db, auth.sign_in(db, clock, username, DEMO_PASSWORD), clock)
+    # Built from the user list rather than by signing in: password hashing is slow.
+    admin = Ctx(db, COMMAND_LINE, FixedClock(FIXED_NOW))
+    (user,) = [u for u in people.list_users(admin) if u.username == username]
+    return admin.as_actor(Actor(user.id, user.username, user.display_name, user.role))
 
 
 def _draw(db: Database, size: int = 8) -> int:
     qa = _ctx(db, "qalead")
     spec = SamplingSpec(SamplingMethod.STRATIFIED, size=size, strata=(StratumDimension.SHIFT,))
-    plan = sampling.save_plan(qa, "Night and day [bold]dip[/bold]", PopulationFilter(), spec, seed=7)
+    plan = sampling.save_plan(
+        qa, "Night and day [bold]dip[/bold]", PopulationFilter(), spec, seed=7
+    )
     return sampling.draw_sample(qa, plan.id).id
 
 
@@ -92,7 +95,7 @@ async def test_qa_lead_defines_a_plan_draws_and_reviews_the_first_item(
         table = screen.query_one("#samples-table", DataTable)
         assert table.row_count == 1
         assert str(table.get_cell_at((0, 2))) == "Welfare [bold]dip[/bold]"
-        assert str(table.get_cell_at((0, 3))) == "0/12"
+        assert str(table.get_cell_at((0, 4))) == "0/12"
         detail = rendered_text(screen.query_one("#sample-provenance", Static), width=60)
         assert "Drawn by qalead" in detail and "Population after exclusions: 120" in detail
 
@@ -121,7 +124,7 @@ async def test_qa_lead_defines_a_plan_draws_and_reviews_the_first_item(
         assert "1/12 done" in rendered_text(queue.query_one("#queue-summary", Static), 140)
         await pilot.press("escape")
         await settle(pilot)
-        assert str(table.get_cell_at((0, 3))) == "1/12"
+        assert str(table.get_cell_at((0, 4))) == "1/12"
 
 
 async def test_floorwalker_skips_replaces_takes_and_releases_with_keys(tmp_path: Path) -> None:
@@ -236,7 +239,7 @@ async def test_draw_from_a_saved_plan_results_export_and_close(
         assert table.row_count == 1  # only open samples are listed
         await pilot.press("o")  # all samples
         await settle(pilot)
-        assert [str(table.get_cell_at((r, 6))) for r in range(2)] == ["OPEN", "CLOSED"]
+        assert [str(table.get_cell_at((r, 3))) for r in range(2)] == ["OPEN", "CLOSED"]
 
 
 def _worked_sample(db: Database) -> int:

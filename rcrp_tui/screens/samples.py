@@ -31,7 +31,7 @@ from rcrp_tui.services.sample_lists import SamplePage, SampleSummary
 from rcrp_tui.services.sample_queue import SampleProgress
 from rcrp_tui.widgets.literal import literal, visible
 
-COLUMNS = ("#", "Drawn", "Plan", "Done", "Skipped", "Replaced", "Status", "Method")
+COLUMNS = ("#", "Drawn", "Plan", "Status", "Done", "Skipped", "Replaced", "Method")
 STRATA_COLUMNS = ("Stratum", "Done", "Total", "Skipped", "Replaced")
 STATUS_CYCLE: tuple[str | None, ...] = ("open", None, "closed")
 #: The helper's question for a drawn sample: how many for ±5% at 95%?
@@ -189,12 +189,12 @@ class SamplesScreen(FeatureScreen[None]):
         s = row.sample
         return (
             str(s.id),
-            f"{s.drawn_at.astimezone(LONDON):%d %b %Y %H:%M}",
+            f"{s.drawn_at.astimezone(LONDON):%d %b %y %H:%M}",
             Text(visible(s.plan_name, single_line=True)),
+            s.status.upper(),
             row.progress,
             str(row.skipped),
             str(row.replaced),
-            s.status.upper(),
             s.method.label,
         )
 

@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Shift
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec, StratumDimension
-from rcrp_tui.services import people
+from rcrp_tui.services import decisions, people
 from rcrp_tui.services.context import COMMAND_LINE, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.sampling_population import PopulationFilter, conditions, count_strata
@@ -199,3 +199,25 @@ def test_a_population_the_month_counts_cannot_express_is_counted_directly(db: Da
             select(func.count()).where(_D.caller_type == "public")
         ).scalar_one()
     assert sum(sizes.values()) == public
+
+
+def test_the_browser_total_uses_the_month_counts_and_agrees_with_the_rows(db: Database) -> None:
+    teams = _teams(db)
+    with db.write_connection() as conn:
+        conn.execute(insert(decisions_table), _rows(random.Random(11), teams, 400, 1))
+    ctx = Ctx(db, COMMAND_LINE)
+    filters = [
+        decisions.DecisionFilter(),
+        decisions.DecisionFilter(not_deployed_only=True),
+        decisions.DecisionFilter(team="A", categories=(Category(CATEGORIES[1]),)),
+        decisions.DecisionFilter(team="No such team"),
+        decisions.DecisionFilter(
+            date_from=START + timedelta(days=3, hours=5),
+            date_to=START + timedelta(days=61, minutes=7),
+            not_deployed_only=True,
+        ),
+        decisions.DecisionFilter(date_from=START + timedelta(days=11, hours=1)),
+    ]
+    for flt in filters:
+        rows = decisions.page(ctx, flt, limit=1_000).rows
+        assert decisions.count(ctx, flt) == len(rows), flt

@@ -33,8 +33,8 @@ def _statuses(ctx: Ctx, sample_id: int) -> dict[int, str]:
     return {i.id: i.status for i in sample_queue.queue_page(ctx, sample_id)}
 
 
-def test_claim_then_submit_marks_the_item_done(db: Database, clock: FixedClock) -> None:
-    floor = build_floor(db, clock, decisions=20)
+def test_claim_then_submit_marks_the_item_done(any_db: Database, clock: FixedClock) -> None:
+    floor = build_floor(any_db, clock, decisions=20)
     sample_id = _sample(floor.qa)
     item = sample_queue.take_next(floor.fw1, sample_id)
     assert item is not None

@@ -58,6 +58,8 @@ async def test_down_at_the_last_row_loads_the_older_page(tmp_path: Path) -> None
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "floorwalker")
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         table = _table(app)
         assert table.row_count == PAGE_SIZE  # one page, never the whole table
         assert _position(app) == f"showing 1-50 of {SEEDED_DECISIONS}"
@@ -86,6 +88,8 @@ async def test_page_keys_and_g_and_capital_g(tmp_path: Path) -> None:
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "qalead")
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         table = _table(app)
         await pilot.press("pagedown")
         await settle(pilot)
@@ -117,6 +121,8 @@ async def test_slash_searches_by_cad_reference_prefix(tmp_path: Path) -> None:
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "floorwalker")
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         await pilot.press("slash")
         assert _browser(app).focused is _browser(app).query_one("#search", Input)
         await pilot.press(*"cad26005", "enter")  # enter searches at once and returns to the list
@@ -137,6 +143,8 @@ async def test_filter_dialog_refuses_a_bad_date_then_filters(tmp_path: Path) -> 
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "supervisor")
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         await pilot.press("f")
         await settle(pilot)
         dialog = app.screen
@@ -172,6 +180,8 @@ async def test_filter_by_outcome_not_deployed_any_route(tmp_path: Path) -> None:
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "supervisor")
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         await pilot.press("f")
         await settle(pilot)
         # date from, date to, category, outcome: open the outcome list and pick the
@@ -196,6 +206,8 @@ async def test_enter_shows_every_field_and_it_follows_the_cursor(tmp_path: Path)
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "floorwalker")
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         detail = _browser(app).query_one(DecisionDetail)
         assert not detail.display
         await pilot.press("enter")
@@ -230,6 +242,8 @@ async def test_free_text_is_shown_exactly_as_typed(tmp_path: Path) -> None:
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(120, 30)) as pilot:
         await sign_in(pilot, "floorwalker")
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         table = _table(app)
         assert table.current is not None and table.current.rationale == nasty
         cell = table.get_cell_at((0, 6))
@@ -268,10 +282,14 @@ async def test_r_opens_the_review_destination_for_the_highlighted_decision(
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "supervisor")  # may browse, may not score
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         assert not _browser(app).check_action("review", ())
         await pilot.press("ctrl+o")
         await settle(pilot)
         await sign_in(pilot, "floorwalker")
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         browser = _browser(app)
         await pilot.press("j")
         await pilot.press("r")

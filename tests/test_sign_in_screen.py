@@ -7,7 +7,7 @@ from pathlib import Path
 from textual.widgets import Input, Static
 
 from rcrp_tui.app import RcrpApp
-from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
+from rcrp_tui.screens.home import HomeScreen
 from rcrp_tui.screens.sign_in import SignInScreen
 from rcrp_tui.services.auth import MAX_FAILED_SIGN_INS
 from rcrp_tui.storage.db import Database
@@ -19,14 +19,14 @@ def _message(screen: object) -> str:
     return str(screen.query_one("#sign-in-message", Static).render())
 
 
-async def test_a_good_password_opens_the_decision_browser(tmp_path: Path) -> None:
+async def test_a_good_password_opens_the_home_screen(tmp_path: Path) -> None:
     db, _ = seeded_database(tmp_path)
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
         assert app.sub_title == "Sign in · seeded.db"  # the header names the database
         await sign_in(pilot, "floorwalker", typed=True)
-        assert isinstance(app.screen, DecisionBrowserScreen)
+        assert isinstance(app.screen, HomeScreen)
         assert app.ctx.actor.username == "floorwalker"
         assert "Floorwalker" in app.sub_title
 
@@ -89,7 +89,7 @@ async def test_the_database_can_open_behind_the_sign_in_screen(tmp_path: Path) -
     app = RcrpApp(lambda: db, settings_path=tmp_path / "settings.json")
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "floorwalker")
-        assert isinstance(app.screen, DecisionBrowserScreen)
+        assert isinstance(app.screen, HomeScreen)
 
 
 async def test_a_database_that_will_not_open_is_reported_not_fatal(tmp_path: Path) -> None:

@@ -72,7 +72,7 @@ async def test_moving_week_by_week_coverage_and_export_with_keys(
     _seed(admin_ctx)
     out = tmp_path / "exports"
     out.mkdir()
-    monkeypatch.chdir(out)  # the export dialog offers the current folder
+    monkeypatch.setenv("RCRP_EXPORT_DIR", str(out))  # the folder the export dialog offers
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:
         screen = await _open_rota(pilot)
@@ -183,6 +183,12 @@ async def test_swap_by_marking_two_shifts(admin_ctx: Ctx, db: Database, tmp_path
         await pilot.press("s")
         assert "⇄ Swap: marked Mon 23 Nov early" in str(screen.query_one("#rota-status").render())
         await pilot.press("j", "s")
+        await settle(pilot)
+        # Both shifts have started by the fixed clock: confirm the change to the record.
+        from rcrp_tui.widgets.rota_dialogs import PastShiftsDialog
+
+        assert isinstance(app.screen, PastShiftsDialog)
+        await pilot.press("y")
         await settle(pilot)
         # Leave for Ash (first in the list) on Thursday 26 November.
         await pilot.press("L")

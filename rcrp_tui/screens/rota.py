@@ -8,7 +8,6 @@ alone. Every database call runs in a thread worker; results come back as message
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
@@ -24,29 +23,24 @@ from textual.widgets import ContentSwitcher, Footer, Header, Static
 
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.rota import SlotKey
-from rcrp_tui.domain.rota_autofill import Proposal
 from rcrp_tui.screens.base import ReportsWorkerErrors
+from rcrp_tui.screens.rota_changes import RotaChanges
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.rota import Candidate, RotaInfo, RotaView, RuleBroken, Slot
-from rcrp_tui.services.rota_export import export_rota
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.rota_dialogs import (
-    AutofillReviewDialog,
-    ExportChoice,
-    ExportDialog,
     FloorwalkerPicker,
-    LeaveChoice,
-    LeaveDialog,
     OverrideReasonDialog,
+    PastShiftsDialog,
 )
 from rcrp_tui.widgets.rota_grid import CoverageTable, WeekGrid, week_bounds
 
 _CHANGES = {"assign", "unassign", "swap", "autofill", "leave"}
 
 
-class RotaScreen(ReportsWorkerErrors, Screen[None]):
+class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
     """The floorwalking rota, a week at a time, with a coverage view."""
 
     CSS_PATH = "rota.tcss"
@@ -91,11 +85,6 @@ class RotaScreen(ReportsWorkerErrors, Screen[None]):
             self.rota_id = rota_id
             self.slot = slot
             self.offered = offered
-
-    class ProposalReady(Message):
-        def __init__(self, proposal: Proposal) -> None:
-            super().__init__()
-            self.proposal = proposal
 
     class Done(Message):
         """A change or export finished; ``note`` says what happened."""
@@ -295,9 +284,35 @@ class RotaScreen(ReportsWorkerErrors, Screen[None]):
         self._redraw()
         if first == second:
             return
-        self._change(
-            lambda reason: rota_service.swap(self.ctx, rota_id, first, second, reason), "Swapped."
-        )
+
+        def swap() -> None:
+            self._change(
+                lambda reason: rota_service.swap(self.ctx, rota_id, first, second, reason),
+                "Swapped.",
+            )
+
+        self._unless_past("This swap", [first, second], swap)
+
+    def _unless_past(self, what: str, keys: list[SlotKey], then: Callable[[], None]) -> None:
+        """Run ``then`` at once, or after a confirmation when a shift has already started."""
+        now = self.ctx.clock.now()
+        slots = [self.view.slot(k) for k in keys] if self.view is not None else []
+        started = [
+            f"{s.shift.team_name} {s.key.code} on {s.shift.start:%a %d %b %H:%M}"
+            for s in slots
+            if s is not None and s.shift.start <= now
+        ]
+        if not started:
+            then()
+            return
+
+        def answered(confirmed: bool | None) -> None:
+            if confirmed:
+                then()
+            else:
+                self.notify("Nothing changed.")
+
+        self.app.push_screen(PastShiftsDialog(what, started), answered)
 
     def action_clear_mark(self) -> None:
         if self.marked is not None:
@@ -344,80 +359,3 @@ class RotaScreen(ReportsWorkerErrors, Screen[None]):
     def on_rota_screen_done(self, message: Done) -> None:
         self.notify(escape(message.note))
         self._load()
-
-    # ----- auto-fill and export ------------------------------------------------------
-
-    def action_autofill(self) -> None:
-        if self.view is not None:
-            self._propose(self.view.rota.id)
-
-    @work(thread=True, exclusive=True, exit_on_error=False, group="rota-autofill")
-    def _propose(self, rota_id: int) -> None:
-        try:
-            self.post_message(self.ProposalReady(rota_service.propose_autofill(self.ctx, rota_id)))
-        except ServiceError as exc:
-            self.post_message(self.ChangeFailed(exc, None))
-
-    def on_rota_screen_proposal_ready(self, message: ProposalReady) -> None:
-        proposal = message.proposal
-        if not proposal.assignments:
-            self.notify("No gap can be filled without breaking a rule.")
-            return
-        rota_id = self.rota_id
-
-        def decided(accept: bool | None) -> None:
-            if accept and rota_id is not None:
-
-                def save(_reason: str | None) -> None:
-                    rota_service.accept_proposal(self.ctx, rota_id, proposal)
-
-                self._change(save, f"Auto-fill saved: {len(proposal.assignments)} shifts.")
-            else:
-                self.notify("Proposal discarded; nothing saved.")
-
-        self.app.push_screen(AutofillReviewDialog(proposal), decided)
-
-    def action_leave(self) -> None:
-        if self.view is None:
-            return
-
-        def chosen(choice: LeaveChoice | None) -> None:
-            if choice is None:
-                return
-
-            def save(_reason: str | None) -> None:
-                rota_service.add_leave(
-                    self.ctx, choice.floorwalker_id, choice.first_day, choice.last_day, choice.kind
-                )
-
-            self._change(save, "Leave recorded.")
-
-        dialog = LeaveDialog(list(self.view.floorwalkers), rota_service.LEAVE_KINDS)
-        self.app.push_screen(dialog, chosen)
-
-    def action_export(self) -> None:
-        if self.view is None:
-            return
-        rota_id = self.view.rota.id
-
-        def chosen(choice: ExportChoice | None) -> None:
-            if choice is not None:
-                self._export(rota_id, choice)
-
-        self.app.push_screen(ExportDialog(Path.cwd()), chosen)
-
-    @work(thread=True, exit_on_error=False, group="rota-export")
-    def _export(self, rota_id: int, choice: ExportChoice) -> None:
-        try:
-            result = export_rota(
-                self.ctx,
-                rota_id,
-                choice.folder,
-                calendars=choice.calendars,
-                table=choice.table,
-                print_view=choice.print_view,
-            )
-        except ServiceError as exc:
-            self.post_message(self.ChangeFailed(exc, None))
-            return
-        self.post_message(self.Done(f"Exported {len(result.files)} files to {choice.folder}."))

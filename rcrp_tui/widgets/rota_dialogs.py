@@ -1,26 +1,26 @@
 """Small dialogs for the rota screen: pick a floorwalker, give an override reason, review an
-auto-fill proposal, choose where to export. Each returns its answer through ``dismiss``."""
+auto-fill proposal, confirm a change to past shifts, record leave. Each returns its answer
+through ``dismiss``. The export dialog is in ``rota_export_dialog``."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from pathlib import Path
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Checkbox, DataTable, Input, Label, OptionList, Select, Static
+from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
 from rcrp_tui.domain.rota_autofill import Proposal
-from rcrp_tui.services.rota import Candidate, FloorwalkerInfo
+from rcrp_tui.services.rota import Candidate, FloorwalkerInfo, RotaView
 from rcrp_tui.widgets.literal import literal
 
-_CSS = """
-FloorwalkerPicker, OverrideReasonDialog, AutofillReviewDialog, ExportDialog, LeaveDialog {
+DIALOG_CSS = """
+FloorwalkerPicker, OverrideReasonDialog, AutofillReviewDialog, LeaveDialog, PastShiftsDialog {
     align: center middle;
 }
 .rota-dialog {
@@ -37,13 +37,15 @@ FloorwalkerPicker, OverrideReasonDialog, AutofillReviewDialog, ExportDialog, Lea
 .rota-dialog .violations { color: $error; margin-bottom: 1; }
 .rota-dialog OptionList { height: auto; max-height: 16; }
 .rota-dialog DataTable { height: auto; max-height: 16; }
+.rota-dialog #proposed { max-height: 14; }
+.rota-dialog #loads { max-height: 8; }
 """
 
 
 class FloorwalkerPicker(ModalScreen[int | None]):
     """Choose the floorwalker for a slot; each line says whether they fit the rules."""
 
-    DEFAULT_CSS = _CSS
+    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
 
     def __init__(self, slot_label: str, offered: list[Candidate]) -> None:
@@ -86,7 +88,7 @@ class FloorwalkerPicker(ModalScreen[int | None]):
 class OverrideReasonDialog(ModalScreen[str | None]):
     """Show the broken rules; a supervisor may type a reason to accept the change anyway."""
 
-    DEFAULT_CSS = _CSS
+    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
 
     def __init__(self, messages: list[str], may_override: bool) -> None:
@@ -126,17 +128,19 @@ class OverrideReasonDialog(ModalScreen[str | None]):
 
 
 class AutofillReviewDialog(ModalScreen[bool]):
-    """The auto-fill proposal with each floorwalker's load: accept (a) or discard (Esc)."""
+    """The auto-fill proposal: every proposed shift (date, team, shift, floorwalker) in a
+    scrollable table, then each floorwalker's load; accept (a) or discard (Esc)."""
 
-    DEFAULT_CSS = _CSS
+    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [
         Binding("a", "accept", "Accept", id="rota.autofill.accept", tooltip="Save the proposal"),
         Binding("escape", "discard", "Discard", id="rota.autofill.discard"),
     ]
 
-    def __init__(self, proposal: Proposal) -> None:
+    def __init__(self, proposal: Proposal, view: RotaView) -> None:
         super().__init__()
         self._proposal = proposal
+        self._view = view
 
     def compose(self) -> ComposeResult:
         p = self._proposal
@@ -147,10 +151,54 @@ class AutofillReviewDialog(ModalScreen[bool]):
             if first_open:
                 summary += f" (✗ {first_open} first shifts still GAP)"
             yield Static(summary)
+            yield DataTable(id="proposed", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="loads", cursor_type="row", zebra_stripes=True)
-            yield Static("a accept and save · Esc discard", classes="dialog-help")
+            yield Static(
+                "↑↓ scroll the shifts · Tab the loads · a accept and save · Esc discard",
+                classes="dialog-help",
+            )
+
+    def proposed_rows(self) -> list[tuple[str, str, str, str, str, str]]:
+        """One row per proposed shift, in time order: date, team, shift, times, who, marks."""
+        names = {w.id: w.display_name for w in self._view.floorwalkers}
+        names.update({load.floorwalker_id: load.name for load in self._proposal.loads})
+        rows = []
+        for a in self._proposal.assignments:
+            slot = self._view.slot(a.key)
+            team = slot.shift.team_name if slot else str(a.key.team_id)
+            times = f"{slot.shift.start:%H:%M}-{slot.shift.end:%H:%M}" if slot else ""
+            marks = ""
+            if slot is not None:
+                flags = (slot.shift.is_first, slot.shift.is_night, slot.shift.is_weekend)
+                marks = "".join(m for m, on in zip("*NW", flags, strict=True) if on)
+            start = slot.shift.start.isoformat() if slot else a.key.day.isoformat()
+            rows.append(
+                (
+                    start,
+                    f"{a.key.day:%a %d %b}",
+                    team,
+                    a.key.code,
+                    times,
+                    names.get(a.floorwalker_id, "?"),
+                    marks,
+                )
+            )
+        rows.sort()
+        return [row[1:] for row in rows]
 
     def on_mount(self) -> None:
+        proposed = self.query_one("#proposed", DataTable)
+        for label in ("Date", "Team", "Shift", "Times", "Floorwalker", "Marks"):
+            proposed.add_column(label)
+        for day, team, code, times, who, marks in self.proposed_rows():
+            proposed.add_row(
+                day,
+                literal(team, single_line=True),
+                literal(code, single_line=True),
+                times,
+                literal(who, single_line=True),
+                marks,
+            )
         table = self.query_one("#loads", DataTable)
         for label in ("Floorwalker", "Shifts", "Nights", "Weekends", "New"):
             table.add_column(label, key=label.lower())
@@ -162,6 +210,7 @@ class AutofillReviewDialog(ModalScreen[bool]):
                 str(load.weekends),
                 f"+{load.proposed}",
             )
+        proposed.focus()
 
     def action_accept(self) -> None:
         self.dismiss(True)
@@ -170,52 +219,42 @@ class AutofillReviewDialog(ModalScreen[bool]):
         self.dismiss(False)
 
 
-@dataclass(frozen=True)
-class ExportChoice:
-    folder: Path
-    calendars: bool
-    table: bool
-    print_view: bool
+class PastShiftsDialog(ModalScreen[bool]):
+    """Warn that a change touches shifts that have already started; y goes ahead."""
 
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS = [
+        Binding("y", "confirm", "Yes, change them", id="rota.past.confirm"),
+        Binding("n,escape", "cancel", "No", id="rota.past.cancel"),
+    ]
 
-class ExportDialog(ModalScreen[ExportChoice | None]):
-    """Where to write the exports and which ones; Enter in the folder box exports."""
-
-    DEFAULT_CSS = _CSS
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
-
-    def __init__(self, default_folder: Path) -> None:
+    def __init__(self, what: str, shifts: list[str]) -> None:
         super().__init__()
-        self._default = default_folder
+        self._what = what
+        self._shifts = shifts
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="rota-dialog"):
-            yield Label("Export the rota", classes="dialog-title")
-            yield Input(value=str(self._default), id="folder")
-            yield Checkbox("iCalendar (.ics) per floorwalker", True, id="ics")
-            yield Checkbox("Whole rota as CSV", True, id="csv")
-            yield Checkbox("Printable view (Markdown)", True, id="md")
-            yield Static(
-                "Enter in the folder box export · Tab move · Esc cancel", classes="dialog-help"
+            yield Label(
+                literal(f"⚠ {self._what} changes shifts in the past"), classes="dialog-title"
             )
+            text = Text()
+            for shift in self._shifts:
+                text.append("⚠ ")
+                text.append_text(literal(shift, single_line=True))
+                text.append(" has already started\n")
+            text.append(
+                "The rota is the record of who walked the floor. Change it only to correct "
+                "that record; the change is audited."
+            )
+            yield Static(text, classes="violations")
+            yield Static("y change them · n or Esc leave the rota as it is", classes="dialog-help")
 
-    def on_input_submitted(self, event: Input.Submitted) -> None:
-        event.stop()
-        folder = event.value.strip()
-        if not folder:
-            self.notify("Type a folder to export to.", severity="warning")
-            return
-        self.dismiss(
-            ExportChoice(
-                Path(folder),
-                self.query_one("#ics", Checkbox).value,
-                self.query_one("#csv", Checkbox).value,
-                self.query_one("#md", Checkbox).value,
-            )
-        )
+    def action_confirm(self) -> None:
+        self.dismiss(True)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.dismiss(False)
 
 
 @dataclass(frozen=True)
@@ -229,7 +268,7 @@ class LeaveChoice:
 class LeaveDialog(ModalScreen[LeaveChoice | None]):
     """Record a floorwalker as unavailable: who, from, to and a kind (never a reason)."""
 
-    DEFAULT_CSS = _CSS
+    DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
 
     def __init__(self, floorwalkers: list[FloorwalkerInfo], kinds: tuple[str, ...]) -> None:

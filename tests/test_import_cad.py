@@ -130,7 +130,7 @@ def test_happy_path(any_db: Database, clock: FixedClock, tmp_path: Path, profile
         None,
     )
     assert second.threshold_basis == "none" and second.qualifier_codes == ""
-    assert "inserted 2, updated 0, skipped 1" in summary.describe()
+    assert "inserted 2, updated 0, unchanged 0, skipped 1" in summary.describe()
 
 
 def test_reimport_updates_instead_of_duplicating(
@@ -141,11 +141,12 @@ def test_reimport_updates_instead_of_duplicating(
     import_file(ctx, path, profile)
     _csv(path, [[*ROWS[0][:3], "AMB", *ROWS[0][4:]], *ROWS[1:]])
     again = import_file(ctx, path, profile)
-    assert (again.inserted, again.updated, again.skipped) == (0, 2, 1)
+    # CAD-1 changed; CAD-2 is the same as before, so it is left alone.
+    assert (again.inserted, again.updated, again.unchanged, again.skipped) == (0, 1, 1, 1)
     found = _decisions(any_db)
     assert len(found) == 2
     assert found["CAD-1"].outcome == "transferred_ambulance"
-    assert found["CAD-1"].row_version == 2
+    assert (found["CAD-1"].row_version, found["CAD-2"].row_version) == (2, 1)
 
 
 def test_duplicates_within_one_file_keep_the_later_row(
@@ -185,6 +186,7 @@ def test_audit_row_names_the_file_hash_counts_and_profile(
         "total_rows": 3,
         "inserted": 2,
         "updated": 0,
+        "unchanged": 0,
         "skipped": 1,
         "rejected": 0,
     }
@@ -366,7 +368,7 @@ def test_the_real_san_diego_export(any_db: Database, clock: FixedClock, tmp_path
     assert first.received_at == datetime(2023, 1, 1, 8, 35, 57, tzinfo=UTC)
     assert (first.source_system, first.grade, first.caller_type) == ("SDPD-CAD", "1", "public")
     again = import_file(ctx, SAN_DIEGO, profile, rejects_path=rejects)
-    assert (again.inserted, again.updated) == (0, 360)
+    assert (again.inserted, again.updated, again.unchanged) == (0, 0, 360)
     assert count(ctx, DecisionFilter()) == 360
 
 
@@ -379,7 +381,7 @@ def test_command_line_import_with_a_shipped_profile_name(
     database = str(tmp_path / "cli.db")
     assert main(["import", str(SAN_DIEGO), "--profile", "san-diego", "--database", database]) == 0
     out = capsys.readouterr().out
-    assert "inserted 360, updated 0, skipped 4,640 (not RCRP calls), rejected 0" in out
+    assert "inserted 360, updated 0, unchanged 0, skipped 4,640 (not RCRP calls), rejected 0" in out
 
 
 def test_command_line_import_reports_an_unreadable_file(

@@ -19,7 +19,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +28,7 @@ from typing import IO, Any
 from sqlmodel import Session
 
 from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.importing.fastpath import FastPath
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
 from rcrp_tui.importing.writer import BatchWriter, officer_lookup, team_lookup
@@ -57,6 +58,10 @@ class ImportSummary:
     rejected: int
     skipped_by_code: dict[str, int] = field(default_factory=dict)
     rejects_path: Path | None = None
+    #: Rows already stored with the same values: not written again.
+    unchanged: int = 0
+    #: Rows the SQL fast path converted and wrote (the rest took the Python path).
+    fast_rows: int = 0
 
     @property
     def skipped(self) -> int:
@@ -68,7 +73,8 @@ class ImportSummary:
             f"{self.file_name} ({self.profile} profile, source {self.source_system}): "
             f"{self.total_rows:,} rows",
             f"  inserted {self.inserted:,}, updated {self.updated:,}, "
-            f"skipped {self.skipped:,} (not RCRP calls), rejected {self.rejected:,}",
+            f"unchanged {self.unchanged:,}, skipped {self.skipped:,} (not RCRP calls), "
+            f"rejected {self.rejected:,}",
         ]
         if self.skipped_by_code:
             top = sorted(self.skipped_by_code.items(), key=lambda item: (-item[1], item[0]))
@@ -88,6 +94,7 @@ class ImportSummary:
             "total_rows": self.total_rows,
             "inserted": self.inserted,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "skipped": self.skipped,
             "rejected": self.rejected,
         }
@@ -225,6 +232,28 @@ class _Rejects:
             self.path.unlink(missing_ok=True)
 
 
+def _convert_rows(
+    rows: Iterable[tuple[int, Sequence[str]]],
+    converter: RowConverter,
+    writer: BatchWriter,
+    rejected: _Rejects,
+    skipped: Counter[str],
+) -> None:
+    """The exact, Python path: convert each (line number, record), in file order."""
+    convert, ref_index = converter.convert, converter.names.index("cad_ref")
+    add = writer.add
+    for line, values in rows:
+        try:
+            row = convert(values)
+        except RowSkipped as skip:
+            skipped[skip.key] += 1
+            continue
+        except RowRejected as reject:
+            rejected.add(line, reject.reason, values)
+            continue
+        add(row[ref_index], row)
+
+
 def import_file(
     ctx: Ctx,
     path: Path,
@@ -233,13 +262,19 @@ def import_file(
     rejects_path: Path | None = None,
     show_progress: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
+    fast: bool = True,
 ) -> ImportSummary:
-    """Import ``path`` by ``profile``; raise ImportFailed (writing nothing) if unreadable."""
+    """Import ``path`` by ``profile``; raise ImportFailed (writing nothing) if unreadable.
+
+    On SQLite most rows take the SQL fast path (see ``importing.fastpath``) unless
+    ``fast`` is false; the result is the same either way.
+    """
     ctx.require(Permission.IMPORT_DECISIONS)
     size = _check_not_binary(path)
     rejects = rejects_path or path.with_name(path.name + ".rejects.csv")
     skipped: Counter[str] = Counter()
     total = 0
+    fast_rows = 0
     finished = False
     with ExitStack() as stack:
         tap = _Tap(stack.enter_context(path.open("rb")))
@@ -256,40 +291,40 @@ def import_file(
             officers = officer_lookup(conn) if "staff_id" in profile.fields else {}
             teams = team_lookup(conn) if "team" in profile.fields else {}
             converter = RowConverter(profile, indexes, officers=officers, teams=teams)
-            convert, ref_index = converter.convert, converter.names.index("cad_ref")
-            writer = BatchWriter(conn, profile, converter.names, ctx.clock.now(), officers, teams)
+            now = ctx.clock.now()
+            writer = BatchWriter(
+                conn, profile, converter.names, now, officers, teams, batch_size=batch_size
+            )
             rejected = _Rejects(rejects, profile.columns, indexes)
             # A failed import keeps no rejects file: it would describe rows not imported.
             stack.callback(
                 lambda: rejected.close(keep=finished and rejected.count > 0, finished=finished)
             )
             update = stack.enter_context(_progress(show_progress, path, size))
-            batch: dict[str, list[Any]] = {}
-            duplicates = 0
-            for values in reader:
-                if not values:
-                    continue  # a blank line is no record
-                total += 1
-                if update is not None and not total & 0x1FFF:
-                    update(tap.bytes_read)  # by rows read, as most rows may be skipped
-                try:
-                    row = convert(values)
-                except RowSkipped as skip:
-                    skipped[skip.key] += 1
-                    continue
-                except RowRejected as reject:
-                    rejected.add(reader.line_num, reject.reason, values)
-                    continue
-                ref = row[ref_index]
-                if ref in batch:
-                    # The same reference again in one file: the later row wins, as it
-                    # would on a re-import, and counts as an update.
-                    duplicates += 1
-                batch[ref] = row
-                if len(batch) >= batch_size:
-                    writer.write(batch)
-                    batch = {}
-            writer.write(batch)
+
+            def records() -> Iterator[tuple[int, list[str]]]:
+                nonlocal total
+                for values in reader:
+                    if not values:
+                        continue  # a blank line is no record
+                    total += 1
+                    if update is not None and not total & 0x1FFF:
+                        update(tap.bytes_read)  # by rows read, as most rows may be skipped
+                    yield reader.line_num, values
+
+            plan = (
+                FastPath.plan(conn, profile, indexes, converter, officers, teams)
+                if fast and ctx.db.is_sqlite
+                else None
+            )
+            if plan is None:
+                _convert_rows(records(), converter, writer, rejected, skipped)
+            else:
+                plan.stage(records())
+                plan.classify()
+                _convert_rows(plan.odd_rows(), converter, writer, rejected, skipped)
+                fast_rows = plan.write(now, skipped)
+            writer.close()
             if update is not None:
                 update(size)
         except UnicodeDecodeError as exc:
@@ -304,17 +339,24 @@ def import_file(
                 f"{path.name}: not a readable CSV file at line {reader.line_num}: {exc}. "
                 "Nothing was imported."
             ) from None
+        inserted, updated, unchanged = writer.inserted, writer.updated, writer.unchanged
+        if plan is not None:
+            inserted += plan.inserted
+            updated += plan.updated
+            unchanged += plan.unchanged
         summary = ImportSummary(
             file_name=path.name,
             sha256=tap.sha256.hexdigest(),
             profile=profile.name,
             source_system=profile.source_system,
             total_rows=total,
-            inserted=writer.inserted,
-            updated=writer.updated + duplicates,
+            inserted=inserted,
+            updated=updated,
+            unchanged=unchanged,
             rejected=rejected.count,
             skipped_by_code=dict(skipped),
             rejects_path=rejects if rejected.count else None,
+            fast_rows=fast_rows,
         )
         with Session(bind=conn) as session:
             audit.record(

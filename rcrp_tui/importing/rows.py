@@ -299,6 +299,10 @@ class RowConverter:
 
         return shift
 
+    def field_value(self, name: str, values: Sequence[str]) -> Any:
+        """One field of one record, exactly as ``convert`` would give it (or raise)."""
+        return self._getters[self.names.index(name)](values)
+
     def convert(self, values: Sequence[str]) -> list[Any]:
         """The field values of one record, in ``names`` order; raises RowSkipped or
         RowRejected."""

@@ -3,9 +3,15 @@
 One statement per batch, ``INSERT ... ON CONFLICT (cad_ref, source_system) DO UPDATE``,
 built with SQLAlchemy Core for SQLite and PostgreSQL alike, so importing the same file
 twice updates the decisions instead of duplicating them. Before each batch the keys that
-already exist are looked up once, which is what lets the summary tell inserted rows from
-updated ones. Only the columns the profile fills are overwritten on update: a field the
-export does not carry keeps whatever the database already holds.
+already exist are looked up once, with the values the profile fills, which is what lets
+the summary tell inserted rows from updated and unchanged ones (an unchanged decision is
+not written at all, so its row version stays). Only the columns the profile fills are
+overwritten on update: a field the export does not carry keeps whatever the database
+already holds.
+
+A reference met again later in the same file counts as an update, however the rows fall
+into batches: the references already written by this import are kept in a temporary
+table (constant memory), not in a Python set.
 """
 
 from __future__ import annotations
@@ -68,13 +74,27 @@ def _sqlite_timestamp(moment: datetime) -> str:
     return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
+#: The temporary table of references this import has written (one per connection).
+WRITTEN_TABLE = "rcrp_import_written"
+
+
+def updated_columns(names: Sequence[str]) -> list[str]:
+    """The decisions columns an import by these profile fields fills (and so compares
+    and overwrites on a re-import), sorted."""
+    updated = {"received_at"}
+    for name in names:
+        updated.update(_FIELD_COLUMNS.get(name, (name,)))
+    return sorted(updated & (set(IMPORTED_COLUMNS) | {"received_at"}))
+
+
 class BatchWriter:
-    """Upserts batches of converted rows into ``decisions`` on one connection.
+    """Upserts converted rows into ``decisions`` on one connection, in batches.
 
     Rows become positional parameter lists in the order of the compiled statement. On
     SQLite these go straight to the driver's ``executemany`` (timestamps already in their
     stored text form), which is what makes a million-row import fast; on PostgreSQL they
     go through Core, whose "insert many values" mode batches them into multi-row INSERTs.
+    Call ``add`` for every converted row in file order, then ``close`` once.
     """
 
     def __init__(
@@ -85,20 +105,20 @@ class BatchWriter:
         now: datetime,
         officers: Mapping[str, tuple[int, int | None]],
         teams: Mapping[str, int],
+        *,
+        batch_size: int,
     ) -> None:
         self.conn = conn
         self.source_system = profile.source_system
         self.officers = officers
         self.teams = teams
+        self.batch_size = batch_size
         self.is_sqlite = conn.dialect.name == "sqlite"
-        updated = {"received_at"}
-        for name in names:
-            updated.update(_FIELD_COLUMNS.get(name, (name,)))
-        updated &= set(IMPORTED_COLUMNS) | {"received_at"}
+        self.compared = updated_columns(names)
         dialect = sqlite if self.is_sqlite else postgresql
         insert = dialect.insert(decisions_table)
         table = decisions_table.c
-        set_: dict[str, Any] = {name: insert.excluded[name] for name in sorted(updated)}
+        set_: dict[str, Any] = {name: insert.excluded[name] for name in self.compared}
         set_["updated_at"] = insert.excluded.updated_at
         set_["row_version"] = table.row_version + literal_column("1")
         self.statement = insert.on_conflict_do_update(
@@ -120,6 +140,7 @@ class BatchWriter:
         values.update(row_version=1, cad_ref=None, received_at=None)
         self.template = [values[name] for name in self.columns]
         self.ref_at = at["cad_ref"]
+        self.compare_at = [at[name] for name in self.compared]
         self.received = (at["received_at"], list(names).index("received_at"))
         skip = {"cad_ref", "received_at", "staff_id", "team"}
         self.slots = [(at[n], i) for i, n in enumerate(names) if n not in skip]
@@ -130,29 +151,68 @@ class BatchWriter:
         self.blank_text = [at[n] for n in ("qualifier_codes", "rationale") if n in names]
         self.inserted = 0
         self.updated = 0
-
-    def _existing(self, refs: list[str]) -> set[str]:
+        self.unchanged = 0
+        #: Reference -> [its first row in this batch, its last row, how many rows].
+        self._batch: dict[str, list[Any]] = {}
+        self._any_written = False
         if self.is_sqlite:
-            # Plain driver SQL: compiling an expanding IN of thousands of parameters
-            # through Core for every batch costs more than the look-up itself. Chunks stay
-            # under SQLite's limit of 32,766 parameters per statement.
-            found: set[str] = set()
-            for start in range(0, len(refs), 30_000):
-                chunk = refs[start : start + 30_000]
-                marks = ", ".join("?" * len(chunk))
-                rows = self.conn.exec_driver_sql(
-                    "SELECT cad_ref FROM decisions WHERE source_system = ? "
-                    f"AND cad_ref IN ({marks})",
-                    (self.source_system, *chunk),
-                )
-                found.update(ref for (ref,) in rows)
-            return found
-        table = decisions_table.c
-        rows = self.conn.execute(
-            select(table.cad_ref).where(
-                table.source_system == self.source_system, table.cad_ref.in_(refs)
+            conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{WRITTEN_TABLE}")
+            conn.exec_driver_sql(
+                f"CREATE TEMP TABLE {WRITTEN_TABLE} (ref TEXT PRIMARY KEY) WITHOUT ROWID"
             )
+        else:
+            conn.exec_driver_sql(
+                f"CREATE TEMP TABLE IF NOT EXISTS {WRITTEN_TABLE} "
+                "(ref VARCHAR(64) PRIMARY KEY) ON COMMIT DROP"
+            )
+            conn.exec_driver_sql(f"TRUNCATE {WRITTEN_TABLE}")
+
+    def add(self, ref: str, row: Sequence[Any]) -> None:
+        """One converted row (the later of two rows with one reference wins)."""
+        entry = self._batch.get(ref)
+        if entry is None:
+            self._batch[ref] = [row, row, 1]
+            if len(self._batch) >= self.batch_size:
+                self.flush()
+        else:
+            entry[1] = row
+            entry[2] += 1
+
+    def close(self) -> None:
+        """Write what is left and drop the temporary table."""
+        self.flush()
+        if self.is_sqlite:
+            self.conn.exec_driver_sql(f"DROP TABLE temp.{WRITTEN_TABLE}")
+
+    def _in_sql(self, sql: str, refs: list[str], *first: Any) -> list[Any]:
+        # Plain driver SQL: compiling an expanding IN of thousands of parameters through
+        # Core for every batch costs more than the look-up itself. Chunks stay under
+        # SQLite's limit of 32,766 parameters per statement.
+        mark = "?" if self.is_sqlite else "%s"
+        found: list[Any] = []
+        for start in range(0, len(refs), 30_000):
+            chunk = refs[start : start + 30_000]
+            marks = ", ".join([mark] * len(chunk))
+            found.extend(
+                self.conn.exec_driver_sql(sql.format(marks=marks, mark=mark), (*first, *chunk))
+            )
+        return found
+
+    def _existing(self, refs: list[str]) -> dict[str, tuple[Any, ...]]:
+        """Reference -> the compared column values, for the references already stored."""
+        columns = ", ".join(self.compared)
+        rows = self._in_sql(
+            f"SELECT cad_ref, {columns} FROM decisions WHERE source_system = {{mark}} "
+            "AND cad_ref IN ({marks})",
+            refs,
+            self.source_system,
         )
+        return {row[0]: tuple(row[1:]) for row in rows}
+
+    def _written_before(self, refs: list[str]) -> set[str]:
+        if not self._any_written:
+            return set()
+        rows = self._in_sql(f"SELECT ref FROM {WRITTEN_TABLE} WHERE ref IN ({{marks}})", refs)
         return {ref for (ref,) in rows}
 
     def _parameters(self, ref: str, row: Sequence[Any]) -> tuple[Any, ...]:
@@ -171,26 +231,57 @@ class BatchWriter:
                 params[at] = ""
         return tuple(params)
 
-    def write(self, batch: Mapping[str, Sequence[Any]]) -> None:
-        """Upsert one batch (CAD reference -> converted row; one row per reference)."""
+    def _compared(self, params: Sequence[Any]) -> tuple[Any, ...]:
+        return tuple(params[at] for at in self.compare_at)
+
+    def flush(self) -> None:
+        """Upsert the rows added since the last flush."""
+        batch, self._batch = self._batch, {}
         if not batch:
             return
         refs = list(batch)
         existing = self._existing(refs)
-        self.updated += len(existing)
-        self.inserted += len(refs) - len(existing)
-        rows = [self._parameters(ref, row) for ref, row in batch.items()]
+        before = self._written_before(refs)
+        fresh: list[tuple[Any, ...]] = []
+        known: list[tuple[Any, ...]] = []
+        for ref, (first, last, n) in batch.items():
+            params = self._parameters(ref, last)
+            stored = existing.get(ref)
+            if ref in before:
+                self.updated += n  # met earlier in the file: each row is an update
+            else:
+                # The first row is judged against the database as it was; any later
+                # rows with the same reference are updates.
+                self.updated += n - 1
+                if stored is None:
+                    self.inserted += 1
+                elif self._compared(self._parameters(ref, first) if n > 1 else params) == stored:
+                    self.unchanged += 1
+                else:
+                    self.updated += 1
+            if stored is None:
+                fresh.append(params)
+            elif self._compared(params) != stored:
+                known.append(params)
+        self._any_written = True
         if self.is_sqlite:
+            self.conn.exec_driver_sql(
+                f"INSERT OR IGNORE INTO {WRITTEN_TABLE} (ref) VALUES (?)", [(r,) for r in refs]
+            )
             # The write transaction began IMMEDIATE, so no other writer can add a key
             # between the look-up and here: new keys take the plain INSERT (a fifth
             # faster), known ones the upsert.
-            fresh = [r for r in rows if r[self.ref_at] not in existing]
             if fresh:
                 self.conn.exec_driver_sql(self.insert_sql, fresh)
-            if existing:
-                known = [r for r in rows if r[self.ref_at] in existing]
+            if known:
                 self.conn.exec_driver_sql(self.sql, known)
         else:
-            self.conn.execute(
-                self.statement, [dict(zip(self.columns, r, strict=True)) for r in rows]
+            self.conn.exec_driver_sql(
+                f"INSERT INTO {WRITTEN_TABLE} (ref) VALUES (%s) ON CONFLICT DO NOTHING",
+                [(r,) for r in refs],
             )
+            rows = fresh + known
+            if rows:
+                self.conn.execute(
+                    self.statement, [dict(zip(self.columns, r, strict=True)) for r in rows]
+                )

@@ -212,7 +212,7 @@ class _Rejects:
         self._writer: Any = None
         self.count = 0
 
-    def add(self, line: int, reason: str, values: list[str]) -> None:
+    def add(self, line: int, reason: str, values: Sequence[str]) -> None:
         if self._writer is None:
             self._file = self.path.open("w", encoding="utf-8", newline="")
             self._writer = csv.writer(self._file)
@@ -313,7 +313,7 @@ def import_file(
                     yield reader.line_num, values
 
             plan = (
-                FastPath.plan(conn, profile, indexes, converter, officers, teams)
+                FastPath.for_import(conn, profile, indexes, converter, officers, teams)
                 if fast and ctx.db.is_sqlite
                 else None
             )

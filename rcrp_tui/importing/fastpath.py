@@ -73,7 +73,7 @@ class FastPath:
         self._tables: list[str] = []
 
     @classmethod
-    def plan(
+    def for_import(
         cls,
         conn: Connection,
         profile: ImportProfile,

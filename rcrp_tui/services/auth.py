@@ -1,9 +1,16 @@
-"""Sign-in with argon2 password hashes, and lock-out after repeated failures."""
+"""Sign-in with argon2 password hashes, and lock-out after repeated failures.
+
+Every refusal says the same thing (:data:`REFUSED`), whether the username is unknown,
+inactive, locked or the password is wrong, and whether or not this attempt locked the
+account: a different message would tell someone trying usernames which ones exist. The
+difference is kept where it belongs, in the audit log.
+"""
 
 from __future__ import annotations
 
 import json
 from datetime import timedelta
+from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -19,6 +26,12 @@ from rcrp_tui.storage.models import AuditEntry, User
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=5)
 _hasher = PasswordHasher()
+#: The one message for every refused sign-in (see the module docstring).
+REFUSED = (
+    "Wrong username or password. After "
+    f"{MAX_FAILED_SIGN_INS} wrong passwords an account is locked for "
+    f"{int(LOCKOUT.total_seconds() // 60)} minutes; an administrator can unlock it."
+)
 
 
 def hash_password(password: str) -> str:
@@ -54,42 +67,35 @@ def _audit(
 def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
     """Check the password and return the actor; every attempt is audited.
 
-    Five wrong passwords in a row lock the account for five minutes. The message for an
-    unknown user and a wrong password is the same, so the screen does not reveal which
-    usernames exist. A refusal is raised only after its transaction commits: the failure
-    count and the audit row must survive the refusal.
+    Five wrong passwords in a row lock the account for five minutes (audited as
+    ``account_locked``). Every refusal raises ``AuthenticationFailed(REFUSED)``, the same
+    words for an unknown user, a wrong password and a locked account, and the password is
+    checked against a hash even for an unknown user, so neither the message nor the time
+    taken tells which usernames exist. A refusal is raised only after its transaction
+    commits: the failure count and the audit row must survive the refusal.
     """
     now = clock.now()
-    refusal: str | None = None
     actor: Actor | None = None
     with db.write() as session:
         user = session.exec(select(User).where(User.username == username.strip())).first()
+        known = user is not None and user.active
+        # Always verify, against a stand-in hash when there is no account, so an unknown
+        # username costs the same time as a known one.
+        matches = _password_matches(user.password_hash if known and user else _stand_in(), password)
         if user is None or not user.active:
             session.add(
                 _audit(user, username, "sign_in_failed", clock, reason="unknown or inactive")
             )
-            refusal = "Wrong username or password."
         elif user.locked_until is not None and user.locked_until > now:
             session.add(_audit(user, username, "sign_in_refused_locked", clock))
-            minutes = max(1, int((user.locked_until - now).total_seconds() // 60) + 1)
-            refusal = (
-                f"This account is locked after {MAX_FAILED_SIGN_INS} wrong passwords. "
-                f"Try again in {minutes} minute{'s' if minutes != 1 else ''}, "
-                "or ask an administrator."
-            )
-        elif not _password_matches(user.password_hash, password):
+        elif not matches:
             user.failed_sign_ins += 1
             session.add(_audit(user, username, "sign_in_failed", clock, reason="wrong password"))
-            refusal = "Wrong username or password."
             if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
                 user.locked_until = now + LOCKOUT
                 user.failed_sign_ins = 0
                 session.add(
                     _audit(user, username, "account_locked", clock, until=user.locked_until)
-                )
-                refusal = (
-                    "Wrong password. The account is now locked for "
-                    f"{int(LOCKOUT.total_seconds() // 60)} minutes."
                 )
             session.add(user)
         else:
@@ -102,8 +108,14 @@ def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
             session.flush()
             actor = actor_for(user)
     if actor is None:
-        raise AuthenticationFailed(refusal or "Wrong username or password.")
+        raise AuthenticationFailed(REFUSED)
     return actor
+
+
+@cache
+def _stand_in() -> str:
+    """A hash no password is checked against for real (made once, on first need)."""
+    return _hasher.hash("no account has this password")
 
 
 def _password_matches(password_hash: str, password: str) -> bool:

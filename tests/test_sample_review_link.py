@@ -48,6 +48,9 @@ def test_claim_then_submit_marks_the_item_done(any_db: Database, clock: FixedClo
         e for e in audit.entries(floor.qa, entity="sample_item") if e.action == "sample_item.done"
     ]
     assert entry.entity_id == str(item.id) and entry.actor == "fw.one"
+    # Completing it afterwards, as before reviews finished items, changes nothing.
+    assert sample_queue.complete(floor.fw1, item.id).status == "done"
+    assert len(audit.entries(floor.qa, entity="sample_item")) == 2  # the claim and the done
 
 
 def test_a_refused_submit_leaves_the_item_claimed(db: Database, clock: FixedClock) -> None:

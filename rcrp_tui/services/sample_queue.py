@@ -190,8 +190,15 @@ def _change(
 
 
 def complete(ctx: Ctx, item_id: int) -> QueueItem:
-    """Mark a claimed item done (its review has been written)."""
+    """Mark a claimed item done (its review has been written).
+
+    Submitting the review already finishes the reviewer's item (``finish_for_review``), so
+    completing an item this person has just finished changes nothing.
+    """
     with ctx.writing(Permission.WORK_SAMPLES) as session:
+        item = _item(session, item_id)
+        if item.status == "done" and item.claimed_by_user_id == ctx.actor.user_id:
+            return item
         values = {"status": "done", "finished_at": ctx.clock.now()}
         return _change(ctx, session, item_id, ("claimed",), "done", values)
 
@@ -262,7 +269,7 @@ def replace(ctx: Ctx, item_id: int, reason: str) -> QueueItem:
         if rank is None:
             raise Conflict(f"No other decision is left in stratum {old.stratum!r} to replace it.")
         new_decision = session.execute(
-            select(_D.id).where(*where).order_by(_D.id).limit(1).offset(rank)
+            select(_D.id).where(*where).order_by(_D.received_at, _D.id).limit(1).offset(rank)
         ).scalar_one()
         values = {"status": "replaced", "reason": text, "finished_at": ctx.clock.now()}
         _change(ctx, session, item_id, ("open", "claimed"), "replaced", values)

@@ -48,6 +48,11 @@ class Period:
     def days(self) -> int:
         return (self.end_day - self.first_day).days
 
+    def short(self) -> str:
+        """E.g. ``"1 Oct to 31 Dec 2026"`` (the year once when both ends share it)."""
+        first = "%-d %b" if self.first_day.year == self.last_day.year else "%-d %b %Y"
+        return f"{self.first_day.strftime(first)} to {self.last_day:%-d %b %Y}"
+
     def describe(self) -> str:
         """E.g. ``"1 Oct 2026 to 31 Dec 2026 (92 days)"``."""
         return f"{self.first_day:%-d %b %Y} to {self.last_day:%-d %b %Y} ({self.days} days)"

@@ -66,6 +66,7 @@ class KpiScreen(FeatureScreen[None]):
         self.baseline = baseline or previous_period(self.period)
         self.report: KpiReport | None = None
         self._sections: dict[str, Section] = {}
+        self._shown: Section | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -93,12 +94,19 @@ class KpiScreen(FeatureScreen[None]):
     def _loaded(self, message: Loaded) -> None:
         report = self.report = message.report
         self._sections = {s.key: s for s in reports.sections(report)}
-        d, shd = report.deployment, report.should_have_deployed
+        d, shd, qa = report.deployment, report.should_have_deployed, report.compliance
+        qa_text = (
+            f"{format_percent(qa.estimate)} (95% CI {format_percent(qa.low)}-"
+            f"{format_percent(qa.high)})"
+            if qa.total
+            else "no reviews"
+        )
         self.query_one("#kpi-headline", Static).update(
             literal(
-                f"{report.period.describe()} against {report.baseline.describe()}\n"
+                f"{report.period.short()} against {report.baseline.short()} · "
+                f"{d.decisions:,} decisions, {int(qa.total):,} reviews\n"
                 f"Deployed {format_percent(d.rate)} (baseline {format_percent(d.baseline_rate)})"
-                f" of {d.decisions:,} decisions · QA compliance {report.compliance.describe()}"
+                f" · QA compliance {qa_text}"
             )
         )
         alert = self.query_one("#kpi-alert", Static)
@@ -106,10 +114,10 @@ class KpiScreen(FeatureScreen[None]):
         alert.update(
             Text(
                 f"⚠ SHOULD HAVE DEPLOYED: {int(shd.successes)} of {int(shd.total)} reviewed "
-                f"decisions ({shd.describe()}); baseline "
+                f"({format_percent(shd.estimate)}); baseline "
                 f"{int(report.baseline_should_have_deployed.successes)}"
                 if shd.successes
-                else f"✓ Should have deployed: none found in {int(shd.total)} reviewed decisions",
+                else f"✓ Should have deployed: none in {int(shd.total)} reviewed decisions",
                 style="bold",
             )
         )
@@ -140,8 +148,9 @@ class KpiScreen(FeatureScreen[None]):
             return
         switcher.current = "kpi-table-view"
         section = self._sections.get(key)
-        if section is None:
+        if section is None or section is self._shown:
             return
+        self._shown = section
         table = self.query_one("#kpi-table", DataTable)
         table.clear(columns=True)
         for name in section.columns:

@@ -182,7 +182,7 @@ def sections(report: KpiReport) -> list[Section]:
     )
     out.append(
         Section(
-            "Compliance by criterion",
+            "Criterion compliance",
             "QA compliance by toolkit criterion",
             (
                 "Code",

@@ -125,7 +125,9 @@ def _conditions(flt: DecisionFilter, *, for_paging: bool = False) -> list[Column
     return where
 
 
-def _base() -> Select[Any]:
+def decision_row_query() -> Select[Any]:
+    """SELECT of the columns a :class:`DecisionRow` is built from (decision, officer's staff
+    id, team name); add a WHERE and turn each result with :func:`decision_row_from`."""
     return (
         select(
             _D.id,
@@ -150,7 +152,8 @@ def _base() -> Select[Any]:
     )
 
 
-def _row(r: Any) -> DecisionRow:
+def decision_row_from(r: Any) -> DecisionRow:
+    """The :class:`DecisionRow` for one result row of :func:`decision_row_query`."""
     return DecisionRow(
         id=r[0],
         cad_ref=r[1],
@@ -195,11 +198,11 @@ def page(
     order = (
         (_D.received_at.asc(), _D.id.asc()) if backwards else (_D.received_at.desc(), _D.id.desc())
     )
-    stmt = _base().where(*where).order_by(*order).limit(limit + 1)
+    stmt = decision_row_query().where(*where).order_by(*order).limit(limit + 1)
     with ctx.db.read() as session:
         raw = list(session.execute(stmt))
     more = len(raw) > limit
-    rows = [_row(r) for r in raw[:limit]]
+    rows = [decision_row_from(r) for r in raw[:limit]]
     if backwards:
         rows.reverse()
         has_newer, has_older = more, (newer_than is not None)
@@ -264,18 +267,18 @@ def count(ctx: Ctx, flt: DecisionFilter = DecisionFilter()) -> int:
 def get(ctx: Ctx, decision_id: int) -> DecisionRow:
     ctx.require(Permission.BROWSE_DECISIONS)
     with ctx.db.read() as session:
-        r = session.execute(_base().where(_D.id == decision_id)).first()
+        r = session.execute(decision_row_query().where(_D.id == decision_id)).first()
     if r is None:
         raise NotFound(f"no decision with id {decision_id}")
-    return _row(r)
+    return decision_row_from(r)
 
 
 def find_by_cad_ref(ctx: Ctx, cad_ref: str) -> list[DecisionRow]:
     """Exact CAD reference, across source systems."""
     ctx.require(Permission.BROWSE_DECISIONS)
     with ctx.db.read() as session:
-        rows = session.execute(_base().where(_D.cad_ref == cad_ref.strip().upper()))
-        return [_row(r) for r in rows]
+        rows = session.execute(decision_row_query().where(_D.cad_ref == cad_ref.strip().upper()))
+        return [decision_row_from(r) for r in rows]
 
 
 __all__ = [

@@ -28,8 +28,7 @@ from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult, missing_for_
 from rcrp_tui.domain.toolkit import Criterion, Toolkit
 from rcrp_tui.services import audit, decisions, toolkits
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.decisions import _base as decision_query
-from rcrp_tui.services.decisions import _row as decision_row
+from rcrp_tui.services.decisions import decision_row_from, decision_row_query
 from rcrp_tui.services.errors import NotFound, PermissionDenied, ValidationFailed
 from rcrp_tui.services.free_text import guard_free_text
 from rcrp_tui.services.review_records import (
@@ -104,8 +103,8 @@ def open_review(ctx: Ctx, review_id: int) -> ReviewWork:
     """A review with its decision and toolkit, if the actor may see it."""
     with ctx.db.read() as session:
         view = _visible_view(ctx, session, review_id)
-        r = session.execute(decision_query().where(_D.id == view.decision_id)).one()
-    decision = decision_row(r)
+        r = session.execute(decision_row_query().where(_D.id == view.decision_id)).one()
+    decision = decision_row_from(r)
     toolkit = toolkits.load(ctx, view.toolkit_row_id)
     return ReviewWork(view, decision, toolkit, toolkit.criteria_for(decision.category))
 

@@ -269,3 +269,35 @@ def test_snapshots(snap_compare: Any, tmp_path: Path, view: str) -> None:
             await settle(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+
+
+async def test_plan_dialog_shows_only_the_boxes_the_method_uses(tmp_path: Path) -> None:
+    db, seeded = seeded_database(tmp_path)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        screen = await _open_samples(pilot, "qalead")
+        await pilot.press("p")
+        await settle(pilot)
+        dialog = pilot.app.screen
+        assert dialog.query_one("#strata").display is False
+        await type_text(pilot, "Targeted appeals", paste=True)
+        await pilot.press(*["tab"] * 7)  # to the method
+        await pilot.press("enter", "down", "down", "down", "down", "enter")  # targeted
+        await pilot.pause()
+        assert dialog.query_one("#cad-refs").display is True
+        assert dialog.query_one("#size").display is False
+        await pilot.press("tab")  # straight to the CAD references
+        assert pilot.app.focused is dialog.query_one("#cad-refs", Input)
+        await type_text(pilot, f"{seeded.cad_refs[0]}, NOPE1", paste=True)
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert pilot.app.screen is dialog
+        assert _error(dialog) == "✗ CAD refs: no decision has CAD reference NOPE1"
+        assert pilot.app.focused is dialog.query_one("#cad-refs", Input)
+        dialog.query_one("#cad-refs", Input).value = ", ".join(seeded.cad_refs[:3])
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        assert pilot.app.screen is screen
+        table = screen.query_one("#samples-table", DataTable)
+        assert str(table.get_cell_at((0, 4))) == "0/3"
+        assert str(table.get_cell_at((0, 7))) == "Targeted decisions"

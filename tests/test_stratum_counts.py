@@ -10,12 +10,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import ColumnElement, delete, func, insert, select, update
 
-from rcrp_tui.domain.enums import CallerType, Category, Outcome, Shift
-from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec, StratumDimension
-from rcrp_tui.services import decisions, people
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift
+from rcrp_tui.domain.sampling import Oversampling, SamplingMethod, SamplingSpec, StratumDimension
+from rcrp_tui.domain.sampling import draw_sample as draw_in_memory
+from rcrp_tui.services import decisions, people, sample_queue, sampling
+from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.sampling_population import PopulationFilter, conditions, count_strata
+from rcrp_tui.services.sampling_population import PopulationFilter, conditions, load_candidates
+from rcrp_tui.services.sampling_strata import count_strata
 from rcrp_tui.services.stratum_counts import group_totals, month_counts_apply
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table
@@ -56,6 +58,14 @@ def _rows(rng: random.Random, teams: list[int | None], n: int, first_id: int) ->
             }
         )
     return rows
+
+
+def _qa_lead(db: Database) -> Ctx:
+    admin = Ctx(db, COMMAND_LINE)
+    info = people.add_user(
+        admin, username="qa", display_name="QA", role=Role.QA_LEAD, password="qa-password-1"
+    )
+    return Ctx(db, Actor(info.id, info.username, info.display_name, Role.QA_LEAD))
 
 
 def _direct_counts(db: Database) -> dict[tuple, int]:
@@ -221,3 +231,39 @@ def test_the_browser_total_uses_the_month_counts_and_agrees_with_the_rows(db: Da
     for flt in filters:
         rows = decisions.page(ctx, flt, limit=1_000).rows
         assert decisions.count(ctx, flt) == len(rows), flt
+
+
+@pytest.mark.parametrize("oversample", [False, True])
+def test_a_draw_across_months_with_exclusions_matches_the_in_memory_draw(
+    db: Database, oversample: bool
+) -> None:
+    """Ranks resolved month by month in SQL pick the very decisions the pure draw picks."""
+    teams = _teams(db)
+    with db.write_connection() as conn:
+        conn.execute(insert(decisions_table), _rows(random.Random(13), teams, 900, 1))
+    qa = _qa_lead(db)
+    # An open sample first: its decisions are excluded from the next draw.
+    first = sampling.save_plan(
+        qa, "First", PopulationFilter(), SamplingSpec(SamplingMethod.SIMPLE, size=60), seed=4
+    )
+    sampling.draw_sample(qa, first.id)
+    population = PopulationFilter(
+        received_from=START + timedelta(days=4, hours=7),  # part-months at both ends
+        received_to=START + timedelta(days=70, minutes=30),
+    )
+    spec = SamplingSpec(
+        SamplingMethod.STRATIFIED,
+        size=40,
+        strata=(StratumDimension.CATEGORY, StratumDimension.TEAM),
+        oversampling=Oversampling(2.0, 1.5) if oversample else Oversampling(),
+    )
+    with db.read() as session:
+        candidates = load_candidates(session, population)
+        counts = count_strata(session, population, spec)
+    assert all(None not in months for months in counts.months.values())
+    assert sum(counts.sizes.values()) == len(candidates)
+    plan = sampling.save_plan(qa, "Across months", population, spec, seed=99)
+    drawn = sampling.draw_sample(qa, plan.id)
+    expected = draw_in_memory(candidates, spec, 99)
+    got = [item.decision_id for item in sample_queue.queue_page(qa, drawn.id, limit=100)]
+    assert got == [item.decision_id for item in expected.items]

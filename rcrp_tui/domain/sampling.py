@@ -1,11 +1,12 @@
 """Dip sampling as pure rules: plans, strata, allocation and reproducible draws.
 
 Reproducibility (domain brief §5) rests on two things: one ``random.Random(seed)`` drives
-every choice, and candidates are always put in a canonical order (by decision id within a
-stratum, strata by key) before anything is chosen. A draw therefore depends only on the plan,
-the seed and the set of decisions, never on the order a database happens to return rows.
+every choice, and candidates are always put in a canonical order (by received time, then
+decision id, within a stratum; strata by key) before anything is chosen. A draw therefore
+depends only on the plan, the seed and the set of decisions, never on the order a database
+happens to return rows.
 
-Draws are made as *ranks* within each stratum (the r-th decision by id), so the service can
+Draws are made as *ranks* within each stratum (the r-th decision in that order), so the service can
 resolve them either from rows in memory or directly in SQL over a million decisions; both
 give the same decisions.
 """
@@ -305,7 +306,7 @@ def allocate_strata(sizes: Mapping[str, int], spec: SamplingSpec) -> dict[str, i
 
 @dataclass(frozen=True)
 class StratumDraw:
-    """What was drawn from one stratum: ranks in id order, and the design weight."""
+    """What was drawn from one stratum: ranks in canonical order, and the design weight."""
 
     key: str
     population: int
@@ -314,6 +315,11 @@ class StratumDraw:
     @property
     def weight(self) -> float:
         return self.population / len(self.ranks) if self.ranks else 0.0
+
+
+def canonical(candidate: Candidate) -> tuple[datetime, int]:
+    """The order of decisions within a stratum: by received time, then id."""
+    return (candidate.received_at, candidate.id)
 
 
 def draw_ranks(
@@ -384,7 +390,7 @@ def draw_sample(
     for candidate in pool:
         groups[key_of(spec, candidate, tz)].append(candidate)
     for members in groups.values():
-        members.sort(key=lambda c: c.id)
+        members.sort(key=canonical)
     sizes = {key: len(members) for key, members in groups.items()}
     if spec.method in (SamplingMethod.CENSUS, SamplingMethod.TARGETED):
         allocation = dict(sizes)
@@ -406,7 +412,7 @@ def queue_order(items: Sequence[DrawnItem], seed: int) -> tuple[DrawnItem, ...]:
 
 
 def replacement_rank(available: int, seed: int, item_id: int) -> int | None:
-    """The rank (by id) of the replacement for item ``item_id`` among ``available`` decisions.
+    """The rank (in canonical order) of item ``item_id``'s replacement among ``available``.
 
     Seeded by the sample's seed and the item replaced, so a replacement is reproducible too.
     """
@@ -420,6 +426,6 @@ def pick_replacement(
 ) -> Candidate | None:
     """A replacement from the same stratum, not already used by the sample."""
     used = set(used_ids)
-    available = sorted((c for c in stratum_members if c.id not in used), key=lambda c: c.id)
+    available = sorted((c for c in stratum_members if c.id not in used), key=canonical)
     rank = replacement_rank(len(available), seed, item_id)
     return None if rank is None else available[rank]

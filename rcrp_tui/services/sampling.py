@@ -39,12 +39,11 @@ from rcrp_tui.services.sampling_population import (
     LIVE_ITEM_STATUSES,
     OPEN_SAMPLE,
     PopulationFilter,
-    RankLookup,
     conditions,
-    count_strata,
     load_candidates,
     method_conditions,
 )
+from rcrp_tui.services.sampling_strata import RankLookup, count_strata
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.review_models import reviews_table
 from rcrp_tui.storage.sampling_models import (
@@ -215,7 +214,8 @@ def compute_draw(
         items = []
         for stratum in strata:
             excluded = counts.excluded.get(stratum.key, [])
-            for decision_id in lookup.ids(stratum.key, stratum.ranks, excluded):
+            months = counts.months.get(stratum.key)
+            for decision_id in lookup.ids(stratum.key, stratum.ranks, excluded, months):
                 items.append(DrawnItem(decision_id, stratum.key, stratum.weight))
         return Draw(queue_order(items, seed), tuple(strata), sum(counts.sizes.values()))
     extra = method_conditions(spec)

@@ -1,34 +1,27 @@
 """The population a sampling plan draws from, as SQL over the decisions table.
 
-The decisions table may hold a million rows, so nothing here loads it whole. Simple and
-stratified draws count each stratum in one pass over the covering index
-``ix_decisions_sampling`` and then fetch only the chosen ranks (the r-th decision by id in
-a stratum). Exclusions (already reviewed, already in an open sample) are a small set: they
-are counted and skipped separately instead of being tested against every row.
+The decisions table may hold a million rows, so nothing here loads it whole: simple and
+stratified draws count strata and fetch only the chosen ranks (``sampling_strata``); the
+other methods, whose populations are small by design, load just the columns they need.
 """
 
 from __future__ import annotations
 
-import bisect
-from collections import defaultdict
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, fields
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, select, union
+from sqlalchemy import ColumnElement, and_, select, union
 from sqlalchemy.orm import Session
 
 from rcrp_tui.domain.sampling import (
-    NO_VALUE,
     Candidate,
     SamplingMethod,
     SamplingSpec,
     month_bounds,
     stratum_fields,
-    stratum_key,
 )
-from rcrp_tui.services.stratum_counts import group_totals
 from rcrp_tui.storage.appeal_models import appeals_table
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.review_models import reviews_table
@@ -38,13 +31,6 @@ _D = decisions_table.c
 #: Item statuses that still hold a decision in a sample (skipped and replaced ones do not).
 LIVE_ITEM_STATUSES = ("open", "claimed", "done")
 OPEN_SAMPLE = "open"
-# A representative (outcome, caller type) for each oversampling group.
-_GROUP_EXAMPLES = {
-    "not_deployed+partner": ("signposted", "ambulance"),
-    "not_deployed": ("signposted", "public"),
-    "partner": ("deployed", "ambulance"),
-    "standard": ("deployed", "public"),
-}
 
 
 @dataclass(frozen=True)
@@ -145,76 +131,6 @@ def excluded_decisions(population: PopulationFilter) -> Any:
 _STRATA_COLUMNS = (_D.id, _D.category, _D.shift, _D.team_id, _D.outcome, _D.caller_type)
 
 
-def _key_of_values(
-    spec: SamplingSpec,
-    category: str,
-    shift: str | None,
-    team_id: int | None,
-    outcome: str,
-    caller_type: str,
-) -> str:
-    return stratum_key(
-        spec,
-        category=category,
-        shift=shift,
-        team_id=team_id,
-        outcome=outcome,
-        caller_type=caller_type,
-    )
-
-
-@dataclass(frozen=True)
-class StrataCounts:
-    """Stratum sizes after exclusions, and the excluded ids of each stratum, sorted."""
-
-    sizes: dict[str, int]
-    excluded: dict[str, list[int]]
-
-
-def count_strata(
-    session: Session, population: PopulationFilter, spec: SamplingSpec
-) -> StrataCounts:
-    """Every stratum's size after exclusions (from the day counts where they apply)."""
-    where = conditions(population)
-    totals = group_totals(session, population, where, groups=spec.oversampling.active)
-    sizes: dict[str, int] = defaultdict(int)
-    for (category, shift, team_id), (total, n_both, n_nd, n_partner) in totals.items():
-        by_group = {
-            "not_deployed+partner": n_both,
-            "not_deployed": n_nd,
-            "partner": n_partner,
-        }
-        by_group["standard"] = total - n_both - n_nd - n_partner
-        for group, count in by_group.items():
-            if count:
-                outcome, caller = _GROUP_EXAMPLES[group]
-                key = stratum_key(
-                    spec,
-                    category=category,
-                    shift=shift,
-                    team_id=team_id,
-                    outcome=outcome,
-                    caller_type=caller,
-                )
-                sizes[key] += count
-    excluded: dict[str, list[int]] = defaultdict(list)
-    excluded_ids = excluded_decisions(population)
-    if excluded_ids is not None:
-        rows = session.connection().execute(
-            select(*_STRATA_COLUMNS).where(*where, _D.id.in_(excluded_ids))
-        )
-        keys: dict[tuple[Any, ...], str] = {}  # thousands of rows share a few hundred keys
-        for decision_id, *fields_ in rows:
-            values = tuple(fields_)
-            if values not in keys:
-                keys[values] = _key_of_values(spec, *fields_)
-            excluded[keys[values]].append(decision_id)
-            sizes[keys[values]] -= 1
-    for ids in excluded.values():
-        ids.sort()
-    return StrataCounts({k: v for k, v in sizes.items() if v > 0}, dict(excluded))
-
-
 _STRATUM_COLUMNS = {"category": _D.category, "shift": _D.shift, "team": _D.team_id}
 
 
@@ -241,99 +157,6 @@ def stratum_conditions(key: str) -> list[ColumnElement[bool]]:
             start, end = month_bounds(str(value))
             where.append(and_(_D.received_at >= start, _D.received_at < end))
     return where
-
-
-def _window_position(window: Iterable[int], rank: int, excluded: Sequence[int]) -> int:
-    # The answer sits at offset rank + c, where c (the excluded ids before it) is at most
-    # len(excluded), so a window of len(excluded) + 1 ids from offset ``rank`` holds it.
-    skip = set(excluded)
-    for offset, found in enumerate(window, start=rank):
-        if found not in skip and offset - bisect.bisect_right(excluded, found) == rank:
-            return int(found)
-    raise LookupError(f"no decision at rank {rank}: the stratum changed while drawing")
-
-
-#: Above this many ranks in one stratum, one ordered scan beats an OFFSET look-up per rank.
-SCAN_ABOVE = 32
-
-
-class RankLookup:
-    """Turns ranks within strata into decision ids, inside one read of the database.
-
-    Each rank costs one OFFSET query on the stratum's slice of the covering index. Strata of
-    the same shape share one parameterised statement, built once, so the hundreds of look-ups
-    of a draw pay SQLAlchemy's statement building and caching only a few times.
-    """
-
-    def __init__(self, session: Session, base: Sequence[ColumnElement[bool]]) -> None:
-        self._session = session
-        self._base = list(base)
-        self._statements: dict[tuple[tuple[str, str], ...], Any] = {}
-
-    def _statement(self, key: str) -> tuple[Any, dict[str, Any]]:
-        shape: list[tuple[str, str]] = []
-        params: dict[str, Any] = {}
-        for name, value in stratum_fields(key).items():
-            if name in _STRATUM_COLUMNS and value is not None:
-                shape.append((name, "="))
-                params[f"s_{name}"] = int(value) if name == "team" else value
-            else:
-                shape.append((name, str(value)))
-        cache_key = tuple(shape)
-        if cache_key not in self._statements:
-            where = list(self._base)
-            for name, how in shape:
-                if how == "=":
-                    where.append(_STRATUM_COLUMNS[name] == bindparam(f"s_{name}"))
-                else:
-                    value = None if how == "None" else how
-                    where.extend(stratum_conditions(f"{name}={value or NO_VALUE}"))
-            self._statements[cache_key] = (
-                select(_D.id)
-                .where(*where)
-                .order_by(_D.id)
-                .limit(bindparam("window", type_=Integer))
-                .offset(bindparam("rank", type_=Integer))
-            )
-        return self._statements[cache_key], params
-
-    def ids(self, key: str, ranks: Sequence[int], excluded: Sequence[int]) -> list[int]:
-        """The ids at ``ranks`` (0-based, by id) among the stratum's non-excluded decisions.
-
-        Many ranks in one stratum (a large simple random sample, say) are picked in a
-        single ordered pass instead, stopping at the highest rank needed.
-        """
-        if len(ranks) > SCAN_ABOVE:
-            return self._scan(key, ranks, excluded)
-        statement, params = self._statement(key)
-        connection = self._session.connection()
-        found = []
-        for rank in ranks:
-            window = connection.execute(
-                statement, {**params, "window": len(excluded) + 1, "rank": rank}
-            ).scalars()
-            found.append(_window_position(window, rank, excluded))
-        return found
-
-    def _scan(self, key: str, ranks: Sequence[int], excluded: Sequence[int]) -> list[int]:
-        wanted = sorted(ranks)
-        skip = set(excluded)
-        found: dict[int, int] = {}
-        position = -1
-        rows = self._session.execute(
-            select(_D.id).where(*self._base, *stratum_conditions(key)).order_by(_D.id),
-            execution_options={"yield_per": 10_000},
-        )
-        for (decision_id,) in rows:
-            if decision_id in skip:
-                continue
-            position += 1
-            if position == wanted[len(found)]:
-                found[position] = int(decision_id)
-                if len(found) == len(wanted):
-                    break
-        rows.close()
-        return [found[rank] for rank in ranks]
 
 
 def method_conditions(spec: SamplingSpec) -> list[ColumnElement[bool]]:

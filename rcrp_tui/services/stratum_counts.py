@@ -25,21 +25,30 @@ from rcrp_tui.storage.sampling_models import NO_SHIFT, NO_TEAM, decision_stratum
 _D = decisions_table.c
 _C = decision_stratum_months_table.c
 
-#: (category, shift, team_id) -> [total, not deployed + partner, not deployed only,
-#: partner only]; shift and team are None when the decision has none.
-GroupTotals = dict[tuple[str, str | None, int | None], list[int]]
+#: (category, shift, team_id, month) -> [total, not deployed + partner, not deployed
+#: only, partner only]; shift and team are None when the decision has none; month is the
+#: UTC month "YYYY-MM" when known (None when counted directly, and when not asked for).
+StratumKey = tuple[str, str | None, int | None, str | None]
+GroupTotals = dict[StratumKey, list[int]]
 
 
-def _add(
-    totals: GroupTotals, key: tuple[str, str | None, int | None], counts: Iterable[int]
-) -> None:
+def month_of(moment: datetime) -> str:
+    """The UTC month "YYYY-MM" a moment falls in (how the month counts file it)."""
+    return moment.astimezone(UTC).strftime("%Y-%m")
+
+
+def _add(totals: GroupTotals, key: StratumKey, counts: Iterable[int]) -> None:
     row = totals.setdefault(key, [0, 0, 0, 0])
     for i, n in enumerate(counts):
         row[i] += int(n or 0)
 
 
 def _direct(
-    session: Session, where: Sequence[ColumnElement[bool]], groups: bool, totals: GroupTotals
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    groups: bool,
+    totals: GroupTotals,
+    month: str | None = None,
 ) -> None:
     """Count in one grouped pass over the decisions matching ``where``."""
     nd = _D.outcome != "deployed"
@@ -61,7 +70,7 @@ def _direct(
         .group_by(_D.category, _D.shift, _D.team_id)
     )
     for category, shift, team_id, *counts in session.connection().execute(stmt):
-        _add(totals, (category, shift, team_id), counts)
+        _add(totals, (category, shift, team_id, month), counts)
 
 
 def month_counts_apply(population: Any) -> bool:
@@ -108,19 +117,19 @@ def _from_month_counts(
         where.append(_C.team_id.in_(population.team_ids))
     if population.not_deployed_only:
         where.append(_C.not_deployed.is_(True))
-    stmt = (
-        select(_C.category, _C.shift, _C.team_id, _C.not_deployed, _C.partner, func.sum(_C.n))
-        .where(*where)
-        .group_by(_C.category, _C.shift, _C.team_id, _C.not_deployed, _C.partner)
-    )
+    # Grouped in primary-key order, so the sums stream without a sort.
+    key_columns = (_C.category, _C.shift, _C.team_id, _C.not_deployed, _C.partner, _C.month)
+    stmt = select(*key_columns, func.sum(_C.n)).where(*where).group_by(*key_columns)
     totals: GroupTotals = {}
-    for category, shift, team_id, not_deployed, partner, n in session.connection().execute(stmt):
+    rows = session.connection().execute(stmt)
+    for category, shift, team_id, not_deployed, partner, month, n in rows:
         if not n:
             continue
         key = (
             category,
             None if shift == NO_SHIFT else shift,
             None if team_id == NO_TEAM else team_id,
+            month,
         )
         group = [0, 0, 0]
         if groups:
@@ -137,12 +146,14 @@ def group_totals(
     where: Sequence[ColumnElement[bool]],
     *,
     groups: bool,
+    by_month: bool = False,
     use_month_counts: bool = True,
 ) -> GroupTotals:
     """Decisions per stratum of ``population`` (whose conditions are ``where``).
 
-    ``groups`` asks for the oversampling split; ``use_month_counts=False`` forces the direct
-    count (the two always agree; the tests compare them).
+    ``groups`` asks for the oversampling split; ``by_month`` keeps the months apart where
+    they are known (else every key's month is None); ``use_month_counts=False`` forces the
+    direct count (the two always agree; the tests compare them).
     """
     totals: GroupTotals = defaultdict(lambda: [0, 0, 0, 0])
     start, end = population.received_from, population.received_to
@@ -155,7 +166,12 @@ def group_totals(
     totals.update(_from_month_counts(session, population, first, last, groups))
     # The part-months at the ends, counted from the decisions in that time range.
     if start is not None and first is not None and start < first:
-        _direct(session, [*where, _D.received_at < first], groups, totals)
+        _direct(session, [*where, _D.received_at < first], groups, totals, month_of(start))
     if end is not None and last is not None and last < end:
-        _direct(session, [*where, _D.received_at >= last], groups, totals)
-    return {key: row for key, row in totals.items() if row[0] > 0}
+        _direct(session, [*where, _D.received_at >= last], groups, totals, month_of(last))
+    if by_month:
+        return {key: row for key, row in totals.items() if row[0] > 0}
+    merged: GroupTotals = {}
+    for (category, shift, team_id, _month), row in totals.items():
+        _add(merged, (category, shift, team_id, None), row)
+    return {key: row for key, row in merged.items() if row[0] > 0}

@@ -83,18 +83,19 @@ class SampleItem(SQLModel, table=True):
     replacement_of_item_id: int | None = Field(default=None, foreign_key="sample_items.id")
 
 
-# Stratum counts and rank look-ups over a million decisions read only this index: it
-# holds every column a population filter uses, ordered by stratum then id, so neither the
-# counts nor "the r-th decision of a stratum" ever touch the table itself.
+# Rank look-ups over a million decisions read only this index: it holds every column a
+# population filter uses, ordered by stratum and then in the canonical order of a draw
+# (received time, id), so "the r-th decision of a stratum in a month" never touches the
+# table itself. (Migration 0009 reordered it from stratum-then-id.)
 SAMPLING_INDEX_COLUMNS = (
     "category",
     "shift",
     "team_id",
+    "received_at",
     "id",
     "outcome",
     "caller_type",
     "contact_officer_id",
-    "received_at",
 )
 Index("ix_decisions_sampling", *(decisions_table.c[name] for name in SAMPLING_INDEX_COLUMNS))
 

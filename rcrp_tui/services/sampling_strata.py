@@ -75,12 +75,18 @@ def count_strata(
     )
     monthly = all(key[3] is not None for key in totals)
     months: dict[str, dict[str | None, int]] = defaultdict(lambda: defaultdict(int))
+    # A year of months repeats the same few hundred strata: build each key once.
+    stratum_keys: dict[tuple[str, str | None, int | None, str], str] = {}
     for (category, shift, team_id, month), (total, n_both, n_nd, n_partner) in totals.items():
         by_group = {"not_deployed+partner": n_both, "not_deployed": n_nd, "partner": n_partner}
         by_group["standard"] = total - n_both - n_nd - n_partner
         for group, count in by_group.items():
             if count:
-                months[_key(spec, category, shift, team_id, group)][month] += count
+                shape = (category, shift, team_id, group)
+                key = stratum_keys.get(shape)
+                if key is None:
+                    key = stratum_keys[shape] = _key(spec, category, shift, team_id, group)
+                months[key][month] += count
     excluded: dict[str, list[Position]] = defaultdict(list)
     excluded_ids = excluded_decisions(population)
     if excluded_ids is not None:
@@ -89,6 +95,7 @@ def count_strata(
             select(*columns, _D.outcome, _D.caller_type).where(*where, _D.id.in_(excluded_ids))
         )
         keys: dict[tuple[Any, ...], str] = {}  # thousands of rows share a few hundred keys
+        month_names: dict[tuple[int, int], str] = {}
         for received_at, decision_id, *values in rows:
             shape = tuple(values)
             if shape not in keys:
@@ -97,7 +104,13 @@ def count_strata(
                 keys[shape] = _key(spec, category, shift, team_id, group)
             key = keys[shape]
             excluded[key].append((received_at, decision_id))
-            months[key][month_of(received_at) if monthly else None] -= 1
+            month = None
+            if monthly:
+                year_month = (received_at.year, received_at.month)  # stored as UTC
+                month = month_names.get(year_month)
+                if month is None:
+                    month = month_names[year_month] = month_of(received_at)
+            months[key][month] -= 1
     for positions in excluded.values():
         positions.sort()
     sizes = {key: sum(by_month.values()) for key, by_month in months.items()}

@@ -29,6 +29,8 @@ def _ctx(db: Database, username: str) -> Ctx:
 
 async def _open_newest_for_review(pilot: Any, username: str = "floorwalker") -> Any:
     await sign_in(pilot, username)
+    await pilot.press("f2")  # everyone lands on home; the browser is F2
+    await settle(pilot)
     await pilot.press("r")  # the decision browser's review key, on the newest decision
     await settle(pilot)
     from rcrp_tui.screens.review import ReviewScreen

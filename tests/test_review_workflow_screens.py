@@ -80,6 +80,8 @@ async def test_a_conflicting_save_keeps_what_was_typed(
     app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "floorwalker")
+        await pilot.press("f2")  # everyone lands on home; the browser is F2
+        await settle(pilot)
         await pilot.press("r")
         await settle(pilot)
         screen: Any = app.screen

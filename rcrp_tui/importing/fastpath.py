@@ -42,7 +42,6 @@ from rcrp_tui.importing.rows import RowConverter
 from rcrp_tui.importing.writer import IMPORTED_COLUMNS, updated_columns
 
 STAGE = "rcrp_import_stage"
-READY = "rcrp_import_ready"
 ODD = "rcrp_import_odd"
 CLASH = "rcrp_import_clash"
 #: Odd rows are read back in pages of this many, by line number.
@@ -104,6 +103,7 @@ class FastPath:
         # A bounded page cache for the temporary tables: they spill to a temporary
         # file beyond it, so memory stays constant however long the file is.
         self._sql("PRAGMA temp.cache_size = -32768")
+        self._sql("PRAGMA main.cache_size = -65536")
         cells = ", ".join(f"c{i}" for i in range(len(self.columns)))
         self._create(STAGE, f"(line INTEGER PRIMARY KEY, nf INTEGER, {cells})")
         positions, need = self.positions, self.need
@@ -124,7 +124,7 @@ class FastPath:
         )
 
     def classify(self) -> None:
-        """Decide, in SQL, which staged rows are plain, skipped, or odd."""
+        """Decide, in SQL, which staged rows are odd (the rest are plain or skipped)."""
         plan = self.plan
         for table, codes in plan.maps.items():
             self._create(table, "(code TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
@@ -137,49 +137,26 @@ class FastPath:
             offsets = hour_offsets([k for (k,) in keys], self.profile.timezone)
             if offsets:
                 self._sql_many(f"INSERT INTO temp.{HOURS} VALUES (?, ?)", offsets)
-        values = self._decision_values()
-        names = ["line", "skip", *values]
-        self._create(
-            READY,
-            "(line INTEGER PRIMARY KEY, skip TEXT, cad_ref TEXT UNIQUE, "
-            + ", ".join(f"{name}" for name in values if name != "cad_ref")
-            + ")",
-        )
         plain = " AND ".join(f"({c})" for c in plan.conditions)
-        skip = f"({plan.skip_when})"
-        selected = [
-            "s.line",
-            f"CASE WHEN {skip} THEN {plan.skip_key} END",
-            *(
-                f"CASE WHEN {skip} THEN NULL ELSE {expr} END" if name == "cad_ref" else expr
-                for name, expr in values.items()
-            ),
-        ]
-        # OR IGNORE keeps only the first row of a repeated reference; the rest are odd,
-        # which sends the reference to the Python path below.
-        ready = self._sql(
-            f"INSERT OR IGNORE INTO temp.{READY} ({', '.join(names)}) "
-            f"SELECT {', '.join(selected)} FROM temp.{STAGE} s {' '.join(plan.joins)} "
-            f"WHERE s.nf >= {self.need} AND ({skip} OR ({plain})) ORDER BY s.line"
-        ).rowcount
-        self._fast_skips = [
-            (key, n)
-            for key, n in self._sql(
-                f"SELECT skip, count(*) FROM temp.{READY} WHERE skip IS NOT NULL GROUP BY skip"
-            )
-        ]
         self._create(ODD, "(line INTEGER PRIMARY KEY)")
         self._sql(
-            f"INSERT INTO temp.{ODD} SELECT line FROM temp.{STAGE} s "
-            f"WHERE NOT EXISTS (SELECT 1 FROM temp.{READY} r WHERE r.line = s.line)"
+            f"INSERT INTO temp.{ODD} SELECT s.line FROM {self._source} WHERE NOT coalesce("
+            f"s.nf >= {self.need} AND ({self._skip} OR ({plain})), 0)"
         )
+        # A reference on more than one row, or on an odd row, takes the Python path for
+        # all its rows. Odd rows' references are normalised by Python's own rules, so
+        # "cad-1 " on an odd row catches CAD-1 on a plain one.
         self._create(CLASH, "(ref TEXT PRIMARY KEY) WITHOUT ROWID")
-        ref = self._ref_cell()
+        ref = f"s.{self._ref_cell()}"
+        self._sql(
+            f"INSERT INTO temp.{CLASH} SELECT {ref} FROM temp.{STAGE} s "
+            f"WHERE {ref} IS NOT NULL GROUP BY {ref} HAVING count(*) > 1"
+        )
         last = 0
         while True:
             page = list(
                 self._sql(
-                    f"SELECT o.line, s.{ref} FROM temp.{ODD} o JOIN temp.{STAGE} s "
+                    f"SELECT o.line, {ref} FROM temp.{ODD} o JOIN temp.{STAGE} s "
                     f"ON s.line = o.line WHERE o.line > ? ORDER BY o.line LIMIT {PAGE}",
                     last,
                 )
@@ -187,13 +164,40 @@ class FastPath:
             if not page:
                 break
             last = page[-1][0]
-            # Python's own normalisation, so "cad-1 " on an odd row clashes with CAD-1.
             refs = [(r.strip().upper(),) for _, r in page if isinstance(r, str)]
             self._sql_many(f"INSERT OR IGNORE INTO temp.{CLASH} VALUES (?)", refs)
-        clash = f"cad_ref IN (SELECT ref FROM temp.{CLASH})"
-        self._sql(f"INSERT INTO temp.{ODD} SELECT line FROM temp.{READY} WHERE {clash}")
-        moved = self._sql(f"DELETE FROM temp.{READY} WHERE {clash}").rowcount
-        self._plain = ready - moved - sum(n for _, n in self._fast_skips)
+        if self._sql(f"SELECT EXISTS (SELECT 1 FROM temp.{CLASH})").scalar():
+            self._sql(
+                f"INSERT OR IGNORE INTO temp.{ODD} SELECT s.line FROM temp.{STAGE} s "
+                f"WHERE {ref} IN (SELECT ref FROM temp.{CLASH})"
+            )
+        self._fast_skips = [
+            (key, n)
+            for key, n in self._sql(
+                f"SELECT {plan.skip_key}, count(*) FROM {self._source} "
+                f"WHERE {self._skip} AND {self._not_odd} GROUP BY 1"
+            )
+        ]
+        total = self._sql(f"SELECT count(*) FROM temp.{STAGE}").scalar()
+        odd = self._sql(f"SELECT count(*) FROM temp.{ODD}").scalar()
+        self._plain = total - odd - sum(n for _, n in self._fast_skips)
+
+    @property
+    def _source(self) -> str:
+        return f"temp.{STAGE} s {' '.join(self.plan.joins)}"
+
+    @property
+    def _skip(self) -> str:
+        return f"({self.plan.skip_when})"
+
+    @property
+    def _plain_rows(self) -> str:
+        # Every row that is neither odd nor skipped passed the plain test in classify().
+        return f"NOT {self._skip} AND {self._not_odd}"
+
+    @property
+    def _not_odd(self) -> str:
+        return f"NOT EXISTS (SELECT 1 FROM temp.{ODD} o WHERE o.line = s.line)"
 
     def _ref_cell(self) -> str:
         column = self.profile.fields["cad_ref"].column
@@ -244,18 +248,13 @@ class FastPath:
         tables; return how many rows the fast path handled."""
         for key, n in self._fast_skips:
             skipped[key] += n
-        compared = self.compared
+        values = self._decision_values()
+        plain = f"FROM {self._source} WHERE {self._plain_rows}"
         existing = unchanged = 0
         if self._plain and self._sql("SELECT EXISTS (SELECT 1 FROM decisions)").scalar():
-            same = " AND ".join(f"d.{c} IS r.{c}" for c in compared)
-            existing, unchanged = self._sql(
-                f"SELECT count(*), coalesce(sum({same}), 0) FROM temp.{READY} r "
-                "JOIN decisions d ON d.cad_ref = r.cad_ref AND d.source_system = ? "
-                "WHERE r.skip IS NULL",
-                self.profile.source_system,
-            ).one()
+            existing, unchanged = self._existing(values)
         if self._plain:
-            self._insert(now, upsert=existing > 0)
+            self._insert(now, values, plain, upsert=existing > 0)
         self.inserted = self._plain - existing
         self.unchanged = unchanged
         self.updated = existing - unchanged
@@ -263,16 +262,28 @@ class FastPath:
             self._sql(f"DROP TABLE temp.{table}")
         return self._plain + sum(n for _, n in self._fast_skips)
 
-    def _insert(self, now: datetime, *, upsert: bool) -> None:
-        filled = set(self.compared)
+    def _existing(self, values: Mapping[str, str]) -> tuple[int, int]:
+        """How many plain rows are already stored, and how many of those unchanged."""
+        same = " AND ".join(f"d.{c} IS {values[c]}" for c in self.compared)
+        found, unchanged = self._sql(
+            f"SELECT count(*), coalesce(sum({same}), 0) FROM {self._source} "
+            f"JOIN decisions d ON d.cad_ref = {values['cad_ref']} AND d.source_system = ? "
+            f"WHERE {self._plain_rows}",
+            self.profile.source_system,
+        ).one()
+        return int(found), int(unchanged)
+
+    def _insert(
+        self, now: datetime, values: Mapping[str, str], plain: str, *, upsert: bool
+    ) -> None:
         names = ["cad_ref", "source_system", "created_at", "updated_at", "row_version"]
-        chosen = ["r.cad_ref", literal(self.profile.source_system), "?", "?", "1"]
+        chosen = [values["cad_ref"], literal(self.profile.source_system), "?", "?", "1"]
         for column, default in {"received_at": None, **IMPORTED_COLUMNS}.items():
             names.append(column)
-            chosen.append(f"r.{column}" if column in filled else literal(default))
+            chosen.append(values[column] if column in values else literal(default))
         sql = (
             f"INSERT INTO decisions ({', '.join(names)}) SELECT {', '.join(chosen)} "
-            f"FROM temp.{READY} r WHERE r.skip IS NULL ORDER BY r.line"
+            f"{plain} ORDER BY s.line"
         )
         if upsert:
             changed = " OR ".join(f"decisions.{c} IS NOT excluded.{c}" for c in self.compared)

@@ -1,0 +1,327 @@
+"""The SQL fast path of the CAD import gives exactly what the Python path gives: the same
+decisions, the same summary counts and the same rejects file, over generated files that
+mix plain rows with every kind of odd one, and over the real San Diego export."""
+
+from __future__ import annotations
+
+import csv
+import itertools
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import text
+
+from rcrp_tui.domain.clock import FixedClock
+from rcrp_tui.importing.cad import ImportSummary, import_file
+from rcrp_tui.importing.profile import ImportProfile, parse_profile, shipped_profile
+from rcrp_tui.services import people
+from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.storage import schema
+from rcrp_tui.storage.db import Database
+
+DATA = Path(__file__).parents[2] / "shared" / "data"
+SAN_DIEGO = DATA / "sandiego_pd_calls_for_service_2023_first5000.csv"
+
+HEADER = ["Ref", "Received", "Type", "Result", "Caller", "Officer", "Team", "Grade"]
+HEADER += ["Phase", "Qualifiers", "Note", "Address"]
+#: Two profiles over the same columns: every field from a column with the common blank
+#: rules, and one with a skipped blank call type, a mapped shift and constants.
+FULL = """
+[profile]
+name = "full"
+source_system = "{source}"
+[dates]
+formats = ["%Y-%m-%d %H:%M:%S"]
+timezone = "{zone}"
+[fields.cad_ref]
+column = "Ref"
+[fields.received_at]
+column = "Received"
+[fields.category]
+column = "Type"
+[fields.category.map]
+CFW = "concern_for_welfare"
+MH = "s136_s135"
+SS = "medical"
+[fields.outcome]
+column = "Result"
+skip = ["TEST"]
+[fields.outcome.map]
+DEP = "deployed"
+AMB = "transferred_ambulance"
+[fields.caller_type]
+column = "Caller"
+blank = "default"
+default = "public"
+[fields.caller_type.map]
+PUB = "public"
+NHS = "ambulance"
+[fields.staff_id]
+column = "Officer"
+[fields.team]
+column = "Team"
+[fields.grade]
+column = "Grade"
+[fields.phase]
+column = "Phase"
+[fields.qualifier_codes]
+column = "Qualifiers"
+[fields.rationale]
+column = "Note"
+[fields.shift]
+derive = [{{shift = "day", from = "07:00", to = "19:00"}},
+          {{shift = "night", from = "19:00", to = "07:00"}}]
+"""
+LEAN = """
+[profile]
+name = "lean"
+source_system = "{source}"
+[dates]
+formats = ["%Y-%m-%dT%H:%M"]
+timezone = "{zone}"
+[fields.cad_ref]
+column = "Ref"
+[fields.received_at]
+column = "Received"
+[fields.category]
+column = "Type"
+blank = "skip"
+[fields.category.map]
+CFW = "concern_for_welfare"
+MH = "s136_s135"
+[fields.outcome]
+column = "Result"
+blank = "default"
+default = "deployed"
+[fields.outcome.map]
+DEP = "deployed"
+AMB = "transferred_ambulance"
+[fields.caller_type]
+constant = "public"
+[fields.staff_id]
+constant = "CO-1"
+[fields.phase]
+constant = "2"
+[fields.shift]
+column = "Team"
+[fields.shift.map]
+A = "day"
+B = "night"
+"""
+#: For every column: cells the fast path takes, then cells that must take the Python path.
+PLAIN: dict[str, list[str]] = {
+    "Ref": ["CAD-1", "CAD-2", "CAD-3", "CAD-4", "CAD-5", "CAD-6", "A/B_C.D-7", "S1"],
+    "Received": [
+        "2026-07-01 12:00:00",
+        "2026-07-01 06:59:59",
+        "2026-07-01 19:00:00",
+        "2026-07-01T12:00",
+        "2026-07-01 12:00",
+        "2026-01-15 23:59:59",
+    ],
+    "Type": ["CFW", "MH", "cfw", "BURG", "burg", "SS"],
+    "Result": ["DEP", "AMB", "amb"],
+    "Caller": ["PUB", "", "NHS", "pub"],
+    "Officer": ["CO-1", "", "CO-2"],
+    "Team": ["A", "", "B"],
+    "Grade": ["G1", "", "1"],
+    "Phase": ["1", "", "9"],
+    "Qualifiers": ["Q1", "", "Q1;Q2"],
+    "Note": [""],
+    "Address": ["1 High St", ""],
+}
+ODD: dict[str, list[str]] = {
+    "Ref": ["cad-1", " CAD-2", "CAD 9", "\u017f1", "", "X" * 65, "CAD-\u00e9", "CAD-3\t"],
+    "Received": [
+        "2026-03-29 01:30:00",  # London: the clocks go forward
+        "2026-10-25 01:30:00",  # London: the hour repeats
+        "2026-03-08 02:30:00",  # Los Angeles: the clocks go forward
+        "2026-11-01 01:30:00",  # Los Angeles: the hour repeats
+        "2023-02-30 10:00:00",
+        "2026-13-01 10:00:00",
+        " 2026-07-01 12:00:00",
+        "0099-07-01 12:00:00",
+        "2026-07-01 12:00:00.5",
+        "yesterday",
+        "",
+    ],
+    "Type": [" MH", "", "\u00df", "caf\u00e9", "\tBURG", "CFW\u00a0"],
+    "Result": ["TEST", "test", "XYZ", "", " DEP", "D\u00c9P"],
+    "Caller": ["pub ", "\u00a0PUB", "ZZZ", " "],
+    "Officer": ["CO-99", " CO-1", "co-1"],
+    "Team": ["Z", "a", "A\u00a0"],
+    "Grade": ["X" * 17, "\u00e9", " G2", "G\u00e9"],
+    "Phase": ["0", "10", " 2", "\uff19"],
+    "Qualifiers": ["Q" * 256, " Q1"],
+    "Note": ["risk to life", "call back on 07700 900123", "[bold]"],
+    "Address": ["2 High St"],
+}
+_sources = itertools.count(1)
+
+
+def _profile(template: str, zone: str) -> ImportProfile:
+    source = f"T{next(_sources)}"
+    return parse_profile(template.format(source=source, zone=zone), Path("gen.toml"))
+
+
+def _write(path: Path, rows: list[list[str]]) -> Path:
+    with path.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, lineterminator="\n").writerows([HEADER, *rows])
+    return path
+
+
+def _state(db: Database, summary: ImportSummary, source: str) -> dict[str, Any]:
+    with db.engine.connect() as conn:
+        rows = conn.execute(
+            text(
+                "SELECT cad_ref, received_at, category, phase, caller_type, contact_officer_id, "
+                "team_id, shift, grade, outcome, threshold_basis, qualifier_codes, rationale, "
+                "created_at, updated_at, row_version FROM decisions WHERE source_system = :s "
+                "ORDER BY cad_ref"
+            ),
+            {"s": source},
+        ).all()
+    rejects = summary.rejects_path.read_text(encoding="utf-8") if summary.rejects_path else None
+    counts = (summary.total_rows, summary.inserted, summary.updated, summary.unchanged)
+    counts += (summary.rejected, summary.skipped)
+    return {
+        "decisions": [tuple(r) for r in rows],
+        "counts": counts,
+        "skipped": summary.skipped_by_code,
+        "rejects": rejects,
+    }
+
+
+@pytest.fixture
+def pair(db: Database, clock: FixedClock, tmp_path: Path) -> tuple[Ctx, Ctx]:
+    """Two migrated databases with the same officers and teams."""
+    slow_db = Database(f"sqlite:///{tmp_path / 'slow.db'}")
+    schema.upgrade(slow_db)
+    contexts = (Ctx(db, COMMAND_LINE, clock), Ctx(slow_db, COMMAND_LINE, clock))
+    for ctx in contexts:
+        people.add_team(ctx, "A", "2d2n4off")
+        people.add_team(ctx, "B", "2d2n4off")
+        people.add_contact_officer(ctx, "CO-1", "A")
+        people.add_contact_officer(ctx, "CO-2", None)
+    return contexts
+
+
+def _both(pair: tuple[Ctx, Ctx], path: Path, profile: ImportProfile) -> list[dict[str, Any]]:
+    """Import with and without the fast path; the two states, rejects files compared."""
+    states = []
+    for ctx, fast in zip(pair, (True, False), strict=True):
+        rejects = path.with_name(f"{path.name}.{fast}.rejects.csv")
+        summary = import_file(ctx, path, profile, rejects_path=rejects, fast=fast)
+        states.append(_state(ctx.db, summary, profile.source_system))
+        states[-1]["fast_rows"] = summary.fast_rows
+    return states
+
+
+@st.composite
+def _record(draw: st.DrawFn) -> list[str]:
+    """A plain row with a few cells swapped for odd ones; now and then cut short."""
+    row = {name: draw(st.sampled_from(cells)) for name, cells in PLAIN.items()}
+    for name in draw(st.lists(st.sampled_from(list(ODD)), max_size=2)):
+        row[name] = draw(st.sampled_from(ODD[name]))
+    cells = [row[name] for name in HEADER]
+    if draw(st.integers(0, 15)) == 0:
+        cells = cells[: draw(st.integers(1, len(HEADER) - 1))]
+    return cells
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    first=st.lists(_record(), min_size=1, max_size=25),
+    second=st.lists(_record(), min_size=1, max_size=25),
+    template=st.sampled_from([FULL, LEAN]),
+    zone=st.sampled_from(["America/Los_Angeles", "Europe/London"]),
+)
+def test_fast_and_python_paths_agree(
+    pair: tuple[Ctx, Ctx],
+    tmp_path: Path,
+    first: list[list[str]],
+    second: list[list[str]],
+    template: str,
+    zone: str,
+) -> None:
+    profile = _profile(template, zone)
+    # A first import, then a second file over it: inserts, updates and unchanged rows.
+    for n, rows in enumerate((first, second)):
+        fast, slow = _both(pair, _write(tmp_path / f"calls{n}.csv", rows), profile)
+        assert slow["fast_rows"] == 0
+        fast.pop("fast_rows"), slow.pop("fast_rows")
+        assert fast == slow
+
+
+def test_plain_rows_take_the_fast_path_and_odd_ones_do_not(
+    pair: tuple[Ctx, Ctx], tmp_path: Path
+) -> None:
+    profile = _profile(FULL, "Europe/London")
+    plain = ["CAD-1", "2026-07-01 12:00:00", "CFW", "DEP", "PUB", "CO-1", "", "G1", "1"]
+    rows = [
+        [*plain, "", "", ""],
+        ["CAD-2", *plain[1:], "", "", ""],
+        ["CAD-3", *plain[1:], "", "risk to life", ""],  # a rationale is always scanned
+        ["CAD-4", "2026-03-29 01:30:00", *plain[2:], "", "", ""],  # no such local time
+        ["CAD-5", *plain[1:2], "BURG", *plain[3:], "", "", ""],  # skipped in SQL
+    ]
+    fast, slow = _both(pair, _write(tmp_path / "c.csv", rows), profile)
+    assert fast["fast_rows"] == 3 and slow["fast_rows"] == 0
+    assert fast["counts"] == slow["counts"] == (5, 4, 0, 0, 0, 1)
+
+
+@pytest.mark.parametrize("odd_first", [True, False], ids=["odd-first", "plain-first"])
+def test_a_reference_on_a_plain_and_an_odd_row_keeps_the_later_row(
+    pair: tuple[Ctx, Ctx], tmp_path: Path, odd_first: bool
+) -> None:
+    profile = _profile(FULL, "Europe/London")
+    plain = ["CAD-1", "2026-07-01 12:00:00", "CFW", "DEP", "PUB", "", "", "G1", "1", "", "", ""]
+    odd = [" cad-1", "2026-07-01 12:00:00", "cfw", "amb", "", "", "", "G2", "", "", "", ""]
+    rows = [odd, plain] if odd_first else [plain, odd]
+    fast, slow = _both(pair, _write(tmp_path / "c.csv", rows), profile)
+    assert fast == slow | {"fast_rows": 0}
+    (decision,) = fast["decisions"]
+    assert decision[9] == ("deployed" if odd_first else "transferred_ambulance")
+    assert fast["counts"][1:3] == (1, 1)  # inserted once, then updated by the later row
+
+
+def test_reimporting_the_same_file_reports_unchanged_rows(
+    pair: tuple[Ctx, Ctx], tmp_path: Path
+) -> None:
+    profile = _profile(FULL, "America/Los_Angeles")
+    plain = ["2026-07-01 12:00:00", "MH", "AMB", "", "CO-2", "B", "G1", "3", "Q1", "", ""]
+    odd = ["2026-07-01 12:00:00", "mh", " AMB", "", "", "", "", "", "", "", ""]
+    rows = [["CAD-1", *plain], ["CAD-2", *odd], ["CAD-3", *plain]]
+    path = _write(tmp_path / "c.csv", rows)
+    _both(pair, path, profile)
+    fast, slow = _both(pair, path, profile)
+    assert fast == slow | {"fast_rows": 2}
+    assert fast["counts"] == (3, 0, 0, 3, 0, 0)
+    assert {d[0]: d[-1] for d in fast["decisions"]} == {"CAD-1": 1, "CAD-2": 1, "CAD-3": 1}
+    rows[2][3] = "DEP"
+    fast, slow = _both(pair, _write(path, rows), profile)
+    assert fast["counts"] == slow["counts"] == (3, 0, 1, 2, 0, 0)
+    assert {d[0]: d[-1] for d in fast["decisions"]} == {"CAD-1": 1, "CAD-2": 1, "CAD-3": 2}
+
+
+@pytest.mark.skipif(not SAN_DIEGO.exists(), reason=f"the San Diego sample is not at {SAN_DIEGO}")
+def test_the_san_diego_export_is_the_same_by_either_path(
+    pair: tuple[Ctx, Ctx], tmp_path: Path
+) -> None:
+    profile = shipped_profile("san-diego")
+    fast, slow = _both(pair, SAN_DIEGO, profile)
+    assert fast["fast_rows"] == 5000
+    fast.pop("fast_rows"), slow.pop("fast_rows")
+    assert fast == slow
+    assert fast["counts"] == (5000, 360, 0, 0, 0, 4640)
+    again_fast, again_slow = _both(pair, SAN_DIEGO, profile)
+    again_fast.pop("fast_rows"), again_slow.pop("fast_rows")
+    assert again_fast == again_slow
+    assert again_fast["counts"] == (5000, 0, 0, 360, 0, 4640)

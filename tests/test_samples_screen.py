@@ -178,9 +178,11 @@ async def test_floorwalker_skips_replaces_takes_and_releases_with_keys(tmp_path:
         assert third.status == "claimed" and third.claimed_by_user_id is not None
         assert "You hold item 3" in rendered_text(queue.query_one("#queue-summary", Static), 140)
         await pilot.press("k", "k", "j", "j")  # back on the third row
+        assert queue.check_action("review", ()) is True  # r reopens a held item's review
         await pilot.press("u")  # claimed by mistake: release it
         await settle(pilot)
         assert queue.state.items[2].status == "open"
+        assert queue.check_action("review", ()) is None  # nobody holds it now
     progress = sample_queue.progress(_ctx(db, "qalead"), sample_id)
     assert (progress.done, progress.skipped, progress.replaced) == (0, 1, 1)
     assert first.id != second.id

@@ -171,6 +171,13 @@ class SampleQueueScreen(FeatureScreen[None]):
     def _mine(self, item: QueueItem) -> bool:
         return item.status == "claimed" and item.claimed_by_user_id == self.ctx.actor.user_id
 
+    def _reviewable(self, item: QueueItem) -> bool:
+        # Only items this person holds or finished: opening another's would start a second
+        # review of the same decision (moderation is on the Reviews screen, F5).
+        return item.status in ("claimed", "done") and (
+            item.claimed_by_user_id == self.ctx.actor.user_id
+        )
+
     def _cells(self, item: QueueItem) -> tuple[Any, ...]:
         word, style = STATUS_TEXT.get(item.status, (item.status, ""))
         if item.status == "claimed":
@@ -213,7 +220,7 @@ class SampleQueueScreen(FeatureScreen[None]):
         if action == "release":
             return None if item is None or item.status != "claimed" else True
         if action == "review":
-            return None if item is None or not (self._mine(item) or item.status == "done") else True
+            return None if item is None or not self._reviewable(item) else True
         return True
 
     def action_cursor(self, direction: str) -> None:
@@ -264,7 +271,7 @@ class SampleQueueScreen(FeatureScreen[None]):
 
     def action_review(self) -> None:
         item = self.current
-        if item is not None and (self._mine(item) or item.status == "done"):
+        if item is not None and self._reviewable(item):
             self._open_review(item)
 
     def _ask_reason(self, verb: str, act: Any) -> None:

@@ -12,7 +12,24 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, Subquery, and_, case, distinct, func, select
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    CompoundSelect,
+    Integer,
+    Select,
+    String,
+    Subquery,
+    and_,
+    case,
+    cast,
+    distinct,
+    func,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from rcrp_tui.domain.coaching import NoteStatus
 from rcrp_tui.domain.enums import Outcome
@@ -92,41 +109,103 @@ def compliance(period: Period, weeks: Sequence[WeekBucket] | None) -> Select[Any
     )
 
 
-def criteria(period: Period) -> Select[Any]:
-    """Answers per criterion code x answer over the counted reviews."""
+def review_figures(
+    period: Period, weeks: Sequence[WeekBucket], months: Sequence[MonthBucket]
+) -> CompoundSelect[Any]:
+    """Every figure about the period's counted reviews, in one statement.
+
+    The counted reviews are found once (a materialised CTE) and then counted four ways,
+    told apart by the ``kind`` column:
+
+    - ``qa``: reviews per week x judgement x passed (``key1``, ``key2``, ``flag``, ``n``);
+    - ``answer``: answers per criterion code x answer (``key1``, ``key2``, ``n``);
+    - ``month``: per month (``key1``) the officers reviewed (``n``), reviews (``a``), the
+      fewest (``b``) and most (``c``) per officer, and how many reached the monthly
+      minimum (``d``);
+    - ``officers``: active officers with at least one counted review (``n``).
+    """
     latest = latest_reviews(period)
-    return (
-        select(_A.criterion_code, _A.answer, func.count().label("answers"))
-        .select_from(latest.join(review_answers_table, _A.review_id == latest.c.review_id))
-        .group_by(_A.criterion_code, _A.answer)
+    counted = (
+        select(
+            _R.id.label("review_id"),
+            bucket(_D.received_at, weeks).label("week"),
+            bucket(_D.received_at, months).label("month"),
+            _D.contact_officer_id.label("officer_id"),
+            _R.judgement,
+            _R.passed,
+        )
+        .select_from(
+            latest.join(reviews_table, _R.id == latest.c.review_id).join(
+                decisions_table, _D.id == latest.c.decision_id
+            )
+        )
+        .cte("counted")
+        .prefix_with("MATERIALIZED")
     )
-
-
-def officer_months(period: Period, months: Sequence[MonthBucket]) -> Select[Any]:
-    """Per month of the decision: officers reviewed, reviews, min/max per officer, and how
-    many officers reached the monthly minimum."""
-    latest = latest_reviews(period)
-    month = bucket(_D.received_at, months).label("month")
+    c = counted.c
     per_officer = (
-        select(month, _D.contact_officer_id, func.count().label("n"))
-        .select_from(latest.join(decisions_table, _D.id == latest.c.decision_id))
-        .where(_D.contact_officer_id.is_not(None))
-        .group_by(month, _D.contact_officer_id)
+        select(c.month, c.officer_id, func.count().label("n"))
+        .where(c.officer_id.is_not(None))
+        .group_by(c.month, c.officer_id)
         .subquery("per_officer")
     )
     n = per_officer.c.n
-    return (
+    # PostgreSQL settles a UNION's column types pair by pair: give each NULL a type.
+    none = cast(null(), Integer)
+    no_text, no_flag = cast(null(), String), cast(null(), Boolean)
+    qa = select(
+        literal("qa").label("kind"),
+        c.week.label("key1"),
+        c.judgement.label("key2"),
+        c.passed.label("flag"),
+        func.count().label("n"),
+        none.label("a"),
+        none.label("b"),
+        none.label("c"),
+        none.label("d"),
+    ).group_by(c.week, c.judgement, c.passed)
+    answers = (
         select(
-            per_officer.c.month,
-            func.count().label("officers"),
-            func.sum(n).label("reviews"),
-            func.min(n).label("fewest"),
-            func.max(n).label("most"),
-            func.sum(case((n >= MONTHLY_MINIMUM, 1), else_=0)).label("at_minimum"),
+            literal("answer"),
+            _A.criterion_code,
+            _A.answer,
+            no_flag,
+            func.count(),
+            none,
+            none,
+            none,
+            none,
         )
-        .group_by(per_officer.c.month)
-        .order_by(per_officer.c.month)
+        .select_from(counted.join(review_answers_table, _A.review_id == c.review_id))
+        .group_by(_A.criterion_code, _A.answer)
     )
+    per_month = select(
+        literal("month"),
+        per_officer.c.month,
+        no_text,
+        no_flag,
+        func.count(),
+        func.sum(n),
+        func.min(n),
+        func.max(n),
+        func.sum(case((n >= MONTHLY_MINIMUM, 1), else_=0)),
+    ).group_by(per_officer.c.month)
+    officers = (
+        select(
+            literal("officers"),
+            no_text,
+            no_text,
+            no_flag,
+            func.count(distinct(c.officer_id)),
+            none,
+            none,
+            none,
+            none,
+        )
+        .select_from(counted.join(contact_officers_table, _CO.id == c.officer_id))
+        .where(_CO.active.is_(True))
+    )
+    return union_all(qa, answers, per_month, officers)
 
 
 def active_officers(period: Period) -> Select[Any]:
@@ -135,20 +214,6 @@ def active_officers(period: Period) -> Select[Any]:
         select(func.count(distinct(_D.contact_officer_id)))
         .select_from(decisions_table.join(contact_officers_table, _CO.id == _D.contact_officer_id))
         .where(in_period(_D.received_at, period), _CO.active.is_(True))
-    )
-
-
-def reviewed_officers(period: Period) -> Select[Any]:
-    """Of those, how many had at least one counted review in the period."""
-    latest = latest_reviews(period)
-    return (
-        select(func.count(distinct(_D.contact_officer_id)))
-        .select_from(
-            latest.join(decisions_table, _D.id == latest.c.decision_id).join(
-                contact_officers_table, _CO.id == _D.contact_officer_id
-            )
-        )
-        .where(_CO.active.is_(True))
     )
 
 

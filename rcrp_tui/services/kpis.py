@@ -12,7 +12,7 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlmodel import Session, col, select
 
@@ -217,14 +217,20 @@ def _sum_by(rows: Iterable[Any], key: str) -> dict[Any, list[int]]:
     return dict(out)
 
 
-def _judgement_counts(rows: Iterable[Any]) -> tuple[dict[str, int], int, int]:
+class _QaCount(NamedTuple):
+    week: str | None
+    judgement: str | None
+    passed: bool
+    reviews: int
+
+
+def _judgement_counts(rows: Iterable[_QaCount]) -> tuple[dict[str, int], int, int]:
     by_judgement: dict[str, int] = defaultdict(int)
     total = passed = 0
     for r in rows:
-        n = int(r.reviews)
-        by_judgement[r.judgement or NO_JUDGEMENT] += n
-        total += n
-        passed += n if r.passed else 0
+        by_judgement[r.judgement or NO_JUDGEMENT] += r.reviews
+        total += r.reviews
+        passed += r.reviews if r.passed else 0
     return dict(by_judgement), total, passed
 
 
@@ -237,11 +243,10 @@ def _questions(session: Session) -> dict[str, str]:
     return questions
 
 
-def _criteria(session: Session, period: Period) -> tuple[CriterionRow, ...]:
+def _criteria(answered: Iterable[Any], questions: dict[str, str]) -> tuple[CriterionRow, ...]:
     counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for code, answer, n in session.execute(q.criteria(period)):
-        counts[code][answer or "unanswered"] += int(n)
-    questions = _questions(session) if counts else {}
+    for row in answered:
+        counts[row.key1][row.key2 or "unanswered"] += int(row.n)
     # The same rule as the sample results: met out of met + partially met + not met.
     return tuple(
         CriterionRow(
@@ -293,17 +298,14 @@ def compute(ctx: Ctx, period: Period, baseline: Period) -> KpiReport:
     with ctx.db.read() as session:
         rows, first, last = _deployment_groups(session, period, weekly=True)
         base_rows, base_first, base_last = _deployment_groups(session, baseline, weekly=False)
-        qa_rows = list(session.execute(q.compliance(period, weeks)))
-        base_qa_rows = list(session.execute(q.compliance(baseline, None)))
-        criteria = _criteria(session, period)
-        months = [
-            OfficerMonth(str(m), int(o), int(r or 0), int(lo or 0), int(hi or 0), int(a or 0))
-            for m, o, r, lo, hi, a in session.execute(
-                q.officer_months(period, month_buckets(period))
-            )
+        figures = list(session.execute(q.review_figures(period, weeks, month_buckets(period))))
+        base_qa_rows = [
+            _QaCount(None, r.judgement, bool(r.passed), int(r.reviews))
+            for r in session.execute(q.compliance(baseline, None))
         ]
+        answered = [r for r in figures if r.kind == "answer"]
+        questions = _questions(session) if answered else {}
         active = int(session.execute(q.active_officers(period)).scalar_one() or 0)
-        reviewed = int(session.execute(q.reviewed_officers(period)).scalar_one() or 0)
         coaching = [
             CoachingThemeRow(t, _label(Theme, t), int(n), int(o or 0), int(d or 0))
             for t, n, o, d in session.execute(q.coaching_themes(period, now))
@@ -311,6 +313,15 @@ def compute(ctx: Ctx, period: Period, baseline: Period) -> KpiReport:
         open_now, overdue_now = session.execute(q.coaching_now(now)).one()
         floorwalking = _floorwalking(session, period)
     appeals = appeal_reports.figures(ctx, period.start, period.end)
+    qa_rows = [_QaCount(r.key1, r.key2, bool(r.flag), int(r.n)) for r in figures if r.kind == "qa"]
+    criteria = _criteria(answered, questions)
+    months = [
+        OfficerMonth(
+            str(r.key1), int(r.n), int(r.a or 0), int(r.b or 0), int(r.c or 0), int(r.d or 0)
+        )
+        for r in sorted((r for r in figures if r.kind == "month"), key=lambda r: str(r.key1))
+    ]
+    reviewed = sum(int(r.n) for r in figures if r.kind == "officers")
 
     judgements, reviews, passed = _judgement_counts(qa_rows)
     base_judgements, base_reviews, base_passed = _judgement_counts(base_qa_rows)
@@ -319,9 +330,9 @@ def compute(ctx: Ctx, period: Period, baseline: Period) -> KpiReport:
     for r in rows:
         by_week[r.week][0] += int(r.decisions)
         by_week[r.week][1] += int(r.deployed or 0)
-    for r in qa_rows:
-        by_week[r.week][2] += int(r.reviews)
-        by_week[r.week][3] += int(r.reviews) if r.passed else 0
+    for qa in qa_rows:
+        by_week[qa.week or ""][2] += qa.reviews
+        by_week[qa.week or ""][3] += qa.reviews if qa.passed else 0
     week_points = tuple(
         WeekPoint(
             b.key, by_week[b.key][0], by_week[b.key][1], wilson_interval(*_pair(by_week[b.key]))

@@ -28,6 +28,8 @@ async def _steady(pilot: Pilot[Any]) -> None:
 def _signed_in(*then: str, paste: str | None = None) -> Before:
     async def run_before(pilot: Pilot[Any]) -> None:
         await sign_in(pilot, "floorwalker")
+        await pilot.press("f2")  # everyone lands on home; these pictures are of the browser
+        await settle(pilot)
         for key in then:
             await pilot.press(key)
             await settle(pilot)

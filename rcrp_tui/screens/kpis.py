@@ -26,6 +26,7 @@ from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services import kpis, reports
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.kpis import KpiReport
+from rcrp_tui.services.report_sections import Cell
 from rcrp_tui.services.reports import Section, cell_text
 from rcrp_tui.widgets.kpi_charts import KpiTrendCharts
 from rcrp_tui.widgets.kpi_dialogs import ExportReportDialog, PeriodDialog
@@ -163,8 +164,8 @@ class KpiScreen(FeatureScreen[None]):
         self.query_one("#kpi-note", Static).update(literal(f"{section.title}. {note}".strip()))
 
     @staticmethod
-    def _cell(value: object) -> Text:
-        text = cell_text(value)  # type: ignore[arg-type]
+    def _cell(value: Cell) -> Text:
+        text = cell_text(value)
         styled = literal(text, single_line=True)
         if isinstance(value, int | float):
             styled.justify = "right"
@@ -174,11 +175,15 @@ class KpiScreen(FeatureScreen[None]):
 
     def action_move(self, step: int) -> None:
         options = self.query_one("#kpi-sections", OptionList)
-        if options.has_focus:
-            options.action_cursor_down() if step > 0 else options.action_cursor_up()
+        table = self.query_one("#kpi-table", DataTable)
+        if options.has_focus and step > 0:
+            options.action_cursor_down()
+        elif options.has_focus:
+            options.action_cursor_up()
+        elif step > 0:
+            table.action_cursor_down()
         else:
-            table = self.query_one("#kpi-table", DataTable)
-            table.action_cursor_down() if step > 0 else table.action_cursor_up()
+            table.action_cursor_up()
 
     def action_reload(self) -> None:
         self._load()

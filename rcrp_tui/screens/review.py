@@ -23,10 +23,11 @@ from textual.worker import Worker
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult, score
 from rcrp_tui.domain.toolkit import Criterion
+from rcrp_tui.screens.review_live_risk import RaiseLiveRisk
 from rcrp_tui.screens.review_notes import CriterionNotes
-from rcrp_tui.services import live_risk, review_lists, reviews
+from rcrp_tui.services import review_lists, reviews
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ServiceError, ValidationFailed
+from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.services.review_actions import perform
 from rcrp_tui.services.review_records import (
@@ -36,12 +37,9 @@ from rcrp_tui.services.review_records import (
     ReviewWork,
     merge_concurrent,
 )
-from rcrp_tui.widgets import live_risk_banner
 from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.review_dialogs import (
-    LOCAL,
     JudgementDialog,
-    LiveRiskDialog,
     TextPromptDialog,
 )
 from rcrp_tui.widgets.review_panels import (
@@ -54,7 +52,7 @@ from rcrp_tui.widgets.review_panels import (
 from rcrp_tui.widgets.worker_errors import report_failure
 
 
-class ReviewScreen(CriterionNotes, Screen[None]):
+class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
     """Score a decision (``decision_id``) or open an existing review (``review_id``)."""
 
     CSS_PATH = "review.tcss"
@@ -365,46 +363,6 @@ class ReviewScreen(CriterionNotes, Screen[None]):
             TextPromptDialog("Acknowledge this review", "Comment (optional)", required=False),
             done,
         )
-
-    def action_live_risk(self) -> None:
-        if self.base is None:
-            return
-        review_id = self.base.id
-
-        self._ask_live_risk(review_id)
-
-    def _ask_live_risk(
-        self, review_id: int, *, to: str = "", at: Any = None, error: str = ""
-    ) -> None:
-        def done(result: Any) -> None:
-            if result is not None:
-                self._raise_live_risk(review_id, result[0], result[1])
-
-        at_text = None if at is None else f"{at.astimezone(LOCAL):%H:%M}"
-        dialog = LiveRiskDialog(self.ctx.clock.now(), escalated_to=to, at=at_text, error=error)
-        self.app.push_screen(dialog, done)
-
-    @work(thread=True, exit_on_error=False, group="live-risk")
-    def _raise_live_risk(self, review_id: int, to: str, at: Any) -> None:
-        try:
-            alert = live_risk.raise_live_risk(self.ctx, review_id, escalated_to=to, escalated_at=at)
-        except ValidationFailed as exc:
-            # Back to the dialog with what was typed and why it was refused.
-            label = {"escalated_to": "Escalated to", "escalated_at": "At"}.get(exc.field, exc.field)
-            self.app.call_from_thread(
-                self._ask_live_risk, review_id, to=to, at=at, error=f"{label}: {exc.reason}"
-            )
-            return
-        self.app.call_from_thread(
-            self.notify,
-            visible(
-                f"Live risk recorded: escalated to {alert.escalated_to}. QA leads and "
-                "supervisors now see an alert until one of them closes it."
-            ),
-            title="⚠ Live risk",
-            severity="warning",
-        )
-        self.app.call_from_thread(live_risk_banner.refresh, self.app)
 
     def action_history(self) -> None:
         if self.base is not None:

@@ -74,7 +74,10 @@ def add_report_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser]
     report.add_argument("--baseline-to", type=_day, metavar="DATE", help="not included")
     report.add_argument("--format", choices=FORMATS, required=True)
     report.add_argument(
-        "--output", metavar="PATH", help="a file or an existing folder (default: standard output)"
+        "--output",
+        metavar="PATH",
+        help="a file or an existing folder (default: standard output for md, html and csv; "
+        "the current folder for xlsx and pdf)",
     )
     add_database(report)
     report.set_defaults(func=cmd_report)

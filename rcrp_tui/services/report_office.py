@@ -70,7 +70,18 @@ def _cell(sheet: Any, row: int, col: int, value: object) -> None:
 
 def _latin(text: str) -> str:
     # The PDF core fonts cover Latin-1 only; anything else prints as a question mark.
-    swaps = {"\u2013": "-", "\u2014": "-", "\u2019": "'", "\u2018": "'", "\u2265": ">="}
+    swaps = {
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+        "\u2192": "->",
+        "\u2265": ">=",
+        "\u26a0": "!",
+    }
     for old, new in swaps.items():
         text = text.replace(old, new)
     return text.encode("latin-1", "replace").decode("latin-1")

@@ -10,7 +10,7 @@ for the population it was drawn from.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
 from rich.text import Text
@@ -23,13 +23,16 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import LONDON
-from rcrp_tui.domain.statistics import margin_of_error, sample_size
 from rcrp_tui.screens.base import FeatureScreen
-from rcrp_tui.services import sample_lists, sample_queue, sampling
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.sample_lists import SamplePage, SampleSummary
-from rcrp_tui.services.sample_queue import SampleProgress
 from rcrp_tui.widgets.literal import literal, visible
+
+# The services (and the statistics stack they load) are imported in the workers, so
+# opening this screen never waits for them on the UI thread.
+if TYPE_CHECKING:
+    from rcrp_tui.services.context import Ctx
+    from rcrp_tui.services.sample_lists import SamplePage, SampleSummary
+    from rcrp_tui.services.sample_queue import SampleProgress
+    from rcrp_tui.services.sampling import SampleView
 
 COLUMNS = ("#", "Drawn", "Plan", "Status", "Done", "Skipped", "Replaced", "Method")
 STRATA_COLUMNS = ("Stratum", "Done", "Total", "Skipped", "Replaced")
@@ -48,6 +51,9 @@ class PageRequest:
 
 def provenance(summary: SampleSummary) -> Text:
     """Who drew the sample, when, from what, how; and the sample-size helper's figures."""
+    # Loaded by the worker that read the page, so this import costs nothing here.
+    from rcrp_tui.domain.statistics import margin_of_error, sample_size
+
     s = summary.sample
     text = Text()
     text.append(f"Sample #{s.id} ", style="bold")
@@ -149,6 +155,8 @@ class SamplesScreen(FeatureScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="samples-page")
     def _load(self, request: PageRequest) -> None:
+        from rcrp_tui.services import sample_lists
+
         page = sample_lists.samples_page(
             self.ctx,
             status=request.status,
@@ -223,6 +231,8 @@ class SamplesScreen(FeatureScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="samples-progress")
     def _load_progress(self, sample_id: int) -> None:
+        from rcrp_tui.services import sample_queue
+
         self.post_message(self.ProgressLoaded(sample_queue.progress(self.ctx, sample_id)))
 
     @on(ProgressLoaded)
@@ -310,7 +320,7 @@ class SamplesScreen(FeatureScreen[None]):
     def action_draw(self) -> None:
         from rcrp_tui.widgets.sample_dialogs import PlanPickerDialog
 
-        def done(sample: sampling.SampleView | None) -> None:
+        def done(sample: SampleView | None) -> None:
             if sample is not None:
                 margin = f", ±{sample.margin:.1%} at 95%" if sample.margin is not None else ""
                 self.notify(
@@ -345,6 +355,8 @@ class SamplesScreen(FeatureScreen[None]):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="samples-write")
     def _close(self, sample_id: int) -> None:
+        from rcrp_tui.services import sampling
+
         sampling.close_sample(self.ctx, sample_id)
         self.post_message(self.SampleClosed(sample_id))
 

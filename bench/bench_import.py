@@ -6,7 +6,8 @@ temporary directory, then times
 * the ``sqlite3`` command-line shell's ``.import --csv`` of the same file into a bare
   table with no indexes (the floor: no parsing of dates or codes, no upsert), and
 * ``import_file`` with the shipped ``san-diego`` profile into a fresh migrated database,
-  in a child process, whose peak resident memory (``ru_maxrss``) is reported.
+  in a child process, whose peak resident memory (``ru_maxrss``) is reported, with the
+  share of rows the SQL fast path handled (the rest take the Python converter).
 
 By default every generated row is an RCRP call type (CW, 5150, 5150V), the worst case
 for the importer: every row is converted, checked and upserted. ``--rcrp-share 0.07``
@@ -145,7 +146,10 @@ def child(csv_path: Path, db_path: Path) -> None:
     summary = import_file(Ctx(db, COMMAND_LINE), csv_path, profile)
     seconds = time.perf_counter() - began
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    print(f"{seconds:.3f} {peak_kb} {summary.inserted} {summary.updated} {summary.rejected}")
+    print(
+        f"{seconds:.3f} {peak_kb} {summary.inserted} {summary.updated} {summary.rejected} "
+        f"{summary.fast_rows} {summary.total_rows}"
+    )
 
 
 def main() -> None:
@@ -184,6 +188,12 @@ def main() -> None:
         if args.rcrp_share < 1:
             counts += ", the rest skipped as not RCRP"
         print(f"rcrp-tui import: {seconds:.2f} s  ({counts})")
+        fast_rows, total = int(out[5]), int(out[6])
+        share = fast_rows / total if total else 0.0
+        print(
+            f"fast path: {fast_rows:,} of {total:,} rows ({share:.1%}); "
+            "the rest took the Python path"
+        )
         floor = storage_floor(work / "rcrp.db", work / "floor.db")
         print(
             f"storage floor: {floor:.2f} s = {floor / bare_seconds:.2f}x the bare import "

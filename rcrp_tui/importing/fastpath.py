@@ -171,13 +171,16 @@ class FastPath:
                 f"INSERT OR IGNORE INTO temp.{ODD} SELECT s.line FROM temp.{STAGE} s "
                 f"WHERE {ref} IN (SELECT ref FROM temp.{CLASH})"
             )
-        self._fast_skips = [
-            (key, n)
-            for key, n in self._sql(
-                f"SELECT {plan.skip_key}, count(*) FROM {self._source} "
-                f"WHERE {self._skip} AND {self._not_odd} GROUP BY 1"
+        self._fast_skips = []
+        if plan.skip_when != "0":
+            # Only the category decides a skip, so only its code table is joined.
+            category = next(j for j in plan.joins if " m_category " in j)
+            self._fast_skips = list(
+                self._sql(
+                    f"SELECT {plan.skip_key}, count(*) FROM temp.{STAGE} s {category} "
+                    f"WHERE {self._skip} AND {self._not_odd} GROUP BY 1"
+                )
             )
-        ]
         total = self._sql(f"SELECT count(*) FROM temp.{STAGE}").scalar()
         odd = self._sql(f"SELECT count(*) FROM temp.{ODD}").scalar()
         self._plain = total - odd - sum(n for _, n in self._fast_skips)

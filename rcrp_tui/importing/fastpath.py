@@ -4,12 +4,11 @@ Converting a row in Python costs some ten microseconds; a million rows is most o
 import. So on SQLite the file is streamed once into a temporary staging table (only the
 mapped columns, with each record's line number and field count), and SQL decides which
 rows are *plain*: every cell in a shape where the SQL conversion provably equals
-``RowConverter.convert`` (see ``fastsql``). Plain rows and rows skipped for an unknown
-call type are classified in one ``INSERT ... SELECT`` into a second temporary table; the
-plain ones then reach ``decisions`` in a single ``INSERT ... SELECT ... ON CONFLICT DO
-UPDATE``. Every other row is *odd* and goes through the Python converter and
-``BatchWriter`` in line order, producing the same rejects, skips and upserts as an import
-without the fast path.
+``RowConverter.convert`` (see ``fastsql``). One scan lists the rows that are neither
+plain nor skipped for an unknown call type: the *odd* rows. The plain ones then reach
+``decisions`` in a single ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, and the odd
+ones go through the Python converter and ``BatchWriter`` in line order, producing the
+same rejects, skips and upserts as an import without the fast path.
 
 A CAD reference that appears on more than one row, or on an odd row at all, takes the
 Python path for all its rows, so "the later row wins" is decided in one place, in file

@@ -125,3 +125,11 @@ def test_samples_page_newest_first_with_progress_both_ways(
         sample_lists.samples_page(floor.qa, status="finished")
     with pytest.raises(PermissionDenied):
         sample_lists.samples_page(floor.supervisor)
+
+
+def test_sample_workers_are_the_people_who_work_samples(db: Database, clock: FixedClock) -> None:
+    floor = build_floor(db, clock, decisions=1)
+    workers = sample_lists.sample_workers(floor.qa)
+    assert [w.username for w in workers] == ["fw.one", "fw.two", "qa.lead"]  # by display name
+    with pytest.raises(PermissionDenied):
+        sample_lists.sample_workers(floor.fw1)

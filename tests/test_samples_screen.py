@@ -303,3 +303,26 @@ async def test_plan_dialog_shows_only_the_boxes_the_method_uses(tmp_path: Path) 
         table = screen.query_one("#samples-table", DataTable)
         assert str(table.get_cell_at((0, 4))) == "0/3"
         assert str(table.get_cell_at((0, 7))) == "Targeted decisions"
+
+
+async def test_qa_lead_assigns_an_item_which_goes_to_that_person_first(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    sample_id = _draw(db, size=6)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_samples(pilot, "qalead")
+        await pilot.press("enter")
+        await settle(pilot)
+        queue = pilot.app.screen
+        await pilot.press("j", "j", "a")  # the third item
+        await settle(pilot)
+        await pilot.press("down", "enter")  # Demo Floorwalker, after "Nobody"
+        await settle(pilot)
+        assert pilot.app.screen is queue
+        third = queue.state.items[2]
+        status = str(queue.query_one(DataTable).get_cell_at((2, 6)))
+        assert status == "· open → Demo Floorwalker"
+    fw = _ctx(db, "floorwalker")
+    assert third.assigned_to_user_id == fw.actor.user_id
+    taken = sample_queue.take_next(fw, sample_id)
+    assert taken is not None and taken.id == third.id

@@ -20,9 +20,10 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 
 from rcrp_tui.domain.enums import Category, LabelledEnum, Outcome
+from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import LONDON
 from rcrp_tui.screens.base import FeatureScreen
-from rcrp_tui.services import sample_queue, sampling
+from rcrp_tui.services import sample_lists, sample_queue, sampling
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.sample_queue import QueueItem, SampleProgress
 from rcrp_tui.services.sampling import SampleView
@@ -54,6 +55,7 @@ class QueueState:
     items: tuple[QueueItem, ...]
     after_position: int
     has_more: bool
+    names: dict[int, str]  # who items may be assigned to (read for QA leads only)
 
 
 class SampleQueueScreen(FeatureScreen[None]):
@@ -67,6 +69,7 @@ class SampleQueueScreen(FeatureScreen[None]):
         Binding("s", "skip", "Skip", id="sample-queue.skip"),
         Binding("x", "replace", "Replace", id="sample-queue.replace"),
         Binding("u", "release", "Release", id="sample-queue.release"),
+        Binding("a", "assign", "Assign", id="sample-queue.assign"),
         Binding("escape", "back", "Back", id="sample-queue.back"),
         Binding("right_square_bracket,pagedown", "page(1)", "Next page", show=False),
         Binding("left_square_bracket,pageup", "page(-1)", "Previous page", show=False),
@@ -123,12 +126,18 @@ class SampleQueueScreen(FeatureScreen[None]):
         items = sample_queue.queue_page(
             self.ctx, self.sample_id, after_position=after_position, limit=PAGE_SIZE + 1
         )
+        names = (
+            {w.id: w.display_name for w in sample_lists.sample_workers(self.ctx)}
+            if self._plans()
+            else {}
+        )
         state = QueueState(
             sample,
             progress,
             tuple(items[:PAGE_SIZE]),
             after_position,
             has_more=len(items) > PAGE_SIZE,
+            names=names,
         )
         self.post_message(self.Loaded(state))
 
@@ -168,6 +177,15 @@ class SampleQueueScreen(FeatureScreen[None]):
             text.append("\nCLOSED: read only.", style="bold")
         return text
 
+    def _plans(self) -> bool:
+        return can(self.ctx.actor.role, Permission.PLAN_SAMPLES)
+
+    def _assignee(self, user_id: int) -> str:
+        if user_id == self.ctx.actor.user_id:
+            return "you"
+        names = self.state.names if self.state is not None else {}
+        return visible(names.get(user_id, "someone else"), single_line=True)
+
     def _mine(self, item: QueueItem) -> bool:
         return item.status == "claimed" and item.claimed_by_user_id == self.ctx.actor.user_id
 
@@ -184,6 +202,8 @@ class SampleQueueScreen(FeatureScreen[None]):
             word += " (you)" if self._mine(item) else " (someone else)"
         if item.replacement_of_item_id is not None and item.status != "replaced":
             word += " · replacement"
+        if item.status == "open" and item.assigned_to_user_id is not None:
+            word += " → " + self._assignee(item.assigned_to_user_id)
         return (
             str(item.position),
             Text(visible(item.cad_ref, single_line=True)),
@@ -211,12 +231,16 @@ class SampleQueueScreen(FeatureScreen[None]):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         state = self.state
-        writes = ("take_next", "skip", "replace", "release")
+        if action == "assign" and not self._plans():
+            return False
+        writes = ("take_next", "skip", "replace", "release", "assign")
         if action in writes and (state is None or state.sample.status != "open"):
             return False if state is not None else None
         item = self.current if self.is_mounted else None
         if action in ("skip", "replace"):
             return None if item is None or item.status not in ("open", "claimed") else True
+        if action == "assign":
+            return None if item is None or item.status != "open" else True
         if action == "release":
             return None if item is None or item.status != "claimed" else True
         if action == "review":
@@ -302,6 +326,25 @@ class SampleQueueScreen(FeatureScreen[None]):
 
     def action_replace(self) -> None:
         self._ask_reason("Replace", lambda item_id, r: sample_queue.replace(self.ctx, item_id, r))
+
+    def action_assign(self) -> None:
+        from rcrp_tui.widgets.sample_dialogs import AssignDialog
+
+        item = self.current
+        if item is None or item.status != "open":
+            return
+
+        def done(result: Any) -> None:
+            if isinstance(result, QueueItem):
+                who = (
+                    "whoever is on shift"
+                    if result.assigned_to_user_id is None
+                    else self._assignee(result.assigned_to_user_id)
+                )
+                self.notify(f"Item {result.position} assigned to {escape(who)}.")
+                self.reload()
+
+        self.app.push_screen(AssignDialog(self.ctx, item), done)
 
     def action_release(self) -> None:
         item = self.current

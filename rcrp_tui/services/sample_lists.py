@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.services.sampling import (
@@ -20,6 +22,7 @@ from rcrp_tui.services.sampling import (
     _sample_view,
     require_sample_reader,
 )
+from rcrp_tui.storage.models import users_table
 from rcrp_tui.storage.sampling_models import sample_items_table, samples_table
 
 _S = samples_table.c
@@ -120,3 +123,27 @@ def _summary(row: object, size: int, c: dict[str, int]) -> SampleSummary:
         skipped=c.get("skipped", 0),
         replaced=c.get("replaced", 0),
     )
+
+
+@dataclass(frozen=True)
+class SampleWorker:
+    """Someone a QA lead may assign sample items to."""
+
+    id: int
+    username: str
+    display_name: str
+    role: Role
+
+
+def sample_workers(ctx: Ctx) -> list[SampleWorker]:
+    """Active users whose role works samples, by name (for assigning items; QA leads only)."""
+    ctx.require(Permission.PLAN_SAMPLES)
+    roles = [r.value for r in Role if can(r, Permission.WORK_SAMPLES)]
+    u = users_table.c
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(u.id, u.username, u.display_name, u.role)
+            .where(u.active.is_(True), u.role.in_(roles))
+            .order_by(u.display_name, u.username)
+        ).all()
+    return [SampleWorker(int(i), name, shown, Role(role)) for i, name, shown, role in rows]

@@ -1,5 +1,5 @@
-"""Small keyboard dialogs for the sample screens: a reason, a yes/no, an export path and
-the saved-plan picker.
+"""Small keyboard dialogs for the sample screens: a reason, a yes/no, an export path,
+the saved-plan picker and assigning an item.
 
 Each dialog that writes runs the service call in a thread worker and stays open when it
 is refused, showing the message where the person is typing, so nothing typed is lost.
@@ -26,6 +26,8 @@ from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import sampling
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
+from rcrp_tui.services.sample_lists import SampleWorker
+from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import PlanView
 from rcrp_tui.storage.sampling_models import REASON_MAX
 from rcrp_tui.widgets.literal import literal
@@ -301,3 +303,57 @@ class PlanPickerDialog(SampleDialog):
         raw = self.query_one("#seed", Input).value.strip()
         seed = int(raw) if raw else None
         self.run_call(lambda: sampling.draw_sample(self.ctx, plan.id, seed=seed))
+
+
+class AssignDialog(SampleDialog):
+    """Assign an open item to a floorwalker or QA lead, or leave it for whoever is on shift."""
+
+    class WorkersLoaded(Message):
+        def __init__(self, workers: list[SampleWorker]) -> None:
+            super().__init__()
+            self.people = workers
+
+    def __init__(self, ctx: Ctx, item: QueueItem) -> None:
+        super().__init__()
+        self.ctx = ctx
+        self.item = item
+        self.candidates: list[SampleWorker] = []
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="sample-dialog"):
+            yield Label(f"Assign item {self.item.position}", classes="dialog-title")
+            yield Static(literal(f"{self.item.cad_ref} · stratum {self.item.stratum}"))
+            yield OptionList(id="workers")
+            yield Static("", classes="dialog-error", id="error")
+            yield Static("↑↓ choose · Enter assign · Esc cancel", classes="dialog-help")
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+        self.query_one("#error", Static).update("Loading people…")
+        self._load_workers()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="workers")
+    def _load_workers(self) -> None:
+        from rcrp_tui.services import sample_lists
+
+        self.post_message(self.WorkersLoaded(sample_lists.sample_workers(self.ctx)))
+
+    @on(WorkersLoaded)
+    def _workers_loaded(self, message: WorkersLoaded) -> None:
+        self.candidates = message.people
+        options = self.query_one(OptionList)
+        options.add_option(Option("Nobody: leave it for whoever is on shift", id="nobody"))
+        for w in self.candidates:
+            line = f"{w.display_name} ({w.username}) · {w.role.label}"
+            options.add_option(Option(literal(line, single_line=True), id=str(w.id)))
+        current = self.item.assigned_to_user_id
+        ids = [w.id for w in self.candidates]
+        options.highlighted = ids.index(current) + 1 if current in ids else 0
+        self.query_one("#error", Static).update("")
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        from rcrp_tui.services import sample_queue
+
+        index = event.option_index
+        user_id = None if index == 0 else self.candidates[index - 1].id
+        self.run_call(lambda: sample_queue.assign(self.ctx, self.item.id, user_id))

@@ -69,6 +69,7 @@ class FastPath:
         self._plain = 0
         self._fast_skips: list[tuple[str, int]] = []
         self._tables: list[str] = []
+        self._caches: list[tuple[str, int]] = []
 
     @classmethod
     def for_import(
@@ -101,8 +102,12 @@ class FastPath:
         """Load the mapped cells of every record (line number, fields) into staging."""
         # A bounded page cache for the temporary tables: they spill to a temporary
         # file beyond it, so memory stays constant however long the file is.
-        self._sql("PRAGMA temp.cache_size = -32768")
-        self._sql("PRAGMA main.cache_size = -65536")
+        self._caches = [
+            (schema, self._sql(f"PRAGMA {schema}.cache_size").scalar())
+            for schema in ("main", "temp")
+        ]
+        self._sql("PRAGMA temp.cache_size = -8192")
+        self._sql("PRAGMA main.cache_size = -16384")
         cells = ", ".join(f"c{i}" for i in range(len(self.columns)))
         self._create(STAGE, f"(line INTEGER PRIMARY KEY, nf INTEGER, {cells})")
         positions, need = self.positions, self.need
@@ -262,6 +267,8 @@ class FastPath:
         self.updated = existing - unchanged
         for table in reversed(self._tables):
             self._sql(f"DROP TABLE temp.{table}")
+        for schema, size in self._caches:
+            self._sql(f"PRAGMA {schema}.cache_size = {int(size)}")
         return self._plain + sum(n for _, n in self._fast_skips)
 
     def _existing(self, values: Mapping[str, str]) -> tuple[int, int]:

@@ -94,8 +94,8 @@ async def test_qa_lead_defines_a_plan_draws_and_reviews_the_first_item(
         assert pilot.app.screen is screen
         table = screen.query_one("#samples-table", DataTable)
         assert table.row_count == 1
-        assert str(table.get_cell_at((0, 2))) == "Welfare [bold]dip[/bold]"
-        assert str(table.get_cell_at((0, 4))) == "0/12"
+        assert str(table.get_cell_at((0, 5))) == "Welfare [bold]dip[/bold]"
+        assert str(table.get_cell_at((0, 2))) == "0/12"
         detail = rendered_text(screen.query_one("#sample-provenance", Static), width=60)
         assert "Drawn by qalead" in detail and "Population after exclusions: 120" in detail
 
@@ -124,7 +124,7 @@ async def test_qa_lead_defines_a_plan_draws_and_reviews_the_first_item(
         assert "1/12 done" in rendered_text(queue.query_one("#queue-summary", Static), 140)
         await pilot.press("escape")
         await settle(pilot)
-        assert str(table.get_cell_at((0, 4))) == "1/12"
+        assert str(table.get_cell_at((0, 2))) == "1/12"
 
 
 async def test_floorwalker_skips_replaces_takes_and_releases_with_keys(tmp_path: Path) -> None:
@@ -241,7 +241,7 @@ async def test_draw_from_a_saved_plan_results_export_and_close(
         assert table.row_count == 1  # only open samples are listed
         await pilot.press("o")  # all samples
         await settle(pilot)
-        assert [str(table.get_cell_at((r, 3))) for r in range(2)] == ["OPEN", "CLOSED"]
+        assert [str(table.get_cell_at((r, 1))) for r in range(2)] == ["OPEN", "CLOSED"]
 
 
 def _worked_sample(db: Database) -> int:
@@ -301,7 +301,7 @@ async def test_plan_dialog_shows_only_the_boxes_the_method_uses(tmp_path: Path) 
         await settle(pilot)
         assert pilot.app.screen is screen
         table = screen.query_one("#samples-table", DataTable)
-        assert str(table.get_cell_at((0, 4))) == "0/3"
+        assert str(table.get_cell_at((0, 2))) == "0/3"
         assert str(table.get_cell_at((0, 7))) == "Targeted decisions"
 
 
@@ -320,7 +320,7 @@ async def test_qa_lead_assigns_an_item_which_goes_to_that_person_first(tmp_path:
         await settle(pilot)
         assert pilot.app.screen is queue
         third = queue.state.items[2]
-        status = str(queue.query_one(DataTable).get_cell_at((2, 6)))
+        status = str(queue.query_one(DataTable).get_cell_at((2, 1)))
         assert status == "· open → Demo Floorwalker"
     fw = _ctx(db, "floorwalker")
     assert third.assigned_to_user_id == fw.actor.user_id

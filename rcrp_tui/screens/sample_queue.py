@@ -30,7 +30,8 @@ from rcrp_tui.services.sampling import SampleView
 from rcrp_tui.widgets.literal import visible
 
 PAGE_SIZE = 50
-COLUMNS = ("#", "CAD ref", "Received", "Category", "Outcome", "Stratum", "Status", "Reason")
+# Status first: it is what a floorwalker looks for, and it stays in view at 80 columns.
+COLUMNS = ("#", "Status", "CAD ref", "Received", "Category", "Outcome", "Stratum", "Reason")
 #: A word and a symbol for every status, so nothing is told by colour alone.
 STATUS_TEXT = {
     "open": ("· open", ""),
@@ -206,12 +207,12 @@ class SampleQueueScreen(FeatureScreen[None]):
             word += " → " + self._assignee(item.assigned_to_user_id)
         return (
             str(item.position),
+            Text(word, style=style),
             Text(visible(item.cad_ref, single_line=True)),
             f"{item.received_at.astimezone(LONDON):%d %b %H:%M}",
             _label(Category, item.category),
             _label(Outcome, item.outcome),
             Text(visible(item.stratum, single_line=True)),
-            Text(word, style=style),
             Text(visible(item.reason or "", single_line=True)),
         )
 

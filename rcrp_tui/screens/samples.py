@@ -34,7 +34,8 @@ if TYPE_CHECKING:
     from rcrp_tui.services.sample_queue import SampleProgress
     from rcrp_tui.services.sampling import SampleView
 
-COLUMNS = ("#", "Drawn", "Plan", "Status", "Done", "Skipped", "Replaced", "Method")
+# Progress before the long plan name and method, so it stays in view at 80 columns.
+COLUMNS = ("#", "Status", "Done", "Skipped", "Replaced", "Plan", "Drawn", "Method")
 STRATA_COLUMNS = ("Stratum", "Done", "Total", "Skipped", "Replaced")
 STATUS_CYCLE: tuple[str | None, ...] = ("open", None, "closed")
 #: The helper's question for a drawn sample: how many for ±5% at 95%?
@@ -197,12 +198,12 @@ class SamplesScreen(FeatureScreen[None]):
         s = row.sample
         return (
             str(s.id),
-            f"{s.drawn_at.astimezone(LONDON):%d %b %y %H:%M}",
-            Text(visible(s.plan_name, single_line=True)),
             s.status.upper(),
             row.progress,
             str(row.skipped),
             str(row.replaced),
+            Text(visible(s.plan_name, single_line=True)),
+            f"{s.drawn_at.astimezone(LONDON):%d %b %y %H:%M}",
             s.method.label,
         )
 

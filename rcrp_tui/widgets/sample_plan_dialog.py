@@ -78,7 +78,7 @@ class PlanDialog(SampleDialog):
         grid-size: 2;
         grid-columns: 25 1fr;
         grid-rows: 1;
-        grid-gutter: 1 0;
+        grid-gutter: 0 1;
         height: auto;
     }
     #plan-grid .hidden {

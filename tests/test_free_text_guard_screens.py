@@ -18,6 +18,7 @@ from rcrp_tui.storage.db import Database
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
 from tests.apphelpers import make_app, settle, sign_in
+from tests.coaching_helpers import submit_review
 from tests.conftest import FIXED_NOW
 from tests.review_helpers import PASSWORD, Cast, build_cast
 
@@ -161,3 +162,32 @@ async def test_closing_note_saved_anyway_with_a_reason(
     assert override.after is not None
     assert override.after["reason"] == "Number of the crisis team desk"
     assert "07700" not in str(override.after)
+
+
+async def test_acknowledgement_comment_edited_after_the_dialog(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    cast = build_cast(db, clock)
+    review_id = submit_review(cast, cast.decision_id, release=True)
+    assert cast.officer.actor.username == "co.101"
+    app = make_app(db, clock, tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "co.101", PASSWORD)
+        # As the officer's list of released reviews opens one (enter on a row).
+        await app.push_screen(ReviewScreen(app.ctx, review_id=review_id))
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, ReviewScreen)
+        await pilot.press("a", *"Ring Mr Hughes back", "enter")
+        await settle(pilot)
+        assert "Mr Hughes\u27e61\u27e7" in _dialog_text(app)
+        await pilot.press("e")
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, TextPromptDialog)
+        assert prompt.query_one(Input).value == "Ring Mr Hughes back"
+        await pilot.press("ctrl+a", "ctrl+k", *"Read and understood", "enter")
+        await settle(pilot)
+        assert app.screen is screen
+    view = reviews.open_review(cast.officer, review_id).review
+    assert view.acknowledgement_comment == "Read and understood"

@@ -149,3 +149,41 @@ def test_hand_typed_rationale_is_guarded(db: Database, clock: FixedClock) -> Non
     override = _override(audit.entries(cast.admin, entity="decision", entity_id=new_id))
     assert override.after is not None and override.after["kinds"] == ["email"]
     assert "jo.bloggs" not in json.dumps(override.after)
+
+
+def test_reason_for_a_change_and_acknowledgement_comment_are_guarded(
+    db: Database, clock: FixedClock
+) -> None:
+    cast = build_cast(db, clock)
+    work = reviews.open_for_decision(cast.floorwalker, cast.decision_id)
+    answers = all_met(work)
+    judgement = work.toolkit.judgements[0].judgement if work.toolkit.judgements else None
+    submitted = reviews.submit(cast.floorwalker, work.review, answers, judgement)
+    code = work.criteria[0].code
+    lowered = {**answers, code: AnswerEntry(Answer.PARTIAL)}
+    with pytest.raises(PersonalDataFound) as info:
+        reviews.moderate(cast.qa, submitted, answers=lowered, reason="Per Dr Patel's advice")
+    assert info.value.field == "Reason for the change"
+    moderated = reviews.moderate(
+        cast.qa,
+        submitted,
+        answers=lowered,
+        reason="Per Dr Patel's advice",
+        override_reasons={"Reason for the change": "Named clinician is the force lead"},
+    )
+    released = reviews.release(cast.qa, moderated)
+    with pytest.raises(PersonalDataFound, match="Acknowledgement comment"):
+        reviews.acknowledge(cast.officer, released, f"Call me on {PHONE}")
+    done = reviews.acknowledge(
+        cast.officer,
+        released,
+        f"Call me on {PHONE}",
+        override_reasons={"Acknowledgement comment": "My own work mobile"},
+    )
+    assert done.acknowledgement_comment == f"Call me on {PHONE}"
+    trail = audit.entries(cast.admin, entity="review", entity_id=done.id)
+    overrides = [e.after for e in trail if e.action == OVERRIDE_ACTION]
+    assert sorted(o["field"] for o in overrides if o) == [
+        "Acknowledgement comment",
+        "Reason for the change",
+    ]

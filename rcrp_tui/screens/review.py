@@ -162,7 +162,11 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
             return
         except ServiceError as exc:
             self.app.call_from_thread(
-                self.notify, visible(exc.message), title="Not done", severity="warning"
+                self.notify,
+                visible(exc.message),
+                title="Not done",
+                severity="warning",
+                markup=False,
             )
             return
         self.post_message(self.ReviewSaved(view, what))

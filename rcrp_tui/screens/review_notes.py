@@ -1,11 +1,14 @@
-"""Criterion notes on the review screen, and the personal-data guard around them.
+"""Criterion notes on the review screen, and the personal-data guard around them and
+around the other text a review save carries (the reason for a change, the officer's
+acknowledgement comment).
 
 A note is typed in a small prompt (key ``n``). If it looks like personal data, the
 personal-data dialog opens at once: ``e`` goes back to the prompt with the note as typed,
 ``o`` keeps it with a reason. The reason travels with the next save, where the service
 scans the note again and audits the override; a save the service refuses for a note
 (for example after a conflict merged someone else's note in) opens the same dialog and,
-given a reason, repeats the same save.
+given a reason, repeats the same save. A refused reason or comment opens the dialog too:
+``e`` asks for it again with the text as typed, ``o`` keeps it and repeats the save.
 """
 
 from __future__ import annotations
@@ -18,6 +21,8 @@ from rcrp_tui.domain.toolkit import Criterion
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.free_text import PersonalDataFound, find_personal_data
 from rcrp_tui.services.review_records import (
+    ACK_COMMENT_FIELD,
+    CHANGE_REASON_FIELD,
     AnswerEntry,
     ReviewWork,
     criterion_of_note_field,
@@ -49,6 +54,17 @@ class _ReviewHost(Protocol):
     def _criterion(self, code: str) -> Criterion | None: ...
 
     def _typed_note_answered(self, code: str, reason: str | None) -> None: ...
+
+    def _reason_refused(self, what: str, reason: str, refusal: PersonalDataFound) -> None: ...
+
+    def _ask_reason_again(self, what: str, field: str, typed: str) -> None: ...
+
+
+#: The prompt that asks again for a refused reason or comment: title, prompt, required.
+_PROMPTS: dict[str, tuple[str, str, bool]] = {
+    CHANGE_REASON_FIELD: ("Reason for the change", "Why? (recorded in the history)", True),
+    ACK_COMMENT_FIELD: ("Acknowledge this review", "Comment (optional)", False),
+}
 
 
 class CriterionNotes:
@@ -102,6 +118,9 @@ class CriterionNotes:
     ) -> None:
         """The service refused a save for a note: show why, then edit it or save with a reason."""
         code = criterion_of_note_field(refusal.field)
+        if code is None and reason is not None and refusal.field in _PROMPTS:
+            self._reason_refused(what, reason, refusal)
+            return
         if code is None:
             self.app.notify(refusal.message, title="Not saved", severity="warning", markup=False)
             return
@@ -127,4 +146,39 @@ class CriterionNotes:
         self.app.notify(
             f"{field} kept with your reason; it is audited when the review is saved.",
             markup=False,
+        )
+
+    def _reason_refused(
+        self: _ReviewHost, what: str, reason: str, refusal: PersonalDataFound
+    ) -> None:
+        """A reason or comment looked like personal data: ask again, or keep it with a reason."""
+
+        def answered(override: str | None) -> None:
+            if override is None:
+                self._ask_reason_again(what, refusal.field, reason)
+                return
+            self.note_reasons[refusal.field] = override
+            self._write(what, reason)
+
+        self.app.push_screen(PersonalDataDialog.for_refusal(reason, refusal), answered)
+
+    def _ask_reason_again(self: _ReviewHost, what: str, field: str, typed: str) -> None:
+        """The prompt for ``field`` again, holding what was typed; enter repeats the save."""
+        title, prompt, required = _PROMPTS[field]
+
+        def done(text: str | None) -> None:
+            if text is None or (required and not text):
+                return
+            if text != typed:
+                self.note_reasons.pop(field, None)
+            self._write(what, text)
+
+        self.app.push_screen(
+            TextPromptDialog(
+                title,
+                prompt + "\nNo names, phone numbers or addresses.",
+                value=typed,
+                required=required,
+            ),
+            done,
         )

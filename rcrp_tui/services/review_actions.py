@@ -36,7 +36,7 @@ def perform(
     if what == "release":
         return reviews.release(ctx, base)
     if what == "acknowledge":
-        return reviews.acknowledge(ctx, base, reason or "")
+        return reviews.acknowledge(ctx, base, reason or "", override_reasons=override_reasons)
     if what == "save":
         return reviews.save(
             ctx, base, answers, judgement, reason=reason, override_reasons=override_reasons

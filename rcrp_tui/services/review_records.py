@@ -27,6 +27,10 @@ from rcrp_tui.storage.review_models import Review, ReviewChange, review_answers_
 
 NOTE_MAX = 1000
 _NOTE_SUFFIX = " note"
+#: How the personal-data guard names the reason for amending or adjusting a review.
+CHANGE_REASON_FIELD = "Reason for the change"
+#: How the personal-data guard names a contact officer's acknowledgement comment.
+ACK_COMMENT_FIELD = "Acknowledgement comment"
 
 
 def note_field(code: str) -> str:

@@ -9,6 +9,8 @@ Criterion notes pass the personal-data guard: a note that is new or changed and 
 personal data is refused with ``PersonalDataFound`` (naming the note, e.g. "C05 note")
 unless ``override_reasons`` gives a reason for it, which is audited with the save. A note
 saved earlier, with or without a reason, is not asked about again while it is unchanged.
+The reason for amending or adjusting a review and the officer's acknowledgement comment
+are guarded the same way (``CHANGE_REASON_FIELD``, ``ACK_COMMENT_FIELD``).
 """
 
 from __future__ import annotations
@@ -19,18 +21,16 @@ from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
-from sqlmodel import Session as WriteSession
 
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.review_workflow import Action, ReviewStatus, WorkflowRefused, next_status
-from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult, missing_for_submit, score
-from rcrp_tui.domain.toolkit import Criterion, Toolkit
+from rcrp_tui.domain.scoring import Judgement, ScoreResult, missing_for_submit, score
 from rcrp_tui.services import audit, decisions, toolkits
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decisions import decision_row_from, decision_row_query
 from rcrp_tui.services.errors import NotFound, PermissionDenied, ValidationFailed
-from rcrp_tui.services.free_text import guard_free_text
+from rcrp_tui.services.review_checks import guard_notes, guard_reason, validated_answers
 from rcrp_tui.services.review_records import (
     NOTE_MAX,
     AnswerEntry,
@@ -45,7 +45,6 @@ from rcrp_tui.services.review_records import (
     diff,
     load_view,
     may_see,
-    note_field,
     snapshot_of,
     who,
 )
@@ -167,11 +166,29 @@ def release(ctx: Ctx, base: ReviewView) -> ReviewView:
     return _write(ctx, base, base.answers, base.judgement, Action.RELEASE)
 
 
-def acknowledge(ctx: Ctx, base: ReviewView, comment: str = "") -> ReviewView:
-    """The contact officer confirms they have read their released review."""
+def acknowledge(
+    ctx: Ctx,
+    base: ReviewView,
+    comment: str = "",
+    *,
+    override_reasons: Mapping[str, str] | None = None,
+) -> ReviewView:
+    """The contact officer confirms they have read their released review.
+
+    A comment that looks like personal data needs a reason under ``ACK_COMMENT_FIELD`` in
+    ``override_reasons``.
+    """
     if len(comment) > NOTE_MAX:
         raise ValidationFailed("comment", f"at most {NOTE_MAX} characters")
-    return _write(ctx, base, base.answers, base.judgement, Action.ACKNOWLEDGE, reason=comment)
+    return _write(
+        ctx,
+        base,
+        base.answers,
+        base.judgement,
+        Action.ACKNOWLEDGE,
+        reason=comment,
+        override_reasons=override_reasons,
+    )
 
 
 _PERMISSION = {
@@ -224,8 +241,8 @@ def _write(
             session.execute(select(_D.category).where(_D.id == base.decision_id)).scalar_one()
         )
         applicable = toolkit.criteria_for(category)
-        clean = _validated(toolkit, applicable, answers, judgement)
-        _guard_notes(session, ctx, base.id, current, clean, override_reasons or {})
+        clean = validated_answers(toolkit, applicable, answers, judgement)
+        guard_notes(session, ctx, base.id, current, clean, override_reasons or {})
         result = score(
             applicable,
             {c: e.answer for c, e in clean.items() if e.answer is not None},
@@ -247,6 +264,10 @@ def _write(
             raise ValidationFailed("reason", "changing a submitted review needs a reason")
         if action is Action.MODERATE and edits and not reason:
             raise ValidationFailed("reason", "adjusting a review in moderation needs a reason")
+        if reason:
+            guard_reason(
+                session, ctx, base.id, reason, Action.ACKNOWLEDGE is action, override_reasons or {}
+            )
         row = session.get(Review, base.id)
         assert row is not None
         _apply(session, row, clean, judgement, result, status, now, ctx.actor.display_name)
@@ -286,61 +307,6 @@ def _write(
         view = load_view(session, base.id)
         assert view is not None
         return view
-
-
-def _validated(
-    toolkit: Toolkit,
-    applicable: tuple[Criterion, ...],
-    answers: Mapping[str, AnswerEntry],
-    judgement: Judgement | None,
-) -> dict[str, AnswerEntry]:
-    codes = {c.code for c in toolkit.criteria}
-    applicable_codes = {c.code for c in applicable}
-    clean: dict[str, AnswerEntry] = {}
-    for code, entry in answers.items():
-        if code not in codes:
-            raise ValidationFailed(code, f"is not a criterion of {toolkit.key} {toolkit.version}")
-        if code not in applicable_codes:
-            continue  # ignore answers to criteria that do not apply
-        if entry.answer is Answer.NA and not toolkit.criterion(code).na_allowed:
-            raise ValidationFailed(code, "N/A is not allowed for this criterion")
-        if len(entry.note) > NOTE_MAX:
-            raise ValidationFailed(f"{code} note", f"at most {NOTE_MAX} characters")
-        if entry.answer is not None or entry.note:
-            clean[code] = entry
-    if (
-        judgement is not None
-        and toolkit.judgements
-        and judgement not in {o.judgement for o in toolkit.judgements}
-    ):
-        raise ValidationFailed("judgement", f"{judgement.label} is not offered by this toolkit")
-    return clean
-
-
-def _guard_notes(
-    session: WriteSession,
-    ctx: Ctx,
-    review_id: int,
-    current: ReviewView,
-    answers: Mapping[str, AnswerEntry],
-    reasons: Mapping[str, str],
-) -> None:
-    # Only notes that are new or changed: one kept earlier was scanned when it was saved.
-    for code in sorted(answers):
-        note = answers[code].note
-        stored = current.answers.get(code, AnswerEntry()).note
-        if not note or note == stored:
-            continue
-        label = note_field(code)
-        guard_free_text(
-            session,
-            ctx,
-            field=label,
-            text=note,
-            override_reason=reasons.get(label),
-            entity="review",
-            entity_id=review_id,
-        )
 
 
 def _apply(

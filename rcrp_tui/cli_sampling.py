@@ -107,7 +107,7 @@ def cmd_sample_list(args: argparse.Namespace) -> int:
     for row in page.rows:
         s = row.sample
         print(
-            f"#{s.id:<5} {s.drawn_at:%Y-%m-%d %H:%M}  {s.status:<6} {row.progress:>9} done  "
+            f"#{s.id:<5} {s.drawn_at:%Y-%m-%d %H:%M} UTC  {s.status:<6} {row.progress:>9} done  "
             f"skipped {row.skipped:<3} replaced {row.replaced:<3} {s.plan_name}  "
             f"({s.method_description})"
         )

@@ -326,3 +326,17 @@ async def test_qa_lead_assigns_an_item_which_goes_to_that_person_first(tmp_path:
     assert third.assigned_to_user_id == fw.actor.user_id
     taken = sample_queue.take_next(fw, sample_id)
     assert taken is not None and taken.id == third.id
+
+
+async def test_a_queue_that_cannot_load_says_why(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_samples(pilot, "floorwalker")
+        from rcrp_tui.screens.sample_queue import SampleQueueScreen
+
+        await pilot.app.push_screen(SampleQueueScreen(pilot.app.ctx, sample_id=999))
+        await settle(pilot)
+        summary = rendered_text(pilot.app.screen.query_one("#queue-summary", Static), 140)
+        assert summary.strip() == "✗ Could not load: There is no sample 999."
+        assert pilot.app.screen.check_action("take_next", ()) is None  # nothing to take from

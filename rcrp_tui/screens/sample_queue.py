@@ -18,6 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker, WorkerState
 
 from rcrp_tui.domain.enums import Category, LabelledEnum, Outcome
 from rcrp_tui.domain.permissions import Permission, can
@@ -25,9 +26,10 @@ from rcrp_tui.domain.sampling import LONDON
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services import sample_lists, sample_queue, sampling
 from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.sample_queue import QueueItem, SampleProgress
 from rcrp_tui.services.sampling import SampleView
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal, visible
 
 PAGE_SIZE = 50
 # Status first: it is what a floorwalker looks for, and it stays in view at 80 columns.
@@ -113,6 +115,14 @@ class SampleQueueScreen(FeatureScreen[None]):
             table.add_column(name, key=name)
         table.focus()
         self.reload()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        error = event.worker.error
+        if event.state is WorkerState.ERROR and event.worker.group == "queue-load":
+            # Say it where the figures should be, too: a toast can be missed.
+            text = error.message if isinstance(error, ServiceError) else str(error)
+            self.query_one("#queue-summary", Static).update(literal(f"✗ Could not load: {text}"))
 
     # ----- loading -------------------------------------------------------------
 

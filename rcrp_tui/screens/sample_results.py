@@ -17,15 +17,17 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.worker import Worker, WorkerState
 
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.statistics import Proportion
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services import sampling, sampling_results
 from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.sampling import SampleView
 from rcrp_tui.services.sampling_results import SampleResults
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal, visible
 
 CRITERIA_COLUMNS = ("Criterion", "Met", "Partly", "Not met", "N/A", "Compliance (95% CI)")
 STRATA_COLUMNS = ("Stratum", "Reviewed", "In sample", "Passed (95% CI)")
@@ -115,6 +117,14 @@ class SampleResultsScreen(FeatureScreen[None]):
                 table.add_column(name, key=name)
         self.query_one("#criteria-table", DataTable).focus()
         self._load()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        super().on_worker_state_changed(event)
+        error = event.worker.error
+        if event.state is WorkerState.ERROR and event.worker.group == "results-load":
+            # Say it where the figures should be, too: a toast can be missed.
+            text = error.message if isinstance(error, ServiceError) else str(error)
+            self.query_one("#results-headline", Static).update(literal(f"✗ Could not load: {text}"))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="results-load")
     def _load(self) -> None:

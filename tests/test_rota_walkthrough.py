@@ -1,6 +1,6 @@
 """Rota screen fixes: the auto-fill proposal lists its shifts, the export dialog starts in
-the user's folders and keeps a refused folder on screen, and a swap of past shifts asks
-first."""
+the user's folders and keeps a refused folder on screen, a swap of past shifts asks first,
+and an override reason may not carry personal data."""
 
 from __future__ import annotations
 
@@ -10,10 +10,16 @@ from pathlib import Path
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from rcrp_tui.domain.rota import SlotKey
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.rota_dialogs import AutofillReviewDialog, PastShiftsDialog
+from rcrp_tui.widgets.rota_dialogs import (
+    AutofillReviewDialog,
+    OverrideReasonDialog,
+    PastShiftsDialog,
+)
 from rcrp_tui.widgets.rota_export_dialog import ExportDialog, default_export_folder
 from tests.apphelpers import make_app, settle, type_text
 from tests.test_rota_screen import _open_rota, _seed, _sup, _view, _walker
@@ -147,3 +153,54 @@ async def test_swapping_future_shifts_asks_nothing(
     after = _view(admin_ctx, rota_id)
     assert after.slot(wed).floorwalker_id == bea  # type: ignore[union-attr]
     assert after.slot(thu).floorwalker_id == ash  # type: ignore[union-attr]
+
+
+def _rest_clash(admin_ctx: Ctx, rota_id: int) -> tuple[Ctx, SlotKey, int]:
+    """Ash on Sunday's late, so Monday's early breaks the rest rule for Ash."""
+    sup = _sup(admin_ctx)
+    view = _view(admin_ctx, rota_id)
+    late, early = (
+        next(s.key for s in view.slots if s.key.day == day and s.key.code == code)
+        for day, code in ((date(2026, 11, 22), "late"), (date(2026, 11, 23), "early"))
+    )
+    ash = _walker(admin_ctx, "Ash")
+    rota_service.assign(sup, rota_id, late, ash)
+    return sup, early, ash
+
+
+def test_an_override_reason_with_personal_data_is_refused(admin_ctx: Ctx) -> None:
+    rota_id = _seed(admin_ctx)
+    sup, early, ash = _rest_clash(admin_ctx, rota_id)
+    with pytest.raises(ValidationFailed, match="without personal data"):
+        rota_service.assign(sup, rota_id, early, ash, override_reason="covering for Mrs Jones")
+    assert _view(admin_ctx, rota_id).slot(early).floorwalker_id is None  # type: ignore[union-attr]
+    rota_service.assign(sup, rota_id, early, ash, override_reason="covering sickness")
+    assert _view(admin_ctx, rota_id).slot(early).floorwalker_id == ash  # type: ignore[union-attr]
+
+
+async def test_override_dialog_keeps_a_reason_with_personal_data_for_rewording(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    rota_id = _seed(admin_ctx)
+    _sup_ctx, early, ash = _rest_clash(admin_ctx, rota_id)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_rota(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("enter")  # Ash, who would break the rest rule
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, OverrideReasonDialog)
+        await type_text(pilot, "covering for Mrs Jones")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert dialog.query_one("#reason", Input).value == "covering for Mrs Jones"
+        await pilot.press("ctrl+a", "ctrl+k")
+        await type_text(pilot, "covering sickness")
+        await pilot.press("enter")
+        await settle(pilot)
+    saved = _view(admin_ctx, rota_id).slot(early)
+    assert saved is not None and saved.floorwalker_id == ash
+    assert saved.override_reason == "covering sickness"

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from rcrp_tui.domain.personal_data import kinds_found, scan
 from rcrp_tui.domain.rota_autofill import Proposal
 from rcrp_tui.services.rota import Candidate, FloorwalkerInfo, RotaView
 from rcrp_tui.widgets.literal import literal
@@ -119,6 +120,16 @@ class OverrideReasonDialog(ModalScreen[str | None]):
         if not reason:
             self.notify(
                 "Type a reason, or press Esc to leave the rota unchanged.", severity="warning"
+            )
+            return
+        found = kinds_found(scan(reason))
+        if found:
+            # The reason is kept on the rota and in the audit log: no one's details in it.
+            kinds = ", ".join(kind.label.lower() for kind in found)
+            self.notify(
+                f"The reason looks like it holds personal data ({kinds}); reword it.",
+                severity="warning",
+                markup=False,
             )
             return
         self.dismiss(reason)

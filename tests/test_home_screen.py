@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import pytest
 from rich.text import Text
 from textual.pilot import Pilot
 from textual.widgets import OptionList, Static
@@ -221,3 +223,22 @@ async def test_administrator_lands_on_a_summary(tmp_path: Path) -> None:
         assert "Administrator 1, QA lead 1, Supervisor 1, Floorwalker 2" in accounts
         assert "Teams: 2" in accounts
         assert "No import yet." in panel_text(pilot, "activity")
+
+
+def _home_of(username: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await _signed_in(pilot, username)
+        await settle(pilot)
+
+    return run_before
+
+
+@pytest.mark.parametrize("username", ["fw.one", "qa.lead", "sup.red", "co.one", "admin.one"])
+def test_snapshot_home_at_80x24(snap_compare: Any, tmp_path: Path, username: str) -> None:
+    db, _world = home_database(tmp_path)
+    assert snap_compare(_app(db, tmp_path), terminal_size=(80, 24), run_before=_home_of(username))
+
+
+def test_snapshot_supervisor_home_wide(snap_compare: Any, tmp_path: Path) -> None:
+    db, _world = home_database(tmp_path)
+    assert snap_compare(_app(db, tmp_path), terminal_size=(140, 40), run_before=_home_of("sup.red"))

@@ -97,6 +97,9 @@ def test_refusals_name_the_box(form: PlanForm, field: str, words: str) -> None:
 def test_size_advice() -> None:
     assert size_advice("95", "5", "").startswith("For ±5.0% at 95% confidence: 385 reviews")
     assert "a sample of 96 gives ±10.0%" in size_advice("95%", "10", "96")
+    with_n = size_advice("95", "5", "200", "1000")
+    assert with_n.startswith("For ±5.0% at 95% confidence: 385 reviews; 278 from a population")
+    assert "a sample of 200 gives ±6.2%" in with_n and "large population" not in with_n
     assert size_advice("95", "0", "").startswith("Sample size: type a confidence")
     assert size_advice("abc", "5", "").startswith("Sample size: type a confidence")
 

@@ -134,6 +134,13 @@ class PlanDialog(SampleDialog):
                 yield Input("95", id="confidence", compact=True, restrict=r"[0-9.]*")
                 yield Label("Margin of error ± %")
                 yield Input("5", id="margin", compact=True, restrict=r"[0-9.]*")
+                yield Label("Population N")
+                yield Input(
+                    placeholder="optional: decisions to sample from",
+                    id="population",
+                    compact=True,
+                    restrict=r"[0-9]*",
+                )
             yield Static(size_advice("95", "5", ""), id="size-helper")
 
     @staticmethod
@@ -163,10 +170,15 @@ class PlanDialog(SampleDialog):
             if only:
                 widget.set_class(method not in only, "hidden")
 
-    @on(Input.Changed, "#confidence, #margin, #size")
+    @on(Input.Changed, "#confidence, #margin, #size, #population")
     def _advice(self) -> None:
         self.query_one("#size-helper", Static).update(
-            size_advice(self._text("confidence"), self._text("margin"), self._text("size"))
+            size_advice(
+                self._text("confidence"),
+                self._text("margin"),
+                self._text("size"),
+                self._text("population"),
+            )
         )
 
     @on(Input.Submitted)

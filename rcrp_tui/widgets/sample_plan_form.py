@@ -197,11 +197,13 @@ def read_plan(form: PlanForm, teams: Mapping[str, int]) -> PlanRequest:
     )
 
 
-def size_advice(confidence_raw: str, margin_raw: str, size_raw: str) -> str:
+def size_advice(
+    confidence_raw: str, margin_raw: str, size_raw: str, population_raw: str = ""
+) -> str:
     """The sample-size helper's line: reviews needed, and the margin a typed size gives.
 
-    Figures are for a large population; a drawn sample shows its own, corrected for the
-    population it was drawn from.
+    With a population (N) both use the finite-population correction; without one they are
+    for a large population. A drawn sample shows its own, for the population it came from.
     """
     try:
         confidence = float(confidence_raw.strip().rstrip("%") or "95") / 100
@@ -210,8 +212,14 @@ def size_advice(confidence_raw: str, margin_raw: str, size_raw: str) -> str:
     except ValueError:
         return "Sample size: type a confidence (e.g. 95) and a margin (e.g. 5), in per cent."
     text = f"For ±{margin:.1%} at {confidence:.0%} confidence: {needed:,} reviews"
-    size = size_raw.strip()
-    if size.isdigit() and int(size) > 0:
-        achieved = margin_of_error(int(size), confidence=confidence)
-        text += f" · a sample of {int(size):,} gives ±{achieved:.1%}"
-    return text + " (large population; a drawn sample shows its own)"
+    population = int(population_raw) if population_raw.strip().isdigit() else 0
+    if population > 0:
+        corrected = sample_size(margin, confidence=confidence, population=population)
+        text += f"; {corrected:,} from a population of {population:,}"
+    size = int(size_raw) if size_raw.strip().isdigit() else 0
+    if size > 0 and (population == 0 or size <= population):
+        achieved = margin_of_error(size, confidence=confidence, population=population or None)
+        text += f" · a sample of {size:,} gives ±{achieved:.1%}"
+    if population == 0:
+        text += " (large population: type N for the finite-population correction)"
+    return text

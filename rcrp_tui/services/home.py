@@ -185,11 +185,16 @@ def qa_lead_home(ctx: Ctx) -> QaLeadHome:
     queue = (ReviewStatus.SUBMITTED, ReviewStatus.MODERATED)
     with ctx.db.read() as session:
         open_samples, samples = q.sample_rows(session)
-        waiting = q.review_count(session, _R.status.in_([s.value for s in queue]))
+        waiting = q.status_count(session, queue)
         this_month, _ = q.month_compliance(session, now)
         last_month, _ = q.month_compliance(session, now, months_back=1)
         overdue = q.overdue_everywhere(session, now)
-    first = review_lists.list_reviews(ctx, statuses=queue, limit=FIRST_FEW)
+    # One query per status: each walks the (status, id) index newest first and stops after
+    # a few rows, where one IN over both statuses would sort every waiting review.
+    per_status = [
+        r for s in queue for r in review_lists.list_reviews(ctx, statuses=(s,), limit=FIRST_FEW)
+    ]
+    first = sorted(per_status, key=lambda r: r.id, reverse=True)[:FIRST_FEW]
     return QaLeadHome(
         samples=samples,
         open_samples=open_samples,

@@ -98,6 +98,12 @@ def review_count(session: Session, *where: ColumnElement[bool]) -> int:
     return int(session.execute(stmt).scalar_one())
 
 
+def status_count(session: Session, statuses: tuple[ReviewStatus, ...]) -> int:
+    """How many reviews are in ``statuses`` (read from the status index alone)."""
+    stmt = select(func.count(_R.id)).where(_R.status.in_([s.value for s in statuses]))
+    return int(session.execute(stmt).scalar_one())
+
+
 # --- live risk -----------------------------------------------------------------------
 
 

@@ -7,13 +7,16 @@ import io
 from pathlib import Path
 
 import pytest
+from fpdf import FPDF
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.screens.cpd import CpdScreen
 from rcrp_tui.services import cpd, cpd_export
 from rcrp_tui.services.cpd_export import MARKING, ExportFormat, Items, Table
-from rcrp_tui.services.cpd_pdf import latin1, record_pdf
+from rcrp_tui.services.cpd_pdf import FONT, latin1, record_pdf, wrap
 from rcrp_tui.storage.db import Database
 from rcrp_tui.widgets.export_format_dialog import ExportFormatDialog
 from tests.apphelpers import make_app, settle, sign_in
@@ -114,3 +117,19 @@ async def test_cpd_screen_exports_a_pdf_chosen_in_the_dialog(
         "cpd-CO-101-20261126.pdf",
     ]
     assert _pages(folder / "cpd-CO-101-20261126.pdf")[0].startswith(MARKING)
+
+
+_WORDS = st.text(alphabet="abcdefghij WMil.-", min_size=0, max_size=600)
+
+
+@settings(max_examples=60, deadline=None)
+@given(text=_WORDS, width=st.floats(min_value=10, max_value=190))
+def test_wrap_fits_every_line_and_loses_no_text(text: str, width: float) -> None:
+    pdf = FPDF()
+    pdf.add_page()
+    pdf.set_font(FONT, size=10)
+    lines = wrap(pdf, text, width)
+    for line in lines:
+        # A single character wider than the line is the only thing allowed to overflow.
+        assert pdf.get_string_width(line) <= width + 1e-6 or len(line) == 1
+    assert "".join("".join(lines).split()) == "".join(text.split())

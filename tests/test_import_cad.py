@@ -169,6 +169,22 @@ def test_duplicates_across_batches_on_postgres_and_sqlite(
     assert len(_decisions(any_db)) == 2
 
 
+def test_a_reference_repeated_in_a_later_batch_counts_as_an_update(
+    any_db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    ctx = _ctx(any_db, clock)
+    # The same row twice, batches of one: the second is an update, not "unchanged",
+    # however the rows fall into batches.
+    for size in (1, 100):
+        path = _csv(tmp_path / f"calls{size}.csv", [ROWS[1], ROWS[0], ROWS[1]])
+        summary = import_file(ctx, path, profile, batch_size=size)
+        first = size == 1
+        assert (summary.inserted, summary.updated, summary.unchanged) == (
+            (2, 1, 0) if first else (0, 1, 2)
+        )
+    assert _decisions(any_db)["CAD-2"].row_version == 1
+
+
 def test_audit_row_names_the_file_hash_counts_and_profile(
     db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
 ) -> None:

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.importing.cad import ImportSummary, import_file
+from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, parse_profile, shipped_profile
 from rcrp_tui.services import people
 from rcrp_tui.services.context import COMMAND_LINE, Ctx
@@ -325,3 +325,47 @@ def test_the_san_diego_export_is_the_same_by_either_path(
     again_fast.pop("fast_rows"), again_slow.pop("fast_rows")
     assert again_fast == again_slow
     assert again_fast["counts"] == (5000, 0, 0, 360, 0, 4640)
+
+
+def test_an_unreadable_byte_late_in_the_file_leaves_nothing_behind(
+    pair: tuple[Ctx, Ctx], tmp_path: Path
+) -> None:
+    ctx = pair[0]
+    profile = _profile(FULL, "Europe/London")
+    good = [f"CAD-{n},2026-07-01 12:00:00,CFW,DEP,,,,,,,," for n in range(3000)]
+    path = tmp_path / "c.csv"
+    path.write_bytes(("\n".join([",".join(HEADER), *good]) + "\n").encode() + b"\xff,\n")
+    with pytest.raises(ImportFailed, match="not readable as utf-8 at line 3002"):
+        import_file(ctx, path, profile)
+    assert _state(ctx.db, _empty_summary(), profile.source_system)["decisions"] == []
+    # The connection is clean again: no temporary table survived the rollback.
+    path.write_bytes(("\n".join([",".join(HEADER), *good]) + "\n").encode())
+    summary = import_file(ctx, path, profile)
+    assert (summary.inserted, summary.fast_rows) == (3000, 3000)
+
+
+def test_bom_crlf_blank_lines_and_quoted_newlines_keep_their_line_numbers(
+    pair: tuple[Ctx, Ctx], tmp_path: Path
+) -> None:
+    profile = _profile(FULL, "Europe/London")
+    plain = "2026-07-01 12:00:00,CFW,DEP,,,,,,,,"
+    text = "\r\n".join(
+        [
+            ",".join(HEADER),
+            f"CAD-1,{plain}",
+            "",
+            f'CAD-2,{plain}"two\r\nlines"',
+            "CAD-3,2026-02-30 12:00:00,CFW,DEP,,,,,,,,",
+            f"CAD-4,{plain}",
+        ]
+    )
+    path = tmp_path / "c.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode() + b"\r\n")
+    fast, slow = _both(pair, path, profile)
+    assert fast == slow | {"fast_rows": 3}
+    assert fast["counts"] == (4, 3, 0, 0, 1, 0)
+    assert fast["rejects"].splitlines()[1].startswith("6,Received '2026-02-30 12:00:00'")
+
+
+def _empty_summary() -> ImportSummary:
+    return ImportSummary("", "", "", "", 0, 0, 0, 0)

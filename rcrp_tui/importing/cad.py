@@ -320,10 +320,10 @@ def import_file(
             if plan is None:
                 _convert_rows(records(), converter, writer, rejected, skipped)
             else:
-                plan.stage(records())
+                plan.stage(records(), skipped)
                 plan.classify()
                 _convert_rows(plan.odd_rows(), converter, writer, rejected, skipped)
-                fast_rows = plan.write(now, skipped)
+                fast_rows = plan.write(now)
             writer.close()
             if update is not None:
                 update(size)

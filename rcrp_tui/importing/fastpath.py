@@ -4,8 +4,10 @@ Converting a row in Python costs some ten microseconds; a million rows is most o
 import. So on SQLite the file is streamed once into a temporary staging table (only the
 mapped columns, with each record's line number and field count), and SQL decides which
 rows are *plain*: every cell in a shape where the SQL conversion provably equals
-``RowConverter.convert`` (see ``fastsql``). One scan lists the rows that are neither
-plain nor skipped for an unknown call type: the *odd* rows. The plain ones then reach
+``RowConverter.convert`` (see ``fastsql``). Rows that are not RCRP calls never reach
+the staging table: the converter's own category rule is asked once per distinct call
+type cell, and the answer is cached, so a skipped row costs a dictionary look-up. One
+scan then lists the staged rows that are not plain: the *odd* rows. The plain ones reach
 ``decisions`` in a single ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, and the odd
 ones go through the Python converter and ``BatchWriter`` in line order, producing the
 same rejects, skips and upserts as an import without the fast path.
@@ -20,7 +22,7 @@ PostgreSQL imports take the Python path only.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from operator import itemgetter
 from typing import Any
@@ -37,7 +39,7 @@ from rcrp_tui.importing.fastsql import (
     stamp,
 )
 from rcrp_tui.importing.profile import ImportProfile
-from rcrp_tui.importing.rows import RowConverter
+from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
 from rcrp_tui.importing.writer import IMPORTED_COLUMNS, updated_columns
 
 STAGE = "rcrp_import_stage"
@@ -64,10 +66,14 @@ class FastPath:
         self.positions = [indexes[c] for c in self.columns]
         self.need = max(self.positions) + 1
         self.plan = plan
+        self.converter = converter
         self.compared = updated_columns(converter.names)
         self.inserted = self.updated = self.unchanged = 0
         self._plain = 0
-        self._fast_skips: list[tuple[str, int]] = []
+        self._skips = 0
+        self.width = max(indexes.values()) + 1
+        category = profile.fields["category"].column
+        self._category_index = indexes[category] if category else None
         self._tables: list[str] = []
         self._caches: list[tuple[str, int]] = []
 
@@ -98,8 +104,9 @@ class FastPath:
         self._sql(f"CREATE TEMP TABLE {name} {definition}")
         self._tables.append(name)
 
-    def stage(self, records: Iterable[tuple[int, Sequence[str]]]) -> None:
-        """Load the mapped cells of every record (line number, fields) into staging."""
+    def stage(self, records: Iterable[tuple[int, Sequence[str]]], skipped: Counter[str]) -> None:
+        """Load the mapped cells of every record (line number, fields) into staging,
+        counting the rows that are not RCRP calls in ``skipped`` instead."""
         # A bounded page cache for the temporary tables: they spill to a temporary
         # file beyond it, so memory stays constant however long the file is.
         self._caches = [
@@ -113,22 +120,61 @@ class FastPath:
         positions, need = self.positions, self.need
         get = itemgetter(*positions)
         single = len(positions) == 1
+        judge = self._category_judge()
+        category = self._category_index
 
         def rows() -> Iterator[tuple[Any, ...]]:
             for line, values in records:
                 n = len(values)
-                if n >= need:
-                    yield (line, n, get(values)) if single else (line, n, *get(values))
-                else:
+                if n < need:
                     yield (line, n, *[values[i] if i < n else None for i in positions])
+                    continue
+                if category is not None:
+                    key = judge(values[category])
+                    if key is not None:
+                        skipped[key] += 1
+                        self._skips += 1
+                        continue
+                yield (line, n, get(values)) if single else (line, n, *get(values))
 
         marks = ", ".join("?" * (len(positions) + 2))
         self.conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
             f"INSERT INTO temp.{STAGE} VALUES ({marks})", rows()
         )
 
+    def _category_judge(self) -> Callable[[str], str | None]:
+        """Call type cell -> the ``column=CODE`` its row is skipped under, or None.
+
+        The converter judges the category first and alone, so its answer for a cell is
+        the row's fate whatever else the row holds; it is asked once per distinct cell.
+        """
+        blank = [""] * self.width
+        index = self._category_index
+        converter = self.converter
+        seen: dict[str, str | None] = {}
+
+        def judge(cell: str) -> str | None:
+            try:
+                return seen[cell]
+            except KeyError:
+                pass
+            assert index is not None
+            blank[index] = cell
+            try:
+                converter.field_value("category", blank)
+                key = None
+            except RowSkipped as skip:
+                key = skip.key
+            except RowRejected:
+                key = None  # an odd row: the Python path rejects it with its line number
+            if len(seen) < 100_000:  # a bound, so memory stays constant on any file
+                seen[cell] = key
+            return key
+
+        return judge
+
     def classify(self) -> None:
-        """Decide, in SQL, which staged rows are odd (the rest are plain or skipped)."""
+        """Decide, in SQL, which staged rows are odd (the rest are plain)."""
         plan = self.plan
         for table, codes in plan.maps.items():
             self._create(table, "(code TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
@@ -145,7 +191,7 @@ class FastPath:
         self._create(ODD, "(line INTEGER PRIMARY KEY)")
         self._sql(
             f"INSERT INTO temp.{ODD} SELECT s.line FROM {self._source} WHERE NOT coalesce("
-            f"s.nf >= {self.need} AND ({self._skip} OR ({plain})), 0)"
+            f"s.nf >= {self.need} AND {plain}, 0)"
         )
         # A reference on more than one row, or on an odd row, takes the Python path for
         # all its rows. Odd rows' references are normalised by Python's own rules, so
@@ -175,32 +221,18 @@ class FastPath:
                 f"INSERT OR IGNORE INTO temp.{ODD} SELECT s.line FROM temp.{STAGE} s "
                 f"WHERE {ref} IN (SELECT ref FROM temp.{CLASH})"
             )
-        self._fast_skips = []
-        if plan.skip_when != "0":
-            # Only the category decides a skip, so only its code table is joined.
-            category = next(j for j in plan.joins if " m_category " in j)
-            self._fast_skips = list(
-                self._sql(
-                    f"SELECT {plan.skip_key}, count(*) FROM temp.{STAGE} s {category} "
-                    f"WHERE {self._skip} AND {self._not_odd} GROUP BY 1"
-                )
-            )
         total = self._sql(f"SELECT count(*) FROM temp.{STAGE}").scalar()
         odd = self._sql(f"SELECT count(*) FROM temp.{ODD}").scalar()
-        self._plain = total - odd - sum(n for _, n in self._fast_skips)
+        self._plain = total - odd
 
     @property
     def _source(self) -> str:
         return f"temp.{STAGE} s {' '.join(self.plan.joins)}"
 
     @property
-    def _skip(self) -> str:
-        return f"({self.plan.skip_when})"
-
-    @property
     def _plain_rows(self) -> str:
-        # Every row that is neither odd nor skipped passed the plain test in classify().
-        return f"NOT {self._skip} AND {self._not_odd}"
+        # Every staged row that is not odd passed the plain test in classify().
+        return self._not_odd
 
     @property
     def _not_odd(self) -> str:
@@ -250,11 +282,9 @@ class FastPath:
                         values[position] = cell
                 yield line, values
 
-    def write(self, now: datetime, skipped: Counter[str]) -> int:
-        """Upsert the plain rows, add the fast skips to ``skipped``, drop the temporary
-        tables; return how many rows the fast path handled."""
-        for key, n in self._fast_skips:
-            skipped[key] += n
+    def write(self, now: datetime) -> int:
+        """Upsert the plain rows and drop the temporary tables; return how many rows the
+        fast path handled (plain rows and skipped ones)."""
         values = self._decision_values()
         plain = f"FROM {self._source} WHERE {self._plain_rows}"
         existing = unchanged = 0
@@ -269,7 +299,7 @@ class FastPath:
             self._sql(f"DROP TABLE temp.{table}")
         for schema, size in self._caches:
             self._sql(f"PRAGMA {schema}.cache_size = {int(size)}")
-        return self._plain + sum(n for _, n in self._fast_skips)
+        return self._plain + self._skips
 
     def _existing(self, values: Mapping[str, str]) -> tuple[int, int]:
         """How many plain rows are already stored, and how many of those unchanged."""

@@ -80,9 +80,6 @@ class Plan:
     joins: list[str] = field(default_factory=list)
     #: Temporary code tables to create: table -> [(code, value)].
     maps: dict[str, list[tuple[str, str]]] = field(default_factory=dict)
-    #: When the row is skipped as not an RCRP call, and the ``column=CODE`` it counts as.
-    skip_when: str = "0"
-    skip_key: str = "NULL"
     #: The received-time column and the length of its ISO format (for the hour table).
     received: str = ""
     date_length: int = 19
@@ -210,21 +207,6 @@ class PlanBuilder:
         value = f"coalesce({alias}.value, {literal(default)})"
         when = f"({alias}.value IS NOT NULL OR {x} = {literal(default)})"
         kind, blank = self._blank(name)
-        if name == "category":
-            # Judged first: an unknown plain code is a skip, whatever the rest holds.
-            unknown = f"{alias}.value IS NULL AND {clean_ascii(x)}"
-            if default is not None:
-                unknown += f" AND {x} <> {literal(default)}"
-            blank_skip = "1" if kind == "skip" else "0"
-            self.plan.skip_when = (
-                f"CASE WHEN {x} IS NULL THEN 0 WHEN {x} = '' THEN {blank_skip} "
-                f"WHEN {unknown} THEN 1 ELSE 0 END"
-            )
-            prefix = literal(f"{spec.column}=")
-            blank_key = literal(blank) if kind == "skip" else "NULL"
-            self.plan.skip_key = (
-                f"CASE WHEN {x} = '' THEN {blank_key} ELSE {prefix} || upper({x}) END"
-            )
         self._column(name, spec, value, when, literal(blank) if kind == "value" else "NULL")
 
     def _shaped(self, name: str, spec: FieldSpec) -> None:

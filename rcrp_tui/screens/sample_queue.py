@@ -27,7 +27,8 @@ from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services import sample_lists, sample_queue, sampling
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
-from rcrp_tui.services.sample_queue import QueueItem, SampleProgress
+from rcrp_tui.services.sample_progress import SampleProgress
+from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import SampleView
 from rcrp_tui.widgets.literal import literal, visible
 

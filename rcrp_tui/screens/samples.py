@@ -31,7 +31,7 @@ from rcrp_tui.widgets.literal import literal, visible
 if TYPE_CHECKING:
     from rcrp_tui.services.context import Ctx
     from rcrp_tui.services.sample_lists import SamplePage, SampleSummary
-    from rcrp_tui.services.sample_queue import SampleProgress
+    from rcrp_tui.services.sample_progress import SampleProgress
     from rcrp_tui.services.sampling import SampleView
 
 # Progress before the long plan name and method, so it stays in view at 80 columns.

@@ -10,7 +10,6 @@ conditional on the item still being open, as a last guard.
 from __future__ import annotations
 
 import json
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +23,10 @@ from rcrp_tui.domain.sampling import SamplingSpec, replacement_rank
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
-from rcrp_tui.services.sampling import get_sample, require_sample_reader
+from rcrp_tui.services.sample_progress import SampleProgress as SampleProgress
+from rcrp_tui.services.sample_progress import StratumProgress as StratumProgress
+from rcrp_tui.services.sample_progress import progress as progress
+from rcrp_tui.services.sampling import require_sample_reader
 from rcrp_tui.services.sampling_population import (
     OPEN_SAMPLE,
     PopulationFilter,
@@ -320,62 +322,6 @@ def queue_page(
             .limit(limit)
         ).all()
     return [QueueItem(*row) for row in rows]
-
-
-@dataclass(frozen=True)
-class StratumProgress:
-    stratum: str
-    done: int
-    total: int  # items still in the sample: open, claimed or done
-    skipped: int
-    replaced: int
-
-
-@dataclass(frozen=True)
-class SampleProgress:
-    sample_id: int
-    strata: tuple[StratumProgress, ...]
-
-    @property
-    def done(self) -> int:
-        return sum(s.done for s in self.strata)
-
-    @property
-    def total(self) -> int:
-        return sum(s.total for s in self.strata)
-
-    @property
-    def skipped(self) -> int:
-        return sum(s.skipped for s in self.strata)
-
-    @property
-    def replaced(self) -> int:
-        return sum(s.replaced for s in self.strata)
-
-
-def progress(ctx: Ctx, sample_id: int) -> SampleProgress:
-    """Done / total per stratum, with skips and replacements counted (one GROUP BY)."""
-    get_sample(ctx, sample_id)
-    with ctx.db.read() as session:
-        rows = session.execute(
-            select(_I.stratum, _I.status, func.count())
-            .where(_I.sample_id == sample_id)
-            .group_by(_I.stratum, _I.status)
-        ).all()
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for stratum, status, n in rows:
-        counts[stratum][status] += int(n)
-    strata = tuple(
-        StratumProgress(
-            stratum=key,
-            done=c["done"],
-            total=c["open"] + c["claimed"] + c["done"],
-            skipped=c["skipped"],
-            replaced=c["replaced"],
-        )
-        for key, c in sorted(counts.items())
-    )
-    return SampleProgress(sample_id, strata)
 
 
 def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]:

@@ -18,7 +18,7 @@ from sqlmodel import Session, col, select
 
 from rcrp_tui.domain.coaching import Theme
 from rcrp_tui.domain.enums import CallerType, Category
-from rcrp_tui.domain.kpis import Period, month_buckets, rate, week_buckets
+from rcrp_tui.domain.kpis import Period, WeekBucket, month_buckets, rate, week_buckets
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.rota import coverage
 from rcrp_tui.domain.scoring import Judgement
@@ -290,6 +290,45 @@ def _floorwalking(session: Session, period: Period) -> tuple[RotaCoverageRow, ..
     return tuple(out)
 
 
+def _overall(totals: dict[Any, list[int]]) -> list[int]:
+    return [sum(v[0] for v in totals.values()), sum(v[1] for v in totals.values())]
+
+
+def _week_points(
+    weeks: Iterable[WeekBucket], rows: Iterable[Any], qa_rows: Iterable[_QaCount]
+) -> tuple[WeekPoint, ...]:
+    decided: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+    reviewed: dict[str, list[int]] = defaultdict(lambda: [0, 0])  # passed, reviews
+    for r in rows:
+        decided[r.week][0] += int(r.decisions)
+        decided[r.week][1] += int(r.deployed or 0)
+    for qa in qa_rows:
+        reviewed[qa.week or ""][0] += qa.reviews if qa.passed else 0
+        reviewed[qa.week or ""][1] += qa.reviews
+    return tuple(
+        WeekPoint(b.key, decided[b.key][0], decided[b.key][1], wilson_interval(*reviewed[b.key]))
+        for b in weeks
+    )
+
+
+def _judgement_rows(
+    now: dict[str, int], base: dict[str, int], reviews: int
+) -> tuple[JudgementRow, ...]:
+    """Every judgement found, in the toolkit's order; should-have-deployed always."""
+    shd = Judgement.SHOULD_HAVE_DEPLOYED.value
+    return tuple(
+        JudgementRow(
+            j,
+            NO_JUDGEMENT.capitalize() if j == NO_JUDGEMENT else _label(Judgement, j),
+            wilson_interval(now.get(j, 0), reviews),
+            base.get(j, 0),
+            j == shd,
+        )
+        for j in [*(j.value for j in Judgement), NO_JUDGEMENT]
+        if j in now or j in base or j == shd
+    )
+
+
 def compute(ctx: Ctx, period: Period, baseline: Period) -> KpiReport:
     """Every KPI for ``period``, with ``baseline`` beside the deployment and QA figures."""
     ctx.require(Permission.VIEW_KPIS)
@@ -326,27 +365,8 @@ def compute(ctx: Ctx, period: Period, baseline: Period) -> KpiReport:
     judgements, reviews, passed = _judgement_counts(qa_rows)
     base_judgements, base_reviews, base_passed = _judgement_counts(base_qa_rows)
     shd = Judgement.SHOULD_HAVE_DEPLOYED.value
-    by_week: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])
-    for r in rows:
-        by_week[r.week][0] += int(r.decisions)
-        by_week[r.week][1] += int(r.deployed or 0)
-    for qa in qa_rows:
-        by_week[qa.week or ""][2] += qa.reviews
-        by_week[qa.week or ""][3] += qa.reviews if qa.passed else 0
-    week_points = tuple(
-        WeekPoint(
-            b.key, by_week[b.key][0], by_week[b.key][1], wilson_interval(*_pair(by_week[b.key]))
-        )
-        for b in weeks
-    )
-    totals = _sum_by(rows, "category")
-    base_totals = _sum_by(base_rows, "category")
-    overall = [sum(v[0] for v in totals.values()), sum(v[1] for v in totals.values())]
-    base_overall = [
-        sum(v[0] for v in base_totals.values()),
-        sum(v[1] for v in base_totals.values()),
-    ]
-    judgement_order = [j.value for j in Judgement] + [NO_JUDGEMENT]
+    totals, base_totals = _sum_by(rows, "category"), _sum_by(base_rows, "category")
+    overall, base_overall = _overall(totals), _overall(base_totals)
     return KpiReport(
         period=period,
         baseline=baseline,
@@ -366,21 +386,11 @@ def compute(ctx: Ctx, period: Period, baseline: Period) -> KpiReport:
             lambda k: _label(CallerType, k),
             CallerType,
         ),
-        weeks=week_points,
+        weeks=_week_points(weeks, rows, qa_rows),
         compliance=wilson_interval(passed, reviews),
         baseline_compliance=wilson_interval(base_passed, base_reviews),
         criteria=criteria,
-        judgements=tuple(
-            JudgementRow(
-                j,
-                NO_JUDGEMENT.capitalize() if j == NO_JUDGEMENT else _label(Judgement, j),
-                wilson_interval(judgements.get(j, 0), reviews),
-                base_judgements.get(j, 0),
-                j == shd,
-            )
-            for j in judgement_order
-            if j in judgements or j in base_judgements or j == shd
-        ),
+        judgements=_judgement_rows(judgements, base_judgements, reviews),
         should_have_deployed=wilson_interval(judgements.get(shd, 0), reviews),
         baseline_should_have_deployed=wilson_interval(base_judgements.get(shd, 0), base_reviews),
         officer_months=tuple(months),
@@ -392,7 +402,3 @@ def compute(ctx: Ctx, period: Period, baseline: Period) -> KpiReport:
         coaching_overdue_now=int(overdue_now or 0),
         floorwalking=floorwalking,
     )
-
-
-def _pair(counts: list[int]) -> tuple[int, int]:
-    return counts[3], counts[2]

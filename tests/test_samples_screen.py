@@ -340,3 +340,24 @@ async def test_a_queue_that_cannot_load_says_why(tmp_path: Path) -> None:
         summary = rendered_text(pilot.app.screen.query_one("#queue-summary", Static), 140)
         assert summary.strip() == "✗ Could not load: There is no sample 999."
         assert pilot.app.screen.check_action("take_next", ()) is None  # nothing to take from
+
+
+async def test_queue_pages_forward_and_back(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    _draw(db, size=60)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_samples(pilot, "floorwalker")
+        await pilot.press("enter")
+        await settle(pilot)
+        queue = pilot.app.screen
+        assert [i.position for i in queue.state.items] == list(range(1, 51))
+        position = queue.query_one("#queue-position", Static)
+        assert rendered_text(position).strip() == "items 1 to 50 · ]: next page"
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        assert [i.position for i in queue.state.items] == list(range(51, 61))
+        assert rendered_text(position).strip() == "items 51 to 60 · [: previous page"
+        await pilot.press("left_square_bracket")
+        await settle(pilot)
+        assert queue.state.items[0].position == 1

@@ -75,8 +75,20 @@ class SampleQueueScreen(FeatureScreen[None]):
         Binding("u", "release", "Release", id="sample-queue.release"),
         Binding("a", "assign", "Assign", id="sample-queue.assign"),
         Binding("escape", "back", "Back", id="sample-queue.back"),
-        Binding("right_square_bracket,pagedown", "page(1)", "Next page", show=False),
-        Binding("left_square_bracket,pageup", "page(-1)", "Previous page", show=False),
+        Binding(
+            "right_square_bracket,pagedown",
+            "page(1)",
+            "Next page",
+            show=False,
+            id="sample-queue.next-page",
+        ),
+        Binding(
+            "left_square_bracket,pageup",
+            "page(-1)",
+            "Previous page",
+            show=False,
+            id="sample-queue.previous-page",
+        ),
         Binding("j", "cursor('down')", "Down", show=False, id="sample-queue.down"),
         Binding("k", "cursor('up')", "Up", show=False, id="sample-queue.up"),
     ]

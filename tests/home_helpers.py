@@ -61,6 +61,7 @@ class HomeWorld:
     draft_review: int
     released_review: int
     fw_alert: int
+    sample_id: int
     claimed_item: int
     assigned_item: int
     overdue_by_fw: int
@@ -266,6 +267,7 @@ def build_home_world(db: Database, clock: FixedClock) -> HomeWorld:
         draft_review=draft,
         released_review=released.id,
         fw_alert=fw_alert,
+        sample_id=sample.id,
         claimed_item=claimed.id,
         assigned_item=assigned,
         overdue_by_fw=overdue_by_fw,

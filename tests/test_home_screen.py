@@ -91,16 +91,18 @@ async def test_floorwalker_home_and_enter_on_a_draft_opens_it(tmp_path: Path) ->
 async def test_floorwalker_enter_on_a_queue_item_opens_the_queue_or_the_review(
     tmp_path: Path,
 ) -> None:
-    db, _world = home_database(tmp_path)
+    db, world = home_database(tmp_path)
     app = _app(db, tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         await _signed_in(pilot, "fw.one")
         await focus_panel(pilot, "queue")
         await pilot.press("enter")
         await settle(pilot)
-        samples = navigation.find("samples")
-        if samples is not None:
-            assert isinstance(app.screen, samples.load())
+        if navigation.find("samples") is not None:
+            from rcrp_tui.screens.sample_queue import SampleQueueScreen
+
+            assert isinstance(app.screen, SampleQueueScreen)
+            assert app.screen.sample_id == world.sample_id
         else:
             assert isinstance(app.screen, ReviewScreen)
 
@@ -136,6 +138,23 @@ async def test_qa_lead_home_figures_and_keys(tmp_path: Path) -> None:
         await pilot.press("ctrl+r")
         await settle(pilot)
         assert panel_text(pilot, "alerts").startswith("1 open alert")
+
+
+async def test_qa_lead_enter_on_a_sample_opens_its_queue(tmp_path: Path) -> None:
+    db, world = home_database(tmp_path)
+    app = _app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _signed_in(pilot, "qa.lead")
+        await focus_panel(pilot, "samples")
+        await pilot.press("enter")
+        await settle(pilot)
+        if navigation.find("samples") is not None:
+            from rcrp_tui.screens.sample_queue import SampleQueueScreen
+
+            assert isinstance(app.screen, SampleQueueScreen)
+            assert app.screen.sample_id == world.sample_id
+        else:
+            assert isinstance(app.screen, HomeScreen)  # said so in a notice instead
 
 
 async def test_supervisor_home_figures_and_keys(tmp_path: Path) -> None:
@@ -192,8 +211,13 @@ async def test_officer_lands_on_home_and_opens_a_released_review(tmp_path: Path)
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
         assert app.screen.review_id == world.released_review
+        await pilot.press("a", *"Thanks", "enter")  # acknowledge it there
+        await settle(pilot)
         await pilot.press("escape")
         await settle(pilot)
+        # Back home, the figures are read again: nothing left to acknowledge.
+        assert isinstance(app.screen, HomeScreen)
+        assert panel_text(pilot, "acknowledge").startswith("0 reviews")
         await focus_panel(pilot, "notes")
         await pilot.press("enter")
         await settle(pilot)

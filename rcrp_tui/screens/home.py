@@ -129,10 +129,9 @@ class HomeScreen(FeatureScreen[None]):
             from rcrp_tui.screens.review import ReviewScreen
 
             app.push_screen(ReviewScreen(self.ctx, review_id=int(value)))
-        elif kind == "queue":
-            self._open_sample_item(int(value))
-        elif kind == "sample":
-            self._open_samples()
+        elif kind in ("queue", "sample"):
+            sample_id, _, decision_id = value.partition(":")
+            self._open_sample(int(sample_id), int(decision_id) if decision_id else None)
         elif kind == "appeal":
             from rcrp_tui.screens.appeal_detail import AppealDetailScreen
 
@@ -145,20 +144,17 @@ class HomeScreen(FeatureScreen[None]):
         elif kind in ("live-risk", "rota"):
             app.open_destination(kind)
 
-    def _samples_open(self) -> bool:
+    def _open_sample(self, sample_id: int, decision_id: int | None) -> None:
+        """The sample's queue, where the samples screen exists for this role; otherwise a
+        queue item opens its review and a sample says it cannot be shown here."""
         samples = navigation.find("samples")
-        return samples is not None and samples.allows(self.ctx.actor.role)
+        if samples is not None and samples.allows(self.ctx.actor.role):
+            from rcrp_tui.screens.sample_queue import SampleQueueScreen
 
-    def _open_samples(self) -> None:
-        if self._samples_open():
-            self.app.open_destination("samples")  # type: ignore[attr-defined]
+            self.app.push_screen(SampleQueueScreen(self.ctx, sample_id))
+        elif decision_id is not None:
+            from rcrp_tui.screens.review import ReviewScreen
+
+            self.app.push_screen(ReviewScreen(self.ctx, decision_id=decision_id))
         else:
             self.notify("The sample queue screen is not available here.", severity="warning")
-
-    def _open_sample_item(self, decision_id: int) -> None:
-        if self._samples_open():
-            self.app.open_destination("samples")  # type: ignore[attr-defined]
-            return
-        from rcrp_tui.screens.review import ReviewScreen
-
-        self.app.push_screen(ReviewScreen(self.ctx, decision_id=decision_id))

@@ -1,8 +1,9 @@
 """What each role's home panels say: the figures from ``services.home`` as lines of text.
 
-Targets name where Enter goes: ``review:<id>`` opens a review, ``queue:<decision id>`` a
-sample item, ``sample:<id>`` a sample, ``alert-review:<review id>`` the review an alert was
-raised on, ``cpd:<staff id>`` (or ``cpd:`` for one's own place) the development record,
+Targets name where Enter goes: ``review:<id>`` opens a review,
+``queue:<sample id>:<decision id>`` a sample item (its sample's queue), ``sample:<id>`` a
+sample's queue, ``alert-review:<review id>`` the review an alert was raised on,
+``cpd:<staff id>`` (or ``cpd:`` for one's own place) the development record,
 ``appeal:<id>`` an appeal, and ``live-risk:`` / ``rota:`` those screens. Nothing here is
 signalled by colour alone: gaps, overdue notes and alerts carry a word or a symbol.
 """
@@ -189,7 +190,7 @@ def floorwalker(h: FloorwalkerHome) -> dict[str, PanelContent]:
                     f"{e.sample_name} #{e.position}",
                 ]
             ),
-            f"queue:{e.decision_id}",
+            f"queue:{e.sample_id}:{e.decision_id}",
         )
         for e in h.queue
     )

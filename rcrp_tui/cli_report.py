@@ -66,11 +66,15 @@ def add_report_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser]
     report = sub.add_parser(
         "report", help="KPI report for a period against a baseline (see docs/kpis-and-reports.md)"
     )
-    report.add_argument("--from", dest="date_from", type=_day, required=True, metavar="DATE")
+    report.add_argument(
+        "--from", dest="date_from", type=_day, required=True, metavar="DATE", help="first day"
+    )
     report.add_argument(
         "--to", dest="date_to", type=_day, required=True, metavar="DATE", help="not included"
     )
-    report.add_argument("--baseline-from", type=_day, metavar="DATE")
+    report.add_argument(
+        "--baseline-from", type=_day, metavar="DATE", help="default: the same length just before"
+    )
     report.add_argument("--baseline-to", type=_day, metavar="DATE", help="not included")
     report.add_argument("--format", choices=FORMATS, required=True)
     report.add_argument(

@@ -87,6 +87,14 @@ async def test_criterion_note_saved_anyway_with_a_reason(
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is screen and not screen.dirty
+        # Opening the saved note and keeping it as it is asks nothing more.
+        await pilot.press("n")
+        await settle(pilot)
+        prompt = app.screen
+        assert isinstance(prompt, TextPromptDialog) and prompt.query_one(Input).value == LEAKY
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
     view = reviews.open_review(cast.floorwalker, screen.base.id if screen.base else 0).review
     assert view.answers[code].note == LEAKY
     [override] = [

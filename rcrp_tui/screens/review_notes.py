@@ -24,6 +24,7 @@ from rcrp_tui.services.review_records import (
     ACK_COMMENT_FIELD,
     CHANGE_REASON_FIELD,
     AnswerEntry,
+    ReviewView,
     ReviewWork,
     criterion_of_note_field,
     note_field,
@@ -37,6 +38,7 @@ class _ReviewHost(Protocol):
 
     ctx: Ctx
     work: ReviewWork | None
+    base: ReviewView | None
     answers: dict[str, AnswerEntry]
     note_reasons: dict[str, str]
 
@@ -97,7 +99,9 @@ class CriterionNotes:
                 self.note_reasons.pop(field, None)
             self.answers[code] = AnswerEntry(self.answers.get(code, entry).answer, note)
             self._changed()
-            findings = find_personal_data(self.ctx, note)
+            stored = self.base.answers.get(code, AnswerEntry()).note if self.base else ""
+            findings = [] if note == stored else find_personal_data(self.ctx, note)
+            # A note saved before (its override audited then) is not asked about again.
             if findings and field not in self.note_reasons:
                 dialog = PersonalDataDialog(note, findings, field=field)
                 self.app.push_screen(dialog, lambda reason: self._typed_note_answered(code, reason))

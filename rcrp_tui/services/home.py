@@ -13,7 +13,6 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from rcrp_tui.domain import coaching as coaching_rules
-from rcrp_tui.domain.appeals import AppealRoute, PartnerType, stopwatch_minutes
 from rcrp_tui.domain.coaching import NoteStatus, Theme
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission
@@ -26,7 +25,6 @@ from rcrp_tui.services.home_records import (
     FIRST_FEW,
     AdministratorHome,
     Alerts,
-    AppealItem,
     Appeals,
     DutyStatus,
     FloorwalkerHome,
@@ -43,7 +41,6 @@ from rcrp_tui.services.home_records import (
     TeamResults,
     WeekCoverage,
 )
-from rcrp_tui.storage.appeal_models import appeals_table
 from rcrp_tui.storage.coaching_models import coaching_notes_table
 from rcrp_tui.storage.models import (
     audit_table,
@@ -57,7 +54,6 @@ from rcrp_tui.storage.rota_models import rota_assignments_table
 
 _R = reviews_table.c
 _D = decisions_table.c
-_A = appeals_table.c
 _N = coaching_notes_table.c
 _RA = rota_assignments_table.c
 #: The supervisor's look ahead at the rota.
@@ -255,28 +251,8 @@ def _coverage(ctx: Ctx, team_id: int | None, scope: str) -> WeekCoverage:
 
 def _live_appeals(ctx: Ctx) -> Appeals:
     ctx.require(Permission.RECORD_APPEALS)
-    where = [_A.outcome.is_(None), _A.route == AppealRoute.LIVE_999.value]
     with ctx.db.read() as session:
-        total = session.execute(
-            select(func.count()).select_from(appeals_table).where(*where)
-        ).scalar_one()
-        rows = session.execute(
-            select(_A.id, _A.cad_ref, _A.partner_type, _A.partner_org, _A.received_at)
-            .where(*where)
-            .order_by(_A.received_at, _A.id)
-            .limit(FIRST_FEW)
-        ).all()
-    items = tuple(
-        AppealItem(
-            r[0],
-            r[1],
-            f"{PartnerType(r[2]).label} · {r[3]}" if r[3] else PartnerType(r[2]).label,
-            r[4],
-            stopwatch_minutes(r[4], None, ctx.clock),
-        )
-        for r in rows
-    )
-    return Appeals(int(total), items)
+        return q.open_live_appeals(session, ctx.clock)
 
 
 def supervisor_home(ctx: Ctx) -> SupervisorHome:

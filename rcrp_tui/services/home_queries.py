@@ -13,6 +13,8 @@ from sqlalchemy import ColumnElement, case, func, or_, select
 from sqlalchemy.orm import Session
 
 from rcrp_tui.domain import coaching as coaching_rules
+from rcrp_tui.domain.appeals import AppealRoute, PartnerType, stopwatch_minutes
+from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.coaching import NoteStatus, Theme
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Judgement
@@ -22,6 +24,8 @@ from rcrp_tui.services.home_records import (
     FIRST_FEW,
     AlertItem,
     Alerts,
+    AppealItem,
+    Appeals,
     FollowUp,
     FollowUps,
     MonthCompliance,
@@ -30,6 +34,7 @@ from rcrp_tui.services.home_records import (
 )
 from rcrp_tui.services.live_risk import LiveRiskView
 from rcrp_tui.services.sampling_population import OPEN_SAMPLE
+from rcrp_tui.storage.appeal_models import appeals_table
 from rcrp_tui.storage.coaching_models import coaching_notes_table
 from rcrp_tui.storage.models import (
     contact_officers_table,
@@ -47,6 +52,7 @@ _CO = contact_officers_table.c
 _U = users_table.c
 _I = sample_items_table.c
 _S = samples_table.c
+_A = appeals_table.c
 
 
 def count(session: Session, stmt: Any) -> int:
@@ -130,6 +136,34 @@ def alerts_raised_by(session: Session, user_id: int | None) -> Alerts:
     ).all()
     items = tuple(AlertItem(r[0], r[1], r[2], r[3] or "?", r[4], r[5]) for r in rows)
     return Alerts(int(total), items)
+
+
+# --- appeals ------------------------------------------------------------------------
+
+
+def open_live_appeals(session: Session, clock: Clock) -> Appeals:
+    """Open live (999) appeals, longest waiting first."""
+    where = [_A.outcome.is_(None), _A.route == AppealRoute.LIVE_999.value]
+    total = session.execute(
+        select(func.count()).select_from(appeals_table).where(*where)
+    ).scalar_one()
+    rows = session.execute(
+        select(_A.id, _A.cad_ref, _A.partner_type, _A.partner_org, _A.received_at)
+        .where(*where)
+        .order_by(_A.received_at, _A.id)
+        .limit(FIRST_FEW)
+    ).all()
+    items = tuple(
+        AppealItem(
+            r[0],
+            r[1],
+            f"{PartnerType(r[2]).label} · {r[3]}" if r[3] else PartnerType(r[2]).label,
+            r[4],
+            stopwatch_minutes(r[4], None, clock),
+        )
+        for r in rows
+    )
+    return Appeals(int(total), items)
 
 
 # --- coaching follow-ups -------------------------------------------------------------

@@ -14,6 +14,7 @@ from rcrp_tui.services import people
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.storage.db import Database
+from rcrp_tui.widgets.rota_grid import WeekGrid
 from tests.apphelpers import DEMO_PASSWORD, make_app, settle, sign_in, type_text
 
 GO_LIVE = date(2026, 11, 16)  # the fixed clock (24 November) falls in week 2
@@ -251,3 +252,29 @@ def test_snapshots(
         await settle(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(140, 36))
+
+
+async def test_a_pattern_with_a_shift_called_day_opens(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    """The 12-hour pattern names its shifts "day" and "night": the grid's date column must
+    not clash with a shift column."""
+    for i, name in enumerate("AB"):
+        people.add_team(admin_ctx, f"Twelve {name}", "2d2n4off-12h", i * 2)
+    people.add_user(
+        admin_ctx,
+        username="sup",
+        display_name="Sam Sup",
+        role=Role.SUPERVISOR,
+        password=DEMO_PASSWORD,
+    )
+    rota = rota_service.create_rota(
+        admin_ctx, name="Twelve-hour", phase=1, go_live=GO_LIVE, shift_pattern="2d2n4off-12h"
+    )
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _open_rota(pilot)
+        assert rota.name in _title(screen)
+        grid = screen.query_one(WeekGrid)
+        labels = [str(column.label) for column in grid.columns.values()]
+        assert labels[0] == "Day" and any(label.startswith("day ") for label in labels)

@@ -70,7 +70,8 @@ class WeekGrid(DataTable[Text]):
         for slot in sorted(view.slots, key=lambda s: (s.shift.start.time(), s.key.code)):
             if slot.key.code not in codes:
                 codes.append(slot.key.code)
-        self.add_column("Day", key="day")
+        # Not "day": a shift pattern may name a shift "day" too, and column keys must differ.
+        self.add_column("Day", key="#date")
         for code in codes:
             sample = next(s for s in view.slots if s.key.code == code).shift
             label = f"{code} {sample.start:%H:%M}-{sample.end:%H:%M}"

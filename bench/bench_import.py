@@ -14,7 +14,8 @@ for the importer: every row is converted, checked and upserted. ``--rcrp-share 0
 gives the real export's mix, where most rows are skipped. Targets (issue 2): at most 3x
 the bare import, peak memory at most 200 MB.
 
-Run: ``python bench/bench_import.py [--rows N] [--rcrp-share F] [--keep DIR]``.
+Run: ``python bench/bench_import.py [--rows N] [--rcrp-share F] [--keep DIR]
+[--python-path]`` (the last for comparison: every row through the Python converter).
 """
 
 from __future__ import annotations
@@ -131,7 +132,7 @@ def storage_floor(imported: Path, db_path: Path) -> float:
     return seconds
 
 
-def child(csv_path: Path, db_path: Path) -> None:
+def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
     """Run in a fresh interpreter: migrate, import, print seconds and peak memory."""
     from rcrp_tui.importing.cad import import_file
     from rcrp_tui.importing.profile import shipped_profile
@@ -143,7 +144,7 @@ def child(csv_path: Path, db_path: Path) -> None:
     schema.upgrade(db)
     profile = shipped_profile("san-diego")
     began = time.perf_counter()
-    summary = import_file(Ctx(db, COMMAND_LINE), csv_path, profile)
+    summary = import_file(Ctx(db, COMMAND_LINE), csv_path, profile, fast=fast)
     seconds = time.perf_counter() - began
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(
@@ -159,10 +160,13 @@ def main() -> None:
         "--rcrp-share", type=float, default=1.0, help="share of RCRP call types (default 1)"
     )
     parser.add_argument("--keep", type=Path, help="work in this directory and keep it")
-    parser.add_argument("--child", nargs=2, metavar=("CSV", "DB"), help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--python-path", action="store_true", help="without the SQL fast path (for comparison)"
+    )
+    parser.add_argument("--child", nargs=3, metavar=("CSV", "DB", "FAST"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        child(Path(args.child[0]), Path(args.child[1]))
+        child(Path(args.child[0]), Path(args.child[1]), args.child[2] == "fast")
         return
     work = args.keep or Path(tempfile.mkdtemp(prefix="rcrp-bench-import-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -178,7 +182,14 @@ def main() -> None:
         bare_seconds, how = bare_import(csv_path, work / "bare.db")
         print(f"bare import: {bare_seconds:.2f} s  [{how}]")
         out = subprocess.run(
-            [sys.executable, __file__, "--child", str(csv_path), str(work / "rcrp.db")],
+            [
+                sys.executable,
+                __file__,
+                "--child",
+                str(csv_path),
+                str(work / "rcrp.db"),
+                "python" if args.python_path else "fast",
+            ],
             capture_output=True,
             text=True,
             check=True,

@@ -26,6 +26,22 @@ def config_dir() -> Path:
     return Path(user_config_dir("rcrp-tui"))
 
 
+def default_export_folder() -> Path:
+    """Where exports go unless the person types another folder.
+
+    ``RCRP_EXPORT_DIR`` when set; else the user's documents folder when it exists; else
+    their home folder. Never the current folder: on a shared control-room terminal that is
+    wherever the app happened to be started.
+    """
+    configured = os.environ.get("RCRP_EXPORT_DIR")
+    if configured:
+        return Path(configured).expanduser()
+    from platformdirs import user_documents_dir
+
+    documents = Path(user_documents_dir())
+    return documents if documents.is_dir() else Path.home()
+
+
 def default_settings_path() -> Path:
     return config_dir() / SETTINGS_FILE
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
@@ -21,6 +20,7 @@ from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import appeal_reports
 from rcrp_tui.services.appeal_reports import AppealFiguresReport
 from rcrp_tui.services.context import Ctx
+from rcrp_tui.settings import default_export_folder
 
 MONTHS_SHOWN = 12
 COLUMNS = (
@@ -43,11 +43,6 @@ def _month_start(year: int, month: int) -> datetime:
     while month > 12:
         year, month = year + 1, month - 12
     return datetime(year, month, 1, tzinfo=LONDON).astimezone(UTC)
-
-
-def export_directory() -> Path:
-    """``RCRP_EXPORT_DIR`` if set, else ``exports`` in the current folder."""
-    return Path(os.environ.get("RCRP_EXPORT_DIR") or Path.cwd() / "exports")
 
 
 class AppealFiguresScreen(ReportsWorkerErrors, Screen[None]):
@@ -151,7 +146,7 @@ class AppealFiguresScreen(ReportsWorkerErrors, Screen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-figures-export")
     def _export(self) -> None:
         start, end = self.period()
-        paths = appeal_reports.export_figures(self.ctx, start, end, export_directory())
+        paths = appeal_reports.export_figures(self.ctx, start, end, default_export_folder())
         self.post_message(self.Exported(paths))
 
     @on(Exported)

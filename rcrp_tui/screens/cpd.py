@@ -27,7 +27,6 @@ from textual.widgets import DataTable, Footer, Header, Static
 from rcrp_tui.domain.coaching import LOCAL_ZONE, REVIEWS_PER_OFFICER_PER_MONTH, Transition
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission, can
-from rcrp_tui.screens.appeal_figures import export_directory
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services import coaching, cpd, cpd_export, people
 from rcrp_tui.services.coaching import CoachingNoteView
@@ -36,6 +35,7 @@ from rcrp_tui.services.cpd import OfficerRecord, TeamRow
 from rcrp_tui.services.cpd_export import ExportFormat
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.free_text import PersonalDataFound
+from rcrp_tui.settings import default_export_folder
 from rcrp_tui.widgets.export_format_dialog import ExportFormatDialog
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
@@ -370,13 +370,15 @@ class CpdScreen(FeatureScreen[None]):
             if fmt is not None:
                 self._export(staff_id, fmt)
 
-        dialog = ExportFormatDialog(f"the development record of {staff_id}", export_directory())
+        dialog = ExportFormatDialog(
+            f"the development record of {staff_id}", default_export_folder()
+        )
         self.app.push_screen(dialog, chosen)
 
     @work(thread=True, exit_on_error=False, group="cpd-export")
     def _export(self, staff_id: str, fmt: ExportFormat) -> None:
         try:
-            path = cpd_export.export_record(self.ctx, staff_id, export_directory(), fmt)
+            path = cpd_export.export_record(self.ctx, staff_id, default_export_folder(), fmt)
         except ServiceError as exc:
             self.app.call_from_thread(
                 self.notify, exc.message, title="Not exported", severity="error", markup=False

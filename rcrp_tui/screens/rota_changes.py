@@ -20,8 +20,9 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.rota import RotaView
 from rcrp_tui.services.rota_export import export_rota
+from rcrp_tui.settings import default_export_folder
 from rcrp_tui.widgets.rota_dialogs import AutofillReviewDialog, LeaveChoice, LeaveDialog
-from rcrp_tui.widgets.rota_export_dialog import ExportChoice, ExportDialog, default_export_folder
+from rcrp_tui.widgets.rota_export_dialog import ExportChoice, ExportDialog
 
 
 class _RotaHost(Protocol):

@@ -168,7 +168,8 @@ class SampleResultsScreen(FeatureScreen[None]):
         self.dismiss(None)
 
     def action_export(self) -> None:
-        from rcrp_tui.widgets.sample_dialogs import ExportDialog, default_export_folder
+        from rcrp_tui.settings import default_export_folder
+        from rcrp_tui.widgets.sample_dialogs import ExportDialog
 
         default = default_export_folder() / f"sample-{self.sample_id}.csv"
 

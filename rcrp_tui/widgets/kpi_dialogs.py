@@ -10,7 +10,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import ClassVar
 
-from platformdirs import user_documents_dir
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -26,6 +25,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.kpis import KpiReport
 from rcrp_tui.services.reports import ReportFormat
+from rcrp_tui.settings import default_export_folder
 from rcrp_tui.widgets.literal import literal
 
 _CSS = """
@@ -54,12 +54,6 @@ FORMAT_LABELS = {
     ReportFormat.MARKDOWN: "Markdown (.md)",
     ReportFormat.CSV: "CSV, one figure a row",
 }
-
-
-def default_export_folder() -> Path:
-    """The user's documents folder, else their home folder (never the working folder)."""
-    documents = Path(user_documents_dir())
-    return documents if documents.is_dir() else Path.home()
 
 
 class PeriodDialog(ModalScreen[tuple[Period, Period] | None]):

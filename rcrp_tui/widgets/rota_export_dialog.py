@@ -6,7 +6,6 @@ it exists, else their home folder.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,17 +29,6 @@ class ExportChoice:
     calendars: bool
     table: bool
     print_view: bool
-
-
-def default_export_folder() -> Path:
-    """``RCRP_EXPORT_DIR`` when set, else the user's Documents folder when it exists, else
-    their home folder (never the folder the program happened to start in)."""
-    configured = os.environ.get("RCRP_EXPORT_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    home = Path.home()
-    documents = home / "Documents"
-    return documents if documents.is_dir() else home
 
 
 class ExportDialog(ModalScreen[str | None]):

@@ -7,7 +7,6 @@ is refused, showing the message where the person is typing, so nothing typed is 
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -63,22 +62,6 @@ SampleDialog {
     max-height: 12;
 }
 """
-
-
-def default_export_folder() -> Path:
-    """Where exports go unless the person types another folder.
-
-    ``RCRP_EXPORT_DIR`` when set; else the user's documents folder when it exists; else
-    their home folder. Never the current folder: on a shared control-room terminal that is
-    wherever the app happened to be started.
-    """
-    configured = os.environ.get("RCRP_EXPORT_DIR")
-    if configured:
-        return Path(configured).expanduser()
-    from platformdirs import user_documents_dir
-
-    documents = Path(user_documents_dir())
-    return documents if documents.is_dir() else Path.home()
 
 
 class SampleDialog(ReportsWorkerErrors, ModalScreen[Any]):

@@ -111,6 +111,47 @@ column = "Team"
 A = "day"
 B = "night"
 """
+DEFAULTS = """
+[profile]
+name = "defaults"
+source_system = "{source}"
+[dates]
+formats = ["%Y-%m-%d %H:%M"]
+timezone = "{zone}"
+[fields.cad_ref]
+column = "Ref"
+[fields.received_at]
+column = "Received"
+[fields.category]
+column = "Type"
+blank = "default"
+default = "other"
+[fields.category.map]
+CFW = "concern_for_welfare"
+"" = "medical"
+[fields.outcome]
+column = "Result"
+[fields.outcome.map]
+DEP = "deployed"
+[fields.caller_type]
+constant = "public"
+[fields.team]
+column = "Team"
+blank = "default"
+default = "B"
+[fields.grade]
+column = "Grade"
+blank = "default"
+default = "G0"
+[fields.phase]
+column = "Phase"
+blank = "default"
+default = "5"
+[fields.rationale]
+column = "Note"
+blank = "default"
+default = "no note"
+"""
 #: For every column: cells the fast path takes, then cells that must take the Python path.
 PLAIN: dict[str, list[str]] = {
     "Ref": ["CAD-1", "CAD-2", "CAD-3", "CAD-4", "CAD-5", "CAD-6", "A/B_C.D-7", "S1"],
@@ -122,7 +163,7 @@ PLAIN: dict[str, list[str]] = {
         "2026-07-01 12:00",
         "2026-01-15 23:59:59",
     ],
-    "Type": ["CFW", "MH", "cfw", "BURG", "burg", "SS"],
+    "Type": ["CFW", "MH", "cfw", "BURG", "burg", "SS", "other", "OTHER"],
     "Result": ["DEP", "AMB", "amb"],
     "Caller": ["PUB", "", "NHS", "pub"],
     "Officer": ["CO-1", "", "CO-2"],
@@ -240,7 +281,7 @@ def _record(draw: st.DrawFn) -> list[str]:
 @given(
     first=st.lists(_record(), min_size=1, max_size=25),
     second=st.lists(_record(), min_size=1, max_size=25),
-    template=st.sampled_from([FULL, LEAN]),
+    template=st.sampled_from([FULL, LEAN, DEFAULTS]),
     zone=st.sampled_from(["America/Los_Angeles", "Europe/London"]),
 )
 def test_fast_and_python_paths_agree(

@@ -236,3 +236,22 @@ def test_bom_crlf_blank_lines_and_quoted_newlines_keep_their_line_numbers(
 
 def _empty_summary() -> ImportSummary:
     return ImportSummary("", "", "", "", 0, 0, 0, 0)
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        ('formats = ["%Y-%m-%d %H:%M:%S"]', 'formats = ["iso"]'),
+        ('formats = ["%Y-%m-%d %H:%M:%S"]', 'formats = ["%d/%m/%Y %H:%M", "%Y-%m-%d %H:%M:%S"]'),
+        ('column = "Grade"', 'column = "Grade"\n[fields.grade.map]\nG1 = "one"'),
+    ],
+    ids=["iso", "two-formats", "grade-map"],
+)
+def test_a_profile_the_fast_path_cannot_express_takes_the_python_path(
+    pair: tuple[Ctx, Ctx], tmp_path: Path, change: tuple[str, str]
+) -> None:
+    profile = _profile(FULL.replace(*change), "Europe/London")
+    rows = [["CAD-1", "2026-07-01 12:00:00", "CFW", "DEP", "", "", "", "G1", "", "", "", ""]]
+    fast, slow = _both(pair, _write(tmp_path / "c.csv", rows), profile)
+    assert fast == slow
+    assert fast["fast_rows"] == 0 and fast["counts"][:2] == (1, 1)

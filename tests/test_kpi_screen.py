@@ -144,3 +144,19 @@ def test_snapshots(snap_compare: Any, kpi_db: Database, tmp_path: Path, charts: 
         await settle(pilot)
 
     assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+
+
+def test_the_chart_axis_fits_the_values_and_weeks_without_data_are_left_out() -> None:
+    from rcrp_tui.widgets.kpi_charts import _y_range, weekly_rates
+
+    assert _y_range([]) == (0.0, 100.0)
+    low, high = _y_range([43.9, 43.5, 42.8])
+    assert 35 < low < 42.8 and 43.9 < high < 50  # a 1-point change is visible
+    assert _y_range([2.0, 99.0]) == (0.0, 100.0)
+
+    class Week:
+        def __init__(self, rate: float | None) -> None:
+            self.rate = rate
+
+    xs, ys = weekly_rates([Week(0.439), Week(None), Week(0.428)])  # type: ignore[list-item]
+    assert xs == [1.0, 3.0] and ys == [43.9, 42.8]

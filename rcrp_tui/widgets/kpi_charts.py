@@ -6,15 +6,34 @@ charts read on a monochrome terminal too.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual_plotext import PlotextPlot
 
-from rcrp_tui.services.kpis import KpiReport
+from rcrp_tui.services.kpis import KpiReport, WeekPoint
 
 
 def _percent(value: float | None) -> float:
     return 0.0 if value is None else round(value * 100, 1)
+
+
+def _y_range(values: list[float]) -> tuple[float, float]:
+    """A y-axis that fits the values with a margin, so a few points' change shows as a
+    slope instead of disappearing in seven rows of 0-100%."""
+    if not values:
+        return 0.0, 100.0
+    low, high = min(values), max(values)
+    margin = max(5.0, (high - low) * 0.25)
+    return max(0.0, low - margin), min(100.0, high + margin)
+
+
+def weekly_rates(weeks: Sequence[WeekPoint]) -> tuple[list[float], list[float]]:
+    """The (x, %) points of the weeks that had decisions: a week without any has no rate
+    and is left out, never drawn as 0%."""
+    points = [(float(x), _percent(w.rate)) for x, w in enumerate(weeks, 1) if w.rate is not None]
+    return [x for x, _ in points], [y for _, y in points]
 
 
 class KpiTrendCharts(Vertical):
@@ -38,12 +57,17 @@ class KpiTrendCharts(Vertical):
         plt.clear_data()
         plt.clear_figure()
         plt.title("Deployed % by week (* this period, + baseline)")
+        known_x, known_y = weekly_rates(report.weeks)
+        shown: list[float] = list(known_y)
         if xs:
-            plt.plot(xs, [_percent(w.rate) for w in report.weeks], marker="*", label="period")
-            base = _percent(report.deployment.baseline_rate)
-            plt.plot(xs, [base] * len(xs), marker="+", label="baseline")
+            if known_x:
+                plt.plot(known_x, known_y, marker="*", label="period")
+            if report.deployment.baseline_rate is not None:
+                base = _percent(report.deployment.baseline_rate)
+                plt.plot(xs, [base] * len(xs), marker="+", label="baseline")
+                shown.append(base)
             plt.xticks(xs, labels)
-        plt.ylim(0, 100)
+        plt.ylim(*_y_range(shown))
         deployment.refresh()
 
         compliance = self.query_one("#chart-compliance", PlotextPlot)
@@ -63,5 +87,7 @@ class KpiTrendCharts(Vertical):
             plt.scatter(wx, [_percent(w.compliance.low) for _, w in weeks], marker=".")
             plt.scatter(wx, [_percent(w.compliance.high) for _, w in weeks], marker=".")
             plt.xticks(xs, labels)
-        plt.ylim(0, 100)
+        bounds = [_percent(w.compliance.low) for _, w in weeks]
+        bounds += [_percent(w.compliance.high) for _, w in weeks]
+        plt.ylim(*_y_range(bounds))
         compliance.refresh()

@@ -24,7 +24,7 @@ from sqlmodel import Session
 from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.shift_patterns import load_patterns
-from rcrp_tui.sample_data import qa_work
+from rcrp_tui.sample_data import qa_extras, qa_work
 from rcrp_tui.sample_data.accounts import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -82,7 +82,7 @@ def demo_days(decisions: int) -> int:
 
 def is_built(db: Database) -> bool:
     """True when the database already holds a completed demo build (decisions and QA work)."""
-    return _built_record(db) is not None and qa_work.is_added(db)
+    return _built_record(db) is not None and qa_work.is_added(db) and qa_extras.is_added(db)
 
 
 def _built_record(db: Database) -> dict[str, Any] | None:
@@ -112,7 +112,8 @@ def build_demo(
     """Build the demo into ``db``; return False, changing nothing, if it is already there.
 
     After the decisions come the QA work (``qa_work``): a floorwalking rota, reviews in
-    every state and live-risk alerts, written through the services as the demo users.
+    every state and live-risk alerts; then (``qa_extras``) dip samples, partner appeals
+    and coaching notes, all written through the services as the demo users.
 
     ``decisions`` overrides the default six weeks' worth (8,400); large numbers are spread
     over more days (at most about 600 a day). ``progress`` receives short status lines.
@@ -124,11 +125,13 @@ def build_demo(
     ctx.require(Permission.IMPORT_DECISIONS)
     built = _built_record(db)
     if built is not None:
-        if qa_work.is_added(db):
+        if qa_work.is_added(db) and qa_extras.is_added(db):
             return False
         # A demo from before the QA work existed, or a build interrupted during it.
         seed = int(built.get("seed", seed))
-        qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
+        if not qa_work.is_added(db):
+            qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
+        qa_extras.add_extras(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
         say("Demo QA work added.")
         return True
     total = DEFAULT_DECISIONS if decisions is None else decisions
@@ -155,9 +158,12 @@ def build_demo(
         _record_built(conn, ctx, seed=seed, decisions=done, days=days)
     # The QA work is phase 1's floorwalking period, whatever the number of decisions.
     qa = qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
+    extras = qa_extras.add_extras(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
     say(
         f"QA work: {sum(qa.reviews.values())} reviews, rota with {qa.rota_gaps} gaps, "
-        f"{qa.alerts_open} open live-risk alert."
+        f"{qa.alerts_open} open live-risk alert, a sample of "
+        f"{sum(extras.sample_items.values())}, {extras.appeals} appeals, "
+        f"{extras.notes} coaching notes."
     )
     say(f"Demo ready: {done:,} decisions. Sign in as any demo account; password {DEMO_PASSWORD}")
     return True

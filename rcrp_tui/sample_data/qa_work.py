@@ -80,7 +80,7 @@ def add_qa_work(
     # The demo's "now" for the QA work: the last afternoon of the six weeks.
     as_of = end - timedelta(hours=8)
     clock = FixedClock(first)
-    ctx_for = _actors(ctx, clock)
+    ctx_for = actors(ctx, clock)
 
     say("Building the phase 1 floorwalking rota…")
     assignments, gaps = _rota(ctx_for("supervisor1"), clock, seed, go_live, days)
@@ -133,7 +133,7 @@ def _users(ctx: Ctx) -> list[people.UserInfo]:
     return people.list_users(ctx)
 
 
-def _actors(ctx: Ctx, clock: FixedClock) -> Callable[[str], Ctx]:
+def actors(ctx: Ctx, clock: FixedClock) -> Callable[[str], Ctx]:
     """A context per demo username, all sharing ``clock``."""
     team_ids = {t.name: t.id for t in people.list_teams(ctx)}
     officer_ids = {o.staff_id: o.id for o in people.list_contact_officers(ctx)}

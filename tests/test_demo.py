@@ -125,7 +125,7 @@ def test_a_second_build_reuses_the_demo_and_changes_nothing(demo: Database) -> N
 
 def test_the_build_is_audited_with_its_seed_and_counts(demo: Database) -> None:
     entries = audit.entries(Ctx(demo, COMMAND_LINE), entity="demo")
-    assert sorted(r.action for r in entries) == ["demo_built", "demo_qa_work"]
+    assert sorted(r.action for r in entries) == ["demo_built", "demo_qa_extras", "demo_qa_work"]
     rows = [r for r in entries if r.action == "demo_built"]
     assert rows[0].after is not None
     assert rows[0].after["seed"] == 2023

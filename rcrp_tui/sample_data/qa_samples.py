@@ -22,6 +22,7 @@ from rcrp_tui.domain.shift_patterns import DEFAULT_TZ
 from rcrp_tui.sample_data import qa_answers
 from rcrp_tui.services import decisions, reviews, sample_queue, sampling, toolkits
 from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.errors import Conflict
 from rcrp_tui.services.sampling_population import PopulationFilter
 
 MONTHLY_PLAN = "Monthly not-deployed, stratified by category and shift"
@@ -34,6 +35,11 @@ SKIP_REASON = (
 REPLACE_REASON = (
     "Duplicate call: the same incident was already reviewed under its linked log, so "
     "a fresh decision from the same stratum replaces it."
+)
+
+DUPLICATE_SKIP_REASON = (
+    "Duplicate call: the same incident was already reviewed under its linked log, and no "
+    "other decision is left in its stratum to replace it."
 )
 
 
@@ -154,7 +160,11 @@ def _work(ctx: Ctx, clock: FixedClock, rng: random.Random, sample_id: int, actio
     if action == "skip":
         sample_queue.skip(ctx, item.id, SKIP_REASON)
     elif action == "replace":
-        sample_queue.replace(ctx, item.id, REPLACE_REASON)
+        try:
+            sample_queue.replace(ctx, item.id, REPLACE_REASON)
+        except Conflict:
+            # A small build can have nothing left in the stratum: the duplicate is skipped.
+            sample_queue.skip(ctx, item.id, DUPLICATE_SKIP_REASON)
     elif action == "review":
         decision = decisions.get(ctx, item.decision_id)
         _row_id, toolkit = toolkits.current_for(ctx, decision.category)

@@ -53,8 +53,11 @@ def _database(folder: Path, count: int) -> Database:
 
 def _load_appeals(db: Database, count: int) -> None:
     with db.read() as session:
-        if session.execute(select(func.count()).select_from(appeals_table)).scalar_one():
+        # The demo holds a dozen appeals of its own: load ours once, numbered after them.
+        bench_rows = select(func.count()).where(appeals_table.c.partner_org == "Bench partner")
+        if session.execute(bench_rows).scalar_one():
             return
+        offset = session.execute(select(func.max(appeals_table.c.id))).scalar() or 0
         ids = list(
             session.execute(
                 select(
@@ -72,7 +75,7 @@ def _load_appeals(db: Database, count: int) -> None:
         decided = n % 5 != 0
         rows.append(
             {
-                "id": n,
+                "id": offset + n,
                 "cad_ref": cad_ref,
                 "source_system": None,
                 # One in ten arrives before its decision is imported: left unlinked here.
@@ -93,7 +96,7 @@ def _load_appeals(db: Database, count: int) -> None:
                 "row_version": 1,
             }
         )
-        themes.append({"appeal_id": n, "theme": rng.choice(list(Theme)).value})
+        themes.append({"appeal_id": offset + n, "theme": rng.choice(list(Theme)).value})
     with db.write_connection() as conn:
         conn.execute(insert(appeals_table), rows)
         conn.execute(insert(appeal_themes_table), themes)

@@ -13,7 +13,7 @@ service, never a person; rationales and learning actions are short control-room 
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
@@ -260,20 +260,28 @@ def _decision(
     ctx: Ctx, planned: PlannedAppeal, first: datetime, as_of: datetime, chosen: set[int]
 ) -> DecisionRow | None:
     """A not-deployed decision by a caller of the partner's kind, near the planned time
-    (any partner, then any caller, when a small build has none)."""
+    (any partner, then any caller, when a small build has none). The live appeal wants the
+    latest call, so for it recency comes before the kind of caller."""
     if planned.day is None:
-        windows = [(as_of - timedelta(hours=h), as_of - timedelta(minutes=40)) for h in (3, 24, 96)]
+        windows = [
+            (as_of - timedelta(hours=h), as_of - timedelta(minutes=40)) for h in (3, 8, 24, 96)
+        ]
     else:
         at = first + timedelta(days=planned.day)
         windows = [(at, at + timedelta(hours=h)) for h in (12, 72, 240)]
-    base = DecisionFilter(not_deployed_only=True)
     partners = tuple(c for c in CallerType if c.is_partner)
-    for caller_types in ((_CALLERS[planned.partner],), partners, ()):
-        for start, end in windows:
-            flt = replace(base, date_from=start, date_to=end, caller_types=caller_types)
-            # The live appeal wants the latest call; the others the first after ``at``.
-            page = decisions.page(ctx, flt, oldest=planned.day is not None, limit=20)
-            found = next((d for d in page.rows if d.id not in chosen), None)
-            if found is not None:
-                return found
+    kinds = ((_CALLERS[planned.partner],), partners, ())
+    pairs = (
+        [(w, k) for w in windows for k in kinds]
+        if planned.day is None
+        else [(w, k) for k in kinds for w in windows]
+    )
+    for (start, end), caller_types in pairs:
+        flt = DecisionFilter(
+            not_deployed_only=True, date_from=start, date_to=end, caller_types=caller_types
+        )
+        page = decisions.page(ctx, flt, oldest=planned.day is not None, limit=20)
+        found = next((d for d in page.rows if d.id not in chosen), None)
+        if found is not None:
+            return found
     return None

@@ -56,7 +56,7 @@ FORMAT_LABELS = {
 }
 
 
-class PeriodDialog(ModalScreen[tuple[Period, Period] | None]):
+class PeriodDialog(ReportsWorkerErrors, ModalScreen[tuple[Period, Period] | None]):
     """Four dates: the period and its baseline (each end date not included)."""
 
     DEFAULT_CSS = _CSS

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Static
 from textual.worker import get_current_worker
 
+from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.rota_dialogs import DIALOG_CSS
@@ -31,7 +32,7 @@ class ExportChoice:
     print_view: bool
 
 
-class ExportDialog(ModalScreen[str | None]):
+class ExportDialog(ReportsWorkerErrors, ModalScreen[str | None]):
     """Where to write the exports and which ones; Enter in the folder box exports.
 
     ``run`` does the export (in a worker) and returns what to tell the user. When it is

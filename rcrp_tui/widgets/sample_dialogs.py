@@ -154,7 +154,7 @@ class ReasonDialog(SampleDialog):
         self.run_call(lambda: self._act(reason))
 
 
-class ConfirmDialog(ModalScreen[bool | None]):
+class ConfirmDialog(ReportsWorkerErrors, ModalScreen[bool | None]):
     """A yes/no question: y or Enter confirms, n or Esc cancels."""
 
     DEFAULT_CSS = DIALOG_CSS.replace("SampleDialog {", "ConfirmDialog {")

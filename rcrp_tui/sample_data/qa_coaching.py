@@ -116,7 +116,7 @@ NOTES: tuple[PlannedNote, ...] = (
     PlannedNote(
         "qalead2",
         "CO-1016",
-        Theme.COMPLIANCE,
+        Theme.RESOURCES,
         31.4,
         "",
         "Wellbeing conversation following a difficult call; support options discussed.",

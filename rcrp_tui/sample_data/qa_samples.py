@@ -96,22 +96,25 @@ def add_samples(
     """Save the plans, draw the monthly sample and work part of it (once: a demo that
     already has the monthly plan is left as it is)."""
     lead1, lead2 = ctx_for("qalead1"), ctx_for("qalead2")
-    if any(p.name == MONTHLY_PLAN for p in sampling.list_plans(lead1)):
-        return SampleSummary(len(sampling.list_plans(lead1)), None, {})
+    saved = {p.name for p in sampling.list_plans(lead1)}
+    if MONTHLY_PLAN in saved:
+        return SampleSummary(len(saved), None, {})
     rng = random.Random(f"demo-samples-{seed}")
+    census_seed = rng.randrange(2**31)
 
     clock.instant = _local_midnight(go_live - timedelta(days=3)) + timedelta(hours=10)
-    sampling.save_plan(
-        lead2,
-        CENSUS_PLAN,
-        PopulationFilter(
-            received_from=_local_midnight(go_live),
-            received_to=_local_midnight(go_live + timedelta(days=7)),
-            not_deployed_only=True,
-        ),
-        SamplingSpec(SamplingMethod.CENSUS, census_shift="night"),
-        seed=rng.randrange(2**31),
-    )
+    if CENSUS_PLAN not in saved:  # a run interrupted after saving it keeps it
+        sampling.save_plan(
+            lead2,
+            CENSUS_PLAN,
+            PopulationFilter(
+                received_from=_local_midnight(go_live),
+                received_to=_local_midnight(go_live + timedelta(days=7)),
+                not_deployed_only=True,
+            ),
+            SamplingSpec(SamplingMethod.CENSUS, census_shift="night"),
+            seed=census_seed,
+        )
 
     # A Monday leaving the whole week's work (STEPS) before the demo's "as of" moment.
     latest = (as_of - STEPS[-1].after - timedelta(hours=2)).astimezone(DEFAULT_TZ).date()

@@ -80,11 +80,14 @@ def test_stopwatch_counts_whole_minutes_until_decided() -> None:
 
 
 def test_minutes_format_for_a_list_cell() -> None:
-    assert [format_minutes(m) for m in (0, 59, 60, 125)] == [
+    assert [format_minutes(m) for m in (0, 59, 60, 125, 1439, 1440, 12801)] == [
         "0 min",
         "59 min",
         "1 h 00 min",
         "2 h 05 min",
+        "23 h 59 min",
+        "1 d 00 h",
+        "8 d 21 h",
     ]
 
 

@@ -191,11 +191,14 @@ def parse_received(text: str, now: datetime, tz: ZoneInfo = LONDON) -> datetime:
 
 
 def format_minutes(minutes: int) -> str:
-    """``7 min``, ``1 h 05 min``: short enough for a list cell."""
+    """``7 min``, ``1 h 05 min``, ``8 d 21 h``: short enough for a list cell."""
     if minutes < 60:
         return f"{minutes} min"
     hours, rest = divmod(minutes, 60)
-    return f"{hours} h {rest:02d} min"
+    if hours < 24:
+        return f"{hours} h {rest:02d} min"
+    days, hours = divmod(hours, 24)
+    return f"{days} d {hours:02d} h"
 
 
 # --- statistics ----------------------------------------------------------------------------

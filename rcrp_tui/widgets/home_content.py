@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from rich.text import Text
 
+from rcrp_tui.domain.appeals import format_minutes
 from rcrp_tui.domain.coaching import LOCAL_ZONE
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.services.home_records import (
@@ -271,7 +272,7 @@ def supervisor(h: SupervisorHome) -> dict[str, PanelContent]:
         PanelItem(
             join(
                 [
-                    f"⏱ waiting {a.waiting_minutes} min",
+                    f"⏱ waiting {format_minutes(a.waiting_minutes)}",
                     a.cad_ref,
                     a.partner,
                     f"received {when(a.received_at)}",

@@ -117,26 +117,28 @@ def _from_month_counts(
         where.append(_C.team_id.in_(population.team_ids))
     if population.not_deployed_only:
         where.append(_C.not_deployed.is_(True))
-    # Grouped in primary-key order, so the sums stream without a sort.
-    key_columns = (_C.category, _C.shift, _C.team_id, _C.not_deployed, _C.partner, _C.month)
-    stmt = select(*key_columns, func.sum(_C.n)).where(*where).group_by(*key_columns)
+    nd, partner = _C.not_deployed.is_(True), _C.partner.is_(True)
+    split = (
+        [
+            func.sum(_C.n).filter(and_(nd, partner)),
+            func.sum(_C.n).filter(and_(nd, ~partner)),
+            func.sum(_C.n).filter(and_(~nd, partner)),
+        ]
+        if groups
+        else [literal(0), literal(0), literal(0)]
+    )
+    key_columns = (_C.category, _C.shift, _C.team_id, _C.month)
+    stmt = select(*key_columns, func.sum(_C.n), *split).where(*where).group_by(*key_columns)
     totals: GroupTotals = {}
-    rows = session.connection().execute(stmt)
-    for category, shift, team_id, not_deployed, partner, month, n in rows:
-        if not n:
-            continue
-        key = (
-            category,
-            None if shift == NO_SHIFT else shift,
-            None if team_id == NO_TEAM else team_id,
-            month,
-        )
-        group = [0, 0, 0]
-        if groups:
-            slot = 0 if not_deployed and partner else 1 if not_deployed else 2 if partner else -1
-            if slot >= 0:
-                group[slot] = n
-        _add(totals, key, [n, *group])
+    for category, shift, team_id, month, n, *group in session.connection().execute(stmt):
+        if n:
+            key = (
+                category,
+                None if shift == NO_SHIFT else shift,
+                None if team_id == NO_TEAM else team_id,
+                month,
+            )
+            totals[key] = [int(n), *(int(g or 0) for g in group)]
     return totals
 
 

@@ -65,6 +65,12 @@ def child_bare() -> dict[str, float]:
     return {"first_screen": asyncio.run(run())}
 
 
+def _home_shown(screen: object) -> bool:
+    from rcrp_tui.screens.home import HomeScreen
+
+    return isinstance(screen, HomeScreen) and getattr(screen, "home", None) is not None
+
+
 def _first_page_shown(screen: object) -> bool:
     from textual.widgets import DataTable
 
@@ -124,9 +130,15 @@ def child_rcrp(database: str, config: str, mode: str) -> dict[str, float]:
             screen.query_one("#password", Input).post_message(events.Paste(demo_password))
             await pilot.pause()
             screen.action_submit()
+            # Everyone lands on Home; its figures arrive from a worker.
+            while not _home_shown(app.screen):
+                await asyncio.sleep(0.001)
+            result["sign_in_to_home"] = time.perf_counter() - submitted
+            pressed = time.perf_counter()
+            await pilot.press("f2")
             while not _first_page_shown(app.screen):
                 await asyncio.sleep(0.001)
-            result["sign_in_to_first_page"] = time.perf_counter() - submitted
+            result["f2_to_first_page"] = time.perf_counter() - pressed
 
     asyncio.run(run())
     return result
@@ -200,9 +212,13 @@ def main() -> int:
         f"{_median(bare, 'process_total'):8.0f} / {_median(rcrp, 'process_total'):.0f} ms"
     )
     print(
-        "sign-in submitted -> browser first page shown:  "
-        f"{_median(browser, 'sign_in_to_first_page'):8.0f} ms "
+        "sign-in submitted -> home with its figures:     "
+        f"{_median(browser, 'sign_in_to_home'):8.0f} ms "
         "(includes the argon2 password check)"
+    )
+    print(
+        "F2 -> decision browser first page shown:        "
+        f"{_median(browser, 'f2_to_first_page'):8.0f} ms"
     )
     ratio = rcrp_ms / bare_ms
     verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"

@@ -19,7 +19,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -254,6 +254,23 @@ def _convert_rows(
         add(row[ref_index], row)
 
 
+def _check_constants(
+    path: Path,
+    profile: ImportProfile,
+    officers: Mapping[str, object],
+    teams: Mapping[str, object],
+) -> None:
+    """A constant staff id or team must exist: every row would carry it."""
+    for name, known, what in (("staff_id", officers, "contact officer"), ("team", teams, "team")):
+        spec = profile.fields.get(name)
+        if spec is not None and spec.constant is not None and spec.constant not in known:
+            raise ImportFailed(
+                f"{path.name}: profile {profile.name!r} gives every row the {what} "
+                f"{spec.constant!r} ([fields.{name}] constant), and there is no such {what}. "
+                "Add it first or change the profile. Nothing was imported."
+            )
+
+
 def import_file(
     ctx: Ctx,
     path: Path,
@@ -290,6 +307,7 @@ def import_file(
             conn = stack.enter_context(ctx.db.write_connection())
             officers = officer_lookup(conn) if "staff_id" in profile.fields else {}
             teams = team_lookup(conn) if "team" in profile.fields else {}
+            _check_constants(path, profile, officers, teams)
             converter = RowConverter(profile, indexes, officers=officers, teams=teams)
             now = ctx.clock.now()
             writer = BatchWriter(

@@ -105,12 +105,26 @@ async def test_assign_from_the_list_unassign_then_autofill(
         assert slot is not None and slot.key.day == date(2026, 11, 23)
         await pilot.press("a")
         await settle(pilot)
+        from rcrp_tui.widgets.rota_dialogs import PastShiftsDialog
+
+        # 23 November has already started (the clock says the 24th): asked first.
+        assert isinstance(app.screen, PastShiftsDialog)
+        await pilot.press("y")
+        await settle(pilot)
         await pilot.press("down", "enter")  # the second name in the list
         await settle(pilot)
         assigned = _view(admin_ctx, rota_id).slot(slot.key)
         assert assigned is not None and assigned.floorwalker_name == "Bea"
         assert "Bea" in str(screen.query_one("WeekGrid").get_cell_at((0, 1)))
         await pilot.press("u")
+        await settle(pilot)
+        assert isinstance(app.screen, PastShiftsDialog)
+        await pilot.press("n")  # no: nothing changes
+        await settle(pilot)
+        assert _view(admin_ctx, rota_id).slot(slot.key).floorwalker_name == "Bea"  # type: ignore[union-attr]
+        await pilot.press("u")
+        await settle(pilot)
+        await pilot.press("y")
         await settle(pilot)
         assert _view(admin_ctx, rota_id).slot(slot.key).floorwalker_id is None  # type: ignore[union-attr]
         await pilot.press("f")
@@ -144,6 +158,8 @@ async def test_rule_break_needs_an_override_reason(
         screen = await _open_rota(pilot)
         assert screen.query_one("WeekGrid").selected_slot().key == early
         await pilot.press("a")
+        await settle(pilot)
+        await pilot.press("y")  # the shift has already started: change it anyway
         await settle(pilot)
         from rcrp_tui.widgets.rota_dialogs import FloorwalkerPicker
 

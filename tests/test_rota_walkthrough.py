@@ -189,6 +189,8 @@ async def test_override_dialog_keeps_a_reason_with_personal_data_for_rewording(
         await _open_rota(pilot)
         await pilot.press("a")
         await settle(pilot)
+        await pilot.press("y")  # yes: the shift (23 Nov) has already started
+        await settle(pilot)
         await pilot.press("enter")  # Ash, who would break the rest rule
         await settle(pilot)
         dialog = app.screen

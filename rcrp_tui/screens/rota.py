@@ -238,7 +238,12 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         if slot.floorwalker_id is not None:
             self.notify("That shift has a floorwalker: unassign (u) or swap (s).")
             return
-        self._offer(self.view.rota.id, slot)
+        rota_id = self.view.rota.id
+
+        def offer() -> None:
+            self._offer(rota_id, slot)
+
+        self._unless_past("This assignment", [slot.key], offer)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="rota-offer")
     def _offer(self, rota_id: int, slot: Slot) -> None:
@@ -268,7 +273,13 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
             self.notify("Highlight an assigned shift first.", severity="warning")
             return
         rota_id = self.view.rota.id
-        self._change(lambda _r: rota_service.unassign(self.ctx, rota_id, slot.key), "Unassigned.")
+
+        def unassign() -> None:
+            self._change(
+                lambda _r: rota_service.unassign(self.ctx, rota_id, slot.key), "Unassigned."
+            )
+
+        self._unless_past("Unassigning", [slot.key], unassign)
 
     def action_swap(self) -> None:
         slot = self._selected()

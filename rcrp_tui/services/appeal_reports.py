@@ -40,6 +40,7 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
+from rcrp_tui.services.export_marking import MARKING, csv_safe
 from rcrp_tui.storage.appeal_models import (
     appeal_themes_table,
     appeals_table,
@@ -47,7 +48,6 @@ from rcrp_tui.storage.appeal_models import (
 )
 from rcrp_tui.storage.models import decisions_table
 
-MARKING = "OFFICIAL-SENSITIVE"
 MAX_MONTHS = 36
 _A = appeals_table.c
 _T = appeal_themes_table.c
@@ -202,11 +202,6 @@ def _number(value: float | None) -> str:
     return "" if value is None else f"{value:.1f}"
 
 
-def _csv_safe(text: str) -> str:
-    # A cell starting with = + - @ is a formula to a spreadsheet; make it plain text.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
 def figures_csv(report: AppealFiguresReport) -> str:
     """One row a month, then the total; marked OFFICIAL-SENSITIVE on the first line."""
     out = io.StringIO()
@@ -234,7 +229,7 @@ def figures_csv(report: AppealFiguresReport) -> str:
         )
     writer.writerow(["theme", "appeals"])
     for theme, n in report.total.by_theme:
-        writer.writerow([_csv_safe(theme_label(theme)), n])
+        writer.writerow([csv_safe(theme_label(theme)), n])
     return out.getvalue()
 
 

@@ -16,8 +16,7 @@ from rcrp_tui.domain.coaching import LOCAL_ZONE
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.cpd import OfficerRecord, officer_record
 from rcrp_tui.services.errors import ValidationFailed
-
-MARKING = "OFFICIAL-SENSITIVE"
+from rcrp_tui.services.export_marking import MARKING
 
 
 class ExportFormat(StrEnum):

@@ -14,11 +14,11 @@ from typing import TYPE_CHECKING, Any
 from fpdf import FPDF
 from xlsxwriter import Workbook
 
+from rcrp_tui.services.export_marking import MARKING
+
 if TYPE_CHECKING:
     from rcrp_tui.services.kpis import KpiReport
     from rcrp_tui.services.reports import Section
-
-MARKING = "OFFICIAL-SENSITIVE"
 
 
 def to_xlsx(report: KpiReport, sections: Sequence[Section], header: Sequence[str]) -> bytes:

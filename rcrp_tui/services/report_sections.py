@@ -15,7 +15,6 @@ from rcrp_tui.domain.kpis import LONDON, MONTHLY_MINIMUM, change_points
 from rcrp_tui.domain.statistics import Proportion
 from rcrp_tui.services.kpis import KpiReport, RateRow
 
-MARKING = "OFFICIAL-SENSITIVE"
 TITLE = "Right Care, Right Person: KPI report"
 Cell = str | int | float | None
 

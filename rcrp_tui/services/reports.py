@@ -19,12 +19,11 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
+from rcrp_tui.services.export_marking import MARKING, csv_safe
 from rcrp_tui.services.kpis import KpiReport
 from rcrp_tui.services.report_sections import (
-    MARKING,
     METHOD,
     TITLE,
-    Cell,
     Section,
     cell_text,
     header_lines,
@@ -112,13 +111,6 @@ def to_html(report: KpiReport) -> str:
             parts.append(f"<p>{e(s.note)}</p>")
     parts += [f'<p class="marking">{e(MARKING)}</p>', "</body></html>", ""]
     return "\n".join(parts)
-
-
-def csv_safe(value: Cell) -> Cell:
-    # A spreadsheet would run text beginning with = + - @ as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 CSV_COLUMNS = ("section", "row", "measure", "value")

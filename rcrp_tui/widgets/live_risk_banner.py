@@ -3,7 +3,9 @@ any live-risk alert is open.
 
 ``install(app)`` is called once by the app. A light poll (one indexed query every few
 seconds, in a worker) keeps the list of open alerts; whenever it changes, or the screen
-changes, the banner is put on (or taken off) the screen in front. It carries words and a
+changes, the banner is put on (or taken off) the screen in front. A screen change reuses
+the alerts already held (no query on every key that opens a screen) unless the signed-in
+person has changed since the last poll. It carries words and a
 symbol, not just colour.
 """
 
@@ -59,10 +61,20 @@ class LiveRiskWatcher:
     def __init__(self, app: App[Any]) -> None:
         self.app = app
         self.alerts: list[LiveRiskView] = []
+        # The ctx the held alerts were fetched for: a new sign-in must not see the last one's.
+        self._polled_for: Any = None
 
     def start(self) -> None:
         self.app.set_interval(POLL_SECONDS, self.poll)
-        self.app.screen_change_signal.subscribe(self.app, lambda _screen: self.poll())
+        self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
+
+    def _screen_changed(self, _screen: Any) -> None:
+        """Move the banner to the new front screen; query only if the person changed."""
+        ctx = self._ctx()
+        if ctx is not None and ctx is self._polled_for:
+            self._show()
+        else:
+            self.poll()
 
     def _ctx(self) -> Any:
         actor = getattr(self.app, "actor", None)
@@ -73,6 +85,7 @@ class LiveRiskWatcher:
     def poll(self) -> None:
         """Fetch open alerts in a worker (or clear the banner if nobody may see them)."""
         ctx = self._ctx()
+        self._polled_for = ctx
         if ctx is None:
             self.alerts = []
             self._show()

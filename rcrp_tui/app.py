@@ -267,18 +267,10 @@ class RcrpApp(App[int]):
 
     def report_worker_error(self, worker: Worker[Any]) -> None:
         """The one place a failed background job becomes a message instead of a crash."""
-        from rcrp_tui.services.errors import ServiceError
+        # Imported here: it loads the service layer, which start-up leaves to a worker.
+        from rcrp_tui.widgets.worker_errors import notify_failure
 
-        error = worker.error
-        if isinstance(error, ServiceError):
-            self.notify(escape(error.message), title="Not done", severity="warning")
-        else:
-            self.notify(
-                escape(f"{type(error).__name__}: {error}"),
-                title="Something went wrong",
-                severity="error",
-                timeout=10,
-            )
+        notify_failure(self, worker)
 
 
 def run_app(db: Database | Callable[[], Database]) -> int:

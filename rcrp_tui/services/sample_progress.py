@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.sampling import get_sample
+from rcrp_tui.services.sampling import check_sample_exists, require_sample_reader
 from rcrp_tui.storage.sampling_models import sample_items_table
 
 _I = sample_items_table.c
@@ -51,8 +51,9 @@ class SampleProgress:
 
 def progress(ctx: Ctx, sample_id: int) -> SampleProgress:
     """Done / total per stratum, with skips and replacements counted (one GROUP BY)."""
-    get_sample(ctx, sample_id)
+    require_sample_reader(ctx)
     with ctx.db.read() as session:
+        check_sample_exists(session, sample_id)
         rows = session.execute(
             select(_I.stratum, _I.status, func.count())
             .where(_I.sample_id == sample_id)

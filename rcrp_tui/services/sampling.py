@@ -313,6 +313,12 @@ def get_sample(ctx: Ctx, sample_id: int) -> SampleView:
     return _sample_view(row, sizes.get(sample_id, 0))
 
 
+def check_sample_exists(session: Session, sample_id: int) -> None:
+    """Raise NotFound unless sample ``sample_id`` exists (one indexed look-up, no view)."""
+    if session.execute(select(_S.id).where(_S.id == sample_id)).first() is None:
+        raise NotFound(f"There is no sample {sample_id}.")
+
+
 def _drawn_sizes(session: Session, sample_ids: list[int]) -> dict[int, int]:
     # The size as drawn: replacements are extra items and do not add to it.
     rows = session.execute(

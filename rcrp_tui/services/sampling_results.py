@@ -20,7 +20,7 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.statistics import Proportion, weighted_proportion, wilson_interval
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.sampling import get_sample
+from rcrp_tui.services.sampling import check_sample_exists
 from rcrp_tui.services.sampling_population import LIVE_ITEM_STATUSES
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.review_models import review_answers_table, reviews_table
@@ -90,8 +90,8 @@ def _reviewed_rows(
 def results(ctx: Ctx, sample_id: int) -> SampleResults:
     """Compliance overall, per criterion and per stratum, for a finished or partial sample."""
     ctx.require(Permission.PLAN_SAMPLES)
-    get_sample(ctx, sample_id)
     with ctx.db.read() as session:
+        check_sample_exists(session, sample_id)
         statuses = dict(
             session.execute(
                 select(_I.status, func.count()).where(_I.sample_id == sample_id).group_by(_I.status)
@@ -172,7 +172,6 @@ CSV_COLUMNS = (
 def export_csv(ctx: Ctx, sample_id: int) -> str:
     """Every item of the sample with its review outcome, as CSV text (one row per item)."""
     ctx.require(Permission.PLAN_SAMPLES)
-    get_sample(ctx, sample_id)
     latest = _latest_reviews()
     stmt = (
         select(
@@ -198,6 +197,7 @@ def export_csv(ctx: Ctx, sample_id: int) -> str:
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
     with ctx.db.read() as session:
+        check_sample_exists(session, sample_id)
         for row in session.execute(stmt):
             values = list(row)
             if values[7] is None:  # no review yet: leave the review columns empty

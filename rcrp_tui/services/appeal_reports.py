@@ -40,7 +40,7 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
-from rcrp_tui.services.export_marking import MARKING, csv_safe
+from rcrp_tui.services.export_marking import MARKING, csv_safe, md_cell
 from rcrp_tui.storage.appeal_models import (
     appeal_themes_table,
     appeals_table,
@@ -233,11 +233,6 @@ def figures_csv(report: AppealFiguresReport) -> str:
     return out.getvalue()
 
 
-def _md(text: str) -> str:
-    """Table-cell safe: a pipe or line break must not end the cell."""
-    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
-
-
 def figures_markdown(report: AppealFiguresReport) -> str:
     """A summary for the joint mental-health partnership meeting."""
     t = report.total
@@ -272,11 +267,13 @@ def figures_markdown(report: AppealFiguresReport) -> str:
     lines += ["", "## By partner type", "", "| Partner type | Appeals |", "| --- | ---: |"]
     lines += [f"| {PartnerType(p).label} | {n} |" for p, n in t.by_partner] or ["| none | 0 |"]
     lines += ["", "## Themes", "", "| Theme | Appeals |", "| --- | ---: |"]
-    lines += [f"| {_md(theme_label(k))} | {n} |" for k, n in t.by_theme] or ["| none | 0 |"]
+    lines += [f"| {md_cell(theme_label(k))} | {n} |" for k, n in t.by_theme] or ["| none | 0 |"]
     lines += ["", "## Open learning actions", ""]
     if report.open_actions:
         lines += ["| Action | Owner | Due |", "| --- | --- | --- |"]
-        lines += [f"| {_md(a.action)} | {_md(a.owner)} | {a.due} |" for a in report.open_actions]
+        lines += [
+            f"| {md_cell(a.action)} | {md_cell(a.owner)} | {a.due} |" for a in report.open_actions
+        ]
     else:
         lines.append("None open.")
     lines += [

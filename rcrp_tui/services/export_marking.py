@@ -1,4 +1,4 @@
-"""What every exported file shares: its protective marking and spreadsheet-safe CSV cells."""
+"""What exported files share: the protective marking, safe CSV cells and Markdown table cells."""
 
 from __future__ import annotations
 
@@ -19,3 +19,8 @@ def csv_safe(value: T) -> T | str:
     if isinstance(value, str) and value[:1] in _FORMULA_STARTS:
         return "'" + value
     return value
+
+
+def md_cell(text: str) -> str:
+    """Text for a Markdown table cell: a pipe, backslash or line break must not break the table."""
+    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")

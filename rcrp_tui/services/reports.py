@@ -19,7 +19,7 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
-from rcrp_tui.services.export_marking import MARKING, csv_safe
+from rcrp_tui.services.export_marking import MARKING, csv_safe, md_cell
 from rcrp_tui.services.kpis import KpiReport
 from rcrp_tui.services.report_sections import (
     METHOD,
@@ -54,23 +54,18 @@ class ReportFormat(StrEnum):
     PDF = "pdf"
 
 
-def _md(text: str) -> str:
-    """Table-cell safe: a pipe, backslash or line break must not break the table."""
-    return " ".join(text.split()).replace("\\", "\\\\").replace("|", "\\|")
-
-
 def to_markdown(report: KpiReport) -> str:
     lines = [f"**{MARKING}**", "", f"# {TITLE}", ""]
-    lines += [f"- {_md(line)}" for line in header_lines(report)]
+    lines += [f"- {md_cell(line)}" for line in header_lines(report)]
     for s in sections(report):
-        lines += ["", f"## {_md(s.title)}", ""]
-        lines.append("| " + " | ".join(_md(c) for c in s.columns) + " |")
+        lines += ["", f"## {md_cell(s.title)}", ""]
+        lines.append("| " + " | ".join(md_cell(c) for c in s.columns) + " |")
         lines.append("|" + "|".join(" --- " for _ in s.columns) + "|")
-        lines += ["| " + " | ".join(_md(cell_text(v)) for v in row) + " |" for row in s.rows]
+        lines += ["| " + " | ".join(md_cell(cell_text(v)) for v in row) + " |" for row in s.rows]
         if not s.rows:
             lines.append("| none |" + " |" * (len(s.columns) - 1))
         if s.note:
-            lines += ["", _md(s.note)]
+            lines += ["", md_cell(s.note)]
     lines += ["", f"**{MARKING}**", ""]
     return "\n".join(lines)
 

@@ -36,11 +36,15 @@ from rcrp_tui.importing.fastsql import (
     Unplannable,
     hour_offsets,
     literal,
-    stamp,
 )
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
-from rcrp_tui.importing.writer import IMPORTED_COLUMNS, updated_columns
+from rcrp_tui.importing.writer import (
+    IMPORTED_COLUMNS,
+    sqlite_timestamp,
+    sqlite_upsert,
+    updated_columns,
+)
 
 STAGE = "rcrp_import_stage"
 ODD = "rcrp_import_odd"
@@ -326,11 +330,6 @@ class FastPath:
         )
         if upsert:
             changed = " OR ".join(f"decisions.{c} IS NOT excluded.{c}" for c in self.compared)
-            sets = ", ".join(f"{c} = excluded.{c}" for c in self.compared)
-            sql += (
-                " ON CONFLICT (cad_ref, source_system) DO UPDATE SET "
-                f"{sets}, updated_at = excluded.updated_at, "
-                f"row_version = decisions.row_version + 1 WHERE {changed}"
-            )
-        moment = stamp(now)
+            sql += f"{sqlite_upsert(self.compared)} WHERE {changed}"
+        moment = sqlite_timestamp(now)
         self._sql(sql, moment, moment)

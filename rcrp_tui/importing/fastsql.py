@@ -26,7 +26,6 @@ from rcrp_tui.importing.rows import (
     RowRejected,
     RowSkipped,
 )
-from rcrp_tui.importing.writer import _sqlite_timestamp
 
 HOURS = "rcrp_import_hours"
 MAP_PREFIX = "rcrp_import_map_"
@@ -301,8 +300,3 @@ def _clock(moment: time) -> str:
     # time.isoformat() sorts as text exactly as the times compare ('07:00:00' before
     # '07:00:00.500000'), and a file's time is always whole seconds.
     return moment.isoformat()
-
-
-def stamp(moment: datetime) -> str:
-    """The stored text of a timestamp (as ``BatchWriter`` writes it on SQLite)."""
-    return _sqlite_timestamp(moment)

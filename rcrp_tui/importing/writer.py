@@ -68,7 +68,8 @@ def team_lookup(conn: Connection) -> dict[str, int]:
     }
 
 
-def _sqlite_timestamp(moment: datetime) -> str:
+def sqlite_timestamp(moment: datetime) -> str:
+    """The text SQLite stores for ``moment`` in a ``UTCDateTime`` column."""
     # Exactly the text SQLAlchemy's SQLite DateTime stores for UTCDateTime (UTC wall time),
     # produced here once per value instead of through three layers of bind processors.
     return moment.replace(tzinfo=None).isoformat(" ", "microseconds")
@@ -78,6 +79,20 @@ def _sqlite_timestamp(moment: datetime) -> str:
 WRITTEN_TABLE = "rcrp_import_written"
 #: The temporary table a batch passes through on SQLite.
 BATCH_TABLE = "rcrp_import_batch"
+
+
+def sqlite_upsert(compared: Sequence[str]) -> str:
+    """The ``ON CONFLICT`` clause an import's upsert ends with on SQLite.
+
+    An existing decision takes the ``compared`` columns of the new row, its
+    ``updated_at``, and one more ``row_version``.
+    """
+    sets = ", ".join(f"{c} = excluded.{c}" for c in compared)
+    return (
+        " ON CONFLICT (cad_ref, source_system) DO UPDATE "
+        f"SET {sets}, updated_at = excluded.updated_at, "
+        "row_version = decisions.row_version + 1"
+    )
 
 
 def updated_columns(names: Sequence[str]) -> list[str]:
@@ -131,7 +146,7 @@ class BatchWriter:
         keys += ["row_version", *IMPORTED_COLUMNS]
         self.columns: list[str] = keys
         at = {name: i for i, name in enumerate(self.columns)}
-        stamp: Any = _sqlite_timestamp(now) if self.is_sqlite else now
+        stamp: Any = sqlite_timestamp(now) if self.is_sqlite else now
         values: dict[str, Any] = dict(IMPORTED_COLUMNS)
         values.update(source_system=self.source_system, created_at=stamp, updated_at=stamp)
         values.update(row_version=1, cad_ref=None, received_at=None)
@@ -163,13 +178,8 @@ class BatchWriter:
             self.marks = ", ".join("?" * len(self.columns))
             select = f"SELECT {names} FROM temp.{BATCH_TABLE} WHERE true ORDER BY rowid"
             self.insert_from_batch = f"INSERT INTO decisions ({names}) {select}"
-            sets = ", ".join(f"{c} = excluded.{c}" for c in self.compared)
             # "WHERE true" above keeps SQLite from reading ON CONFLICT as a join's ON.
-            self.upsert_from_batch = (
-                f"{self.insert_from_batch} ON CONFLICT (cad_ref, source_system) DO UPDATE "
-                f"SET {sets}, updated_at = excluded.updated_at, "
-                "row_version = decisions.row_version + 1"
-            )
+            self.upsert_from_batch = self.insert_from_batch + sqlite_upsert(self.compared)
         else:
             conn.exec_driver_sql(
                 f"CREATE TEMP TABLE IF NOT EXISTS {WRITTEN_TABLE} "
@@ -232,7 +242,7 @@ class BatchWriter:
         for at, i in self.slots:
             params[at] = row[i]
         at, i = self.received
-        params[at] = _sqlite_timestamp(row[i]) if self.is_sqlite else row[i]
+        params[at] = sqlite_timestamp(row[i]) if self.is_sqlite else row[i]
         if self.staff is not None and row[self.staff] is not None:
             params[self.officer_at], params[self.team_at] = self.officers[row[self.staff]]
         if self.team is not None and row[self.team] is not None:

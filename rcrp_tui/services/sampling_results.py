@@ -20,6 +20,7 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.statistics import Proportion, weighted_proportion, wilson_interval
 from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.export_marking import csv_safe
 from rcrp_tui.services.sampling import check_sample_exists
 from rcrp_tui.services.sampling_population import LIVE_ITEM_STATUSES
 from rcrp_tui.storage.models import decisions_table
@@ -202,15 +203,8 @@ def export_csv(ctx: Ctx, sample_id: int) -> str:
             values = list(row)
             if values[7] is None:  # no review yet: leave the review columns empty
                 values[8] = None
-            writer.writerow(["" if v is None else _csv_safe(v) for v in values])
+            writer.writerow(["" if v is None else csv_safe(v) for v in values])
     return out.getvalue()
-
-
-def _csv_safe(value: object) -> object:
-    # A spreadsheet would run free text beginning with = + - @ as a formula.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
 
 
 def write_csv(ctx: Ctx, sample_id: int, path: Path) -> int:

@@ -1,16 +1,18 @@
 """What every feature screen shares: the service context and worker-error reporting.
 
 Textual does not bubble ``Worker.StateChanged`` past the node that owns the worker, so
-each screen hands a failed worker to the app, which turns it into one clear message.
+each screen passes a failed worker to ``widgets.worker_errors``, which turns it into one
+clear message (the same one the app shows for its own workers).
 Dialogs and widgets that run workers can mix in ``ReportsWorkerErrors`` the same way.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from textual.screen import Screen
-from textual.worker import Worker, WorkerState
+from textual.widget import Widget
+from textual.worker import Worker
 
 if TYPE_CHECKING:
     from rcrp_tui.services.context import Ctx
@@ -19,14 +21,14 @@ ResultT = TypeVar("ResultT")
 
 
 class ReportsWorkerErrors:
-    """Mixin for any Textual node: a worker that fails is reported by the app."""
+    """Mixin for any Textual widget or screen: a worker that fails becomes a message."""
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
-        if event.state is WorkerState.ERROR:
-            app: Any = self.app  # type: ignore[attr-defined]
-            report = getattr(app, "report_worker_error", None)
-            if report is not None:
-                report(event.worker)
+        # Imported here: the sign-in screen uses this mixin, and the service layer (which
+        # worker_errors needs) loads in a worker after start-up.
+        from rcrp_tui.widgets.worker_errors import report_failure
+
+        report_failure(cast(Widget, self), event)
 
 
 class FeatureScreen(ReportsWorkerErrors, Screen[ResultT]):

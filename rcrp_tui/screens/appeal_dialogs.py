@@ -14,7 +14,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from rcrp_tui.domain.appeals import LONDON, OWNER_MAX, normalise_theme, theme_label
 from rcrp_tui.domain.enums import Category
-from rcrp_tui.screens.appeal_forms import AppealForm, PersonalDataShown
+from rcrp_tui.screens.appeal_forms import AppealForm, PersonalDataShown, override_box
 from rcrp_tui.services import appeal_learning, appeals
 from rcrp_tui.services.appeal_queries import AppealFilter
 from rcrp_tui.services.context import Ctx
@@ -165,9 +165,7 @@ class LearningActionDialog(AppealForm):
             yield Input(placeholder="e.g. Team C supervisors", id="owner", max_length=OWNER_MAX)
             yield Label("Due (YYYY-MM-DD)")
             yield Input(id="due-date")
-            with Vertical(id="override-box", classes="hidden"):
-                yield Label("Reason for saving it as it is (audited)")
-                yield Input(id="override-reason", max_length=500)
+            yield override_box()
             yield Static("", id="form-error", classes="form-error")
             yield Static("ctrl+s save · escape cancel", classes="form-hint")
 
@@ -182,20 +180,16 @@ class LearningActionDialog(AppealForm):
         if due is None:
             self.show_error("due_date", "type a date as YYYY-MM-DD")
             return
-        reason: str | None = None
-        if not self.query_one("#override-box").has_class("hidden"):
-            reason = self.query_one("#override-reason", Input).value
         self._save(
             self.query_one("#action", Input).value,
             self.query_one("#owner", Input).value,
             due,
-            reason,
+            self.override_reason(),
         )
 
     @on(PersonalDataShown)
     def _personal_data(self, message: PersonalDataShown) -> None:
-        self.query_one("#override-box").remove_class("hidden")
-        self.show_error("action", message.message)
+        self.offer_override("action", message.message)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, action: str, owner: str, due: date, reason: str | None) -> None:

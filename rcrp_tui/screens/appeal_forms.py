@@ -51,6 +51,16 @@ DECIDE_FIELDS: dict[str, tuple[str, str]] = {
 }
 
 
+def override_box() -> Vertical:
+    """The hidden "reason for saving it as it is" box of a form that checks personal data."""
+    return Vertical(
+        Label("Reason for saving it as it is (audited)"),
+        Input(id="override-reason", max_length=500),
+        id="override-box",
+        classes="hidden",
+    )
+
+
 class AppealForm(ReportsWorkerErrors, ModalScreen[Any]):
     """Shared behaviour: save on ctrl+s, cancel on escape, show refusals by field."""
 
@@ -85,6 +95,17 @@ class AppealForm(ReportsWorkerErrors, ModalScreen[Any]):
         self.query_one("#form-error", Static).update(Text(visible(text), style="bold"))
         if widget_id:
             self.query_one(f"#{widget_id}").focus()
+
+    def override_reason(self) -> str | None:
+        """The audited "save it as it is" reason, once the form has offered it."""
+        if self.query_one("#override-box").has_class("hidden"):
+            return None
+        return self.query_one("#override-reason", Input).value
+
+    def offer_override(self, field: str, message: str) -> None:
+        """Show the reason box (editing the text out is the other way forward) and why."""
+        self.query_one("#override-box").remove_class("hidden")
+        self.show_error(field, message)
 
     def post_outcome(self, save: Callable[[], Any], *, personal_data: bool = False) -> None:
         """Run ``save`` (from a worker thread) and answer with one message: ``Saved`` with
@@ -236,9 +257,7 @@ class DecideAppealDialog(AppealForm):
             )
             yield Label(f"Rationale (at most {RATIONALE_MAX} characters; no personal details)")
             yield Input(id="rationale", max_length=RATIONALE_MAX)
-            with Vertical(id="override-box", classes="hidden"):
-                yield Label("Reason for saving it as it is (audited)")
-                yield Input(id="override-reason", max_length=500)
+            yield override_box()
             yield Static("", id="form-error", classes="form-error")
             yield Static("ctrl+s save · escape cancel", classes="form-hint")
 
@@ -248,17 +267,12 @@ class DecideAppealDialog(AppealForm):
     def action_save(self) -> None:
         outcome: AppealOutcome = self.query_one("#outcome", Select).value  # type: ignore[assignment]
         rationale = self.query_one("#rationale", Input).value
-        reason: str | None = None
-        if not self.query_one("#override-box").has_class("hidden"):
-            reason = self.query_one("#override-reason", Input).value
         self.query_one("#form-error", Static).update("Saving…")
-        self._save(outcome, rationale, reason)
+        self._save(outcome, rationale, self.override_reason())
 
     @on(PersonalDataShown)
     def _personal_data(self, message: PersonalDataShown) -> None:
-        # Offer the audited override; editing the text out is the other way forward.
-        self.query_one("#override-box").remove_class("hidden")
-        self.show_error("rationale", message.message)
+        self.offer_override("rationale", message.message)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, outcome: AppealOutcome, rationale: str, reason: str | None) -> None:

@@ -150,11 +150,13 @@ class SampleQueueScreen(FeatureScreen[None]):
         items = sample_queue.queue_page(
             self.ctx, self.sample_id, after_position=after_position, limit=PAGE_SIZE + 1
         )
-        names = (
-            {w.id: w.display_name for w in sample_lists.sample_workers(self.ctx)}
-            if self._plans()
-            else {}
-        )
+        # The people items may be assigned to are read again only when the page shows
+        # someone not yet known: paging and reloading after every action would otherwise
+        # query the users table each time.
+        names = self.state.names if self.state is not None else {}
+        assigned = {i.assigned_to_user_id for i in items if i.assigned_to_user_id is not None}
+        if self._plans() and (self.state is None or not assigned <= names.keys()):
+            names = {w.id: w.display_name for w in sample_lists.sample_workers(self.ctx)}
         state = QueueState(
             sample,
             progress,

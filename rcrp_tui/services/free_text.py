@@ -44,6 +44,18 @@ def find_personal_data(ctx: Ctx, text: str) -> list[Finding]:
     return scan(text, today=ctx.clock.now().date())
 
 
+def refuse_personal_data(ctx: Ctx, field: str, text: str) -> None:
+    """Refuse a short reason or label outright when it holds personal data.
+
+    For text that only ever needs to say *why* (an override reason, a sample item's skip
+    reason): there is never cause to keep an identity in it, so there is no "save anyway".
+    """
+    findings = find_personal_data(ctx, text)
+    if findings:
+        what = ", ".join(kind.label.lower() for kind in kinds_found(findings))
+        raise ValidationFailed(field, f"give the reason without personal data (found: {what})")
+
+
 def _clean_reason(field: str, override_reason: str) -> str:
     reason = override_reason.strip()
     where = f"Reason for saving {field} with personal data"

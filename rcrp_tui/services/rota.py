@@ -29,7 +29,7 @@ from rcrp_tui.domain.shift_patterns import PatternError
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
-from rcrp_tui.services.free_text import find_personal_data
+from rcrp_tui.services.free_text import refuse_personal_data
 from rcrp_tui.services.rota_state import (
     FloorwalkerInfo,
     OnDuty,
@@ -194,8 +194,7 @@ def _check_override(ctx: Ctx, violations: list[Violation], reason: str | None) -
     reason = reason.strip()
     if len(reason) > OVERRIDE_MAX:
         raise ValidationFailed("override_reason", f"at most {OVERRIDE_MAX} characters")
-    if find_personal_data(ctx, reason):  # kept on the rota and in the audit log
-        raise ValidationFailed("override_reason", "give the reason without personal data")
+    refuse_personal_data(ctx, "override_reason", reason)  # kept on the rota and audited
     return reason
 
 

@@ -56,16 +56,6 @@ def _positive(text: str) -> int:
     return value
 
 
-def judgement_label(code: str) -> str:
-    """The label of a stored judgement code ("none recorded" and unknown codes as they are)."""
-    from rcrp_tui.domain.scoring import Judgement
-
-    try:
-        return Judgement(code).label
-    except ValueError:
-        return code
-
-
 def cmd_sample_plans(args: argparse.Namespace) -> int:
     from rcrp_tui.services import sampling
 
@@ -147,7 +137,7 @@ def cmd_sample_results(args: argparse.Namespace) -> int:
     if r.judgements:
         print("\nOverall judgements:")
         for judgement, n in r.judgements:
-            print(f"  {judgement_label(judgement):<32} {n}")
+            print(f"  {sampling_results.judgement_label(judgement):<32} {n}")
     if r.strata:
         print("\nPer stratum:")
         for s in r.strata:

@@ -26,19 +26,11 @@ from rcrp_tui.services import sampling, sampling_results
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.sampling import SampleView
-from rcrp_tui.services.sampling_results import SampleResults
+from rcrp_tui.services.sampling_results import SampleResults, judgement_label
 from rcrp_tui.widgets.literal import literal, visible
 
 CRITERIA_COLUMNS = ("Criterion", "Met", "Partly", "Not met", "N/A", "Compliance (95% CI)")
 STRATA_COLUMNS = ("Stratum", "Reviewed", "In sample", "Passed (95% CI)")
-
-
-def judgement_label(code: str) -> str:
-    """The label of a stored judgement code; other text as it is."""
-    try:
-        return Judgement(code).label
-    except ValueError:
-        return code
 
 
 def rate(p: Proportion) -> str:

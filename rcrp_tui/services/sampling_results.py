@@ -18,6 +18,7 @@ from sqlmodel import Session
 
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.review_workflow import ReviewStatus
+from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.statistics import Proportion, weighted_proportion, wilson_interval
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.export_marking import csv_safe
@@ -63,6 +64,15 @@ class SampleResults:
     criteria: tuple[CriterionResult, ...]
     judgements: tuple[tuple[str, int], ...]
     strata: tuple[StratumResult, ...]
+
+
+def judgement_label(code: str) -> str:
+    """The label of a judgement code in ``SampleResults.judgements``; other text as it is
+    ("none recorded", and codes from a newer vocabulary)."""
+    try:
+        return Judgement(code).label
+    except ValueError:
+        return code
 
 
 def _latest_reviews() -> Subquery:

@@ -5,7 +5,8 @@ help screen, and is shown only to roles that may use it. A screen is named by it
 import path and imported only when first opened, so start-up stays quick.
 
 To add a screen, append one ``Destination`` to ``DESTINATIONS``. Its class takes
-``__init__(self, ctx: Ctx, **kwargs)``. Function keys (f2..f12, f1 is help) are kept for destinations.
+``__init__(self, ctx: Ctx, **kwargs)``. Function keys f2..f12 are
+kept for destinations (f1 is help).
 """
 
 from __future__ import annotations

@@ -394,3 +394,19 @@ def test_closing_a_sample_frees_its_decisions(db: Database, clock: FixedClock) -
         sample_queue.take_next(floor.fw1, sample.id)
     again = sampling.draw_sample(floor.qa, plan.id)
     assert _ids(floor.qa, again.id) == _ids(floor.qa, sample.id)  # same seed, same data
+
+
+def test_a_skip_or_replace_reason_with_personal_data_is_refused(
+    db: Database, clock: FixedClock
+) -> None:
+    floor = build_floor(db, clock)
+    plan = sampling.save_plan(floor.qa, "Guarded", PopulationFilter(), STRATIFIED, seed=3)
+    sample = sampling.draw_sample(floor.qa, plan.id)
+    item = sample_queue.take_next(floor.fw1, sample.id)
+    assert item is not None
+    for act in (sample_queue.skip, sample_queue.replace):
+        with pytest.raises(ValidationFailed, match="without personal data.*phone number"):
+            act(floor.fw1, item.id, "duplicate, caller Mr Jones on 07700 900123")
+    still = sample_queue.take_next(floor.fw1, sample.id)
+    assert still is not None and still.id == item.id and still.status == "claimed"
+    assert sample_queue.progress(floor.qa, sample.id).skipped == 0

@@ -23,6 +23,7 @@ from rcrp_tui.domain.sampling import SamplingSpec, replacement_rank
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
+from rcrp_tui.services.free_text import refuse_personal_data
 from rcrp_tui.services.sample_progress import SampleProgress as SampleProgress
 from rcrp_tui.services.sample_progress import StratumProgress as StratumProgress
 from rcrp_tui.services.sample_progress import progress as progress
@@ -229,18 +230,20 @@ def assign(ctx: Ctx, item_id: int, user_id: int | None) -> QueueItem:
         return _change(ctx, session, item_id, ("open",), "assigned", values)
 
 
-def _reason(reason: str) -> str:
+def _reason(ctx: Ctx, reason: str) -> str:
     text = reason.strip()
     if not text:
         raise ValidationFailed("reason", "say why the item is skipped or replaced")
     if len(text) > REASON_MAX:
         raise ValidationFailed("reason", f"at most {REASON_MAX} characters")
+    # Kept in the sample's report and the audit log: it says why, never about whom.
+    refuse_personal_data(ctx, "reason", text)
     return text
 
 
 def skip(ctx: Ctx, item_id: int, reason: str) -> QueueItem:
     """Skip an item, with a reason; it stays in the report as skipped."""
-    text = _reason(reason)
+    text = _reason(ctx, reason)
     with ctx.writing(Permission.WORK_SAMPLES) as session:
         values = {"status": "skipped", "reason": text, "finished_at": ctx.clock.now()}
         return _change(ctx, session, item_id, ("open", "claimed"), "skipped", values)
@@ -251,7 +254,7 @@ def replace(ctx: Ctx, item_id: int, reason: str) -> QueueItem:
 
     Returns the new item. Refused (nothing written) when the stratum has no decision left.
     """
-    text = _reason(reason)
+    text = _reason(ctx, reason)
     with ctx.writing(Permission.WORK_SAMPLES) as session:
         old = _item(session, item_id)
         sample = session.execute(select(samples_table).where(_S.id == old.sample_id)).one()

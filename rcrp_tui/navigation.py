@@ -4,9 +4,10 @@ Each destination feeds a global key binding, a command-palette entry and a line 
 help screen, and is shown only to roles that may use it. A screen is named by its
 import path and imported only when first opened, so start-up stays quick.
 
-To add a screen, append one ``Destination`` to ``DESTINATIONS``. Its class takes
-``__init__(self, ctx: Ctx, **kwargs)``. Function keys f2..f12 are
-kept for destinations (f1 is help).
+To add a screen, add one ``Destination`` to ``DESTINATIONS`` in key order: the list's
+order is the order of the footer, the help screen and the command palette. Its class
+takes ``__init__(self, ctx: Ctx, **kwargs)``. Function keys f2..f12 are kept for
+destinations (f1 is help).
 """
 
 from __future__ import annotations
@@ -53,22 +54,6 @@ DESTINATIONS: list[Destination] = [
         permission=Permission.BROWSE_DECISIONS,
     ),
     Destination(
-        id="rota",
-        title="Floorwalking rota",
-        key="f8",
-        description="Six-week floorwalking rota: weeks, coverage, assign, swap, auto-fill",
-        screen="rcrp_tui.screens.rota:RotaScreen",
-        permission=Permission.VIEW_ROTA,
-    ),
-    Destination(
-        id="appeals",
-        title="Partner appeals",
-        key="f7",
-        description="Partner appeals and disputes: live stopwatch, decide, themes, figures",
-        screen="rcrp_tui.screens.appeals:AppealsScreen",
-        permission=Permission.RECORD_APPEALS,
-    ),
-    Destination(
         id="samples",
         title="Samples",
         key="f3",
@@ -96,6 +81,31 @@ DESTINATIONS: list[Destination] = [
         roles=(Role.QA_LEAD, Role.FLOORWALKER, Role.SUPERVISOR, Role.CONTACT_OFFICER),
     ),
     Destination(
+        id="cpd",
+        title="Development record",
+        key="f6",
+        description="CPD: an officer's reviews, criterion trends and coaching notes; "
+        "the team table with overdue follow-ups",
+        screen="rcrp_tui.screens.cpd:CpdScreen",
+        roles=(Role.QA_LEAD, Role.SUPERVISOR, Role.FLOORWALKER, Role.CONTACT_OFFICER),
+    ),
+    Destination(
+        id="appeals",
+        title="Partner appeals",
+        key="f7",
+        description="Partner appeals and disputes: live stopwatch, decide, themes, figures",
+        screen="rcrp_tui.screens.appeals:AppealsScreen",
+        permission=Permission.RECORD_APPEALS,
+    ),
+    Destination(
+        id="rota",
+        title="Floorwalking rota",
+        key="f8",
+        description="Six-week floorwalking rota: weeks, coverage, assign, swap, auto-fill",
+        screen="rcrp_tui.screens.rota:RotaScreen",
+        permission=Permission.VIEW_ROTA,
+    ),
+    Destination(
         id="live-risk",
         title="Live risk",
         key="f9",
@@ -104,13 +114,13 @@ DESTINATIONS: list[Destination] = [
         permission=Permission.CLOSE_LIVE_RISK,
     ),
     Destination(
-        id="cpd",
-        title="Development record",
-        key="f6",
-        description="CPD: an officer's reviews, criterion trends and coaching notes; "
-        "the team table with overdue follow-ups",
-        screen="rcrp_tui.screens.cpd:CpdScreen",
-        roles=(Role.QA_LEAD, Role.SUPERVISOR, Role.FLOORWALKER, Role.CONTACT_OFFICER),
+        id="kpis",
+        title="KPIs and reports",
+        key="f11",
+        description="KPIs for a period against a baseline, weekly trends; export the "
+        "OFFICIAL-SENSITIVE report (md, html, xlsx, csv, pdf)",
+        screen="rcrp_tui.screens.kpis:KpiScreen",
+        permission=Permission.VIEW_KPIS,
     ),
     Destination(
         id="home",
@@ -126,15 +136,6 @@ DESTINATIONS: list[Destination] = [
         description="Write a coaching note (c on a review or an officer's record)",
         screen="rcrp_tui.screens.coaching:NoteEditorScreen",
         permission=Permission.WRITE_COACHING,
-    ),
-    Destination(
-        id="kpis",
-        title="KPIs and reports",
-        key="f11",
-        description="KPIs for a period against a baseline, weekly trends; export the "
-        "OFFICIAL-SENSITIVE report (md, html, xlsx, csv, pdf)",
-        screen="rcrp_tui.screens.kpis:KpiScreen",
-        permission=Permission.VIEW_KPIS,
     ),
 ]
 

@@ -23,6 +23,7 @@ from textual.worker import Worker, WorkerState
 from rcrp_tui.domain.enums import Category, LabelledEnum, Outcome
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import LONDON
+from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services import sample_lists, sample_queue, sampling
 from rcrp_tui.services.context import Ctx
@@ -237,7 +238,7 @@ class SampleQueueScreen(FeatureScreen[None]):
             f"{item.received_at.astimezone(LONDON):%d %b %H:%M}",
             _label(Category, item.category),
             _label(Outcome, item.outcome),
-            Text(visible(item.stratum, single_line=True)),
+            Text(visible(stratum_label(item.stratum), single_line=True)),
             Text(visible(item.reason or "", single_line=True)),
         )
 
@@ -330,8 +331,9 @@ class SampleQueueScreen(FeatureScreen[None]):
         item = self.current
         if item is None or item.status not in ("open", "claimed"):
             return
-        detail = f"Item {item.position} · {item.cad_ref} · stratum {item.stratum}" + (
-            "\nA replacement is drawn from the same stratum." if verb == "Replace" else ""
+        detail = (
+            f"Item {item.position} · {item.cad_ref} · stratum {stratum_label(item.stratum)}"
+            + ("\nA replacement is drawn from the same stratum." if verb == "Replace" else "")
         )
 
         def done(result: Any) -> None:

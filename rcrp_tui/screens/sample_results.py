@@ -21,6 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.statistics import Proportion
+from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services import sampling, sampling_results
 from rcrp_tui.services.context import Ctx
@@ -150,7 +151,7 @@ class SampleResultsScreen(FeatureScreen[None]):
         strata.clear()
         for s in r.strata:
             strata.add_row(
-                Text(visible(s.stratum, single_line=True)),
+                Text(visible(stratum_label(s.stratum), single_line=True)),
                 str(s.reviewed),
                 str(s.in_sample),
                 rate(s.compliance),

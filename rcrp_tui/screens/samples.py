@@ -23,6 +23,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import LONDON
+from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.widgets.literal import literal, visible
 
@@ -245,7 +246,7 @@ class SamplesScreen(FeatureScreen[None]):
         strata.clear()
         for s in message.progress.strata:
             strata.add_row(
-                Text(visible(s.stratum, single_line=True)),
+                Text(visible(stratum_label(s.stratum), single_line=True)),
                 str(s.done),
                 str(s.total),
                 str(s.skipped),

@@ -405,7 +405,7 @@ def test_a_skip_or_replace_reason_with_personal_data_is_refused(
     item = sample_queue.take_next(floor.fw1, sample.id)
     assert item is not None
     for act in (sample_queue.skip, sample_queue.replace):
-        with pytest.raises(ValidationFailed, match="without personal data.*phone number"):
+        with pytest.raises(ValidationFailed, match=r"without personal data.*phone number"):
             act(floor.fw1, item.id, "duplicate, caller Mr Jones on 07700 900123")
     still = sample_queue.take_next(floor.fw1, sample.id)
     assert still is not None and still.id == item.id and still.status == "claimed"

@@ -109,15 +109,12 @@ def bare_import(csv_path: Path, db_path: Path) -> tuple[float, str]:
 
 def storage_floor(imported: Path, db_path: Path) -> float:
     """Seconds to copy the imported decisions into a fresh migrated database with one
-    ``INSERT ... SELECT``, counted into the month counts as the importer counts them (one
-    grouped statement, the per-row trigger lifted): the cost of the decisions table, its
-    indexes and its counts alone, with no CSV parsing, conversion or Python in the loop.
-    No importer can go below this."""
+    ``INSERT ... SELECT``: the cost of the decisions table and its indexes alone, with no
+    CSV parsing, conversion or Python in the loop. No importer can go below this."""
     import sqlite3
 
     from rcrp_tui.storage import schema
     from rcrp_tui.storage.db import Database
-    from rcrp_tui.storage.stratum_bulk import COUNT_ADDED, TRIGGER
 
     db = Database(f"sqlite:///{db_path}")
     schema.upgrade(db)
@@ -128,11 +125,7 @@ def storage_floor(imported: Path, db_path: Path) -> float:
     conn.execute("ATTACH DATABASE ? AS imported", (str(imported),))
     began = time.perf_counter()
     conn.execute("BEGIN IMMEDIATE")
-    (trigger,) = conn.execute("SELECT sql FROM main.sqlite_master WHERE name = ?", (TRIGGER,))
-    conn.execute(f"DROP TRIGGER {TRIGGER}")
     conn.execute("INSERT INTO main.decisions SELECT * FROM imported.decisions ORDER BY id")
-    conn.execute(COUNT_ADDED, (0,))
-    conn.execute(trigger[0])
     conn.execute("COMMIT")
     seconds = time.perf_counter() - began
     conn.close()
@@ -215,8 +208,7 @@ def main() -> None:
         floor = storage_floor(work / "rcrp.db", work / "floor.db")
         print(
             f"storage floor: {floor:.2f} s = {floor / bare_seconds:.2f}x the bare import "
-            "(INSERT ... SELECT of the same decisions into the indexed decisions table, "
-            "with their month counts)"
+            "(INSERT ... SELECT of the same decisions into the indexed decisions table)"
         )
         ratio = seconds / bare_seconds
         verdict = "met" if ratio <= 3 else "NOT met"

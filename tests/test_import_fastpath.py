@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import os
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,6 @@ from sqlalchemy import text
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
-from rcrp_tui.importing.fastpath import CHUNK_ROWS
 from rcrp_tui.importing.profile import ImportProfile, parse_profile, shipped_profile
 from rcrp_tui.services import people
 from rcrp_tui.services.context import COMMAND_LINE, Ctx
@@ -53,17 +51,6 @@ def _state(db: Database, summary: ImportSummary, source: str) -> dict[str, Any]:
             ),
             {"s": source},
         ).all()
-        # The month counts the sampler reads: kept by a trigger per row on the Python
-        # path, and by one grouped statement per chunk on the fast path.
-        months = conn.execute(
-            text(
-                "SELECT category, shift, team_id, not_deployed, partner, month, n "
-                "FROM decision_stratum_months WHERE n <> 0 ORDER BY 1, 2, 3, 4, 5, 6"
-            )
-        ).all()
-        triggers = conn.execute(
-            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-        ).all()
     rejects = summary.rejects_path.read_text(encoding="utf-8") if summary.rejects_path else None
     counts = (summary.total_rows, summary.inserted, summary.updated, summary.unchanged)
     counts += (summary.rejected, summary.skipped)
@@ -72,8 +59,6 @@ def _state(db: Database, summary: ImportSummary, source: str) -> dict[str, Any]:
         "counts": counts,
         "skipped": summary.skipped_by_code,
         "rejects": rejects,
-        "months": [tuple(m) for m in months],
-        "triggers": [tuple(t) for t in triggers],
     }
 
 
@@ -91,16 +76,12 @@ def pair(db: Database, clock: FixedClock, tmp_path: Path) -> tuple[Ctx, Ctx]:
     return contexts
 
 
-def _both(
-    pair: tuple[Ctx, Ctx], path: Path, profile: ImportProfile, chunk_rows: int = CHUNK_ROWS
-) -> list[dict[str, Any]]:
+def _both(pair: tuple[Ctx, Ctx], path: Path, profile: ImportProfile) -> list[dict[str, Any]]:
     """Import with and without the fast path; the two states, rejects files compared."""
     states = []
     for ctx, fast in zip(pair, (True, False), strict=True):
         rejects = path.with_name(f"{path.name}.{fast}.rejects.csv")
-        summary = import_file(
-            ctx, path, profile, rejects_path=rejects, fast=fast, chunk_rows=chunk_rows
-        )
+        summary = import_file(ctx, path, profile, rejects_path=rejects, fast=fast)
         states.append(_state(ctx.db, summary, profile.source_system))
         states[-1]["fast_rows"] = summary.fast_rows
     return states
@@ -119,7 +100,7 @@ def _record(draw: st.DrawFn) -> list[str]:
 
 
 @settings(
-    max_examples=int(os.environ.get("RCRP_HYPOTHESIS_EXAMPLES", "40")),
+    max_examples=40,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
@@ -128,8 +109,6 @@ def _record(draw: st.DrawFn) -> list[str]:
     second=st.lists(_record(), min_size=1, max_size=25),
     template=st.sampled_from([FULL, LEAN, DEFAULTS]),
     zone=st.sampled_from(["America/Los_Angeles", "Europe/London"]),
-    # Small chunks put a reference's rows in different chunks: met again in a later one.
-    chunk_rows=st.sampled_from([1, 2, 5, CHUNK_ROWS]),
 )
 def test_fast_and_python_paths_agree(
     pair: tuple[Ctx, Ctx],
@@ -138,21 +117,13 @@ def test_fast_and_python_paths_agree(
     second: list[list[str]],
     template: str,
     zone: str,
-    chunk_rows: int,
 ) -> None:
     profile = _profile(template, zone)
     # A first import, then a second file over it: inserts, updates and unchanged rows.
     for n, rows in enumerate((first, second)):
-        path = _write(tmp_path / f"calls{n}.csv", rows)
-        fast, slow = _both(pair, path, profile, chunk_rows)
+        fast, slow = _both(pair, _write(tmp_path / f"calls{n}.csv", rows), profile)
         assert slow["fast_rows"] == 0
         fast.pop("fast_rows"), slow.pop("fast_rows")
-        if chunk_rows != CHUNK_ROWS:
-            # A reference met again in a later chunk is written once per chunk that
-            # changes it, as the Python path writes it once per batch: its final values
-            # agree, but updated_at and row_version depend on where the boundaries fall.
-            for state in (fast, slow):
-                state["decisions"] = [d[:-2] for d in state["decisions"]]
         assert fast == slow
 
 
@@ -232,12 +203,8 @@ def test_an_unreadable_byte_late_in_the_file_leaves_nothing_behind(
     path = tmp_path / "c.csv"
     path.write_bytes(("\n".join([",".join(HEADER), *good]) + "\n").encode() + b"\xff,\n")
     with pytest.raises(ImportFailed, match="not readable as utf-8 at line 3002"):
-        # Chunks already written when the byte is met are rolled back with the rest.
-        import_file(ctx, path, profile, chunk_rows=1000)
-    state = _state(ctx.db, _empty_summary(), profile.source_system)
-    assert state["decisions"] == [] and state["months"] == []
-    # The month-count trigger the fast path lifts for its inserts is back after the rollback.
-    assert "decision_strata_insert" in [name for name, _ in state["triggers"]]
+        import_file(ctx, path, profile)
+    assert _state(ctx.db, _empty_summary(), profile.source_system)["decisions"] == []
     # The connection is clean again: no temporary table survived the rollback.
     path.write_bytes(("\n".join([",".join(HEADER), *good]) + "\n").encode())
     summary = import_file(ctx, path, profile)

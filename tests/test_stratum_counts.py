@@ -22,7 +22,6 @@ from rcrp_tui.services.stratum_counts import group_totals, month_counts_apply
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.sampling_models import decision_stratum_months_table
-from rcrp_tui.storage.stratum_bulk import TRIGGER, counted_in_bulk
 from tests.conftest import FIXED_NOW
 
 _D = decisions_table.c
@@ -139,62 +138,6 @@ def test_the_month_counts_follow_every_kind_of_write(any_db: Database) -> None:
     counts = _table_counts(any_db)
     assert counts == _direct_counts(any_db)
     assert sum(counts.values()) == 300 + 1 - 40
-
-
-def _trigger_sql(db: Database) -> str | None:
-    with db.engine.connect() as conn:
-        return conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?", (TRIGGER,)
-        ).scalar()
-
-
-def test_a_bulk_insert_is_counted_in_one_statement_and_the_trigger_comes_back(
-    db: Database,
-) -> None:
-    rng = random.Random(11)
-    teams = _teams(db)
-    definition = _trigger_sql(db)
-    assert definition is not None
-    with db.write_connection() as conn:
-        conn.execute(insert(decisions_table), _rows(rng, teams, 200, 1))
-        with counted_in_bulk(conn):
-            # Inside the block the per-row trigger is off: these rows are counted after.
-            assert (
-                conn.exec_driver_sql(
-                    "SELECT count(*) FROM sqlite_master WHERE name = ?", (TRIGGER,)
-                ).scalar_one()
-                == 0
-            )
-            conn.execute(insert(decisions_table), _rows(rng, teams, 300, 201))
-    counts = _table_counts(db)
-    assert counts == _direct_counts(db)
-    assert sum(counts.values()) == 500
-    assert _trigger_sql(db) == definition
-    # Later single writes are counted by the trigger again, updates of bulk rows too.
-    with db.write_connection() as conn:
-        conn.execute(insert(decisions_table), _rows(rng, teams, 5, 501))
-        conn.execute(update(decisions_table).where(_D.id > 400).values(outcome="deployed"))
-    assert _table_counts(db) == _direct_counts(db)
-
-
-def test_a_failed_bulk_insert_leaves_the_trigger_and_the_counts_as_they_were(
-    db: Database,
-) -> None:
-    rng = random.Random(12)
-    teams = _teams(db)
-    definition = _trigger_sql(db)
-    with db.write_connection() as conn:
-        conn.execute(insert(decisions_table), _rows(rng, teams, 50, 1))
-    before = _table_counts(db)
-    with (
-        pytest.raises(RuntimeError, match="half-way"),
-        db.write_connection() as conn,
-        counted_in_bulk(conn),
-    ):
-        conn.execute(insert(decisions_table), _rows(rng, teams, 50, 51))
-        raise RuntimeError("half-way")
-    assert _trigger_sql(db) == definition
-    assert _table_counts(db) == before == _direct_counts(db)
 
 
 @settings(

@@ -28,7 +28,7 @@ from typing import IO, Any
 from sqlmodel import Session
 
 from rcrp_tui.domain.permissions import Permission
-from rcrp_tui.importing.fastpath import CHUNK_ROWS, FastPath
+from rcrp_tui.importing.fastpath import FastPath
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
 from rcrp_tui.importing.writer import BatchWriter, officer_lookup, team_lookup
@@ -280,12 +280,11 @@ def import_file(
     show_progress: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     fast: bool = True,
-    chunk_rows: int = CHUNK_ROWS,
 ) -> ImportSummary:
     """Import ``path`` by ``profile``; raise ImportFailed (writing nothing) if unreadable.
 
-    On SQLite most rows take the SQL fast path (see ``importing.fastpath``), in chunks
-    of ``chunk_rows`` records, unless ``fast`` is false; the result is the same either way.
+    On SQLite most rows take the SQL fast path (see ``importing.fastpath``) unless
+    ``fast`` is false; the result is the same either way.
     """
     ctx.require(Permission.IMPORT_DECISIONS)
     size = _check_not_binary(path)
@@ -332,24 +331,17 @@ def import_file(
                     yield reader.line_num, values
 
             plan = (
-                FastPath.for_import(conn, profile, indexes, converter, officers, teams, chunk_rows)
+                FastPath.for_import(conn, profile, indexes, converter, officers, teams)
                 if fast and ctx.db.is_sqlite
                 else None
             )
             if plan is None:
                 _convert_rows(records(), converter, writer, rejected, skipped)
             else:
-                plan.open()
-                for chunk in plan.chunks(records()):
-                    plan.load(chunk)
-                    plan.classify()
-                    _convert_rows(plan.odd_rows(), converter, writer, rejected, skipped)
-                    # The chunk's odd rows are written before the next chunk's rows.
-                    writer.flush()
-                    plan.write(now)
-                plan.close()
-                skipped.update(plan.skipped)
-                fast_rows = plan.fast_rows
+                plan.stage(records(), skipped)
+                plan.classify()
+                _convert_rows(plan.odd_rows(), converter, writer, rejected, skipped)
+                fast_rows = plan.write(now)
             writer.close()
             if update is not None:
                 update(size)

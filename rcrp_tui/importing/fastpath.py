@@ -1,25 +1,22 @@
 """The SQL fast path of a CAD import, on SQLite.
 
 Converting a row in Python costs some ten microseconds; a million rows is most of an
-import. So on SQLite the file is taken in chunks of some thousands of records. Each chunk
-goes into a temporary staging table (only the mapped columns, with each record's line
-number and field count), and SQL decides which rows are *plain*: every cell in a shape
-where the SQL conversion provably equals ``RowConverter.convert`` (see ``fastsql``).
-Rows that are not RCRP calls never reach the staging table: the converter's own category
-rule is asked once per distinct call type cell, and the answer is cached, so a skipped
-row costs a dictionary look-up. The rows of a chunk that are not plain (the *odd* rows)
-go through the Python converter and ``BatchWriter`` in line order, producing the same
-rejects, skips and upserts as an import without the fast path; the plain ones reach
-``decisions`` in a single ``INSERT ... SELECT``, counted into the stratum month counts
-with one grouped statement (``storage.stratum_bulk``) instead of a trigger per row.
+import. So on SQLite the file is streamed once into a temporary staging table (only the
+mapped columns, with each record's line number and field count), and SQL decides which
+rows are *plain*: every cell in a shape where the SQL conversion provably equals
+``RowConverter.convert`` (see ``fastsql``). Rows that are not RCRP calls never reach
+the staging table: the converter's own category rule is asked once per distinct call
+type cell, and the answer is cached, so a skipped row costs a dictionary look-up. One
+scan then lists the staged rows that are not plain: the *odd* rows. The plain ones reach
+``decisions`` in a single ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, and the odd
+ones go through the Python converter and ``BatchWriter`` in line order, producing the
+same rejects, skips and upserts as an import without the fast path.
 
-A CAD reference that appears on more than one row of a chunk, or on an odd row at all,
-takes the Python path for all its rows in that chunk, so "the later row wins" is decided
-in one place, in file order; chunks are written in file order, so a reference met again
-in a later chunk finds the earlier one stored and counts as an update, as it does on the
-Python path. All of this runs on the import's one write connection, inside its
-transaction: a failure leaves nothing, and the temporary tables are dropped before the
-commit. PostgreSQL imports take the Python path only.
+A CAD reference that appears on more than one row, or on an odd row at all, takes the
+Python path for all its rows, so "the later row wins" is decided in one place, in file
+order. All of this runs on the import's one write connection, inside its transaction:
+a failure leaves nothing, and the temporary tables are dropped before the commit.
+PostgreSQL imports take the Python path only.
 """
 
 from __future__ import annotations
@@ -44,29 +41,20 @@ from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
 from rcrp_tui.importing.writer import (
     IMPORTED_COLUMNS,
-    WRITTEN_TABLE,
     sqlite_timestamp,
     sqlite_upsert,
     updated_columns,
 )
-from rcrp_tui.storage.stratum_bulk import counted_in_bulk, largest_decision_id
 
 STAGE = "rcrp_import_stage"
 ODD = "rcrp_import_odd"
 CLASH = "rcrp_import_clash"
-#: Records per chunk: large enough that a chunk's statements are few, small enough that
-#: the chunks read ahead stay a few megabytes.
-CHUNK_ROWS = 25_000
 #: Odd rows are read back in pages of this many, by line number.
 PAGE = 2_000
 
-#: A staged record: line number, field count, then the mapped cells.
-Staged = tuple[Any, ...]
-
 
 class FastPath:
-    """One import's fast path: ``open``, then for each of ``chunks`` ``load``,
-    ``classify``, ``odd_rows`` (for the Python path) and ``write``; then ``close``."""
+    """One import's fast path: ``stage``, ``classify``, ``odd_rows``, then ``write``."""
 
     def __init__(
         self,
@@ -75,7 +63,6 @@ class FastPath:
         indexes: Mapping[str, int],
         converter: RowConverter,
         plan: Plan,
-        chunk_rows: int = CHUNK_ROWS,
     ) -> None:
         self.conn = conn
         self.profile = profile
@@ -84,21 +71,15 @@ class FastPath:
         self.need = max(self.positions) + 1
         self.plan = plan
         self.converter = converter
-        self.chunk_rows = max(1, chunk_rows)
         self.compared = updated_columns(converter.names)
         self.inserted = self.updated = self.unchanged = 0
-        #: Rows the fast path handled: plain rows written, and rows skipped while reading.
-        self.fast_rows = 0
-        #: Rows skipped as not RCRP calls while reading, by ``column=code``.
-        self.skipped: Counter[str] = Counter()
         self._plain = 0
+        self._skips = 0
         self.width = max(indexes.values()) + 1
         category = profile.fields["category"].column
         self._category_index = indexes[category] if category else None
         self._tables: list[str] = []
         self._caches: list[tuple[str, int]] = []
-        self._start_id = 0
-        self._values: dict[str, str] = {}
 
     @classmethod
     def for_import(
@@ -109,7 +90,6 @@ class FastPath:
         converter: RowConverter,
         officers: Mapping[str, tuple[int, int | None]],
         teams: Mapping[str, int],
-        chunk_rows: int = CHUNK_ROWS,
     ) -> FastPath | None:
         """The fast path for this profile and header, or None (Python path only)."""
         staged = {column: f"s.c{i}" for i, column in enumerate(profile.columns)}
@@ -118,38 +98,53 @@ class FastPath:
             plan = PlanBuilder(profile, staged, converter, officers, teams, width).build()
         except Unplannable:
             return None
-        return cls(conn, profile, indexes, converter, plan, chunk_rows)
+        return cls(conn, profile, indexes, converter, plan)
 
-    def chunks(self, records: Iterable[tuple[int, Sequence[str]]]) -> Iterator[list[Staged]]:
-        """The mapped cells of every record (line number, fields), in lists of at most
-        ``chunk_rows``; rows that are not RCRP calls are counted in ``skipped`` instead."""
+    def _sql(self, sql: str, *params: Any) -> Any:
+        return self.conn.exec_driver_sql(sql, params) if params else self.conn.exec_driver_sql(sql)
+
+    def _create(self, name: str, definition: str) -> None:
+        self._sql(f"DROP TABLE IF EXISTS temp.{name}")
+        self._sql(f"CREATE TEMP TABLE {name} {definition}")
+        self._tables.append(name)
+
+    def stage(self, records: Iterable[tuple[int, Sequence[str]]], skipped: Counter[str]) -> None:
+        """Load the mapped cells of every record (line number, fields) into staging,
+        counting the rows that are not RCRP calls in ``skipped`` instead."""
+        # A bounded page cache for the temporary tables: they spill to a temporary
+        # file beyond it, so memory stays constant however long the file is.
+        self._caches = [
+            (schema, self._sql(f"PRAGMA {schema}.cache_size").scalar())
+            for schema in ("main", "temp")
+        ]
+        self._sql("PRAGMA temp.cache_size = -8192")
+        self._sql("PRAGMA main.cache_size = -16384")
+        cells = ", ".join(f"c{i}" for i in range(len(self.columns)))
+        self._create(STAGE, f"(line INTEGER PRIMARY KEY, nf INTEGER, {cells})")
         positions, need = self.positions, self.need
         get = itemgetter(*positions)
         single = len(positions) == 1
         judge = self._category_judge()
         category = self._category_index
-        skipped = self.skipped
-        size = self.chunk_rows
-        chunk: list[Staged] = []
-        add = chunk.append
-        for line, values in records:
-            n = len(values)
-            if n < need:
-                add((line, n, *[values[i] if i < n else None for i in positions]))
-            else:
+
+        def rows() -> Iterator[tuple[Any, ...]]:
+            for line, values in records:
+                n = len(values)
+                if n < need:
+                    yield (line, n, *[values[i] if i < n else None for i in positions])
+                    continue
                 if category is not None:
                     key = judge(values[category])
                     if key is not None:
                         skipped[key] += 1
-                        self.fast_rows += 1
+                        self._skips += 1
                         continue
-                add((line, n, get(values)) if single else (line, n, *get(values)))
-            if len(chunk) >= size:
-                yield chunk
-                chunk = []
-                add = chunk.append
-        if chunk:
-            yield chunk
+                yield (line, n, get(values)) if single else (line, n, *get(values))
+
+        marks = ", ".join("?" * (len(positions) + 2))
+        self.conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
+            f"INSERT INTO temp.{STAGE} VALUES ({marks})", rows()
+        )
 
     def _category_judge(self) -> Callable[[str], str | None]:
         """Call type cell -> the ``column=CODE`` its row is skipped under, or None.
@@ -182,63 +177,22 @@ class FastPath:
 
         return judge
 
-    def _sql(self, sql: str, *params: Any) -> Any:
-        return self.conn.exec_driver_sql(sql, params) if params else self.conn.exec_driver_sql(sql)
-
-    def _sql_many(self, sql: str, rows: Iterable[tuple[Any, ...]]) -> None:
-        self.conn.connection.driver_connection.executemany(sql, rows)  # type: ignore[union-attr]
-
-    def _create(self, name: str, definition: str) -> None:
-        self._sql(f"DROP TABLE IF EXISTS temp.{name}")
-        self._sql(f"CREATE TEMP TABLE {name} {definition}")
-        self._tables.append(name)
-
-    def open(self) -> None:
-        """Create the temporary tables, before the first chunk."""
-        # A bounded page cache for the temporary tables: they spill to a temporary
-        # file beyond it, so memory stays constant however long the file is.
-        self._caches = [
-            (schema, self._sql(f"PRAGMA {schema}.cache_size").scalar())
-            for schema in ("main", "temp")
-        ]
-        self._sql("PRAGMA temp.cache_size = -8192")
-        self._sql("PRAGMA main.cache_size = -16384")
-        cells = ", ".join(f"c{i}" for i in range(len(self.columns)))
-        self._create(STAGE, f"(line INTEGER PRIMARY KEY, nf INTEGER, {cells})")
-        for table, codes in self.plan.maps.items():
-            self._create(table, "(code TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
-            if codes:
-                self._sql_many(f"INSERT INTO temp.{table} VALUES (?, ?)", codes)
-        # Every hour met so far, with its modifier to UTC (NULL: not a plain hour).
-        self._create(HOURS, "(hour TEXT PRIMARY KEY, modifier TEXT) WITHOUT ROWID")
-        self._create(ODD, "(line INTEGER PRIMARY KEY)")
-        self._create(CLASH, "(ref TEXT PRIMARY KEY) WITHOUT ROWID")
-        self._values = self._decision_values()
-        # Decisions above this id were written by this import.
-        self._start_id = largest_decision_id(self.conn)
-
-    def load(self, chunk: list[Staged]) -> None:
-        """Stage one chunk, in place of the last."""
-        for table in (STAGE, ODD, CLASH):
-            self._sql(f"DELETE FROM temp.{table}")
-        marks = ", ".join("?" * (len(self.positions) + 2))
-        self._sql_many(f"INSERT INTO temp.{STAGE} VALUES ({marks})", chunk)
-
     def classify(self) -> None:
         """Decide, in SQL, which staged rows are odd (the rest are plain)."""
         plan = self.plan
-        hour = f"substr({plan.received}, 1, 13)"
-        hours = self._sql(
-            f"SELECT DISTINCT {hour} FROM temp.{STAGE} s WHERE {hour} IS NOT NULL "
-            f"AND NOT EXISTS (SELECT 1 FROM temp.{HOURS} h WHERE h.hour = {hour})"
-        )
+        for table, codes in plan.maps.items():
+            self._create(table, "(code TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
+            if codes:
+                self._sql_many(f"INSERT INTO temp.{table} VALUES (?, ?)", codes)
+        self._create(HOURS, "(hour TEXT PRIMARY KEY, modifier TEXT) WITHOUT ROWID")
+        hours = self._sql(f"SELECT DISTINCT substr({plan.received}, 1, 13) FROM temp.{STAGE} s")
         # In pages: a file of garbage dates could have as many distinct "hours" as rows.
-        while keys := [k for (k,) in hours.fetchmany(10_000)]:
-            offsets = dict(hour_offsets(keys, self.profile.timezone))
-            self._sql_many(
-                f"INSERT INTO temp.{HOURS} VALUES (?, ?)", [(k, offsets.get(k)) for k in keys]
-            )
+        while keys := hours.fetchmany(10_000):
+            offsets = hour_offsets([k for (k,) in keys], self.profile.timezone)
+            if offsets:
+                self._sql_many(f"INSERT INTO temp.{HOURS} VALUES (?, ?)", offsets)
         plain = " AND ".join(f"({c})" for c in plan.conditions)
+        self._create(ODD, "(line INTEGER PRIMARY KEY)")
         self._sql(
             f"INSERT INTO temp.{ODD} SELECT s.line FROM {self._source} WHERE NOT coalesce("
             f"s.nf >= {self.need} AND {plain}, 0)"
@@ -246,6 +200,7 @@ class FastPath:
         # A reference on more than one row, or on an odd row, takes the Python path for
         # all its rows. Odd rows' references are normalised by Python's own rules, so
         # "cad-1 " on an odd row catches CAD-1 on a plain one.
+        self._create(CLASH, "(ref TEXT PRIMARY KEY) WITHOUT ROWID")
         ref = f"s.{self._ref_cell()}"
         self._sql(
             f"INSERT INTO temp.{CLASH} SELECT {ref} FROM temp.{STAGE} s "
@@ -281,11 +236,18 @@ class FastPath:
     @property
     def _plain_rows(self) -> str:
         # Every staged row that is not odd passed the plain test in classify().
+        return self._not_odd
+
+    @property
+    def _not_odd(self) -> str:
         return f"NOT EXISTS (SELECT 1 FROM temp.{ODD} o WHERE o.line = s.line)"
 
     def _ref_cell(self) -> str:
         column = self.profile.fields["cad_ref"].column
         return f"c{self.columns.index(column)}"
+
+    def _sql_many(self, sql: str, rows: list[tuple[Any, ...]]) -> None:
+        self.conn.connection.driver_connection.executemany(sql, rows)  # type: ignore[union-attr]
 
     def _decision_values(self) -> dict[str, str]:
         """Decisions column -> SQL value, for the columns this profile fills."""
@@ -302,8 +264,8 @@ class FastPath:
         return ordered
 
     def odd_rows(self) -> Iterator[tuple[int, list[str]]]:
-        """The chunk's odd records, in line order, rebuilt as the csv module gave them
-        (only the mapped cells are filled; the converter reads no others)."""
+        """The odd records, in line order, rebuilt as the csv module gave them (only
+        the mapped cells are filled; the converter reads no others)."""
         cells = ", ".join(f"s.c{i}" for i in range(len(self.columns)))
         last = 0
         while True:
@@ -324,50 +286,39 @@ class FastPath:
                         values[position] = cell
                 yield line, values
 
-    def write(self, now: datetime) -> None:
-        """Write the chunk's plain rows: new references in one counted insert, then any
-        already stored (a re-import, or met in an earlier chunk) as one upsert."""
-        if not self._plain:
-            return
-        before = largest_decision_id(self.conn)
-        with counted_in_bulk(self.conn):
-            self._insert(now, " ON CONFLICT (cad_ref, source_system) DO NOTHING")
-        inserted = self._sql("SELECT count(*) FROM decisions WHERE id > ?", before).scalar()
-        if inserted < self._plain:
-            self._stored(now, before)
-        self.inserted += inserted
-        self.fast_rows += self._plain
+    def write(self, now: datetime) -> int:
+        """Upsert the plain rows and drop the temporary tables; return how many rows the
+        fast path handled (plain rows and skipped ones)."""
+        values = self._decision_values()
+        plain = f"FROM {self._source} WHERE {self._plain_rows}"
+        existing = unchanged = 0
+        if self._plain and self._sql("SELECT EXISTS (SELECT 1 FROM decisions)").scalar():
+            existing, unchanged = self._existing(values)
+        if self._plain:
+            self._insert(now, values, plain, upsert=existing > 0)
+        self.inserted = self._plain - existing
+        self.unchanged = unchanged
+        self.updated = existing - unchanged
+        for table in reversed(self._tables):
+            self._sql(f"DROP TABLE temp.{table}")
+        for schema, size in self._caches:
+            self._sql(f"PRAGMA {schema}.cache_size = {int(size)}")
+        return self._plain + self._skips
 
-    def _stored(self, now: datetime, before: int) -> None:
-        """The plain rows whose reference was already stored before this chunk: count
-        them as the Python path would, then update the changed ones."""
-        values = self._values
-        stored = (
-            f"JOIN decisions d ON d.cad_ref = {values['cad_ref']} "
-            f"AND d.source_system = {literal(self.profile.source_system)} AND d.id <= {before}"
-        )
-        where = f"FROM {self._source} {stored} WHERE {self._plain_rows}"
-        # Met earlier in this file (written by this import, or a stored reference this
-        # import has already matched): an update, whatever it holds. Otherwise it is
-        # judged against the database: unchanged or updated.
-        earlier = (
-            f"(d.id > {self._start_id} OR d.cad_ref IN (SELECT ref FROM temp.{WRITTEN_TABLE}))"
-        )
+    def _existing(self, values: Mapping[str, str]) -> tuple[int, int]:
+        """How many plain rows are already stored, and how many of those unchanged."""
         same = " AND ".join(f"d.{c} IS {values[c]}" for c in self.compared)
         found, unchanged = self._sql(
-            f"SELECT count(*), coalesce(sum(NOT {earlier} AND {same}), 0) {where}"
+            f"SELECT count(*), coalesce(sum({same}), 0) FROM {self._source} "
+            f"JOIN decisions d ON d.cad_ref = {values['cad_ref']} AND d.source_system = ? "
+            f"WHERE {self._plain_rows}",
+            self.profile.source_system,
         ).one()
-        self.updated += int(found) - int(unchanged)
-        self.unchanged += int(unchanged)
-        self._sql(
-            f"INSERT OR IGNORE INTO temp.{WRITTEN_TABLE} SELECT d.cad_ref {where} "
-            f"AND d.id <= {self._start_id}"
-        )
-        changed = " OR ".join(f"decisions.{c} IS NOT excluded.{c}" for c in self.compared)
-        self._insert(now, f"{sqlite_upsert(self.compared)} WHERE {changed}", stored)
+        return int(found), int(unchanged)
 
-    def _insert(self, now: datetime, conflict: str, join: str = "") -> None:
-        values = self._values
+    def _insert(
+        self, now: datetime, values: Mapping[str, str], plain: str, *, upsert: bool
+    ) -> None:
         names = ["cad_ref", "source_system", "created_at", "updated_at", "row_version"]
         chosen = [values["cad_ref"], literal(self.profile.source_system), "?", "?", "1"]
         for column, default in {"received_at": None, **IMPORTED_COLUMNS}.items():
@@ -375,15 +326,10 @@ class FastPath:
             chosen.append(values[column] if column in values else literal(default))
         sql = (
             f"INSERT INTO decisions ({', '.join(names)}) SELECT {', '.join(chosen)} "
-            f"FROM {self._source} {join} WHERE {self._plain_rows} ORDER BY s.line{conflict}"
+            f"{plain} ORDER BY s.line"
         )
+        if upsert:
+            changed = " OR ".join(f"decisions.{c} IS NOT excluded.{c}" for c in self.compared)
+            sql += f"{sqlite_upsert(self.compared)} WHERE {changed}"
         moment = sqlite_timestamp(now)
         self._sql(sql, moment, moment)
-
-    def close(self) -> None:
-        """Drop the temporary tables and restore the page caches."""
-        for table in reversed(self._tables):
-            self._sql(f"DROP TABLE IF EXISTS temp.{table}")
-        self._tables.clear()
-        for schema, size in self._caches:
-            self._sql(f"PRAGMA {schema}.cache_size = {int(size)}")

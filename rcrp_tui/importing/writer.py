@@ -11,9 +11,7 @@ already holds.
 
 A reference met again later in the same file counts as an update, however the rows fall
 into batches: the references already written by this import are kept in a temporary
-table (constant memory), not in a Python set. On SQLite a stored decision whose id is
-above the largest id when the import began was added by this import (by the fast path,
-which does not list its references in that table) and counts the same way.
+table (constant memory), not in a Python set.
 """
 
 from __future__ import annotations
@@ -28,7 +26,6 @@ from sqlalchemy.engine import Connection
 
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.storage.models import contact_officers_table, decisions_table, teams_table
-from rcrp_tui.storage.stratum_bulk import largest_decision_id
 
 #: Decision columns an import can fill, each with its value when the profile leaves it out.
 IMPORTED_COLUMNS: dict[str, Any] = {
@@ -170,10 +167,7 @@ class BatchWriter:
         #: Reference -> [its first row in this batch, its last row, how many rows].
         self._batch: dict[str, list[Any]] = {}
         self._any_written = False
-        #: On SQLite, decisions with a larger id were added by this import.
-        self.start_id: int | None = None
         if self.is_sqlite:
-            self.start_id = largest_decision_id(conn)
             conn.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{WRITTEN_TABLE}")
             conn.exec_driver_sql(
                 f"CREATE TEMP TABLE {WRITTEN_TABLE} (ref TEXT PRIMARY KEY) WITHOUT ROWID"
@@ -225,23 +219,16 @@ class BatchWriter:
             )
         return found
 
-    def _existing(self, refs: list[str]) -> tuple[dict[str, tuple[Any, ...]], set[str]]:
-        """Reference -> the compared column values, for the references already stored;
-        and those of them this import added."""
+    def _existing(self, refs: list[str]) -> dict[str, tuple[Any, ...]]:
+        """Reference -> the compared column values, for the references already stored."""
         columns = ", ".join(self.compared)
         rows = self._in_sql(
-            f"SELECT cad_ref, id, {columns} FROM decisions WHERE source_system = {{mark}} "
+            f"SELECT cad_ref, {columns} FROM decisions WHERE source_system = {{mark}} "
             "AND cad_ref IN ({marks})",
             refs,
             self.source_system,
         )
-        start = self.start_id
-        existing, added = {}, set()
-        for ref, decision_id, *values in rows:
-            existing[ref] = tuple(values)
-            if start is not None and decision_id > start:
-                added.add(ref)
-        return existing, added
+        return {row[0]: tuple(row[1:]) for row in rows}
 
     def _written_before(self, refs: list[str]) -> set[str]:
         if not self._any_written:
@@ -282,8 +269,8 @@ class BatchWriter:
         if not batch:
             return
         refs = list(batch)
-        existing, added = self._existing(refs)
-        before = self._written_before(refs) | added
+        existing = self._existing(refs)
+        before = self._written_before(refs)
         fresh: list[tuple[Any, ...]] = []
         known: list[tuple[Any, ...]] = []
         for ref, (first, last, n) in batch.items():

@@ -67,8 +67,9 @@ def open_database(
     elif not schema.is_current(db):
         raise SystemExit(
             f"The database {db.display_name} is at schema "
-            f"{schema.current_revisions(db) or 'none'}, "
-            f"this version needs {schema.head_revisions()}. Run: rcrp-tui db upgrade --database URL"
+            f"{_revisions(schema.current_revisions(db))}, "
+            f"this version needs {_revisions(schema.head_revisions())}. "
+            "Run: rcrp-tui db upgrade --database URL"
         )
     return db
 
@@ -139,10 +140,19 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from rcrp_tui.storage.db import Database
 
     db = Database(_url_from_argument(args.database) if args.database else _default_database_url())
-    before = schema.current_revisions(db)
+    before = _revisions(schema.current_revisions(db))
     schema.upgrade(db)
-    print(f"{db.display_name}: schema {before or 'empty'} -> {schema.current_revisions(db)}")
+    after = _revisions(schema.current_revisions(db))
+    if after == before:
+        print(f"{db.display_name}: schema already up to date ({after})")
+    else:
+        print(f"{db.display_name}: schema upgraded from {before} to {after}")
     return 0
+
+
+def _revisions(revisions: tuple[str, ...]) -> str:
+    """Schema revisions for a person: "0003, 0005, 0009", or "empty"."""
+    return ", ".join(sorted(revisions)) or "empty"
 
 
 def _read_password(args: argparse.Namespace) -> str:

@@ -127,8 +127,11 @@ def test_bad_input_is_a_clear_error_not_a_traceback(
 def test_db_upgrade_creates_the_schema(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = str(tmp_path / "fresh.db")
     assert main(["db", "upgrade", "--database", path]) == 0
-    assert "schema empty ->" in capsys.readouterr().out
+    heads = ", ".join(sorted(schema.head_revisions()))
+    assert f"schema upgraded from empty to {heads}" in capsys.readouterr().out
     assert schema.is_current(Database(url_from_argument(path)))
+    assert main(["db", "upgrade", "--database", path]) == 0
+    assert f"schema already up to date ({heads})" in capsys.readouterr().out
 
 
 def test_audit_log_can_be_read_from_the_command_line(

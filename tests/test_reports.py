@@ -65,7 +65,11 @@ def test_csv_is_one_tidy_file_with_formulas_neutralised(report: KpiReport) -> No
     assert ["Report", "Period", "", "16 Nov 2026 to 29 Nov 2026 (14 days)"] in rows
     rota_cells = [r[1] for r in rows[2:-1] if "HYPERLINK" in r[1]]
     assert rota_cells and all(cell.startswith("'=") for cell in rota_cells)
-    assert not any(cell[:1] in "=+-@" for r in rows for cell in r if cell)
+    assert not any(cell[:1] in "=+@" for r in rows for cell in r if cell)
+    # A negative figure stays a number; any other cell starting with "-" is neutralised.
+    assert ["Deployment by category", "Medical incident", "Change (points)", "-50.0"] in rows
+    negatives = [cell for r in rows for cell in r if cell.startswith("-")]
+    assert negatives and all(float(cell) < 0 for cell in negatives)
 
 
 def test_xlsx_has_a_marked_sheet_per_section(report: KpiReport, tmp_path: Path) -> None:

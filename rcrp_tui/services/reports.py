@@ -124,7 +124,10 @@ def to_csv(report: KpiReport) -> str:
         for row in s.rows:
             label = cell_text(row[0])
             for column, value in zip(s.columns[1:], row[1:], strict=True):
-                writer.writerow([csv_safe(v) for v in (s.title, label, column, cell_text(value))])
+                # A figure is written as a number (a fall of 3 points stays -3.0); only text
+                # can be read as a formula.
+                shown = csv_safe(value) if isinstance(value, str) else cell_text(value)
+                writer.writerow([*(csv_safe(v) for v in (s.title, label, column)), shown])
         if s.note:
             writer.writerow([csv_safe(v) for v in (s.title, "Note", "", s.note)])
     writer.writerow([MARKING])

@@ -21,33 +21,10 @@ from rcrp_tui.services.cpd_export import (
     Table,
     record_blocks,
 )
+from rcrp_tui.services.export_marking import latin1
 
 FONT = "helvetica"
-_PLAIN = str.maketrans(
-    {
-        "\u2014": "-",
-        "\u2013": "-",
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2026": "...",
-        "\u2022": "*",
-        "\u2713": "yes",
-        "\u2717": "no",
-        "\u00a0": " ",
-    }
-)
 _HEADING_SIZES = {1: 16, 2: 13, 3: 11}
-
-
-def latin1(text: str) -> str:
-    """``text`` as the core font can draw it: Latin-1, no control characters."""
-    plain = text.translate(_PLAIN)
-    cleaned = "".join(
-        "?" if (ord(ch) < 0x20 or 0x7F <= ord(ch) < 0xA0) and ch != "\n" else ch for ch in plain
-    )
-    return cleaned.encode("latin-1", "replace").decode("latin-1")
 
 
 def wrap(pdf: FPDF, text: str, width: float) -> list[str]:

@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 from fpdf import FPDF
 from xlsxwriter import Workbook
 
-from rcrp_tui.services.export_marking import MARKING
+from rcrp_tui.services.export_marking import MARKING, latin1
 
 if TYPE_CHECKING:
     from rcrp_tui.services.kpis import KpiReport
@@ -68,25 +68,6 @@ def _cell(sheet: Any, row: int, col: int, value: object) -> None:
         sheet.write_string(row, col, str(value))
 
 
-def _latin(text: str) -> str:
-    # The PDF core fonts cover Latin-1 only; anything else prints as a question mark.
-    swaps = {
-        "\u2013": "-",
-        "\u2014": "-",
-        "\u2018": "'",
-        "\u2019": "'",
-        "\u201c": '"',
-        "\u201d": '"',
-        "\u2026": "...",
-        "\u2192": "->",
-        "\u2265": ">=",
-        "\u26a0": "!",
-    }
-    for old, new in swaps.items():
-        text = text.replace(old, new)
-    return text.encode("latin-1", "replace").decode("latin-1")
-
-
 class _MarkedPdf(FPDF):
     def header(self) -> None:
         self.set_font("Helvetica", "B", 9)
@@ -107,28 +88,28 @@ def to_pdf(report: KpiReport, sections: Sequence[Section], header: Sequence[str]
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.add_page()
     pdf.set_font("Helvetica", "B", 14)
-    pdf.cell(0, 8, _latin(TITLE), new_x="LMARGIN", new_y="NEXT")
+    pdf.cell(0, 8, latin1(TITLE), new_x="LMARGIN", new_y="NEXT")
     pdf.set_font("Helvetica", "", 9)
     for line in header:
-        pdf.multi_cell(0, 5, _latin(line), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 5, latin1(line), new_x="LMARGIN", new_y="NEXT")
     for section in sections:
         pdf.ln(3)
         pdf.set_font("Helvetica", "B", 11)
-        pdf.multi_cell(0, 6, _latin(section.title), new_x="LMARGIN", new_y="NEXT")
+        pdf.multi_cell(0, 6, latin1(section.title), new_x="LMARGIN", new_y="NEXT")
         pdf.set_font("Helvetica", "", 8)
         if section.key == "Method":
             for (note,) in section.rows:
-                pdf.multi_cell(0, 4.5, _latin(f"- {note}"), new_x="LMARGIN", new_y="NEXT")
+                pdf.multi_cell(0, 4.5, latin1(f"- {note}"), new_x="LMARGIN", new_y="NEXT")
             continue
         widths = _widths(len(section.columns), pdf.epw)
         with pdf.table(col_widths=widths, text_align="LEFT", line_height=4.5) as table:
-            table.row([_latin(c) for c in section.columns])
+            table.row([latin1(c) for c in section.columns])
             for values in section.rows:
-                table.row([_latin(cell_text(v)) for v in values])
+                table.row([latin1(cell_text(v)) for v in values])
             if not section.rows:
                 table.row(["none"] + [""] * (len(section.columns) - 1))
         if section.note:
-            pdf.multi_cell(0, 5, _latin(section.note), new_x="LMARGIN", new_y="NEXT")
+            pdf.multi_cell(0, 5, latin1(section.note), new_x="LMARGIN", new_y="NEXT")
     return bytes(pdf.output())
 
 

@@ -10,16 +10,17 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from statistics import NormalDist
 
-from scipy.stats import norm
-from statsmodels.stats.proportion import proportion_confint
+# statsmodels (and the scipy under it) takes over a second to import, so it is imported
+# where an interval is computed, in a worker, never when a screen module is loaded.
 
 
 def z_for(confidence: float) -> float:
     """The two-sided standard-normal quantile for ``confidence`` (0.95 → 1.96)."""
     if not 0 < confidence < 1:
         raise ValueError(f"confidence must be between 0 and 1 exclusive, not {confidence}")
-    return float(norm.ppf(1 - (1 - confidence) / 2))
+    return NormalDist().inv_cdf(1 - (1 - confidence) / 2)
 
 
 def sample_size(
@@ -91,6 +92,8 @@ def wilson_interval(successes: int, total: int, *, confidence: float = 0.95) -> 
         raise ValueError(f"successes must be between 0 and total: got {successes}/{total}")
     if total == 0:
         return Proportion(0, 0, 0.0, 0.0, 1.0, confidence)
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(successes, total, alpha=1 - confidence, method="wilson")
     estimate = successes / total
     return Proportion(successes, total, estimate, *_clamp(low, high, estimate), confidence)
@@ -119,6 +122,8 @@ def weighted_proportion(
     total_w = float(sum(weights))
     estimate = sum(w for y, w in zip(outcomes, weights, strict=True) if y) / total_w
     n_eff = total_w * total_w / sum(w * w for w in weights)
+    from statsmodels.stats.proportion import proportion_confint
+
     low, high = proportion_confint(estimate * n_eff, n_eff, alpha=1 - confidence, method="wilson")
     return Proportion(
         round(estimate * n_eff, 6),

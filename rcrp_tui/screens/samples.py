@@ -23,12 +23,13 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import LONDON
+from rcrp_tui.domain.statistics import margin_of_error, sample_size
 from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.widgets.literal import literal, visible
 
-# The services (and the statistics stack they load) are imported in the workers, so
-# opening this screen never waits for them on the UI thread.
+# The services are imported in the workers, so opening this screen never waits for them
+# on the UI thread.
 if TYPE_CHECKING:
     from rcrp_tui.services.context import Ctx
     from rcrp_tui.services.sample_lists import SamplePage, SampleSummary
@@ -53,9 +54,6 @@ class PageRequest:
 
 def provenance(summary: SampleSummary) -> Text:
     """Who drew the sample, when, from what, how; and the sample-size helper's figures."""
-    # Loaded by the worker that read the page, so this import costs nothing here.
-    from rcrp_tui.domain.statistics import margin_of_error, sample_size
-
     s = summary.sample
     text = Text()
     text.append(f"Sample #{s.id} ", style="bold")

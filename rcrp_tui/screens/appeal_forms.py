@@ -32,7 +32,7 @@ from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.free_text import PersonalDataFound
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal, visible
 
 #: Service field name -> (widget id, what a person calls it).
 RECORD_FIELDS: dict[str, tuple[str, str]] = {
@@ -92,7 +92,7 @@ class AppealForm(ReportsWorkerErrors, ModalScreen[Any]):
             widget_id, label = "override-reason", field  # the guard's own field name
         name = label or field
         text = f"{name}: {message}" if name else message
-        self.query_one("#form-error", Static).update(Text(visible(text), style="bold"))
+        self.query_one("#form-error", Static).update(literal(text, style="bold"))
         if widget_id:
             self.query_one(f"#{widget_id}").focus()
 

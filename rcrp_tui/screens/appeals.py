@@ -38,7 +38,7 @@ from rcrp_tui.services.appeal_queries import (
     AppealStatus,
 )
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal
 
 STOPWATCH_SECONDS = 5.0
 # Status and the stopwatch come before the long organisation name, so an open live appeal's
@@ -200,13 +200,13 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         local = row.received_at.astimezone(LONDON)
         return (
             f"{local:%d %b %H:%M}",
-            Text(visible(row.cad_ref, single_line=True)),
+            literal(row.cad_ref, single_line=True),
             status_cell(row),
             time_cell(row, self.ctx.clock),
             row.route.label,
             row.partner_type.label,
             "QA asked" if row.qa_review_requested_at else ("review" if row.review_id else ""),
-            Text(visible(row.partner_org, single_line=True)),
+            literal(row.partner_org, single_line=True),
         )
 
     def refresh_stopwatches(self) -> None:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -28,7 +27,7 @@ from rcrp_tui.services.coaching import CoachingNoteView, NoteInput
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.free_text import PersonalDataFound
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 
 #: A field as the services and rules name it -> the widget that holds it.
@@ -86,7 +85,7 @@ class NoteEditorScreen(FeatureScreen[int | None]):
         about = f"review {self.review_id}" if self.review_id is not None else "no review"
         title = f"Coaching note · {self.staff_id or 'choose an officer'} · {about}"
         with VerticalScroll(id="note-form", classes="form"):
-            yield Static(Text(visible(title, single_line=True)), id="note-title")
+            yield Static(literal(title, single_line=True), id="note-title")
             yield Label("Staff ID (the officer this note is about)")
             yield Input(self.staff_id, placeholder="e.g. CO-101", id="staff-id", max_length=32)
             yield Label("Theme")
@@ -130,7 +129,7 @@ class NoteEditorScreen(FeatureScreen[int | None]):
     def show_error(self, field: str | None, message: str) -> None:
         """Show ``message`` literally, naming the field, and move the focus there."""
         text = f"{field}: {message}" if field else message
-        self.query_one("#form-error", Static).update(Text(visible(text), style="bold"))
+        self.query_one("#form-error", Static).update(literal(text, style="bold"))
         widget_id = FIELD_WIDGETS.get(field or "")
         if widget_id:
             self.query_one(f"#{widget_id}").focus()

@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -25,7 +24,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.services.live_risk import LiveRiskView
 from rcrp_tui.widgets import live_risk_banner
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
 from rcrp_tui.widgets.worker_errors import report_failure
@@ -82,8 +81,8 @@ class LiveRiskScreen(Screen[None]):
             table.add_row(
                 f"{a.raised_at.astimezone(LOCAL):%d %b %H:%M}",
                 a.cad_ref,
-                Text(visible(a.raised_by, single_line=True)),
-                Text(visible(a.escalated_to, single_line=True)),
+                literal(a.raised_by, single_line=True),
+                literal(a.escalated_to, single_line=True),
                 f"{a.escalated_at.astimezone(LOCAL):%H:%M}",
                 str(a.review_id),
             )

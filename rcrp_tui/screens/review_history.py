@@ -6,7 +6,6 @@ from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
 from rich.table import Table
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -19,7 +18,7 @@ from textual.worker import Worker
 from rcrp_tui.services import reviews
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.review_records import ReviewChangeView
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.worker_errors import report_failure
 
 LOCAL = ZoneInfo("Europe/London")
@@ -87,10 +86,10 @@ class ReviewHistoryScreen(Screen[None]):
         for c in message.changes:
             table.add_row(
                 f"{c.at.astimezone(LOCAL):%d %b %H:%M:%S}",
-                Text(visible(c.actor, single_line=True)),
+                literal(c.actor, single_line=True),
                 c.action.replace("_", " "),
-                Text(visible(c.reason or "")),
-                Text(visible(_describe(c.before, c.after))),
+                literal(c.reason or ""),
+                literal(_describe(c.before, c.after)),
             )
         self.query_one("#history-table", Static).update(table)
 

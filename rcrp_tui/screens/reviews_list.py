@@ -10,7 +10,6 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -24,7 +23,7 @@ from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.services import review_lists
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.review_records import ReviewSummary
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.worker_errors import report_failure
 
 LOCAL = ZoneInfo("Europe/London")
@@ -104,7 +103,7 @@ class ReviewsScreen(Screen[None]):
                 str(r.id),
                 r.cad_ref,
                 Category(r.category).label,
-                Text(visible(r.reviewer, single_line=True)),
+                literal(r.reviewer, single_line=True),
                 r.status.label,
                 r.judgement.label if r.judgement else "-",
                 result_words(r),

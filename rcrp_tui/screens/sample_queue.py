@@ -234,12 +234,12 @@ class SampleQueueScreen(FeatureScreen[None]):
         return (
             str(item.position),
             Text(word, style=style),
-            Text(visible(item.cad_ref, single_line=True)),
+            literal(item.cad_ref, single_line=True),
             f"{item.received_at.astimezone(LONDON):%d %b %H:%M}",
             _label(Category, item.category),
             _label(Outcome, item.outcome),
-            Text(visible(stratum_label(item.stratum), single_line=True)),
-            Text(visible(item.reason or "", single_line=True)),
+            literal(stratum_label(item.stratum), single_line=True),
+            literal(item.reason or "", single_line=True),
         )
 
     @property

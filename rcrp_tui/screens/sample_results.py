@@ -132,7 +132,7 @@ class SampleResultsScreen(FeatureScreen[None]):
         criteria.clear()
         for c in r.criteria:
             criteria.add_row(
-                Text(visible(c.code, single_line=True)),
+                literal(c.code, single_line=True),
                 str(c.met),
                 str(c.partial),
                 str(c.not_met),
@@ -146,12 +146,12 @@ class SampleResultsScreen(FeatureScreen[None]):
             label = judgement_label(code)
             if code == Judgement.SHOULD_HAVE_DEPLOYED.value:
                 label += "  ⚠ safety-critical"
-            judgements.add_row(Text(visible(label, single_line=True)), str(n), share)
+            judgements.add_row(literal(label, single_line=True), str(n), share)
         strata = self.query_one("#strata-results", DataTable)
         strata.clear()
         for s in r.strata:
             strata.add_row(
-                Text(visible(stratum_label(s.stratum), single_line=True)),
+                literal(stratum_label(s.stratum), single_line=True),
                 str(s.reviewed),
                 str(s.in_sample),
                 rate(s.compliance),

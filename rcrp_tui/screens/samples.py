@@ -26,7 +26,7 @@ from rcrp_tui.domain.sampling import LONDON
 from rcrp_tui.domain.statistics import margin_of_error, sample_size
 from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import FeatureScreen
-from rcrp_tui.widgets.literal import literal, visible
+from rcrp_tui.widgets.literal import literal
 
 # The services are imported in the workers, so opening this screen never waits for them
 # on the UI thread.
@@ -201,7 +201,7 @@ class SamplesScreen(FeatureScreen[None]):
             row.progress,
             str(row.skipped),
             str(row.replaced),
-            Text(visible(s.plan_name, single_line=True)),
+            literal(s.plan_name, single_line=True),
             f"{s.drawn_at.astimezone(LONDON):%d %b %y %H:%M}",
             s.method.label,
         )
@@ -244,7 +244,7 @@ class SamplesScreen(FeatureScreen[None]):
         strata.clear()
         for s in message.progress.strata:
             strata.add_row(
-                Text(visible(stratum_label(s.stratum), single_line=True)),
+                literal(stratum_label(s.stratum), single_line=True),
                 str(s.done),
                 str(s.total),
                 str(s.skipped),

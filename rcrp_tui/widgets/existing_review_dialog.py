@@ -21,7 +21,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rcrp_tui.services.review_records import ReviewSummary
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal, visible
 
 LOCAL = ZoneInfo("Europe/London")
 #: What the dialog answers when the user starts a second, independent review.
@@ -89,7 +89,7 @@ class ExistingReviewDialog(ModalScreen[int | None]):
             Option("Start a second, independent review of this decision", id=str(NEW_REVIEW))
         )
         with Vertical(id="existing-dialog"):
-            yield Label(Text(visible(title, single_line=True)), id="existing-title")
+            yield Label(literal(title, single_line=True), id="existing-title")
             yield Static(
                 "Open the existing review to read, moderate or continue it, or start your "
                 "own independent review (both are kept)."

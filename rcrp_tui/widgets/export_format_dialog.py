@@ -18,7 +18,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rcrp_tui.services.cpd_export import MARKING, ExportFormat
-from rcrp_tui.widgets.literal import visible
+from rcrp_tui.widgets.literal import literal, visible
 
 
 class ExportFormatDialog(ModalScreen[ExportFormat | None]):
@@ -64,7 +64,7 @@ class ExportFormatDialog(ModalScreen[ExportFormat | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="export-dialog"):
-            yield Label(Text(visible(f"Export {self.what}", single_line=True)), id="export-title")
+            yield Label(literal(f"Export {self.what}", single_line=True), id="export-title")
             yield Static(
                 Text(f"Into {visible(str(self.folder), single_line=True)}, marked {MARKING}.")
             )

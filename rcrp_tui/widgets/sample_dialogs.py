@@ -21,6 +21,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import sampling
 from rcrp_tui.services.context import Ctx
@@ -305,7 +306,7 @@ class AssignDialog(SampleDialog):
     def compose(self) -> ComposeResult:
         with Vertical(classes="sample-dialog"):
             yield Label(f"Assign item {self.item.position}", classes="dialog-title")
-            yield Static(literal(f"{self.item.cad_ref} · stratum {self.item.stratum}"))
+            yield Static(literal(f"{self.item.cad_ref} · {stratum_label(self.item.stratum)}"))
             yield OptionList(id="workers")
             yield Static("", classes="dialog-error", id="error")
             yield Static("↑↓ choose · Enter assign · Esc cancel", classes="dialog-help")

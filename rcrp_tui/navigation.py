@@ -141,13 +141,11 @@ DESTINATIONS: list[Destination] = [
 
 #: Where a person lands after signing in: every role's home screen.
 HOME = "home"
-#: Roles that land somewhere else (none now: contact officers land on home too).
-HOME_BY_ROLE: dict[Role, str] = {}
 
 
 def home_for(role: Role) -> Destination | None:
     """Where ``role`` lands after signing in: its home, else the first place it may use."""
-    home = find(HOME_BY_ROLE.get(role, HOME))
+    home = find(HOME)
     if home is not None and home.allows(role):
         return home
     choices = available(role)

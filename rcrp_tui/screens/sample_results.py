@@ -20,7 +20,6 @@ from textual.widgets import DataTable, Footer, Header, Label, Static
 from textual.worker import Worker, WorkerState
 
 from rcrp_tui.domain.scoring import Judgement
-from rcrp_tui.domain.statistics import Proportion
 from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services import sampling, sampling_results
@@ -34,11 +33,6 @@ CRITERIA_COLUMNS = ("Criterion", "Met", "Partly", "Not met", "N/A", "Compliance 
 STRATA_COLUMNS = ("Stratum", "Reviewed", "In sample", "Passed (95% CI)")
 
 
-def rate(p: Proportion) -> str:
-    """A proportion as "80.0% (95% CI 49.0-94.3%, 8/10)", or "no reviews"."""
-    return p.describe()
-
-
 def headline(sample: SampleView, r: SampleResults) -> Text:
     """The lines above the tables: what was reviewed, and the overall rates."""
     text = Text()
@@ -50,10 +44,10 @@ def headline(sample: SampleView, r: SampleResults) -> Text:
         f"replaced {r.replaced}\n"
     )
     text.append("Overall compliance (reviews passed): ", style="bold")
-    text.append(rate(r.overall))
+    text.append(r.overall.describe())
     if r.weighted is not None:
         text.append("\nWeighted back to the population: ", style="bold")
-        text.append(rate(r.weighted))
+        text.append(r.weighted.describe())
         text.append(" · design weights differ by stratum; counts on the effective-sample scale")
     if r.reviewed and r.reviewed < r.in_sample:
         text.append("\nPartly finished: the figures cover the reviews submitted so far.")
@@ -137,7 +131,7 @@ class SampleResultsScreen(FeatureScreen[None]):
                 str(c.partial),
                 str(c.not_met),
                 str(c.not_applicable),
-                rate(c.compliance),
+                c.compliance.describe(),
             )
         judgements = self.query_one("#judgements-table", DataTable)
         judgements.clear()
@@ -154,7 +148,7 @@ class SampleResultsScreen(FeatureScreen[None]):
                 literal(stratum_label(s.stratum), single_line=True),
                 str(s.reviewed),
                 str(s.in_sample),
-                rate(s.compliance),
+                s.compliance.describe(),
             )
 
     def action_back(self) -> None:

@@ -119,6 +119,10 @@ class SamplesScreen(FeatureScreen[None]):
         super().__init__(ctx, **kwargs)
         self.status: str | None = "open"
         self.page: SamplePage | None = None
+        #: Pages shown so far, and the (page, sample) whose details are on screen: the
+        #: table highlights its row again as it fills, which must not load them twice.
+        self._pages_shown = 0
+        self._detail_for: tuple[int, int] | None = None
         self._seq = 0
         self._last = PageRequest(0, "open")
 
@@ -170,6 +174,7 @@ class SamplesScreen(FeatureScreen[None]):
         if message.request.seq != self._seq:
             return  # superseded by a newer request
         self.status, self.page = message.request.status, message.page
+        self._pages_shown += 1
         table = self.query_one("#samples-table", DataTable)
         keep = table.cursor_row
         table.clear()
@@ -221,6 +226,10 @@ class SamplesScreen(FeatureScreen[None]):
 
     def _show_detail(self) -> None:
         current = self.current
+        shown = None if current is None else (self._pages_shown, current.sample.id)
+        if shown is not None and shown == self._detail_for:
+            return
+        self._detail_for = shown
         strata = self.query_one("#strata-table", DataTable)
         if current is None:
             self.query_one("#sample-provenance", Static).update("")

@@ -249,17 +249,7 @@ def _criteria(answered: Iterable[Any], questions: dict[str, str]) -> tuple[Crite
         counts[row.key1][row.key2 or "unanswered"] += int(row.n)
     # The same rule as the sample results: met out of met + partially met + not met.
     return tuple(
-        CriterionRow(
-            questions.get(code, ""),
-            CriterionResult(
-                code=code,
-                met=c["met"],
-                partial=c["partial"],
-                not_met=c["not_met"],
-                not_applicable=c["na"],
-                compliance=wilson_interval(c["met"], c["met"] + c["partial"] + c["not_met"]),
-            ),
-        )
+        CriterionRow(questions.get(code, ""), CriterionResult.tally(code, c))
         for code, c in sorted(counts.items())
     )
 

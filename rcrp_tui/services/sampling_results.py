@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -42,6 +43,19 @@ class CriterionResult:
     not_met: int
     not_applicable: int
     compliance: Proportion  # met out of met + partial + not met
+
+    @classmethod
+    def tally(cls, code: str, answers: Mapping[str, int]) -> CriterionResult:
+        """The result for ``code`` from its answer counts (met, partial, not_met, na)."""
+        met, partial, not_met = (answers.get(k, 0) for k in ("met", "partial", "not_met"))
+        return cls(
+            code=code,
+            met=met,
+            partial=partial,
+            not_met=not_met,
+            not_applicable=answers.get("na", 0),
+            compliance=wilson_interval(met, met + partial + not_met),
+        )
 
 
 @dataclass(frozen=True)
@@ -127,17 +141,7 @@ def results(ctx: Ctx, sample_id: int) -> SampleResults:
     by_code: dict[str, Counter[str]] = defaultdict(Counter)
     for code, answer, n in answers:
         by_code[code][answer or "unanswered"] += int(n)
-    criteria = tuple(
-        CriterionResult(
-            code=code,
-            met=c["met"],
-            partial=c["partial"],
-            not_met=c["not_met"],
-            not_applicable=c["na"],
-            compliance=wilson_interval(c["met"], c["met"] + c["partial"] + c["not_met"]),
-        )
-        for code, c in sorted(by_code.items())
-    )
+    criteria = tuple(CriterionResult.tally(code, c) for code, c in sorted(by_code.items()))
     stratum_passes: dict[str, list[bool]] = defaultdict(list)
     for stratum, _w, _rid, ok, _j in rows:
         stratum_passes[stratum].append(ok)

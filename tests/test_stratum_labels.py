@@ -1,5 +1,6 @@
 """Stratum keys shown in words on the Samples screens."""
 
+from rcrp_tui.domain.enums import Category, Outcome
 from rcrp_tui.domain.stratum_labels import stratum_label
 
 
@@ -12,3 +13,9 @@ def test_stratum_keys_read_as_words() -> None:
     assert stratum_label("officer=12|month=2026-11") == "officer 12 · 2026-11"
     assert stratum_label("category=made_up") == "made_up"
     assert stratum_label("all") == stratum_label("") == "whole population"
+
+
+def test_a_stored_value_reads_as_its_label_or_as_stored_when_unknown() -> None:
+    assert Category.label_of("walk_out") == "Walk-out from healthcare"
+    assert Outcome.label_of("signposted") == Outcome.SIGNPOSTED.label
+    assert Category.label_of("from_a_newer_version") == "from_a_newer_version"

@@ -17,6 +17,15 @@ class LabelledEnum(StrEnum):
         return _LABELS.get(self, self.value.replace("_", " ").capitalize())
 
     @classmethod
+    def label_of(cls, value: str) -> str:
+        """The label of a stored value; the value itself when it is not a member (a value
+        from a newer vocabulary is shown as stored rather than failing)."""
+        try:
+            return cls(value).label
+        except ValueError:
+            return value
+
+    @classmethod
     def parse(cls, raw: str) -> LabelledEnum:
         """Accept a value or a label, case-insensitively; raise ValueError naming the choices."""
         text = raw.strip().lower()

@@ -13,20 +13,13 @@ _GROUPS = {
 }
 
 
-def _category(value: str) -> str:
-    try:
-        return Category(value).label
-    except ValueError:
-        return value
-
-
 def stratum_label(key: str) -> str:
     """``Walk-out from healthcare · late shift · team 3``; the key itself if unknown."""
     fields = stratum_fields(key)
     if not fields:  # a simple random sample has one stratum, "all"
         return "whole population" if key in ("", "all") else key
     words = {
-        "category": lambda v: _category(v) if v else "no category",
+        "category": lambda v: Category.label_of(v) if v else "no category",
         "shift": lambda v: f"{v} shift" if v else "no shift",
         "team": lambda v: f"team {v}" if v else "no team",
         "group": lambda v: _GROUPS.get(v or "standard", v or ""),

@@ -26,13 +26,6 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.widgets.literal import literal
 
 
-def _original(value: str) -> str:
-    try:
-        return Outcome(value).label
-    except ValueError:
-        return value
-
-
 def _local(value: Any) -> str:
     return "—" if value is None else f"{value.astimezone(LONDON):%d %b %Y %H:%M}"
 
@@ -48,7 +41,7 @@ def render_detail(detail: AppealDetail, ctx: Ctx) -> Group:
     )
     facts.add_row("Route", a.route.label)
     facts.add_row("Partner", literal(f"{a.partner_type.label} · {a.partner_org}"))
-    facts.add_row("Original decision", literal(_original(a.original_decision)))
+    facts.add_row("Original decision", literal(Outcome.label_of(a.original_decision)))
     facts.add_row("Received", _local(a.received_at))
     facts.add_row("Time", time_cell(a, ctx.clock))
     facts.add_row("Outcome", "OPEN — awaiting decision" if a.outcome is None else a.outcome.label)

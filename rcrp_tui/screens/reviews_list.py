@@ -102,7 +102,7 @@ class ReviewsScreen(Screen[None]):
             table.add_row(
                 str(r.id),
                 r.cad_ref,
-                Category(r.category).label,
+                Category.label_of(r.category),
                 literal(r.reviewer, single_line=True),
                 r.status.label,
                 r.judgement.label if r.judgement else "-",

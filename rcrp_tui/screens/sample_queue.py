@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import DataTable, Footer, Header, Static
 from textual.worker import Worker, WorkerState
 
-from rcrp_tui.domain.enums import Category, LabelledEnum, Outcome
+from rcrp_tui.domain.enums import Category, Outcome
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import LONDON
 from rcrp_tui.domain.stratum_labels import stratum_label
@@ -44,13 +44,6 @@ STATUS_TEXT = {
     "skipped": ("✗ skipped", "dim"),
     "replaced": ("↺ replaced", "dim"),
 }
-
-
-def _label(kind: type[LabelledEnum], value: str) -> str:
-    try:
-        return kind(value).label
-    except ValueError:  # a value from a newer vocabulary: show it as stored
-        return value
 
 
 @dataclass(frozen=True)
@@ -236,8 +229,8 @@ class SampleQueueScreen(FeatureScreen[None]):
             Text(word, style=style),
             literal(item.cad_ref, single_line=True),
             f"{item.received_at.astimezone(LONDON):%d %b %H:%M}",
-            _label(Category, item.category),
-            _label(Outcome, item.outcome),
+            Category.label_of(item.category),
+            Outcome.label_of(item.outcome),
             literal(stratum_label(item.stratum), single_line=True),
             literal(item.reason or "", single_line=True),
         )

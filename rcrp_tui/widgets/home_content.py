@@ -82,13 +82,6 @@ def month_name(month: MonthCompliance) -> str:
     return f"{month.start.astimezone(LOCAL_ZONE):%B %Y}"
 
 
-def _category(value: str) -> str:
-    try:
-        return Category(value).label
-    except ValueError:
-        return value
-
-
 def _result(r: ReviewSummary) -> str:
     if r.score is None:
         return "not scored"
@@ -113,7 +106,7 @@ def _reviews(
 ) -> PanelContent:
     items = []
     for r in reviews.first:
-        parts: list[str | Text] = [r.cad_ref, _category(r.category), r.status.label]
+        parts: list[str | Text] = [r.cad_ref, Category.label_of(r.category), r.status.label]
         if reviewer:
             parts.append(_said("by", r.reviewer))
         if r.score is not None:
@@ -187,7 +180,7 @@ def floorwalker(h: FloorwalkerHome) -> dict[str, PanelContent]:
                 [
                     "▶ claimed" if e.status == "claimed" else "○ assigned",
                     e.cad_ref,
-                    _category(e.category),
+                    Category.label_of(e.category),
                     f"{e.sample_name} #{e.position}",
                 ]
             ),

@@ -17,7 +17,7 @@ from rich.console import Console
 from rich.text import Text
 from textual import events
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from rcrp_tui.app import RcrpApp
 from rcrp_tui.domain.clock import Clock, FixedClock
@@ -78,20 +78,6 @@ async def settle(pilot: Pilot[object]) -> None:
     await pilot.pause()
     await pilot.app.workers.wait_for_complete()
     await pilot.pause()
-    await tables_measured(pilot)
-
-
-async def tables_measured(pilot: Pilot[object]) -> None:
-    """Wait until every DataTable on the screen has measured the rows added to it.
-
-    A DataTable sizes its columns to new rows when it is next idle; on a busy machine a
-    snapshot could otherwise catch the columns still as wide as their headings.
-    """
-    for _ in range(200):
-        if not any(t._require_update_dimensions for t in pilot.app.screen.query(DataTable)):
-            return
-        await pilot.pause(0.01)
-    raise AssertionError("a DataTable never measured its rows")
 
 
 async def type_text(pilot: Pilot[object], text: str, *, paste: bool = False) -> None:

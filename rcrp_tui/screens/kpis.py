@@ -154,12 +154,16 @@ class KpiScreen(FeatureScreen[None]):
         self._shown = section
         table = self.query_one("#kpi-table", DataTable)
         table.clear(columns=True)
-        for name in section.columns:
-            table.add_column(literal(name, single_line=True))
-        for row in section.rows:
-            table.add_row(*(self._cell(v) for v in row))
-        if not section.rows:
-            table.add_row(*(["none"] + [""] * (len(section.columns) - 1)))
+        rows = [[self._cell(v) for v in row] for row in section.rows]
+        if not rows:
+            rows = [[Text("none"), *(Text("") for _ in section.columns[1:])]]
+        labels = [literal(name, single_line=True) for name in section.columns]
+        # A section is a few dozen rows: size each column to its widest cell now, rather
+        # than when the table is next idle, so it never shows cells cut to the headings.
+        for i, label in enumerate(labels):
+            table.add_column(label, width=max(r[i].cell_len for r in [labels, *rows]))
+        for cells in rows:
+            table.add_row(*cells)
         note = section.note or ""
         self.query_one("#kpi-note", Static).update(literal(f"{section.title}. {note}".strip()))
 

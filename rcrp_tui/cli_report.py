@@ -14,7 +14,6 @@ import argparse
 import sys
 from collections.abc import Callable
 from datetime import date
-from pathlib import Path
 from typing import Any
 
 from rcrp_tui.domain.kpis import make_period, parse_day, previous_period
@@ -56,7 +55,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(reports.render(report, fmt).decode("utf-8"))
         return 0
-    written = reports.write_report(ctx, report, fmt, Path(args.output))
+    written = reports.write_report(ctx, report, fmt, args.output)
     print(f"Wrote {written} (OFFICIAL-SENSITIVE).", file=sys.stderr)
     return 0
 

@@ -120,3 +120,7 @@ def test_write_report_refuses_a_folder_that_does_not_exist(
 ) -> None:
     with pytest.raises(ValidationFailed, match="no such folder"):
         reports.write_report(data.qa, report, ReportFormat.CSV, tmp_path / "nope" / "r.csv")
+    # Typed with its slash, a missing folder is refused, not written as a file of its name.
+    with pytest.raises(ValidationFailed, match="no such folder"):
+        reports.write_report(data.qa, report, ReportFormat.CSV, f"{tmp_path / 'nosuch'}/")
+    assert not (tmp_path / "nosuch").exists()

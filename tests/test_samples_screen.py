@@ -228,6 +228,12 @@ async def test_draw_from_a_saved_plan_results_export_and_close(
         await settle(pilot)
         assert pilot.app.screen is dialog  # a bad folder keeps the dialog open
         assert "does not exist" in _error(dialog)
+        # A folder typed with its slash is a folder: not a file named after it.
+        path_box.value = str(tmp_path / "nosuch") + "/"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is dialog and "does not exist" in _error(dialog)
+        assert not (tmp_path / "nosuch").exists()
         path_box.value = str(exports / "first.csv")
         await pilot.press("enter")
         await settle(pilot)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import html
 import io
+import os
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
@@ -156,10 +157,16 @@ def default_name(report: KpiReport, fmt: ReportFormat) -> str:
     return f"rcrp-kpis-{p.first_day:%Y%m%d}-{p.last_day:%Y%m%d}.{fmt.value}"
 
 
-def write_report(ctx: Ctx, report: KpiReport, fmt: ReportFormat, path: Path) -> Path:
-    """Write the report to ``path`` (a folder gets the default name); audit the export."""
+def write_report(ctx: Ctx, report: KpiReport, fmt: ReportFormat, path: Path | str) -> Path:
+    """Write the report to ``path`` (a folder gets the default name); audit the export.
+
+    Typed text ending in a slash names a folder, which must exist (``Path`` would drop the
+    slash and write a file named after the folder).
+    """
     ctx.require(Permission.VIEW_KPIS)
-    target = path.expanduser()
+    target = Path(path).expanduser()
+    if isinstance(path, str) and path.endswith(("/", os.sep)) and not target.is_dir():
+        raise ValidationFailed("path", f"no such folder: {target}")
     if target.is_dir():
         target = target / default_name(report, fmt)
     if not target.parent.is_dir():

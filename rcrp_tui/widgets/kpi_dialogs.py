@@ -168,10 +168,10 @@ class ExportReportDialog(ReportsWorkerErrors, ModalScreen[Path | None]):
             self.query_one("#export-error", Static).update("Give a file or folder to save to.")
             return
         self.query_one("#export-error", Static).update("Writing…")
-        self._write(ReportFormat(str(fmt)), Path(text))
+        self._write(ReportFormat(str(fmt)), text)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="kpi-export")
-    def _write(self, fmt: ReportFormat, path: Path) -> None:
+    def _write(self, fmt: ReportFormat, path: str) -> None:
         try:
             written = reports.write_report(self.ctx, self.report, fmt, path)
         except ServiceError as exc:

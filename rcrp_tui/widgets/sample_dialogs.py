@@ -7,6 +7,7 @@ is refused, showing the message where the person is typing, so nothing typed is 
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
@@ -209,6 +210,9 @@ class ExportDialog(SampleDialog):
             self.show_error("Type the path of the file to write.")
             return
         path = Path(raw).expanduser()
+        if raw.endswith(("/", os.sep)) and not path.is_dir():
+            self.show_error(f"The folder {path} does not exist.")
+            return
         if path.is_dir():
             self.show_error(f"{path} is a folder: add a file name, e.g. {path / 'sample.csv'}")
             return

@@ -195,3 +195,13 @@ def test_each_home_is_its_own_roles(world: HomeWorld, builder: object, who: str)
 def test_home_dispatches_on_the_role(world: HomeWorld) -> None:
     assert isinstance(home.home(world.fw), home.FloorwalkerHome)
     assert isinstance(home.home(world.officer), home.OfficerHome)
+
+
+def test_a_week_without_rota_shifts_is_not_reported_as_without_gaps(world: HomeWorld) -> None:
+    from rcrp_tui.widgets import home_content
+
+    h = home.supervisor_home(_at(world.sup, datetime(2027, 6, 1, 12, tzinfo=UTC)))
+    assert h.coverage.total == 0
+    panel = home_content.supervisor(h)["coverage"]
+    assert "no rota has shifts" in panel.summary.plain
+    assert panel.items == () and panel.empty == "No cover planned: add a rota (F8)."

@@ -291,7 +291,12 @@ def supervisor(h: SupervisorHome) -> dict[str, PanelContent]:
     if h.team_name is None:
         team = PanelContent(Text("This account has no team."), (), "No team follow-ups.")
     return {
-        "coverage": PanelContent(Text(head), tuple(gaps), "No gaps in the coming week."),
+        "coverage": PanelContent(
+            Text(head),
+            tuple(gaps),
+            # With no shifts planned there is nothing covered: "no gaps" would mislead.
+            "No gaps in the coming week." if cov.total else "No cover planned: add a rota (F8).",
+        ),
         "alerts": _alerts(h.alerts, "live-risk:"),
         "appeals": PanelContent(
             Text(_count(h.appeals.count, "open live appeal")),

@@ -40,6 +40,7 @@ from rcrp_tui.widgets.export_format_dialog import ExportFormatDialog
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
+from rcrp_tui.widgets.table_fit import fit_columns
 
 
 def _when(value: Any) -> str:
@@ -223,6 +224,7 @@ class CpdScreen(FeatureScreen[None]):
                     f"{r.reviews_this_month}/{r.quota}{mark}",
                     key=r.staff_id,
                 )
+            fit_columns(table)
         self.query_one("#cpd-title", Static).update(Text(title + " · enter opens an officer"))
         lines = Text(f"Overdue follow-ups: {len(message.overdue)}\n", style="bold")
         for n in message.overdue:
@@ -251,6 +253,7 @@ class CpdScreen(FeatureScreen[None]):
                 literal(n.author, single_line=True),
                 key=str(n.id),
             )
+        fit_columns(table)
         self._show_note()
         self.refresh_bindings()
 

@@ -31,6 +31,7 @@ from rcrp_tui.services.reports import Section, cell_text
 from rcrp_tui.widgets.kpi_charts import KpiTrendCharts
 from rcrp_tui.widgets.kpi_dialogs import ExportReportDialog, PeriodDialog
 from rcrp_tui.widgets.literal import literal
+from rcrp_tui.widgets.table_fit import fit_columns
 
 CHARTS = "charts"
 DEFAULT_DAYS = 28
@@ -154,16 +155,13 @@ class KpiScreen(FeatureScreen[None]):
         self._shown = section
         table = self.query_one("#kpi-table", DataTable)
         table.clear(columns=True)
-        rows = [[self._cell(v) for v in row] for row in section.rows]
-        if not rows:
-            rows = [[Text("none"), *(Text("") for _ in section.columns[1:])]]
-        labels = [literal(name, single_line=True) for name in section.columns]
-        # A section is a few dozen rows: size each column to its widest cell now, rather
-        # than when the table is next idle, so it never shows cells cut to the headings.
-        for i, label in enumerate(labels):
-            table.add_column(label, width=max(r[i].cell_len for r in [labels, *rows]))
-        for cells in rows:
-            table.add_row(*cells)
+        for name in section.columns:
+            table.add_column(literal(name, single_line=True))
+        for row in section.rows:
+            table.add_row(*(self._cell(v) for v in row))
+        if not section.rows:
+            table.add_row(*(["none"] + [""] * (len(section.columns) - 1)))
+        fit_columns(table)
         note = section.note or ""
         self.query_one("#kpi-note", Static).update(literal(f"{section.title}. {note}".strip()))
 

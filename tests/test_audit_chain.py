@@ -16,10 +16,11 @@ from sqlalchemy.exc import DBAPIError
 
 from rcrp_tui.cli import main
 from rcrp_tui.domain.clock import FixedClock
+from rcrp_tui.domain.enums import Role
 from rcrp_tui.services import people
 from rcrp_tui.services.audit_verify import ChainProblem, ChainState, verify_chain
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
-from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.errors import PermissionDenied, ServiceError
 from rcrp_tui.storage import audit_chain, schema
 from rcrp_tui.storage.audit_chain import SQLITE_TRIGGERS, AuditContent
 from rcrp_tui.storage.db import Database
@@ -378,3 +379,9 @@ def test_concurrent_writers_from_several_processes_keep_one_chain(any_db: Databa
     state = verify_chain(_ctx(any_db))
     assert state.intact, state.detail
     assert state.rows == state.head_id == state.head_rows == _PROCESSES * _WRITES
+
+
+def test_only_those_who_may_read_the_audit_log_may_verify_it(db: Database) -> None:
+    floorwalker = Actor(None, "fw", "Floor Walker", Role.FLOORWALKER)
+    with pytest.raises(PermissionDenied, match="may not read the audit log"):
+        verify_chain(Ctx(db, floorwalker, FixedClock(FIXED_NOW)))

@@ -18,6 +18,7 @@ from rcrp_tui.cli import main
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services import people
+from rcrp_tui.services.audit import restore_guards
 from rcrp_tui.services.audit_verify import ChainProblem, ChainState, verify_chain
 from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.errors import PermissionDenied, ServiceError
@@ -385,3 +386,13 @@ def test_only_those_who_may_read_the_audit_log_may_verify_it(db: Database) -> No
     floorwalker = Actor(None, "fw", "Floor Walker", Role.FLOORWALKER)
     with pytest.raises(PermissionDenied, match="may not read the audit log"):
         verify_chain(Ctx(db, floorwalker, FixedClock(FIXED_NOW)))
+
+
+def test_restoring_guards_leaves_a_database_before_the_chain_alone(tmp_path: object) -> None:
+    db = Database(f"sqlite:///{tmp_path}/old.db")
+    schema.upgrade(db, "0009")
+    assert restore_guards(db) == []
+    with db.read() as session:
+        names = session.execute(text("SELECT name FROM sqlite_master WHERE type = 'trigger'"))
+        assert "audit_log_chain_insert" not in set(names.scalars())
+    db.dispose()

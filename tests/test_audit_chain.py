@@ -7,11 +7,14 @@ from __future__ import annotations
 import itertools
 import multiprocessing
 import re
-from collections.abc import Callable
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import Connection, func, select, text
+from sqlalchemy import Connection, create_engine, func, select, text
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
 from rcrp_tui.cli import main
@@ -26,7 +29,7 @@ from rcrp_tui.storage import audit_chain, schema
 from rcrp_tui.storage.audit_chain import SQLITE_TRIGGERS, AuditContent
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import audit_chain_head_table, audit_table
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, POSTGRES_URL
 
 ROWS = 6
 
@@ -334,14 +337,45 @@ def test_without_a_key_a_well_forged_row_is_not_detectable(any_db: Database) -> 
 # --- migration of an existing log ----------------------------------------------------------
 
 
-def test_the_migration_chains_an_existing_log(tmp_path: object) -> None:
-    db = Database(f"sqlite:///{tmp_path}/old.db")
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def unmigrated_db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Database]:
+    """An empty database, not migrated at all, on SQLite and on PostgreSQL."""
+    if request.param == "sqlite":
+        db = Database(f"sqlite:///{tmp_path}/old.db")
+        yield db
+        db.dispose()
+        return
+    if not POSTGRES_URL:
+        pytest.skip("RCRP_TEST_POSTGRES_URL is not set: no PostgreSQL server for this run")
+    name = f"rcrp_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    db = Database(make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False))
+    try:
+        yield db
+    finally:
+        db.dispose()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+def test_the_migration_chains_an_existing_log(unmigrated_db: Database) -> None:
+    db = unmigrated_db
     schema.upgrade(db, "0009")
     with db.write_connection() as conn:
         for i in (1, 2, 4, 5):  # a gap, as PostgreSQL's sequence leaves after a rollback
-            conn.exec_driver_sql(
-                "INSERT INTO audit_log (id, at, actor, actor_role, action, entity) "
-                f"VALUES ({i}, '2026-10-0{i} 08:00:00.000000', 'a', 'administrator', 'x', 'e')"
+            conn.execute(
+                audit_table.insert().values(
+                    id=i,
+                    at=datetime(2026, 10, i, 8, 0, 0, 123456, tzinfo=UTC),
+                    actor="a",
+                    actor_role="administrator",
+                    action="x",
+                    entity="e",
+                    after_json='{"note": "café"}',
+                )
             )
     schema.upgrade(db)
     state = _verify(db)
@@ -353,7 +387,6 @@ def test_the_migration_chains_an_existing_log(tmp_path: object) -> None:
     assert _verify(db).intact
     with pytest.raises(DBAPIError, match="append-only"), db.write() as session:
         session.execute(text("UPDATE audit_log SET action = 'y'"))
-    db.dispose()
 
 
 # --- concurrency ---------------------------------------------------------------------------

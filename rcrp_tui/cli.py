@@ -57,13 +57,18 @@ def demo_database_url() -> str:
 def open_database(
     argument: str | None, *, default: Callable[[], str] = _default_database_url
 ) -> Database:
-    """Open and, for SQLite, upgrade the schema; PostgreSQL must be upgraded on purpose."""
+    """Open and, for SQLite, upgrade the schema; PostgreSQL must be upgraded on purpose.
+
+    On SQLite any audit guard trigger someone dropped is re-created, and that is audited.
+    """
+    from rcrp_tui.services.audit import restore_guards
     from rcrp_tui.storage import schema
     from rcrp_tui.storage.db import Database
 
     db = Database(_url_from_argument(argument) if argument else default())
     if db.is_sqlite:
         schema.upgrade(db)
+        restore_guards(db)
     elif not schema.is_current(db):
         raise SystemExit(
             f"The database {db.display_name} is at schema "
@@ -147,6 +152,33 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
         print(f"{db.display_name}: schema already up to date ({after})")
     else:
         print(f"{db.display_name}: schema upgraded from {before} to {after}")
+    if args.app_role:
+        return _grant(db, args.app_role)
+    return 0
+
+
+def cmd_db_grant(args: argparse.Namespace) -> int:
+    from rcrp_tui.storage.db import Database
+
+    db = Database(_url_from_argument(args.database) if args.database else _default_database_url())
+    return _grant(db, args.role)
+
+
+def _grant(db: Database, role: str) -> int:
+    """Give the application's PostgreSQL role exactly what it needs (see storage.roles)."""
+    from rcrp_tui.storage.roles import RoleError, grant_app_role
+
+    try:
+        created, statements = grant_app_role(db, role)
+    except RoleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if created:
+        print(f"Created role {role} (LOGIN, no password yet: set one with ALTER ROLE).")
+    print(
+        f"{role} may read and write the ordinary tables, only read and add audit rows, "
+        f"and owns nothing ({len(statements)} statements)."
+    )
     return 0
 
 
@@ -190,6 +222,21 @@ def cmd_audit(args: argparse.Namespace) -> int:
             f"{target}{change}"
         )
     return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Walk the audit hash chain; exit 1 naming the first row that is wrong."""
+    from rcrp_tui.services.audit_verify import verify_chain
+
+    db = open_database(args.database)
+    state = verify_chain(_command_line_ctx(db))
+    for problem in state.guard_problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if state.intact:
+        print(state.describe())
+        return 0
+    print(state.describe(), file=sys.stderr)
+    return 1
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
@@ -302,7 +349,20 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
     up = db_sub.add_parser("upgrade", help="bring the schema up to date (Alembic)")
     _add_database(up)
+    up.add_argument(
+        "--app-role",
+        metavar="NAME",
+        help="PostgreSQL: then grant this role what the app needs, and no more (as db grant)",
+    )
     up.set_defaults(func=cmd_db_upgrade)
+    grant = db_sub.add_parser(
+        "grant",
+        help="PostgreSQL: create (if need be) the application's role and grant it what the "
+        "app needs: no UPDATE, DELETE or TRUNCATE on the audit log, no ownership",
+    )
+    grant.add_argument("role", metavar="NAME", help="the role the app will connect as")
+    _add_database(grant)
+    grant.set_defaults(func=cmd_db_grant)
 
     aud = sub.add_parser("audit", help="read the audit log (newest last)")
     aud.add_argument("--entity", help="only this kind of record, e.g. user, decision, review")
@@ -310,6 +370,14 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--limit", type=int, default=50, help="how many rows (default 50)")
     _add_database(aud)
     aud.set_defaults(func=cmd_audit)
+    aud_sub = aud.add_subparsers(title="audit commands", metavar="ACTION")
+    verify = aud_sub.add_parser(
+        "verify",
+        help="check the audit log's hash chain: exit 0 if every row is there, unchanged and "
+        "in order, else 1 naming the first row that is not",
+    )
+    _add_database(verify)
+    verify.set_defaults(func=cmd_audit_verify)
 
     users = sub.add_parser("users", help="manage user accounts")
     users_sub = users.add_subparsers(title="users commands", metavar="ACTION", required=True)

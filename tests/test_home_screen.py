@@ -249,6 +249,24 @@ async def test_administrator_lands_on_a_summary(tmp_path: Path) -> None:
         assert "No import yet." in panel_text(pilot, "activity")
 
 
+async def test_administrator_sees_the_audit_chain_verified_or_broken(tmp_path: Path) -> None:
+    db, _world = home_database(tmp_path)
+    app = _app(db, tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _signed_in(pilot, "admin.one")
+        verified = panel_text(pilot, "chain")
+        assert verified.startswith("✓ Audit trail verified up to row ")
+        # Someone with the file drops the guards and rewrites row 5 behind the app's back.
+        with db.write_connection() as conn:
+            conn.exec_driver_sql("DROP TRIGGER audit_log_no_update")
+            conn.exec_driver_sql("UPDATE audit_log SET action = 'nothing_here' WHERE id = 5")
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        broken = panel_text(pilot, "chain")
+        assert broken.startswith("✗ Audit trail BROKEN at row 5: row 5 was altered")
+        assert "⚠ Not guarded: trigger audit_log_no_update is missing" in broken
+
+
 def _home_of(username: str) -> Callable[[Pilot[Any]], Awaitable[None]]:
     async def run_before(pilot: Pilot[Any]) -> None:
         await _signed_in(pilot, username)

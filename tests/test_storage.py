@@ -16,7 +16,7 @@ from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlmodel import select
 
-from rcrp_tui.storage import schema
+from rcrp_tui.storage import audit_chain, schema
 from rcrp_tui.storage.db import Database, url_from_argument
 from rcrp_tui.storage.metadata import target_metadata
 from rcrp_tui.storage.models import AuditEntry, Team
@@ -67,8 +67,14 @@ def test_naive_datetimes_are_refused(db: Database) -> None:
 def test_datetimes_come_back_aware_utc(any_db: Database) -> None:
     local = datetime(2026, 7, 1, 9, 0, tzinfo=UTC) + timedelta(hours=0)
     with any_db.write() as session:
-        session.add(
-            AuditEntry(at=local, actor="t", actor_role="administrator", action="a", entity="e")
+        audit_chain.append(
+            session,
+            at=local,
+            actor_user_id=None,
+            actor="t",
+            actor_role="administrator",
+            action="a",
+            entity="e",
         )
     with any_db.read() as session:
         entry = session.exec(select(AuditEntry)).one()
@@ -78,10 +84,14 @@ def test_datetimes_come_back_aware_utc(any_db: Database) -> None:
 
 def test_audit_log_is_append_only(any_db: Database) -> None:
     with any_db.write() as session:
-        session.add(
-            AuditEntry(
-                at=datetime.now(UTC), actor="t", actor_role="administrator", action="a", entity="e"
-            )
+        audit_chain.append(
+            session,
+            at=datetime.now(UTC),
+            actor_user_id=None,
+            actor="t",
+            actor_role="administrator",
+            action="a",
+            entity="e",
         )
     for statement in ("UPDATE audit_log SET action = 'changed'", "DELETE FROM audit_log"):
         with pytest.raises(DBAPIError, match="append-only"), any_db.write() as session:

@@ -8,7 +8,7 @@ ctrl+r loads the figures again; they also reload on coming back to this screen.
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
@@ -19,10 +19,14 @@ from textual.message import Message
 from textual.widgets import Footer, Header, OptionList, Static
 
 from rcrp_tui import navigation
+from rcrp_tui.domain.enums import Role
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.home_records import Home
-from rcrp_tui.widgets.home_content import PANELS, contents, when
+
+if TYPE_CHECKING:
+    from rcrp_tui.services.audit_verify import ChainState
+from rcrp_tui.widgets.home_content import CHAIN_CHECKING, PANELS, chain, contents, when
 from rcrp_tui.widgets.home_panel import HomePanel
 from rcrp_tui.widgets.literal import literal
 
@@ -52,6 +56,14 @@ class HomeScreen(FeatureScreen[None]):
             super().__init__()
             self.home = home
 
+    class ChainChecked(Message):
+        """The audit chain walk finished (``state`` None: it failed, ``failure`` says why)."""
+
+        def __init__(self, state: ChainState | None, failure: str | None = None) -> None:
+            super().__init__()
+            self.state = state
+            self.failure = failure
+
     def __init__(self, ctx: Ctx, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
         self.home: Home | None = None
@@ -74,10 +86,34 @@ class HomeScreen(FeatureScreen[None]):
     def on_mount(self) -> None:
         self.sub_title = "Home"
         self._load()
+        self._check_chain()
 
     def on_screen_resume(self) -> None:
         if self.home is not None:
             self._load()
+
+    def _check_chain(self) -> None:
+        """Administrators: walk the audit chain in its own worker, so Home never waits."""
+        if self.ctx.actor.role is not Role.ADMINISTRATOR:
+            return
+        self.query_one("#panel-chain", HomePanel).show(CHAIN_CHECKING)
+        self._walk_chain()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="home-chain")
+    def _walk_chain(self) -> None:
+        from rcrp_tui.services.audit_verify import verify_chain
+        from rcrp_tui.services.errors import ServiceError
+
+        try:
+            state = verify_chain(self.ctx)
+        except ServiceError as exc:
+            self.post_message(self.ChainChecked(None, exc.message))
+            return
+        self.post_message(self.ChainChecked(state))
+
+    @on(ChainChecked)
+    def _chain_checked(self, message: ChainChecked) -> None:
+        self.query_one("#panel-chain", HomePanel).show(chain(message.state, message.failure))
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="home-load")
     def _load(self) -> None:
@@ -105,6 +141,7 @@ class HomeScreen(FeatureScreen[None]):
     def action_refresh(self) -> None:
         self.query_one("#home-title", Static).update(self._title("refreshing…"))
         self._load()
+        self._check_chain()
 
     def action_cursor(self, step: int) -> None:
         focused = self.focused

@@ -14,14 +14,15 @@ from functools import cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.enums import Role
+from rcrp_tui.services.audit import append_row
 from rcrp_tui.services.context import Actor
 from rcrp_tui.services.errors import AuthenticationFailed
 from rcrp_tui.storage.db import Database
-from rcrp_tui.storage.models import AuditEntry, User
+from rcrp_tui.storage.models import User
 
 MAX_FAILED_SIGN_INS = 5
 LOCKOUT = timedelta(minutes=5)
@@ -50,9 +51,15 @@ def actor_for(user: User) -> Actor:
 
 
 def _audit(
-    user: User | None, username: str, action: str, clock: Clock, **after: object
-) -> AuditEntry:
-    return AuditEntry(
+    session: Session,
+    user: User | None,
+    username: str,
+    action: str,
+    clock: Clock,
+    **after: object,
+) -> None:
+    append_row(
+        session,
         at=clock.now(),
         actor_user_id=user.id if user else None,
         actor=user.username if user else username[:64],
@@ -83,20 +90,16 @@ def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
         # username costs the same time as a known one.
         matches = _password_matches(user.password_hash if known and user else _stand_in(), password)
         if user is None or not user.active:
-            session.add(
-                _audit(user, username, "sign_in_failed", clock, reason="unknown or inactive")
-            )
+            _audit(session, user, username, "sign_in_failed", clock, reason="unknown or inactive")
         elif user.locked_until is not None and user.locked_until > now:
-            session.add(_audit(user, username, "sign_in_refused_locked", clock))
+            _audit(session, user, username, "sign_in_refused_locked", clock)
         elif not matches:
             user.failed_sign_ins += 1
-            session.add(_audit(user, username, "sign_in_failed", clock, reason="wrong password"))
+            _audit(session, user, username, "sign_in_failed", clock, reason="wrong password")
             if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
                 user.locked_until = now + LOCKOUT
                 user.failed_sign_ins = 0
-                session.add(
-                    _audit(user, username, "account_locked", clock, until=user.locked_until)
-                )
+                _audit(session, user, username, "account_locked", clock, until=user.locked_until)
             session.add(user)
         else:
             user.failed_sign_ins = 0
@@ -104,7 +107,7 @@ def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
             session.add(user)
-            session.add(_audit(user, username, "signed_in", clock))
+            _audit(session, user, username, "signed_in", clock)
             session.flush()
             actor = actor_for(user)
     if actor is None:

@@ -97,7 +97,13 @@ class Decision(SQLModel, table=True):
 
 
 class AuditEntry(SQLModel, table=True):
-    """One change, append-only: who, what, when, before and after (JSON)."""
+    """One change, append-only: who, what, when, before and after (JSON).
+
+    Rows are written only by ``storage.audit_chain.append``: each carries a hash over its
+    own content and the previous row's hash (``hash_kind`` says plain SHA-256 or HMAC with
+    the key ``key_id`` names), so ``rcrp-tui audit verify`` finds a row that was changed,
+    removed, inserted or moved.
+    """
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_entity", "entity", "entity_id"),)
@@ -112,6 +118,22 @@ class AuditEntry(SQLModel, table=True):
     entity_id: str | None = Field(default=None, max_length=64)
     before_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
     after_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
+    prev_hash: str | None = Field(default=None, max_length=64)
+    row_hash: str | None = Field(default=None, max_length=64)
+    hash_kind: str | None = Field(default=None, max_length=16)
+    key_id: str | None = Field(default=None, max_length=16)
+
+
+class AuditChainHead(SQLModel, table=True):
+    """The one row saying where the audit chain ends: moved only by an audit insert's
+    trigger, so rows removed from the end (or every row) are still noticed."""
+
+    __tablename__ = "audit_chain_head"
+
+    id: int | None = Field(default=None, primary_key=True)
+    last_id: int = Field(default=0)
+    last_hash: str | None = Field(default=None, max_length=64)
+    row_count: int = Field(default=0)
 
 
 # Core ``Table`` objects, typed, for set-based queries and bulk loads.
@@ -120,3 +142,4 @@ contact_officers_table: Table = ContactOfficer.__table__  # type: ignore[attr-de
 users_table: Table = User.__table__  # type: ignore[attr-defined]
 decisions_table: Table = Decision.__table__  # type: ignore[attr-defined]
 audit_table: Table = AuditEntry.__table__  # type: ignore[attr-defined]
+audit_chain_head_table: Table = AuditChainHead.__table__  # type: ignore[attr-defined]

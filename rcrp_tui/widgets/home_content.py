@@ -37,6 +37,7 @@ from rcrp_tui.widgets.literal import literal
 
 if TYPE_CHECKING:
     from rcrp_tui.domain.statistics import Proportion
+    from rcrp_tui.services.audit_verify import ChainState
 
 #: Each role's panels, top to bottom: (id, title, has a list to open from).
 PANELS: dict[Role, tuple[tuple[str, str, bool], ...]] = {
@@ -69,6 +70,7 @@ PANELS: dict[Role, tuple[tuple[str, str, bool], ...]] = {
     Role.ADMINISTRATOR: (
         ("accounts", "Accounts and teams", False),
         ("activity", "Imports and audit", False),
+        ("chain", "Audit trail integrity", False),
     ),
 }
 
@@ -353,6 +355,34 @@ def administrator(h: AdministratorHome) -> dict[str, PanelContent]:
         )
     activity.append(f"\nAudit log: {h.audit_entries} entries, {h.audit_last_week} in 7 days")
     return {"accounts": PanelContent(accounts), "activity": PanelContent(activity)}
+
+
+#: What the administrator's audit-trail panel says while the chain is being walked.
+CHAIN_CHECKING = PanelContent(Text("Checking the audit trail's hash chain in the background…"))
+
+
+def chain(state: ChainState | None, failure: str | None = None) -> PanelContent:
+    """The administrator's audit-trail panel: verified up to a row, or broken at one.
+
+    A word and a symbol carry the verdict, not only the colour.
+    """
+    out = Text()
+    if state is None:
+        out.append("? Audit trail not checked: ", style="bold")
+        out.append_text(literal(failure or "the check did not finish", single_line=True))
+        return PanelContent(out)
+    if state.intact:
+        out.append(f"✓ Audit trail verified up to row {state.head_id}", style="bold")
+        keyed = f", {state.keyed_rows} keyed" if state.keyed_rows else ""
+        out.append(f" ({state.rows} rows{keyed})")
+    else:
+        out.append(f"✗ Audit trail BROKEN at row {state.broken_at}: ", style="bold reverse")
+        out.append_text(literal(state.detail))
+        out.append("\nRun `rcrp-tui audit verify` for the full check.")
+    for problem in state.guard_problems:
+        out.append("\n⚠ Not guarded: ", style="bold")
+        out.append_text(literal(problem, single_line=True))
+    return PanelContent(out)
 
 
 def contents(h: Home) -> dict[str, PanelContent]:

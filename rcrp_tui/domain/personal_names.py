@@ -1,0 +1,367 @@
+"""Names without a title: "spoke to John Smith", "Peter Walsh, the patient", "Liam's mum".
+
+A capitalised word is a name when a list of real forenames and surnames says so *and* the
+sentence uses it as a person: a forename followed by a surname, or one name in a place
+only a person stands (after "spoke to", "named as", "told"; before "said" or "'s"; alone
+in brackets). The lists come from the ``faker`` package's person data for English-speaking
+locales (British, Irish, American, New Zealand, Indian, Pakistani and Nigerian names),
+a maintained source, read once and kept as two sets.
+
+Control-room text is full of capitalised words that are names elsewhere: places
+("Victoria"), hospitals ("Royal Oldham Hospital"), teams ("Crisis Resolution Home
+Treatment Team"), ranks ("Sgt"), days and months, call signs ("Charlie 21"). An
+allow-list in TOML keeps them out: a shipped default (``data/personal_data_allow.toml``)
+and a force's own file that adds local places and teams (:func:`force_allow_list_path`).
+
+Loading the names costs about a third of a second, so it happens once, on first use or
+in the background (:func:`preload_in_background`); importing this module loads nothing.
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import re
+import threading
+import tomllib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from rcrp_tui.domain.personal_findings import Finding, PersonalDataKind
+
+#: The force's allow-list, in the user configuration folder unless the variable says where.
+FORCE_FILE_NAME = "personal-data-allow.toml"
+FORCE_FILE_VARIABLE = "RCRP_PERSONAL_DATA_ALLOW"
+#: The faker locales whose forenames and surnames are read.
+NAME_LOCALES = ("en_GB", "en_IE", "en_US", "en_NZ", "en_IN", "en_PK", "en_NG")
+
+
+class AllowListError(ValueError):
+    """An allow-list file that cannot be read or has the wrong shape."""
+
+
+@dataclass(frozen=True)
+class AllowList:
+    """Capitalised words and phrases that are not people here."""
+
+    words: frozenset[str] = frozenset()
+    phrases: tuple[str, ...] = ()
+    organisation: frozenset[str] = frozenset()
+    everyday: frozenset[str] = frozenset()
+
+    def merged(self, other: AllowList) -> AllowList:
+        return AllowList(
+            self.words | other.words,
+            tuple(dict.fromkeys((*self.phrases, *other.phrases))),
+            self.organisation | other.organisation,
+            self.everyday | other.everyday,
+        )
+
+
+def _strings(raw: dict[str, object], table: str, key: str, where: str) -> list[str]:
+    section = raw.get(table, {})
+    if not isinstance(section, dict):
+        raise AllowListError(f"{where}: [{table}] must be a table")
+    values = section.get(key, [])
+    if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+        raise AllowListError(f"{where}: [{table}] {key} must be a list of strings")
+    return [v.strip() for v in values if v.strip()]
+
+
+def parse_allow_list(text: str, where: str = "allow-list") -> AllowList:
+    """The allow-list in TOML ``text``; :class:`AllowListError` names what is wrong."""
+    try:
+        raw = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise AllowListError(f"{where}: not valid TOML ({exc})") from None
+    unknown = set(raw) - {"allow", "organisation", "everyday"}
+    if unknown:
+        raise AllowListError(
+            f"{where}: unknown table(s) {', '.join(sorted(unknown))}; "
+            "expected [allow], [organisation] and [everyday]"
+        )
+    return AllowList(
+        frozenset(_strings(raw, "allow", "words", where)),
+        tuple(_strings(raw, "allow", "phrases", where)),
+        frozenset(_strings(raw, "organisation", "words", where)),
+        frozenset(_strings(raw, "everyday", "words", where)),
+    )
+
+
+def default_allow_list() -> AllowList:
+    """The allow-list shipped with the app."""
+    text = (
+        resources.files("rcrp_tui.domain")
+        .joinpath("data", "personal_data_allow.toml")
+        .read_text(encoding="utf-8")
+    )
+    return parse_allow_list(text, "shipped allow-list")
+
+
+def force_allow_list_path() -> Path:
+    """Where a force's own allow-list is read from (it need not exist)."""
+    configured = os.environ.get(FORCE_FILE_VARIABLE)
+    if configured:
+        return Path(configured).expanduser()
+    from rcrp_tui.settings import config_dir
+
+    return config_dir() / FORCE_FILE_NAME
+
+
+def read_allow_list(path: Path) -> AllowList:
+    """The allow-list in the file at ``path``."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise AllowListError(f"{path}: cannot be read ({exc})") from None
+    return parse_allow_list(text, str(path))
+
+
+@dataclass(frozen=True)
+class NameGazetteer:
+    """Forenames, surnames and the allow-list, ready for :func:`find_names`."""
+
+    forenames: frozenset[str]
+    surnames: frozenset[str]
+    allow: AllowList
+    #: Where the names came from, for the docs and ``privacy scan``.
+    source: str
+    #: Why the force allow-list was not used (it is then ignored: more is flagged, not less).
+    warning: str | None = None
+
+    def __post_init__(self) -> None:
+        phrases = sorted(self.allow.phrases, key=len, reverse=True)
+        pattern = "|".join(re.escape(p) for p in phrases) or r"(?!x)x"
+        object.__setattr__(self, "_phrases", re.compile(rf"(?<!\w)(?:{pattern})(?!\w)"))
+
+    def allowed_spans(self, text: str) -> list[tuple[int, int]]:
+        pattern: re.Pattern[str] = self._phrases  # type: ignore[attr-defined]
+        return [m.span() for m in pattern.finditer(text)]
+
+
+def _faker_names() -> tuple[set[str], set[str], str]:
+    forenames: set[str] = set()
+    surnames: set[str] = set()
+    for locale in NAME_LOCALES:
+        provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
+        forenames.update(provider.first_names)
+        surnames.update(provider.last_names)
+    from importlib.metadata import version
+
+    return forenames, surnames, f"faker {version('faker')} ({', '.join(NAME_LOCALES)})"
+
+
+def load_gazetteer(force_file: Path | None = None) -> NameGazetteer:
+    """Read the names and the allow-lists; a broken force file is reported, not fatal."""
+    forenames, surnames, source = _faker_names()
+    allow = default_allow_list()
+    warning = None
+    if force_file is not None and force_file.exists():
+        try:
+            allow = allow.merged(read_allow_list(force_file))
+        except AllowListError as exc:
+            warning = f"the force allow-list was not used: {exc}"
+    single = {w for w in forenames | surnames if len(w) < 2}
+    return NameGazetteer(
+        frozenset(forenames - single), frozenset(surnames - single), allow, source, warning
+    )
+
+
+_shared: NameGazetteer | None = None
+_lock = threading.Lock()
+
+
+def shared_gazetteer() -> NameGazetteer:
+    """The process's gazetteer, loaded on first use (a caller during loading waits)."""
+    global _shared
+    if _shared is None:
+        with _lock:
+            if _shared is None:
+                _shared = load_gazetteer(force_allow_list_path())
+    return _shared
+
+
+def is_loaded() -> bool:
+    return _shared is not None
+
+
+def preload_in_background() -> threading.Thread:
+    """Start loading the shared gazetteer in a daemon thread, so no save waits for it."""
+    thread = threading.Thread(target=shared_gazetteer, name="name-gazetteer", daemon=True)
+    thread.start()
+    return thread
+
+
+# --- finding names -----------------------------------------------------------------------
+
+# A capitalised word, with Mc/Mac/O' prefixes and double-barrelled names; "Reid's" gives
+# "Reid", but "Don't" gives nothing (an apostrophe and a letter other than a lone s).
+_WORD = re.compile(
+    r"(?<![\w'\u2019-])(?:Mc|Mac|O['\u2019]|D['\u2019])?[A-Z][a-z]+"
+    r"(?:-(?:Mc|Mac|O['\u2019])?[A-Z][a-z]+)?(?![\w-]|['\u2019](?!s\b)[A-Za-z])"
+)
+_PREFIXED = re.compile(r"(?:Mc|Mac|O['\u2019])[A-Z]")
+_RELATIVES = (
+    r"son|daughter|mother|mum|mom|father|dad|brother|sister|wife|husband|partner|ex|"
+    r"neighbour|neighbor|friend|carer|nephew|niece|aunt|uncle|grandson|granddaughter|"
+    r"grandmother|grandfather|nan|gran|grandad|girlfriend|boyfriend|fianc[eé]e?|stepson|"
+    r"stepdaughter|cousin|lodger|flatmate|housemate|colleague|patient|caller|informant|"
+    r"subject|male|female|man|woman|boy|girl|child|teenager|resident|tenant|client|"
+    r"service user|missing person|misper|victim|suspect|witness"
+)
+# Straight before a single name: a phrase that introduces a person by name.
+_NAMING = re.compile(
+    r"(?:\bspoke|\bspeaking|\bspoken|\btalked|\btalking)\s+(?:to|with)\s+$"
+    r"|\b(?:named|known|identified|introduced\s+(?:himself|herself|themselves))(?:\s+as)?\s+$"
+    r"|\bname(?:\s+(?:is|was|given\s+as|recorded\s+as|of))?\s*[:,-]?\s+$"
+    r"|\bcalled\s+(?:himself|herself|themselves\s+)?$"
+    r"|\bcalling\s+(?:himself|herself|themselves)\s+$"
+    r"|\b(?:told|asked|advised|informed|reassured|contacted|phoned|rang|visited|met|"
+    r"saw|warned|thanked|transferred|put|passed|handed|gave|reminded)\s+$"
+    r"|\b(?:to|with|for|from|by|and|or)\s+(?=$)"
+    rf"|\b(?:{_RELATIVES})\s*,?\s+$",
+    re.IGNORECASE,
+)
+# Of those, the ones strong enough for a name that is also an everyday word ("told Mark").
+_STRONG_NAMING = re.compile(
+    r"(?:spoke|speaking|spoken|talked|talking)\s+(?:to|with)\s+$"
+    r"|\b(?:named|known|identified)(?:\s+as)?\s+$|\bname(?:\s+(?:is|was|given\s+as))?\s*[:,-]?\s+$"
+    r"|\b(?:told|asked|advised|informed|reassured|warned)\s+$",
+    re.IGNORECASE,
+)
+# Straight after a single forename: a verb or a possessive only a person takes.
+_PERSON_AFTER = re.compile(
+    r"^(?:['\u2019]s\s+[a-z]"
+    r"|\s+(?:said|says|stated|states|reported|reports|told|tells|was|is|had|has|went|left|"
+    r"became|rang|called|phoned|refused|wanted|wants|agreed|asked|disclosed|threatened|"
+    r"admitted|returned|lives|lived|walked|ran|took|kept|tried|explained|denied|declined|"
+    r"confirmed|answered|sounded|seemed|appeared|would|will|could|can|may|might|should|"
+    r"needs|needed|did|does|didn't|doesn't|wasn't|isn't|hasn't|hadn't|cannot|can't|won't|"
+    r"self-harmed|attended|arrived|came|gave|got|felt|feels|made|called)\b"
+    rf"|,\s+(?:the|her|his|their|a|an)\s+(?:{_RELATIVES})\b"
+    r"|\)"
+    r")",
+)
+
+
+@dataclass(frozen=True)
+class _Token:
+    start: int
+    end: int
+    word: str
+
+
+def _runs(text: str, names: NameGazetteer) -> Iterator[list[_Token]]:
+    """Runs of capitalised words joined by single spaces, split at allowed words."""
+    blocked = names.allowed_spans(text)
+    run: list[_Token] = []
+    for m in _WORD.finditer(text):
+        token = _Token(m.start(), m.end(), m.group())
+        stop = token.word in names.allow.words or any(
+            s <= token.start < e for s, e in blocked
+        )
+        if run and (stop or text[run[-1].end : token.start] != " "):
+            yield run
+            run = []
+        if not stop:
+            run.append(token)
+    if run:
+        yield run
+
+
+class _Judge:
+    def __init__(self, text: str, names: NameGazetteer) -> None:
+        self.text = text
+        self.names = names
+
+    def fore(self, word: str) -> bool:
+        parts = word.split("-")
+        return all(p in self.names.forenames for p in parts)
+
+    def sur(self, word: str) -> bool:
+        if word in self.names.surnames or _PREFIXED.match(word):
+            return True
+        return "-" in word and any(p in self.names.surnames for p in word.split("-"))
+
+    def everyday(self, word: str) -> bool:
+        return word in self.names.allow.everyday
+
+    def organisation(self, run: list[_Token]) -> bool:
+        orgs = [t for t in run if t.word in self.names.allow.organisation]
+        if not orgs:
+            return False
+        # "Sarah Ward", "Jamie Hall": a forename then a surname that is also a place word.
+        first, *rest = run
+        return not (
+            len(run) == 2
+            and self.fore(first.word)
+            and not self.everyday(first.word)
+            and self.sur(rest[0].word)
+        )
+
+    def single(self, token: _Token) -> str | None:
+        """Why ``token`` alone is a name in its place in the sentence, or None."""
+        word = token.word
+        before = self.text[max(0, token.start - 40) : token.start]
+        after = self.text[token.end : token.end + 40]
+        bracketed = before.endswith("(") and after.startswith(")")
+        if self.everyday(word):
+            strong = _STRONG_NAMING.search(before)
+            if strong and self.fore(word):
+                return f"the forename {word!r} after {strong.group().strip()!r}"
+            return None
+        naming = _NAMING.search(before)
+        if self.fore(word):
+            if naming:
+                return f"the forename {word!r} after {naming.group().strip()!r}"
+            if bracketed:
+                return f"the forename {word!r} in brackets"
+            if _PERSON_AFTER.match(after):
+                return f"the forename {word!r} used as a person"
+        if self.sur(word) and naming and _STRONG_NAMING.search(before):
+            return f"the surname {word!r} after {naming.group().strip()!r}"
+        return None
+
+
+def find_names(text: str, names: NameGazetteer) -> Iterator[Finding]:
+    """Names without a title in ``text``, judged with ``names``."""
+    judge = _Judge(text, names)
+    for run in _runs(text, names):
+        if judge.organisation(run):
+            continue
+        i = 0
+        while i < len(run):
+            first = run[i]
+            j = i + 1
+            if j < len(run) and judge.fore(first.word):
+                second = run[j].word
+                known = judge.sur(second) or judge.fore(second)
+                if known or not (judge.everyday(first.word) or judge.everyday(second)):
+                    while j + 1 < len(run) and j - i < 3 and judge.sur(run[j + 1].word):
+                        j += 1
+                    last = run[j]
+                    why = (
+                        f"the forename {first.word!r} followed by "
+                        + ("the surname " if known else "the capitalised word ")
+                        + repr(second)
+                    )
+                    yield Finding(
+                        PersonalDataKind.NAME,
+                        first.start,
+                        last.end,
+                        text[first.start : last.end],
+                        why,
+                    )
+                    i = j + 1
+                    continue
+            why_single = judge.single(first)
+            if why_single:
+                yield Finding(PersonalDataKind.NAME, first.start, first.end, first.word, why_single)
+            i += 1
+
+
+def names_in(words: Iterable[str], names: NameGazetteer) -> list[str]:
+    """The words that the gazetteer knows as a forename or surname (for the docs' checks)."""
+    return [w for w in words if w in names.forenames or w in names.surnames]

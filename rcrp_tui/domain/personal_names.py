@@ -30,12 +30,16 @@ from importlib import resources
 from pathlib import Path
 
 from rcrp_tui.domain.personal_findings import Finding, PersonalDataKind
+from rcrp_tui.domain.personal_places import STREET_WORDS
 
 #: The force's allow-list, in the user configuration folder unless the variable says where.
 FORCE_FILE_NAME = "personal-data-allow.toml"
 FORCE_FILE_VARIABLE = "RCRP_PERSONAL_DATA_ALLOW"
 #: The faker locales whose forenames and surnames are read.
-NAME_LOCALES = ("en_GB", "en_IE", "en_US", "en_NZ", "en_IN", "en_PK", "en_NG")
+NAME_LOCALES = ("en_GB", "en_IE", "en_US", "en_NZ", "en_IN", "en_PK", "en_NG", "en_KE", "en")
+#: faker's list of common English words: a name that is also one of these ("Will", "May",
+#: "Young") is treated as an everyday word.
+WORD_LOCALE = "en_US"
 
 
 class AllowListError(ValueError):
@@ -141,21 +145,24 @@ class NameGazetteer:
         return [m.span() for m in pattern.finditer(text)]
 
 
-def _faker_names() -> tuple[set[str], set[str], str]:
+def _faker_names() -> tuple[set[str], set[str], set[str], str]:
     forenames: set[str] = set()
     surnames: set[str] = set()
     for locale in NAME_LOCALES:
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
         forenames.update(provider.first_names)
         surnames.update(provider.last_names)
+    lorem = importlib.import_module(f"faker.providers.lorem.{WORD_LOCALE}").Provider
+    words = {word.title() for word in lorem.word_list}
     from importlib.metadata import version
 
-    return forenames, surnames, f"faker {version('faker')} ({', '.join(NAME_LOCALES)})"
+    source = f"faker {version('faker')} (names: {', '.join(NAME_LOCALES)})"
+    return forenames, surnames, words, source
 
 
 def load_gazetteer(force_file: Path | None = None) -> NameGazetteer:
     """Read the names and the allow-lists; a broken force file is reported, not fatal."""
-    forenames, surnames, source = _faker_names()
+    forenames, surnames, words, source = _faker_names()
     allow = default_allow_list()
     warning = None
     if force_file is not None and force_file.exists():
@@ -164,6 +171,8 @@ def load_gazetteer(force_file: Path | None = None) -> NameGazetteer:
         except AllowListError as exc:
             warning = f"the force allow-list was not used: {exc}"
     single = {w for w in forenames | surnames if len(w) < 2}
+    everyday = words & (forenames | surnames)
+    allow = allow.merged(AllowList(everyday=frozenset(everyday)))
     return NameGazetteer(
         frozenset(forenames - single), frozenset(surnames - single), allow, source, warning
     )
@@ -211,15 +220,25 @@ _RELATIVES = (
     r"subject|male|female|man|woman|boy|girl|child|teenager|resident|tenant|client|"
     r"service user|missing person|misper|victim|suspect|witness"
 )
+# Job titles straight before a name ("the CRHT worker Joanne", "staff nurse Helen Bradshaw").
+_ROLES = (
+    r"worker|nurse|sister|matron|officer|handler|carer|warden|manager|landlord|landlady|"
+    r"doctor|paramedic|clinician|consultant|practitioner|therapist|counsellor|keyworker|"
+    r"coordinator|advocate|teacher|receptionist|supervisor|caretaker|AMHP|CPN|GP"
+)
 # Straight before a single name: a phrase that introduces a person by name.
 _NAMING = re.compile(
     r"(?:\bspoke|\bspeaking|\bspoken|\btalked|\btalking)\s+(?:to|with)\s+$"
-    r"|\b(?:named|known|identified|introduced\s+(?:himself|herself|themselves))(?:\s+as)?\s+$"
-    r"|\bname(?:\s+(?:is|was|given\s+as|recorded\s+as|of))?\s*[:,-]?\s+$"
+    r"|\b(?:named|known|identified|introduced|described)"
+    r"(?:\s+(?:himself|herself|themselves))?(?:\s+as)?\s+$"
+    r"|\bname(?:\s+(?:is|was|as|given\s+as|recorded\s+as|of))?\s*[:,-]?\s+$"
     r"|\bcalled\s+(?:himself|herself|themselves\s+)?$"
     r"|\bcalling\s+(?:himself|herself|themselves)\s+$"
     r"|\b(?:told|asked|advised|informed|reassured|contacted|phoned|rang|visited|met|"
-    r"saw|warned|thanked|transferred|put|passed|handed|gave|reminded)\s+$"
+    r"saw|warned|thanked|transferred|put|passed|handed|gave|reminded|ask|tell|advise|"
+    r"inform|reassure|contact|phone|ring|visit|warn|remind|help|helped|found|located|"
+    r"traced|escorted|detained|took|take|collected|collect)\s+$"
+    rf"|\b(?:{_ROLES})\s+$"
     r"|\b(?:to|with|for|from|by|and|or)\s+(?=$)"
     rf"|\b(?:{_RELATIVES})\s*,?\s+$",
     re.IGNORECASE,
@@ -227,23 +246,33 @@ _NAMING = re.compile(
 # Of those, the ones strong enough for a name that is also an everyday word ("told Mark").
 _STRONG_NAMING = re.compile(
     r"(?:spoke|speaking|spoken|talked|talking)\s+(?:to|with)\s+$"
-    r"|\b(?:named|known|identified)(?:\s+as)?\s+$|\bname(?:\s+(?:is|was|given\s+as))?\s*[:,-]?\s+$"
-    r"|\b(?:told|asked|advised|informed|reassured|warned)\s+$",
+    r"|\b(?:named|known|identified|introduced|described)"
+    r"(?:\s+(?:himself|herself|themselves))?(?:\s+as)?\s+$"
+    r"|\bname(?:\s+(?:is|was|as|given\s+as|recorded\s+as))?\s*[:,-]?\s+$"
+    r"|\b(?:told|asked|advised|informed|reassured|warned|tell|ask|advise|reassure)\s+$"
+    rf"|\b(?:his|her|their|my|your|the\s+caller's|the\s+patient's)\s+(?:{_RELATIVES})\s*,?\s+$"
+    rf"|\b(?:{_RELATIVES}),\s+$",
     re.IGNORECASE,
 )
 # Straight after a single forename: a verb or a possessive only a person takes.
 _PERSON_AFTER = re.compile(
-    r"^(?:['\u2019]s\s+[a-z]"
+    r"^(?:['\u2019]s\s+\w"
     r"|\s+(?:said|says|stated|states|reported|reports|told|tells|was|is|had|has|went|left|"
     r"became|rang|called|phoned|refused|wanted|wants|agreed|asked|disclosed|threatened|"
     r"admitted|returned|lives|lived|walked|ran|took|kept|tried|explained|denied|declined|"
     r"confirmed|answered|sounded|seemed|appeared|would|will|could|can|may|might|should|"
     r"needs|needed|did|does|didn't|doesn't|wasn't|isn't|hasn't|hadn't|cannot|can't|won't|"
-    r"self-harmed|attended|arrived|came|gave|got|felt|feels|made|called)\b"
+    r"self-harmed|attended|arrived|came|gave|got|felt|feels|made|spoke|agrees|sounds|"
+    r"refuses|wants|became|remained|remains|shouted|screamed|threatened|smashed|"
+    r"cut|overdosed|absconded|disappeared|collapsed)\b"
     rf"|,\s+(?:the|her|his|their|a|an)\s+(?:{_RELATIVES})\b"
     r"|\)"
     r")",
 )
+
+
+# Only what comes before a word at the start of a sentence (or of the text).
+_SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|^\W*)$")
 
 
 @dataclass(frozen=True)
@@ -277,8 +306,8 @@ class _Judge:
         self.names = names
 
     def fore(self, word: str) -> bool:
-        parts = word.split("-")
-        return all(p in self.names.forenames for p in parts)
+        # "Ellie-Mae": a double-barrelled forename starts with a forename.
+        return word.split("-")[0] in self.names.forenames
 
     def sur(self, word: str) -> bool:
         if word in self.names.surnames or _PREFIXED.match(word):
@@ -288,40 +317,84 @@ class _Judge:
     def everyday(self, word: str) -> bool:
         return word in self.names.allow.everyday
 
+    def before(self, token: _Token) -> str:
+        return self.text[max(0, token.start - 40) : token.start]
+
+    def person_after(self, token: _Token) -> bool:
+        return _PERSON_AFTER.match(self.text[token.end : token.end + 40]) is not None
+
     def organisation(self, run: list[_Token]) -> bool:
-        orgs = [t for t in run if t.word in self.names.allow.organisation]
-        if not orgs:
+        if not any(
+            t.word in self.names.allow.organisation or t.word in STREET_WORDS for t in run
+        ):
             return False
-        # "Sarah Ward", "Jamie Hall": a forename then a surname that is also a place word.
+        # "Sarah Ward", "Grace Hall rang": a forename then a surname that is also a place
+        # word is a person when no everyday word leads it or a person's verb follows.
         first, *rest = run
         return not (
             len(run) == 2
             and self.fore(first.word)
-            and not self.everyday(first.word)
             and self.sur(rest[0].word)
+            and (
+                not (self.everyday(first.word) or self.everyday(rest[0].word))
+                or self.person_after(rest[0])
+            )
         )
+
+    def pair(self, run: list[_Token], i: int) -> tuple[int, str] | None:
+        """Where a name starting at ``run[i]`` ends (an index in ``run``), and why."""
+        first = run[i]
+        if i + 1 >= len(run):
+            return None
+        second = run[i + 1].word
+        j = i + 1
+        if self.fore(first.word):
+            known = self.sur(second) or self.fore(second)
+            if not (known or not (self.everyday(first.word) or self.everyday(second))):
+                return None
+            what = "the surname" if known else "the capitalised word"
+            why = f"the forename {first.word!r} followed by {what} {second!r}"
+        else:
+            # Two or three capitalised words the lists do not know, in a person's place:
+            # "named as Olumide Adeyemi", "Kwame Mensah's sister", "Yusuf Ahmed, the caller".
+            last = run[min(len(run), i + 3) - 1]
+            if any(self.everyday(t.word) for t in run[i : i + 3]):
+                return None
+            strong = _STRONG_NAMING.search(self.before(first))
+            if strong:
+                return min(len(run), i + 3) - 1, f"a full name after {strong.group().strip()!r}"
+            if i == 0 and len(run) <= 3 and self.person_after(last) and self.sur(last.word):
+                return len(run) - 1, "a forename and surname used as a person"
+            if self.sur(first.word) and self.sur(second) and not _SENTENCE_START.search(
+                self.before(first)
+            ):
+                return j, f"the names {first.word!r} and {second!r} together mid-sentence"
+            return None
+        while j + 1 < len(run) and j - i < 3 and self.sur(run[j + 1].word):
+            j += 1
+        return j, why
 
     def single(self, token: _Token) -> str | None:
         """Why ``token`` alone is a name in its place in the sentence, or None."""
         word = token.word
-        before = self.text[max(0, token.start - 40) : token.start]
+        before = self.before(token)
         after = self.text[token.end : token.end + 40]
-        bracketed = before.endswith("(") and after.startswith(")")
+        strong = _STRONG_NAMING.search(before)
         if self.everyday(word):
-            strong = _STRONG_NAMING.search(before)
             if strong and self.fore(word):
                 return f"the forename {word!r} after {strong.group().strip()!r}"
             return None
-        naming = _NAMING.search(before)
+        if strong:
+            what = "forename" if self.fore(word) else "surname" if self.sur(word) else "name"
+            return f"the {what} {word!r} after {strong.group().strip()!r}"
         if self.fore(word):
+            naming = _NAMING.search(before)
             if naming:
                 return f"the forename {word!r} after {naming.group().strip()!r}"
-            if bracketed:
+            if before.endswith("(") and after.startswith(")"):
                 return f"the forename {word!r} in brackets"
-            if _PERSON_AFTER.match(after):
+            if self.person_after(token):
                 return f"the forename {word!r} used as a person"
-        if self.sur(word) and naming and _STRONG_NAMING.search(before):
-            return f"the surname {word!r} after {naming.group().strip()!r}"
         return None
 
 
@@ -334,28 +407,15 @@ def find_names(text: str, names: NameGazetteer) -> Iterator[Finding]:
         i = 0
         while i < len(run):
             first = run[i]
-            j = i + 1
-            if j < len(run) and judge.fore(first.word):
-                second = run[j].word
-                known = judge.sur(second) or judge.fore(second)
-                if known or not (judge.everyday(first.word) or judge.everyday(second)):
-                    while j + 1 < len(run) and j - i < 3 and judge.sur(run[j + 1].word):
-                        j += 1
-                    last = run[j]
-                    why = (
-                        f"the forename {first.word!r} followed by "
-                        + ("the surname " if known else "the capitalised word ")
-                        + repr(second)
-                    )
-                    yield Finding(
-                        PersonalDataKind.NAME,
-                        first.start,
-                        last.end,
-                        text[first.start : last.end],
-                        why,
-                    )
-                    i = j + 1
-                    continue
+            paired = judge.pair(run, i)
+            if paired:
+                j, why = paired
+                last = run[j]
+                yield Finding(
+                    PersonalDataKind.NAME, first.start, last.end, text[first.start : last.end], why
+                )
+                i = j + 1
+                continue
             why_single = judge.single(first)
             if why_single:
                 yield Finding(PersonalDataKind.NAME, first.start, first.end, first.word, why_single)

@@ -25,7 +25,11 @@ _STREET_TYPES = (
     "Embankment|Estate|Fields|Glade|Heights|Hollow|Meadow|Meadows|Oval|Passage|Promenade|"
     "Quay|Ridge|Strand|Villas|Yard|Approach|Bank|Chase|Common|Garth|Lea|Link|Nook|Orchard|"
     "Precinct|Reach|Ride|Wynd|Broadway|Causeway|Cottages|Buildings|Mansions|Apartments|"
-    "Towers?|Point|House|Flats|Bridge"
+    "Towers?|Point|House|Flats|Bridge|Parkway"
+)
+#: Every street-type word, for the name rules: a run of capitalised words with one is a place.
+STREET_WORDS = frozenset(
+    {*_STREET_TYPES.replace("?", "").split("|"), "Towers", "Parkway", "Bypass", "Expressway"}
 )
 # Words that are street types only after a street name, never a road alone: after "The"
 # they make a street on their own ("5 The Crescent", "2 The Green").
@@ -126,7 +130,11 @@ def find_vehicles(text: str) -> Iterator[Finding]:
 
 # --- age and sex -------------------------------------------------------------------------
 
-_SEX = r"(?:man|woman|male|female|boy|girl|lady|gentleman|gent|lad|chap|mother|father|mum|dad)"
+_SEX = (
+    r"(?:man|woman|male|female|boy|girl|lady|gentleman|gent|lad|chap|mother|father|mum|dad|"
+    r"son|daughter|brother|sister|husband|wife|grandson|granddaughter|grandmother|"
+    r"grandfather|nephew|niece|boyfriend|girlfriend)"
+)
 _AGE_AND_SEX = re.compile(
     rf"(?<![\w-])(?:"
     rf"\d{{1,3}}\s*[- ]?\s*(?:years?|yrs?|yr)[- ]old\s+{_SEX}"

@@ -17,7 +17,9 @@ from rcrp_tui.domain.personal_data import PersonalDataKind, scan
 CORPUS = Path(__file__).parent / "data" / "personal_data_corpus.toml"
 #: Sentences about people, places and vehicles (names without titles, addresses, plates).
 PEOPLE_CORPUS = Path(__file__).parent / "data" / "personal_data_corpus_people.toml"
-CORPORA = (CORPUS, PEOPLE_CORPUS)
+#: Written after the first two had been scored once: scored on first sight, then kept.
+HELD_OUT_CORPUS = Path(__file__).parent / "data" / "personal_data_corpus_heldout.toml"
+CORPORA = (CORPUS, PEOPLE_CORPUS, HELD_OUT_CORPUS)
 #: The date the corpus's dates of birth are judged against.
 CORPUS_TODAY = date(2026, 11, 24)
 

@@ -237,7 +237,7 @@ _NAMING = re.compile(
     r"|\b(?:told|asked|advised|informed|reassured|contacted|phoned|rang|visited|met|"
     r"saw|warned|thanked|transferred|put|passed|handed|gave|reminded|ask|tell|advise|"
     r"inform|reassure|contact|phone|ring|visit|warn|remind|help|helped|found|located|"
-    r"traced|escorted|detained|took|take|collected|collect)\s+$"
+    r"traced|escorted|detained|took|take|collected|collect|reached|reach|messaged)\s+$"
     rf"|\b(?:{_ROLES})\s+$"
     r"|\b(?:to|with|for|from|by|and|or)\s+(?=$)"
     rf"|\b(?:{_RELATIVES})\s*,?\s+$",
@@ -251,7 +251,10 @@ _STRONG_NAMING = re.compile(
     r"|\bname(?:\s+(?:is|was|as|given\s+as|recorded\s+as))?\s*[:,-]?\s+$"
     r"|\b(?:told|asked|advised|informed|reassured|warned|tell|ask|advise|reassure)\s+$"
     rf"|\b(?:his|her|their|my|your|the\s+caller's|the\s+patient's)\s+(?:{_RELATIVES})\s*,?\s+$"
-    rf"|\b(?:{_RELATIVES}),\s+$",
+    rf"|\b(?:{_RELATIVES}),\s+$"
+    rf"|\w['\u2019]s\s+(?:{_RELATIVES})\s*,?\s+$"
+    r"|\b(?:told|asked|advised|informed|called|rung|phoned|contacted|reported|seen|found)"
+    r"\s+by\s+$",
     re.IGNORECASE,
 )
 # Straight after a single forename: a verb or a possessive only a person takes.

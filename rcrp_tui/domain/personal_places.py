@@ -56,6 +56,14 @@ _NAMED_HOUSE = re.compile(
     r"Post\s+Office|Bakery|Dairy|Chapel|Smithy|Stables|Coach\s+House))(?![\w-])"
     rf"{_TOWN}"
 )
+# A building named as where someone lives: "her flat in Jubilee Court".
+_HOME_BUILDING = re.compile(
+    r"\b(?:flat|home|house|room|bedsit|address|lives|living|staying|stays|lodging)"
+    r"\s+(?:is\s+)?(?:in|at)\s+"
+    rf"(?P<building>(?:{_NAME_WORD}\s+){{1,2}}"
+    r"(?:Court|House|Mansions|Towers?|Heights|Lodge|Point|Buildings|Apartments|Flats|Hall))"
+    r"(?![\w-])"
+)
 # A number after these words is a call sign, a bed, a ward or a junction, not a house.
 _NOT_A_HOUSE_NUMBER = re.compile(
     r"(?:\b(?:Alpha|Bravo|Charlie|Delta|Echo|Foxtrot|Golf|Hotel|India|Juliet|Kilo|Lima|Mike|"
@@ -81,6 +89,14 @@ def find_addresses(text: str) -> Iterator[Finding]:
             m.end(),
             m.group(),
             "a house number or flat with a street name: where someone lives",
+        )
+    for m in _HOME_BUILDING.finditer(text):
+        yield Finding(
+            PersonalDataKind.ADDRESS,
+            m.start("building"),
+            m.end("building"),
+            m.group("building"),
+            "the building someone lives in",
         )
     for m in _NAMED_HOUSE.finditer(text):
         yield Finding(
@@ -143,6 +159,7 @@ _AGE_AND_SEX = re.compile(
     rf"|{_SEX}\s+in\s+(?:his|her|their)\s+(?:early\s+|mid\s+|mid-|late\s+)?"
     r"(?:\d0s|teens|twenties|thirties|forties|fifties|sixties|seventies|eighties|nineties)"
     rf"|{_SEX},\s+\d{{1,3}}(?=[,.;)]|\s+(?:years|yrs|yo)\b)"
+    rf"|\d{{1,3}},\s+{_SEX}(?=[,.;)])"
     r"|(?-i:\(\s*[MF],?\s*\d{1,3}\s*\)|\b\d{1,3}\s*[MF]\b(?=[,.;)])))",
     re.IGNORECASE,
 )

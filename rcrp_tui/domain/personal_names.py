@@ -274,6 +274,8 @@ _PERSON_AFTER = re.compile(
 )
 
 
+# Surnames that, after a forename-like word, nearly always name a place in this domain.
+_PLACE_FIRST = frozenset({"Ward", "House", "Court", "Lodge", "Centre", "Unit", "Team", "Street"})
 # Only what comes before a word at the start of a sentence (or of the text).
 _SENTENCE_START = re.compile(r"(?:^|[.!?:;\n]\s*|^\W*)$")
 
@@ -331,18 +333,19 @@ class _Judge:
             t.word in self.names.allow.organisation or t.word in STREET_WORDS for t in run
         ):
             return False
-        # "Sarah Ward", "Grace Hall rang": a forename then a surname that is also a place
-        # word is a person when no everyday word leads it or a person's verb follows.
+        # "Jamie Hall", "Grace Hall rang": a forename then a surname that is also a place
+        # word is a person when no everyday word leads it or a person's verb follows, unless
+        # the word is nearly always a place here ("Willow Ward reported"). A naming phrase
+        # before it ("spoke to Sarah Ward") settles it either way.
         first, *rest = run
-        return not (
-            len(run) == 2
-            and self.fore(first.word)
-            and self.sur(rest[0].word)
-            and (
-                not (self.everyday(first.word) or self.everyday(rest[0].word))
-                or self.person_after(rest[0])
-            )
-        )
+        if len(run) != 2 or not (self.fore(first.word) and self.sur(rest[0].word)):
+            return True
+        if _STRONG_NAMING.search(self.before(first)):
+            return False
+        if rest[0].word in _PLACE_FIRST:
+            return True
+        plain = not (self.everyday(first.word) or self.everyday(rest[0].word))
+        return not (plain or self.person_after(rest[0]))
 
     def pair(self, run: list[_Token], i: int) -> tuple[int, str] | None:
         """Where a name starting at ``run[i]`` ends (an index in ``run``), and why."""
@@ -404,9 +407,13 @@ class _Judge:
 def find_names(text: str, names: NameGazetteer) -> Iterator[Finding]:
     """Names without a title in ``text``, judged with ``names``."""
     judge = _Judge(text, names)
-    for run in _runs(text, names):
+    for whole in _runs(text, names):
+        run = whole
         if judge.organisation(run):
-            continue
+            # "Sister Grace Hall rang": the last two words may still be a person.
+            run = run[-2:]
+            if len(whole) < 3 or judge.organisation(run):
+                continue
         i = 0
         while i < len(run):
             first = run[i]

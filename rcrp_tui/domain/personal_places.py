@@ -45,7 +45,7 @@ _TOWN = rf"(?:,\s*(?!The\b){_NAME_WORD}(?:[ -]{_NAME_WORD})?(?![\w']))?"
 _ADDRESS = re.compile(
     rf"(?<![\w:/.#-])(?:{_FLAT},?\s+)?"
     rf"(?:\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,?\s+"
-    rf"(?:The\s+(?:{_THE_STREETS})|(?:{_NAME_WORD}\s+){{1,3}}(?:{_STREET_TYPES})\.?)"
+    rf"(?:The\s+(?:{_THE_STREETS})|(?:{_NAME_WORD}\s+){{1,3}}(?:{_STREET_TYPES}))"
     rf"(?![\w-]){_TOWN}"
     rf"|{_FLAT},?\s+(?:{_NAME_WORD}\s+){{1,3}}(?:{_STREET_TYPES})(?![\w-]){_TOWN})"
 )

@@ -23,7 +23,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
-from rcrp_tui.domain.personal_data import Finding, kinds_found, scan
+from rcrp_tui.domain.personal_data import Finding, PersonalDataKind, kinds_found, scan
 from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.widgets.literal import literal, visible
 
@@ -137,6 +137,15 @@ class PersonalDataDialog(ModalScreen[str | None]):
             with VerticalScroll(id="pd-text-box"):
                 yield Static(highlighted_text(self.text, self.findings), id="pd-text")
             yield Static(findings_list(self.findings), id="pd-findings")
+            if any(f.kind is PersonalDataKind.NAME for f in self.findings):
+                yield Static(
+                    Text(
+                        "Names without a title are judged from lists of real names and where "
+                        "they sit in the sentence. A local place or team read as a name can "
+                        "be added to the force allow-list by an administrator."
+                    ),
+                    id="pd-names-help",
+                )
             yield Static(
                 Text(
                     "QA records keep the CAD reference, not who the call was about. "

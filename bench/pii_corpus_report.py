@@ -18,10 +18,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 # The corpus and its scorer live with the tests; run from anywhere in the checkout.
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from tests.personal_data_corpus import CORPUS_TODAY, load_corpus, report_lines, score_corpus
+
+ROOT = Path(__file__).resolve().parent.parent
 
 # Time first, then memory in another process: tracing allocations slows imports down.
 _TIME_PROBE = """

@@ -2,9 +2,10 @@
 
 For an administrator checking an export, a template or a force allow-list's effect before
 use. Reads the file (or standard input for ``-`` or no file) as UTF-8 text and prints, for
-each line with findings, its number and each finding's kind and text. The summary line goes to
-standard error. Exit status: 0 when nothing was found, 1 when something was, 2 when the input could not be read as text. No
-database and no sign-in: it only reads the user's own file.
+each line with findings, its number and each finding's kind and text; the summary line goes
+to standard error. Exit status: 0 when nothing was found, 1 when something was, 2 when the
+input could not be read as text. No database and no sign-in: it only reads the user's own
+file.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ CLEAN, FOUND, READ_ERROR = 0, 1, 2
 
 
 def _read_lines(source: str) -> list[str]:
-    """The lines of ``source`` ("-" for standard input); ``OSError``/``ValueError`` if unreadable."""
+    """The lines of ``source`` ("-": standard input); OSError or ValueError if unreadable."""
     if source == "-":
         data = sys.stdin.buffer.read()
     else:
@@ -89,7 +90,9 @@ def cmd_privacy_scan(args: argparse.Namespace) -> int:
 
 def add_privacy_parser(sub: Any) -> None:
     """Register ``privacy scan`` on the main parser's subcommands."""
-    privacy = sub.add_parser("privacy", help="the personal-data guard (docs/personal-data-guard.md)")
+    privacy = sub.add_parser(
+        "privacy", help="the personal-data guard (docs/personal-data-guard.md)"
+    )
     privacy_sub = privacy.add_subparsers(title="privacy commands", metavar="ACTION", required=True)
     scan = privacy_sub.add_parser(
         "scan",

@@ -58,7 +58,9 @@ def test_findings_are_listed_by_line_with_kind_and_text_and_exit_1(tmp_path: Pat
 
 
 @pytest.mark.parametrize("args", [("-",), ()])
-def test_standard_input_is_read_for_a_dash_or_no_file(tmp_path: Path, args: tuple[str, ...]) -> None:
+def test_standard_input_is_read_for_a_dash_or_no_file(
+    tmp_path: Path, args: tuple[str, ...]
+) -> None:
     done = privacy_scan(*args, stdin=PERSONAL_LINES.encode(), tmp=tmp_path)
     assert done.returncode == 1
     assert done.stdout.decode().startswith("line 2:\n  Name: John Smith\n")

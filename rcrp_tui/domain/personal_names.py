@@ -293,9 +293,7 @@ def _runs(text: str, names: NameGazetteer) -> Iterator[list[_Token]]:
     run: list[_Token] = []
     for m in _WORD.finditer(text):
         token = _Token(m.start(), m.end(), m.group())
-        stop = token.word in names.allow.words or any(
-            s <= token.start < e for s, e in blocked
-        )
+        stop = token.word in names.allow.words or any(s <= token.start < e for s, e in blocked)
         if run and (stop or text[run[-1].end : token.start] != " "):
             yield run
             run = []
@@ -329,9 +327,7 @@ class _Judge:
         return _PERSON_AFTER.match(self.text[token.end : token.end + 40]) is not None
 
     def organisation(self, run: list[_Token]) -> bool:
-        if not any(
-            t.word in self.names.allow.organisation or t.word in STREET_WORDS for t in run
-        ):
+        if not any(t.word in self.names.allow.organisation or t.word in STREET_WORDS for t in run):
             return False
         # "Jamie Hall", "Grace Hall rang": a forename then a surname that is also a place
         # word is a person when no everyday word leads it or a person's verb follows, unless
@@ -371,8 +367,10 @@ class _Judge:
                 return min(len(run), i + 3) - 1, f"a full name after {strong.group().strip()!r}"
             if i == 0 and len(run) <= 3 and self.person_after(last) and self.sur(last.word):
                 return len(run) - 1, "a forename and surname used as a person"
-            if self.sur(first.word) and self.sur(second) and not _SENTENCE_START.search(
-                self.before(first)
+            if (
+                self.sur(first.word)
+                and self.sur(second)
+                and not _SENTENCE_START.search(self.before(first))
             ):
                 return j, f"the names {first.word!r} and {second!r} together mid-sentence"
             return None

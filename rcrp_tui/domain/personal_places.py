@@ -119,13 +119,13 @@ _PREFIX = r"[A-HJ-NPR-Y]\d{1,3}\s?(?P<p>[A-HJ-PR-Y]{3})"
 _SUFFIX = r"(?P<s>[A-HJ-PR-Y]{3})\s?\d{1,3}[A-HJ-NPR-Y]"
 _VEHICLE = re.compile(rf"(?<![\w/-])(?:(?P<c>{_CURRENT})|{_PREFIX}|{_SUFFIX})(?![\w/-])")
 # Three capitals typed next to a number in control-room text that are not plate letters.
-_ACRONYMS = frozenset(
-    """MHA MCA NHS CAD RTC ASB PNC NFA ASC GMP MPS NWA YAS EMS CRT HTT MHL LPS DOB ETA UTC
+_ACRONYM_TEXT = """
+    MHA MCA NHS CAD RTC ASB PNC NFA ASC GMP MPS NWA YAS EMS CRT HTT MHL LPS DOB ETA UTC
     GMT BST THE AND FOR NOT WAS HAS ARE BUT YES ALL OFF CID SIO OIC TAC POL AMB HCP MIU ICU
     HDU CCU AMU ACC DCC EDT OOH SMS FYI TBC TBA RIP MSG RTA OCD PPE BWV VRM VEH REG MOT FPN
     HMP YOI SOS AWL ASD CPN CMH CMHT AMP PCC NPC CPS DVA DSH OST ACE MAR CAB NDM PIP SMT
-    DOA EOD RPU ARV DOG TSG OPS BTP ABH GBH KPI RAG QAL AAA AED LAS SAS OPD""".split()
-)
+    DOA EOD RPU ARV DOG TSG OPS BTP ABH GBH KPI RAG QAL AAA AED LAS SAS OPD"""
+_ACRONYMS = frozenset(_ACRONYM_TEXT.split())
 
 
 def find_vehicles(text: str) -> Iterator[Finding]:
@@ -173,6 +173,5 @@ def find_ages_and_sexes(text: str) -> Iterator[Finding]:
             m.start(),
             m.end(),
             m.group(),
-            "an age and sex which, with the name or address also given here, "
-            "point to one person",
+            "an age and sex which, with the name or address also given here, point to one person",
         )

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from rcrp_tui.domain.appeals import check_organisation
 from rcrp_tui.domain.personal_data import PersonalDataKind, scan
 from rcrp_tui.domain.personal_names import (
     AllowListError,
@@ -242,3 +243,26 @@ def test_preloading_in_the_background_loads_the_lists_once() -> None:
         """
     )
     assert out == "True True"
+
+
+# --- labels that must name an organisation or role ---------------------------------------
+
+
+@pytest.mark.parametrize(
+    "partner",
+    [
+        "North West Ambulance Service",
+        "Royal Oldham Hospital",
+        "Crisis Resolution Home Treatment Team",
+        "Greater Manchester Mental Health NHS Foundation Trust",
+        "Adult Social Care",
+    ],
+)
+def test_partner_organisations_and_learning_owners_pass(partner: str) -> None:
+    assert check_organisation(partner) == partner
+
+
+@pytest.mark.parametrize("person", ["John Smith", "Karen Ellis at the trust", "07700 900123"])
+def test_an_untitled_name_is_not_an_organisation_or_owner(person: str) -> None:
+    with pytest.raises(ValueError, match="not a person's name"):
+        check_organisation(person)

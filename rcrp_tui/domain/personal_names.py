@@ -274,6 +274,18 @@ _PERSON_AFTER = re.compile(
 )
 
 
+# The last word of every naming phrase above: a cheap test before the regular expressions,
+# which would otherwise be tried at every capitalised word of a long note.
+_TRIGGERS = frozenset(
+    re.sub(r"[^a-z|]", "", f"{_RELATIVES}|{_ROLES}".lower()).split("|")
+    + "to with as named known identified introduced described himself herself themselves "
+    "name is was of called calling told asked advised informed reassured contacted phoned "
+    "rang visited met saw warned thanked transferred put passed handed gave reminded ask "
+    "tell advise inform reassure contact phone ring visit warn remind help helped found "
+    "located traced escorted detained took take collected collect reached reach messaged "
+    "for from by and or user person s".split()
+)
+_LAST_WORD = re.compile(r"[A-Za-z]+")
 # Surnames that, after a forename-like word, nearly always name a place in this domain.
 _PLACE_FIRST = frozenset({"Ward", "House", "Court", "Lodge", "Centre", "Unit", "Team", "Street"})
 # Only what comes before a word at the start of a sentence (or of the text).
@@ -321,7 +333,21 @@ class _Judge:
         return word in self.names.allow.everyday
 
     def before(self, token: _Token) -> str:
-        return self.text[max(0, token.start - 40) : token.start]
+        return self.text[max(0, token.start - 32) : token.start]
+
+    def _triggered(self, token: _Token) -> str | None:
+        """The 32 characters before ``token`` when their last word can end a naming phrase."""
+        before = self.before(token)
+        words = _LAST_WORD.findall(before[-16:])
+        return before if words and words[-1].lower() in _TRIGGERS else None
+
+    def strong(self, token: _Token) -> re.Match[str] | None:
+        before = self._triggered(token)
+        return _STRONG_NAMING.search(before) if before is not None else None
+
+    def naming(self, token: _Token) -> re.Match[str] | None:
+        before = self._triggered(token)
+        return _NAMING.search(before) if before is not None else None
 
     def person_after(self, token: _Token) -> bool:
         return _PERSON_AFTER.match(self.text[token.end : token.end + 40]) is not None
@@ -336,7 +362,7 @@ class _Judge:
         first, *rest = run
         if len(run) != 2 or not (self.fore(first.word) and self.sur(rest[0].word)):
             return True
-        if _STRONG_NAMING.search(self.before(first)):
+        if self.strong(first):
             return False
         if rest[0].word in _PLACE_FIRST:
             return True
@@ -362,7 +388,7 @@ class _Judge:
             last = run[min(len(run), i + 3) - 1]
             if any(self.everyday(t.word) for t in run[i : i + 3]):
                 return None
-            strong = _STRONG_NAMING.search(self.before(first))
+            strong = self.strong(first)
             if strong:
                 return min(len(run), i + 3) - 1, f"a full name after {strong.group().strip()!r}"
             if i == 0 and len(run) <= 3 and self.person_after(last) and self.sur(last.word):
@@ -383,7 +409,7 @@ class _Judge:
         word = token.word
         before = self.before(token)
         after = self.text[token.end : token.end + 40]
-        strong = _STRONG_NAMING.search(before)
+        strong = self.strong(token)
         if self.everyday(word):
             if strong and self.fore(word):
                 return f"the forename {word!r} after {strong.group().strip()!r}"
@@ -392,7 +418,7 @@ class _Judge:
             what = "forename" if self.fore(word) else "surname" if self.sur(word) else "name"
             return f"the {what} {word!r} after {strong.group().strip()!r}"
         if self.fore(word):
-            naming = _NAMING.search(before)
+            naming = self.naming(token)
             if naming:
                 return f"the forename {word!r} after {naming.group().strip()!r}"
             if before.endswith("(") and after.startswith(")"):

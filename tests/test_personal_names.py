@@ -266,3 +266,8 @@ def test_partner_organisations_and_learning_owners_pass(partner: str) -> None:
 def test_an_untitled_name_is_not_an_organisation_or_owner(person: str) -> None:
     with pytest.raises(ValueError, match="not a person's name"):
         check_organisation(person)
+
+
+def test_a_name_after_a_rank_is_an_officer_and_not_reported() -> None:
+    assert found("PC Jones attended and Sgt Mark Davies reviewed it.") == []
+    assert (K.NAME, "Mark Davies") in found("Mark Davies reviewed it.")

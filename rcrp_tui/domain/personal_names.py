@@ -286,6 +286,11 @@ _TRIGGERS = frozenset(
     "for from by and or user person s".split()
 )
 _LAST_WORD = re.compile(r"[A-Za-z]+")
+# A rank straight before a name: the name is an officer's, not the subject's.
+_RANK_BEFORE = re.compile(
+    r"\b(?:PC|DC|DS|DI|DCI|PS|Sgt|Insp|Supt|Det|Con|PCSO|Sergeant|Inspector|Constable|"
+    r"Superintendent)\.?\s+$"
+)
 # Surnames that, after a forename-like word, nearly always name a place in this domain.
 _PLACE_FIRST = frozenset({"Ward", "House", "Court", "Lodge", "Centre", "Unit", "Team", "Street"})
 # Only what comes before a word at the start of a sentence (or of the text).
@@ -432,6 +437,8 @@ def find_names(text: str, names: NameGazetteer) -> Iterator[Finding]:
     """Names without a title in ``text``, judged with ``names``."""
     judge = _Judge(text, names)
     for whole in _runs(text, names):
+        if _RANK_BEFORE.search(text[max(0, whole[0].start - 16) : whole[0].start]):
+            continue  # "PC Jones", "Sgt Mark Davies": an officer, recorded by staff id
         run = whole
         if judge.organisation(run):
             # "Sister Grace Hall rang": the last two words may still be a person.

@@ -276,14 +276,16 @@ _PERSON_AFTER = re.compile(
 
 # The last word of every naming phrase above: a cheap test before the regular expressions,
 # which would otherwise be tried at every capitalised word of a long note.
-_TRIGGERS = frozenset(
-    re.sub(r"[^a-z|]", "", f"{_RELATIVES}|{_ROLES}".lower()).split("|")
-    + "to with as named known identified introduced described himself herself themselves "
+_TRIGGER_WORDS = (
+    "to with as named known identified introduced described himself herself themselves "
     "name is was of called calling told asked advised informed reassured contacted phoned "
     "rang visited met saw warned thanked transferred put passed handed gave reminded ask "
     "tell advise inform reassure contact phone ring visit warn remind help helped found "
     "located traced escorted detained took take collected collect reached reach messaged "
-    "for from by and or user person s".split()
+    "for from by and or user person s fiance fiancee"
+)
+_TRIGGERS = frozenset(
+    re.sub(r"[^a-z|]", "", f"{_RELATIVES}|{_ROLES}".lower()).split("|") + _TRIGGER_WORDS.split()
 )
 _LAST_WORD = re.compile(r"[A-Za-z]+")
 # A rank straight before a name: the name is an officer's, not the subject's.

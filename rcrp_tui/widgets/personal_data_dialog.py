@@ -92,6 +92,9 @@ class PersonalDataDialog(ModalScreen[str | None]):
     PersonalDataDialog.asking-reason #pd-reason {
         display: block;
     }
+    PersonalDataDialog.asking-reason #pd-names-help {
+        display: none;
+    }
     PersonalDataDialog #pd-message {
         color: $error;
         text-style: bold;
@@ -140,9 +143,8 @@ class PersonalDataDialog(ModalScreen[str | None]):
             if any(f.kind is PersonalDataKind.NAME for f in self.findings):
                 yield Static(
                     Text(
-                        "Names without a title are judged from lists of real names and where "
-                        "they sit in the sentence. A local place or team read as a name can "
-                        "be added to the force allow-list by an administrator."
+                        "A place or team read as a name? An administrator can add it to "
+                        "the allow-list."
                     ),
                     id="pd-names-help",
                 )

@@ -27,14 +27,14 @@ ROOT = Path(__file__).resolve().parent.parent
 # Time first, then memory in another process: tracing allocations slows imports down.
 _TIME_PROBE = """
 import time
-from rcrp_tui.domain.personal_names import load_gazetteer
+from rcrp_tui.domain.name_lists import load_gazetteer
 started = time.perf_counter()
 g = load_gazetteer()
 print(time.perf_counter() - started, len(g.forenames), len(g.surnames), g.source, sep="|")
 """
 _MEMORY_PROBE = """
 import tracemalloc
-from rcrp_tui.domain.personal_names import load_gazetteer
+from rcrp_tui.domain.name_lists import load_gazetteer
 tracemalloc.start()
 g = load_gazetteer()
 current, peak = tracemalloc.get_traced_memory()
@@ -78,8 +78,8 @@ def _folder_size(path: Path) -> int:
 
 
 def cost_lines() -> list[str]:
+    from rcrp_tui.domain.name_lists import shared_gazetteer
     from rcrp_tui.domain.personal_data import scan, scan_fixed_shapes
-    from rcrp_tui.domain.personal_names import shared_gazetteer
 
     lines = [""]
     # Load cost in a fresh interpreter, so nothing is already imported.

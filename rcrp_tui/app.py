@@ -159,7 +159,7 @@ class RcrpApp(App[int]):
         return self._ctx
 
     def on_mount(self) -> None:
-        from rcrp_tui.domain.personal_names import preload_in_background
+        from rcrp_tui.domain.name_lists import preload_in_background
 
         preload_in_background()  # the name lists load off the UI thread, once
         if self.settings.theme in self.available_themes:

@@ -73,7 +73,7 @@ def cmd_privacy_scan(args: argparse.Namespace) -> int:
         where = "" if isinstance(exc, ValueError) or message.startswith(source) else f"{source}: "
         print(f"error: {where}{message}", file=sys.stderr)
         return READ_ERROR
-    from rcrp_tui.domain.personal_names import shared_gazetteer
+    from rcrp_tui.domain.name_lists import shared_gazetteer
 
     warning = shared_gazetteer().warning
     if warning:

@@ -235,7 +235,7 @@ def test_starting_the_app_does_not_import_the_name_lists() -> None:
 def test_preloading_in_the_background_loads_the_lists_once() -> None:
     out = _run(
         """
-        from rcrp_tui.domain import personal_names as n
+        from rcrp_tui.domain import name_lists as n
         assert not n.is_loaded()
         n.preload_in_background().join()
         first = n.shared_gazetteer()

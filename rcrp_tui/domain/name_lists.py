@@ -128,7 +128,7 @@ class NameGazetteer:
     def __post_init__(self) -> None:
         phrases = sorted(self.allow.phrases, key=len, reverse=True)
         pattern = "|".join(re.escape(p) for p in phrases) or r"(?!x)x"
-        object.__setattr__(self, "_phrases", re.compile(rf"(?<!\w)(?:{pattern})(?!\w)"))
+        object.__setattr__(self, "_phrases", re.compile(rf"(?<!\w)(?=[A-Z])(?:{pattern})(?!\w)"))
 
     def allowed_spans(self, text: str) -> list[tuple[int, int]]:
         pattern: re.Pattern[str] = self._phrases  # type: ignore[attr-defined]

@@ -43,7 +43,7 @@ _NAME_WORD = r"(?:Mc|Mac|O['\u2019])?[A-Z][a-z'\u2019]+(?:-[A-Z][a-z]+)?"
 _FLAT = r"(?:Flat|Apartment|Apt|Maisonette)\.?\s*\d{1,4}[A-Za-z]?"
 _TOWN = rf"(?:,\s*(?!The\b){_NAME_WORD}(?:[ -]{_NAME_WORD})?(?![\w']))?"
 _ADDRESS = re.compile(
-    rf"(?<![\w:/.#-])(?:{_FLAT},?\s+)?"
+    rf"(?<![\w:/.#-])(?=[\dFAM])(?:{_FLAT},?\s+)?"
     rf"(?:\d{{1,4}}[A-Za-z]?(?:-\d{{1,4}})?,?\s+"
     rf"(?:The\s+(?:{_THE_STREETS})|(?:{_NAME_WORD}\s+){{1,3}}(?:{_STREET_TYPES}))"
     rf"(?![\w-]){_TOWN}"
@@ -51,7 +51,7 @@ _ADDRESS = re.compile(
 )
 # Named houses: "Rose Cottage", "Hill Top Farm", "The Old Vicarage".
 _NAMED_HOUSE = re.compile(
-    rf"(?<![\w-])(?:(?:{_NAME_WORD}\s+){{1,2}}(?:Cottage|Farmhouse|Farm|Bungalow|Barn|Villa)"
+    rf"(?<![\w-])(?=[A-Z])(?:(?:{_NAME_WORD}\s+){{1,2}}(?:Cottage|Farmhouse|Farm|Bungalow|Barn|Villa)"
     r"|The\s+Old\s+(?:Vicarage|Rectory|Parsonage|Manse|School|Schoolhouse|Forge|Mill|"
     r"Post\s+Office|Bakery|Dairy|Chapel|Smithy|Stables|Coach\s+House))(?![\w-])"
     rf"{_TOWN}"
@@ -117,7 +117,7 @@ def find_addresses(text: str) -> Iterator[Finding]:
 _CURRENT = r"[A-HJ-PR-Y][A-HJ-PR-Y](?:0[2-9]|[12]\d|5[1-9]|[67]\d)\s?[A-HJ-PR-Z]{3}"
 _PREFIX = r"[A-HJ-NPR-Y]\d{1,3}\s?(?P<p>[A-HJ-PR-Y]{3})"
 _SUFFIX = r"(?P<s>[A-HJ-PR-Y]{3})\s?\d{1,3}[A-HJ-NPR-Y]"
-_VEHICLE = re.compile(rf"(?<![\w/-])(?:(?P<c>{_CURRENT})|{_PREFIX}|{_SUFFIX})(?![\w/-])")
+_VEHICLE = re.compile(rf"(?<![\w/-])(?=[A-Z])(?:(?P<c>{_CURRENT})|{_PREFIX}|{_SUFFIX})(?![\w/-])")
 # Three capitals typed next to a number in control-room text that are not plate letters.
 _ACRONYM_TEXT = """
     MHA MCA NHS CAD RTC ASB PNC NFA ASC GMP MPS NWA YAS EMS CRT HTT MHL LPS DOB ETA UTC

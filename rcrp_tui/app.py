@@ -159,6 +159,9 @@ class RcrpApp(App[int]):
         return self._ctx
 
     def on_mount(self) -> None:
+        from rcrp_tui.domain.name_lists import preload_in_background
+
+        preload_in_background()  # the name lists load off the UI thread, once
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
+from rcrp_tui.cli_privacy import add_privacy_parser
 from rcrp_tui.cli_report import add_report_parser
 from rcrp_tui.cli_rota import add_rota_parser
 from rcrp_tui.cli_sampling import add_sample_parser
@@ -415,6 +416,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_rota_parser(sub, _add_database)
     add_report_parser(sub, _add_database)
     add_sample_parser(sub, _add_database)
+    add_privacy_parser(sub)
     return parser
 
 

@@ -111,6 +111,38 @@ async def test_the_dialog_opens_from_a_refusal() -> None:
     )
 
 
+async def test_names_addresses_plates_and_descriptions_are_each_explained() -> None:
+    text = (
+        "Handler spoke to John Smith, a 34-year-old man, at Flat 2, 27 Brook Street; "
+        "his car AB12 CDE was outside."
+    )
+    app = DialogHost(text)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        dialog = app.screen
+        title = str(dialog.query_one("#pd-title", Static).render())
+        assert "name, street address, vehicle registration, age and sex" in title
+        lines = str(dialog.query_one("#pd-findings", Static).render()).splitlines()
+        assert lines == [
+            "\u27e61\u27e7 Name: John Smith \u2014 the forename 'John' followed by the surname "
+            "'Smith'",
+            "\u27e62\u27e7 Age and sex: 34-year-old man \u2014 an age and sex which, with the "
+            "name or address also given here, point to one person",
+            "\u27e63\u27e7 Street address: Flat 2, 27 Brook Street \u2014 a house number or flat "
+            "with a street name: where someone lives",
+            "\u27e64\u27e7 Vehicle registration: AB12 CDE \u2014 UK number plate (two letters, "
+            "two digits, three letters)",
+        ]
+        assert "allow-list" in str(dialog.query_one("#pd-names-help", Static).render())
+
+
+async def test_the_allow_list_hint_shows_only_for_names() -> None:
+    app = DialogHost()
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        assert not app.screen.query("#pd-names-help")
+
+
 def test_each_finding_is_styled_and_numbered() -> None:
     text = "ring 07700 900123 or email a@b.co"
     shown = highlighted_text(text, scan(text))

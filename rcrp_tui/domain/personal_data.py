@@ -3,7 +3,9 @@
 QA records must hold the CAD reference and staff ids, never the identity of the person
 the call was about (domain §9). Notes are typed by people under time pressure, so this
 scanner looks for the identifiers that leak most often: UK phone numbers, postcodes,
-NHS numbers, dates of birth, email addresses and a title followed by a name.
+NHS numbers, dates of birth, email addresses and a title followed by a name here, and,
+in ``personal_names`` and ``personal_places``, names without a title, street addresses,
+vehicle registrations and an age with a sex beside a name or address.
 
 The text it reads is full of look-alikes: CAD references (``CAD-20261005-0042``), times
 and shift ranges (``07:00-19:00``), grades (``P1``), sections (``s136``), staff ids
@@ -16,45 +18,21 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import date
-from enum import StrEnum
 
+from rcrp_tui.domain.personal_findings import Finding, PersonalDataKind
+from rcrp_tui.domain.personal_names import NameGazetteer, find_names, shared_gazetteer
+from rcrp_tui.domain.personal_places import find_addresses, find_ages_and_sexes, find_vehicles
 
-class PersonalDataKind(StrEnum):
-    """What sort of identifier a finding is."""
-
-    PHONE = "phone"
-    POSTCODE = "postcode"
-    NHS_NUMBER = "nhs_number"
-    DATE_OF_BIRTH = "date_of_birth"
-    EMAIL = "email"
-    TITLED_NAME = "titled_name"
-
-    @property
-    def label(self) -> str:
-        return _LABELS[self]
-
-
-_LABELS = {
-    PersonalDataKind.PHONE: "Phone number",
-    PersonalDataKind.POSTCODE: "Postcode",
-    PersonalDataKind.NHS_NUMBER: "NHS number",
-    PersonalDataKind.DATE_OF_BIRTH: "Date of birth",
-    PersonalDataKind.EMAIL: "Email address",
-    PersonalDataKind.TITLED_NAME: "Title and name",
-}
-
-
-@dataclass(frozen=True)
-class Finding:
-    """One piece of personal data: where it is (``text[start:end]``) and why it was flagged."""
-
-    kind: PersonalDataKind
-    start: int
-    end: int
-    text: str
-    explanation: str
+__all__ = [
+    "Finding",
+    "NameGazetteer",
+    "PersonalDataKind",
+    "kinds_found",
+    "nhs_check_digit_valid",
+    "scan",
+    "scan_fixed_shapes",
+]
 
 
 # --- email -------------------------------------------------------------------------------
@@ -332,16 +310,57 @@ _PRIORITY = (
     PersonalDataKind.PHONE,
     PersonalDataKind.DATE_OF_BIRTH,
     PersonalDataKind.POSTCODE,
+    PersonalDataKind.VEHICLE,
+    PersonalDataKind.ADDRESS,
     PersonalDataKind.TITLED_NAME,
+    PersonalDataKind.NAME,
+    PersonalDataKind.AGE_AND_SEX,
 )
+# An age and sex identify someone only beside one of these.
+_IDENTIFYING = {
+    PersonalDataKind.TITLED_NAME,
+    PersonalDataKind.NAME,
+    PersonalDataKind.ADDRESS,
+    PersonalDataKind.POSTCODE,
+}
 
 
-def scan(text: str, *, today: date | None = None) -> list[Finding]:
+def scan_fixed_shapes(text: str, *, today: date | None = None) -> list[Finding]:
+    """Only the fixed-shape rules (phone, postcode, NHS number, date of birth, email,
+    title and name): the scanner as it was before names and addresses, kept as the
+    speed anchor in ``bench/pii_corpus_report.py``."""
+    return _keep_apart(
+        [
+            *_emails(text),
+            *_nhs_numbers(text),
+            *_phones(text),
+            *_dates_of_birth(text, today),
+            *_postcodes(text),
+            *_titled_names(text),
+        ]
+    )
+
+
+def _keep_apart(found: list[Finding]) -> list[Finding]:
+    found.sort(key=lambda f: (_PRIORITY.index(f.kind), f.start))
+    kept: list[Finding] = []
+    for finding in found:
+        if all(finding.end <= k.start or finding.start >= k.end for k in kept):
+            kept.append(finding)
+    return sorted(kept, key=lambda f: (f.start, f.end))
+
+
+def scan(
+    text: str, *, today: date | None = None, names: NameGazetteer | None = None
+) -> list[Finding]:
     """Every piece of personal data found in ``text``, in order of position.
 
     ``today`` bounds a plausible date of birth (age 0 to 110); without it any year
-    from 1900 to 2100 is accepted next to birth words.
+    from 1900 to 2100 is accepted next to birth words. ``names`` is the gazetteer for
+    names without a title; by default the shared one, loaded on first use (a call made
+    while it loads waits for it).
     """
+    gazetteer = names if names is not None else shared_gazetteer()
     found = [
         *_emails(text),
         *_nhs_numbers(text),
@@ -349,13 +368,14 @@ def scan(text: str, *, today: date | None = None) -> list[Finding]:
         *_dates_of_birth(text, today),
         *_postcodes(text),
         *_titled_names(text),
+        *find_vehicles(text),
+        *find_addresses(text),
+        *find_names(text, gazetteer),
     ]
-    found.sort(key=lambda f: (_PRIORITY.index(f.kind), f.start))
-    kept: list[Finding] = []
-    for finding in found:
-        if all(finding.end <= k.start or finding.start >= k.end for k in kept):
-            kept.append(finding)
-    return sorted(kept, key=lambda f: (f.start, f.end))
+    kept = _keep_apart(found)
+    if any(f.kind in _IDENTIFYING for f in kept):
+        kept = _keep_apart([*kept, *find_ages_and_sexes(text)])
+    return kept
 
 
 def kinds_found(findings: list[Finding]) -> list[PersonalDataKind]:

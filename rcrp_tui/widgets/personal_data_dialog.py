@@ -23,7 +23,7 @@ from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Footer, Input, Static
 
-from rcrp_tui.domain.personal_data import Finding, kinds_found, scan
+from rcrp_tui.domain.personal_data import Finding, PersonalDataKind, kinds_found, scan
 from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.widgets.literal import literal, visible
 
@@ -92,6 +92,9 @@ class PersonalDataDialog(ModalScreen[str | None]):
     PersonalDataDialog.asking-reason #pd-reason {
         display: block;
     }
+    PersonalDataDialog.asking-reason #pd-names-help {
+        display: none;
+    }
     PersonalDataDialog #pd-message {
         color: $error;
         text-style: bold;
@@ -137,6 +140,14 @@ class PersonalDataDialog(ModalScreen[str | None]):
             with VerticalScroll(id="pd-text-box"):
                 yield Static(highlighted_text(self.text, self.findings), id="pd-text")
             yield Static(findings_list(self.findings), id="pd-findings")
+            if any(f.kind is PersonalDataKind.NAME for f in self.findings):
+                yield Static(
+                    Text(
+                        "A place or team read as a name? An administrator can add it to "
+                        "the allow-list."
+                    ),
+                    id="pd-names-help",
+                )
             yield Static(
                 Text(
                     "QA records keep the CAD reference, not who the call was about. "

@@ -196,6 +196,14 @@ def test_create_rota_validates_input(world: dict) -> None:
         with pytest.raises(ValidationFailed) as err:
             rota_service.create_rota(sup, **args)
         assert err.value.field == field
+    # "America" is a folder of the zone database (ZoneInfo raised IsADirectoryError).
+    with pytest.raises(ValidationFailed) as err:
+        rota_service.create_rota(
+            sup, name="New", phase=2, go_live=GO_LIVE, shift_pattern="eln-8h", time_zone="America"
+        )
+    assert err.value.message == "time_zone: 'America' is not a time-zone name " + (
+        "such as Europe/London or America/Los_Angeles"
+    )
 
 
 def test_a_forces_own_pattern_file_is_used(

@@ -166,6 +166,35 @@ def test_unknown_and_inactive_users_get_the_same_message(admin_ctx: Ctx, clock: 
         assert refused.value.message == auth.REFUSED
 
 
+@pytest.mark.parametrize("typed", ["nobody", "Winter-Sunrise-2026!", "  p@ss word  "])
+def test_what_was_typed_as_an_unknown_username_is_never_stored(
+    admin_ctx: Ctx, clock: FixedClock, typed: str
+) -> None:
+    """People type their password into the username box: the audit must not keep it."""
+    people.add_user(
+        admin_ctx, username="gone", display_name="G", role=Role.FLOORWALKER, password=PASSWORD
+    )
+    people.set_active(admin_ctx, "gone", False)
+    with admin_ctx.db.read() as session:
+        before = len(session.exec(select(AuditEntry)).all())
+    for name in (typed, "gone"):
+        with pytest.raises(AuthenticationFailed):
+            auth.sign_in(admin_ctx.db, clock, name, PASSWORD)
+    with admin_ctx.db.read() as session:
+        rows = session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()[before:]
+    unknown, inactive = rows
+    assert (unknown.actor, unknown.actor_role, unknown.actor_user_id) == (
+        auth.UNKNOWN_ACCOUNT,
+        "anonymous",
+        None,
+    )
+    assert unknown.action == "sign_in_failed" and "unknown username" in (unknown.after_json or "")
+    # An inactive account is a real username, so it is named, with its own reason.
+    assert inactive.actor == "gone" and "inactive account" in (inactive.after_json or "")
+    for row in rows:
+        assert typed.strip() not in repr(row.model_dump())
+
+
 def test_every_refusal_reads_the_same_for_known_and_unknown_names(
     admin_ctx: Ctx, clock: FixedClock
 ) -> None:

@@ -49,13 +49,17 @@ def actor_for(user: User) -> Actor:
     )
 
 
-def _audit(
-    user: User | None, username: str, action: str, clock: Clock, **after: object
-) -> AuditEntry:
+#: The audit's actor for a sign-in with a username no account has. What was typed is never
+#: stored: people type their password into the username box, and a list of tried names
+#: would help whoever is guessing them.
+UNKNOWN_ACCOUNT = "unknown account"
+
+
+def _audit(user: User | None, action: str, clock: Clock, **after: object) -> AuditEntry:
     return AuditEntry(
         at=clock.now(),
         actor_user_id=user.id if user else None,
-        actor=user.username if user else username[:64],
+        actor=user.username if user else UNKNOWN_ACCOUNT,
         actor_role=user.role if user else "anonymous",
         action=action,
         entity="user",
@@ -82,21 +86,19 @@ def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
         # Always verify, against a stand-in hash when there is no account, so an unknown
         # username costs the same time as a known one.
         matches = _password_matches(user.password_hash if known and user else _stand_in(), password)
-        if user is None or not user.active:
-            session.add(
-                _audit(user, username, "sign_in_failed", clock, reason="unknown or inactive")
-            )
+        if user is None:
+            session.add(_audit(None, "sign_in_failed", clock, reason="unknown username"))
+        elif not user.active:
+            session.add(_audit(user, "sign_in_failed", clock, reason="inactive account"))
         elif user.locked_until is not None and user.locked_until > now:
-            session.add(_audit(user, username, "sign_in_refused_locked", clock))
+            session.add(_audit(user, "sign_in_refused_locked", clock))
         elif not matches:
             user.failed_sign_ins += 1
-            session.add(_audit(user, username, "sign_in_failed", clock, reason="wrong password"))
+            session.add(_audit(user, "sign_in_failed", clock, reason="wrong password"))
             if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
                 user.locked_until = now + LOCKOUT
                 user.failed_sign_ins = 0
-                session.add(
-                    _audit(user, username, "account_locked", clock, until=user.locked_until)
-                )
+                session.add(_audit(user, "account_locked", clock, until=user.locked_until))
             session.add(user)
         else:
             user.failed_sign_ins = 0
@@ -104,7 +106,7 @@ def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
             session.add(user)
-            session.add(_audit(user, username, "signed_in", clock))
+            session.add(_audit(user, "signed_in", clock))
             session.flush()
             actor = actor_for(user)
     if actor is None:

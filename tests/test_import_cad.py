@@ -16,11 +16,12 @@ from rcrp_tui.domain.enums import Category, Outcome, Role
 from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, load_profile, shipped_profile
 from rcrp_tui.services import audit, people
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decisions import DecisionFilter, count
 from rcrp_tui.services.errors import PermissionDenied
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import Decision
+from tests.conftest import TEST_ADMIN
 
 DATA = Path(__file__).parents[2] / "shared" / "data"
 SAN_DIEGO = DATA / "sandiego_pd_calls_for_service_2023_first5000.csv"
@@ -85,7 +86,7 @@ def profile(tmp_path: Path) -> ImportProfile:
 
 
 def _ctx(db: Database, clock: FixedClock) -> Ctx:
-    ctx = Ctx(db, COMMAND_LINE, clock)
+    ctx = Ctx(db, TEST_ADMIN, clock)
     people.add_team(ctx, "A", "2d2n4off")
     people.add_contact_officer(ctx, "CO-1", "A")
     return ctx
@@ -177,7 +178,7 @@ def test_audit_row_names_the_file_hash_counts_and_profile(
     import_file(ctx, path, profile)
     (entry,) = _import_audits(ctx)
     assert entry.action == "decisions_imported" and entry.entity_id == "calls.csv"
-    assert entry.actor == "command-line" and entry.at == clock.now()
+    assert entry.actor == "test-admin" and entry.at == clock.now()
     assert entry.after == {
         "file": "calls.csv",
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -351,7 +352,7 @@ def test_progress_bar_run_reports_the_same_counts(
 
 @pytest.mark.skipif(not SAN_DIEGO.exists(), reason=f"the San Diego sample is not at {SAN_DIEGO}")
 def test_the_real_san_diego_export(any_db: Database, clock: FixedClock, tmp_path: Path) -> None:
-    ctx = Ctx(any_db, COMMAND_LINE, clock)
+    ctx = Ctx(any_db, TEST_ADMIN, clock)
     profile = shipped_profile("san-diego")
     rejects = tmp_path / "sd.rejects.csv"
     summary = import_file(ctx, SAN_DIEGO, profile, rejects_path=rejects)

@@ -12,11 +12,12 @@ from sqlmodel import select
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.services import auth, decisions, people
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
+from tests.conftest import TEST_ADMIN
 
 PASSWORD = "long-enough-password"
 
@@ -62,7 +63,7 @@ WRITES: dict[str, tuple[Callable[[Ctx], object], set[Role]]] = {
     "set_active": (lambda c: people.set_active(c, "existing", False), {Role.ADMINISTRATOR}),
     "record_decision": (
         lambda c: record_decision(c, _decision("X-1", datetime(2026, 1, 1, tzinfo=UTC))),
-        {Role.ADMINISTRATOR, Role.QA_LEAD},
+        {Role.ADMINISTRATOR},
     ),
 }
 
@@ -104,7 +105,7 @@ def test_audit_row_holds_before_and_after(admin_ctx: Ctx) -> None:
     row = audit.entries(admin_ctx, entity="user")[0]
     assert row.action == "user_deactivated"
     assert row.before == {"active": True} and row.after == {"active": False}
-    assert row.actor == COMMAND_LINE.username and row.at == admin_ctx.clock.now()
+    assert row.actor == TEST_ADMIN.username and row.at == admin_ctx.clock.now()
     added = audit.entries(admin_ctx, entity="user")[1]
     assert added.after is not None and "password_hash" not in added.after
 
@@ -228,7 +229,7 @@ def test_password_reset_clears_lock_out(admin_ctx: Ctx, clock: FixedClock) -> No
 @pytest.fixture
 def paging_ctx(any_db: Database) -> Ctx:
     clock = FixedClock(datetime(2026, 11, 24, tzinfo=UTC))
-    ctx = Ctx(any_db, COMMAND_LINE, clock)
+    ctx = Ctx(any_db, TEST_ADMIN, clock)
     people.add_team(ctx, "Team A", "6on4off-10h")
     people.add_contact_officer(ctx, "CO-1", "Team A")
     start = datetime(2026, 10, 1, tzinfo=UTC)

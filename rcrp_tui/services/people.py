@@ -105,6 +105,8 @@ def add_contact_officer(ctx: Ctx, staff_id: str, team: str | None) -> OfficerInf
 
 
 def list_contact_officers(ctx: Ctx) -> list[OfficerInfo]:
+    """Every contact officer: the administrator's list (they add and manage officers)."""
+    ctx.require(Permission.MANAGE_TEAMS)
     with ctx.db.read() as session:
         rows = session.exec(
             select(ContactOfficer, Team.name)

@@ -38,6 +38,13 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def has_accounts(db: Database) -> bool:
+    """True once any account exists (active or not): until then the first administrator
+    is added without a sign-in, as there is no one to sign in as."""
+    with db.read() as session:
+        return session.exec(select(User.id).limit(1)).first() is not None
+
+
 def actor_for(user: User) -> Actor:
     return Actor(
         user_id=user.id,

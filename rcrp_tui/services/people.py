@@ -12,7 +12,7 @@ from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.auth import hash_password
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.context import FIRST_ADMINISTRATOR_SETUP, Ctx
 from rcrp_tui.services.errors import NotFound, ValidationFailed
 from rcrp_tui.storage.models import ContactOfficer, Team, User
 
@@ -139,6 +139,14 @@ def add_user(
     if role is Role.CONTACT_OFFICER and not staff_id:
         raise ValidationFailed("staff_id", "a contact officer's account needs their staff id")
     with ctx.writing(Permission.MANAGE_USERS) as session:
+        if ctx.actor == FIRST_ADMINISTRATOR_SETUP:
+            # Acting without a sign-in is allowed for the first administrator only.
+            if role is not Role.ADMINISTRATOR:
+                raise ValidationFailed("role", "the first account must be an administrator")
+            if session.exec(select(User.id).limit(1)).first() is not None:
+                raise ValidationFailed(
+                    "username", "accounts exist already: sign in as an administrator to add one"
+                )
         if session.exec(select(User).where(User.username == username)).first():
             raise ValidationFailed("username", f"{username!r} is already taken")
         team_row = _team_by_name(session, team) if team else None

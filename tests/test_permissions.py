@@ -9,13 +9,15 @@ from pathlib import Path
 
 import pytest
 
+from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import DESCRIPTIONS, ROLE_PERMISSIONS, Permission, roles_table
-from rcrp_tui.services import people, toolkits
+from rcrp_tui.services import audit, people, toolkits
 from rcrp_tui.services import rota as rota_service
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.errors import PermissionDenied
+from rcrp_tui.services.context import FIRST_ADMINISTRATOR_SETUP, Actor, Ctx
+from rcrp_tui.services.errors import PermissionDenied, ValidationFailed
 from rcrp_tui.services.people import list_contact_officers
+from rcrp_tui.storage.db import Database
 
 README = Path(__file__).parents[1] / "README.md"
 
@@ -91,3 +93,20 @@ def test_a_qa_lead_may_not_add_a_toolkit(admin_ctx: Ctx) -> None:
     with pytest.raises(PermissionDenied, match="qa lead may not add toolkits"):
         toolkits.add_from_file(_ctx(admin_ctx, Role.QA_LEAD), shipped)
     assert toolkits.add_from_file(admin_ctx, shipped).info.key
+
+
+def test_the_first_administrator_setup_adds_the_first_administrator_only(
+    any_db: Database, clock: FixedClock
+) -> None:
+    """The one write without a sign-in: an empty database's first administrator."""
+    ctx = Ctx(any_db, FIRST_ADMINISTRATOR_SETUP, clock)
+    account = dict(display_name="A", password="long-enough-password")
+    with pytest.raises(ValidationFailed, match="first account must be an administrator"):
+        people.add_user(ctx, username="fw", role=Role.FLOORWALKER, **account)  # type: ignore[arg-type]
+    people.add_user(ctx, username="ada", role=Role.ADMINISTRATOR, **account)  # type: ignore[arg-type]
+    with pytest.raises(ValidationFailed, match="accounts exist already"):
+        people.add_user(ctx, username="eve", role=Role.ADMINISTRATOR, **account)  # type: ignore[arg-type]
+    admin = ctx.as_actor(Actor(1, "ada", "A", Role.ADMINISTRATOR))
+    assert [u.username for u in people.list_users(admin)] == ["ada"]
+    (row,) = audit.entries(admin, entity="user")
+    assert (row.actor, row.action) == ("first-administrator-setup", "user_added")

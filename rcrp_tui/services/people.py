@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from rcrp_tui.domain.enums import Role
@@ -140,7 +141,10 @@ def add_user(
         raise ValidationFailed("staff_id", "a contact officer's account needs their staff id")
     with ctx.writing(Permission.MANAGE_USERS) as session:
         if ctx.actor == FIRST_ADMINISTRATOR_SETUP:
-            # Acting without a sign-in is allowed for the first administrator only.
+            # Acting without a sign-in is allowed for the first administrator only. Two
+            # terminals racing to add one queue here (SQLite's write lock is taken at BEGIN).
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(7162018)"))
             if role is not Role.ADMINISTRATOR:
                 raise ValidationFailed("role", "the first account must be an administrator")
             if session.exec(select(User.id).limit(1)).first() is not None:

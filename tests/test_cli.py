@@ -319,3 +319,13 @@ def test_only_the_demo_and_the_schema_upgrade_open_a_database_without_a_user() -
         if "--database" in options and "--user" not in options:
             without.append(" ".join(command))
     assert without == ["demo", "db upgrade"]
+
+
+def test_a_database_path_the_system_refuses_is_a_message_not_a_traceback(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    not_a_folder = tmp_path / "notes.txt"
+    not_a_folder.write_text("a file, not a folder")
+    assert main(["db", "upgrade", "--database", str(not_a_folder / "rcrp.db")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: Not a directory") and str(not_a_folder) in err

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import os
+import re
 import stat
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
@@ -172,3 +173,19 @@ def test_the_import_rejects_file_is_owner_only(demo: Path, tmp_path: Path) -> No
     summary = import_file(admin, source, load_profile(profile_path), show_progress=False)
     assert summary.rejects_path is not None
     assert _mode(summary.rejects_path) == 0o600
+
+
+def test_no_module_writes_a_file_or_makes_a_folder_but_through_private_files() -> None:
+    """A new export written with write_text or open(..., "w") would be 0644 under umask 022."""
+    package = Path(__file__).parents[1] / "rcrp_tui"
+    pattern = re.compile(
+        r"\.write_text\(|\.write_bytes\(|\.mkdir\(|os\.makedirs\(|\bopen\([^)]*[\"'][wax]b?[\"']"
+    )
+    offenders = [
+        f"{path.relative_to(package)}:{number}"
+        for path in sorted(package.rglob("*.py"))
+        if path.name != "private_files.py"
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if pattern.search(line)
+    ]
+    assert offenders == []

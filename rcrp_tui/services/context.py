@@ -31,6 +31,11 @@ class Actor:
 #: person, so its audit rows say they were made by the demo builder.
 DEMO_BUILDER = Actor(None, "demo-builder", "Demo builder", Role.ADMINISTRATOR)
 
+#: Checks the audit log's hash chain (``rcrp-tui audit verify``, on branches that have it).
+#: It only reads, shows no one's records (counts, row ids and hashes), and signs no one in,
+#: because a sign-in would add a row to the chain it is checking.
+AUDIT_VERIFIER = Actor(None, "audit-verifier", "Audit chain check", Role.ADMINISTRATOR)
+
 #: Adds the first administrator of a database that has no accounts (``rcrp-tui users add
 #: NAME --role administrator``): there is no one to sign in as yet. Every other
 #: command-line write is made by a signed-in person (see ``cli_auth``).

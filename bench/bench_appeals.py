@@ -34,7 +34,7 @@ from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.sample_data.demo import build_demo
 from rcrp_tui.services import appeal_queries, appeal_reports, appeals
 from rcrp_tui.services.appeal_queries import AppealFilter, AppealStatus
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import DEMO_BUILDER, Actor, Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.appeal_models import appeal_themes_table, appeals_table
 from rcrp_tui.storage.db import Database
@@ -165,7 +165,7 @@ def main(argv: list[str] | None = None) -> int:
             update(appeals_table).where(appeals_table.c.id % 10 == 0).values(decision_id=None)
         )
     started = time.perf_counter()
-    linked = appeals.link_pending(Ctx(db, COMMAND_LINE))
+    linked = appeals.link_pending(Ctx(db, DEMO_BUILDER))
     print(
         f"{'link_pending after import':<44} {linked:,} linked in "
         f"{(time.perf_counter() - started) * 1000:.0f} ms"

@@ -26,7 +26,7 @@ from pathlib import Path
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.services.audit_verify import verify_chain
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import DEMO_BUILDER, Ctx
 from rcrp_tui.storage import audit_chain, schema
 from rcrp_tui.storage.audit_chain import AuditContent
 from rcrp_tui.storage.db import Database
@@ -123,7 +123,7 @@ def main() -> None:
     anchor = time.perf_counter() - started
 
     db = Database(f"sqlite:///{path}")
-    ctx = Ctx(db, COMMAND_LINE, FixedClock(START))
+    ctx = Ctx(db, DEMO_BUILDER, FixedClock(START))
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     started = time.perf_counter()
     state = verify_chain(ctx)

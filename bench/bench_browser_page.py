@@ -25,7 +25,7 @@ from pathlib import Path
 from rcrp_tui.domain.enums import CallerType, Category
 from rcrp_tui.sample_data.demo import build_demo
 from rcrp_tui.services import decisions
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import DEMO_BUILDER, Ctx
 from rcrp_tui.services.decisions import DecisionFilter
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
@@ -83,7 +83,7 @@ def main() -> int:
     )
     args = parser.parse_args()
     db = bench_database(args.folder, args.decisions, args.seed)
-    ctx = Ctx(db, COMMAND_LINE)
+    ctx = Ctx(db, DEMO_BUILDER)
     newest = decisions.page(ctx).rows[0].received_at
     officer = decisions.page(ctx).rows[0].staff_id
     week_ago = newest - timedelta(days=7)

@@ -34,7 +34,7 @@ from rcrp_tui.domain.coaching import NoteStatus, Theme, Visibility
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.sample_data.demo import build_demo
 from rcrp_tui.services import coaching, cpd, toolkits
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import DEMO_BUILDER, Actor, Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.coaching_models import coaching_notes_table
 from rcrp_tui.storage.db import Database
@@ -57,7 +57,7 @@ def report(name: str, ms: list[float]) -> None:
 
 
 def load(db: Database, reviews: int, notes: int, rng: random.Random) -> None:
-    admin = Ctx(db, COMMAND_LINE, FixedClock(NOW))
+    admin = Ctx(db, DEMO_BUILDER, FixedClock(NOW))
     toolkits.ensure_shipped(admin)
     row_id, toolkit = toolkits.current_for(admin, Category.MEDICAL)
     codes = [c.code for c in toolkit.criteria_for(Category.MEDICAL)]

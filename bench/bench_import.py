@@ -136,7 +136,7 @@ def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
     """Run in a fresh interpreter: migrate, import, print seconds and peak memory."""
     from rcrp_tui.importing.cad import import_file
     from rcrp_tui.importing.profile import shipped_profile
-    from rcrp_tui.services.context import COMMAND_LINE, Ctx
+    from rcrp_tui.services.context import DEMO_BUILDER, Ctx
     from rcrp_tui.storage import schema
     from rcrp_tui.storage.db import Database
 
@@ -144,7 +144,7 @@ def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
     schema.upgrade(db)
     profile = shipped_profile("san-diego")
     began = time.perf_counter()
-    summary = import_file(Ctx(db, COMMAND_LINE), csv_path, profile, fast=fast)
+    summary = import_file(Ctx(db, DEMO_BUILDER), csv_path, profile, fast=fast)
     seconds = time.perf_counter() - began
     peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     print(

@@ -34,7 +34,7 @@ from rcrp_tui.domain.kpis import Period, previous_period
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.toolkit import load_shipped
 from rcrp_tui.services import kpis, toolkits
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import DEMO_BUILDER, Actor, Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table, users_table
@@ -62,7 +62,7 @@ def _build_base() -> None:
 
 def _add_reviews(db: Database) -> None:
     """100,000 submitted reviews (one decision in ten) with an answer per criterion."""
-    admin = Ctx(db, COMMAND_LINE)
+    admin = Ctx(db, DEMO_BUILDER)
     toolkits.ensure_shipped(admin)
     toolkit = load_shipped()
     rng = random.Random(8)

@@ -27,7 +27,7 @@ from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.domain.scoring import Answer, Judgement, score
 from rcrp_tui.domain.toolkit import load_shipped
 from rcrp_tui.services import people, review_lists, reviews
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import DEMO_BUILDER, Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.storage import schema
@@ -62,7 +62,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as folder:
         db = Database(f"sqlite:///{Path(folder) / 'bench.db'}")
         schema.upgrade(db)
-        admin = Ctx(db, COMMAND_LINE)
+        admin = Ctx(db, DEMO_BUILDER)
         people.add_team(admin, "Red", "2d2n4off")
         people.add_contact_officer(admin, "CO-1", "Red")
         fw_info = people.add_user(

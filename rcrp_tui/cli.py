@@ -3,6 +3,9 @@
 Database selection, in order: ``--database`` (a path or an SQLAlchemy URL), then
 ``RCRP_DATABASE_URL``, then a SQLite file in the platform's user-data directory. The demo
 has its own file, so it never mixes with real records.
+
+Every command that reads or changes records is run by a signed-in person (``--user``,
+see ``cli_auth``), with that person's role, and audited under their name.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
+from rcrp_tui.cli_auth import SignInRequired, add_sign_in, read_line, sign_in, signed_in
 from rcrp_tui.cli_privacy import add_privacy_parser
 from rcrp_tui.cli_report import add_report_parser
 from rcrp_tui.cli_rota import add_rota_parser
@@ -26,7 +30,6 @@ from rcrp_tui.services.errors import ServiceError
 # The database stack (SQLAlchemy, SQLModel, Alembic) is imported inside the commands, so
 # plain `rcrp-tui` paints its sign-in screen first and opens the database behind it.
 if TYPE_CHECKING:
-    from rcrp_tui.services.context import Ctx
     from rcrp_tui.storage.db import Database
 
 
@@ -40,13 +43,6 @@ def _default_database_url() -> str:
     from rcrp_tui.storage.db import default_database_url
 
     return default_database_url()
-
-
-def _command_line_ctx(db: Database) -> Ctx:
-    """Command-line administration acts as the audited ``command-line`` actor."""
-    from rcrp_tui.services.context import COMMAND_LINE, Ctx
-
-    return Ctx(db, COMMAND_LINE)
 
 
 def demo_database_url() -> str:
@@ -123,11 +119,11 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ProfileError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    db = open_database(args.database)
+    ctx = signed_in(args)
     rejects = Path(args.rejects) if args.rejects else None
     try:
         summary = import_file(
-            _command_line_ctx(db),
+            ctx,
             Path(args.file),
             profile,
             rejects_path=rejects,
@@ -137,7 +133,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     print(summary.describe())
-    print(f"appeals linked to their decisions: {link_pending(_command_line_ctx(db))}")
+    print(f"appeals linked to their decisions: {link_pending(ctx)}")
     return 0
 
 
@@ -188,20 +184,26 @@ def _revisions(revisions: tuple[str, ...]) -> str:
     return ", ".join(sorted(revisions)) or "empty"
 
 
-def _read_password(args: argparse.Namespace) -> str:
+def _read_password(args: argparse.Namespace, username: str) -> str:
+    """The new password for ``username``: the next line of standard input with
+    ``--password-stdin`` (after the signing-in person's own), else typed twice."""
+    from rcrp_tui.services.errors import ValidationFailed
+
     if args.password_stdin:
-        return sys.stdin.readline().rstrip("\n")
+        return read_line(f"the new password for {username}")
     if not sys.stdin.isatty():
-        raise SystemExit(
-            "error: no terminal to type the password on; pipe it in with --password-stdin"
+        raise ValidationFailed(
+            "password",
+            "no terminal to type the new password on; pipe it in with --password-stdin. "
+            "Nothing was changed.",
         )
     try:
-        first = getpass.getpass("New password: ")
+        first = getpass.getpass(f"New password for {username}: ")
         again = getpass.getpass("Repeat it: ")
     except (EOFError, KeyboardInterrupt):
-        raise SystemExit("\nerror: no password given; nothing was changed") from None
+        raise ValidationFailed("password", "none given; nothing was changed") from None
     if again != first:
-        raise SystemExit("error: the passwords differ; nothing was changed")
+        raise ValidationFailed("password", "the two differ; nothing was changed")
     return first
 
 
@@ -209,10 +211,7 @@ def cmd_audit(args: argparse.Namespace) -> int:
     """Print the newest audit rows: who, what, when, before and after."""
     from rcrp_tui.services import audit
 
-    db = open_database(args.database)
-    rows = audit.entries(
-        _command_line_ctx(db), entity=args.entity, entity_id=args.id, limit=args.limit
-    )
+    rows = audit.entries(signed_in(args), entity=args.entity, entity_id=args.id, limit=args.limit)
     for row in reversed(rows):
         change = ""
         if row.before is not None or row.after is not None:
@@ -228,9 +227,10 @@ def cmd_audit(args: argparse.Namespace) -> int:
 def cmd_audit_verify(args: argparse.Namespace) -> int:
     """Walk the audit hash chain; exit 1 naming the first row that is wrong."""
     from rcrp_tui.services.audit_verify import verify_chain
+    from rcrp_tui.services.context import AUDIT_VERIFIER, Ctx
 
-    db = open_database(args.database)
-    state = verify_chain(_command_line_ctx(db))
+    # No sign-in: it would add a row to the chain being checked (README, "Who runs a command").
+    state = verify_chain(Ctx(open_database(args.database), AUDIT_VERIFIER))
     for problem in state.guard_problems:
         print(f"warning: {problem}", file=sys.stderr)
     if state.intact:
@@ -241,27 +241,43 @@ def cmd_audit_verify(args: argparse.Namespace) -> int:
 
 
 def cmd_users_add(args: argparse.Namespace) -> int:
-    from rcrp_tui.services import people
+    """Add an account as a signed-in administrator; the first administrator of a database
+    with no accounts is added without a sign-in (there is no one to sign in as)."""
+    from rcrp_tui.services import auth, people
+    from rcrp_tui.services.context import FIRST_ADMINISTRATOR_SETUP, Ctx
 
+    role = Role(Role.parse(args.role))
     db = open_database(args.database)
+    first = not auth.has_accounts(db)
+    if first and role is not Role.ADMINISTRATOR:
+        raise SignInRequired(
+            "this database has no accounts yet: the first must be an administrator "
+            "(--role administrator), who is added without signing in. Nothing was changed."
+        )
+    ctx = Ctx(db, FIRST_ADMINISTRATOR_SETUP) if first else sign_in(args, db)
     people.add_user(
-        _command_line_ctx(db),
+        ctx,
         username=args.username,
         display_name=args.name,
-        role=Role(Role.parse(args.role)),
-        password=_read_password(args),
+        role=role,
+        password=_read_password(args, args.username),
         team=args.team,
         staff_id=args.staff_id,
     )
-    print(f"Added {args.username} ({Role.parse(args.role).label}).")
+    if first:
+        print(
+            f"Added {args.username} ({role.label}), the first administrator: no one signed in "
+            "to add them, and the audit log says so. Every later command needs --user."
+        )
+    else:
+        print(f"Added {args.username} ({role.label}).")
     return 0
 
 
 def cmd_users_list(args: argparse.Namespace) -> int:
     from rcrp_tui.services import people
 
-    db = open_database(args.database)
-    for u in people.list_users(_command_line_ctx(db)):
+    for u in people.list_users(signed_in(args)):
         flags = "" if u.active else " (inactive)"
         print(
             f"{u.username:<20} {u.role.label:<16} {u.display_name:<28} {u.team or '-':<10}{flags}"
@@ -272,8 +288,8 @@ def cmd_users_list(args: argparse.Namespace) -> int:
 def cmd_users_passwd(args: argparse.Namespace) -> int:
     from rcrp_tui.services import people
 
-    db = open_database(args.database)
-    people.set_password(_command_line_ctx(db), args.username, _read_password(args))
+    ctx = signed_in(args)
+    people.set_password(ctx, args.username, _read_password(args, args.username))
     print(f"Password changed for {args.username}; any lock-out is cleared.")
     return 0
 
@@ -281,8 +297,7 @@ def cmd_users_passwd(args: argparse.Namespace) -> int:
 def cmd_toolkit_add(args: argparse.Namespace) -> int:
     from rcrp_tui.services import toolkits
 
-    db = open_database(args.database)
-    result = toolkits.add_from_file(_command_line_ctx(db), Path(args.file))
+    result = toolkits.add_from_file(signed_in(args), Path(args.file))
     info = result.info
     if result.added:
         print(f"Added toolkit {info.key} version {info.version}: {info.title}")
@@ -294,13 +309,18 @@ def cmd_toolkit_add(args: argparse.Namespace) -> int:
 def cmd_toolkit_list(args: argparse.Namespace) -> int:
     from rcrp_tui.services import toolkits
 
-    db = open_database(args.database)
-    for t in toolkits.list_toolkits(_command_line_ctx(db)):
+    for t in toolkits.list_toolkits(signed_in(args)):
         print(
             f"{t.key:<20} {t.version:<8} {t.reviews:>6} review(s)  "
             f"{t.added_at:%Y-%m-%d}  {t.sha256[:12]}  {t.title}"
         )
     return 0
+
+
+_NEW_PASSWORD_STDIN = (
+    "read passwords from standard input: your own on the first line, then the new one "
+    "(only the new one when adding the first administrator)"
+)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -344,6 +364,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--rejects", metavar="PATH", help="write rejected rows here (default: FILE.rejects.csv)"
     )
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_sign_in(imp)
     imp.set_defaults(func=cmd_import)
 
     db = sub.add_parser("db", help="database administration")
@@ -370,6 +391,7 @@ def build_parser() -> argparse.ArgumentParser:
     aud.add_argument("--id", help="only this record id (with --entity)")
     aud.add_argument("--limit", type=int, default=50, help="how many rows (default 50)")
     _add_database(aud)
+    add_sign_in(aud)
     aud.set_defaults(func=cmd_audit)
     aud_sub = aud.add_subparsers(title="audit commands", metavar="ACTION")
     verify = aud_sub.add_parser(
@@ -382,25 +404,26 @@ def build_parser() -> argparse.ArgumentParser:
 
     users = sub.add_parser("users", help="manage user accounts")
     users_sub = users.add_subparsers(title="users commands", metavar="ACTION", required=True)
-    add = users_sub.add_parser("add", help="add a user (prompts for the password)")
+    add = users_sub.add_parser(
+        "add",
+        help="add a user (prompts for the password); the first administrator of a database "
+        "with no accounts is added without --user",
+    )
     add.add_argument("username")
     add.add_argument("--role", required=True, help="one of: " + ", ".join(r.value for r in Role))
     add.add_argument("--name", required=True, help="display name")
     add.add_argument("--team", help="team name (supervisors, floorwalkers)")
     add.add_argument("--staff-id", help="staff id (contact officers)")
-    add.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
+    add_sign_in(add, stdin_help=_NEW_PASSWORD_STDIN)
     _add_database(add)
     add.set_defaults(func=cmd_users_add)
     ls = users_sub.add_parser("list", help="list users")
     _add_database(ls)
+    add_sign_in(ls)
     ls.set_defaults(func=cmd_users_list)
     pw = users_sub.add_parser("passwd", help="set a user's password and clear a lock-out")
     pw.add_argument("username")
-    pw.add_argument(
-        "--password-stdin", action="store_true", help="read the password from standard input"
-    )
+    add_sign_in(pw, stdin_help=_NEW_PASSWORD_STDIN)
     _add_database(pw)
     pw.set_defaults(func=cmd_users_passwd)
 
@@ -409,13 +432,15 @@ def build_parser() -> argparse.ArgumentParser:
     tk_add = toolkit_sub.add_parser("add", help="add a toolkit, or a new version, from a TOML file")
     tk_add.add_argument("file", metavar="FILE.toml")
     _add_database(tk_add)
+    add_sign_in(tk_add)
     tk_add.set_defaults(func=cmd_toolkit_add)
     tk_ls = toolkit_sub.add_parser("list", help="list stored toolkit versions")
     _add_database(tk_ls)
+    add_sign_in(tk_ls)
     tk_ls.set_defaults(func=cmd_toolkit_list)
-    add_rota_parser(sub, _add_database)
-    add_report_parser(sub, _add_database)
-    add_sample_parser(sub, _add_database)
+    add_rota_parser(sub, _add_database, add_sign_in)
+    add_report_parser(sub, _add_database, add_sign_in)
+    add_sample_parser(sub, _add_database, add_sign_in)
     add_privacy_parser(sub)
     return parser
 
@@ -430,4 +455,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except ValueError as exc:
         print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # A folder or file the system refuses (no permission, a full disk): say which.
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
         return 2

@@ -30,9 +30,8 @@ def _day(text: str) -> date:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from rcrp_tui.cli import open_database
+    from rcrp_tui.cli_auth import signed_in
     from rcrp_tui.services import kpis, reports
-    from rcrp_tui.services.context import COMMAND_LINE, Ctx
 
     try:
         period = make_period(args.date_from, args.date_to, "period (--from/--to)")
@@ -48,7 +47,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise ValidationFailed("period", str(exc)) from None
     fmt = reports.ReportFormat(args.format)
-    ctx = Ctx(open_database(args.database), COMMAND_LINE)
+    ctx = signed_in(args)
     report = kpis.compute(ctx, period, baseline)
     if args.output is None and fmt in (reports.ReportFormat.XLSX, reports.ReportFormat.PDF):
         args.output = "."
@@ -60,7 +59,11 @@ def cmd_report(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_report_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_report_parser(
+    sub: Any,
+    add_database: Callable[[argparse.ArgumentParser], None],
+    add_sign_in: Callable[[argparse.ArgumentParser], None],
+) -> None:
     """Register ``report`` on the main parser's sub-parsers."""
     report = sub.add_parser(
         "report", help="KPI report for a period against a baseline (see docs/kpis-and-reports.md)"
@@ -83,4 +86,5 @@ def add_report_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser]
         "the current folder for xlsx and pdf)",
     )
     add_database(report)
+    add_sign_in(report)
     report.set_defaults(func=cmd_report)

@@ -22,10 +22,10 @@ def _day(text: str) -> date:
 
 
 def _ctx(args: argparse.Namespace) -> Ctx:
-    from rcrp_tui.cli import open_database
-    from rcrp_tui.services.context import COMMAND_LINE, Ctx
+    """The signed-in person (``--user``): rota changes are a supervisor's."""
+    from rcrp_tui.cli_auth import signed_in
 
-    return Ctx(open_database(args.database), COMMAND_LINE)
+    return signed_in(args)
 
 
 def cmd_rota_create(args: argparse.Namespace) -> int:
@@ -87,7 +87,11 @@ def cmd_rota_export(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_rota_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_rota_parser(
+    sub: Any,
+    add_database: Callable[[argparse.ArgumentParser], None],
+    add_sign_in: Callable[[argparse.ArgumentParser], None],
+) -> None:
     """Register ``rota`` and its actions on the main parser's sub-parsers."""
     rota = sub.add_parser("rota", help="floorwalking rotas (see docs/rota.md)")
     actions = rota.add_subparsers(title="rota commands", metavar="ACTION", required=True)
@@ -100,10 +104,12 @@ def add_rota_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser], 
     create.add_argument("--days", type=int, default=42, help="window length (default 42)")
     create.add_argument("--time-zone", default="Europe/London")
     add_database(create)
+    add_sign_in(create)
     create.set_defaults(func=cmd_rota_create)
 
     listing = actions.add_parser("list", help="list rotas with their coverage")
     add_database(listing)
+    add_sign_in(listing)
     listing.set_defaults(func=cmd_rota_list)
 
     leave = actions.add_parser("leave", help="record a floorwalker as unavailable")
@@ -116,6 +122,7 @@ def add_rota_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser], 
         choices=("annual_leave", "training", "unavailable", "other"),
     )
     add_database(leave)
+    add_sign_in(leave)
     leave.set_defaults(func=cmd_rota_leave)
 
     export = actions.add_parser("export", help="write .ics per floorwalker, CSV and Markdown")
@@ -123,4 +130,5 @@ def add_rota_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser], 
     export.add_argument("--folder", default=".", help="an existing folder (default: here)")
     export.add_argument("--only", action="append", choices=("ics", "csv", "md"), help="repeatable")
     add_database(export)
+    add_sign_in(export)
     export.set_defaults(func=cmd_rota_export)

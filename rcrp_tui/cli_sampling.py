@@ -1,20 +1,17 @@
 """``rcrp-tui sample ...``: saved plans, drawing, progress, results and the sample-size helper.
 
-Planning and reading samples is a QA lead's work. The command line acts as itself (every
-change is audited as ``command-line``) with a QA lead's permissions, as it acts with an
-administrator's for user and rota administration: whoever can run it already holds the
-database.
+Planning and reading samples is a QA lead's work. Every command but ``size`` is run by a
+signed-in person (``--user``) with their own role, as in the app, and audited under their
+name; ``size`` is arithmetic and touches no database.
 """
 
 from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcrp_tui.domain.enums import Role
 from rcrp_tui.services.errors import ValidationFailed
 
 if TYPE_CHECKING:
@@ -22,10 +19,9 @@ if TYPE_CHECKING:
 
 
 def _ctx(args: argparse.Namespace) -> Ctx:
-    from rcrp_tui.cli import open_database
-    from rcrp_tui.services.context import COMMAND_LINE, Ctx
+    from rcrp_tui.cli_auth import signed_in
 
-    return Ctx(open_database(args.database), replace(COMMAND_LINE, role=Role.QA_LEAD))
+    return signed_in(args)
 
 
 def _fraction(name: str) -> Callable[[str], float]:
@@ -178,13 +174,18 @@ def cmd_sample_size(args: argparse.Namespace) -> int:
     return 0
 
 
-def add_sample_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser], None]) -> None:
+def add_sample_parser(
+    sub: Any,
+    add_database: Callable[[argparse.ArgumentParser], None],
+    add_sign_in: Callable[[argparse.ArgumentParser], None],
+) -> None:
     """Register ``sample`` and its actions on the main parser's sub-parsers."""
     sample = sub.add_parser("sample", help="dip sampling: plans, draws, results (docs/sampling.md)")
     actions = sample.add_subparsers(title="sample commands", metavar="ACTION", required=True)
 
     plans = actions.add_parser("plans", help="list saved sampling plans")
     add_database(plans)
+    add_sign_in(plans)
     plans.set_defaults(func=cmd_sample_plans)
 
     draw = actions.add_parser("draw", help="draw a sample from a saved plan")
@@ -193,17 +194,20 @@ def add_sample_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser]
         "--seed", type=int, metavar="S", help="random seed (default: the plan's stored seed)"
     )
     add_database(draw)
+    add_sign_in(draw)
     draw.set_defaults(func=cmd_sample_draw)
 
     listing = actions.add_parser("list", help="list samples, newest first, with progress")
     listing.add_argument("--status", choices=("open", "closed", "all"), default="all")
     listing.add_argument("--limit", type=_positive, default=50, help="how many (default 50)")
     add_database(listing)
+    add_sign_in(listing)
     listing.set_defaults(func=cmd_sample_list)
 
     progress = actions.add_parser("progress", help="done / total per stratum, skips, replacements")
     progress.add_argument("sample_id", type=int, metavar="ID")
     add_database(progress)
+    add_sign_in(progress)
     progress.set_defaults(func=cmd_sample_progress)
 
     results = actions.add_parser(
@@ -212,6 +216,7 @@ def add_sample_parser(sub: Any, add_database: Callable[[argparse.ArgumentParser]
     results.add_argument("sample_id", type=int, metavar="ID")
     results.add_argument("--csv", metavar="PATH", help="also write every item to this CSV file")
     add_database(results)
+    add_sign_in(results)
     results.set_defaults(func=cmd_sample_results)
 
     size = actions.add_parser(

@@ -12,6 +12,8 @@ import os
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
+from rcrp_tui.private_files import make_private_folder, write_private
+
 SETTINGS_FILE = "settings.json"
 DEFAULT_THEME = "textual-dark"
 
@@ -70,7 +72,7 @@ def load(path: Path) -> Settings:
 
 def save(path: Path, settings: Settings) -> None:
     """Write settings atomically (a half-written file would lose every preference)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_folder(path.parent)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(settings), indent=2) + "\n", encoding="utf-8")
+    write_private(tmp, json.dumps(asdict(settings), indent=2) + "\n")
     tmp.replace(path)

@@ -23,10 +23,11 @@ from rcrp_tui.app import RcrpApp
 from rcrp_tui.domain.clock import Clock, FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift, ThresholdBasis
 from rcrp_tui.services import people
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
+from tests.conftest import TEST_ADMIN
 
 DEMO_PASSWORD = "demo-password-1"
 #: One account per role, all with ``DEMO_PASSWORD``.
@@ -176,7 +177,7 @@ def seeded_database(tmp_path: Path) -> tuple[Database, SeededData]:
         template_db = Database(f"sqlite:///{folder / 'seeded.db'}")
         schema.upgrade(template_db)
         clock = FixedClock(datetime(2026, 11, 24, 10, 30, tzinfo=UTC))
-        seeded = seed_small_dataset(Ctx(template_db, COMMAND_LINE, clock))
+        seeded = seed_small_dataset(Ctx(template_db, TEST_ADMIN, clock))
         # Closing the last connection folds the WAL into the main file before copying.
         template_db.dispose()
         _template = (folder / "seeded.db", seeded)

@@ -14,13 +14,16 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 
 #: The instant every test's clock starts at, unless it says otherwise.
 FIXED_NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 POSTGRES_URL = os.environ.get("RCRP_TEST_POSTGRES_URL")
+#: An administrator for setting up test data through the services (no account behind it).
+TEST_ADMIN = Actor(None, "test-admin", "Test administrator", Role.ADMINISTRATOR)
 
 
 def _sqlite(tmp_path: Path) -> Iterator[Database]:
@@ -71,4 +74,4 @@ def clock() -> FixedClock:
 @pytest.fixture
 def admin_ctx(db: Database, clock: FixedClock) -> Ctx:
     """Command-line administrator on the SQLite test database."""
-    return Ctx(db, COMMAND_LINE, clock)
+    return Ctx(db, TEST_ADMIN, clock)

@@ -33,12 +33,13 @@ from rcrp_tui.services import (
 )
 from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.coaching import NoteInput
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.services.sampling_population import PopulationFilter
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
+from tests.conftest import TEST_ADMIN
 
 PASSWORD = "correct horse battery"
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
@@ -145,7 +146,7 @@ def _note(author: Ctx, staff_id: str, follow_up_on: date, actions: str = "") -> 
 
 def build_home_world(db: Database, clock: FixedClock) -> HomeWorld:
     """Build the whole scene; the clock is left at ``NOW``."""
-    admin = Ctx(db, COMMAND_LINE, clock)
+    admin = Ctx(db, TEST_ADMIN, clock)
     team_ids = {
         "Red": people.add_team(admin, "Red", PATTERN, 0).id,
         "Blue": people.add_team(admin, "Blue", PATTERN, 4).id,

@@ -29,11 +29,11 @@ from rcrp_tui.domain.rota import SlotKey
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.services import appeals, coaching, people, reviews, rota
 from rcrp_tui.services.coaching import NoteInput
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.storage.db import Database
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 PASSWORD = "kpi-test-password"
 PERIOD = Period(date(2026, 11, 16), date(2026, 11, 30))
@@ -89,7 +89,7 @@ def _review(ctx: Ctx, decision_id: int, judgement: Judgement, changes: dict[str,
 
 def build(db: Database, clock: object) -> KpiData:
     """Build the data set described in the module docstring."""
-    admin = Ctx(db, COMMAND_LINE, clock)  # type: ignore[arg-type]
+    admin = Ctx(db, TEST_ADMIN, clock)  # type: ignore[arg-type]
     people.add_team(admin, "Red", "2d2n4off-12h")
     people.add_team(admin, "Blue", "2d2n4off-12h", cycle_offset=4)
     people.add_contact_officer(admin, "CO-101", "Red")

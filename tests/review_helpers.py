@@ -9,11 +9,11 @@ from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, ThresholdBasis
 from rcrp_tui.domain.scoring import Answer
 from rcrp_tui.services import people
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.review_records import AnswerEntry, ReviewWork
 from rcrp_tui.storage.db import Database
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 PASSWORD = "correct horse battery"
 
@@ -24,7 +24,7 @@ class Cast:
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock
-        self.admin = Ctx(db, COMMAND_LINE, clock)
+        self.admin = Ctx(db, TEST_ADMIN, clock)
         self.team_ids = {
             "Red": people.add_team(self.admin, "Red", "2d2n4off").id,
             "Blue": people.add_team(self.admin, "Blue", "2d2n4off").id,

@@ -16,12 +16,12 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.services import appeal_learning, appeal_reports, appeals
 from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.errors import PermissionDenied, ValidationFailed
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 # October and November 2026 on the London wall clock (BST ends 25 October).
 OCT_START = datetime(2026, 9, 30, 23, 0, tzinfo=UTC)
@@ -33,7 +33,7 @@ def _at(month: int, day: int, hour: int = 12, minute: int = 0) -> datetime:
 
 
 def _seed(db: Database) -> Ctx:
-    admin = Ctx(db, COMMAND_LINE, FixedClock(FIXED_NOW))
+    admin = Ctx(db, TEST_ADMIN, FixedClock(FIXED_NOW))
     decisions = [
         (_at(9, 30, 22, 30), Outcome.SIGNPOSTED),  # 23:30 BST 30 Sept: September, outside
         *((_at(10, d), Outcome.REFERRED_HEALTH) for d in (2, 3, 4, 5)),

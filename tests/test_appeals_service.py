@@ -15,16 +15,16 @@ from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.services import appeal_learning, appeal_qa, appeal_queries, appeals
 from rcrp_tui.services.appeal_queries import AppealFilter, AppealStatus
 from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 
 def _ctx(db: Database, role: Role | None = None, clock: FixedClock | None = None) -> Ctx:
-    actor = COMMAND_LINE if role is None else Actor(7, f"t-{role.value}", "T", role)
+    actor = TEST_ADMIN if role is None else Actor(7, f"t-{role.value}", "T", role)
     return Ctx(db, actor, clock or FixedClock(FIXED_NOW))
 
 

@@ -23,19 +23,19 @@ from rcrp_tui.domain.enums import Role
 from rcrp_tui.services import people
 from rcrp_tui.services.audit import restore_guards
 from rcrp_tui.services.audit_verify import ChainProblem, ChainState, verify_chain
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.errors import PermissionDenied, ServiceError
 from rcrp_tui.storage import audit_chain, schema
 from rcrp_tui.storage.audit_chain import SQLITE_TRIGGERS, AuditContent
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import audit_chain_head_table, audit_table
-from tests.conftest import FIXED_NOW, POSTGRES_URL
+from tests.conftest import FIXED_NOW, POSTGRES_URL, TEST_ADMIN
 
 ROWS = 6
 
 
 def _ctx(db: Database) -> Ctx:
-    return Ctx(db, COMMAND_LINE, FixedClock(FIXED_NOW))
+    return Ctx(db, TEST_ADMIN, FixedClock(FIXED_NOW))
 
 
 def _write(db: Database, n: int = ROWS, prefix: str = "CO-") -> None:
@@ -240,8 +240,8 @@ def test_a_dropped_sqlite_trigger_is_restored_on_open_and_audited(
         conn.exec_driver_sql("DROP TRIGGER audit_log_no_update")
         conn.exec_driver_sql("DROP TRIGGER audit_log_chain_insert")
     assert "trigger audit_log_no_update is missing" in _verify(db).guard_problems
-    assert main(["audit", "--database", _url(db)]) == 0
-    assert "audit_trigger_restored" in capsys.readouterr().out
+    assert main(["audit", "verify", "--database", _url(db)]) == 0
+    assert "verified 3 rows" in capsys.readouterr().out
     with db.read() as session:
         last = session.execute(
             select(audit_table.c.actor, audit_table.c.action, audit_table.c.after_json)
@@ -258,7 +258,7 @@ def test_a_dropped_sqlite_trigger_is_restored_on_open_and_audited(
 
 def test_opening_with_every_trigger_present_writes_nothing(db: Database) -> None:
     _write(db, 2)
-    assert main(["users", "list", "--database", _url(db)]) == 0
+    assert main(["audit", "verify", "--database", _url(db)]) == 0
     assert _verify(db).rows == 2
 
 

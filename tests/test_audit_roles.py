@@ -15,9 +15,9 @@ from rcrp_tui.cli import main
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.services import people
 from rcrp_tui.services.audit_verify import verify_chain
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.storage.db import Database
-from tests.conftest import FIXED_NOW, _postgres
+from tests.conftest import FIXED_NOW, TEST_ADMIN, _postgres
 
 
 @pytest.fixture
@@ -26,7 +26,7 @@ def pg() -> Iterator[Database]:
 
 
 def _ctx(db: Database) -> Ctx:
-    return Ctx(db, COMMAND_LINE, FixedClock(FIXED_NOW))
+    return Ctx(db, TEST_ADMIN, FixedClock(FIXED_NOW))
 
 
 def _url(db: Database, user: str | None = None) -> str:

@@ -14,7 +14,7 @@ from textual.widgets import Input, Static
 from rcrp_tui import navigation
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.decisions import PAGE_SIZE, DecisionFilter
 from rcrp_tui.services.errors import ValidationFailed
@@ -36,6 +36,7 @@ from tests.apphelpers import (
     sign_in,
     type_text,
 )
+from tests.conftest import TEST_ADMIN
 
 
 def _browser(app: object) -> DecisionBrowserScreen:
@@ -228,7 +229,7 @@ async def test_free_text_is_shown_exactly_as_typed(tmp_path: Path) -> None:
     db, _ = seeded_database(tmp_path)
     nasty = "[bold]x[/bold] [@click=app.quit]q[/] \x1b[31mred"
     record_decision(
-        Ctx(db, COMMAND_LINE),
+        Ctx(db, TEST_ADMIN),
         DecisionInput(
             cad_ref="CAD999999",
             source_system="TEST-CAD",

@@ -34,7 +34,7 @@ from rcrp_tui.sample_data.demo import (
 from rcrp_tui.sample_data.generator import Roster, decision_rows
 from rcrp_tui.sample_data.schedule import hour_slots
 from rcrp_tui.services import audit, auth
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import (
@@ -45,7 +45,7 @@ from rcrp_tui.storage.models import (
     users_table,
 )
 from rcrp_tui.storage.review_models import reviews_table
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 _D = decisions_table.c
 _COLUMNS = [c for c in decisions_table.c if c.name != "id"]
@@ -124,8 +124,10 @@ def test_a_second_build_reuses_the_demo_and_changes_nothing(demo: Database) -> N
 
 
 def test_the_build_is_audited_with_its_seed_and_counts(demo: Database) -> None:
-    entries = audit.entries(Ctx(demo, COMMAND_LINE), entity="demo")
+    entries = audit.entries(Ctx(demo, TEST_ADMIN), entity="demo")
     assert sorted(r.action for r in entries) == ["demo_built", "demo_qa_extras", "demo_qa_work"]
+    # No person built it: the rows say the demo builder did, never "command-line".
+    assert {(r.actor, r.actor_role) for r in entries} == {("demo-builder", "administrator")}
     rows = [r for r in entries if r.action == "demo_built"]
     assert rows[0].after is not None
     assert rows[0].after["seed"] == 2023

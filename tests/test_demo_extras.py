@@ -19,7 +19,7 @@ from rcrp_tui.domain.coaching import NoteStatus, is_overdue
 from rcrp_tui.sample_data import qa_coaching, qa_extras, qa_samples, qa_work
 from rcrp_tui.sample_data.demo import DEMO_DAYS, GO_LIVE, build_demo
 from rcrp_tui.services import appeal_queries, auth, home, sample_queue, sampling
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.appeal_models import (
     appeal_themes_table,
@@ -35,7 +35,7 @@ from rcrp_tui.storage.sampling_models import (
     samples_table,
     sampling_plans_table,
 )
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 DECISIONS = 800
 SEED = 11
@@ -188,7 +188,7 @@ def test_the_same_seed_gives_the_same_samples_appeals_and_notes(
 def test_running_the_extras_again_adds_nothing(demo: Database) -> None:
     tables = (sampling_plans_table, sample_items_table, appeals_table, coaching_notes_table)
     before = [_rows(demo, t) for t in tables]
-    ctx = Ctx(demo, COMMAND_LINE, FixedClock(FIXED_NOW))
+    ctx = Ctx(demo, TEST_ADMIN, FixedClock(FIXED_NOW))
     again = qa_extras.add_extras(ctx, seed=SEED, go_live=GO_LIVE, days=DEMO_DAYS)
     assert (again.appeals, again.notes, again.sample_items) == (0, 0, {})
     assert [_rows(demo, t) for t in tables] == before

@@ -22,7 +22,7 @@ from rcrp_tui.sample_data import qa_work
 from rcrp_tui.sample_data.demo import DEMO_DAYS, GO_LIVE, build_demo
 from rcrp_tui.sample_data.qa_reviews import DRAFTS
 from rcrp_tui.services import auth, live_risk, review_lists, rota
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import User, decisions_table, users_table
@@ -31,7 +31,7 @@ from rcrp_tui.storage.review_models import (
     review_answers_table,
     reviews_table,
 )
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 # Small enough to build quickly, big enough to have a choice of decisions every day.
 DECISIONS = 800
@@ -236,7 +236,7 @@ def test_the_same_seed_gives_the_same_reviews(demo: Database, tmp_path: Path) ->
         assert _reviews(again) == _reviews(demo)
         assert _answers(again) == _answers(demo)
         # Running the QA work again (as after an interruption) finds it all and adds nothing.
-        ctx = Ctx(again, COMMAND_LINE, FixedClock(FIXED_NOW))
+        ctx = Ctx(again, TEST_ADMIN, FixedClock(FIXED_NOW))
         before = (_reviews(again), _answers(again), _alerts(again))
         qa_work.add_qa_work(ctx, seed=SEED, go_live=GO_LIVE, days=DEMO_DAYS)
         assert (_reviews(again), _answers(again), _alerts(again)) == before

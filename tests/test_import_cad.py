@@ -16,11 +16,13 @@ from rcrp_tui.domain.enums import Category, Outcome, Role
 from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, load_profile, shipped_profile
 from rcrp_tui.services import audit, people
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decisions import DecisionFilter, count
 from rcrp_tui.services.errors import PermissionDenied
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import Decision
+from tests.cli_helpers import add_account, as_user
+from tests.conftest import TEST_ADMIN
 
 DATA = Path(__file__).parents[2] / "shared" / "data"
 SAN_DIEGO = DATA / "sandiego_pd_calls_for_service_2023_first5000.csv"
@@ -85,7 +87,7 @@ def profile(tmp_path: Path) -> ImportProfile:
 
 
 def _ctx(db: Database, clock: FixedClock) -> Ctx:
-    ctx = Ctx(db, COMMAND_LINE, clock)
+    ctx = Ctx(db, TEST_ADMIN, clock)
     people.add_team(ctx, "A", "2d2n4off")
     people.add_contact_officer(ctx, "CO-1", "A")
     return ctx
@@ -177,7 +179,7 @@ def test_audit_row_names_the_file_hash_counts_and_profile(
     import_file(ctx, path, profile)
     (entry,) = _import_audits(ctx)
     assert entry.action == "decisions_imported" and entry.entity_id == "calls.csv"
-    assert entry.actor == "command-line" and entry.at == clock.now()
+    assert entry.actor == "test-admin" and entry.at == clock.now()
     assert entry.after == {
         "file": "calls.csv",
         "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
@@ -351,7 +353,7 @@ def test_progress_bar_run_reports_the_same_counts(
 
 @pytest.mark.skipif(not SAN_DIEGO.exists(), reason=f"the San Diego sample is not at {SAN_DIEGO}")
 def test_the_real_san_diego_export(any_db: Database, clock: FixedClock, tmp_path: Path) -> None:
-    ctx = Ctx(any_db, COMMAND_LINE, clock)
+    ctx = Ctx(any_db, TEST_ADMIN, clock)
     profile = shipped_profile("san-diego")
     rejects = tmp_path / "sd.rejects.csv"
     summary = import_file(ctx, SAN_DIEGO, profile, rejects_path=rejects)
@@ -376,25 +378,56 @@ def test_the_real_san_diego_export(any_db: Database, clock: FixedClock, tmp_path
 
 @pytest.mark.skipif(not SAN_DIEGO.exists(), reason=f"the San Diego sample is not at {SAN_DIEGO}")
 def test_command_line_import_with_a_shipped_profile_name(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rcrp_tui.cli import main
 
     database = str(tmp_path / "cli.db")
-    assert main(["import", str(SAN_DIEGO), "--profile", "san-diego", "--database", database]) == 0
+    add_account(database, "ada", Role.ADMINISTRATOR)
+    args = ["import", str(SAN_DIEGO), "--profile", "san-diego", "--database", database]
+    assert main([*args, *as_user(monkeypatch, "ada")]) == 0
     out = capsys.readouterr().out
     assert "inserted 360, updated 0, unchanged 0, skipped 4,640 (not RCRP calls), rejected 0" in out
+    (entry,) = audit.entries(Ctx(_db(database), TEST_ADMIN), entity="import")
+    assert (entry.actor, entry.actor_role) == ("ada", "administrator")
+
+
+def test_command_line_import_needs_a_signed_in_administrator(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rcrp_tui.cli import main
+
+    source = _csv(tmp_path / "calls.csv", ROWS)
+    profile = tmp_path / "test-force.toml"
+    profile.write_text(PROFILE, encoding="utf-8")
+    database = str(tmp_path / "cli.db")
+    add_account(database, "qa", Role.QA_LEAD)
+    args = ["import", str(source), "--profile", str(profile), "--database", database]
+    monkeypatch.delenv("RCRP_USER", raising=False)
+    assert main(args) == 2
+    assert "sign in with --user NAME" in capsys.readouterr().err
+    assert main([*args, *as_user(monkeypatch, "qa")]) == 2
+    assert "A qa lead may not import decisions." in capsys.readouterr().err
+    assert main([*args, *as_user(monkeypatch, "qa", password="wrong-password")]) == 2
+    assert "Wrong username or password" in capsys.readouterr().err
+    assert _decisions(_db(database)) == {}
+
+
+def _db(path: str) -> Database:
+    return Database(f"sqlite:///{path}")
 
 
 def test_command_line_import_reports_an_unreadable_file(
-    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from rcrp_tui.cli import main
 
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
     database = str(tmp_path / "cli.db")
-    assert main(["import", str(empty), "--profile", "san-diego", "--database", database]) == 2
+    add_account(database, "ada", Role.ADMINISTRATOR)
+    args = ["import", str(empty), "--profile", "san-diego", "--database", database]
+    assert main([*args, *as_user(monkeypatch, "ada")]) == 2
     assert "empty.csv: the file is empty" in capsys.readouterr().err
     bad = ["import", str(empty), "--profile", "nowhere", "--database", database]
     assert main(bad) == 2

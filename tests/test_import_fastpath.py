@@ -19,9 +19,10 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, parse_profile, shipped_profile
 from rcrp_tui.services import people
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
+from tests.conftest import TEST_ADMIN
 from tests.import_fastpath_data import DEFAULTS, FULL, HEADER, LEAN, ODD, PLAIN
 
 DATA = Path(__file__).parents[2] / "shared" / "data"
@@ -76,7 +77,7 @@ def pair(db: Database, clock: FixedClock, tmp_path: Path) -> tuple[Ctx, Ctx]:
     """Two migrated databases with the same officers and teams."""
     slow_db = Database(f"sqlite:///{tmp_path / 'slow.db'}")
     schema.upgrade(slow_db)
-    contexts = (Ctx(db, COMMAND_LINE, clock), Ctx(slow_db, COMMAND_LINE, clock))
+    contexts = (Ctx(db, TEST_ADMIN, clock), Ctx(slow_db, TEST_ADMIN, clock))
     for ctx in contexts:
         people.add_team(ctx, "A", "2d2n4off")
         people.add_team(ctx, "B", "2d2n4off")

@@ -149,6 +149,15 @@ def test_an_unknown_timezone_is_named(tmp_path: Path) -> None:
     assert "dates.timezone: 'Europe/Atlantis' is not a time-zone name" in _error(tmp_path, text)
 
 
+@pytest.mark.parametrize("name", ["America", "Europe", "America/", "../etc", "zone.tab", ""])
+def test_a_zone_folder_or_odd_name_is_named_not_a_traceback(tmp_path: Path, name: str) -> None:
+    """``America`` is a folder of the zone database: ZoneInfo raised IsADirectoryError."""
+    text = MINIMAL.replace('"Europe/London"', f"{name!r}")
+    error = _error(tmp_path, text)
+    assert error.startswith("force.toml: dates.timezone: ")
+    assert (f"{name!r} is not a time-zone name" in error) if name else ("is needed" in error)
+
+
 def test_column_and_constant_together_are_refused(tmp_path: Path) -> None:
     text = MINIMAL.replace('constant = "public"', 'constant = "public"\ncolumn = "Caller"')
     assert "fields.caller_type: give exactly one of" in _error(tmp_path, text)

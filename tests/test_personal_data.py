@@ -255,7 +255,7 @@ def test_personal_data_without_a_reason_is_refused(admin_ctx: Ctx) -> None:
 def test_an_override_is_audited_with_the_reason_but_not_the_text(admin_ctx: Ctx) -> None:
     _guard(admin_ctx, NOTE, "  Needed for the IOPC referral  ")
     [row] = _overrides(admin_ctx)
-    assert (row.entity, row.entity_id, row.actor) == ("coaching_note", "7", "command-line")
+    assert (row.entity, row.entity_id, row.actor) == ("coaching_note", "7", "test-admin")
     assert row.after == {
         "field": "What went well",
         "kinds": ["phone", "titled_name"],

@@ -13,11 +13,12 @@ from rcrp_tui.cli import main
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.services.reports import MARKING
 from tests import kpi_fixture
+from tests.cli_helpers import as_user
 from tests.conftest import FIXED_NOW, _sqlite
 
 
 @pytest.fixture(scope="module")
-def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def built(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     dbs = _sqlite(tmp_path_factory.mktemp("report-cli"))
     db = next(dbs)
     kpi_fixture.build(db, FixedClock(FIXED_NOW))
@@ -25,13 +26,21 @@ def database(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     db.dispose()
 
 
+@pytest.fixture
+def database(built: str, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """``--database`` and a sign-in as the QA lead, named by ``RCRP_USER``."""
+    monkeypatch.setenv("RCRP_USER", "qa.lead")
+    as_user(monkeypatch, "qa.lead", password=kpi_fixture.PASSWORD)
+    return ["--database", built, "--password-stdin"]
+
+
 PERIOD_ARGS = ["--from", "2026-11-16", "--to", "2026-11-30"]
 
 
 def test_markdown_to_standard_output_with_the_default_baseline(
-    database: str, capsys: pytest.CaptureFixture[str]
+    database: list[str], capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["report", *PERIOD_ARGS, "--format", "md", "--database", database]) == 0
+    assert main(["report", *PERIOD_ARGS, "--format", "md", *database]) == 0
     out = capsys.readouterr().out
     assert out.startswith(f"**{MARKING}**")
     assert "Baseline: 2 Nov 2026 to 15 Nov 2026 (14 days)" in out
@@ -40,11 +49,11 @@ def test_markdown_to_standard_output_with_the_default_baseline(
 
 @pytest.mark.parametrize("fmt", ["md", "html", "xlsx", "csv", "pdf"])
 def test_every_format_to_a_file(
-    database: str, tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
+    database: list[str], tmp_path: Path, fmt: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
     target = tmp_path / f"board.{fmt}"
     args = ["report", *PERIOD_ARGS, "--format", fmt, "--output", str(target)]
-    assert main([*args, "--database", database]) == 0
+    assert main([*args, *database]) == 0
     assert f"Wrote {target}" in capsys.readouterr().err
     if fmt == "xlsx":
         assert load_workbook(target)["Summary"]["A1"].value == MARKING
@@ -57,9 +66,9 @@ def test_every_format_to_a_file(
         assert MARKING in target.read_text(encoding="utf-8")
 
 
-def test_an_explicit_baseline(database: str, capsys: pytest.CaptureFixture[str]) -> None:
+def test_an_explicit_baseline(database: list[str], capsys: pytest.CaptureFixture[str]) -> None:
     args = ["--baseline-from", "2026-10-01", "--baseline-to", "2026-11-01", "--format", "csv"]
-    assert main(["report", *PERIOD_ARGS, *args, "--database", database]) == 0
+    assert main(["report", *PERIOD_ARGS, *args, *database]) == 0
     out = capsys.readouterr().out
     assert "Report,Baseline,,1 Oct 2026 to 31 Oct 2026 (31 days)" in out
 
@@ -81,14 +90,14 @@ def test_an_explicit_baseline(database: str, capsys: pytest.CaptureFixture[str])
     ],
 )
 def test_bad_periods_are_refused_with_a_clear_message(
-    database: str, args: list[str], message: str, capsys: pytest.CaptureFixture[str]
+    database: list[str], args: list[str], message: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    assert main(["report", *args, "--format", "md", "--database", database]) == 2
+    assert main(["report", *args, "--format", "md", *database]) == 2
     assert message in capsys.readouterr().err
 
 
 def test_a_date_that_is_not_a_date_and_a_missing_folder(
-    database: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    database: list[str], tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     with pytest.raises(SystemExit) as exit_info:
         main(["report", "--from", "16/11/2026", "--to", "2026-11-30", "--format", "md"])
@@ -96,5 +105,22 @@ def test_a_date_that_is_not_a_date_and_a_missing_folder(
     assert "'16/11/2026' is not a date like 2026-10-01" in capsys.readouterr().err
     missing = tmp_path / "missing" / "r.md"
     args = ["report", *PERIOD_ARGS, "--format", "md", "--output", str(missing)]
-    assert main([*args, "--database", database]) == 2
+    assert main([*args, *database]) == 2
     assert "no such folder" in capsys.readouterr().err
+
+
+def test_a_report_needs_a_signed_in_person_with_the_kpis(
+    built: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("RCRP_USER", raising=False)
+    target = tmp_path / "r.md"
+    args = ["report", *PERIOD_ARGS, "--format", "md", "--output", str(target), "--database", built]
+    assert main(args) == 2
+    assert "sign in with --user NAME" in capsys.readouterr().err
+    wrong = as_user(monkeypatch, "qa.lead", password="not-the-password")
+    assert main([*args, *wrong]) == 2
+    assert "Wrong username or password" in capsys.readouterr().err
+    as_fw = as_user(monkeypatch, "floor.walker", password=kpi_fixture.PASSWORD)
+    assert main([*args, *as_fw]) == 2
+    assert "A floorwalker may not see KPIs and export reports." in capsys.readouterr().err
+    assert not target.exists()

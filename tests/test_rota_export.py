@@ -16,17 +16,18 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services import people
 from rcrp_tui.services import rota as rota_service
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.services.rota_export import export_rota
 from rcrp_tui.storage.db import Database
+from tests.conftest import TEST_ADMIN
 
 LONDON = ZoneInfo("Europe/London")
 
 
 @pytest.fixture
 def ctx(db: Database, clock: FixedClock) -> Ctx:
-    admin = Ctx(db, COMMAND_LINE, clock)
+    admin = Ctx(db, TEST_ADMIN, clock)
     # Offset 7 puts team A's nights on Sat 24 and Sun 25 October 2026 (clocks go back).
     people.add_team(admin, "Team A", "2d2n4off-12h", 7)
     people.add_user(
@@ -36,7 +37,15 @@ def ctx(db: Database, clock: FixedClock) -> Ctx:
         role=Role.FLOORWALKER,
         password="long-enough-password",
     )
-    return admin
+    sup = people.add_user(
+        admin,
+        username="sup.a",
+        display_name="Sup A",
+        role=Role.SUPERVISOR,
+        password="long-enough-password",
+    )
+    # Rotas are a supervisor's to plan, not an administrator's.
+    return admin.as_actor(Actor(sup.id, sup.username, sup.display_name, Role.SUPERVISOR))
 
 
 def test_ics_round_trip_keeps_local_times_across_clock_change(ctx: Ctx, tmp_path: Path) -> None:

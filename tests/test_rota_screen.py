@@ -35,7 +35,7 @@ def _seed(ctx: Ctx) -> int:
             password=DEMO_PASSWORD,
         )
     rota = rota_service.create_rota(
-        ctx, name="Phase 1 go-live", phase=1, go_live=GO_LIVE, shift_pattern="eln-8h"
+        _sup(ctx), name="Phase 1 go-live", phase=1, go_live=GO_LIVE, shift_pattern="eln-8h"
     )
     return rota.id
 
@@ -285,7 +285,11 @@ async def test_a_pattern_with_a_shift_called_day_opens(
         password=DEMO_PASSWORD,
     )
     rota = rota_service.create_rota(
-        admin_ctx, name="Twelve-hour", phase=1, go_live=GO_LIVE, shift_pattern="2d2n4off-12h"
+        _sup(admin_ctx),
+        name="Twelve-hour",
+        phase=1,
+        go_live=GO_LIVE,
+        shift_pattern="2d2n4off-12h",
     )
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(140, 40)) as pilot:

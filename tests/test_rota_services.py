@@ -14,11 +14,12 @@ from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.rota import Rule, SlotKey
 from rcrp_tui.services import audit, people
 from rcrp_tui.services import rota as rota_service
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
 from rcrp_tui.services.rota import RuleBroken
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
+from tests.conftest import TEST_ADMIN
 
 PASSWORD = "long-enough-password"
 GO_LIVE = date(2026, 11, 2)  # a Monday
@@ -27,7 +28,7 @@ GO_LIVE = date(2026, 11, 2)  # a Monday
 @pytest.fixture
 def world(any_db: Database, clock: FixedClock) -> dict[str, object]:
     """Five eln-8h teams, three floorwalkers, a supervisor and a rota from 2 November."""
-    admin = Ctx(any_db, COMMAND_LINE, clock)
+    admin = Ctx(any_db, TEST_ADMIN, clock)
     for i, name in enumerate("ABCDE"):
         people.add_team(admin, f"Team {name}", "eln-8h", i * 2)
     walkers = [
@@ -100,17 +101,17 @@ def test_rule_break_refused_then_overridden_by_supervisor_and_audited(world: dic
         rota_service.assign(sup, rota.id, early_next, world["walkers"][1].id)
 
 
-def test_administrator_cannot_override_rules(world: dict) -> None:
+def test_an_administrator_may_see_but_not_change_the_rota(world: dict) -> None:
+    """Rotas belong to supervisors: an administrator may neither assign nor override."""
     admin, rota, w1 = world["admin"], world["rota"], world["walkers"][0]
-    rota_service.assign(admin, rota.id, _slot(admin, rota.id, GO_LIVE, "late"), w1.id)
+    key = _slot(admin, rota.id, GO_LIVE, "late")
+    with pytest.raises(PermissionDenied, match="may not plan the floorwalking rota"):
+        rota_service.assign(admin, rota.id, key, w1.id)
     with pytest.raises(PermissionDenied):
-        rota_service.assign(
-            admin,
-            rota.id,
-            _slot(admin, rota.id, date(2026, 11, 3), "early"),
-            w1.id,
-            override_reason="please",
-        )
+        rota_service.assign(admin, rota.id, key, w1.id, override_reason="please")
+    with pytest.raises(PermissionDenied):
+        rota_service.add_leave(admin, w1.id, GO_LIVE, GO_LIVE, "annual_leave")
+    assert rota_service.rota_view(admin, rota.id).slots[0].floorwalker_id is None
 
 
 def test_leave_blocks_assignment(world: dict) -> None:
@@ -196,6 +197,14 @@ def test_create_rota_validates_input(world: dict) -> None:
         with pytest.raises(ValidationFailed) as err:
             rota_service.create_rota(sup, **args)
         assert err.value.field == field
+    # "America" is a folder of the zone database (ZoneInfo raised IsADirectoryError).
+    with pytest.raises(ValidationFailed) as err:
+        rota_service.create_rota(
+            sup, name="New", phase=2, go_live=GO_LIVE, shift_pattern="eln-8h", time_zone="America"
+        )
+    assert err.value.message == "time_zone: 'America' is not a time-zone name " + (
+        "such as Europe/London or America/Los_Angeles"
+    )
 
 
 def test_a_forces_own_pattern_file_is_used(
@@ -209,12 +218,13 @@ def test_a_forces_own_pattern_file_is_used(
     )
     monkeypatch.setenv("RCRP_SHIFT_PATTERNS", str(patterns))
     people.add_team(admin_ctx, "Local", "two-on", 0)
+    sup = admin_ctx.as_actor(Actor(None, "sup", "Sup", Role.SUPERVISOR))
     info = rota_service.create_rota(
-        admin_ctx, name="Own", phase=1, go_live=GO_LIVE, shift_pattern="two-on", window_days=4
+        sup, name="Own", phase=1, go_live=GO_LIVE, shift_pattern="two-on", window_days=4
     )
     view = rota_service.rota_view(admin_ctx, info.id)
     assert [(s.key.day.day, s.shift.hours) for s in view.slots] == [(2, 10.0), (4, 10.0)]
     with pytest.raises(ValidationFailed):
         rota_service.create_rota(
-            admin_ctx, name="Other", phase=1, go_live=GO_LIVE, shift_pattern="eln-8h"
+            sup, name="Other", phase=1, go_live=GO_LIVE, shift_pattern="eln-8h"
         )

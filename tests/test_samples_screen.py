@@ -15,7 +15,7 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec, StratumDimension
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.services import people, reviews, sample_queue, sampling
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.services.sampling_population import PopulationFilter
 from rcrp_tui.storage.db import Database
@@ -27,14 +27,14 @@ from tests.apphelpers import (
     sign_in,
     type_text,
 )
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 SIZE = (140, 40)
 
 
 def _ctx(db: Database, username: str) -> Ctx:
     # Built from the user list rather than by signing in: password hashing is slow.
-    admin = Ctx(db, COMMAND_LINE, FixedClock(FIXED_NOW))
+    admin = Ctx(db, TEST_ADMIN, FixedClock(FIXED_NOW))
     (user,) = [u for u in people.list_users(admin) if u.username == username]
     return admin.as_actor(Actor(user.id, user.username, user.display_name, user.role))
 

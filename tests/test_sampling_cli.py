@@ -15,7 +15,8 @@ from rcrp_tui.services import audit, reviews, sample_queue, sampling
 from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.services.sampling_population import PopulationFilter
 from rcrp_tui.storage.db import Database
-from tests.test_sampling_service import build_floor
+from tests.cli_helpers import as_user
+from tests.test_sampling_service import PASSWORD, build_floor
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
@@ -25,23 +26,35 @@ def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]
 
 
 def test_plans_draw_list_progress_and_results(
-    db: Database, clock: FixedClock, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    db: Database,
+    clock: FixedClock,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     floor = build_floor(db, clock, decisions=30)
     spec = SamplingSpec(SamplingMethod.STRATIFIED, size=6, strata=(StratumDimension.SHIFT,))
     sampling.save_plan(floor.qa, "Monthly welfare", PopulationFilter(), spec, seed=12)
-    database = ("--database", str(db.url.database))
 
-    code, out, _ = _run(capsys, "sample", "plans", *database)
+    def signed_in() -> list[str]:
+        """``--database`` and a fresh sign-in as the QA lead, for each command."""
+        return [
+            "--database",
+            str(db.url.database),
+            *as_user(monkeypatch, "qa.lead", password=PASSWORD),
+        ]
+
+    code, out, _ = _run(capsys, "sample", "plans", *signed_in())
     assert code == 0 and "Monthly welfare" in out and "seed 12" in out
 
-    code, out, _ = _run(capsys, "sample", "draw", "--plan", "Monthly welfare", *database)
+    code, out, _ = _run(capsys, "sample", "draw", "--plan", "Monthly welfare", *signed_in())
     assert code == 0
     assert out.startswith("Drew sample #1 from 'Monthly welfare': 6 of 30 decisions, seed 12")
     entry = audit.entries(floor.qa, entity="sample")[-1]
-    assert entry.action == "sample.draw" and entry.actor == "command-line"
+    # Audited under the signed-in QA lead's own name and role.
+    assert (entry.action, entry.actor, entry.actor_role) == ("sample.draw", "qa.lead", "qa_lead")
 
-    code, _, err = _run(capsys, "sample", "draw", "--plan", "Nope", *database)
+    code, _, err = _run(capsys, "sample", "draw", "--plan", "Nope", *signed_in())
     assert code == 2 and "no sampling plan is called 'Nope'" in err
 
     item = sample_queue.take_next(floor.fw1, 1)
@@ -50,16 +63,16 @@ def test_plans_draw_list_progress_and_results(
     answers = {c.code: AnswerEntry(Answer.MET) for c in work.criteria}
     reviews.submit(floor.fw1, work.review, answers, Judgement.APPROPRIATE)
 
-    code, out, _ = _run(capsys, "sample", "list", *database)
+    code, out, _ = _run(capsys, "sample", "list", *signed_in())
     assert code == 0 and "#1" in out and "1/6 done" in out
 
-    code, out, _ = _run(capsys, "sample", "progress", "1", *database)
+    code, out, _ = _run(capsys, "sample", "progress", "1", *signed_in())
     lines = out.splitlines()
     assert code == 0 and lines[-1].split() == ["all", "1", "6", "0", "0"]
     assert {line.split()[0] for line in lines[1:-1]} == {"shift=day", "shift=night"}
 
     target = tmp_path / "sample-1.csv"
-    code, out, _ = _run(capsys, "sample", "results", "1", "--csv", str(target), *database)
+    code, out, _ = _run(capsys, "sample", "results", "1", "--csv", str(target), *signed_in())
     assert code == 0
     assert "1 of 6 reviewed (skipped 0, replaced 0)" in out
     assert "Overall compliance: 100.0% (95% CI 20.7-100.0%, 1/1)" in out
@@ -69,10 +82,10 @@ def test_plans_draw_list_progress_and_results(
     assert len(rows) == 6 and sum(r["passed"] == "True" for r in rows) == 1
 
     missing = tmp_path / "no-such-folder" / "x.csv"
-    code, _, err = _run(capsys, "sample", "results", "1", "--csv", str(missing), *database)
+    code, _, err = _run(capsys, "sample", "results", "1", "--csv", str(missing), *signed_in())
     assert code == 2 and "does not exist" in err
 
-    code, _, err = _run(capsys, "sample", "progress", "99", *database)
+    code, _, err = _run(capsys, "sample", "progress", "99", *signed_in())
     assert code == 2 and "There is no sample 99" in err
 
 
@@ -99,6 +112,25 @@ def test_bad_arguments_exit_non_zero(argv: list[str], capsys: pytest.CaptureFixt
         main(argv)
     assert exited.value.code == 2
     assert "error:" in capsys.readouterr().err
+
+
+def test_a_floorwalker_may_not_draw_and_no_user_may_not_read(
+    db: Database,
+    clock: FixedClock,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    floor = build_floor(db, clock, decisions=10)
+    spec = SamplingSpec(SamplingMethod.SIMPLE, size=3)
+    sampling.save_plan(floor.qa, "P", PopulationFilter(), spec, seed=1)
+    database = ["--database", str(db.url.database)]
+    as_fw = as_user(monkeypatch, "fw.one", password=PASSWORD)
+    code, _, err = _run(capsys, "sample", "draw", "--plan", "P", *database, *as_fw)
+    assert code == 2 and "A floorwalker may not plan and draw dip samples." in err
+    monkeypatch.delenv("RCRP_USER", raising=False)
+    code, _, err = _run(capsys, "sample", "results", "1", *database)
+    assert code == 2 and "sign in with --user NAME" in err
+    assert sampling.list_samples(floor.qa) == []
 
 
 @pytest.mark.parametrize("action", ["plans", "draw", "list", "progress", "results", "size"])

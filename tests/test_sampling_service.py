@@ -32,14 +32,14 @@ from rcrp_tui.services import (
     sampling_results,
 )
 from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
 from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.services.sampling_population import PopulationFilter, load_candidates
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.sampling_models import sample_items_table
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 PASSWORD = "correct horse battery"
 CATEGORIES = (Category.CONCERN_FOR_WELFARE, Category.WALK_OUT, Category.MEDICAL)
@@ -57,7 +57,7 @@ class Floor:
 
 
 def build_floor(db: Database, clock: FixedClock, decisions: int = 90) -> Floor:
-    admin = Ctx(db, COMMAND_LINE, clock)
+    admin = Ctx(db, TEST_ADMIN, clock)
     for team in ("Red", "Blue"):
         people.add_team(admin, team, "2d2n4off")
     for i in range(1, 5):

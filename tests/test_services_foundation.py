@@ -12,11 +12,12 @@ from sqlmodel import select
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.services import auth, decisions, people
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
+from tests.conftest import TEST_ADMIN
 
 PASSWORD = "long-enough-password"
 
@@ -62,7 +63,7 @@ WRITES: dict[str, tuple[Callable[[Ctx], object], set[Role]]] = {
     "set_active": (lambda c: people.set_active(c, "existing", False), {Role.ADMINISTRATOR}),
     "record_decision": (
         lambda c: record_decision(c, _decision("X-1", datetime(2026, 1, 1, tzinfo=UTC))),
-        {Role.ADMINISTRATOR, Role.QA_LEAD},
+        {Role.ADMINISTRATOR},
     ),
 }
 
@@ -104,7 +105,7 @@ def test_audit_row_holds_before_and_after(admin_ctx: Ctx) -> None:
     row = audit.entries(admin_ctx, entity="user")[0]
     assert row.action == "user_deactivated"
     assert row.before == {"active": True} and row.after == {"active": False}
-    assert row.actor == COMMAND_LINE.username and row.at == admin_ctx.clock.now()
+    assert row.actor == TEST_ADMIN.username and row.at == admin_ctx.clock.now()
     added = audit.entries(admin_ctx, entity="user")[1]
     assert added.after is not None and "password_hash" not in added.after
 
@@ -166,6 +167,35 @@ def test_unknown_and_inactive_users_get_the_same_message(admin_ctx: Ctx, clock: 
         assert refused.value.message == auth.REFUSED
 
 
+@pytest.mark.parametrize("typed", ["nobody", "Winter-Sunrise-2026!", "  p@ss word  "])
+def test_what_was_typed_as_an_unknown_username_is_never_stored(
+    admin_ctx: Ctx, clock: FixedClock, typed: str
+) -> None:
+    """People type their password into the username box: the audit must not keep it."""
+    people.add_user(
+        admin_ctx, username="gone", display_name="G", role=Role.FLOORWALKER, password=PASSWORD
+    )
+    people.set_active(admin_ctx, "gone", False)
+    with admin_ctx.db.read() as session:
+        before = len(session.exec(select(AuditEntry)).all())
+    for name in (typed, "gone"):
+        with pytest.raises(AuthenticationFailed):
+            auth.sign_in(admin_ctx.db, clock, name, PASSWORD)
+    with admin_ctx.db.read() as session:
+        rows = session.exec(select(AuditEntry).order_by(AuditEntry.id)).all()[before:]
+    unknown, inactive = rows
+    assert (unknown.actor, unknown.actor_role, unknown.actor_user_id) == (
+        auth.UNKNOWN_ACCOUNT,
+        "anonymous",
+        None,
+    )
+    assert unknown.action == "sign_in_failed" and "unknown username" in (unknown.after_json or "")
+    # An inactive account is a real username, so it is named, with its own reason.
+    assert inactive.actor == "gone" and "inactive account" in (inactive.after_json or "")
+    for row in rows:
+        assert typed.strip() not in repr(row.model_dump())
+
+
 def test_every_refusal_reads_the_same_for_known_and_unknown_names(
     admin_ctx: Ctx, clock: FixedClock
 ) -> None:
@@ -199,7 +229,7 @@ def test_password_reset_clears_lock_out(admin_ctx: Ctx, clock: FixedClock) -> No
 @pytest.fixture
 def paging_ctx(any_db: Database) -> Ctx:
     clock = FixedClock(datetime(2026, 11, 24, tzinfo=UTC))
-    ctx = Ctx(any_db, COMMAND_LINE, clock)
+    ctx = Ctx(any_db, TEST_ADMIN, clock)
     people.add_team(ctx, "Team A", "6on4off-10h")
     people.add_contact_officer(ctx, "CO-1", "Team A")
     start = datetime(2026, 10, 1, tzinfo=UTC)

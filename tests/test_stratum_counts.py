@@ -14,7 +14,7 @@ from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift
 from rcrp_tui.domain.sampling import Oversampling, SamplingMethod, SamplingSpec, StratumDimension
 from rcrp_tui.domain.sampling import draw_sample as draw_in_memory
 from rcrp_tui.services import decisions, people, sample_queue, sampling
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.sampling_population import PopulationFilter, conditions, load_candidates
 from rcrp_tui.services.sampling_strata import count_strata
@@ -22,7 +22,7 @@ from rcrp_tui.services.stratum_counts import group_totals, month_counts_apply
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.sampling_models import decision_stratum_months_table
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 _D = decisions_table.c
 _C = decision_stratum_months_table.c
@@ -34,7 +34,7 @@ SHIFTS = [Shift.DAY.value, Shift.NIGHT.value, None]
 
 
 def _teams(db: Database) -> list[int | None]:
-    ctx = Ctx(db, COMMAND_LINE)
+    ctx = Ctx(db, TEST_ADMIN)
     return [people.add_team(ctx, name, "6on4off-10h").id for name in ("A", "B")] + [None]
 
 
@@ -61,7 +61,7 @@ def _rows(rng: random.Random, teams: list[int | None], n: int, first_id: int) ->
 
 
 def _qa_lead(db: Database) -> Ctx:
-    admin = Ctx(db, COMMAND_LINE)
+    admin = Ctx(db, TEST_ADMIN)
     info = people.add_user(
         admin, username="qa", display_name="QA", role=Role.QA_LEAD, password="qa-password-1"
     )
@@ -98,7 +98,7 @@ def _table_counts(db: Database) -> dict[tuple, int]:
 def test_the_month_counts_follow_every_kind_of_write(any_db: Database) -> None:
     rng = random.Random(7)
     teams = _teams(any_db)
-    ctx = Ctx(any_db, COMMAND_LINE)
+    ctx = Ctx(any_db, TEST_ADMIN)
     with any_db.write_connection() as conn:
         conn.execute(insert(decisions_table), _rows(rng, teams, 300, 1))
     record_decision(
@@ -215,7 +215,7 @@ def test_the_browser_total_uses_the_month_counts_and_agrees_with_the_rows(db: Da
     teams = _teams(db)
     with db.write_connection() as conn:
         conn.execute(insert(decisions_table), _rows(random.Random(11), teams, 400, 1))
-    ctx = Ctx(db, COMMAND_LINE)
+    ctx = Ctx(db, TEST_ADMIN)
     filters = [
         decisions.DecisionFilter(),
         decisions.DecisionFilter(not_deployed_only=True),

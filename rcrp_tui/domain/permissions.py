@@ -1,5 +1,16 @@
 """Who may do what. The service layer asks here before every write and every read of
-another person's results; screens ask here only to hide actions a role cannot take."""
+another person's results; screens ask here only to hide actions a role cannot take.
+
+This table is the only one: the README's roles table is :func:`roles_table`'s output, and a
+test fails when the two differ. Why the lines fall where they do (README, "Roles"):
+
+* An administrator runs the system (accounts, teams, imports, toolkits, the audit log)
+  and does no QA work: rotas belong to supervisors, scoring to floorwalkers and QA leads.
+  Recording a decision by hand is loading CAD data, the import's job, so it is theirs.
+* A QA lead sets the scoring standard (writes the toolkit's TOML) but does not install it:
+  the administrator adds it, so no one changes the standard they mark against alone. A QA
+  lead scores decisions, so does not create the decisions they score.
+"""
 
 from __future__ import annotations
 
@@ -34,6 +45,32 @@ class Permission(StrEnum):
 
 _P = Permission
 
+#: What each permission lets a person do, in the words of the README and of a refusal
+#: ("A floorwalker may not plan the floorwalking rota.").
+DESCRIPTIONS: dict[Permission, str] = {
+    _P.MANAGE_USERS: "manage user accounts",
+    _P.MANAGE_TEAMS: "manage teams and contact officers",
+    _P.IMPORT_DECISIONS: "import decisions",
+    _P.EDIT_DECISIONS: "record a decision by hand",
+    _P.BROWSE_DECISIONS: "browse decisions",
+    _P.VIEW_AUDIT: "read the audit log",
+    _P.SCORE_REVIEWS: "score decisions",
+    _P.MODERATE_REVIEWS: "moderate reviews",
+    _P.RELEASE_REVIEWS: "release reviews",
+    _P.ACKNOWLEDGE_OWN: "see and acknowledge their own released reviews and coaching notes",
+    _P.CLOSE_LIVE_RISK: "close live-risk alerts",
+    _P.MANAGE_TOOLKITS: "add toolkits",
+    _P.PLAN_SAMPLES: "plan and draw dip samples",
+    _P.WORK_SAMPLES: "work the sample queue",
+    _P.WRITE_COACHING: "write coaching notes",
+    _P.MANAGE_ROTA: "plan the floorwalking rota",
+    _P.OVERRIDE_ROTA_RULES: "override a rota rule with a reason",
+    _P.VIEW_ROTA: "see the floorwalking rota",
+    _P.RECORD_APPEALS: "record partner appeals",
+    _P.DECIDE_APPEALS: "decide partner appeals",
+    _P.VIEW_KPIS: "see KPIs and export reports",
+}
+
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.ADMINISTRATOR: frozenset(
         {
@@ -44,7 +81,6 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.BROWSE_DECISIONS,
             _P.VIEW_AUDIT,
             _P.MANAGE_TOOLKITS,
-            _P.MANAGE_ROTA,
             _P.VIEW_ROTA,
             _P.VIEW_KPIS,
         }
@@ -52,12 +88,10 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
     Role.QA_LEAD: frozenset(
         {
             _P.BROWSE_DECISIONS,
-            _P.EDIT_DECISIONS,
             _P.SCORE_REVIEWS,
             _P.MODERATE_REVIEWS,
             _P.RELEASE_REVIEWS,
             _P.CLOSE_LIVE_RISK,
-            _P.MANAGE_TOOLKITS,
             _P.PLAN_SAMPLES,
             _P.WORK_SAMPLES,
             _P.WRITE_COACHING,
@@ -98,3 +132,12 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 def can(role: Role, permission: Permission) -> bool:
     """True when ``role`` holds ``permission``."""
     return permission in ROLE_PERMISSIONS[role]
+
+
+def roles_table() -> str:
+    """The README's roles table (Markdown), made from :data:`ROLE_PERMISSIONS`."""
+    lines = ["| role | may |", "| --- | --- |"]
+    for role, granted in ROLE_PERMISSIONS.items():
+        may = "; ".join(DESCRIPTIONS[p] for p in Permission if p in granted)
+        lines.append(f"| {role.label} | {may} |")
+    return "\n".join(lines)

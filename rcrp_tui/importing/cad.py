@@ -32,6 +32,7 @@ from rcrp_tui.importing.fastpath import FastPath
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
 from rcrp_tui.importing.writer import BatchWriter, officer_lookup, team_lookup
+from rcrp_tui.private_files import open_private_text
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 
@@ -214,7 +215,7 @@ class _Rejects:
 
     def add(self, line: int, reason: str, values: Sequence[str]) -> None:
         if self._writer is None:
-            self._file = self.path.open("w", encoding="utf-8", newline="")
+            self._file = open_private_text(self.path)
             self._writer = csv.writer(self._file)
             self._writer.writerow(["line", "reason", *self.columns])
         original = [values[i] if i < len(values) else "" for i in self.indexes]

@@ -17,9 +17,10 @@ from enum import StrEnum
 from importlib import resources
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Shift, ThresholdBasis
+from rcrp_tui.domain.zones import parse_zone
 
 #: Every decision field a profile may fill, and the vocabulary its values must belong to
 #: (``None`` means free text, copied as it is after trimming).
@@ -270,9 +271,9 @@ def parse_profile(text: str, path: Path) -> ImportProfile:
         raise reader.fail("dates.formats", "must be a list of strptime formats (or 'iso')")
     zone_name = reader.text(dates, "timezone", "dates.")
     try:
-        zone = ZoneInfo(zone_name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise reader.fail("dates.timezone", f"{zone_name!r} is not a time-zone name") from None
+        zone = parse_zone(zone_name)
+    except ValueError as exc:
+        raise reader.fail("dates.timezone", str(exc)) from None
     raw_fields = reader.table(data, "fields", "")
     reader.unknown_keys(raw_fields, set(FIELD_VOCABULARY), "fields.")
     fields = {name: _field(reader, name, raw) for name, raw in raw_fields.items()}

@@ -41,7 +41,7 @@ from rcrp_tui.sample_data.generator import (
 )
 from rcrp_tui.sample_data.schedule import hour_slots
 from rcrp_tui.services import audit
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import DEMO_BUILDER, Ctx
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import (
     audit_table,
@@ -121,7 +121,7 @@ def build_demo(
     if decisions is not None and decisions < 0:
         raise ValueError("--decisions must be zero or more")
     say = progress or (lambda _line: None)
-    ctx = Ctx(db, COMMAND_LINE, clock or SystemClock())
+    ctx = Ctx(db, DEMO_BUILDER, clock or SystemClock())
     ctx.require(Permission.IMPORT_DECISIONS)
     built = _built_record(db)
     if built is not None:

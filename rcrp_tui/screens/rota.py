@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, ClassVar
-from zoneinfo import ZoneInfo
 
 from rich.markup import escape
 from rich.text import Text
@@ -150,7 +149,7 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
 
     def _week_of_today(self) -> int:
         assert self.view is not None
-        today = self.ctx.clock.now().astimezone(ZoneInfo(self.view.rota.time_zone)).date()
+        today = self.ctx.clock.now().astimezone(rota_service.zone(self.view.rota.time_zone)).date()
         weeks = (today - self.view.rota.go_live).days // 7
         return max(0, min(weeks, self._week_count() - 1))
 

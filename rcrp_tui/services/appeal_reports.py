@@ -37,6 +37,7 @@ from rcrp_tui.domain.appeals import (
 from rcrp_tui.domain.clock import ensure_utc
 from rcrp_tui.domain.enums import Outcome
 from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.private_files import make_private_folder, write_private
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
@@ -298,11 +299,11 @@ def export_figures(
     report = figures(ctx, date_from, date_to)
     stem = f"appeals-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}"
     try:
-        directory.mkdir(parents=True, exist_ok=True)
+        make_private_folder(directory)
         csv_path = directory / f"{stem}.csv"
         md_path = directory / f"{stem}.md"
-        csv_path.write_text(figures_csv(report), encoding="utf-8")
-        md_path.write_text(figures_markdown(report), encoding="utf-8")
+        write_private(csv_path, figures_csv(report))
+        write_private(md_path, figures_markdown(report))
     except OSError as exc:
         raise ValidationFailed(
             "directory", f"cannot write to {directory}: {exc.strerror}"

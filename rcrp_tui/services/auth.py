@@ -39,6 +39,13 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
+def has_accounts(db: Database) -> bool:
+    """True once any account exists (active or not): until then the first administrator
+    is added without a sign-in, as there is no one to sign in as."""
+    with db.read() as session:
+        return session.exec(select(User.id).limit(1)).first() is not None
+
+
 def actor_for(user: User) -> Actor:
     return Actor(
         user_id=user.id,
@@ -50,19 +57,18 @@ def actor_for(user: User) -> Actor:
     )
 
 
-def _audit(
-    session: Session,
-    user: User | None,
-    username: str,
-    action: str,
-    clock: Clock,
-    **after: object,
-) -> None:
+#: The audit's actor for a sign-in with a username no account has. What was typed is never
+#: stored: people type their password into the username box, and a list of tried names
+#: would help whoever is guessing them.
+UNKNOWN_ACCOUNT = "unknown account"
+
+
+def _audit(session: Session, user: User | None, action: str, clock: Clock, **after: object) -> None:
     append_row(
         session,
         at=clock.now(),
         actor_user_id=user.id if user else None,
-        actor=user.username if user else username[:64],
+        actor=user.username if user else UNKNOWN_ACCOUNT,
         actor_role=user.role if user else "anonymous",
         action=action,
         entity="user",
@@ -89,17 +95,19 @@ def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
         # Always verify, against a stand-in hash when there is no account, so an unknown
         # username costs the same time as a known one.
         matches = _password_matches(user.password_hash if known and user else _stand_in(), password)
-        if user is None or not user.active:
-            _audit(session, user, username, "sign_in_failed", clock, reason="unknown or inactive")
+        if user is None:
+            _audit(session, None, "sign_in_failed", clock, reason="unknown username")
+        elif not user.active:
+            _audit(session, user, "sign_in_failed", clock, reason="inactive account")
         elif user.locked_until is not None and user.locked_until > now:
-            _audit(session, user, username, "sign_in_refused_locked", clock)
+            _audit(session, user, "sign_in_refused_locked", clock)
         elif not matches:
             user.failed_sign_ins += 1
-            _audit(session, user, username, "sign_in_failed", clock, reason="wrong password")
+            _audit(session, user, "sign_in_failed", clock, reason="wrong password")
             if user.failed_sign_ins >= MAX_FAILED_SIGN_INS:
                 user.locked_until = now + LOCKOUT
                 user.failed_sign_ins = 0
-                _audit(session, user, username, "account_locked", clock, until=user.locked_until)
+                _audit(session, user, "account_locked", clock, until=user.locked_until)
             session.add(user)
         else:
             user.failed_sign_ins = 0
@@ -107,7 +115,7 @@ def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
             if _hasher.check_needs_rehash(user.password_hash):
                 user.password_hash = _hasher.hash(password)
             session.add(user)
-            _audit(session, user, username, "signed_in", clock)
+            _audit(session, user, "signed_in", clock)
             session.flush()
             actor = actor_for(user)
     if actor is None:

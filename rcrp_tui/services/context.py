@@ -10,7 +10,7 @@ from sqlmodel import Session
 
 from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.domain.permissions import Permission, can
+from rcrp_tui.domain.permissions import DESCRIPTIONS, Permission, can
 from rcrp_tui.services.errors import PermissionDenied
 from rcrp_tui.storage.db import Database
 
@@ -27,17 +27,24 @@ class Actor:
     contact_officer_id: int | None = None
 
 
-#: Acts for command-line administration (demo build, import, user management).
-COMMAND_LINE = Actor(None, "command-line", "Command line", Role.ADMINISTRATOR)
+#: Builds the demo database (``rcrp-tui demo``): the one writer that is not a signed-in
+#: person, so its audit rows say they were made by the demo builder.
+DEMO_BUILDER = Actor(None, "demo-builder", "Demo builder", Role.ADMINISTRATOR)
 
-_DESCRIPTIONS: dict[Permission, str] = {
-    Permission.MANAGE_USERS: "manage user accounts",
-    Permission.MANAGE_TEAMS: "manage teams",
-    Permission.IMPORT_DECISIONS: "import decisions",
-    Permission.EDIT_DECISIONS: "edit decisions",
-    Permission.BROWSE_DECISIONS: "browse decisions",
-    Permission.VIEW_AUDIT: "read the audit log",
-}
+#: Checks the audit log's hash chain (``rcrp-tui audit verify``, on branches that have it).
+#: It only reads, shows no one's records (counts, row ids and hashes), and signs no one in,
+#: because a sign-in would add a row to the chain it is checking.
+AUDIT_VERIFIER = Actor(None, "audit-verifier", "Audit chain check", Role.ADMINISTRATOR)
+
+#: Adds the first administrator of a database that has no accounts (``rcrp-tui users add
+#: NAME --role administrator``): there is no one to sign in as yet. Every other
+#: command-line write is made by a signed-in person (see ``cli_auth``).
+FIRST_ADMINISTRATOR_SETUP = Actor(
+    None,
+    "first-administrator-setup",
+    "The first administrator, created without sign-in",
+    Role.ADMINISTRATOR,
+)
 
 
 @dataclass(frozen=True)
@@ -51,8 +58,9 @@ class Ctx:
     def require(self, permission: Permission) -> None:
         """Refuse, with a message a person understands, when the actor lacks ``permission``."""
         if not can(self.actor.role, permission):
-            what = _DESCRIPTIONS.get(permission, permission.value.replace("_", " "))
-            raise PermissionDenied(f"A {self.actor.role.label.lower()} may not {what}.")
+            role = self.actor.role.label.lower()
+            article = "An" if role[0] in "aeiou" else "A"
+            raise PermissionDenied(f"{article} {role} may not {DESCRIPTIONS[permission]}.")
 
     @contextmanager
     def writing(self, permission: Permission) -> Iterator[Session]:

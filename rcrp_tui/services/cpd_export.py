@@ -13,6 +13,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from rcrp_tui.domain.coaching import LOCAL_ZONE
+from rcrp_tui.private_files import make_private_folder, write_private
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.cpd import OfficerRecord, officer_record
 from rcrp_tui.services.errors import ValidationFailed
@@ -164,7 +165,7 @@ def export_record(
 ) -> Path:
     """Write ``cpd-<staff id>-<date>.md`` (or ``.pdf``) into ``folder`` (made if missing)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True)
+        make_private_folder(folder)
     except OSError as exc:
         raise ValidationFailed("Export folder", f"{folder} cannot be used: {exc}") from None
     record = officer_record(ctx, staff_id)
@@ -175,9 +176,9 @@ def export_record(
             # Imported here: fpdf2 is only loaded by someone who asks for a PDF.
             from rcrp_tui.services.cpd_pdf import record_pdf
 
-            path.write_bytes(record_pdf(record))
+            write_private(path, record_pdf(record))
         else:
-            path.write_text(record_markdown(record), encoding="utf-8")
+            write_private(path, record_markdown(record))
     except OSError as exc:
         raise ValidationFailed("Export folder", f"{path} cannot be written: {exc}") from None
     return path

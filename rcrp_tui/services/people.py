@@ -6,13 +6,14 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy import text
 from sqlmodel import Session, col, select
 
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.auth import hash_password
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.context import FIRST_ADMINISTRATOR_SETUP, Ctx
 from rcrp_tui.services.errors import NotFound, ValidationFailed
 from rcrp_tui.storage.models import ContactOfficer, Team, User
 
@@ -105,6 +106,8 @@ def add_contact_officer(ctx: Ctx, staff_id: str, team: str | None) -> OfficerInf
 
 
 def list_contact_officers(ctx: Ctx) -> list[OfficerInfo]:
+    """Every contact officer: the administrator's list (they add and manage officers)."""
+    ctx.require(Permission.MANAGE_TEAMS)
     with ctx.db.read() as session:
         rows = session.exec(
             select(ContactOfficer, Team.name)
@@ -137,6 +140,17 @@ def add_user(
     if role is Role.CONTACT_OFFICER and not staff_id:
         raise ValidationFailed("staff_id", "a contact officer's account needs their staff id")
     with ctx.writing(Permission.MANAGE_USERS) as session:
+        if ctx.actor == FIRST_ADMINISTRATOR_SETUP:
+            # Acting without a sign-in is allowed for the first administrator only. Two
+            # terminals racing to add one queue here (SQLite's write lock is taken at BEGIN).
+            if session.get_bind().dialect.name == "postgresql":
+                session.execute(text("SELECT pg_advisory_xact_lock(7162018)"))
+            if role is not Role.ADMINISTRATOR:
+                raise ValidationFailed("role", "the first account must be an administrator")
+            if session.exec(select(User.id).limit(1)).first() is not None:
+                raise ValidationFailed(
+                    "username", "accounts exist already: sign in as an administrator to add one"
+                )
         if session.exec(select(User).where(User.username == username)).first():
             raise ValidationFailed("username", f"{username!r} is already taken")
         team_row = _team_by_name(session, team) if team else None

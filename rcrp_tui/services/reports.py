@@ -17,6 +17,7 @@ from enum import StrEnum
 from pathlib import Path
 
 from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.private_files import write_private
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
@@ -173,7 +174,7 @@ def write_report(ctx: Ctx, report: KpiReport, fmt: ReportFormat, path: Path | st
         raise ValidationFailed("path", f"no such folder: {target.parent}")
     data = render(report, fmt)
     try:
-        target.write_bytes(data)
+        write_private(target, data)
     except OSError as exc:
         raise ValidationFailed("path", f"cannot write {target}: {exc.strerror}") from None
     with ctx.writing(Permission.VIEW_KPIS) as session:

@@ -16,6 +16,7 @@ from pathlib import Path
 from icalendar import Calendar, Event
 
 from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.private_files import write_private
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
@@ -206,7 +207,7 @@ def export_rota(
         outputs.append((target / f"{base}.md", printable(view).encode("utf-8")))
     try:
         for path, data in outputs:
-            path.write_bytes(data)
+            write_private(path, data)
     except OSError as exc:
         raise ValidationFailed("folder", f"cannot write to {target}: {exc.strerror}") from None
     return ExportResult(tuple(p for p, _ in outputs))

@@ -9,7 +9,7 @@ import os
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from sqlmodel import Session, col, select
 
@@ -25,6 +25,7 @@ from rcrp_tui.domain.rota import (
     expand_window,
 )
 from rcrp_tui.domain.shift_patterns import PatternError, ShiftPattern, load_patterns
+from rcrp_tui.domain.zones import parse_zone
 from rcrp_tui.services.errors import NotFound, ServiceError, ValidationFailed
 from rcrp_tui.storage.models import Team, User
 from rcrp_tui.storage.rota_models import FloorwalkerLeave, Rota, RotaAssignment
@@ -107,9 +108,9 @@ def rota_info(r: Rota) -> RotaInfo:
 
 def zone(name: str) -> ZoneInfo:
     try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValidationFailed("time_zone", f"{name!r} is not a known time zone") from None
+        return parse_zone(name)
+    except ValueError as exc:
+        raise ValidationFailed("time_zone", str(exc)) from None
 
 
 #: A force's own shift-pattern file replaces the shipped one when this is set.

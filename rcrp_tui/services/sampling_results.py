@@ -21,6 +21,7 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.statistics import Proportion, weighted_proportion, wilson_interval
+from rcrp_tui.private_files import write_private
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.export_marking import csv_safe
 from rcrp_tui.services.sampling import check_sample_exists
@@ -224,5 +225,5 @@ def export_csv(ctx: Ctx, sample_id: int) -> str:
 def write_csv(ctx: Ctx, sample_id: int, path: Path) -> int:
     """Write ``export_csv`` to ``path``; returns the number of item rows."""
     text = export_csv(ctx, sample_id)
-    path.write_text(text, encoding="utf-8")
+    write_private(path, text)
     return text.count("\n") - 1

@@ -19,6 +19,8 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import URL, Connection, make_url
 from sqlmodel import Session
 
+from rcrp_tui.private_files import create_private_file, make_private_folder
+
 BUSY_TIMEOUT_MS = 15_000
 _WRITE_OPTION = "rcrp_write"
 
@@ -50,6 +52,13 @@ def _configure_sqlite(engine: Engine) -> None:
             conn.exec_driver_sql("BEGIN")
 
 
+def _create_private_sqlite_file(path: Path) -> None:
+    """Create a new database file owner-only (its folder too, if missing) before SQLite
+    opens it: SQLite gives the ``-wal`` and ``-shm`` files the main file's permissions."""
+    make_private_folder(path.parent)
+    create_private_file(path)
+
+
 class Database:
     """One database, with ``read()`` and ``write()`` sessions."""
 
@@ -62,7 +71,7 @@ class Database:
                     "an in-memory SQLite database cannot be shared with worker threads; "
                     "give a file path"
                 )
-            Path(self.url.database).parent.mkdir(parents=True, exist_ok=True)
+            _create_private_sqlite_file(Path(self.url.database))
             self.engine = create_engine(
                 self.url,
                 echo=echo,

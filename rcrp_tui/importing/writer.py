@@ -215,4 +215,3 @@ class BatchWriter:
             if params[at] is None:
                 params[at] = ""
         return tuple(params)
-

@@ -66,7 +66,7 @@ class RunningImport:
     pid: int
 
     def describe(self) -> str:
-        """"an import of calls.csv by admin (started 14:02 on 03 Dec)", in UK time."""
+        """Like "an import of calls.csv by admin (started 14:02 on 03 Dec)", in UK time."""
         local = self.started_at.astimezone(_LOCAL)
         return (
             f"an import of {self.file_name} by {self.started_by} "
@@ -290,8 +290,9 @@ class Database:
         with self.engine.connect() as conn:
             conn = conn.execution_options(isolation_level="AUTOCOMMIT")
             got = bool(
-                conn.execute(text("SELECT pg_try_advisory_lock(:k)"), {"k": IMPORT_LOCK_KEY})
-                .scalar()
+                conn.execute(
+                    text("SELECT pg_try_advisory_lock(:k)"), {"k": IMPORT_LOCK_KEY}
+                ).scalar()
             )
             try:
                 yield got

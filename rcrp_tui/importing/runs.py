@@ -68,10 +68,10 @@ def import_run(ctx: Ctx, file_name: str) -> Iterator[ImportRun]:
         run = _start(ctx, file_name)
         try:
             yield run
-        except BaseException:
+        finally:
+            # Closed by the merge if the import committed; anything else did not import.
             if not run.closed:
                 _close_failed(ctx, run)
-            raise
 
 
 def _start(ctx: Ctx, file_name: str) -> ImportRun:

@@ -3,9 +3,16 @@
 The file is streamed: read through the ``csv`` module in one pass, in constant memory,
 with its SHA-256 and the bytes read (for the progress bar) taken from the same pass.
 Before anything is written the file must prove it is readable: not empty, not binary,
-in the profile's encoding, with every mapped column in its header. The whole import is
-then one write transaction, ending with its audit row, so a file that turns out to be
-unreadable half-way (a byte in the wrong encoding, a broken quote) leaves nothing behind.
+in the profile's encoding, with every mapped column in its header.
+
+Other terminals keep working while a file is imported. The whole file is read, converted
+and staged in temporary tables on the import's own connection first, holding no lock on
+the database; then one short write transaction merges the staged rows into
+``decisions`` (``importing.merge``), writes the audit row and closes the import's
+``import_runs`` marker. So the import is still all or nothing (a file that turns out to
+be unreadable half-way, a byte in the wrong encoding or a broken quote, leaves nothing
+behind), but the write lock is held for the merge only. One import runs at a time
+(``importing.runs``).
 
 Only the columns the profile maps are ever taken from a row: the others (addresses,
 names, narrative) are parsed past by the ``csv`` module and dropped at once. That holds

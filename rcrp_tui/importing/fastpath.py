@@ -7,15 +7,16 @@ rows are *plain*: every cell in a shape where the SQL conversion provably equals
 ``RowConverter.convert`` (see ``fastsql``). Rows that are not RCRP calls never reach
 the staging table: the converter's own category rule is asked once per distinct call
 type cell, and the answer is cached, so a skipped row costs a dictionary look-up. One
-scan then lists the staged rows that are not plain: the *odd* rows. The plain ones reach
-``decisions`` in a single ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, and the odd
-ones go through the Python converter and ``BatchWriter`` in line order, producing the
-same rejects, skips and upserts as an import without the fast path.
+scan then lists the staged rows that are not plain: the *odd* rows. The odd ones go
+through the Python converter and ``BatchWriter`` in line order, producing the same
+rejects and skips as an import without the fast path, and the plain ones are converted
+by a single ``INSERT ... SELECT`` into the same ready table beside them; the merge
+(``importing.merge``) then writes both alike.
 
 A CAD reference that appears on more than one row, or on an odd row at all, takes the
 Python path for all its rows, so "the later row wins" is decided in one place, in file
-order. All of this runs on the import's one write connection, inside its transaction:
-a failure leaves nothing, and the temporary tables are dropped before the commit.
+order. All of this runs on the import's own connection, in temporary tables, before
+the import takes the write lock: a failure leaves nothing in the database.
 PostgreSQL imports take the Python path only.
 """
 

@@ -20,6 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import text
@@ -227,10 +228,13 @@ def test_an_import_killed_while_writing_leaves_nothing_and_blocks_nothing(
 def test_a_waiting_write_names_the_running_import_then_succeeds(
     db: Database, clock: FixedClock, tmp_path: Path
 ) -> None:
+    with import_run(Ctx(db, COMMAND_LINE, clock), "own.csv"):
+        assert db.running_import() is None  # a process never waits for its own import
+    importing = _hold_import(db, "nightly.csv")
     started, release = SPAWN.Event(), SPAWN.Event()
-    with import_run(Ctx(db, COMMAND_LINE, clock), "nightly.csv"):
-        holder = SPAWN.Process(target=hold_write_lock, args=(_url(db), started, release))
-        holder.start()
+    holder = SPAWN.Process(target=hold_write_lock, args=(_url(db), started, release))
+    holder.start()
+    try:
         assert started.wait(PATIENCE)
         heard: list[WriteWait] = []
 
@@ -240,11 +244,32 @@ def test_a_waiting_write_names_the_running_import_then_succeeds(
 
         db.on_wait = listener
         cast = build_cast(db, clock)  # its writes wait for the lock, then go ahead
+        (running,) = db.open_imports()
+    finally:
+        release.set()
         holder.join(PATIENCE)
+        importing()
     assert cast.decision_id > 0
+    local = running.started_at.astimezone(ZoneInfo("Europe/London"))
     assert heard[0].describe() == (
-        "Waiting for an import of nightly.csv by command-line (started 10:30 on 24 Nov) to finish…"
+        f"Waiting for an import of nightly.csv by command-line (started {local:%H:%M} on "
+        f"{local:%d %b}) to finish…"
     )
+    assert heard[0].running_import == running
+
+
+def _hold_import(db: Database, file_name: str) -> Callable[[], None]:
+    """Start an import run (its lock and marker) in another process; return its stop."""
+    started, release = SPAWN.Event(), SPAWN.Event()
+    holder = SPAWN.Process(target=hold_import, args=(_url(db), file_name, started, release))
+    holder.start()
+    assert started.wait(PATIENCE)
+
+    def stop() -> None:
+        release.set()
+        holder.join(PATIENCE)
+
+    return stop
 
 
 def test_a_write_that_cannot_get_the_database_is_a_busy_message(

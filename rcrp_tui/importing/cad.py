@@ -258,8 +258,10 @@ class _Rejects:
         try:
             if self._file is None:
                 # A rejects file left by an earlier import of this file would be read as
-                # this import's: after a clean import there must be none.
+                # this import's: after a clean import there must be none (nor a partial
+                # one left by an import that was killed).
                 self.path.unlink(missing_ok=True)
+                self.partial.unlink(missing_ok=True)
             else:
                 self.partial.replace(self.path)
         except OSError as exc:

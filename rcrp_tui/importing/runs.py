@@ -16,7 +16,7 @@ says so in its summary.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -25,7 +25,6 @@ from sqlalchemy.engine import Connection
 
 from rcrp_tui.importing.errors import ImportRunning
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.storage.db import this_process
 from rcrp_tui.storage.import_models import ABANDONED, FAILED, IMPORTED, import_runs_table
 
@@ -107,12 +106,10 @@ def _start(ctx: Ctx, file_name: str) -> ImportRun:
 
 def _close_failed(ctx: Ctx, run: ImportRun) -> None:
     """Best effort: a row this fails to close is closed as abandoned by the next import."""
-    try:
-        with ctx.db.write_connection() as conn:
-            conn.execute(
-                update(import_runs_table)
-                .where(_RUNS.id == run.run_id, _RUNS.finished_at.is_(None))
-                .values(finished_at=ctx.clock.now(), outcome=FAILED)
-            )
-    except (ServiceError, OSError):
-        pass
+    # Whatever goes wrong here must not hide why the import failed.
+    with suppress(Exception), ctx.db.write_connection() as conn:
+        conn.execute(
+            update(import_runs_table)
+            .where(_RUNS.id == run.run_id, _RUNS.finished_at.is_(None))
+            .values(finished_at=ctx.clock.now(), outcome=FAILED)
+        )

@@ -320,12 +320,14 @@ class Database:
         return [_running(row) for row in rows]
 
     def running_import(self) -> RunningImport | None:
-        """The import running now, or None (an open row whose process has ended is not
-        running). Reads without the write lock; never raises."""
+        """The import another process is running now, or None (an open row whose process
+        has ended is not running, and a process never waits for its own import). Reads
+        without the write lock; never raises."""
         try:
             found = self.open_imports()
-            if found and self.import_lock_held():
-                return found[0]
+            others = [run for run in found if (run.host, run.pid) != this_process()]
+            if others and self.import_lock_held():
+                return others[0]
         except Exception:  # only used to word a message: never fails the caller
             return None
         return None

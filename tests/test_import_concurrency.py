@@ -280,13 +280,13 @@ def test_a_write_that_cannot_get_the_database_is_a_busy_message(
     holder.start()
     try:
         assert started.wait(PATIENCE)
-        # A second's busy timeout instead of fifteen, on a fresh engine.
-        monkeypatch.setattr("rcrp_tui.storage.db.BUSY_TIMEOUT_MS", 1000)
+        # Two seconds' busy timeout instead of sixty, on a fresh engine.
+        monkeypatch.setattr("rcrp_tui.storage.db.BUSY_TIMEOUT_MS", 2000)
         impatient = Database(_url(db))
         with pytest.raises(Busy) as busy:
             build_cast(impatient, clock)
         assert busy.value.message == (
-            "Not saved: the database stayed busy for 1 seconds with another terminal's "
+            "Not saved: the database stayed busy for 2 seconds with another terminal's "
             "change. Nothing was changed; try again in a moment."
         )
         impatient.dispose()

@@ -516,5 +516,5 @@ def _merge(
             )
             session.flush()
         run.close(conn, ctx.clock.now())
-    staged.merge.drop()
+    # The temporary tables go with the connection (Database.own_connection discards it).
     return summary

@@ -39,8 +39,12 @@ from sqlmodel import Session
 
 from rcrp_tui.domain.errors import Busy
 
-#: How long a write waits for another terminal's write to finish before giving up.
-BUSY_TIMEOUT_MS = 15_000
+#: How long a write waits for another terminal's write to finish before giving up. An
+#: import's merge is the longest write there is: a re-import that changes every one of a
+#: million decisions holds the lock for some 20 s on a busy two-core machine (measured by
+#: bench/bench_import_concurrent_save.py --update), so a save waits up to a minute rather
+#: than fail. It says what it is waiting for after NOTICE_AFTER_MS.
+BUSY_TIMEOUT_MS = 60_000
 #: After this long waiting, a write tells ``on_wait`` listeners what it is waiting for.
 NOTICE_AFTER_MS = 1_000
 _WRITE_OPTION = "rcrp_write"

@@ -286,8 +286,8 @@ def test_a_write_that_cannot_get_the_database_is_a_busy_message(
         with pytest.raises(Busy) as busy:
             build_cast(impatient, clock)
         assert busy.value.message == (
-            "Not saved: the database stayed busy for 2 seconds with another terminal's "
-            "change. Nothing was changed; try again in a moment."
+            "The database was busy for 2 seconds with another terminal's change, so nothing "
+            "was changed. Try again in a moment."
         )
         impatient.dispose()
     finally:

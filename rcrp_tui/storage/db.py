@@ -41,7 +41,7 @@ from rcrp_tui.domain.errors import Busy
 
 #: How long a write waits for another terminal's write to finish before giving up. An
 #: import's merge is the longest write there is: a re-import that changes every one of a
-#: million decisions holds the lock for some 20 s on a busy two-core machine (measured by
+#: million decisions holds the lock for some 25 s on a busy two-core machine (measured by
 #: bench/bench_import_concurrent_save.py --update), so a save waits up to a minute rather
 #: than fail. It says what it is waiting for after NOTICE_AFTER_MS.
 BUSY_TIMEOUT_MS = 60_000
@@ -108,12 +108,13 @@ def busy_error(waited_for: RunningImport | None = None) -> Busy:
     seconds = BUSY_TIMEOUT_MS // 1000
     if waited_for is not None:
         return Busy(
-            f"Not saved: the database stayed busy for {seconds} seconds with "
-            f"{waited_for.describe()}. Nothing was changed; try again when it has finished."
+            f"The database was busy for {seconds} seconds with "
+            f"{waited_for.describe()}, so nothing was changed. Try again when it has "
+            "finished."
         )
     return Busy(
-        f"Not saved: the database stayed busy for {seconds} seconds with another "
-        "terminal's change. Nothing was changed; try again in a moment."
+        f"The database was busy for {seconds} seconds with another terminal's "
+        "change, so nothing was changed. Try again in a moment."
     )
 
 

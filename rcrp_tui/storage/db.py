@@ -41,7 +41,7 @@ from rcrp_tui.domain.errors import Busy
 
 #: How long a write waits for another terminal's write to finish before giving up. An
 #: import's merge is the longest write there is: a re-import that changes every one of a
-#: million decisions holds the lock for some 25 s on a busy two-core machine (measured by
+#: million decisions holds the lock for 25-30 s on a busy two-core machine (measured by
 #: bench/bench_import_concurrent_save.py --update), so a save waits up to a minute rather
 #: than fail. It says what it is waiting for after NOTICE_AFTER_MS.
 BUSY_TIMEOUT_MS = 60_000

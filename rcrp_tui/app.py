@@ -186,10 +186,13 @@ class RcrpApp(App[int]):
     def on_sign_in_screen_signed_in(self, message: Any) -> None:
         from rcrp_tui.services.context import Ctx
         from rcrp_tui.widgets import live_risk_banner
+        from rcrp_tui.widgets.worker_errors import announce_wait
 
         actor: Actor = message.actor
         self.actor = actor
         self._ctx = Ctx(self.db, actor, self.clock)
+        # One listener for every screen's saves: a write kept waiting says for what.
+        self.db.on_wait = partial(announce_wait, self)
         self.sub_title = f"{actor.display_name} ({actor.role.label}) · {database_label(self.db)}"
         if not hasattr(self, "_live_risk_watcher"):
             live_risk_banner.install(self)

@@ -75,6 +75,14 @@ def test_the_database_its_wal_and_shm_and_its_folder_are_owner_only(demo: Path) 
     assert _mode(demo.parent) == 0o700
 
 
+def test_the_import_lock_file_is_owner_only(tmp_path: Path, umask_022: None) -> None:
+    db = Database(f"sqlite:///{tmp_path / 'rcrp.db'}")
+    with db.import_lock() as got:
+        assert got
+    assert _mode(Path(f"{tmp_path / 'rcrp.db'}-import-lock")) == 0o600
+    db.dispose()
+
+
 def test_an_existing_folder_is_left_as_it_is(tmp_path: Path, umask_022: None) -> None:
     shared = tmp_path / "shared"
     shared.mkdir(mode=0o755)

@@ -3,9 +3,16 @@
 The file is streamed: read through the ``csv`` module in one pass, in constant memory,
 with its SHA-256 and the bytes read (for the progress bar) taken from the same pass.
 Before anything is written the file must prove it is readable: not empty, not binary,
-in the profile's encoding, with every mapped column in its header. The whole import is
-then one write transaction, ending with its audit row, so a file that turns out to be
-unreadable half-way (a byte in the wrong encoding, a broken quote) leaves nothing behind.
+in the profile's encoding, with every mapped column in its header.
+
+Other terminals keep working while a file is imported. The whole file is read, converted
+and staged in temporary tables on the import's own connection first, holding no lock on
+the database; then one short write transaction merges the staged rows into
+``decisions`` (``importing.merge``), writes the audit row and closes the import's
+``import_runs`` marker. So the import is still all or nothing (a file that turns out to
+be unreadable half-way, a byte in the wrong encoding or a broken quote, leaves nothing
+behind), but the write lock is held for the merge only. One import runs at a time
+(``importing.runs``).
 
 Only the columns the profile maps are ever taken from a row: the others (addresses,
 names, narrative) are parsed past by the ``csv`` module and dropped at once. That holds
@@ -21,16 +28,22 @@ import io
 from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import datetime
 from pathlib import Path
 from typing import IO, Any
 
+from sqlalchemy.engine import Connection
 from sqlmodel import Session
 
 from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.importing.errors import ImportFailed as ImportFailed
+from rcrp_tui.importing.errors import ImportRunning as ImportRunning
 from rcrp_tui.importing.fastpath import FastPath
+from rcrp_tui.importing.merge import Merge
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
+from rcrp_tui.importing.runs import ImportRun, import_run
 from rcrp_tui.importing.writer import BatchWriter, officer_lookup, team_lookup
 from rcrp_tui.private_files import open_private_text
 from rcrp_tui.services import audit
@@ -39,10 +52,6 @@ from rcrp_tui.services.context import Ctx
 DEFAULT_BATCH_SIZE = 5_000
 #: How much of the file is checked for NUL bytes (text never has them) before reading.
 SNIFF_BYTES = 64 * 1024
-
-
-class ImportFailed(Exception):
-    """The file cannot be imported at all; nothing was written."""
 
 
 @dataclass(frozen=True)
@@ -63,6 +72,9 @@ class ImportSummary:
     unchanged: int = 0
     #: Rows the SQL fast path converted and wrote (the rest took the Python path).
     fast_rows: int = 0
+    #: Things the person should know that are not counts (an earlier import that never
+    #: finished, a rejects file that could not be renamed).
+    notes: tuple[str, ...] = ()
 
     @property
     def skipped(self) -> int:
@@ -84,6 +96,7 @@ class ImportSummary:
             lines.append(f"  skipped by code: {shown}{more}")
         if self.rejects_path is not None:
             lines.append(f"  rejected rows, with line numbers and reasons: {self.rejects_path}")
+        lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
     def audit_record(self) -> dict[str, Any]:
@@ -203,10 +216,16 @@ def _progress(show: bool, path: Path, total: int) -> Iterator[Any]:
 
 
 class _Rejects:
-    """The rejects CSV, created only when the first row is rejected."""
+    """The rejects CSV, created only when the first row is rejected.
+
+    It is written under a ``.partial`` name while the import runs and renamed to its
+    own name only after the import has committed, so a rejects file by that name always
+    describes an import that happened.
+    """
 
     def __init__(self, path: Path, columns: tuple[str, ...], indexes: dict[str, int]) -> None:
         self.path = path
+        self.partial = path.with_name(path.name + ".partial")
         self.columns = columns
         self.indexes = [indexes[c] for c in columns]
         self._file: IO[str] | None = None
@@ -215,22 +234,48 @@ class _Rejects:
 
     def add(self, line: int, reason: str, values: Sequence[str]) -> None:
         if self._writer is None:
-            self._file = open_private_text(self.path)
+            self._file = open_private_text(self.partial)
             self._writer = csv.writer(self._file)
             self._writer.writerow(["line", "reason", *self.columns])
         original = [values[i] if i < len(values) else "" for i in self.indexes]
         self._writer.writerow([line, reason, *original])
         self.count += 1
 
-    def close(self, *, keep: bool, finished: bool) -> None:
+    def finish(self) -> None:
+        """All rows read: close the file (an error here fails the import, unwritten)."""
         if self._file is not None:
             self._file.close()
-            if not keep:
+
+    def discard(self) -> None:
+        """The import failed: a rejects file would describe rows not imported."""
+        if self._file is not None:
+            self._file.close()
+        self.partial.unlink(missing_ok=True)
+
+    def publish(self) -> str | None:
+        """The import committed: give the rejects file its name (and remove one left by an
+        earlier import of this file when there are none now). Returns a note for the
+        person if that failed: the import itself stands."""
+        try:
+            if self._file is None:
+                # A rejects file left by an earlier import of this file would be read as
+                # this import's: after a clean import there must be none (nor a partial
+                # one left by an import that was killed).
                 self.path.unlink(missing_ok=True)
-        elif finished:
-            # A rejects file left by an earlier import of this file would be read as this
-            # import's: after a clean import there must be none.
-            self.path.unlink(missing_ok=True)
+                self.partial.unlink(missing_ok=True)
+            else:
+                self.partial.replace(self.path)
+        except OSError as exc:
+            if self._file is None:
+                return (
+                    f"A rejects file from an earlier import, {self.path}, could not be "
+                    f"removed ({exc.strerror}); it does not describe this import."
+                )
+            return (
+                f"The rejected rows are in {self.partial}: it could not be renamed to "
+                f"{self.path.name} ({exc.strerror})."
+            )
+        return None
 
 
 def _convert_rows(
@@ -252,7 +297,7 @@ def _convert_rows(
         except RowRejected as reject:
             rejected.add(line, reject.reason, values)
             continue
-        add(row[ref_index], row)
+        add(line, row[ref_index], row)
 
 
 def _check_constants(
@@ -272,6 +317,20 @@ def _check_constants(
             )
 
 
+@dataclass
+class _Staged:
+    """What reading the file found, before anything is written."""
+
+    sha256: str
+    total: int
+    skipped: Counter[str]
+    rejected: _Rejects
+    fast_rows: int
+    merge: Merge
+    officers: dict[str, tuple[int, int | None]]
+    teams: dict[str, int]
+
+
 def import_file(
     ctx: Ctx,
     path: Path,
@@ -282,18 +341,51 @@ def import_file(
     batch_size: int = DEFAULT_BATCH_SIZE,
     fast: bool = True,
 ) -> ImportSummary:
-    """Import ``path`` by ``profile``; raise ImportFailed (writing nothing) if unreadable.
+    """Import ``path`` by ``profile``; raise ImportFailed (writing nothing) if unreadable,
+    ImportRunning if another import is running.
 
-    On SQLite most rows take the SQL fast path (see ``importing.fastpath``) unless
-    ``fast`` is false; the result is the same either way.
+    The file is read, converted and staged on the import's own connection without any
+    lock on the database; the decisions, the import's audit row and the closing of its
+    ``import_runs`` row are then written in one short transaction. On SQLite most rows
+    take the SQL fast path (see ``importing.fastpath``) unless ``fast`` is false; the
+    result is the same either way.
     """
     ctx.require(Permission.IMPORT_DECISIONS)
     size = _check_not_binary(path)
     rejects = rejects_path or path.with_name(path.name + ".rejects.csv")
+    with import_run(ctx, path.name) as run, ctx.db.own_connection() as conn:
+        now = ctx.clock.now()
+        staged = _stage(conn, path, profile, rejects, size, now, show_progress, batch_size, fast)
+        try:
+            summary = _merge(ctx, conn, run, path, profile, staged, rejects)
+        except BaseException:
+            staged.rejected.discard()
+            raise
+    notes = list(run.notes)
+    note = staged.rejected.publish()
+    if note is not None:
+        notes.append(note)
+        if staged.rejected.count:
+            summary = replace(summary, rejects_path=staged.rejected.partial)
+    return replace(summary, notes=tuple(notes))
+
+
+def _stage(
+    conn: Connection,
+    path: Path,
+    profile: ImportProfile,
+    rejects: Path,
+    size: int,
+    now: datetime,
+    show_progress: bool,
+    batch_size: int,
+    fast: bool,
+) -> _Staged:
+    """Read, convert and stage the whole file in temporary tables; write nothing."""
     skipped: Counter[str] = Counter()
     total = 0
     fast_rows = 0
-    finished = False
+    rejected: _Rejects | None = None
     with ExitStack() as stack:
         tap = _Tap(stack.enter_context(path.open("rb")))
         text = io.TextIOWrapper(
@@ -305,20 +397,14 @@ def import_file(
             if header is None or not any(name.strip() for name in header):
                 raise ImportFailed(f"{path.name}: the file is empty (no header row)")
             indexes = _header_indexes(path, header, profile)
-            conn = stack.enter_context(ctx.db.write_connection())
             officers = officer_lookup(conn) if "staff_id" in profile.fields else {}
             teams = team_lookup(conn) if "team" in profile.fields else {}
             _check_constants(path, profile, officers, teams)
             converter = RowConverter(profile, indexes, officers=officers, teams=teams)
-            now = ctx.clock.now()
             writer = BatchWriter(
                 conn, profile, converter.names, now, officers, teams, batch_size=batch_size
             )
             rejected = _Rejects(rejects, profile.columns, indexes)
-            # A failed import keeps no rejects file: it would describe rows not imported.
-            stack.callback(
-                lambda: rejected.close(keep=finished and rejected.count > 0, finished=finished)
-            )
             update = stack.enter_context(_progress(show_progress, path, size))
 
             def records() -> Iterator[tuple[int, list[str]]]:
@@ -333,7 +419,7 @@ def import_file(
 
             plan = (
                 FastPath.for_import(conn, profile, indexes, converter, officers, teams)
-                if fast and ctx.db.is_sqlite
+                if fast and conn.dialect.name == "sqlite"
                 else None
             )
             if plan is None:
@@ -342,11 +428,19 @@ def import_file(
                 plan.stage(records(), skipped)
                 plan.classify()
                 _convert_rows(plan.odd_rows(), converter, writer, rejected, skipped)
-                fast_rows = plan.write(now)
+                writer.flush()
+                fast_rows = plan.write(now, writer.table)
             writer.close()
+            rejected.finish()
+            merge = Merge(conn, profile.source_system, writer.compared)
+            merge.prepare()
+            # End the read transaction the staging ran in: the temporary tables stay.
+            conn.commit()
             if update is not None:
                 update(size)
         except UnicodeDecodeError as exc:
+            if rejected is not None:
+                rejected.discard()
             line, offset = _locate_decode_error(path, _python_encoding(profile.encoding))
             raise ImportFailed(
                 f"{path.name}: not readable as {profile.encoding} at line {line} "
@@ -354,28 +448,63 @@ def import_file(
                 "Nothing was imported."
             ) from None
         except csv.Error as exc:
+            if rejected is not None:
+                rejected.discard()
             raise ImportFailed(
                 f"{path.name}: not a readable CSV file at line {reader.line_num}: {exc}. "
                 "Nothing was imported."
             ) from None
-        inserted, updated, unchanged = writer.inserted, writer.updated, writer.unchanged
-        if plan is not None:
-            inserted += plan.inserted
-            updated += plan.updated
-            unchanged += plan.unchanged
+        except BaseException:
+            if rejected is not None:
+                rejected.discard()
+            raise
+    return _Staged(
+        sha256=tap.sha256.hexdigest(),
+        total=total,
+        skipped=skipped,
+        rejected=rejected,
+        fast_rows=fast_rows,
+        merge=merge,
+        officers=dict(officers),
+        teams=dict(teams),
+    )
+
+
+def _merge(
+    ctx: Ctx,
+    conn: Connection,
+    run: ImportRun,
+    path: Path,
+    profile: ImportProfile,
+    staged: _Staged,
+    rejects: Path,
+) -> ImportSummary:
+    """The one write transaction: decisions, the audit row, the closed run marker."""
+    with ctx.db.write_on(conn):
+        # Rows were checked against the officers and teams as they were when the file
+        # was read; if those changed since, the checks no longer hold.
+        now_officers = officer_lookup(conn) if "staff_id" in profile.fields else {}
+        now_teams = team_lookup(conn) if "team" in profile.fields else {}
+        if now_officers != staged.officers or now_teams != staged.teams:
+            raise ImportFailed(
+                f"{path.name}: contact officers or teams were changed while the file was "
+                "being read, so its rows were checked against lists that no longer hold. "
+                "Nothing was imported; run the import again."
+            )
+        inserted, updated, unchanged = staged.merge.run()
         summary = ImportSummary(
             file_name=path.name,
-            sha256=tap.sha256.hexdigest(),
+            sha256=staged.sha256,
             profile=profile.name,
             source_system=profile.source_system,
-            total_rows=total,
+            total_rows=staged.total,
             inserted=inserted,
             updated=updated,
             unchanged=unchanged,
-            rejected=rejected.count,
-            skipped_by_code=dict(skipped),
-            rejects_path=rejects if rejected.count else None,
-            fast_rows=fast_rows,
+            rejected=staged.rejected.count,
+            skipped_by_code=dict(staged.skipped),
+            rejects_path=rejects if staged.rejected.count else None,
+            fast_rows=staged.fast_rows,
         )
         with Session(bind=conn) as session:
             audit.record(
@@ -387,5 +516,6 @@ def import_file(
                 after=summary.audit_record(),
             )
             session.flush()
-        finished = True
+        run.close(conn, ctx.clock.now())
+    # The temporary tables go with the connection (Database.own_connection discards it).
     return summary

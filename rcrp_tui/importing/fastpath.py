@@ -7,15 +7,16 @@ rows are *plain*: every cell in a shape where the SQL conversion provably equals
 ``RowConverter.convert`` (see ``fastsql``). Rows that are not RCRP calls never reach
 the staging table: the converter's own category rule is asked once per distinct call
 type cell, and the answer is cached, so a skipped row costs a dictionary look-up. One
-scan then lists the staged rows that are not plain: the *odd* rows. The plain ones reach
-``decisions`` in a single ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, and the odd
-ones go through the Python converter and ``BatchWriter`` in line order, producing the
-same rejects, skips and upserts as an import without the fast path.
+scan then lists the staged rows that are not plain: the *odd* rows. The odd ones go
+through the Python converter and ``BatchWriter`` in line order, producing the same
+rejects and skips as an import without the fast path, and the plain ones are converted
+by a single ``INSERT ... SELECT`` into the same ready table beside them; the merge
+(``importing.merge``) then writes both alike.
 
 A CAD reference that appears on more than one row, or on an odd row at all, takes the
 Python path for all its rows, so "the later row wins" is decided in one place, in file
-order. All of this runs on the import's one write connection, inside its transaction:
-a failure leaves nothing, and the temporary tables are dropped before the commit.
+order. All of this runs on the import's own connection, in temporary tables, before
+the import takes the write lock: a failure leaves nothing in the database.
 PostgreSQL imports take the Python path only.
 """
 
@@ -39,12 +40,7 @@ from rcrp_tui.importing.fastsql import (
 )
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
-from rcrp_tui.importing.writer import (
-    IMPORTED_COLUMNS,
-    sqlite_timestamp,
-    sqlite_upsert,
-    updated_columns,
-)
+from rcrp_tui.importing.writer import IMPORTED_COLUMNS, sqlite_timestamp, updated_columns
 
 STAGE = "rcrp_import_stage"
 ODD = "rcrp_import_odd"
@@ -72,7 +68,6 @@ class FastPath:
         self.plan = plan
         self.converter = converter
         self.compared = updated_columns(converter.names)
-        self.inserted = self.updated = self.unchanged = 0
         self._plain = 0
         self._skips = 0
         self.width = max(indexes.values()) + 1
@@ -286,50 +281,28 @@ class FastPath:
                         values[position] = cell
                 yield line, values
 
-    def write(self, now: datetime) -> int:
-        """Upsert the plain rows and drop the temporary tables; return how many rows the
-        fast path handled (plain rows and skipped ones)."""
+    def write(self, now: datetime, ready: str) -> int:
+        """Stage the plain rows, converted in SQL, in the ``ready`` table (beside the odd
+        ones the Python path staged) and drop the temporary tables; return how many rows
+        the fast path handled (plain rows and skipped ones)."""
         values = self._decision_values()
-        plain = f"FROM {self._source} WHERE {self._plain_rows}"
-        existing = unchanged = 0
-        if self._plain and self._sql("SELECT EXISTS (SELECT 1 FROM decisions)").scalar():
-            existing, unchanged = self._existing(values)
         if self._plain:
-            self._insert(now, values, plain, upsert=existing > 0)
-        self.inserted = self._plain - existing
-        self.unchanged = unchanged
-        self.updated = existing - unchanged
+            names = ["seq", "cad_ref", "source_system", "created_at", "updated_at"]
+            chosen = ["s.line", values["cad_ref"], literal(self.profile.source_system), "?", "?"]
+            names.append("row_version")
+            chosen.append("1")
+            for column, default in {"received_at": None, **IMPORTED_COLUMNS}.items():
+                names.append(column)
+                chosen.append(values[column] if column in values else literal(default))
+            moment = sqlite_timestamp(now)
+            self._sql(
+                f"INSERT INTO {ready} ({', '.join(names)}) SELECT {', '.join(chosen)} "
+                f"FROM {self._source} WHERE {self._plain_rows}",
+                moment,
+                moment,
+            )
         for table in reversed(self._tables):
             self._sql(f"DROP TABLE temp.{table}")
         for schema, size in self._caches:
             self._sql(f"PRAGMA {schema}.cache_size = {int(size)}")
         return self._plain + self._skips
-
-    def _existing(self, values: Mapping[str, str]) -> tuple[int, int]:
-        """How many plain rows are already stored, and how many of those unchanged."""
-        same = " AND ".join(f"d.{c} IS {values[c]}" for c in self.compared)
-        found, unchanged = self._sql(
-            f"SELECT count(*), coalesce(sum({same}), 0) FROM {self._source} "
-            f"JOIN decisions d ON d.cad_ref = {values['cad_ref']} AND d.source_system = ? "
-            f"WHERE {self._plain_rows}",
-            self.profile.source_system,
-        ).one()
-        return int(found), int(unchanged)
-
-    def _insert(
-        self, now: datetime, values: Mapping[str, str], plain: str, *, upsert: bool
-    ) -> None:
-        names = ["cad_ref", "source_system", "created_at", "updated_at", "row_version"]
-        chosen = [values["cad_ref"], literal(self.profile.source_system), "?", "?", "1"]
-        for column, default in {"received_at": None, **IMPORTED_COLUMNS}.items():
-            names.append(column)
-            chosen.append(values[column] if column in values else literal(default))
-        sql = (
-            f"INSERT INTO decisions ({', '.join(names)}) SELECT {', '.join(chosen)} "
-            f"{plain} ORDER BY s.line"
-        )
-        if upsert:
-            changed = " OR ".join(f"decisions.{c} IS NOT excluded.{c}" for c in self.compared)
-            sql += f"{sqlite_upsert(self.compared)} WHERE {changed}"
-        moment = sqlite_timestamp(now)
-        self._sql(sql, moment, moment)

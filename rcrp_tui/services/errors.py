@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-
-class ServiceError(Exception):
-    """Base for refusals the user should see as a message, not a crash."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
+# Defined below storage, so that storage can raise Busy as a ServiceError too.
+from rcrp_tui.domain.errors import Busy as Busy
+from rcrp_tui.domain.errors import ServiceError as ServiceError
 
 
 class PermissionDenied(ServiceError):

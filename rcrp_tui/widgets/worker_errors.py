@@ -1,13 +1,18 @@
-"""Turn a failed background job into a message a person can read.
+"""Turn a failed background job into a message a person can read, and say what a slow
+save is waiting for.
 
 ``Worker.StateChanged`` does not bubble, so a screen's own workers never reach the app's
 handler: each screen that runs workers passes the event here (or mixes in
 ``screens.base.ReportsWorkerErrors``, which ends in ``notify_failure`` too).
+
+A save that waits over a second for the database (another terminal's import is being
+written) is announced by ``announce_wait``, which the app sets as the database's one
+waiting listener: every screen's saves are covered without a line in any screen.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Protocol
 
 from rich.markup import escape
 from textual.app import App
@@ -41,3 +46,24 @@ def report_failure(node: Widget | App[Any], event: Worker.StateChanged) -> str |
     if event.state is not WorkerState.ERROR:
         return None
     return notify_failure(node, event.worker)
+
+
+class _Wait(Protocol):
+    def describe(self) -> str: ...
+
+
+def announce_wait(app: App[Any], wait: _Wait) -> None:
+    """Tell the person a save is waiting, and for what ("Waiting for an import of
+    calls.csv by admin (started 14:02 on 03 Dec) to finish…").
+
+    Called by the database from the worker thread whose write is waiting.
+    """
+    text = wait.describe()
+
+    def show() -> None:
+        app.notify(escape(visible(text)), title="Please wait", timeout=10)
+
+    try:
+        app.call_from_thread(show)
+    except RuntimeError:  # already on the app's own thread
+        show()

@@ -1,0 +1,11 @@
+"""Why an import did not happen."""
+
+from __future__ import annotations
+
+
+class ImportFailed(Exception):
+    """The file cannot be imported at all; nothing was written."""
+
+
+class ImportRunning(ImportFailed):
+    """Another import is running on this database; this one did not start."""

@@ -1,0 +1,148 @@
+"""The one short write an import makes: staged rows into ``decisions``.
+
+``prepare`` runs before the write lock is taken. If a CAD reference is on more than one
+row of the ready table (every converted row, by line number), it builds one row per
+reference, in the order references first appear in the file: the values of the
+reference's *last* row (the later row wins), the compared columns of its *first* row, and
+how many rows carried it; otherwise the ready table serves as it is. ``run``, inside the
+import's write transaction, then
+
+* counts against ``decisions`` as it is at that moment: a reference not stored is one
+  insert; a stored one is unchanged if its first row matches what is stored, an update if
+  not; every further row with the same reference is an update;
+* writes every reference in one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, which
+  leaves a stored decision whose values already match untouched (its ``row_version``
+  stays), and gives a changed one its new values, ``updated_at`` and one more
+  ``row_version``. The month counts follow by the table's triggers.
+
+Only the write and the counting join hold the lock; everything that reads the file or
+converts it happened before. The same SQL runs on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy.engine import Connection
+
+from rcrp_tui.importing.writer import READY_COLUMNS, READY_TABLE, sqlite_upsert, temp_name
+
+FINAL_TABLE = "rcrp_import_final"
+#: SQLite page cache for the merge, in KiB.
+MERGE_CACHE_KB = 65_536
+
+
+class Merge:
+    """The merge of one import's ready table into ``decisions``."""
+
+    def __init__(self, conn: Connection, source_system: str, compared: Sequence[str]) -> None:
+        self.conn = conn
+        self.is_sqlite = conn.dialect.name == "sqlite"
+        self.source_system = source_system
+        self.compared = list(compared)
+        self.ready = temp_name(conn, READY_TABLE)
+        self.final = temp_name(conn, FINAL_TABLE)
+        self.references = 0
+        self.repeats = 0
+        #: Where ``run`` reads: the ready table, or the per-reference table built from it.
+        self.source = self.final
+        self.first = "first_"
+        self.order = "rowid"
+
+    def _mark(self) -> str:
+        return "?" if self.is_sqlite else "%s"
+
+    def prepare(self) -> None:
+        """Build the one-row-per-reference table (no lock needed: temporary tables only).
+
+        When no reference repeats (the usual file), that is the ready table itself.
+        """
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.final}")
+        self.conn.exec_driver_sql(
+            f"CREATE INDEX {self._index_name('ref')} ON {READY_TABLE} (cad_ref)"
+        )
+        repeated = self.conn.exec_driver_sql(
+            f"SELECT EXISTS (SELECT 1 FROM {self.ready} GROUP BY cad_ref HAVING count(*) > 1)"
+        ).scalar()
+        self.references = int(
+            self.conn.exec_driver_sql(f"SELECT count(*) FROM {self.ready}").scalar_one()
+        )
+        if not repeated:
+            self.source, self.first, self.order = self.ready, "", "seq"
+            return
+        last = ", ".join(f"l.{c}" for c in READY_COLUMNS)
+        first = ", ".join(f"f.{c} AS first_{c}" for c in self.compared)
+        self.conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {FINAL_TABLE} AS SELECT k.first_seq AS first_seq, k.n AS n, "
+            f"{last}, {first} FROM (SELECT cad_ref, min(seq) AS first_seq, "
+            f"max(seq) AS last_seq, count(*) AS n FROM {self.ready} GROUP BY cad_ref) k "
+            f"JOIN {self.ready} l ON l.seq = k.last_seq "
+            f"JOIN {self.ready} f ON f.seq = k.first_seq ORDER BY k.first_seq"
+        )
+        if self.is_sqlite:
+            # The rows are in first-appearance order by rowid.
+            self.order = "rowid"
+        else:
+            self.conn.exec_driver_sql(
+                f"CREATE INDEX {self._index_name('order')} ON {FINAL_TABLE} (first_seq)"
+            )
+            self.order = "first_seq"
+        references, rows = self.conn.exec_driver_sql(
+            f"SELECT count(*), coalesce(sum(n), 0) FROM {self.final}"
+        ).one()
+        self.references, self.repeats = int(references), int(rows) - int(references)
+        self.source, self.first = self.final, "first_"
+        self.conn.exec_driver_sql(f"DROP TABLE {self.ready}")
+
+    def _index_name(self, what: str) -> str:
+        # SQLite names a temporary table's index in its schema (and the table without
+        # one); PostgreSQL puts it beside the table by itself.
+        name = f"rcrp_import_{what}_index"
+        return f"temp.{name}" if self.is_sqlite else name
+
+    def run(self) -> tuple[int, int, int]:
+        """Count and write, inside the caller's write transaction; return (inserted,
+        updated, unchanged)."""
+        if not self.references:
+            return 0, self.repeats, 0
+        if self.is_sqlite:
+            # The merge touches pages of every index of decisions all over: a bigger
+            # page cache than the default 2 MB halves the time it holds the write lock
+            # when a re-import changes many decisions (this connection is discarded after
+            # the import, cache and all).
+            self.conn.exec_driver_sql(f"PRAGMA main.cache_size = -{MERGE_CACHE_KB}")
+        existing = unchanged = 0
+        any_stored = self.conn.exec_driver_sql(
+            f"SELECT EXISTS (SELECT 1 FROM decisions WHERE source_system = {self._mark()})",
+            (self.source_system,),
+        ).scalar()
+        if any_stored:
+            same = " AND ".join(self._same(f"d.{c}", f"k.{self.first}{c}") for c in self.compared)
+            found, same_count = self.conn.exec_driver_sql(
+                f"SELECT count(*), coalesce(sum(CASE WHEN {same} THEN 1 ELSE 0 END), 0) "
+                f"FROM {self.source} k JOIN decisions d ON d.cad_ref = k.cad_ref "
+                f"AND d.source_system = {self._mark()}",
+                (self.source_system,),
+            ).one()
+            existing, unchanged = int(found), int(same_count)
+        # On PostgreSQL another terminal may add a decision between the count and the
+        # write (there is no database-wide write lock), so it always takes the upsert.
+        self._write(upsert=existing > 0 or not self.is_sqlite)
+        inserted = self.references - existing
+        updated = existing - unchanged + self.repeats
+        return inserted, updated, unchanged
+
+    def _same(self, a: str, b: str) -> str:
+        return f"{a} IS {b}" if self.is_sqlite else f"{a} IS NOT DISTINCT FROM {b}"
+
+    def _write(self, *, upsert: bool) -> None:
+        names = ", ".join(READY_COLUMNS)
+        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON.
+        sql = f"INSERT INTO decisions ({names}) SELECT {names} FROM {self.source} WHERE true "
+        sql += f"ORDER BY {self.order}"
+        if upsert:
+            changed = " OR ".join(
+                f"NOT ({self._same(f'decisions.{c}', f'excluded.{c}')})" for c in self.compared
+            )
+            sql += f"{sqlite_upsert(self.compared)} WHERE {changed}"
+        self.conn.exec_driver_sql(sql)

@@ -56,6 +56,7 @@ from rcrp_tui.storage.review_models import (
     review_changes_table,
 )
 from rcrp_tui.storage.review_models import reviews_table as R
+from rcrp_tui.storage.versioning import touch
 
 _D = decisions_table.c
 
@@ -220,7 +221,9 @@ def _write(
         from rcrp_tui.services import sample_queue
     with ctx.writing(_PERMISSION[action]) as session:
         # Lock the review row first (PostgreSQL; SQLite's write transaction already holds
-        # the database lock), so two saves cannot both pass the row_version check.
+        # the database lock), so a second save waits and then sees the first one's version
+        # here, with the message that says what changed. The compare-and-set on
+        # row_version at flush (storage/versioning.py) guarantees it either way.
         session.execute(select(R.c.id).where(R.c.id == base.id).with_for_update())
         current = _visible_view(ctx, session, base.id)
         officer_id, _team = decision_owner(session, base.decision_id)
@@ -259,6 +262,10 @@ def _write(
             {k: (e.answer.value if e.answer else None, e.note) for k, e in clean.items()},
         )
         changed_before, changed_after = diff(before, after)
+        if action in (Action.EDIT_DRAFT, Action.AMEND) and not changed_after:
+            # A save that changes nothing changes nothing: no new version, no new
+            # updated_at, no history or audit row (ARCHITECTURE.md, Concurrency).
+            return current
         edits = {k for k in changed_after if k != "status"}
         if action is Action.AMEND and edits and not reason:
             raise ValidationFailed("reason", "changing a submitted review needs a reason")
@@ -335,9 +342,11 @@ def _apply(
     row.band = result.band
     row.failed_critical = ",".join(result.failed_critical)
     row.status = status.value
-    row.row_version += 1
     row.updated_at = now
     row.updated_by = by
+    # The answers are child rows: saving the review row is what moves its version on
+    # (the compare-and-set at flush), even when only a note changed.
+    touch(row)
 
 
 def _visible_view(ctx: Ctx, session: Session, review_id: int) -> ReviewView:

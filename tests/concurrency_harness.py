@@ -54,7 +54,7 @@ def _worker_main(index: int, barrier: Any, inbox: Any, outbox: Any) -> None:
         operation = OPERATIONS[name]
         try:
             barrier.wait(timeout=_BARRIER_TIMEOUT_S)
-        except Exception as exc:  # noqa: BLE001 - reported to the parent, not swallowed
+        except Exception as exc:
             outbox.put((index, Outcome("error", f"barrier: {exc!r}", 0.0)))
             continue
         start = time.perf_counter()
@@ -68,7 +68,7 @@ def _worker_main(index: int, barrier: Any, inbox: Any, outbox: Any) -> None:
             result, kind, detail = None, "conflict", exc.message
         except ServiceError as exc:
             result, kind, detail = None, "refused", exc.message
-        except Exception as exc:  # noqa: BLE001 - a traceback is a finding, reported as such
+        except Exception as exc:
             result, kind, detail = None, "error", repr(exc)
         ms = (time.perf_counter() - start) * 1000
         outbox.put((index, Outcome(kind, detail, ms, result)))

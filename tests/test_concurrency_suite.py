@@ -26,7 +26,8 @@ from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
-from tests.concurrency_harness import WORKERS, Outcome as Answer, RacePool
+from tests.concurrency_harness import WORKERS, RacePool
+from tests.concurrency_harness import Outcome as Answer
 from tests.concurrency_ops import NOW, actor
 
 ROUNDS = 25

@@ -9,7 +9,7 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, Date, Index, String, Table
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from rcrp_tui.domain.coaching import COMMENT_MAX, TEXT_MAX
 from rcrp_tui.storage.types import UTCDateTime

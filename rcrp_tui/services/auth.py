@@ -18,6 +18,7 @@ from sqlmodel import select
 
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.enums import Role
+from rcrp_tui.services.concurrency import retry_on_stale
 from rcrp_tui.services.context import Actor
 from rcrp_tui.services.errors import AuthenticationFailed
 from rcrp_tui.storage.db import Database
@@ -64,6 +65,7 @@ def _audit(
     )
 
 
+@retry_on_stale()  # two sign-ins to one account at once: the loser counts again
 def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
     """Check the password and return the actor; every attempt is audited.
 

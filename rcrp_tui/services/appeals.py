@@ -294,21 +294,25 @@ def set_themes(
     """
     wanted = _themes(themes)
     with ctx.writing(Permission.RECORD_APPEALS) as session:
+        # Themes first, then the appeal: a change committed in between shows as a new
+        # version, so "nothing to change" is never concluded from a half-old picture.
+        current = list(session.execute(select(_T.theme).where(_T.appeal_id == appeal_id)).scalars())
         appeal = load_appeal(session, appeal_id)
         _check_version(appeal, expected_version)
-        current = list(session.execute(select(_T.theme).where(_T.appeal_id == appeal_id)).scalars())
         if sorted(current) == sorted(wanted):
             return tuple(wanted)
+        # The themes live in their own table, so the appeal row is saved first: its
+        # compare-and-set either wins (and, on PostgreSQL, holds the row until commit) or
+        # raises, so only the winner of a race ever touches the themes.
+        appeal.updated_at = ctx.clock.now()
+        touch(appeal)
+        session.add(appeal)
+        session.flush()
         for theme in set(current) - set(wanted):
             session.delete(session.get(AppealTheme, (appeal_id, theme)))
         session.add_all(
             AppealTheme(appeal_id=appeal_id, theme=t) for t in wanted if t not in current
         )
-        # The themes live in their own table: saving the appeal row is what moves its
-        # version on, so a race on the themes is caught by the same compare-and-set.
-        appeal.updated_at = ctx.clock.now()
-        touch(appeal)
-        session.add(appeal)
         audit.record(
             session,
             ctx,

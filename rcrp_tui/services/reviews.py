@@ -277,19 +277,20 @@ def _write(
             )
         row = session.get(Review, base.id)
         assert row is not None
-        _apply(session, row, clean, judgement, result, status, now, ctx.actor.display_name)
         if action is Action.MODERATE:
             row.moderated_at, row.moderator_user_id = now, ctx.actor.user_id
             row.moderation_outcome = "adjusted" if edits else "agreed"
             row.moderation_reason = reason
         elif action is Action.SUBMIT:
             row.submitted_at = now
-            # The reviewer's claimed sample item for this decision is done, in this transaction.
-            sample_queue.finish_for_review(session, ctx, base.decision_id)
         elif action is Action.RELEASE:
             row.released_at = now
         elif action is Action.ACKNOWLEDGE:
             row.acknowledged_at, row.acknowledgement_comment = now, reason
+        _apply(session, row, clean, judgement, result, status, now, ctx.actor.display_name)
+        if action is Action.SUBMIT:
+            # The reviewer's claimed sample item for this decision is done, in this transaction.
+            sample_queue.finish_for_review(session, ctx, base.decision_id)
         if changed_after or action is not Action.EDIT_DRAFT:
             add_change(
                 session,
@@ -326,6 +327,20 @@ def _apply(
     now: datetime,
     by: str,
 ) -> None:
+    row.judgement = judgement.value if judgement else None
+    row.score = None if result.percent is None else round(result.percent, 2)
+    row.passed = result.passed
+    row.band = result.band
+    row.failed_critical = ",".join(result.failed_critical)
+    row.status = status.value
+    row.updated_at = now
+    row.updated_by = by
+    # The answers are child rows: the review row is saved first, so its compare-and-set
+    # on row_version (storage/versioning.py) decides a race before any answer is touched,
+    # and its version moves on even when only a note changed.
+    touch(row)
+    session.add(row)
+    session.flush()
     session.execute(delete(review_answers_table).where(review_answers_table.c.review_id == row.id))
     for code, entry in answers.items():
         session.add(
@@ -336,17 +351,6 @@ def _apply(
                 note=entry.note,
             )
         )
-    row.judgement = judgement.value if judgement else None
-    row.score = None if result.percent is None else round(result.percent, 2)
-    row.passed = result.passed
-    row.band = result.band
-    row.failed_critical = ",".join(result.failed_critical)
-    row.status = status.value
-    row.updated_at = now
-    row.updated_by = by
-    # The answers are child rows: saving the review row is what moves its version on
-    # (the compare-and-set at flush), even when only a note changed.
-    touch(row)
 
 
 def _visible_view(ctx: Ctx, session: Session, review_id: int) -> ReviewView:

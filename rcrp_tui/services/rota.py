@@ -274,11 +274,11 @@ def unassign(ctx: Ctx, rota_id: int, key: SlotKey, *, expected_version: int | No
     """
     with ctx.writing(Permission.MANAGE_ROTA) as session:
         state = load_state(session, rota_id)
+        if expected_version is not None:  # a gap now, or another assignment: a conflict
+            _check_seen(state, key, expected_version)
         row = state.rows.get(key)
         if row is None:
             raise NotFound("that shift has no floorwalker to take off")
-        if expected_version is not None:
-            _check_seen(state, key, expected_version)
         before = _record(row)
         session.delete(row)
         audit.record(session, ctx, "rota_unassigned", "rota_assignment", row.id, before=before)

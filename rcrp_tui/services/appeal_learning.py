@@ -77,6 +77,7 @@ def complete_learning_action(
         before = row.model_dump()
         row.done_at = ctx.clock.now()
         session.add(row)
+        session.flush()  # the compare-and-set; the audit shows the new version
         audit.record(
             session,
             ctx,

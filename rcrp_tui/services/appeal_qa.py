@@ -58,6 +58,7 @@ def request_qa_review(
             appeal.qa_review_requested_at = now
             appeal.updated_at = now
             session.add(appeal)
+            session.flush()  # the compare-and-set; the audit shows the new version
             audit.record(
                 session,
                 ctx,
@@ -127,6 +128,7 @@ def link_review(
         appeal.review_id = review_id
         appeal.updated_at = ctx.clock.now()
         session.add(appeal)
+        session.flush()  # the compare-and-set; the audit shows the new version
         audit.record(
             session,
             ctx,

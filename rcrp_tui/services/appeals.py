@@ -270,6 +270,7 @@ def decide_appeal(
         appeal.reviewed_by_role = ctx.actor.role.value
         appeal.updated_at = now
         session.add(appeal)
+        session.flush()  # the compare-and-set; the audit shows the new version
         audit.record(
             session,
             ctx,
@@ -347,6 +348,7 @@ def set_source_system(
         appeal.decision_id = linked
         appeal.updated_at = ctx.clock.now()
         session.add(appeal)
+        session.flush()  # the compare-and-set; the audit shows the new version
         audit.record(
             session,
             ctx,

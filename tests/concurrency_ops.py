@@ -111,6 +111,12 @@ def take_all(db: Database, p: Payload) -> list[int]:
     return taken
 
 
+def sign_in(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import auth
+
+    auth.sign_in(db, FixedClock(NOW), p["username"], p["password"])
+
+
 OPERATIONS: dict[str, Callable[[Database, Payload], Any]] = {
     "decide_appeal": decide_appeal,
     "set_themes": set_themes,
@@ -124,4 +130,5 @@ OPERATIONS: dict[str, Callable[[Database, Payload], Any]] = {
     "close_sample": close_sample,
     "set_active": set_active,
     "take_all": take_all,
+    "sign_in": sign_in,
 }

@@ -40,12 +40,13 @@ from rcrp_tui.services import (
     sampling,
 )
 from rcrp_tui.services.appeals import AppealInput
+from rcrp_tui.services.auth import REFUSED
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decision_writes import DecisionInput, record_decision
 from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.services.sampling_population import PopulationFilter
 from rcrp_tui.storage.db import Database
-from rcrp_tui.storage.models import AuditEntry
+from rcrp_tui.storage.models import AuditEntry, User
 from tests.coaching_helpers import note_for
 from tests.concurrency_harness import WORKERS, RacePool
 from tests.concurrency_ops import NOW
@@ -355,6 +356,27 @@ def test_take_next_never_hands_an_item_out_twice(
     assert len(taken) == len(set(taken)) == 60
     assert _audit_rows(any_db, ("sample_item.claim",)) == 60
     assert _audit_rows(any_db, ("sample_item.done",)) == 60
+
+
+def test_four_wrong_passwords_at_once_all_count(
+    pool: RacePool, any_db: Database, cast: Cast
+) -> None:
+    # Signing in counts failures on the user row; a lost race is retried, never lost and
+    # never shown as anything but the one refusal every failed sign-in gets.
+    people.add_user(
+        cast.admin,
+        username="target",
+        display_name="Target",
+        role=Role.QA_LEAD,
+        password="long-enough-password",
+    )
+    wrong = {"username": "target", "password": "not the password"}
+    answers = pool.race(_url(any_db), "sign_in", [wrong] * WORKERS)
+    assert {(a.kind, a.detail) for a in answers} == {("refused", REFUSED)}
+    with any_db.read() as session:
+        failed = session.exec(select(User.failed_sign_ins).where(User.username == "target")).one()
+    assert failed == WORKERS
+    assert _audit_rows(any_db, ("sign_in_failed",)) == WORKERS
 
 
 def _version(db: Database, table: str, row_id: int | None, **where: str) -> int:

@@ -71,7 +71,7 @@ def cas_update(
         raise changed_meanwhile(table.name)
 
 
-def retry_on_stale(attempts: int = 3) -> Callable[[Callable[P, T]], Callable[P, T]]:
+def retry_on_stale(attempts: int = 8) -> Callable[[Callable[P, T]], Callable[P, T]]:
     """Run a whole transaction again when it lost a race it can safely repeat.
 
     For writes on a bare ``Database.write()`` session that read their row afresh each time

@@ -367,3 +367,34 @@ async def test_queue_pages_forward_and_back(tmp_path: Path) -> None:
         await pilot.press("left_square_bracket")
         await settle(pilot)
         assert queue.state.items[0].position == 1
+
+
+async def test_a_stale_queue_screen_is_told_in_the_dialog_and_keeps_the_reason(
+    tmp_path: Path,
+) -> None:
+    db, _ = seeded_database(tmp_path)
+    sample_id = _draw(db)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_samples(pilot, "floorwalker")
+        await pilot.press("enter")
+        await settle(pilot)
+        queue = pilot.app.screen
+        first = queue.state.items[0]
+        # Another terminal assigns the first item while this screen shows it as it was.
+        qa = _ctx(db, "qalead")
+        sample_queue.assign(qa, first.id, qa.actor.user_id, expected_version=first.row_version)
+        await pilot.press("s")  # skip it, from the stale screen
+        await settle(pilot)
+        dialog = pilot.app.screen
+        await type_text(pilot, "Duplicate of an earlier call", paste=True)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert pilot.app.screen is dialog  # refused in place
+        assert _error(dialog) == (
+            "✗ Someone else changed this sample item at the same moment; "
+            "reload it to see their change."
+        )
+        assert dialog.query_one(Input).value == "Duplicate of an earlier call"
+    page = sample_queue.queue_page(qa, sample_id, limit=1)
+    assert page[0].status == "open" and page[0].reason is None  # the skip was not saved

@@ -164,7 +164,10 @@ class AppealDetailScreen(ReportsWorkerErrors, Screen[None]):
 
         if self.detail is not None:
             themes = self.detail.appeal.themes
-            self.app.push_screen(ThemesDialog(self.ctx, self.appeal_id, themes), self._changed)
+            version = self.detail.appeal.row_version
+            self.app.push_screen(
+                ThemesDialog(self.ctx, self.appeal_id, themes, version), self._changed
+            )
 
     def action_learning_action(self) -> None:
         from rcrp_tui.screens.appeal_dialogs import LearningActionDialog
@@ -177,7 +180,10 @@ class AppealDetailScreen(ReportsWorkerErrors, Screen[None]):
         if self.detail is not None:
             current = self.detail.appeal.source_system
             self.app.push_screen(
-                SourceSystemDialog(self.ctx, self.appeal_id, current), self._changed
+                SourceSystemDialog(
+                    self.ctx, self.appeal_id, current, self.detail.appeal.row_version
+                ),
+                self._changed,
             )
 
     def action_complete_action(self) -> None:
@@ -187,18 +193,20 @@ class AppealDetailScreen(ReportsWorkerErrors, Screen[None]):
             self.notify("This appeal has no learning actions yet.", severity="warning")
             return
         ids = tuple(a.id for a in self.detail.learning_actions)
-        self.app.push_screen(CompleteActionDialog(self.ctx, ids), self._changed)
+        versions = tuple(a.row_version for a in self.detail.learning_actions)
+        self.app.push_screen(CompleteActionDialog(self.ctx, ids, versions), self._changed)
 
     def _changed(self, result: object | None) -> None:
         if result is not None:
             self._load()
 
     def action_ask_qa(self) -> None:
-        self._ask_qa()
+        if self.detail is not None:
+            self._ask_qa(self.detail.appeal.row_version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-detail-write")
-    def _ask_qa(self) -> None:
-        result = appeal_qa.request_qa_review(self.ctx, self.appeal_id)
+    def _ask_qa(self, version: int) -> None:
+        result = appeal_qa.request_qa_review(self.ctx, self.appeal_id, expected_version=version)
         self.app.call_from_thread(self.notify, f"Appeal {self.appeal_id}: {result.message}.")
         self.post_message(self.Loaded(appeal_queries.get(self.ctx, self.appeal_id)))
 

@@ -112,11 +112,14 @@ class ThemesDialog(AppealForm):
 
     FIELDS = {"themes": ("themes", "Themes")}
 
-    def __init__(self, ctx: Ctx, appeal_id: int, themes: tuple[str, ...], **kwargs: Any) -> None:
+    def __init__(
+        self, ctx: Ctx, appeal_id: int, themes: tuple[str, ...], version: int, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.ctx = ctx
         self.appeal_id = appeal_id
         self.themes = themes
+        self.version = version  # the appeal as this screen saw it
 
     def compose(self) -> ComposeResult:
         with Vertical(id="themes-form", classes="form"):
@@ -139,7 +142,11 @@ class ThemesDialog(AppealForm):
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, themes: list[str]) -> None:
-        self.post_outcome(lambda: appeals.set_themes(self.ctx, self.appeal_id, themes))
+        self.post_outcome(
+            lambda: appeals.set_themes(
+                self.ctx, self.appeal_id, themes, expected_version=self.version
+            )
+        )
 
 
 class LearningActionDialog(AppealForm):
@@ -207,10 +214,13 @@ class CompleteActionDialog(AppealForm):
 
     FIELDS = {"number": ("number", "Number")}
 
-    def __init__(self, ctx: Ctx, action_ids: tuple[int, ...], **kwargs: Any) -> None:
+    def __init__(
+        self, ctx: Ctx, action_ids: tuple[int, ...], versions: tuple[int, ...], **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.ctx = ctx
         self.action_ids = action_ids
+        self.versions = dict(zip(action_ids, versions, strict=True))  # as listed on screen
 
     def compose(self) -> ComposeResult:
         with Vertical(id="complete-form", classes="form"):
@@ -233,7 +243,9 @@ class CompleteActionDialog(AppealForm):
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, action_id: int) -> None:
         try:
-            appeal_learning.complete_learning_action(self.ctx, action_id)
+            appeal_learning.complete_learning_action(
+                self.ctx, action_id, expected_version=self.versions[action_id]
+            )
         except ServiceError as exc:
             self.post_message(self.Refused(None, exc.message))
         else:
@@ -245,10 +257,13 @@ class SourceSystemDialog(AppealForm):
 
     FIELDS = {"source_system": ("source-system", "Source system")}
 
-    def __init__(self, ctx: Ctx, appeal_id: int, current: str | None, **kwargs: Any) -> None:
+    def __init__(
+        self, ctx: Ctx, appeal_id: int, current: str | None, version: int, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
         self.ctx = ctx
         self.appeal_id = appeal_id
+        self.version = version  # the appeal as this screen saw it
         self.current = current or ""
 
     def compose(self) -> ComposeResult:
@@ -267,7 +282,9 @@ class SourceSystemDialog(AppealForm):
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeal-form")
     def _save(self, source: str) -> None:
         def link() -> int:
-            linked = appeals.set_source_system(self.ctx, self.appeal_id, source)
+            linked = appeals.set_source_system(
+                self.ctx, self.appeal_id, source, expected_version=self.version
+            )
             return linked if linked is not None else 0
 
         self.post_outcome(link)

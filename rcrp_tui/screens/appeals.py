@@ -318,11 +318,11 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
     def action_ask_qa(self) -> None:
         row = self.current
         if row is not None:
-            self._ask_qa(row.id)
+            self._ask_qa(row.id, row.row_version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeals-write")
-    def _ask_qa(self, appeal_id: int) -> None:
-        result = appeal_qa.request_qa_review(self.ctx, appeal_id)
+    def _ask_qa(self, appeal_id: int, version: int) -> None:
+        result = appeal_qa.request_qa_review(self.ctx, appeal_id, expected_version=version)
         self.post_message(self.Changed(f"Appeal {appeal_id}: {result.message}."))
 
     @on(Changed)

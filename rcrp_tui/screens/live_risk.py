@@ -20,7 +20,7 @@ from textual.worker import Worker
 
 from rcrp_tui.services import live_risk
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.services.errors import Conflict, ServiceError
 from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.services.live_risk import LiveRiskView
 from rcrp_tui.widgets import live_risk_banner
@@ -52,6 +52,7 @@ class LiveRiskScreen(Screen[None]):
         super().__init__(**kw)
         self.ctx = ctx
         self.alerts: list[LiveRiskView] = []
+        self._unsaved: dict[int, str] = {}  # alert id -> a closing note not saved
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -101,7 +102,9 @@ class LiveRiskScreen(Screen[None]):
         table = self.query_one(DataTable)
         if not self.alerts or table.cursor_row >= len(self.alerts):
             return
-        self._ask_note(self.alerts[table.cursor_row])
+        alert = self.alerts[table.cursor_row]
+        # A note refused because someone else changed the alert first comes back as typed.
+        self._ask_note(alert, self._unsaved.pop(alert.id, ""))
 
     def _ask_note(self, alert: LiveRiskView, value: str = "") -> None:
         def done(note: str | None) -> None:
@@ -120,11 +123,19 @@ class LiveRiskScreen(Screen[None]):
     @work(thread=True, exit_on_error=False)
     def _close(self, alert: LiveRiskView, note: str, override_reason: str | None = None) -> None:
         try:
-            live_risk.close_alert(self.ctx, alert.id, note, override_reason=override_reason)
+            live_risk.close_alert(
+                self.ctx,
+                alert.id,
+                note,
+                override_reason=override_reason,
+                expected_version=alert.row_version,
+            )
         except PersonalDataFound as exc:
             self.app.call_from_thread(self._personal_data, alert, note, exc)
             return
         except ServiceError as exc:
+            if isinstance(exc, Conflict):
+                self._unsaved[alert.id] = note
             self.app.call_from_thread(
                 self.notify, exc.message, title="Not closed", severity="warning", markup=False
             )

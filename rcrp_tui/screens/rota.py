@@ -26,7 +26,7 @@ from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.screens.rota_changes import RotaChanges
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.services.errors import Conflict, ServiceError
 from rcrp_tui.services.rota import Candidate, RotaInfo, RotaView, RuleBroken, Slot
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.rota_dialogs import (
@@ -275,7 +275,10 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
 
         def unassign() -> None:
             self._change(
-                lambda _r: rota_service.unassign(self.ctx, rota_id, slot.key), "Unassigned."
+                lambda _r: rota_service.unassign(
+                    self.ctx, rota_id, slot.key, expected_version=slot.row_version
+                ),
+                "Unassigned.",
             )
 
         self._unless_past("Unassigning", [slot.key], unassign)
@@ -290,6 +293,9 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
             self._redraw()
             return
         first, second, rota_id = self.marked, slot.key, self.view.rota.id
+        marked = self.view.slot(first)
+        # Both shifts as this screen shows them: a swap is refused if either changed since.
+        seen = (marked.row_version if marked else None, slot.row_version)
         self.marked = None
         self._redraw()
         if first == second:
@@ -297,7 +303,9 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
 
         def swap() -> None:
             self._change(
-                lambda reason: rota_service.swap(self.ctx, rota_id, first, second, reason),
+                lambda reason: rota_service.swap(
+                    self.ctx, rota_id, first, second, reason, seen=seen
+                ),
                 "Swapped.",
             )
 
@@ -365,6 +373,8 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
             self.app.push_screen(OverrideReasonDialog(messages, may), answered)
             return
         self.notify(escape(message.error.message), severity="error")
+        if isinstance(message.error, Conflict):
+            self._load()  # show what the other terminal did
 
     def on_rota_screen_done(self, message: Done) -> None:
         self.notify(escape(message.note))

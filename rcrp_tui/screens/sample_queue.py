@@ -339,14 +339,25 @@ class SampleQueueScreen(FeatureScreen[None]):
                 self.notify(f"Item {item.position} skipped.")
             self.reload()
 
-        dialog = ReasonDialog(f"{verb} item {item.position}", detail, lambda r: act(item.id, r))
+        # The item as this screen shows it: refused (the reason kept) if it changed since.
+        dialog = ReasonDialog(
+            f"{verb} item {item.position}", detail, lambda r: act(item.id, r, item.row_version)
+        )
         self.app.push_screen(dialog, done)
 
     def action_skip(self) -> None:
-        self._ask_reason("Skip", lambda item_id, r: sample_queue.skip(self.ctx, item_id, r))
+        self._ask_reason(
+            "Skip",
+            lambda item_id, r, seen: sample_queue.skip(self.ctx, item_id, r, expected_version=seen),
+        )
 
     def action_replace(self) -> None:
-        self._ask_reason("Replace", lambda item_id, r: sample_queue.replace(self.ctx, item_id, r))
+        self._ask_reason(
+            "Replace",
+            lambda item_id, r, seen: sample_queue.replace(
+                self.ctx, item_id, r, expected_version=seen
+            ),
+        )
 
     def action_assign(self) -> None:
         from rcrp_tui.widgets.sample_dialogs import AssignDialog
@@ -370,11 +381,11 @@ class SampleQueueScreen(FeatureScreen[None]):
     def action_release(self) -> None:
         item = self.current
         if item is not None and item.status == "claimed":
-            self._release(item.id, item.position)
+            self._release(item.id, item.position, item.row_version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-write")
-    def _release(self, item_id: int, position: int) -> None:
-        sample_queue.release(self.ctx, item_id)
+    def _release(self, item_id: int, position: int, seen: int) -> None:
+        sample_queue.release(self.ctx, item_id, expected_version=seen)
         self.post_message(self.Changed(f"Item {position} released: back in the queue."))
 
     @on(Changed)

@@ -346,11 +346,11 @@ class SamplesScreen(FeatureScreen[None]):
         current = self.current
         if current is None or current.sample.status != "open":
             return
-        sample_id = current.sample.id
+        sample_id, seen = current.sample.id, current.sample.row_version
 
         def done(yes: bool | None) -> None:
             if yes:
-                self._close(sample_id)
+                self._close(sample_id, seen)
 
         left = current.total - current.done
         self.app.push_screen(
@@ -363,10 +363,10 @@ class SamplesScreen(FeatureScreen[None]):
         )
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="samples-write")
-    def _close(self, sample_id: int) -> None:
+    def _close(self, sample_id: int, seen: int) -> None:
         from rcrp_tui.services import sampling
 
-        sampling.close_sample(self.ctx, sample_id)
+        sampling.close_sample(self.ctx, sample_id, expected_version=seen)
         self.post_message(self.SampleClosed(sample_id))
 
     @on(SampleClosed)

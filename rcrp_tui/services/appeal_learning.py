@@ -12,6 +12,7 @@ from rcrp_tui.domain.appeals import ACTION_MAX, OWNER_MAX, check_organisation
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.appeals import check_text, load_appeal
+from rcrp_tui.services.concurrency import check_seen
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
 from rcrp_tui.storage.appeal_models import LearningAction
@@ -62,17 +63,21 @@ def add_learning_action(
         return row.id or 0
 
 
-def complete_learning_action(ctx: Ctx, action_id: int) -> None:
+def complete_learning_action(
+    ctx: Ctx, action_id: int, *, expected_version: int | None = None
+) -> None:
     """Mark a learning action done (now)."""
     with ctx.writing(Permission.DECIDE_APPEALS) as session:
         row = session.get(LearningAction, action_id)
         if row is None:
             raise NotFound(f"no learning action with id {action_id}")
+        check_seen("learning_actions", row.row_version, expected_version)
         if row.done_at is not None:
             raise Conflict(f"learning action {action_id} is already done")
         before = row.model_dump()
         row.done_at = ctx.clock.now()
         session.add(row)
+        session.flush()  # the compare-and-set; the audit shows the new version
         audit.record(
             session,
             ctx,

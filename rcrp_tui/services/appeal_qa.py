@@ -18,6 +18,7 @@ from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
 from rcrp_tui.services import audit, sampling
 from rcrp_tui.services.appeals import load_appeal, snapshot
+from rcrp_tui.services.concurrency import check_seen
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, ValidationFailed
 from rcrp_tui.services.sampling_population import PopulationFilter
@@ -35,7 +36,9 @@ class QaReviewRequest:
     sample_id: int | None = None
 
 
-def request_qa_review(ctx: Ctx, appeal_id: int) -> QaReviewRequest:
+def request_qa_review(
+    ctx: Ctx, appeal_id: int, *, expected_version: int | None = None
+) -> QaReviewRequest:
     """Ask for a full QA review of the disputed decision (domain.md §6).
 
     The request is stamped on the appeal (audited) whoever asks. When the person asking
@@ -47,14 +50,15 @@ def request_qa_review(ctx: Ctx, appeal_id: int) -> QaReviewRequest:
     now = ctx.clock.now()
     with ctx.writing(Permission.RECORD_APPEALS) as session:
         appeal = load_appeal(session, appeal_id)
+        check_seen("appeals", appeal.row_version, expected_version)
         decision_id, cad_ref = appeal.decision_id, appeal.cad_ref
         requested_at = appeal.qa_review_requested_at or now
         if appeal.qa_review_requested_at is None:
             before = snapshot(appeal)
             appeal.qa_review_requested_at = now
             appeal.updated_at = now
-            appeal.row_version += 1
             session.add(appeal)
+            session.flush()  # the compare-and-set; the audit shows the new version
             audit.record(
                 session,
                 ctx,
@@ -102,10 +106,15 @@ def _targeted_sample(
     )
 
 
-def link_review(ctx: Ctx, appeal_id: int, review_id: int) -> None:
+def link_review(
+    ctx: Ctx, appeal_id: int, review_id: int, *, expected_version: int | None = None
+) -> None:
     """Record which QA review answered the appeal: a review of the appeal's own decision."""
     with ctx.writing(Permission.RECORD_APPEALS) as session:
         appeal = load_appeal(session, appeal_id)
+        check_seen("appeals", appeal.row_version, expected_version)
+        if appeal.review_id == review_id:
+            return  # already recorded: nothing changes
         reviewed = session.execute(
             select(reviews_table.c.decision_id).where(reviews_table.c.id == review_id)
         ).scalar_one_or_none()
@@ -118,8 +127,8 @@ def link_review(ctx: Ctx, appeal_id: int, review_id: int) -> None:
         before = snapshot(appeal)
         appeal.review_id = review_id
         appeal.updated_at = ctx.clock.now()
-        appeal.row_version += 1
         session.add(appeal)
+        session.flush()  # the compare-and-set; the audit shows the new version
         audit.record(
             session,
             ctx,

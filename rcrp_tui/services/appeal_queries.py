@@ -113,6 +113,7 @@ class LearningActionRow:
     owner: str
     due_date: date
     done_at: datetime | None
+    row_version: int = 1
 
 
 @dataclass(frozen=True)
@@ -270,9 +271,11 @@ def get(ctx: Ctx, appeal_id: int) -> AppealDetail:
             raise NotFound(f"no appeal with id {appeal_id}")
         row = _rows(session, raw)[0]
         actions = tuple(
-            LearningActionRow(id=a[0], action=a[1], owner=a[2], due_date=a[3], done_at=a[4])
+            LearningActionRow(
+                id=a[0], action=a[1], owner=a[2], due_date=a[3], done_at=a[4], row_version=a[5]
+            )
             for a in session.execute(
-                select(_L.id, _L.action, _L.owner, _L.due_date, _L.done_at)
+                select(_L.id, _L.action, _L.owner, _L.due_date, _L.done_at, _L.row_version)
                 .where(_L.appeal_id == appeal_id)
                 .order_by(_L.due_date, _L.id)
             )

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, func, or_, select, update
+from sqlalchemy import and_, func, or_, select
 from sqlmodel import Session
 
 from rcrp_tui.domain.appeals import (
@@ -38,6 +38,7 @@ from rcrp_tui.domain.clock import ensure_utc
 from rcrp_tui.domain.enums import Outcome
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.services import audit
+from rcrp_tui.services.concurrency import cas_update, stale_as_conflict
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decision_writes import normalise_cad_ref
 from rcrp_tui.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -49,6 +50,7 @@ from rcrp_tui.storage.appeal_models import (
     appeals_table,
 )
 from rcrp_tui.storage.models import decisions_table
+from rcrp_tui.storage.versioning import touch
 
 _A = appeals_table.c
 _T = appeal_themes_table.c
@@ -141,6 +143,13 @@ def check_text(
         entity_id=entity_id,
     )
     return cleaned
+
+
+def _check_version(appeal: Appeal, seen: int | None) -> None:
+    if seen is not None and appeal.row_version != seen:
+        raise Conflict(
+            f"appeal {appeal.id} was changed by someone else since you opened it; reload it"
+        )
 
 
 def _matching_decisions(session: Session, cad_ref: str, source_system: str | None) -> list[Any]:
@@ -238,10 +247,7 @@ def decide_appeal(
         raise ValidationFailed("decided_at", "is in the future")
     with ctx.writing(Permission.DECIDE_APPEALS) as session:
         appeal = load_appeal(session, appeal_id)
-        if appeal.row_version != expected_version:
-            raise Conflict(
-                f"appeal {appeal_id} was changed by someone else since you opened it; reload it"
-            )
+        _check_version(appeal, expected_version)
         if appeal.outcome is not None:
             raise Conflict(f"appeal {appeal_id} was already decided ({appeal.outcome})")
         if when < appeal.received_at:
@@ -263,8 +269,8 @@ def decide_appeal(
         appeal.reviewed_by_user_id = ctx.actor.user_id
         appeal.reviewed_by_role = ctx.actor.role.value
         appeal.updated_at = now
-        appeal.row_version += 1
         session.add(appeal)
+        session.flush()  # the compare-and-set; the audit shows the new version
         audit.record(
             session,
             ctx,
@@ -276,20 +282,38 @@ def decide_appeal(
         )
 
 
-def set_themes(ctx: Ctx, appeal_id: int, themes: tuple[str, ...] | list[str]) -> tuple[str, ...]:
-    """Replace an appeal's themes (the six standard ones or free tags); return them tidied."""
+def set_themes(
+    ctx: Ctx,
+    appeal_id: int,
+    themes: tuple[str, ...] | list[str],
+    *,
+    expected_version: int | None = None,
+) -> tuple[str, ...]:
+    """Replace an appeal's themes (the six standard ones or free tags); return them tidied.
+
+    The same themes again change nothing (no new version, no audit row).
+    """
     wanted = _themes(themes)
     with ctx.writing(Permission.RECORD_APPEALS) as session:
-        appeal = load_appeal(session, appeal_id)
+        # Themes first, then the appeal: a change committed in between shows as a new
+        # version, so "nothing to change" is never concluded from a half-old picture.
         current = list(session.execute(select(_T.theme).where(_T.appeal_id == appeal_id)).scalars())
+        appeal = load_appeal(session, appeal_id)
+        _check_version(appeal, expected_version)
+        if sorted(current) == sorted(wanted):
+            return tuple(wanted)
+        # The themes live in their own table, so the appeal row is saved first: its
+        # compare-and-set either wins (and, on PostgreSQL, holds the row until commit) or
+        # raises, so only the winner of a race ever touches the themes.
+        appeal.updated_at = ctx.clock.now()
+        touch(appeal)
+        session.add(appeal)
+        session.flush()
         for theme in set(current) - set(wanted):
             session.delete(session.get(AppealTheme, (appeal_id, theme)))
         session.add_all(
             AppealTheme(appeal_id=appeal_id, theme=t) for t in wanted if t not in current
         )
-        appeal.updated_at = ctx.clock.now()
-        appeal.row_version += 1
-        session.add(appeal)
         audit.record(
             session,
             ctx,
@@ -302,21 +326,29 @@ def set_themes(ctx: Ctx, appeal_id: int, themes: tuple[str, ...] | list[str]) ->
     return tuple(wanted)
 
 
-def set_source_system(ctx: Ctx, appeal_id: int, source_system: str) -> int | None:
+def set_source_system(
+    ctx: Ctx, appeal_id: int, source_system: str, *, expected_version: int | None = None
+) -> int | None:
     """Name the source system of an appeal's CAD reference, and link it if that now
-    identifies exactly one decision; return the linked decision id (or None)."""
+    identifies exactly one decision; return the linked decision id (or None).
+
+    Naming the source it already has, with the same link, changes nothing."""
     source = source_system.strip()
     if not source or len(source) > 64:
         raise ValidationFailed("source_system", "name the CAD system (1 to 64 characters)")
     with ctx.writing(Permission.RECORD_APPEALS) as session:
         appeal = load_appeal(session, appeal_id)
+        _check_version(appeal, expected_version)
         before = snapshot(appeal)
         matches = _matching_decisions(session, appeal.cad_ref, source)
+        linked = matches[0][0] if len(matches) == 1 else None
+        if appeal.source_system == source and appeal.decision_id == linked:
+            return linked
         appeal.source_system = source
-        appeal.decision_id = matches[0][0] if len(matches) == 1 else None
+        appeal.decision_id = linked
         appeal.updated_at = ctx.clock.now()
-        appeal.row_version += 1
         session.add(appeal)
+        session.flush()  # the compare-and-set; the audit shows the new version
         audit.record(
             session,
             ctx,
@@ -345,24 +377,30 @@ def link_pending(ctx: Ctx) -> int:
         or_(_A.source_system.is_(None), _D.source_system == _A.source_system),
     )
     stmt = (
-        select(_A.id, func.min(_D.id))
+        select(_A.id, _A.row_version, func.min(_D.id))
         .select_from(appeals_table.join(decisions_table, match))
         .where(_A.decision_id.is_(None))
-        .group_by(_A.id)
+        .group_by(_A.id, _A.row_version)
         .having(func.count(_D.id) == 1)
     )
     now = ctx.clock.now()
-    link = (
-        update(appeals_table)
-        .where(_A.id == bindparam("appeal"), _A.decision_id.is_(None))
-        .values(decision_id=bindparam("decision"), updated_at=now, row_version=_A.row_version + 1)
-    )
-    with ctx.db.write() as session:
-        pairs = [(int(a), int(d)) for a, d in session.execute(stmt)]
-        if pairs:
-            # One executemany, not a load-and-save per appeal: an import can unblock many.
-            session.execute(link, [{"appeal": a, "decision": d} for a, d in pairs])
-        for appeal_id, decision_id in pairs:
+    with stale_as_conflict(), ctx.db.write() as session:
+        linked: list[tuple[int, int]] = []
+        # One set-based query finds them; each link is a compare-and-set on the version
+        # read, so an appeal someone changed meanwhile is left for the next import.
+        for appeal_id, seen, decision_id in session.execute(stmt).all():
+            try:
+                cas_update(
+                    session,
+                    appeals_table,
+                    int(appeal_id),
+                    int(seen),
+                    {"decision_id": int(decision_id), "updated_at": now},
+                )
+            except Conflict:
+                continue
+            linked.append((int(appeal_id), int(decision_id)))
+        for appeal_id, decision_id in linked:
             audit.record(
                 session,
                 ctx,
@@ -372,4 +410,4 @@ def link_pending(ctx: Ctx) -> int:
                 before={"decision_id": None},
                 after={"decision_id": decision_id},
             )
-    return len(pairs)
+    return len(linked)

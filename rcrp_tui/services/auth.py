@@ -19,6 +19,7 @@ from sqlmodel import Session, select
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services.audit import append_row
+from rcrp_tui.services.concurrency import retry_on_stale
 from rcrp_tui.services.context import Actor
 from rcrp_tui.services.errors import AuthenticationFailed
 from rcrp_tui.storage.db import Database
@@ -77,6 +78,7 @@ def _audit(session: Session, user: User | None, action: str, clock: Clock, **aft
     )
 
 
+@retry_on_stale()  # two sign-ins to one account at once: the loser counts again
 def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
     """Check the password and return the actor; every attempt is audited.
 

@@ -306,7 +306,6 @@ def move(
             raise PermissionDenied(str(exc).capitalize() + ".") from None
         before = {"status": note.status, "row_version": note.row_version}
         note.status = status.value
-        note.row_version += 1
         if transition is Transition.ACKNOWLEDGE:
             guard_free_text(
                 session,
@@ -323,10 +322,13 @@ def move(
             note.follow_up_done_at = now
         else:
             note.closed_at = now
+        session.add(note)
+        # The compare-and-set on row_version happens here (storage/versioning.py): if
+        # another terminal moved the note since it was read, this raises and nothing is kept.
+        session.flush()
         after: dict[str, Any] = {"status": note.status, "row_version": note.row_version}
         if comment:
             after["comment"] = comment
-        session.add(note)
         audit.record(
             session,
             ctx,

@@ -11,6 +11,7 @@ from sqlmodel import Session
 from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import DESCRIPTIONS, Permission, can
+from rcrp_tui.services.concurrency import stale_as_conflict
 from rcrp_tui.services.errors import PermissionDenied
 from rcrp_tui.storage.db import Database
 
@@ -64,9 +65,13 @@ class Ctx:
 
     @contextmanager
     def writing(self, permission: Permission) -> Iterator[Session]:
-        """Check ``permission`` then open a write transaction (commit on success)."""
+        """Check ``permission`` then open a write transaction (commit on success).
+
+        A save that lost a race for a versioned row (``StaleDataError``) rolls back whole
+        and is raised as ``Conflict`` (services/concurrency.py).
+        """
         self.require(permission)
-        with self.db.write() as session:
+        with stale_as_conflict(), self.db.write() as session:
             yield session
 
     def as_actor(self, actor: Actor) -> Ctx:

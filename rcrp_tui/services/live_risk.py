@@ -19,6 +19,7 @@ from rcrp_tui.domain.clock import ensure_utc
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
+from rcrp_tui.services.concurrency import check_seen
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
 from rcrp_tui.services.free_text import guard_free_text
@@ -52,6 +53,7 @@ class LiveRiskView:
     closed_by: str | None = None
     closed_at: datetime | None = None
     closing_note: str | None = None
+    row_version: int = 1
 
     @property
     def is_open(self) -> bool:
@@ -116,9 +118,17 @@ def open_count(ctx: Ctx) -> int:
 
 
 def close_alert(
-    ctx: Ctx, alert_id: int, note: str, *, override_reason: str | None = None
+    ctx: Ctx,
+    alert_id: int,
+    note: str,
+    *,
+    override_reason: str | None = None,
+    expected_version: int | None = None,
 ) -> LiveRiskView:
     """Close an alert with a note saying what was done (QA lead or supervisor).
+
+    ``expected_version`` is the ``row_version`` of the alert as the person saw it: if it
+    changed since, nothing is saved and ``Conflict`` says so.
 
     A note that looks like personal data is refused with ``PersonalDataFound`` unless
     ``override_reason`` says why it must be kept; the override is audited with the alert.
@@ -135,6 +145,7 @@ def close_alert(
             raise NotFound(f"no live-risk alert {alert_id}")
         if alert.closed_at is not None:
             raise Conflict(f"live-risk alert {alert_id} was already closed")
+        check_seen("live_risk_alerts", alert.row_version, expected_version)
         guard_free_text(
             session,
             ctx,
@@ -174,6 +185,7 @@ def _select(ctx: Ctx, where: object, *, limit: int) -> list[LiveRiskView]:
             closer.c.display_name,
             _L.closed_at,
             _L.closing_note,
+            _L.row_version,
         )
         .select_from(live_risk_table)
         .join(decisions_table, _D.id == _L.decision_id)

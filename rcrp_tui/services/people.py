@@ -13,6 +13,7 @@ from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services import audit
 from rcrp_tui.services.auth import hash_password
+from rcrp_tui.services.concurrency import check_seen
 from rcrp_tui.services.context import FIRST_ADMINISTRATOR_SETUP, Ctx
 from rcrp_tui.services.errors import NotFound, ValidationFailed
 from rcrp_tui.storage.models import ContactOfficer, Team, User
@@ -212,13 +213,16 @@ def list_users(ctx: Ctx) -> list[UserInfo]:
         ]
 
 
-def set_password(ctx: Ctx, username: str, password: str) -> None:
+def set_password(
+    ctx: Ctx, username: str, password: str, *, expected_version: int | None = None
+) -> None:
     """Replace a password and clear any lock-out."""
     _check_password(password)
     with ctx.writing(Permission.MANAGE_USERS) as session:
         user = session.exec(select(User).where(User.username == username.strip().lower())).first()
         if user is None:
             raise NotFound(f"no user called {username!r}")
+        check_seen("users", user.row_version, expected_version)
         user.password_hash = hash_password(password)
         user.failed_sign_ins = 0
         user.locked_until = None
@@ -226,11 +230,17 @@ def set_password(ctx: Ctx, username: str, password: str) -> None:
         audit.record(session, ctx, "password_changed", "user", user.id)
 
 
-def set_active(ctx: Ctx, username: str, active: bool) -> None:
+def set_active(
+    ctx: Ctx, username: str, active: bool, *, expected_version: int | None = None
+) -> None:
+    """Activate or deactivate an account; asking for what it already is changes nothing."""
     with ctx.writing(Permission.MANAGE_USERS) as session:
         user = session.exec(select(User).where(User.username == username.strip().lower())).first()
         if user is None:
             raise NotFound(f"no user called {username!r}")
+        check_seen("users", user.row_version, expected_version)
+        if user.active == active:
+            return
         before = {"active": user.active}
         user.active = active
         session.add(user)

@@ -56,6 +56,7 @@ from rcrp_tui.storage.review_models import (
     review_changes_table,
 )
 from rcrp_tui.storage.review_models import reviews_table as R
+from rcrp_tui.storage.versioning import touch
 
 _D = decisions_table.c
 
@@ -220,7 +221,9 @@ def _write(
         from rcrp_tui.services import sample_queue
     with ctx.writing(_PERMISSION[action]) as session:
         # Lock the review row first (PostgreSQL; SQLite's write transaction already holds
-        # the database lock), so two saves cannot both pass the row_version check.
+        # the database lock), so a second save waits and then sees the first one's version
+        # here, with the message that says what changed. The compare-and-set on
+        # row_version at flush (storage/versioning.py) guarantees it either way.
         session.execute(select(R.c.id).where(R.c.id == base.id).with_for_update())
         current = _visible_view(ctx, session, base.id)
         officer_id, _team = decision_owner(session, base.decision_id)
@@ -259,6 +262,10 @@ def _write(
             {k: (e.answer.value if e.answer else None, e.note) for k, e in clean.items()},
         )
         changed_before, changed_after = diff(before, after)
+        if action in (Action.EDIT_DRAFT, Action.AMEND) and not changed_after:
+            # A save that changes nothing changes nothing: no new version, no new
+            # updated_at, no history or audit row (ARCHITECTURE.md, Concurrency).
+            return current
         edits = {k for k in changed_after if k != "status"}
         if action is Action.AMEND and edits and not reason:
             raise ValidationFailed("reason", "changing a submitted review needs a reason")
@@ -270,19 +277,20 @@ def _write(
             )
         row = session.get(Review, base.id)
         assert row is not None
-        _apply(session, row, clean, judgement, result, status, now, ctx.actor.display_name)
         if action is Action.MODERATE:
             row.moderated_at, row.moderator_user_id = now, ctx.actor.user_id
             row.moderation_outcome = "adjusted" if edits else "agreed"
             row.moderation_reason = reason
         elif action is Action.SUBMIT:
             row.submitted_at = now
-            # The reviewer's claimed sample item for this decision is done, in this transaction.
-            sample_queue.finish_for_review(session, ctx, base.decision_id)
         elif action is Action.RELEASE:
             row.released_at = now
         elif action is Action.ACKNOWLEDGE:
             row.acknowledged_at, row.acknowledgement_comment = now, reason
+        _apply(session, row, clean, judgement, result, status, now, ctx.actor.display_name)
+        if action is Action.SUBMIT:
+            # The reviewer's claimed sample item for this decision is done, in this transaction.
+            sample_queue.finish_for_review(session, ctx, base.decision_id)
         if changed_after or action is not Action.EDIT_DRAFT:
             add_change(
                 session,
@@ -319,6 +327,20 @@ def _apply(
     now: datetime,
     by: str,
 ) -> None:
+    row.judgement = judgement.value if judgement else None
+    row.score = None if result.percent is None else round(result.percent, 2)
+    row.passed = result.passed
+    row.band = result.band
+    row.failed_critical = ",".join(result.failed_critical)
+    row.status = status.value
+    row.updated_at = now
+    row.updated_by = by
+    # The answers are child rows: the review row is saved first, so its compare-and-set
+    # on row_version (storage/versioning.py) decides a race before any answer is touched,
+    # and its version moves on even when only a note changed.
+    touch(row)
+    session.add(row)
+    session.flush()
     session.execute(delete(review_answers_table).where(review_answers_table.c.review_id == row.id))
     for code, entry in answers.items():
         session.add(
@@ -329,15 +351,6 @@ def _apply(
                 note=entry.note,
             )
         )
-    row.judgement = judgement.value if judgement else None
-    row.score = None if result.percent is None else round(result.percent, 2)
-    row.passed = result.passed
-    row.band = result.band
-    row.failed_critical = ",".join(result.failed_critical)
-    row.status = status.value
-    row.row_version += 1
-    row.updated_at = now
-    row.updated_by = by
 
 
 def _visible_view(ctx: Ctx, session: Session, review_id: int) -> ReviewView:

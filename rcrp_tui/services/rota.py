@@ -9,9 +9,12 @@ moment, so two terminals cannot together build a rota that neither would have al
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
 from rcrp_tui.domain.enums import Role
@@ -27,6 +30,7 @@ from rcrp_tui.domain.rota import (
 from rcrp_tui.domain.rota_autofill import Proposal, propose
 from rcrp_tui.domain.shift_patterns import PatternError
 from rcrp_tui.services import audit
+from rcrp_tui.services.concurrency import changed_meanwhile
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
 from rcrp_tui.services.free_text import refuse_personal_data
@@ -152,6 +156,7 @@ def rota_view(ctx: Ctx, rota_id: int) -> RotaView:
                 person,
                 None if person is None else names.get(person, f"user #{person}"),
                 row.override_reason if row else None,
+                row.row_version if row else None,
             )
         )
     cov = coverage(state.shifts, state.rows.keys())
@@ -215,11 +220,30 @@ def _record(row: RotaAssignment) -> dict[str, object]:
     }
 
 
+@contextmanager
+def _slot_race() -> Iterator[None]:
+    # Two terminals filling the same gap at once: the (rota, day, team, shift) unique
+    # constraint refuses the second insert; say so instead of failing with a traceback.
+    try:
+        yield
+    except IntegrityError:
+        raise Conflict(
+            "Someone else filled this shift at the same moment; reload the rota to see who."
+        ) from None
+
+
+def _check_seen(state: RotaState, key: SlotKey, seen: int | None) -> None:
+    """Refuse unless the slot is as the person saw it: the same assignment version, or a gap."""
+    row = state.rows.get(key)
+    if (row.row_version if row else None) != seen:
+        raise changed_meanwhile("rota_assignments")
+
+
 def assign(
     ctx: Ctx, rota_id: int, key: SlotKey, floorwalker_id: int, override_reason: str | None = None
 ) -> None:
     """Put a floorwalker on a gap, checking every rule (see ``RuleBroken``)."""
-    with ctx.writing(Permission.MANAGE_ROTA) as session:
+    with _slot_race(), ctx.writing(Permission.MANAGE_ROTA) as session:
         state = load_state(session, rota_id)
         _walker(state, floorwalker_id)
         current = state.rows.get(key)
@@ -243,10 +267,15 @@ def assign(
         audit.record(session, ctx, action, "rota_assignment", row.id, after=after)
 
 
-def unassign(ctx: Ctx, rota_id: int, key: SlotKey) -> None:
-    """Take the floorwalker off a slot, leaving a gap."""
+def unassign(ctx: Ctx, rota_id: int, key: SlotKey, *, expected_version: int | None = None) -> None:
+    """Take the floorwalker off a slot, leaving a gap.
+
+    ``expected_version`` is the assignment's ``row_version`` as the person saw it.
+    """
     with ctx.writing(Permission.MANAGE_ROTA) as session:
         state = load_state(session, rota_id)
+        if expected_version is not None:  # a gap now, or another assignment: a conflict
+            _check_seen(state, key, expected_version)
         row = state.rows.get(key)
         if row is None:
             raise NotFound("that shift has no floorwalker to take off")
@@ -256,13 +285,25 @@ def unassign(ctx: Ctx, rota_id: int, key: SlotKey) -> None:
 
 
 def swap(
-    ctx: Ctx, rota_id: int, first: SlotKey, second: SlotKey, override_reason: str | None = None
+    ctx: Ctx,
+    rota_id: int,
+    first: SlotKey,
+    second: SlotKey,
+    override_reason: str | None = None,
+    *,
+    seen: tuple[int | None, int | None] | None = None,
 ) -> None:
-    """Exchange the floorwalkers of two slots (one may be a gap: that moves a person)."""
+    """Exchange the floorwalkers of two slots (one may be a gap: that moves a person).
+
+    ``seen`` is each slot's assignment ``row_version`` as the person saw it (None: a gap).
+    """
     if first == second:
         raise ValidationFailed("swap", "choose two different shifts")
-    with ctx.writing(Permission.MANAGE_ROTA) as session:
+    with _slot_race(), ctx.writing(Permission.MANAGE_ROTA) as session:
         state = load_state(session, rota_id)
+        if seen is not None:
+            _check_seen(state, first, seen[0])
+            _check_seen(state, second, seen[1])
         a, b = state.rows.get(first), state.rows.get(second)
         if a is None and b is None:
             raise ValidationFailed("swap", "both shifts are gaps: nothing to swap")
@@ -335,7 +376,7 @@ def propose_autofill(ctx: Ctx, rota_id: int) -> Proposal:
 
 def accept_proposal(ctx: Ctx, rota_id: int, proposal: Proposal) -> int:
     """Save a proposal in one transaction, re-checking it against the rota as it is now."""
-    with ctx.writing(Permission.MANAGE_ROTA) as session:
+    with _slot_race(), ctx.writing(Permission.MANAGE_ROTA) as session:
         state = load_state(session, rota_id)
         held = {w.id: state.held(w.id) for w in state.floorwalkers}
         for a in proposal.assignments:

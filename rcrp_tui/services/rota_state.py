@@ -69,6 +69,8 @@ class Slot:
     floorwalker_id: int | None
     floorwalker_name: str | None
     override_reason: str | None
+    #: The assignment's row_version as read (None for a gap): what a change was based on.
+    row_version: int | None = None
 
     @property
     def key(self) -> SlotKey:

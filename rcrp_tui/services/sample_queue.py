@@ -21,6 +21,7 @@ from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import SamplingSpec, replacement_rank
 from rcrp_tui.services import audit
+from rcrp_tui.services.concurrency import cas_update, check_seen
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
 from rcrp_tui.services.free_text import refuse_personal_data
@@ -62,6 +63,7 @@ class QueueItem:
     claimed_at: datetime | None
     reason: str | None
     replacement_of_item_id: int | None
+    row_version: int
 
 
 _ITEM_COLUMNS = (
@@ -81,6 +83,7 @@ _ITEM_COLUMNS = (
     _I.claimed_at,
     _I.reason,
     _I.replacement_of_item_id,
+    _I.row_version,
 )
 
 
@@ -127,7 +130,7 @@ def take_next(ctx: Ctx, sample_id: int) -> QueueItem | None:
             return _item(session, held)
         while True:
             stmt = (
-                select(_I.id)
+                select(_I.id, _I.row_version)
                 .where(
                     _I.sample_id == sample_id,
                     _I.status == "open",
@@ -138,13 +141,21 @@ def take_next(ctx: Ctx, sample_id: int) -> QueueItem | None:
             )
             if not ctx.db.is_sqlite:
                 stmt = stmt.with_for_update(skip_locked=True)
-            item_id = session.execute(stmt).scalar()
-            if item_id is None:
+            candidate = session.execute(stmt).first()
+            if candidate is None:
                 return None
+            item_id, seen = candidate
+            # A compare-and-set on the version read: an item someone else changed since
+            # (claimed, skipped, assigned) is passed over and the next one tried.
             claimed = session.execute(
                 update(sample_items_table)
-                .where(_I.id == item_id, _I.status == "open")
-                .values(status="claimed", claimed_by_user_id=me, claimed_at=ctx.clock.now())
+                .where(_I.id == item_id, _I.row_version == seen, _I.status == "open")
+                .values(
+                    status="claimed",
+                    claimed_by_user_id=me,
+                    claimed_at=ctx.clock.now(),
+                    row_version=_I.row_version + 1,
+                )
             )
             if claimed.rowcount == 1:  # type: ignore[attr-defined]
                 break
@@ -167,6 +178,7 @@ def _change(
     allowed_from: tuple[str, ...],
     action: str,
     values: dict[str, Any],
+    seen: int | None,
 ) -> QueueItem:
     item = _item(session, item_id)
     _open_sample(session, item.sample_id)
@@ -179,7 +191,8 @@ def _change(
         and not can(ctx.actor.role, Permission.PLAN_SAMPLES)
     ):
         raise Conflict(f"Item {item.position} is claimed by someone else.")
-    session.execute(update(sample_items_table).where(_I.id == item_id).values(**values))
+    check_seen("sample_items", item.row_version, seen)
+    cas_update(session, sample_items_table, item_id, item.row_version, values)
     audit.record(
         session,
         ctx,
@@ -192,7 +205,7 @@ def _change(
     return _item(session, item_id)
 
 
-def complete(ctx: Ctx, item_id: int) -> QueueItem:
+def complete(ctx: Ctx, item_id: int, *, expected_version: int | None = None) -> QueueItem:
     """Mark a claimed item done (its review has been written).
 
     Submitting the review already finishes the reviewer's item (``finish_for_review``), so
@@ -203,17 +216,19 @@ def complete(ctx: Ctx, item_id: int) -> QueueItem:
         if item.status == "done" and item.claimed_by_user_id == ctx.actor.user_id:
             return item
         values = {"status": "done", "finished_at": ctx.clock.now()}
-        return _change(ctx, session, item_id, ("claimed",), "done", values)
+        return _change(ctx, session, item_id, ("claimed",), "done", values, expected_version)
 
 
-def release(ctx: Ctx, item_id: int) -> QueueItem:
+def release(ctx: Ctx, item_id: int, *, expected_version: int | None = None) -> QueueItem:
     """Put a claimed item back in the queue for someone else."""
     with ctx.writing(Permission.WORK_SAMPLES) as session:
         values = {"status": "open", "claimed_by_user_id": None, "claimed_at": None}
-        return _change(ctx, session, item_id, ("claimed",), "released", values)
+        return _change(ctx, session, item_id, ("claimed",), "released", values, expected_version)
 
 
-def assign(ctx: Ctx, item_id: int, user_id: int | None) -> QueueItem:
+def assign(
+    ctx: Ctx, item_id: int, user_id: int | None, *, expected_version: int | None = None
+) -> QueueItem:
     """Assign an open item to a person, or (None) leave it for whoever is on shift."""
     with ctx.writing(Permission.PLAN_SAMPLES) as session:
         if user_id is not None:
@@ -227,7 +242,7 @@ def assign(ctx: Ctx, item_id: int, user_id: int | None) -> QueueItem:
             if not can(Role(role), Permission.WORK_SAMPLES):
                 raise ValidationFailed("assign_to", "that person's role does not work samples")
         values = {"assigned_to_user_id": user_id}
-        return _change(ctx, session, item_id, ("open",), "assigned", values)
+        return _change(ctx, session, item_id, ("open",), "assigned", values, expected_version)
 
 
 def _reason(ctx: Ctx, reason: str) -> str:
@@ -241,15 +256,19 @@ def _reason(ctx: Ctx, reason: str) -> str:
     return text
 
 
-def skip(ctx: Ctx, item_id: int, reason: str) -> QueueItem:
+def skip(ctx: Ctx, item_id: int, reason: str, *, expected_version: int | None = None) -> QueueItem:
     """Skip an item, with a reason; it stays in the report as skipped."""
     text = _reason(ctx, reason)
     with ctx.writing(Permission.WORK_SAMPLES) as session:
         values = {"status": "skipped", "reason": text, "finished_at": ctx.clock.now()}
-        return _change(ctx, session, item_id, ("open", "claimed"), "skipped", values)
+        return _change(
+            ctx, session, item_id, ("open", "claimed"), "skipped", values, expected_version
+        )
 
 
-def replace(ctx: Ctx, item_id: int, reason: str) -> QueueItem:
+def replace(
+    ctx: Ctx, item_id: int, reason: str, *, expected_version: int | None = None
+) -> QueueItem:
     """Replace an item, with a reason, by another decision from the same stratum.
 
     Returns the new item. Refused (nothing written) when the stratum has no decision left.
@@ -257,6 +276,7 @@ def replace(ctx: Ctx, item_id: int, reason: str) -> QueueItem:
     text = _reason(ctx, reason)
     with ctx.writing(Permission.WORK_SAMPLES) as session:
         old = _item(session, item_id)
+        check_seen("sample_items", old.row_version, expected_version)
         sample = session.execute(select(samples_table).where(_S.id == old.sample_id)).one()
         population = PopulationFilter.from_json(_json(sample.population_json))
         spec = SamplingSpec.from_json(_json(sample.parameters_json))
@@ -277,7 +297,7 @@ def replace(ctx: Ctx, item_id: int, reason: str) -> QueueItem:
             select(_D.id).where(*where).order_by(_D.received_at, _D.id).limit(1).offset(rank)
         ).scalar_one()
         values = {"status": "replaced", "reason": text, "finished_at": ctx.clock.now()}
-        _change(ctx, session, item_id, ("open", "claimed"), "replaced", values)
+        _change(ctx, session, item_id, ("open", "claimed"), "replaced", values, None)
         last = session.execute(
             select(func.max(_I.position)).where(_I.sample_id == old.sample_id)
         ).scalar_one()
@@ -338,7 +358,7 @@ def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]
         return []
     held = (
         session.execute(
-            select(_I.id)
+            select(_I.id, _I.row_version)
             .join(samples_table, _S.id == _I.sample_id)
             .where(
                 _I.decision_id == decision_id,
@@ -348,16 +368,19 @@ def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]
             )
             .order_by(_I.id)
         )
-        .scalars()
+        .tuples()
         .all()
     )
     now = ctx.clock.now()
-    for item_id in held:
-        session.execute(
-            update(sample_items_table)
-            .where(_I.id == item_id)
-            .values(status="done", finished_at=now)
-        )
+    finished: list[int] = []
+    for item_id, seen in held:
+        try:
+            cas_update(
+                session, sample_items_table, item_id, seen, {"status": "done", "finished_at": now}
+            )
+        except Conflict:
+            continue  # released or reassigned meanwhile: no longer this reviewer's to finish
+        finished.append(int(item_id))
         audit.record(
             session,
             ctx,
@@ -367,4 +390,4 @@ def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]
             before={"status": "claimed"},
             after={"status": "done", "by_review_of_decision": decision_id},
         )
-    return [int(i) for i in held]
+    return finished

@@ -33,6 +33,7 @@ from rcrp_tui.domain.sampling import (
 from rcrp_tui.domain.sampling import draw_sample as draw_from_candidates
 from rcrp_tui.domain.statistics import margin_of_error
 from rcrp_tui.services import audit
+from rcrp_tui.services.concurrency import cas_update, check_seen
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
 from rcrp_tui.services.sampling_population import (
@@ -92,6 +93,7 @@ class SampleView:
     spec: SamplingSpec
     status: str
     size: int
+    row_version: int = 1
 
     @property
     def margin(self) -> float | None:
@@ -157,11 +159,15 @@ def save_plan(
         "created_at": ctx.clock.now(),
     }
     with ctx.writing(Permission.PLAN_SAMPLES) as session:
+        taken = ValidationFailed("name", f"a plan called {name!r} already exists")
         if session.execute(select(_P.id).where(_P.name == name)).first():
-            raise ValidationFailed("name", f"a plan called {name!r} already exists")
-        plan_id = session.execute(
-            insert(sampling_plans_table).values(values).returning(_P.id)
-        ).scalar_one()
+            raise taken
+        try:
+            plan_id = session.execute(
+                insert(sampling_plans_table).values(values).returning(_P.id)
+            ).scalar_one()
+        except IntegrityError:  # saved by another terminal at the same moment
+            raise taken from None
         audit.record(session, ctx, "sampling_plan.save", "sampling_plan", plan_id, after=values)
         row = session.execute(select(sampling_plans_table).where(_P.id == plan_id)).one()
     return _plan_view(row)
@@ -343,13 +349,20 @@ def list_samples(
     return [_sample_view(row, sizes.get(row.id, 0)) for row in rows]
 
 
-def close_sample(ctx: Ctx, sample_id: int) -> None:
-    """Close a sample: its decisions no longer count as "in an open sample"."""
+def close_sample(ctx: Ctx, sample_id: int, *, expected_version: int | None = None) -> None:
+    """Close a sample: its decisions no longer count as "in an open sample".
+
+    Closing a closed sample changes nothing.
+    """
     with ctx.writing(Permission.PLAN_SAMPLES) as session:
-        status = session.execute(select(_S.status).where(_S.id == sample_id)).scalar()
-        if status is None:
+        found = session.execute(select(_S.status, _S.row_version).where(_S.id == sample_id)).first()
+        if found is None:
             raise NotFound(f"There is no sample {sample_id}.")
-        session.execute(samples_table.update().where(_S.id == sample_id).values(status="closed"))
+        status, version = found
+        check_seen("samples", version, expected_version)
+        if status == "closed":
+            return
+        cas_update(session, samples_table, sample_id, version, {"status": "closed"})
         audit.record(
             session,
             ctx,
@@ -383,4 +396,5 @@ def _sample_view(row: object, size: int) -> SampleView:
         spec=SamplingSpec.from_json(json.loads(r["parameters_json"])),
         status=r["status"],
         size=size,
+        row_version=r["row_version"],
     )

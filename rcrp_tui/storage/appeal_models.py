@@ -14,9 +14,10 @@ from sqlalchemy import Column, Date, ForeignKey, Index, Integer, String, Table, 
 from sqlmodel import Field, SQLModel
 
 from rcrp_tui.storage.types import UTCDateTime
+from rcrp_tui.storage.versioning import Versioned
 
 
-class Appeal(SQLModel, table=True):
+class Appeal(Versioned, table=True):
     """One appeal or dispute of a control-room decision by a partner agency."""
 
     __tablename__ = "appeals"
@@ -55,7 +56,6 @@ class Appeal(SQLModel, table=True):
     qa_review_requested_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
-    row_version: int = Field(default=1)
 
 
 class AppealTheme(SQLModel, table=True):
@@ -70,7 +70,7 @@ class AppealTheme(SQLModel, table=True):
     theme: str = Field(sa_column=Column(String(40), primary_key=True))
 
 
-class LearningAction(SQLModel, table=True):
+class LearningAction(Versioned, table=True):
     """Something the force will do because of an appeal, owned by a role or team."""
 
     __tablename__ = "learning_actions"

@@ -9,13 +9,14 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from sqlalchemy import Column, Date, Index, String, Table
-from sqlmodel import Field, SQLModel
+from sqlmodel import Field
 
 from rcrp_tui.domain.coaching import COMMENT_MAX, TEXT_MAX
 from rcrp_tui.storage.types import UTCDateTime
+from rcrp_tui.storage.versioning import Versioned
 
 
-class CoachingNote(SQLModel, table=True):
+class CoachingNote(Versioned, table=True):
     __tablename__ = "coaching_notes"
     __table_args__ = (
         Index("ix_coaching_officer_created", "contact_officer_id", "created_at"),
@@ -42,7 +43,6 @@ class CoachingNote(SQLModel, table=True):
     )
     follow_up_done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    row_version: int = Field(default=1)
 
 
 coaching_notes_table: Table = CoachingNote.__table__  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from sqlalchemy import Column, Index, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from rcrp_tui.storage.types import UTCDateTime
+from rcrp_tui.storage.versioning import Versioned
 
 RATIONALE_MAX = 500
 
@@ -37,7 +38,7 @@ class ContactOfficer(SQLModel, table=True):
     active: bool = Field(default=True)
 
 
-class User(SQLModel, table=True):
+class User(Versioned, table=True):
     __tablename__ = "users"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -55,7 +56,7 @@ class User(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class Decision(SQLModel, table=True):
+class Decision(Versioned, table=True):
     """One control-room decision on an incident, as recorded on the CAD system."""
 
     __tablename__ = "decisions"
@@ -93,7 +94,6 @@ class Decision(SQLModel, table=True):
     rationale: str = Field(default="", max_length=RATIONALE_MAX)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
-    row_version: int = Field(default=1)
 
 
 class AuditEntry(SQLModel, table=True):

@@ -12,6 +12,7 @@ from sqlalchemy import Column, Index, String, Table, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from rcrp_tui.storage.types import UTCDateTime
+from rcrp_tui.storage.versioning import Versioned
 
 NOTE_MAX = 1000
 
@@ -32,7 +33,7 @@ class ToolkitVersion(SQLModel, table=True):
     added_by: str = Field(max_length=64)
 
 
-class Review(SQLModel, table=True):
+class Review(Versioned, table=True):
     __tablename__ = "reviews"
     __table_args__ = (
         Index("ix_reviews_decision", "decision_id"),
@@ -53,7 +54,6 @@ class Review(SQLModel, table=True):
     passed: bool = Field(default=False)
     band: str | None = Field(default=None, max_length=64)
     failed_critical: str = Field(default="", max_length=255)
-    row_version: int = Field(default=1)
     created_at: datetime = Field(sa_type=UTCDateTime)
     updated_at: datetime = Field(sa_type=UTCDateTime)
     updated_by: str = Field(max_length=120)
@@ -102,7 +102,7 @@ class ReviewChange(SQLModel, table=True):
     after_json: str | None = Field(default=None, sa_column=Column(Text, nullable=True))
 
 
-class LiveRiskAlert(SQLModel, table=True):
+class LiveRiskAlert(Versioned, table=True):
     """Someone may be at risk now: raised during a review, open until closed with a note."""
 
     __tablename__ = "live_risk_alerts"

@@ -12,6 +12,7 @@ from sqlalchemy import Column, Date, Index, String, Table, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from rcrp_tui.storage.types import UTCDateTime
+from rcrp_tui.storage.versioning import Versioned
 
 
 class Rota(SQLModel, table=True):
@@ -31,7 +32,7 @@ class Rota(SQLModel, table=True):
     created_by: str = Field(max_length=64)
 
 
-class RotaAssignment(SQLModel, table=True):
+class RotaAssignment(Versioned, table=True):
     """One floorwalker on one team's shift on one date."""
 
     __tablename__ = "rota_assignments"
@@ -52,7 +53,7 @@ class RotaAssignment(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class FloorwalkerLeave(SQLModel, table=True):
+class FloorwalkerLeave(Versioned, table=True):
     """A floorwalker unavailable from ``first_day`` to ``last_day`` inclusive."""
 
     __tablename__ = "floorwalker_leave"

@@ -25,11 +25,12 @@ from sqlmodel import Field, SQLModel
 
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.types import UTCDateTime
+from rcrp_tui.storage.versioning import Versioned
 
 REASON_MAX = 300
 
 
-class SamplingPlan(SQLModel, table=True):
+class SamplingPlan(Versioned, table=True):
     __tablename__ = "sampling_plans"
 
     id: int | None = Field(default=None, primary_key=True)
@@ -42,7 +43,7 @@ class SamplingPlan(SQLModel, table=True):
     created_at: datetime = Field(sa_type=UTCDateTime)
 
 
-class Sample(SQLModel, table=True):
+class Sample(Versioned, table=True):
     __tablename__ = "samples"
     __table_args__ = (Index("ix_samples_status", "status", "id"),)
 
@@ -60,7 +61,7 @@ class Sample(SQLModel, table=True):
     status: str = Field(max_length=16)
 
 
-class SampleItem(SQLModel, table=True):
+class SampleItem(Versioned, table=True):
     __tablename__ = "sample_items"
     __table_args__ = (
         UniqueConstraint("sample_id", "decision_id", name="uq_sample_items_decision"),

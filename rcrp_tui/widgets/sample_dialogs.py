@@ -344,4 +344,8 @@ class AssignDialog(SampleDialog):
 
         index = event.option_index
         user_id = None if index == 0 else self.candidates[index - 1].id
-        self.run_call(lambda: sample_queue.assign(self.ctx, self.item.id, user_id))
+        self.run_call(
+            lambda: sample_queue.assign(
+                self.ctx, self.item.id, user_id, expected_version=self.item.row_version
+            )
+        )

@@ -1,0 +1,134 @@
+"""The changes the concurrency suite races, one function per change, run in the workers.
+
+Each takes the worker's ``Database`` and a plain dict (picklable: ids, versions, frozen
+dataclasses), acts as the ``Actor`` in it through the real service, and returns something
+small and picklable. The dict carries the version the person "saw" when they began: every
+worker of a round sends the same one, so at most one of them may succeed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from rcrp_tui.domain.clock import FixedClock
+from rcrp_tui.services.context import Ctx
+from rcrp_tui.storage.db import Database
+
+NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
+
+Payload = dict[str, Any]
+
+
+def _ctx(db: Database, p: Payload) -> Ctx:
+    return Ctx(db, p["actor"], FixedClock(p.get("now", NOW)))
+
+
+def decide_appeal(db: Database, p: Payload) -> None:
+    from rcrp_tui.domain.appeals import AppealOutcome
+    from rcrp_tui.services import appeals
+
+    appeals.decide_appeal(
+        _ctx(db, p),
+        p["id"],
+        outcome=AppealOutcome(p["outcome"]),
+        rationale=p["rationale"],
+        expected_version=p["seen"],
+    )
+
+
+def set_themes(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import appeals
+
+    appeals.set_themes(_ctx(db, p), p["id"], p["themes"], expected_version=p["seen"])
+
+
+def complete_action(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import appeal_learning
+
+    appeal_learning.complete_learning_action(_ctx(db, p), p["id"], expected_version=p["seen"])
+
+
+def move_note(db: Database, p: Payload) -> None:
+    from rcrp_tui.domain.coaching import Transition
+    from rcrp_tui.services import coaching
+
+    coaching.move(_ctx(db, p), p["id"], Transition(p["transition"]), row_version=p["seen"])
+
+
+def save_review(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import reviews
+
+    reviews.save(_ctx(db, p), p["base"], p["answers"], None)
+
+
+def close_alert(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import live_risk
+
+    live_risk.close_alert(_ctx(db, p), p["id"], p["note"], expected_version=p["seen"])
+
+
+def assign_shift(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import rota
+
+    rota.assign(_ctx(db, p), p["rota"], p["key"], p["walker"], "Cover agreed with the team")
+
+
+def unassign_shift(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import rota
+
+    rota.unassign(_ctx(db, p), p["rota"], p["key"], expected_version=p["seen"])
+
+
+def skip_item(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import sample_queue
+
+    sample_queue.skip(_ctx(db, p), p["id"], p["reason"], expected_version=p["seen"])
+
+
+def close_sample(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import sampling
+
+    sampling.close_sample(_ctx(db, p), p["id"], expected_version=p["seen"])
+
+
+def set_active(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import people
+
+    people.set_active(_ctx(db, p), p["username"], p["active"], expected_version=p["seen"])
+
+
+def take_all(db: Database, p: Payload) -> list[int]:
+    """Take next and finish it, until the queue is empty; return the items taken."""
+    from rcrp_tui.services import sample_queue
+
+    ctx = _ctx(db, p)
+    taken = []
+    while (item := sample_queue.take_next(ctx, p["sample"])) is not None:
+        taken.append(item.id)
+        sample_queue.complete(ctx, item.id, expected_version=item.row_version)
+    return taken
+
+
+def sign_in(db: Database, p: Payload) -> None:
+    from rcrp_tui.services import auth
+
+    auth.sign_in(db, FixedClock(NOW), p["username"], p["password"])
+
+
+OPERATIONS: dict[str, Callable[[Database, Payload], Any]] = {
+    "decide_appeal": decide_appeal,
+    "set_themes": set_themes,
+    "complete_action": complete_action,
+    "move_note": move_note,
+    "save_review": save_review,
+    "close_alert": close_alert,
+    "assign_shift": assign_shift,
+    "unassign_shift": unassign_shift,
+    "skip_item": skip_item,
+    "close_sample": close_sample,
+    "set_active": set_active,
+    "take_all": take_all,
+    "sign_in": sign_in,
+}

@@ -43,14 +43,14 @@ def setup(db_path: Path) -> tuple[int, int]:
     """A migrated database with a floorwalker and one decision; (user id, decision id)."""
     from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
     from rcrp_tui.services import people
-    from rcrp_tui.services.context import COMMAND_LINE, Ctx
+    from rcrp_tui.services.context import DEMO_BUILDER, Ctx
     from rcrp_tui.services.decision_writes import DecisionInput, record_decision
     from rcrp_tui.storage import schema
     from rcrp_tui.storage.db import Database
 
     db = Database(f"sqlite:///{db_path}")
     schema.upgrade(db)
-    admin = Ctx(db, COMMAND_LINE)
+    admin = Ctx(db, DEMO_BUILDER)
     people.add_team(admin, "Red", "2d2n4off")
     people.add_contact_officer(admin, "CO-1", "Red")
     user = people.add_user(
@@ -113,7 +113,7 @@ def importer(csv_path: Path, db_path: Path) -> None:
 
     from rcrp_tui.importing.cad import import_file
     from rcrp_tui.importing.profile import shipped_profile
-    from rcrp_tui.services.context import COMMAND_LINE, Ctx
+    from rcrp_tui.services.context import DEMO_BUILDER, Ctx
     from rcrp_tui.storage.db import Database
 
     db = Database(f"sqlite:///{db_path}")
@@ -138,7 +138,7 @@ def importer(csv_path: Path, db_path: Path) -> None:
     Database.write_on = timed  # type: ignore[method-assign]
 
     started, began = time.time(), time.perf_counter()
-    summary = import_file(Ctx(db, COMMAND_LINE), csv_path, shipped_profile("san-diego"))
+    summary = import_file(Ctx(db, DEMO_BUILDER), csv_path, shipped_profile("san-diego"))
     seconds = time.perf_counter() - began
     print(
         json.dumps(

@@ -66,14 +66,13 @@ def run_import(url: str, csv_path: str, profile_path: str, out_path: str) -> Non
     """Child: import the file as the command line does; write the outcome as JSON."""
     from rcrp_tui.importing.cad import ImportFailed, import_file
     from rcrp_tui.importing.profile import load_profile
-    from rcrp_tui.services.context import COMMAND_LINE, Ctx
+    from rcrp_tui.services.context import Ctx
     from rcrp_tui.services.errors import ServiceError
+    from tests.conftest import TEST_ADMIN
 
     db = _database(url)
     try:
-        summary = import_file(
-            Ctx(db, COMMAND_LINE), Path(csv_path), load_profile(Path(profile_path))
-        )
+        summary = import_file(Ctx(db, TEST_ADMIN), Path(csv_path), load_profile(Path(profile_path)))
         result: dict[str, Any] = {
             "ok": True,
             "counts": [
@@ -96,10 +95,11 @@ def run_import(url: str, csv_path: str, profile_path: str, out_path: str) -> Non
 def hold_import(url: str, file_name: str, started: Any, release: Any) -> None:
     """Child: start an import run (lock and marker) and keep it until told to stop."""
     from rcrp_tui.importing.runs import import_run
-    from rcrp_tui.services.context import COMMAND_LINE, Ctx
+    from rcrp_tui.services.context import Ctx
+    from tests.conftest import TEST_ADMIN
 
     db = _database(url)
-    with import_run(Ctx(db, COMMAND_LINE), file_name):
+    with import_run(Ctx(db, TEST_ADMIN), file_name):
         started.set()
         release.wait(60)
     db.dispose()

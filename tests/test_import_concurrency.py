@@ -30,9 +30,10 @@ from rcrp_tui.importing.cad import ImportRunning, import_file
 from rcrp_tui.importing.profile import load_profile
 from rcrp_tui.importing.runs import import_run
 from rcrp_tui.services import reviews
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Busy, ServiceError
 from rcrp_tui.storage.db import Database, WriteWait
+from tests.conftest import TEST_ADMIN
 from tests.import_process_helpers import (
     expected_rejects,
     hold_import,
@@ -128,8 +129,8 @@ def test_a_second_import_is_refused_with_who_is_importing(
         profile = load_profile(write_profile(tmp_path / "p.toml", "SECOND"))
         calls = write_calls(tmp_path / "second.csv", 50)
         with pytest.raises(ImportRunning) as refused:
-            import_file(Ctx(any_db, COMMAND_LINE, clock), calls, profile)
-        assert "An import of nightly.csv by command-line (started " in str(refused.value)
+            import_file(Ctx(any_db, TEST_ADMIN, clock), calls, profile)
+        assert "An import of nightly.csv by test-admin (started " in str(refused.value)
         assert "is still running. Nothing was imported" in str(refused.value)
         assert _count(any_db, "SECOND") == 0
         # The command line says the same, as an error line with no traceback.
@@ -156,7 +157,7 @@ def test_a_second_import_is_refused_with_who_is_importing(
         release.set()
         holder.join(PATIENCE)
     # Once the first has finished, the second goes ahead.
-    summary = import_file(Ctx(any_db, COMMAND_LINE, clock), calls, profile)
+    summary = import_file(Ctx(any_db, TEST_ADMIN, clock), calls, profile)
     assert summary.inserted == 50 and summary.notes == ()
 
 
@@ -217,10 +218,10 @@ def test_an_import_killed_while_writing_leaves_nothing_and_blocks_nothing(
     _until(lambda: not any_db.import_lock_held(), "the killed import's lock to be released")
     assert any_db.running_import() is None
     profile = load_profile(tmp_path / f"{source}.toml")
-    summary = import_file(Ctx(any_db, COMMAND_LINE, clock), tmp_path / f"{source}.csv", profile)
+    summary = import_file(Ctx(any_db, TEST_ADMIN, clock), tmp_path / f"{source}.csv", profile)
     assert summary.inserted == ROWS * (attempt + 1) - expected_rejects(ROWS * (attempt + 1))
     (note,) = summary.notes
-    assert f"An earlier import did not finish: an import of {source}.csv by command-line" in note
+    assert f"An earlier import did not finish: an import of {source}.csv by test-admin" in note
     assert "none of its rows were kept" in note and "note: An earlier import" in summary.describe()
     assert any_db.open_imports() == []
 
@@ -228,7 +229,7 @@ def test_an_import_killed_while_writing_leaves_nothing_and_blocks_nothing(
 def test_a_waiting_write_names_the_running_import_then_succeeds(
     db: Database, clock: FixedClock, tmp_path: Path
 ) -> None:
-    with import_run(Ctx(db, COMMAND_LINE, clock), "own.csv"):
+    with import_run(Ctx(db, TEST_ADMIN, clock), "own.csv"):
         assert db.running_import() is None  # a process never waits for its own import
     importing = _hold_import(db, "nightly.csv")
     started, release = SPAWN.Event(), SPAWN.Event()
@@ -252,7 +253,7 @@ def test_a_waiting_write_names_the_running_import_then_succeeds(
     assert cast.decision_id > 0
     local = running.started_at.astimezone(ZoneInfo("Europe/London"))
     assert heard[0].describe() == (
-        f"Waiting for an import of nightly.csv by command-line (started {local:%H:%M} on "
+        f"Waiting for an import of nightly.csv by test-admin (started {local:%H:%M} on "
         f"{local:%d %b}) to finish…"
     )
     assert heard[0].running_import == running

@@ -15,14 +15,14 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services import appeal_queries, appeals, people
 from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import COMMAND_LINE, Actor, Ctx
+from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.services.errors import Conflict
 from rcrp_tui.storage import metadata  # noqa: F401  (registers every table)
 from rcrp_tui.storage.appeal_models import Appeal
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry, Team, User
 from rcrp_tui.storage.versioning import RECORD_NAMES, Versioned
-from tests.conftest import FIXED_NOW
+from tests.conftest import FIXED_NOW, TEST_ADMIN
 
 #: Tables that are never updated in place, so carry no row_version. Each says why. Adding a
 #: table to this list is a decision to be argued in review, not a way round the test.
@@ -36,9 +36,8 @@ NOT_VERSIONED = {
     "teams": "only ever inserted (people.add_team)",
     "contact_officers": "only ever inserted (people.add_contact_officer)",
     "rotas": "only ever inserted (rota.create_rota); their shifts are versioned",
-    # From the audit hash chain (migration 0011, merged separately): listed here so the two
-    # branches merge green.
     "audit_chain_head": "moved only by the audit insert trigger, under a row lock",
+    "import_runs": "written only by the process holding the import lock (Database.import_lock)",
 }
 
 
@@ -74,7 +73,7 @@ def test_a_listed_table_is_really_unversioned() -> None:
 
 
 def test_a_stale_orm_save_is_refused_as_conflict_naming_the_record(any_db: Database) -> None:
-    admin = Ctx(any_db, COMMAND_LINE, FixedClock(FIXED_NOW))
+    admin = Ctx(any_db, TEST_ADMIN, FixedClock(FIXED_NOW))
     people.add_user(
         admin, username="ann", display_name="Ann", role=Role.QA_LEAD, password="long enough pw 1"
     )
@@ -140,7 +139,7 @@ def test_saving_the_same_appeal_themes_again_changes_nothing(any_db: Database) -
     assert appeal_queries.get(qa, appeal_id).appeal.themes == ("resources",)
     assert _audit_count(any_db) == audits
     # Deactivating an inactive account is the same rule for users.
-    admin = Ctx(any_db, COMMAND_LINE, clock)
+    admin = Ctx(any_db, TEST_ADMIN, clock)
     people.add_user(
         admin, username="bob", display_name="Bob", role=Role.QA_LEAD, password="long enough pw 1"
     )

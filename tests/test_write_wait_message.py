@@ -7,8 +7,9 @@ import multiprocessing
 from pathlib import Path
 
 from rcrp_tui.services import people
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from tests.apphelpers import make_app, seeded_database, settle, sign_in
+from tests.conftest import TEST_ADMIN
 from tests.import_process_helpers import hold_import, hold_write_lock
 
 SPAWN = multiprocessing.get_context("spawn")
@@ -30,7 +31,7 @@ async def test_a_save_kept_waiting_names_the_import_it_waits_for(tmp_path: Path)
         assert started.wait(60)
         # Any thread worker's write will do: the message is not the screen's own.
         app.screen.run_worker(lambda: people.add_team(app.ctx, "Team C", "2d2n4off"), thread=True)
-        wanted = "Waiting for an import of nightly.csv by command-line (started "
+        wanted = "Waiting for an import of nightly.csv by test-admin (started "
         for _ in range(600):
             await pilot.pause(0.05)
             if any(wanted in str(n.message) for n in app._notifications):
@@ -43,4 +44,4 @@ async def test_a_save_kept_waiting_names_the_import_it_waits_for(tmp_path: Path)
         importing.join(60)
     messages = [str(n.message) for n in app._notifications]
     assert any(wanted in m for m in messages), messages
-    assert "Team C" in {team.name for team in people.list_teams(Ctx(db, COMMAND_LINE))}
+    assert "Team C" in {team.name for team in people.list_teams(Ctx(db, TEST_ADMIN))}

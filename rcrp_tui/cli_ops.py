@@ -1,0 +1,143 @@
+"""``rcrp-tui db backup``, ``db restore`` and ``db check`` (docs/operations.md).
+
+A backup reads every record and a restore replaces them all, so both are an
+administrator's, signed in: the backup against the live database, the restore against the
+restored records (the target may be empty or damaged, which is why it is being restored).
+``db check`` runs without a sign-in, like ``audit verify``: it shows no one's records
+(only counts, row ids and hashes), writes nothing, and a sign-in would add an audit row to
+the very chain it checks.
+
+Exit status: 0 done (``db check``: every check passed); 1 ``db check`` found a fault; 2 the
+command was refused and nothing was changed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rcrp_tui.cli_auth import add_sign_in, sign_in
+
+
+def _url(argument: str | None) -> str:
+    from rcrp_tui.storage.db import default_database_url, url_from_argument
+
+    return url_from_argument(argument) if argument else default_database_url()
+
+
+def _database(argument: str | None) -> Any:
+    """The database an argument names, opened as it is: not upgraded, no guard restored
+    (a check must see it untouched)."""
+    from rcrp_tui.storage.db import Database
+
+    return Database(_url(argument))
+
+
+def cmd_db_backup(args: argparse.Namespace) -> int:
+    from rcrp_tui.cli import open_database
+    from rcrp_tui.services.db_ops import backup
+
+    dest = Path(args.dest)
+    db = open_database(args.database)
+    result = backup(sign_in(args, db), dest)
+    m = result.manifest
+    head = m.audit_head
+    print(f"Backed up {m.source} to {result.copy} ({m.size:,} bytes, SHA-256 {m.sha256[:16]}…).")
+    print(f"Manifest: {result.manifest_file}")
+    print(f"Schema {', '.join(m.schema_revisions) or 'empty'}; {sum(m.row_counts.values()):,} rows")
+    if head is not None:
+        print(f"Audit chain head: row {head.last_id}, {head.row_count} rows")
+    return 0
+
+
+def cmd_db_restore(args: argparse.Namespace) -> int:
+    from rcrp_tui.services.db_ops import restore
+
+    def signer(db: Any) -> Any:
+        return sign_in(args, db)
+
+    result = restore(Path(args.src), _url(args.database), force=args.force, sign_in=signer)
+    m = result.manifest
+    print(f"Restored {result.source} into {result.target}.")
+    print(f"The copy was taken {m.taken_at} from {m.source} (rcrp-tui {m.app_version}).")
+    print(
+        f"Schema {', '.join(m.schema_revisions) or 'empty'}; "
+        f"{sum(m.row_counts.values()):,} rows in {len(m.row_counts)} tables, as its manifest says:"
+    )
+    for name, n in m.row_counts.items():
+        if n:
+            print(f"  {name:<32} {n:>10,}")
+    if result.replaced_newer_rows:
+        print(f"With --force: {result.replaced_newer_rows} newer audit row(s) were overwritten.")
+    print(f"Audit chain after the restore: {result.chain.describe()}")
+    for note in result.notes:
+        print(note)
+    return 0
+
+
+def cmd_db_check(args: argparse.Namespace) -> int:
+    from rcrp_tui.services.db_ops import check
+    from rcrp_tui.storage import schema
+
+    db = _database(args.database)
+    print(f"Checking {db.display_name}")
+    if not schema.is_current(db):
+        have = ", ".join(sorted(schema.current_revisions(db))) or "empty"
+        want = ", ".join(sorted(schema.head_revisions()))
+        print(f"note  schema is at {have}, this version expects {want}")
+    results = check(db)
+    for result in results:
+        print(result.line())
+    failed = [r for r in results if r.applies and not r.passed]
+    if failed:
+        print(f"{len(failed)} check(s) FAILED.", file=sys.stderr)
+        return 1
+    print("Every check passed.")
+    return 0
+
+
+def add_ops_parser(
+    db_sub: Any,
+    add_database: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """Register ``backup``, ``restore`` and ``check`` under ``rcrp-tui db``."""
+    bk = db_sub.add_parser(
+        "backup",
+        help="copy the live database, with a manifest, while terminals keep working "
+        "(administrator)",
+        description="SQLite: a one-step online backup. PostgreSQL: pg_dump on one snapshot. "
+        "Writes DEST and DEST.manifest.json, both owner-only.",
+    )
+    bk.add_argument("dest", metavar="DEST", help="the new backup file (must not exist)")
+    add_database(bk)
+    add_sign_in(bk)
+    bk.set_defaults(func=cmd_db_backup)
+
+    rs = db_sub.add_parser(
+        "restore",
+        help="restore a backup into --database after checking it against its manifest "
+        "(administrator of the restored records)",
+        description="Refuses a target whose audit trail has rows the backup lacks unless "
+        "--force; checks the copy's checksum, row counts, integrity and audit chain before "
+        "the target is touched. PostgreSQL: the target must be a new, empty database.",
+    )
+    rs.add_argument("src", metavar="SRC", help="the backup file (SRC.manifest.json beside it)")
+    add_database(rs)
+    rs.add_argument(
+        "--force",
+        action="store_true",
+        help="overwrite a target whose audit trail has rows the backup does not",
+    )
+    add_sign_in(rs)
+    rs.set_defaults(func=cmd_db_restore)
+
+    ck = db_sub.add_parser(
+        "check",
+        help="integrity, foreign keys, month counts and audit chain: exit 0 if all pass, "
+        "1 if any fails (no sign-in: it reads no one's records)",
+    )
+    add_database(ck)
+    ck.set_defaults(func=cmd_db_check)

@@ -177,14 +177,13 @@ def restore(
             f"{source} is a {manifest.engine} backup and the target is a {want} database; "
             "restore it into the same kind of database."
         )
-    if want == store.SQLITE and not Path(str(url.database)).exists():
-        newer = 0  # a new file: nothing to lose
-    else:
+    if want == store.POSTGRESQL:
+        return _restore_postgresql(source, manifest, Database(target_url), sign_in=sign_in)
+    path = Path(str(url.database))
+    newer = 0  # a new file: nothing to lose
+    if path.exists():
         newer = _refuse_newer(Database(target_url), manifest, force=force)
-    target = Database(target_url)
-    if target.is_sqlite:
-        return _restore_sqlite(source, manifest, target, newer, sign_in=sign_in)
-    return _restore_postgresql(source, manifest, target, sign_in=sign_in)
+    return _restore_sqlite(source, manifest, path, newer, force=force, sign_in=sign_in)
 
 
 def _refuse_newer(target: Database, manifest: Manifest, *, force: bool) -> int:
@@ -203,15 +202,15 @@ def _refuse_newer(target: Database, manifest: Manifest, *, force: bool) -> int:
 def _restore_sqlite(
     source: Path,
     manifest: Manifest,
-    target: Database,
+    path: Path,
     newer: int,
     *,
+    force: bool,
     sign_in: Callable[[Database], Ctx],
 ) -> RestoreResult:
-    path = Path(str(target.url.database))
-    target.dispose()
+    display = str(path)
     staging = path.with_name(path.name + ".restoring")
-    store._remove_with_journal(staging)
+    store.remove_with_journal(staging)
     try:
         store.copy_into_sqlite(source, staging)
         staged = Database(f"sqlite:///{staging}")
@@ -231,27 +230,33 @@ def _restore_sqlite(
                     ctx,
                     "restore",
                     "database",
-                    after=_restore_facts(source, manifest, target, newer),
+                    after=_restore_facts(source, manifest, display, newer),
                 )
         finally:
             staged.dispose()
+        if path.exists() and not force:
+            # Again, just before the copy: a terminal may have saved while the copy was
+            # checked and the administrator signed in.
+            _refuse_newer(Database(f"sqlite:///{path}"), manifest, force=False)
         store.copy_into_sqlite(staging, path)
     finally:
-        store._remove_with_journal(staging)
-    chain = verify_chain(Ctx(target, AUDIT_VERIFIER))
+        store.remove_with_journal(staging)
+    target = Database(f"sqlite:///{path}")
+    try:
+        chain = verify_chain(Ctx(target, AUDIT_VERIFIER))
+    finally:
+        target.dispose()
     if not chain.intact:
         raise OperationRefused(f"after restoring, the {chain.describe()}")
-    return RestoreResult(source, target.display_name, manifest, chain, newer)
+    return RestoreResult(source, display, manifest, chain, newer)
 
 
-def _restore_facts(
-    source: Path, manifest: Manifest, target: Database, newer: int
-) -> dict[str, object]:
+def _restore_facts(source: Path, manifest: Manifest, target: str, newer: int) -> dict[str, object]:
     return {
         "from": str(source),
         "sha256": manifest.sha256,
         "taken_at": manifest.taken_at,
-        "into": target.display_name,
+        "into": target,
         "newer_audit_rows_overwritten": newer,
     }
 
@@ -276,7 +281,11 @@ def _restore_postgresql(
     ctx.require(Permission.BACK_UP_DATABASE)
     with ctx.writing(Permission.BACK_UP_DATABASE) as session:
         audit.record(
-            session, ctx, "restore", "database", after=_restore_facts(source, manifest, target, 0)
+            session,
+            ctx,
+            "restore",
+            "database",
+            after=_restore_facts(source, manifest, target.display_name, 0),
         )
     chain = verify_chain(Ctx(target, AUDIT_VERIFIER))
     if not chain.intact:

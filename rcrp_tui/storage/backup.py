@@ -173,7 +173,7 @@ def _connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
-def _remove_with_journal(path: Path) -> None:
+def remove_with_journal(path: Path) -> None:
     for suffix in ("", "-wal", "-shm", "-journal"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
 
@@ -185,7 +185,7 @@ def copy_sqlite(source: Path, dest: Path) -> None:
         raise BackupError(f"{dest} already exists: give a new name, nothing was overwritten")
     make_private_folder(dest.parent)
     partial = dest.with_name(dest.name + ".partial")
-    _remove_with_journal(partial)
+    remove_with_journal(partial)
     create_private_file(partial)
     try:
         with closing(_connect(source)) as src, closing(_connect(partial)) as out:
@@ -195,7 +195,7 @@ def copy_sqlite(source: Path, dest: Path) -> None:
             os.fsync(written.fileno())
         os.replace(partial, dest)
     except BaseException:
-        _remove_with_journal(partial)
+        remove_with_journal(partial)
         raise
 
 

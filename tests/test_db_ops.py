@@ -191,6 +191,23 @@ def test_a_restore_over_a_database_with_newer_audit_rows_needs_force(
     _passes_every_check(db)
 
 
+def test_a_save_made_while_the_restore_signs_in_is_not_overwritten(
+    db: Database, tmp_path: Path
+) -> None:
+    result = _backup(db, tmp_path)
+
+    def another_terminal_saves_meanwhile(staged: Database) -> Ctx:
+        _decision(_as_admin(db), "SAVED-MEANWHILE", 3)
+        return _as_admin(staged)
+
+    with pytest.raises(OperationRefused, match=r"holds 1 audit row\(s\) newer than the copy"):
+        db_ops.restore(result.copy, _url(db), force=False, sign_in=another_terminal_saves_meanwhile)
+    with db.read() as session:
+        refs = set(session.execute(select(decisions_table.c.cad_ref)).scalars())
+    assert refs == {"SAVED-MEANWHILE"}
+    assert not Path(f"{db.url.database}.restoring").exists()
+
+
 def test_a_restore_over_a_database_with_another_history_needs_force(
     db: Database, tmp_path: Path
 ) -> None:

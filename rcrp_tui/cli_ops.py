@@ -79,9 +79,21 @@ def cmd_db_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_db_check(args: argparse.Namespace) -> int:
+    from sqlalchemy.engine import make_url
+
     from rcrp_tui.services.db_ops import check
     from rcrp_tui.storage import schema
+    from rcrp_tui.storage.backup import manifest_path
 
+    url = make_url(_url(args.database))
+    if url.get_backend_name() == "sqlite" and manifest_path(Path(str(url.database))).exists():
+        print(
+            f"error: {url.database} is a backup (its manifest lies beside it): opening it "
+            "would change it, and it would no longer match its manifest. Restore it into a "
+            "scratch file and check that (docs/operations.md).",
+            file=sys.stderr,
+        )
+        return 2
     db = _database(args.database)
     print(f"Checking {db.display_name}")
     if not schema.is_current(db):

@@ -352,6 +352,11 @@ def test_the_commands_end_to_end(
     assert "as its manifest says" in out and "Audit chain after the restore: verified" in out
     assert main(["db", "check", "--database", str(target)]) == 0
     capsys.readouterr()
+    # Checking the backup itself would change it (SQLite turns WAL on): it is refused.
+    sha = store.sha256_of(copy)
+    assert main(["db", "check", "--database", str(copy)]) == 2
+    assert "is a backup" in capsys.readouterr().err
+    assert store.sha256_of(copy) == sha
     # Ada's sign-in to the live database after the backup is a newer audit row.
     assert main(["users", "list", "--database", str(live), *as_user(monkeypatch, "ada")]) == 0
     args = ["db", "restore", str(copy), "--database", str(live)]

@@ -111,6 +111,44 @@ def cmd_db_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention_plan(args: argparse.Namespace) -> int:
+    from rcrp_tui.cli_auth import signed_in
+    from rcrp_tui.services.retention import load_rules, plan
+
+    rules = load_rules(Path(args.rules))  # refused before anyone is asked for a password
+    lines = plan(signed_in(args), rules)
+    print(f"Retention plan from {rules.source} (counts and dates only; nothing is deleted):")
+    for line in lines:
+        print(f"  {line.describe()}")
+    due = sum(line.due for line in lines)
+    print(f"{due} record(s) due for deletion in all." if due else "Nothing is due for deletion.")
+    return 0
+
+
+def add_retention_parser(
+    sub: Any,
+    add_database: Callable[[argparse.ArgumentParser], None],
+) -> None:
+    """Register ``retention plan`` on the main parser's subcommands."""
+    retention = sub.add_parser(
+        "retention", help="the force's retention schedule (docs/operations.md)"
+    )
+    retention_sub = retention.add_subparsers(
+        title="retention commands", metavar="ACTION", required=True
+    )
+    pl = retention_sub.add_parser(
+        "plan",
+        help="list what the retention rules make due for deletion: counts and the oldest "
+        "date per kind of record (administrator; deletes nothing)",
+    )
+    pl.add_argument(
+        "--rules", required=True, metavar="RULES.toml", help="the force's retention rules"
+    )
+    add_database(pl)
+    add_sign_in(pl)
+    pl.set_defaults(func=cmd_retention_plan)
+
+
 def add_ops_parser(
     db_sub: Any,
     add_database: Callable[[argparse.ArgumentParser], None],

@@ -42,6 +42,7 @@ class Permission(StrEnum):
     DECIDE_APPEALS = "decide_appeals"
     VIEW_KPIS = "view_kpis"
     BACK_UP_DATABASE = "back_up_database"
+    APPLY_RETENTION = "apply_retention"
 
 
 _P = Permission
@@ -71,6 +72,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     _P.DECIDE_APPEALS: "decide partner appeals",
     _P.VIEW_KPIS: "see KPIs and export reports",
     _P.BACK_UP_DATABASE: "back up or restore the whole database",
+    _P.APPLY_RETENTION: "plan and apply the retention schedule",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -86,6 +88,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VIEW_ROTA,
             _P.VIEW_KPIS,
             _P.BACK_UP_DATABASE,
+            _P.APPLY_RETENTION,
         }
     ),
     Role.QA_LEAD: frozenset(

@@ -125,11 +125,45 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention_hold(args: argparse.Namespace) -> int:
+    from rcrp_tui.cli_auth import signed_in
+    from rcrp_tui.services.retention import place_hold
+
+    hold = place_hold(signed_in(args), args.record, args.id, args.reason)
+    print(f"{hold.entity} {hold.entity_id} is on legal hold: retention will not delete it.")
+    return 0
+
+
+def cmd_retention_release(args: argparse.Namespace) -> int:
+    from rcrp_tui.cli_auth import signed_in
+    from rcrp_tui.services.retention import release_hold
+
+    release_hold(signed_in(args), args.record, args.id, args.reason)
+    print(f"The legal hold on {args.record} {args.id} is released.")
+    return 0
+
+
+def cmd_retention_holds(args: argparse.Namespace) -> int:
+    from rcrp_tui.cli_auth import signed_in
+    from rcrp_tui.services.retention import list_holds
+
+    holds = list_holds(signed_in(args))
+    for h in holds:
+        print(
+            f"{h.entity:<9} {h.entity_id:>8}  {h.placed_at:%Y-%m-%d}  {h.placed_by:<20} {h.reason}"
+        )
+    print(f"{len(holds)} record(s) on legal hold.")
+    return 0
+
+
+_RECORDS = ("decision", "review", "appeal")
+
+
 def add_retention_parser(
     sub: Any,
     add_database: Callable[[argparse.ArgumentParser], None],
 ) -> None:
-    """Register ``retention plan`` on the main parser's subcommands."""
+    """Register ``retention plan``, ``hold``, ``release`` and ``holds``."""
     retention = sub.add_parser(
         "retention", help="the force's retention schedule (docs/operations.md)"
     )
@@ -147,6 +181,21 @@ def add_retention_parser(
     add_database(pl)
     add_sign_in(pl)
     pl.set_defaults(func=cmd_retention_plan)
+    for name, func, help_text in (
+        ("hold", cmd_retention_hold, "put a decision, review or appeal on legal hold"),
+        ("release", cmd_retention_release, "release a legal hold"),
+    ):
+        cmd = retention_sub.add_parser(name, help=help_text + " (administrator; audited)")
+        cmd.add_argument("record", choices=_RECORDS, help="the kind of record")
+        cmd.add_argument("id", type=int, help="its id")
+        cmd.add_argument("--reason", required=True, help="why (no personal data)")
+        add_database(cmd)
+        add_sign_in(cmd)
+        cmd.set_defaults(func=func)
+    holds = retention_sub.add_parser("holds", help="list the records on legal hold")
+    add_database(holds)
+    add_sign_in(holds)
+    holds.set_defaults(func=cmd_retention_holds)
 
 
 def add_ops_parser(

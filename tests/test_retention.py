@@ -14,8 +14,9 @@ from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select
 
 from rcrp_tui.cli import main
+from rcrp_tui.domain.appeals import AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.domain.enums import Role
+from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.domain.retention import (
     EVENTS,
     Period,
@@ -23,13 +24,16 @@ from rcrp_tui.domain.retention import (
     RetentionRulesError,
     parse_rules,
 )
-from rcrp_tui.services import retention
+from rcrp_tui.services import appeals, retention, reviews
+from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.errors import PermissionDenied
+from rcrp_tui.services.decision_writes import DecisionInput, record_decision
+from rcrp_tui.services.errors import NotFound, PermissionDenied, ValidationFailed
 from rcrp_tui.storage.db import Database
-from rcrp_tui.storage.models import decisions_table
+from rcrp_tui.storage.models import audit_table, decisions_table
 from tests.cli_helpers import add_account, as_user
 from tests.conftest import FIXED_NOW, TEST_ADMIN
+from tests.review_helpers import Cast, all_met, build_cast
 
 DOCS = Path(__file__).parents[1] / "docs" / "operations.md"
 
@@ -161,6 +165,20 @@ def test_the_plan_command(
     ), out
     assert "1 record(s) due for deletion in all." in out
 
+    hold = ["retention", "hold", "decision", "1", "--reason", "Inquest", "--database", str(path)]
+    assert main([*hold, *as_user(monkeypatch, "ada")]) == 0
+    assert "decision 1 is on legal hold" in capsys.readouterr().out
+    args = ["retention", "plan", "--rules", str(rules), "--database", str(path)]
+    assert main([*args, *as_user(monkeypatch, "ada")]) == 0
+    out = capsys.readouterr().out
+    assert "0 due (1 more kept by a legal hold)" in out and "Nothing is due" in out
+    holds = ["retention", "holds", "--database", str(path)]
+    assert main([*holds, *as_user(monkeypatch, "ada")]) == 0
+    assert "Inquest" in capsys.readouterr().out
+    release = ["retention", "release", "decision", "1", "--reason", "Closed"]
+    assert main([*release, "--database", str(path), *as_user(monkeypatch, "ada")]) == 0
+    assert "released" in capsys.readouterr().out
+
     bad = tmp_path / "bad.toml"
     bad.write_text('[rota]\nkeep = "2 years"\nfrom = "rota ended"\n')
     args = ["retention", "plan", "--rules", str(bad), "--database", str(path), "--user", "ada"]
@@ -176,3 +194,103 @@ def test_rota_shifts_are_due_by_the_day_worked() -> None:
     rule = rules.rule(RecordKind.ROTA)
     assert rule is not None
     assert rule.cutoff(FIXED_NOW).date() == date(2026, 11, 14)
+
+
+# --- legal holds ---------------------------------------------------------------------------
+
+
+def _plan_decisions(cast: Cast, later: FixedClock) -> retention.PlanLine:
+    rules = parse_rules('[decisions]\nkeep = "1 day"\nfrom = "decision date"', "t.toml")
+    (line,) = [x for x in retention.plan(Ctx(cast.db, TEST_ADMIN, later), rules) if x.rule]
+    assert line.cutoff == later.now() - timedelta(days=1)
+    return line
+
+
+def test_a_legal_hold_on_a_decision_its_review_or_its_appeal_keeps_it(any_db: Database) -> None:
+    later = FixedClock(FIXED_NOW + timedelta(days=10))
+    cast = build_cast(any_db, FixedClock(FIXED_NOW))
+    work = reviews.open_for_decision(cast.floorwalker, cast.decision_id)
+    reviews.save(cast.floorwalker, work.review, all_met(work), None)
+    for ref in ("CAD-0002", "CAD-0003"):
+        record_decision(
+            cast.admin,
+            DecisionInput(
+                cad_ref=ref,
+                source_system="STORM",
+                received_at=FIXED_NOW - timedelta(hours=2),
+                category=Category.MEDICAL,
+                caller_type=CallerType.PUBLIC,
+                outcome=Outcome.SIGNPOSTED,
+            ),
+        )
+    appeal_id = appeals.record_appeal(
+        cast.supervisor,
+        AppealInput(
+            cad_ref="CAD-0003",
+            route=AppealRoute.POST_INCIDENT,
+            partner_type=PartnerType.AMBULANCE,
+            partner_org="Partner organisation",
+            original_decision="signposted",
+            source_system="STORM",
+        ),
+    )
+    admin = Ctx(any_db, TEST_ADMIN, later)
+    line = _plan_decisions(cast, later)
+    assert (line.due, line.held, line.related) == (3, 0, {"reviews": 1})
+
+    review_id = work.review.id
+    retention.place_hold(admin, "review", review_id, "Complaint under investigation")
+    assert (_plan_decisions(cast, later).due, _plan_decisions(cast, later).held) == (2, 1)
+    retention.place_hold(admin, "appeal", appeal_id, "Inquest: disclosure requested")
+    with any_db.read() as session:
+        d2 = session.execute(
+            select(decisions_table.c.id).where(decisions_table.c.cad_ref == "CAD-0002")
+        ).scalar_one()
+    retention.place_hold(admin, "decision", d2, "Professional standards referral")
+    line = _plan_decisions(cast, later)
+    assert (line.due, line.held, line.oldest) == (0, 3, None)
+    assert "(3 more kept by a legal hold)" in line.describe()
+    assert [(h.entity, h.entity_id) for h in retention.list_holds(admin)] == [
+        ("review", review_id),
+        ("appeal", appeal_id),
+        ("decision", d2),
+    ]
+
+    retention.release_hold(admin, "decision", d2, "Referral closed")
+    assert (_plan_decisions(cast, later).due, _plan_decisions(cast, later).held) == (1, 2)
+    with any_db.read() as session:
+        rows = session.execute(
+            select(audit_table.c.action, audit_table.c.entity, audit_table.c.after_json)
+            .where(audit_table.c.action.like("legal_hold%"))
+            .order_by(audit_table.c.id)
+        ).all()
+    assert [(a, e) for a, e, _ in rows] == [
+        ("legal_hold_placed", "review"),
+        ("legal_hold_placed", "appeal"),
+        ("legal_hold_placed", "decision"),
+        ("legal_hold_released", "decision"),
+    ]
+    assert "Referral closed" in rows[-1][2]
+
+
+def test_a_legal_hold_is_refused_with_a_reason(db: Database) -> None:
+    cast = build_cast(db, FixedClock(FIXED_NOW))
+    admin = cast.admin
+    with pytest.raises(NotFound, match="There is no decision 999"):
+        retention.place_hold(admin, "decision", 999, "Inquest")
+    with pytest.raises(ValidationFailed, match="say why"):
+        retention.place_hold(admin, "decision", cast.decision_id, "   ")
+    with pytest.raises(ValidationFailed, match="without personal data"):
+        retention.place_hold(
+            admin, "decision", cast.decision_id, "Complaint from Mr John Smith, 07700 900123"
+        )
+    with pytest.raises(ValidationFailed, match="a decision, a review or an appeal"):
+        retention.place_hold(admin, "coaching_note", 1, "Inquest")
+    retention.place_hold(admin, "decision", cast.decision_id, "Inquest")
+    with pytest.raises(ValidationFailed, match=r"already on legal hold \(Inquest\)"):
+        retention.place_hold(admin, "decision", cast.decision_id, "Again")
+    with pytest.raises(NotFound, match="is not on legal hold"):
+        retention.release_hold(admin, "appeal", 1, "Done")
+    with pytest.raises(PermissionDenied):
+        retention.place_hold(cast.qa, "decision", cast.decision_id, "Inquest")
+    assert len(retention.list_holds(admin)) == 1

@@ -364,3 +364,21 @@ def test_the_commands_end_to_end(
     assert "add --force to overwrite it" in capsys.readouterr().err
     assert main([*args, "--force", *as_user(monkeypatch, "ada")]) == 0
     assert os.path.exists(live) and not os.path.exists(f"{live}.restoring")
+
+
+def test_without_pg_dump_a_postgresql_backup_is_refused_saying_how_to_get_it(
+    any_db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PATH", str(tmp_path / "no-programs-here"))
+    if any_db.is_sqlite:  # SQLite needs no outside program
+        assert _backup(any_db, tmp_path).copy.exists()
+        return
+    with any_db.read() as session:
+        rows_before = session.execute(select(func.count()).select_from(audit_table)).scalar()
+    with pytest.raises(OperationRefused, match="pg_dump is not installed on this machine"):
+        _backup(any_db, tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    with any_db.read() as session:  # no audit row for a backup that was not made
+        assert session.execute(select(func.count()).select_from(audit_table)).scalar() == (
+            rows_before
+        )

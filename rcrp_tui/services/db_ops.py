@@ -56,6 +56,11 @@ def backup(ctx: Ctx, dest: Path) -> BackupResult:
     dest = dest.expanduser().resolve()
     if dest.exists():
         raise OperationRefused(f"{dest} already exists: give a new name; nothing was written.")
+    if not ctx.db.is_sqlite:
+        try:
+            store.find_tool(store.PG_DUMP)  # before the audit row: no row for no backup
+        except BackupError as exc:
+            raise OperationRefused(f"no backup was made: {exc}.") from None
     with ctx.writing(Permission.BACK_UP_DATABASE) as session:
         audit.record(session, ctx, "backup", "database", after={"to": str(dest)})
     taken_at = ctx.clock.now().astimezone(UTC)

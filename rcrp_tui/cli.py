@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
 from rcrp_tui.cli_auth import SignInRequired, add_sign_in, read_line, sign_in, signed_in
+from rcrp_tui.cli_ops import add_ops_parser, add_retention_parser
 from rcrp_tui.cli_privacy import add_privacy_parser
 from rcrp_tui.cli_report import add_report_parser
 from rcrp_tui.cli_rota import add_rota_parser
@@ -396,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     grant.add_argument("role", metavar="NAME", help="the role the app will connect as")
     _add_database(grant)
     grant.set_defaults(func=cmd_db_grant)
+    add_ops_parser(db_sub, _add_database)
 
     aud = sub.add_parser("audit", help="read the audit log (newest last)")
     aud.add_argument("--entity", help="only this kind of record, e.g. user, decision, review")
@@ -453,6 +455,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub, _add_database, add_sign_in)
     add_sample_parser(sub, _add_database, add_sign_in)
     add_privacy_parser(sub)
+    add_retention_parser(sub, _add_database)
     return parser
 
 

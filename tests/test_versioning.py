@@ -37,6 +37,8 @@ NOT_VERSIONED = {
     "contact_officers": "only ever inserted (people.add_contact_officer)",
     "rotas": "only ever inserted (rota.create_rota); their shifts are versioned",
     "audit_chain_head": "moved only by the audit insert trigger, under a row lock",
+    "legal_holds": "only inserted (unique per record) and deleted; a release checks it deleted "
+    "exactly one row, so two releases at once give one Conflict",
     "import_runs": "written only by the process holding the import lock (Database.import_lock)",
 }
 

@@ -41,6 +41,8 @@ class Permission(StrEnum):
     RECORD_APPEALS = "record_appeals"
     DECIDE_APPEALS = "decide_appeals"
     VIEW_KPIS = "view_kpis"
+    BACK_UP_DATABASE = "back_up_database"
+    APPLY_RETENTION = "apply_retention"
 
 
 _P = Permission
@@ -69,6 +71,8 @@ DESCRIPTIONS: dict[Permission, str] = {
     _P.RECORD_APPEALS: "record partner appeals",
     _P.DECIDE_APPEALS: "decide partner appeals",
     _P.VIEW_KPIS: "see KPIs and export reports",
+    _P.BACK_UP_DATABASE: "back up or restore the whole database",
+    _P.APPLY_RETENTION: "plan and apply the retention schedule",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -83,6 +87,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.MANAGE_TOOLKITS,
             _P.VIEW_ROTA,
             _P.VIEW_KPIS,
+            _P.BACK_UP_DATABASE,
+            _P.APPLY_RETENTION,
         }
     ),
     Role.QA_LEAD: frozenset(

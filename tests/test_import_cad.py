@@ -407,7 +407,7 @@ def test_command_line_import_needs_a_signed_in_administrator(
     assert main(args) == 2
     assert "sign in with --user NAME" in capsys.readouterr().err
     assert main([*args, *as_user(monkeypatch, "qa")]) == 2
-    assert "A qa lead may not import decisions." in capsys.readouterr().err
+    assert "A QA lead may not import decisions." in capsys.readouterr().err
     assert main([*args, *as_user(monkeypatch, "qa", password="wrong-password")]) == 2
     assert "Wrong username or password" in capsys.readouterr().err
     assert _decisions(_db(database)) == {}

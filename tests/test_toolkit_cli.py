@@ -44,7 +44,7 @@ def test_a_qa_lead_writes_the_standard_but_an_administrator_adds_it(
     assert (
         main(["toolkit", "add", str(new), "--database", database, *as_user(monkeypatch, "qa")]) == 2
     )
-    assert "A qa lead may not add toolkits." in capsys.readouterr().err
+    assert "A QA lead may not add toolkits." in capsys.readouterr().err
     assert main(["toolkit", "list", "--database", database, *as_user(monkeypatch, "qa")]) == 0
     assert " 2.0 " not in capsys.readouterr().out
 

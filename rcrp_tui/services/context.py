@@ -59,8 +59,10 @@ class Ctx:
     def require(self, permission: Permission) -> None:
         """Refuse, with a message a person understands, when the actor lacks ``permission``."""
         if not can(self.actor.role, permission):
-            role = self.actor.role.label.lower()
-            article = "An" if role[0] in "aeiou" else "A"
+            label = self.actor.role.label
+            # "QA lead" keeps its capitals; other roles read in lower case mid-sentence.
+            role = label if label[:2].isupper() else label.lower()
+            article = "An" if role[0] in "aeiouAEIOU" else "A"
             raise PermissionDenied(f"{article} {role} may not {DESCRIPTIONS[permission]}.")
 
     @contextmanager

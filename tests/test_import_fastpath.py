@@ -151,7 +151,8 @@ def test_plain_rows_take_the_fast_path_and_odd_ones_do_not(
     ]
     fast, slow = _both(pair, _write(tmp_path / "c.csv", rows), profile)
     assert fast["fast_rows"] == 3 and slow["fast_rows"] == 0
-    assert fast["counts"] == slow["counts"] == (5, 4, 0, 0, 0, 1)
+    # The time the clocks skipped is rejected by the Python path.
+    assert fast["counts"] == slow["counts"] == (5, 3, 0, 0, 1, 1)
 
 
 @pytest.mark.parametrize("odd_first", [True, False], ids=["odd-first", "plain-first"])

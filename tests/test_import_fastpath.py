@@ -99,13 +99,20 @@ def _both(pair: tuple[Ctx, Ctx], path: Path, profile: ImportProfile) -> list[dic
 
 @st.composite
 def _record(draw: st.DrawFn) -> list[str]:
-    """A plain row with a few cells swapped for odd ones; now and then cut short."""
+    """A plain row with a few cells swapped for odd ones; now and then cut short, given
+    a field too many or a line break in a cell (the row rules reject those)."""
     row = {name: draw(st.sampled_from(cells)) for name, cells in PLAIN.items()}
     for name in draw(st.lists(st.sampled_from(list(ODD)), max_size=2)):
         row[name] = draw(st.sampled_from(ODD[name]))
     cells = [row[name] for name in HEADER]
-    if draw(st.integers(0, 15)) == 0:
+    damage = draw(st.integers(0, 15))
+    if damage == 0:
         cells = cells[: draw(st.integers(1, len(HEADER) - 1))]
+    elif damage == 1:
+        cells.insert(draw(st.integers(0, len(cells))), draw(st.sampled_from(["824", ""])))
+    elif damage == 2:
+        at = draw(st.integers(0, len(cells) - 1))
+        cells[at] += draw(st.sampled_from(["\nmore", "\r\nmore, a, b, c, d, e, f, g, h, i, j, k"]))
     return cells
 
 

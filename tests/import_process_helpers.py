@@ -10,11 +10,13 @@ import traceback
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from tests.import_fastpath_data import FULL, HEADER
 
 #: Every this many rows, one with an impossible date (a reject with its line number).
 REJECT_EVERY = 997
+LONDON = ZoneInfo("Europe/London")
 
 
 def write_profile(path: Path, source: str) -> Path:
@@ -30,7 +32,9 @@ def write_calls(path: Path, rows: int) -> Path:
         writer.writerow(HEADER)
         for n in range(rows):
             moment = start + timedelta(minutes=7 * n)
-            received = f"{moment:%Y-%m-%d %H:%M:%S}"
+            # Written as London wall-clock time, so no row falls in the hour the clocks
+            # skip in spring (that would be a reject of its own).
+            received = f"{moment.astimezone(LONDON):%Y-%m-%d %H:%M:%S}"
             if n % REJECT_EVERY == REJECT_EVERY - 1:
                 received = "2026-02-30 12:00:00"
             writer.writerow(

@@ -223,7 +223,7 @@ def test_rejected_rows_go_to_the_rejects_file_without_unmapped_columns(
         "5": "Result is blank",
         "6": "Officer: no contact officer with staff id 'CO-99'",
         "7": reasons["7"],
-        "9": "the row has 2 fields; 'Type' is field 3",
+        "9": "line 9: 2 fields, the header has 8",
     }
     assert reasons["7"].startswith("Ref: 'CAD 8' is not a CAD reference")
     assert lines[1][2:4] == ["CAD-4", "31/02/2026 10:00"]

@@ -99,13 +99,20 @@ def _both(pair: tuple[Ctx, Ctx], path: Path, profile: ImportProfile) -> list[dic
 
 @st.composite
 def _record(draw: st.DrawFn) -> list[str]:
-    """A plain row with a few cells swapped for odd ones; now and then cut short."""
+    """A plain row with a few cells swapped for odd ones; now and then cut short, given
+    a field too many or a line break in a cell (the row rules reject those)."""
     row = {name: draw(st.sampled_from(cells)) for name, cells in PLAIN.items()}
     for name in draw(st.lists(st.sampled_from(list(ODD)), max_size=2)):
         row[name] = draw(st.sampled_from(ODD[name]))
     cells = [row[name] for name in HEADER]
-    if draw(st.integers(0, 15)) == 0:
+    damage = draw(st.integers(0, 15))
+    if damage == 0:
         cells = cells[: draw(st.integers(1, len(HEADER) - 1))]
+    elif damage == 1:
+        cells.insert(draw(st.integers(0, len(cells))), draw(st.sampled_from(["824", ""])))
+    elif damage == 2:
+        at = draw(st.integers(0, len(cells) - 1))
+        cells[at] += draw(st.sampled_from(["\nmore", "\r\nmore, a, b, c, d, e, f, g, h, i, j, k"]))
     return cells
 
 
@@ -151,7 +158,8 @@ def test_plain_rows_take_the_fast_path_and_odd_ones_do_not(
     ]
     fast, slow = _both(pair, _write(tmp_path / "c.csv", rows), profile)
     assert fast["fast_rows"] == 3 and slow["fast_rows"] == 0
-    assert fast["counts"] == slow["counts"] == (5, 4, 0, 0, 0, 1)
+    # The time the clocks skipped is rejected by the Python path.
+    assert fast["counts"] == slow["counts"] == (5, 3, 0, 0, 1, 1)
 
 
 @pytest.mark.parametrize("odd_first", [True, False], ids=["odd-first", "plain-first"])

@@ -18,7 +18,7 @@ from rcrp_tui.importing.profile import (
     shipped_profile,
     shipped_profile_names,
 )
-from rcrp_tui.importing.rows import date_parser
+from rcrp_tui.importing.rows import NoSuchLocalTime, date_parser
 
 MINIMAL = """
 [profile]
@@ -260,6 +260,12 @@ def test_parse_profile_names_the_given_path() -> None:
 def test_fast_path_agrees_with_strptime_around_clock_changes(text: str) -> None:
     zone = ZoneInfo("America/Los_Angeles")
     parse = date_parser(["%Y-%m-%d %H:%M:%S"], zone)
+    if text == "2023-03-12 02:30:00":
+        # A time the clocks skipped is refused, never stored as some other hour.
+        for _ in range(2):  # and again, after the per-hour cache has seen the hour
+            with pytest.raises(NoSuchLocalTime):
+                parse(text)
+        return
     slow = datetime.strptime(text, "%Y-%m-%d %H:%M:%S").replace(tzinfo=zone).astimezone(UTC)
     assert parse(text) == slow
     assert parse(text) == slow  # and again, from the per-hour cache

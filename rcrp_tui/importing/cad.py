@@ -42,7 +42,7 @@ from rcrp_tui.importing.errors import ImportRunning as ImportRunning
 from rcrp_tui.importing.fastpath import FastPath
 from rcrp_tui.importing.merge import Merge
 from rcrp_tui.importing.profile import ImportProfile
-from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
+from rcrp_tui.importing.rows import BrokenRecord, RowConverter, RowRejected, RowSkipped
 from rcrp_tui.importing.runs import ImportRun, import_run
 from rcrp_tui.importing.writer import BatchWriter, officer_lookup, team_lookup
 from rcrp_tui.private_files import open_private_text
@@ -289,6 +289,9 @@ def _convert_rows(
     convert, ref_index = converter.convert, converter.names.index("cad_ref")
     add = writer.add
     for line, values in rows:
+        if isinstance(values, BrokenRecord):
+            rejected.add(line, values.reason, ())
+            continue
         try:
             row = convert(values)
         except RowSkipped as skip:
@@ -298,6 +301,26 @@ def _convert_rows(
             rejected.add(line, reject.reason, values)
             continue
         add(line, row[ref_index], row)
+
+
+def _swallowed(
+    values: Sequence[str], mapped: frozenset[int], delimiter: str, width: int
+) -> list[int]:
+    """The cells of a record over several lines that may hold other records' lines: a
+    mapped cell with a line break (no mapped value has one), or any cell whose lines hold
+    as many delimiters as a whole record."""
+    return [
+        i
+        for i, cell in enumerate(values)
+        if ("\n" in cell or "\r" in cell) and (i in mapped or cell.count(delimiter) >= width - 1)
+    ]
+
+
+def _open_quote(path: Path, start: int, end: int, detail: str) -> ImportFailed:
+    return ImportFailed(
+        f"{path.name}: a quote opened on line {start:,} is not closed where it should be "
+        f"({detail}; read up to line {end:,}). Nothing was imported."
+    )
 
 
 def _check_constants(
@@ -391,7 +414,10 @@ def _stage(
         text = io.TextIOWrapper(
             io.BufferedReader(tap, 1 << 20), encoding=_python_encoding(profile.encoding), newline=""
         )
-        reader = csv.reader(text, delimiter=profile.delimiter, quotechar=profile.quotechar)
+        # strict: a quote closed in the middle of a field ('"ab"c') is an error, not text.
+        reader = csv.reader(
+            text, delimiter=profile.delimiter, quotechar=profile.quotechar, strict=True
+        )
         try:
             header = next(reader, None)
             if header is None or not any(name.strip() for name in header):
@@ -400,22 +426,63 @@ def _stage(
             officers = officer_lookup(conn) if "staff_id" in profile.fields else {}
             teams = team_lookup(conn) if "team" in profile.fields else {}
             _check_constants(path, profile, officers, teams)
-            converter = RowConverter(profile, indexes, officers=officers, teams=teams)
+            converter = RowConverter(profile, indexes, officers=officers, teams=teams, now=now)
             writer = BatchWriter(
                 conn, profile, converter.names, now, officers, teams, batch_size=batch_size
             )
             rejected = _Rejects(rejects, profile.columns, indexes)
             update = stack.enter_context(_progress(show_progress, path, size))
 
+            width = len(header)
+            mapped = frozenset(indexes.values())
+
             def records() -> Iterator[tuple[int, list[str]]]:
+                """Every record with the header's number of fields, by the line it starts
+                on; the structural rules (docs/import-profiles.md, "Row rules") are
+                applied here, before either the SQL or the Python path sees a row."""
                 nonlocal total
-                for values in reader:
+                while True:
+                    start = reader.line_num + 1
+                    try:
+                        values = next(reader)
+                    except StopIteration:
+                        return
+                    except csv.Error as exc:
+                        raise _open_quote(path, start, reader.line_num, str(exc)) from None
                     if not values:
                         continue  # a blank line is no record
                     total += 1
                     if update is not None and not total & 0x1FFF:
                         update(tap.bytes_read)  # by rows read, as most rows may be skipped
-                    yield reader.line_num, values
+                    end = reader.line_num
+                    if len(values) != width:
+                        if end > start:
+                            raise _open_quote(
+                                path,
+                                start,
+                                end,
+                                f"the record runs to line {end:,} and has {len(values):,} "
+                                f"fields, the header has {width:,}",
+                            )
+                        # Which cell is which is unknown: the rejects file repeats none.
+                        reason = f"line {start:,}: {len(values):,} fields, the header has {width:,}"
+                        yield start, BrokenRecord(reason)
+                        continue
+                    if end > start:
+                        swallowed = _swallowed(values, mapped, profile.delimiter, width)
+                        if swallowed:
+                            names = ", ".join(header[i].strip() for i in swallowed)
+                            yield (
+                                start,
+                                BrokenRecord(
+                                    f"line {start:,}: {names} holds a line break and the record "
+                                    f"runs to line {end:,}: a quote opened on line {start:,} may "
+                                    f"have taken in lines {start + 1:,} to {end:,} (rejected with "
+                                    "it)"
+                                ),
+                            )
+                            continue
+                    yield start, values
 
             plan = (
                 FastPath.for_import(conn, profile, indexes, converter, officers, teams)

@@ -39,7 +39,7 @@ from rcrp_tui.importing.fastsql import (
     literal,
 )
 from rcrp_tui.importing.profile import ImportProfile
-from rcrp_tui.importing.rows import RowConverter, RowRejected, RowSkipped
+from rcrp_tui.importing.rows import BrokenRecord, RowConverter, RowRejected, RowSkipped
 from rcrp_tui.importing.writer import IMPORTED_COLUMNS, sqlite_timestamp, updated_columns
 
 STAGE = "rcrp_import_stage"
@@ -115,7 +115,9 @@ class FastPath:
         self._sql("PRAGMA temp.cache_size = -8192")
         self._sql("PRAGMA main.cache_size = -16384")
         cells = ", ".join(f"c{i}" for i in range(len(self.columns)))
-        self._create(STAGE, f"(line INTEGER PRIMARY KEY, nf INTEGER, {cells})")
+        # nf is -1 for a record the row rules broke (BrokenRecord), its reason in cells'
+        # place in ``broken``: it is odd, and rejected in line order with the others.
+        self._create(STAGE, f"(line INTEGER PRIMARY KEY, nf INTEGER, broken TEXT, {cells})")
         positions, need = self.positions, self.need
         get = itemgetter(*positions)
         single = len(positions) == 1
@@ -123,10 +125,14 @@ class FastPath:
         category = self._category_index
 
         def rows() -> Iterator[tuple[Any, ...]]:
+            nothing = [None] * len(positions)
             for line, values in records:
+                if isinstance(values, BrokenRecord):
+                    yield (line, -1, values.reason, *nothing)
+                    continue
                 n = len(values)
                 if n < need:
-                    yield (line, n, *[values[i] if i < n else None for i in positions])
+                    yield (line, n, None, *[values[i] if i < n else None for i in positions])
                     continue
                 if category is not None:
                     key = judge(values[category])
@@ -134,9 +140,9 @@ class FastPath:
                         skipped[key] += 1
                         self._skips += 1
                         continue
-                yield (line, n, get(values)) if single else (line, n, *get(values))
+                yield (line, n, None, get(values)) if single else (line, n, None, *get(values))
 
-        marks = ", ".join("?" * (len(positions) + 2))
+        marks = ", ".join("?" * (len(positions) + 3))
         self.conn.connection.driver_connection.executemany(  # type: ignore[union-attr]
             f"INSERT INTO temp.{STAGE} VALUES ({marks})", rows()
         )
@@ -266,7 +272,8 @@ class FastPath:
         while True:
             page = list(
                 self._sql(
-                    f"SELECT o.line, s.nf, {cells} FROM temp.{ODD} o JOIN temp.{STAGE} s "
+                    f"SELECT o.line, s.nf, s.broken, {cells} FROM temp.{ODD} o "
+                    f"JOIN temp.{STAGE} s "
                     f"ON s.line = o.line WHERE o.line > ? ORDER BY o.line LIMIT {PAGE}",
                     last,
                 )
@@ -274,7 +281,10 @@ class FastPath:
             if not page:
                 return
             last = page[-1][0]
-            for line, n, *found in page:
+            for line, n, broken, *found in page:
+                if broken is not None:
+                    yield line, BrokenRecord(broken)
+                    continue
                 values = [""] * n
                 for position, cell in zip(self.positions, found, strict=True):
                     if position < n:

@@ -241,11 +241,14 @@ class PlanBuilder:
         if self.plan.date_length == 16:
             shape += " || ':00'"
         self.plan.received = x
+        # Only a time surely inside the plausible window is plain: one near either end
+        # is checked exactly by the Python path.
+        low, high = self.converter.surely_plausible
         self.plan.joins.append(f"LEFT JOIN temp.{HOURS} h ON h.hour = substr({x}, 1, 13)")
         # An empty received time takes the Python path (a default date would also have
         # to feed a derived shift).
         self.plan.conditions.append(
-            f"(datetime({x}) = {shape} AND {x} >= '1900' AND {x} < '3000' "
+            f"(datetime({x}) = {shape} AND {x} >= {literal(low)} AND {x} < {literal(high)} "
             "AND h.modifier IS NOT NULL)"
         )
         self.plan.values["received_at"] = f"datetime({x}, h.modifier) || '.000000'"

@@ -9,7 +9,9 @@ import's write transaction, then
 
 * counts against ``decisions`` as it is at that moment: a reference not stored is one
   insert; a stored one is unchanged if its first row matches what is stored, an update if
-  not; every further row with the same reference is an update;
+  not; every further row with the same reference is an update, unless it is identical
+  (in every compared column) to the row before it with that reference: then it is
+  unchanged;
 * writes every reference in one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, which
   leaves a stored decision whose values already match untouched (its ``row_version``
   stays), and gives a changed one its new values, ``updated_at`` and one more
@@ -44,6 +46,8 @@ class Merge:
         self.final = temp_name(conn, FINAL_TABLE)
         self.references = 0
         self.repeats = 0
+        #: Of the repeats, the rows identical to the row before them with that reference.
+        self.same_repeats = 0
         #: Where ``run`` reads: the ready table, or the per-reference table built from it.
         self.source = self.final
         self.first = "first_"
@@ -91,6 +95,17 @@ class Merge:
             f"SELECT count(*), coalesce(sum(n), 0) FROM {self.final}"
         ).one()
         self.references, self.repeats = int(references), int(rows) - int(references)
+        # A further row of a reference that repeats the row before it (one row per
+        # responding unit) changes nothing: it counts as unchanged, not updated.
+        lagged = ", ".join(f"{c}, lag({c}) OVER w AS prev_{c}" for c in self.compared)
+        same = " AND ".join(self._same(c, f"prev_{c}") for c in self.compared) or "1 = 1"
+        self.same_repeats = int(
+            self.conn.exec_driver_sql(
+                f"SELECT count(*) FROM (SELECT row_number() OVER w AS rn, {lagged} "
+                f"FROM {self.ready} WINDOW w AS (PARTITION BY cad_ref ORDER BY seq)) x "
+                f"WHERE rn > 1 AND {same}"
+            ).scalar_one()
+        )
         self.source, self.first = self.final, "first_"
         self.conn.exec_driver_sql(f"DROP TABLE {self.ready}")
 
@@ -104,7 +119,7 @@ class Merge:
         """Count and write, inside the caller's write transaction; return (inserted,
         updated, unchanged)."""
         if not self.references:
-            return 0, self.repeats, 0
+            return 0, 0, 0
         if self.is_sqlite:
             # The merge touches pages of every index of decisions all over: a bigger
             # page cache than the default 2 MB halves the time it holds the write lock
@@ -129,8 +144,8 @@ class Merge:
         # write (there is no database-wide write lock), so it always takes the upsert.
         self._write(upsert=existing > 0 or not self.is_sqlite)
         inserted = self.references - existing
-        updated = existing - unchanged + self.repeats
-        return inserted, updated, unchanged
+        updated = existing - unchanged + self.repeats - self.same_repeats
+        return inserted, updated, unchanged + self.same_repeats
 
     def _same(self, a: str, b: str) -> str:
         return f"{a} IS {b}" if self.is_sqlite else f"{a} IS NOT DISTINCT FROM {b}"

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import time
+from datetime import date, datetime, time
 from enum import StrEnum
 from importlib import resources
 from pathlib import Path
@@ -48,6 +48,10 @@ FIELD_DEFAULTS: dict[str, str] = {"threshold_basis": ThresholdBasis.NONE.value}
 BLANK_ACTIONS = ("reject", "skip", "default", "empty")
 FIELD_KEYS = {"column", "constant", "map", "skip", "blank", "default", "derive"}
 SECTIONS = {"profile", "csv", "dates", "fields"}
+#: The default plausible window for a received time: from 2000-01-01 to a day after
+#: the import.
+DEFAULT_EARLIEST = date(2000, 1, 1)
+DEFAULT_DAYS_AHEAD = 1
 SHIPPED_PACKAGE = "rcrp_tui.importing.profiles"
 
 
@@ -100,6 +104,10 @@ class ImportProfile:
     date_formats: tuple[str, ...]
     timezone: ZoneInfo
     fields: dict[str, FieldSpec]
+    #: The plausible window for a received time: from this day (local midnight) ...
+    earliest: date = DEFAULT_EARLIEST
+    #: ... to this many days after the import.
+    days_ahead: int = DEFAULT_DAYS_AHEAD
 
     @property
     def columns(self) -> tuple[str, ...]:
@@ -265,7 +273,17 @@ def parse_profile(text: str, path: Path) -> ImportProfile:
         if len(value) != 1:
             raise reader.fail(f"csv.{key}", "must be exactly one character")
     dates = reader.table(data, "dates", "")
-    reader.unknown_keys(dates, {"formats", "timezone"}, "dates.")
+    reader.unknown_keys(dates, {"formats", "timezone", "earliest", "days_ahead"}, "dates.")
+    earliest = dates.get("earliest", DEFAULT_EARLIEST)
+    if isinstance(earliest, datetime) or not isinstance(earliest, date):
+        raise reader.fail("dates.earliest", "must be a date written like 2000-01-01 (no quotes)")
+    days_ahead = dates.get("days_ahead", DEFAULT_DAYS_AHEAD)
+    if (
+        isinstance(days_ahead, bool)
+        or not isinstance(days_ahead, int)
+        or not 0 <= days_ahead <= 366
+    ):
+        raise reader.fail("dates.days_ahead", "must be a whole number of days from 0 to 366")
     formats = dates.get("formats", ["iso"])
     if not isinstance(formats, list) or not formats or not all(isinstance(f, str) for f in formats):
         raise reader.fail("dates.formats", "must be a list of strptime formats (or 'iso')")
@@ -293,6 +311,8 @@ def parse_profile(text: str, path: Path) -> ImportProfile:
         date_formats=tuple(formats),
         timezone=zone,
         fields=fields,
+        earliest=earliest,
+        days_ahead=days_ahead,
     )
 
 

@@ -10,7 +10,7 @@ act on). Which of these happens never depends on a column the profile does not m
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -42,6 +42,16 @@ class RowRejected(Exception):
         self.reason = reason
 
 
+class BrokenRecord(list[str]):
+    """A record the row rules (field count, line breaks) reject before conversion: it
+    carries no cells, only the reason, and is rejected in its place in line order by
+    whichever path (SQL or Python) handles it."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__()
+        self.reason = reason
+
+
 class RowSkipped(Exception):
     """The row is not an RCRP call (or its code is listed to skip); ``key`` counts it."""
 
@@ -50,10 +60,25 @@ class RowSkipped(Exception):
         self.key = key
 
 
+class NoSuchLocalTime(ValueError):
+    """A wall-clock time the clocks skipped (the hour they go forward)."""
+
+
 def _to_utc(moment: datetime, zone: ZoneInfo) -> datetime:
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone)
+        utc = moment.replace(tzinfo=zone).astimezone(UTC)
+        if utc.astimezone(zone).replace(tzinfo=None) != moment:
+            raise NoSuchLocalTime(str(moment))
+        return utc
     return moment.astimezone(UTC)
+
+
+def _exists(naive: datetime, zone: ZoneInfo) -> bool:
+    try:
+        _to_utc(naive, zone)
+    except NoSuchLocalTime:
+        return False
+    return True
 
 
 def _iso_in_zone(length: int, zone: ZoneInfo) -> Callable[[str], datetime]:
@@ -74,12 +99,14 @@ def _iso_in_zone(length: int, zone: ZoneInfo) -> Callable[[str], datetime]:
         else:
             start = naive.replace(minute=0, second=0, tzinfo=zone).utcoffset()
             end = naive.replace(minute=59, second=59, tzinfo=zone).utcoffset()
-            offset = start if start == end else None
+            ends = (naive.replace(minute=0, second=0), naive.replace(minute=59, second=59))
+            same = start == end and all(_exists(moment, zone) for moment in ends)
+            offset = start if same else None
             if len(offsets) > 100_000:  # a bound, so memory stays constant on any file
                 offsets.clear()
             offsets[hour] = offset
         if offset is None:
-            return naive.replace(tzinfo=zone).astimezone(UTC)
+            return _to_utc(naive, zone)
         return (naive - offset).replace(tzinfo=UTC)
 
     return parse
@@ -98,7 +125,9 @@ def date_parser(formats: Sequence[str], zone: ZoneInfo) -> Callable[[str], datet
     """A function from the file's text to an aware UTC datetime (ValueError if none fits).
 
     A time without an offset is wall-clock time in ``zone``; an hour repeated when the
-    clocks go back is read as its first occurrence (``fold=0``).
+    clocks go back is read as its first occurrence (``fold=0``); a time in the hour the
+    clocks go forward does not exist and raises ``NoSuchLocalTime`` (whichever format
+    read it).
     """
     parsers = [_one_format(f, zone) for f in formats]
     if len(parsers) == 1:
@@ -108,6 +137,8 @@ def date_parser(formats: Sequence[str], zone: ZoneInfo) -> Callable[[str], datet
         for parser in parsers:
             try:
                 return parser(text)
+            except NoSuchLocalTime:
+                raise
             except ValueError:
                 continue
         raise ValueError(text)
@@ -128,8 +159,20 @@ class RowConverter:
         *,
         officers: Mapping[str, tuple[int, int | None]] | None = None,
         teams: Mapping[str, int] | None = None,
+        now: datetime | None = None,
     ) -> None:
         self.profile = profile
+        # The plausible window for a received time: from the profile's earliest day
+        # (local midnight) to ``days_ahead`` days after the import.
+        now = now or datetime.now(UTC)
+        self.earliest = datetime.combine(profile.earliest, time(0), tzinfo=profile.timezone)
+        self.latest = now + timedelta(days=profile.days_ahead)
+        #: Local date texts strictly inside the window whatever the zone's offset: a
+        #: received time between them needs no window check (the SQL fast path's test).
+        self.surely_plausible = (
+            (profile.earliest + timedelta(days=2)).isoformat(),
+            (now.date() + timedelta(days=profile.days_ahead - 2)).isoformat(),
+        )
         self.indexes = indexes
         self.officers = officers or {}
         self.teams = teams or {}
@@ -210,12 +253,29 @@ class RowConverter:
             parse = self._parse_date
             formats = " or ".join(self.profile.date_formats)
 
+            zone, earliest, latest = self.profile.timezone, self.earliest, self.latest
+            window = (
+                f"from {earliest.date().isoformat()} to "
+                f"{latest.astimezone(zone).strftime('%Y-%m-%d %H:%M')} ([dates] earliest, "
+                "days_ahead)"
+            )
+
             def received(values: Sequence[str]) -> datetime:
                 text = read(values) or ""
                 try:
-                    return parse(text)
+                    moment = parse(text)
+                except NoSuchLocalTime:
+                    raise RowRejected(
+                        f"{column} {text!r} is a local time that does not exist in {zone.key} "
+                        "(the clocks went forward past it)"
+                    ) from None
                 except (ValueError, OverflowError):
                     raise RowRejected(f"{column} {text!r} is not a date like {formats}") from None
+                if not earliest <= moment < latest:
+                    raise RowRejected(
+                        f"{column} {text!r} is outside the plausible window, {window}"
+                    )
+                return moment
 
             return received
         return self._typed(spec, read)

@@ -26,13 +26,17 @@ import pytest
 from sqlalchemy import text
 
 from rcrp_tui.domain.clock import FixedClock
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.domain.scoring import Answer
 from rcrp_tui.importing.cad import ImportRunning, import_file
 from rcrp_tui.importing.profile import load_profile
 from rcrp_tui.importing.runs import import_run
 from rcrp_tui.services import reviews
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Busy, ServiceError
+from rcrp_tui.services.review_records import AnswerEntry
 from rcrp_tui.storage.db import Database, WriteWait
+from tests.cli_helpers import PASSWORD, add_account
 from tests.conftest import TEST_ADMIN
 from tests.import_process_helpers import (
     expected_rejects,
@@ -85,7 +89,11 @@ def test_a_review_saved_during_an_import_succeeds_and_the_import_is_complete(
 ) -> None:
     cast = build_cast(any_db, clock)
     work = reviews.open_for_decision(cast.floorwalker, cast.decision_id)
-    answers = all_met(work)
+    met = all_met(work)
+    first = work.criteria[0].code
+    # Two answer sets taken in turn: a save that changes nothing is not a save (no new
+    # version), so every save here changes one answer.
+    answer_sets = (met, {**met, first: AnswerEntry(Answer.PARTIAL)})
     child, out = _start_import(any_db, tmp_path, "BIG", ROWS)
     base, saves, during, free = work.review, 0, 0, 0
     errors: list[str] = []
@@ -95,7 +103,7 @@ def test_a_review_saved_during_an_import_succeeds_and_the_import_is_complete(
         if any_db.is_sqlite and running and not lock_taken() and any_db.open_imports():
             free += 1  # the import was running, and the write lock was free
         try:
-            base = reviews.save(cast.floorwalker, base, answers, None)
+            base = reviews.save(cast.floorwalker, base, answer_sets[saves % 2], None)
         except ServiceError as exc:  # Busy included: the test fails below, with its words
             errors.append(exc.message)
             continue
@@ -121,6 +129,7 @@ def test_a_review_saved_during_an_import_succeeds_and_the_import_is_complete(
 def test_a_second_import_is_refused_with_who_is_importing(
     any_db: Database, clock: FixedClock, tmp_path: Path
 ) -> None:
+    add_account(Ctx(any_db, TEST_ADMIN, clock), "importer", Role.ADMINISTRATOR)
     started, release = SPAWN.Event(), SPAWN.Event()
     holder = SPAWN.Process(target=hold_import, args=(_url(any_db), "nightly.csv", started, release))
     holder.start()
@@ -146,7 +155,11 @@ def test_a_second_import_is_refused_with_who_is_importing(
                 "--database",
                 _url(any_db),
                 "--quiet",
+                "--user",
+                "importer",
+                "--password-stdin",
             ],
+            input=f"{PASSWORD}\n",
             capture_output=True,
             text=True,
             timeout=PATIENCE,

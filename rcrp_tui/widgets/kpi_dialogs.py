@@ -26,6 +26,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.kpis import KpiReport
 from rcrp_tui.services.reports import ReportFormat
 from rcrp_tui.settings import default_export_folder
+from rcrp_tui.widgets.form import FormInput
 from rcrp_tui.widgets.literal import literal
 
 _CSS = """
@@ -77,12 +78,12 @@ class PeriodDialog(ReportsWorkerErrors, ModalScreen[tuple[Period, Period] | None
             )
             yield Label("Period: from / to")
             with Horizontal(classes="pair"):
-                yield Input(self._period.first_day.isoformat(), id="period-from", max_length=10)
-                yield Input(self._period.end_day.isoformat(), id="period-to", max_length=10)
+                yield FormInput(self._period.first_day.isoformat(), id="period-from")
+                yield FormInput(self._period.end_day.isoformat(), id="period-to")
             yield Label("Baseline: from / to")
             with Horizontal(classes="pair"):
-                yield Input(self._baseline.first_day.isoformat(), id="baseline-from", max_length=10)
-                yield Input(self._baseline.end_day.isoformat(), id="baseline-to", max_length=10)
+                yield FormInput(self._baseline.first_day.isoformat(), id="baseline-from")
+                yield FormInput(self._baseline.end_day.isoformat(), id="baseline-to")
             yield Static("", id="period-error", classes="dialog-error")
             yield Static("Enter or ctrl+s apply · Esc cancel", classes="dialog-help")
 
@@ -149,7 +150,7 @@ class ExportReportDialog(ReportsWorkerErrors, ModalScreen[Path | None]):
                 id="export-format",
             )
             yield Label("Save to (a file, or a folder for the usual name)")
-            yield Input(str(self._folder), id="export-path")
+            yield FormInput(str(self._folder), id="export-path")
             yield Static("", id="export-error", classes="dialog-error")
             yield Static("Enter or ctrl+s export · Esc cancel", classes="dialog-help")
 

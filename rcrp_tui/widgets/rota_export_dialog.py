@@ -20,6 +20,7 @@ from textual.worker import get_current_worker
 
 from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.widgets.form import FormInput
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.rota_dialogs import DIALOG_CSS
 
@@ -51,7 +52,7 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="rota-dialog"):
             yield Label("Export the rota", classes="dialog-title")
-            yield Input(value=str(self._default), id="folder")
+            yield FormInput(value=str(self._default), id="folder")
             yield Checkbox("iCalendar (.ics) per floorwalker", True, id="ics")
             yield Checkbox("Whole rota as CSV", True, id="csv")
             yield Checkbox("Printable view (Markdown)", True, id="md")

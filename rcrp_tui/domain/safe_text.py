@@ -25,6 +25,8 @@ for _code in [*range(0x80, 0xA0), *BIDI_CONTROLS]:
 
 _MULTI_LINE = {k: v for k, v in _PICTURES.items() if k != 0x0A}
 _SINGLE_LINE = dict(_PICTURES)
+#: A paste keeps its line breaks (terminals send them as CR) and tabs.
+_PASTED = {k: v for k, v in _PICTURES.items() if k not in (0x09, 0x0A, 0x0D)}
 
 
 def neutralise(value: str, *, single_line: bool = False) -> str:
@@ -39,3 +41,9 @@ def neutralise(value: str, *, single_line: bool = False) -> str:
 def is_neutral(value: str, *, single_line: bool = False) -> bool:
     """True when ``neutralise`` would leave ``value`` unchanged."""
     return neutralise(value, single_line=single_line) == value
+
+
+def neutralise_paste(value: str) -> str:
+    """Pasted text with controls made visible, keeping tabs and line breaks (CR or LF)
+    for the box it goes into."""
+    return value.translate(_PASTED)

@@ -21,7 +21,7 @@ from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.services.decisions import DecisionFilter
 from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.services.people import STAFF_ID_RE
-from rcrp_tui.widgets.form import FormInput
+from rcrp_tui.widgets.form import FormBehaviour, FormInput, plain_reason
 from rcrp_tui.widgets.literal import markup_safe
 
 #: The outcome choice that means "any not-deployed route".
@@ -100,8 +100,11 @@ def form_of(flt: DecisionFilter) -> FilterForm:
     )
 
 
-class FilterDialog(ModalScreen[DecisionFilter | None]):
+class FilterDialog(FormBehaviour, ModalScreen[DecisionFilter | None]):
     """Ask for a filter; dismiss with the new filter, or None when cancelled."""
+
+    FORM_ERROR_ID = "filter-error"
+    FORM_WHAT = "the changed filter"
 
     DEFAULT_CSS = """
     FilterDialog {
@@ -224,14 +227,13 @@ class FilterDialog(ModalScreen[DecisionFilter | None]):
         try:
             flt = read_filter(self._form(), keep=self.current)
         except ValidationFailed as exc:
-            self.query_one("#filter-error", Static).update(markup_safe(exc.message))
-            focus = {"Date from": "#date-from", "Date to": "#date-to"}.get(exc.field)
-            self.query_one(focus or "#staff-id", Input).focus()
+            focus = {"Date from": "date-from", "Date to": "date-to"}.get(exc.field)
+            self.show_field_error(focus or "staff-id", plain_reason(exc.message))
             return
         self.dismiss(flt)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self.action_apply()

@@ -22,6 +22,7 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -60,6 +61,19 @@ class FormInput(Input):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("select_on_focus", False)
         super().__init__(*args, **kwargs)
+
+    def _on_paste(self, event: events.Paste) -> None:
+        # Textual's Input keeps only the first line of a paste and drops the rest without
+        # a word; a one-line box takes every line, joined by spaces.
+        if event.text:
+            text = " ".join(line for line in event.text.splitlines())
+            selection = self.selection
+            if selection.is_empty:
+                self.insert_text_at_cursor(text)
+            else:
+                self.replace(text, *selection)
+        event.stop()
+        event.prevent_default()
 
     def cursor_to_end(self) -> None:
         """Put the cursor after the last character, with nothing selected."""
@@ -140,7 +154,9 @@ class FormBehaviour:
         """Take the fields as they are now as the unchanged form (called once mounted)."""
         self._form_start = self.form_values()
 
-    def _on_mount(self) -> None:
+    def _on_mount(self, event: events.Mount) -> None:
+        # Textual calls each class's own ``_on_mount`` in the MRO: this one runs as well
+        # as the screen's and the dialog's.
         screen: Screen[Any] = self  # type: ignore[assignment]
         screen.call_after_refresh(self._remember_once)
 
@@ -245,8 +261,9 @@ class FormBehaviour:
         while anchor is not None and anchor.parent is not line.parent:
             parent_node = anchor.parent
             anchor = parent_node if isinstance(parent_node, Widget) else None
-        if anchor is not None and anchor is not line and line.parent is not None:
-            line.parent.move_child(line, after=anchor)
+        holder = line.parent
+        if anchor is not None and anchor is not line and isinstance(holder, Widget):
+            holder.move_child(line, after=anchor)
         field.focus()
         if isinstance(field, FormInput):
             field.cursor_to_end()

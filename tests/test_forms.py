@@ -185,6 +185,19 @@ CASES = [
         "form-error",
     ),
     Case(
+        "appeal record form, refused by the service, field at the bottom",
+        lambda ctx: RecordAppealDialog(ctx),
+        [
+            ("cad-ref", "CAD-20261112-0137"),
+            ("partner-org", "London Ambulance Service"),
+            ("themes", "Resources, " + "t" * 60),
+        ],
+        "ctrl+s",
+        "themes",
+        "at most 40 characters",
+        "form-error",
+    ),
+    Case(
         "appeal learning action",
         lambda ctx: LearningActionDialog(ctx, 1),
         [("action", "a" * 501), ("owner", "Team C supervisors"), ("due-date", "2026-12-01")],
@@ -232,7 +245,9 @@ async def test_a_refusal_keeps_the_dialog_the_text_and_the_place(ctx: Ctx, case:
         await settle(pilot)
         before = _typed(dialog)
         await pilot.press(case.submit)
+        await app.workers.wait_for_complete()  # a service's refusal comes from a worker
         await settle(pilot)
+        await pilot.pause(0.3)  # the message is scrolled to once it is laid out
 
         # The dialog stays, with everything as typed (nothing cut, nothing cleared).
         assert app.screen is dialog

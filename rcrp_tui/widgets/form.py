@@ -35,6 +35,10 @@ from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.widgets.literal import literal
 
 
+#: Seconds to wait before scrolling a message into view (one layout pass).
+REVEAL_DELAY = 0.05
+
+
 def over_limit(text: str, limit: int) -> str | None:
     """``None`` when ``text`` fits ``limit``, else the count, e.g. "1,204 of 1,000 characters"."""
     if len(text) <= limit:
@@ -89,6 +93,7 @@ class DiscardQuestion(ModalScreen[bool]):
         width: 60; max-width: 95%; height: auto;
         border: thick $warning; background: $panel; padding: 1 2;
     }
+    DiscardQuestion .dialog-title { text-style: bold; margin-bottom: 1; }
     DiscardQuestion .discard-help { color: $text-muted; margin-top: 1; }
     """
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -276,7 +281,8 @@ class FormBehaviour:
             line.scroll_visible(animate=False)
             field.scroll_visible(animate=False)
 
-        screen.call_after_refresh(reveal)
+        # After the moved line has been laid out: scrolling at once would use where it was.
+        screen.set_timer(REVEAL_DELAY, reveal)
 
 
 __all__ = [

@@ -34,7 +34,6 @@ from textual.widgets.input import Selection
 from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.widgets.literal import literal
 
-
 #: Seconds to wait before scrolling a message into view (one layout pass).
 REVEAL_DELAY = 0.05
 

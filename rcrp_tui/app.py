@@ -284,6 +284,9 @@ def run_app(db: Database | Callable[[], Database]) -> int:
 
     Returns the exit code.
     """
+    from rcrp_tui.widgets import paste_guard
+
+    paste_guard.install()  # a paste arrives whole and in order, its controls shown
     app = RcrpApp(db)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -53,7 +53,7 @@ async def test_record_a_live_appeal_with_keys_only(
         await settle(pilot)
         form = pilot.app.screen
         error = str(form.query_one("#form-error").render())
-        assert error.startswith("Partner organisation:")
+        assert error.startswith("✗ Partner organisation:")
         assert pilot.app.focused is form.query_one("#partner-org")
         # Back to the partner type (shift+tab twice from the organisation) and pick the trust.
         await pilot.press("shift+tab", "enter", "down", "enter")
@@ -103,7 +103,7 @@ async def test_supervisor_decides_and_personal_data_needs_a_reason(
         await settle(pilot)
         assert pilot.app.screen is form  # refused, nothing saved, text kept
         error = str(form.query_one("#form-error").render())
-        assert error.startswith("Rationale: this looks like personal data (")
+        assert error.startswith("✗ Rationale: this looks like personal data (")
         assert not form.query_one("#override-box").has_class("hidden")
         await pilot.press("ctrl+s")  # a blank reason is refused, by name
         await settle(pilot)

@@ -153,7 +153,7 @@ async def test_filter_dialog_refuses_a_bad_date_then_filters(tmp_path: Path) -> 
         await type_text(pilot, "2026-13-01")
         await pilot.press("enter")
         error = str(dialog.query_one("#filter-error", Static).render())
-        assert error.startswith("Date from: '2026-13-01' is not a date")
+        assert error.startswith("✗ Date from: '2026-13-01' is not a date")
         assert isinstance(app.screen, FilterDialog)
         # Fix it, tab to "to" and give a day before "from".
         await pilot.press(*["backspace"] * 10)
@@ -162,7 +162,7 @@ async def test_filter_dialog_refuses_a_bad_date_then_filters(tmp_path: Path) -> 
         await type_text(pilot, "2026-11-20", paste=True)
         await pilot.press("enter")
         error = str(dialog.query_one("#filter-error", Static).render())
-        assert error.startswith("Date to: 2026-11-20 is before")
+        assert error.startswith("✗ Date to: 2026-11-20 is before")
         await pilot.press(*["backspace"] * 10)
         await type_text(pilot, "2026-11-23", paste=True)
         await pilot.press("enter")
@@ -347,3 +347,23 @@ def test_the_filter_form_round_trips(
         staff_id="CO-001",
     )
     assert form_of(read_filter(form)) == form
+
+
+async def test_search_text_is_shown_literally_never_as_markup(tmp_path: Path) -> None:
+    """``[reverse]CAD-2026`` is what was searched for, and the summary says so exactly."""
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "floorwalker")
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("slash")
+        query = "[reverse]CAD-2026\x1b[31m"
+        await type_text(pilot, query, paste=True)
+        await pilot.press("enter")
+        await settle(pilot)
+        browser = _browser(app)
+        assert browser.flt.cad_ref_prefix is not None
+        summary = str(browser.query_one("#filter-summary", Static).render())
+        assert "[REVERSE]CAD-2026" in summary  # not read as a style tag (upper-cased)
+        assert "\x1b" not in summary and "␛[31M" in summary  # the ESC is shown, not sent

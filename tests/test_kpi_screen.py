@@ -85,7 +85,12 @@ async def test_period_sections_charts_and_export(kpi_db: Database, tmp_path: Pat
         dialog = pilot.app.screen
         assert isinstance(dialog, PeriodDialog)
         assert "must end after it starts" in rendered_text(dialog.query_one("#period-error"))
-        await pilot.press("escape")
+        await pilot.press("escape")  # the dates were changed: it asks before discarding
+        await settle(pilot)
+        from rcrp_tui.widgets.form import DiscardQuestion
+
+        assert isinstance(pilot.app.screen, DiscardQuestion)
+        await pilot.press("y")
         await settle(pilot)
 
         await _choose_period(pilot, FIXTURE_DATES)

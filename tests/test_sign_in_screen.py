@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from textual import events
 from textual.widgets import Input, Static
 
 from rcrp_tui.app import RcrpApp
@@ -11,7 +12,14 @@ from rcrp_tui.screens.home import HomeScreen
 from rcrp_tui.screens.sign_in import SignInScreen
 from rcrp_tui.services.auth import MAX_FAILED_SIGN_INS, REFUSED
 from rcrp_tui.storage.db import Database
-from tests.apphelpers import make_app, seeded_database, settle, sign_in, type_text
+from tests.apphelpers import (
+    DEMO_PASSWORD,
+    make_app,
+    seeded_database,
+    settle,
+    sign_in,
+    type_text,
+)
 
 
 def _message(screen: object) -> str:
@@ -49,9 +57,11 @@ async def test_an_empty_username_asks_for_one(tmp_path: Path) -> None:
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        await pilot.press("enter", "enter")
+        await pilot.press("enter")
         await settle(pilot)
-        assert _message(app.screen) == "Type your username."
+        # An empty form says what is missing, at once (Enter in the username box too).
+        assert _message(app.screen) == "Type your username and your password."
+        assert app.screen.focused is app.screen.query_one("#username", Input)
 
 
 async def test_five_wrong_passwords_lock_the_account(tmp_path: Path) -> None:
@@ -102,3 +112,42 @@ async def test_a_database_that_will_not_open_is_reported_not_fatal(tmp_path: Pat
         assert app.is_running
         assert isinstance(app.screen, SignInScreen)
         assert "Cannot open the database: schema is at 0001" in _message(app.screen)
+
+
+def _burst(app: RcrpApp, keys: list[str]) -> None:
+    """Post ``keys`` to the app all at once, as a terminal delivers a password manager's
+    auto-type: no pause between keys (``pilot.press`` waits after each key, which hides
+    a key that is routed before the one before it has been handled)."""
+    driver = app._driver
+    assert driver is not None
+    for key in keys:
+        char = {"tab": "\t", "enter": "\r"}.get(key, key)
+        event = events.Key(key, char)
+        event.set_sender(app)
+        driver.send_message(event)
+
+
+async def test_a_fast_burst_with_tab_signs_in(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        _burst(app, [*"floorwalker", "tab", *DEMO_PASSWORD, "enter"])
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen), _message(app.screen)
+        assert app.ctx.actor.username == "floorwalker"
+
+
+async def test_a_burst_keeps_every_key_in_its_box(tmp_path: Path) -> None:
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        # No Enter: look at the boxes themselves.
+        _burst(app, [*"floorwalker", "tab", *"abc"])
+        await settle(pilot)
+        assert app.screen.query_one("#username", Input).value == "floorwalker"
+        assert app.screen.query_one("#password", Input).value == "abc"
+        assert app.screen.focused is app.screen.query_one("#password", Input)

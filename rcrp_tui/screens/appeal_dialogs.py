@@ -12,13 +12,19 @@ from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.widgets import Input, Label, Select, Static
 
-from rcrp_tui.domain.appeals import LONDON, OWNER_MAX, normalise_theme, theme_label
+from rcrp_tui.domain.appeals import ACTION_MAX, LONDON, OWNER_MAX, normalise_theme, theme_label
 from rcrp_tui.domain.enums import Category
-from rcrp_tui.screens.appeal_forms import AppealForm, PersonalDataShown, override_box
+from rcrp_tui.screens.appeal_forms import (
+    OVERRIDE_REASON_MAX,
+    AppealForm,
+    PersonalDataShown,
+    override_box,
+)
 from rcrp_tui.services import appeal_learning, appeals
 from rcrp_tui.services.appeal_queries import AppealFilter
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
+from rcrp_tui.widgets.form import FormInput
 
 
 def _local_day(text: str) -> date | None:
@@ -59,11 +65,11 @@ class AppealFilterDialog(AppealForm):
                 id="category",
             )
             yield Label("Theme (one of the six, or a free tag)")
-            yield Input(value=f.theme or "", placeholder="any theme", id="theme")
+            yield FormInput(value=f.theme or "", placeholder="any theme", id="theme")
             yield Label("Received from (YYYY-MM-DD, local)")
-            yield Input(value=first, placeholder="any", id="date-from")
+            yield FormInput(value=first, placeholder="any", id="date-from")
             yield Label("Received to, inclusive (YYYY-MM-DD, local)")
-            yield Input(value=last, placeholder="any", id="date-to")
+            yield FormInput(value=last, placeholder="any", id="date-to")
             yield Static("", id="form-error", classes="form-error")
             yield Static("ctrl+s apply · escape cancel", classes="form-hint")
 
@@ -129,7 +135,7 @@ class ThemesDialog(AppealForm):
                 " or your own short tag",
                 classes="form-context",
             )
-            yield Input(value=", ".join(theme_label(t) for t in self.themes), id="themes")
+            yield FormInput(value=", ".join(theme_label(t) for t in self.themes), id="themes")
             yield Static("", id="form-error", classes="form-error")
             yield Static("ctrl+s save · escape cancel", classes="form-hint")
 
@@ -157,6 +163,11 @@ class LearningActionDialog(AppealForm):
         "owner": ("owner", "Owner"),
         "due_date": ("due-date", "Due"),
     }
+    FORM_LIMITS = {
+        "action": ("Action", ACTION_MAX),
+        "owner": ("Owner", OWNER_MAX),
+        "override-reason": ("Reason for saving it as it is", OVERRIDE_REASON_MAX),
+    }
 
     def __init__(self, ctx: Ctx, appeal_id: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -167,11 +178,11 @@ class LearningActionDialog(AppealForm):
         with Vertical(id="action-form", classes="form"):
             yield Label("Add a learning action", classes="form-title")
             yield Label("Action (no personal details)")
-            yield Input(id="action", max_length=500)
+            yield FormInput(id="action")
             yield Label("Owner: a role or team, never a person's name")
-            yield Input(placeholder="e.g. Team C supervisors", id="owner", max_length=OWNER_MAX)
+            yield FormInput(placeholder="e.g. Team C supervisors", id="owner")
             yield Label("Due (YYYY-MM-DD)")
-            yield Input(id="due-date")
+            yield FormInput(id="due-date")
             yield override_box()
             yield Static("", id="form-error", classes="form-error")
             yield Static("ctrl+s save · escape cancel", classes="form-hint")
@@ -180,6 +191,8 @@ class LearningActionDialog(AppealForm):
         self.query_one("#action", Input).focus()
 
     def action_save(self) -> None:
+        if self.refuse_over_limits():
+            return
         try:
             due = _local_day(self.query_one("#due-date", Input).value)
         except ValueError:
@@ -226,7 +239,7 @@ class CompleteActionDialog(AppealForm):
         with Vertical(id="complete-form", classes="form"):
             yield Label("Mark a learning action done", classes="form-title")
             yield Label(f"Number (1 to {len(self.action_ids)}, as listed)")
-            yield Input(id="number", max_length=4)
+            yield FormInput(id="number")
             yield Static("", id="form-error", classes="form-error")
             yield Static("ctrl+s save · escape cancel", classes="form-hint")
 
@@ -269,7 +282,7 @@ class SourceSystemDialog(AppealForm):
     def compose(self) -> ComposeResult:
         with Vertical(id="source-form", classes="form"):
             yield Label("Source system of the CAD reference", classes="form-title")
-            yield Input(value=self.current, placeholder="e.g. STORM", id="source-system")
+            yield FormInput(value=self.current, placeholder="e.g. STORM", id="source-system")
             yield Static("", id="form-error", classes="form-error")
             yield Static("ctrl+s save · escape cancel", classes="form-hint")
 

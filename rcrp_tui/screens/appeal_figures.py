@@ -6,7 +6,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -21,6 +20,7 @@ from rcrp_tui.services import appeal_reports
 from rcrp_tui.services.appeal_reports import AppealFiguresReport
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.settings import default_export_folder
+from rcrp_tui.widgets.literal import markup_safe
 
 MONTHS_SHOWN = 12
 COLUMNS = (
@@ -153,5 +153,6 @@ class AppealFiguresScreen(ReportsWorkerErrors, Screen[None]):
     def _exported(self, message: Exported) -> None:
         csv_path, md_path = message.paths
         self.notify(
-            f"Exported (OFFICIAL-SENSITIVE): {escape(str(csv_path))} and {escape(md_path.name)}"
+            f"Exported (OFFICIAL-SENSITIVE): {markup_safe(str(csv_path))} and "
+            f"{markup_safe(md_path.name)}"
         )

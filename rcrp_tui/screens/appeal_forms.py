@@ -19,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Checkbox, Input, Label, Select, Static
 
 from rcrp_tui.domain.appeals import (
+    ORGANISATION_MAX,
     RATIONALE_MAX,
     AppealOutcome,
     AppealRoute,
@@ -31,8 +32,9 @@ from rcrp_tui.services.appeal_queries import AppealRow
 from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
-from rcrp_tui.services.free_text import PersonalDataFound
-from rcrp_tui.widgets.literal import literal, visible
+from rcrp_tui.services.free_text import MAX_REASON_LENGTH, PersonalDataFound
+from rcrp_tui.widgets.form import FormBehaviour, FormInput, plain_reason
+from rcrp_tui.widgets.literal import visible
 
 #: Service field name -> (widget id, what a person calls it).
 RECORD_FIELDS: dict[str, tuple[str, str]] = {
@@ -44,6 +46,8 @@ RECORD_FIELDS: dict[str, tuple[str, str]] = {
     "received_at": ("received-at", "Received"),
     "themes": ("themes", "Themes"),
 }
+#: The longest "save it as it is" reason the guard takes.
+OVERRIDE_REASON_MAX = MAX_REASON_LENGTH
 DECIDE_FIELDS: dict[str, tuple[str, str]] = {
     "outcome": ("outcome", "Outcome"),
     "rationale": ("rationale", "Rationale"),
@@ -55,13 +59,13 @@ def override_box() -> Vertical:
     """The hidden "reason for saving it as it is" box of a form that checks personal data."""
     return Vertical(
         Label("Reason for saving it as it is (audited)"),
-        Input(id="override-reason", max_length=500),
+        FormInput(id="override-reason"),
         id="override-box",
         classes="hidden",
     )
 
 
-class AppealForm(ReportsWorkerErrors, ModalScreen[Any]):
+class AppealForm(FormBehaviour, ReportsWorkerErrors, ModalScreen[Any]):
     """Shared behaviour: save on ctrl+s, cancel on escape, show refusals by field."""
 
     CSS_PATH = "appeals.tcss"
@@ -82,19 +86,20 @@ class AppealForm(ReportsWorkerErrors, ModalScreen[Any]):
             super().__init__()
             self.result = result
 
+    FORM_ERROR_ID = "form-error"
+
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()
 
     def show_error(self, field: str | None, message: str) -> None:
-        """Show ``message`` (literally) and focus the field it is about."""
+        """Show ``message`` (literally) under the field it is about, in the form's words."""
         widget_id, label = self.FIELDS.get(field or "", (None, None))
         if field and field.startswith("Reason for saving"):
             widget_id, label = "override-reason", field  # the guard's own field name
-        name = label or field
-        text = f"{name}: {message}" if name else message
-        self.query_one("#form-error", Static).update(literal(text, style="bold"))
-        if widget_id:
-            self.query_one(f"#{widget_id}").focus()
+        if field and label is None:
+            label = self.field_label(field)
+        text = f"{label}: {plain_reason(message)}" if label else plain_reason(message)
+        self.show_field_error(widget_id, text)
 
     def override_reason(self) -> str | None:
         """The audited "save it as it is" reason, once the form has offered it."""
@@ -148,6 +153,10 @@ class RecordAppealDialog(AppealForm):
     """Record an appeal (a live 999 appeal unless another route is chosen)."""
 
     FIELDS = RECORD_FIELDS
+    FORM_LIMITS = {
+        "cad-ref": ("CAD reference", 64),
+        "partner-org": ("Partner organisation", ORGANISATION_MAX),
+    }
 
     def __init__(self, ctx: Ctx, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -161,7 +170,7 @@ class RecordAppealDialog(AppealForm):
             yield Static("ctrl+s save · escape cancel · tab next field", classes="form-hint")
             yield Static("", id="form-error", classes="form-error")
             yield Label("CAD reference")
-            yield Input(placeholder="e.g. CAD260120", id="cad-ref", max_length=64)
+            yield FormInput(placeholder="e.g. CAD260120", id="cad-ref")
             yield Label("Route")
             yield Select(
                 [(r.label, r) for r in AppealRoute],
@@ -177,13 +186,13 @@ class RecordAppealDialog(AppealForm):
                 id="partner-type",
             )
             yield Label("Partner organisation (never a person's name)")
-            yield Input(placeholder="e.g. London Ambulance Service", id="partner-org")
+            yield FormInput(placeholder="e.g. London Ambulance Service", id="partner-org")
             yield Label("Original decision")
-            yield Input(placeholder="blank: from the imported decision", id="original-decision")
+            yield FormInput(placeholder="blank: from the imported decision", id="original-decision")
             yield Label("Received (local time)")
-            yield Input(placeholder="blank: now · HH:MM · YYYY-MM-DD HH:MM", id="received-at")
+            yield FormInput(placeholder="blank: now · HH:MM · YYYY-MM-DD HH:MM", id="received-at")
             yield Label("Themes (comma separated, optional)")
-            yield Input(placeholder="e.g. Resources, night cover", id="themes")
+            yield FormInput(placeholder="e.g. Resources, night cover", id="themes")
             yield Checkbox("Adverse outcome reported", id="adverse")
 
     def on_mount(self) -> None:
@@ -193,6 +202,8 @@ class RecordAppealDialog(AppealForm):
         return self.query_one(f"#{widget_id}", Input).value
 
     def action_save(self) -> None:
+        if self.refuse_over_limits():
+            return
         try:
             received = parse_received(self._value("received-at"), self.ctx.clock.now())
         except ValueError as exc:
@@ -229,6 +240,10 @@ class DecideAppealDialog(AppealForm):
     """Record the decision on an open appeal: outcome and rationale."""
 
     FIELDS = DECIDE_FIELDS
+    FORM_LIMITS = {
+        "rationale": ("Rationale", RATIONALE_MAX),
+        "override-reason": ("Reason for saving it as it is", OVERRIDE_REASON_MAX),
+    }
 
     def __init__(self, ctx: Ctx, appeal: AppealRow, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -256,7 +271,7 @@ class DecideAppealDialog(AppealForm):
                 id="outcome",
             )
             yield Label(f"Rationale (at most {RATIONALE_MAX} characters; no personal details)")
-            yield Input(id="rationale", max_length=RATIONALE_MAX)
+            yield FormInput(id="rationale")
             yield override_box()
             yield Static("", id="form-error", classes="form-error")
             yield Static("ctrl+s save · escape cancel", classes="form-hint")
@@ -265,6 +280,8 @@ class DecideAppealDialog(AppealForm):
         self.query_one("#outcome", Select).focus()
 
     def action_save(self) -> None:
+        if self.refuse_over_limits():
+            return
         outcome: AppealOutcome = self.query_one("#outcome", Select).value  # type: ignore[assignment]
         rationale = self.query_one("#rationale", Input).value
         self.query_one("#form-error", Static).update("Saving…")

@@ -139,7 +139,7 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(describe_filter(self.flt), id="appeal-filter")
+        yield Static(literal(describe_filter(self.flt), single_line=True), id="appeal-filter")
         yield DataTable(id="appeal-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading…", id="appeal-position")
         yield Footer()
@@ -186,7 +186,9 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         table.clear()
         for row in message.page.rows:
             table.add_row(*self._cells(row), key=str(row.id))
-        self.query_one("#appeal-filter", Static).update(describe_filter(self.flt))
+        self.query_one("#appeal-filter", Static).update(
+            literal(describe_filter(self.flt), single_line=True)
+        )
         n = len(message.page.rows)
         more = " · n: older" if message.page.has_older else ""
         newer = " · b: newer" if message.page.has_newer else ""

@@ -27,6 +27,7 @@ from rcrp_tui.services.coaching import CoachingNoteView, NoteInput
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.free_text import PersonalDataFound
+from rcrp_tui.widgets.form import FormBehaviour, FormInput, plain_reason
 from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 
@@ -43,8 +44,18 @@ FIELD_WIDGETS: dict[str, str] = {
 }
 
 
-class NoteEditorScreen(FeatureScreen[int | None]):
-    """Write one coaching note about a contact officer; dismisses with the new note's id."""
+class NoteEditorScreen(FormBehaviour, FeatureScreen[int | None]):
+    """Write one coaching note about a contact officer; dismisses with the new note's id.
+    The form rules are ``widgets.form``'s: Esc on a changed note asks first."""
+
+    FORM_ERROR_ID = "form-error"
+    FORM_WHAT = "this coaching note"
+    FORM_LIMITS = {
+        "staff-id": ("Staff ID", 32),
+        "went-well": ("What went well", rules.TEXT_MAX),
+        "to-develop": ("What to develop", rules.TEXT_MAX),
+        "agreed-actions": ("Agreed actions", rules.TEXT_MAX),
+    }
 
     CSS_PATH = "coaching.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -87,7 +98,7 @@ class NoteEditorScreen(FeatureScreen[int | None]):
         with VerticalScroll(id="note-form", classes="form"):
             yield Static(literal(title, single_line=True), id="note-title")
             yield Label("Staff ID (the officer this note is about)")
-            yield Input(self.staff_id, placeholder="e.g. CO-101", id="staff-id", max_length=32)
+            yield FormInput(self.staff_id, placeholder="e.g. CO-101", id="staff-id")
             yield Label("Theme")
             yield Select(
                 [(t.label, t) for t in Theme],
@@ -96,7 +107,7 @@ class NoteEditorScreen(FeatureScreen[int | None]):
                 id="theme",
             )
             yield Label("Criteria (codes, optional: e.g. C05, C09)")
-            yield Input(placeholder="C05, C09", id="criteria", max_length=120)
+            yield FormInput(placeholder="C05, C09", id="criteria")
             yield Label("What went well")
             yield TextArea(id="went-well", classes="note-text")
             yield Label("What to develop")
@@ -104,7 +115,7 @@ class NoteEditorScreen(FeatureScreen[int | None]):
             yield Label("Agreed actions")
             yield TextArea(id="agreed-actions", classes="note-text")
             yield Label("Follow-up date (YYYY-MM-DD; needed when there are agreed actions)")
-            yield Input(placeholder="YYYY-MM-DD", id="follow-up", max_length=10)
+            yield FormInput(placeholder="YYYY-MM-DD", id="follow-up")
             yield Label("Visibility")
             yield Select(
                 [
@@ -128,13 +139,12 @@ class NoteEditorScreen(FeatureScreen[int | None]):
 
     def show_error(self, field: str | None, message: str) -> None:
         """Show ``message`` literally, naming the field, and move the focus there."""
-        text = f"{field}: {message}" if field else message
-        self.query_one("#form-error", Static).update(literal(text, style="bold"))
-        widget_id = FIELD_WIDGETS.get(field or "")
-        if widget_id:
-            self.query_one(f"#{widget_id}").focus()
+        text = f"{field}: {plain_reason(message)}" if field else plain_reason(message)
+        self.show_field_error(FIELD_WIDGETS.get(field or ""), text)
 
     def action_save(self) -> None:
+        if self.refuse_over_limits():
+            return
         now = self.ctx.clock.now()
         try:
             follow_up = rules.parse_follow_up(self.query_one("#follow-up", Input).value, now)
@@ -207,4 +217,4 @@ class NoteEditorScreen(FeatureScreen[int | None]):
         self.dismiss(note.id)
 
     def action_leave(self) -> None:
-        self.dismiss(None)
+        self.leave_form()

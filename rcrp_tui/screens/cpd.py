@@ -14,7 +14,6 @@ import calendar
 from typing import Any, ClassVar
 
 from rich.console import Group, RenderableType
-from rich.markup import escape
 from rich.table import Table
 from rich.text import Text
 from textual import on, work
@@ -37,7 +36,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.settings import default_export_folder
 from rcrp_tui.widgets.export_format_dialog import ExportFormatDialog
-from rcrp_tui.widgets.literal import literal
+from rcrp_tui.widgets.literal import literal, markup_safe
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
 from rcrp_tui.widgets.table_fit import fit_columns
@@ -347,7 +346,7 @@ class CpdScreen(FeatureScreen[None]):
             self.post_message(self.CommentRefused(note, comment, exc))
             return
         self.app.call_from_thread(
-            self.notify, f"Note {moved.id} is now {escape(moved.status.label.lower())}."
+            self.notify, f"Note {moved.id} is now {markup_safe(moved.status.label.lower())}."
         )
         self.app.call_from_thread(self._load)
 
@@ -388,7 +387,7 @@ class CpdScreen(FeatureScreen[None]):
             )
             return
         self.app.call_from_thread(
-            self.notify, f"Exported (OFFICIAL-SENSITIVE): {escape(str(path))}"
+            self.notify, f"Exported (OFFICIAL-SENSITIVE): {markup_safe(str(path))}"
         )
 
     def action_next_team(self) -> None:

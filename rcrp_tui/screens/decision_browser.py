@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -33,6 +32,8 @@ from rcrp_tui.widgets.decision_detail import DecisionDetail
 from rcrp_tui.widgets.decision_table import DecisionTable, PageWanted
 from rcrp_tui.widgets.existing_review_dialog import NEW_REVIEW, ExistingReviewDialog
 from rcrp_tui.widgets.filter_dialog import FilterDialog
+from rcrp_tui.widgets.form import FormInput
+from rcrp_tui.widgets.literal import literal
 
 EN_DASH = "\u2013"
 #: Seconds of no typing before the CAD-reference search runs.
@@ -128,8 +129,8 @@ class DecisionBrowserScreen(FeatureScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Horizontal(id="browser-bar"):
-            yield Input(placeholder="/ search: CAD reference starts with…", id="search")
-            yield Static(describe_filter(self.flt), id="filter-summary")
+            yield FormInput(placeholder="/ search: CAD reference starts with…", id="search")
+            yield Static(literal(describe_filter(self.flt), single_line=True), id="filter-summary")
         with Horizontal(id="browser-body"):
             yield DecisionTable(id="decisions")
             yield DecisionDetail(id="detail", classes="hidden")
@@ -184,7 +185,9 @@ class DecisionBrowserScreen(FeatureScreen[None]):
         self.from_newest, self.from_oldest = self._pending_offset
         table = self.query_one(DecisionTable)
         table.show_rows(page.rows, cursor=len(page.rows) - 1 if request.cursor_at_end else 0)
-        self.query_one("#filter-summary", Static).update(escape(describe_filter(self.flt)))
+        self.query_one("#filter-summary", Static).update(
+            literal(describe_filter(self.flt), single_line=True)
+        )
         if filter_changed:
             self.total = None
             self._count(self.flt)

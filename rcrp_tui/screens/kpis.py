@@ -11,7 +11,6 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -30,7 +29,7 @@ from rcrp_tui.services.report_sections import Cell
 from rcrp_tui.services.reports import Section, cell_text
 from rcrp_tui.widgets.kpi_charts import KpiTrendCharts
 from rcrp_tui.widgets.kpi_dialogs import ExportReportDialog, PeriodDialog
-from rcrp_tui.widgets.literal import literal
+from rcrp_tui.widgets.literal import literal, markup_safe
 from rcrp_tui.widgets.table_fit import fit_columns
 
 CHARTS = "charts"
@@ -206,6 +205,6 @@ class KpiScreen(FeatureScreen[None]):
 
         def done(path: Path | None) -> None:
             if path is not None:
-                self.notify(escape(f"Exported (OFFICIAL-SENSITIVE): {path}"))
+                self.notify(markup_safe(f"Exported (OFFICIAL-SENSITIVE): {path}"))
 
         self.app.push_screen(ExportReportDialog(self.ctx, self.report), done)

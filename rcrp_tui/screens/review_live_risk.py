@@ -18,6 +18,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.services.review_records import ReviewView
 from rcrp_tui.widgets import live_risk_banner
+from rcrp_tui.widgets.form import plain_reason
 from rcrp_tui.widgets.literal import visible
 from rcrp_tui.widgets.review_dialogs import LOCAL, LiveRiskDialog
 
@@ -53,13 +54,16 @@ class RaiseLiveRisk:
         to: str = "",
         at: datetime | None = None,
         error: str = "",
+        error_field: str = "",
     ) -> None:
         def done(result: tuple[str, datetime] | None) -> None:
             if result is not None:
                 self._raise_live_risk(review_id, result[0], result[1])
 
         at_text = None if at is None else f"{at.astimezone(LOCAL):%H:%M}"
-        dialog = LiveRiskDialog(self.ctx.clock.now(), escalated_to=to, at=at_text, error=error)
+        dialog = LiveRiskDialog(
+            self.ctx.clock.now(), escalated_to=to, at=at_text, error=error, error_field=error_field
+        )
         self.app.push_screen(dialog, done)
 
     @work(thread=True, exit_on_error=False, group="live-risk")
@@ -70,7 +74,12 @@ class RaiseLiveRisk:
             # Back to the dialog with what was typed and why it was refused.
             label = _LABELS.get(exc.field, exc.field)
             self.app.call_from_thread(
-                self._ask_live_risk, review_id, to=to, at=at, error=f"{label}: {exc.reason}"
+                self._ask_live_risk,
+                review_id,
+                to=to,
+                at=at,
+                error=f"{label}: {plain_reason(exc.reason)}",
+                error_field=exc.field,
             )
             return
         self.app.call_from_thread(

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
@@ -26,9 +25,10 @@ from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.screens.rota_changes import RotaChanges
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import Conflict, ServiceError
+from rcrp_tui.services.errors import Conflict, ServiceError, ValidationFailed
 from rcrp_tui.services.rota import Candidate, RotaInfo, RotaView, RuleBroken, Slot
-from rcrp_tui.widgets.literal import literal
+from rcrp_tui.widgets.form import plain_reason
+from rcrp_tui.widgets.literal import literal, markup_safe
 from rcrp_tui.widgets.rota_dialogs import (
     FloorwalkerPicker,
     OverrideReasonDialog,
@@ -37,6 +37,18 @@ from rcrp_tui.widgets.rota_dialogs import (
 from rcrp_tui.widgets.rota_grid import CoverageTable, WeekGrid, week_bounds
 
 _CHANGES = {"assign", "unassign", "swap", "autofill", "leave"}
+
+
+#: Rota service field name -> what the rota dialogs call it.
+_FIELD_LABELS = {
+    "override_reason": "Reason",
+    "first_day": "First day",
+    "last_day": "Last day",
+    "kind": "Kind",
+    "user": "Floorwalker",
+    "floorwalker": "Floorwalker",
+    "swap": "Swap",
+}
 
 
 class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
@@ -185,7 +197,7 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         if self.marked is not None:
             when = f"{self.marked.day:%a %d %b} {self.marked.code}"
             text = f"⇄ Swap: marked {when}; press s on the other shift (Esc clears)"
-        self.query_one("#rota-status", Static).update(escape(text))
+        self.query_one("#rota-status", Static).update(markup_safe(text))
 
     # ----- navigation ------------------------------------------------------------
 
@@ -372,10 +384,16 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
 
             self.app.push_screen(OverrideReasonDialog(messages, may), answered)
             return
-        self.notify(escape(message.error.message), severity="error")
-        if isinstance(message.error, Conflict):
+        error = message.error
+        if isinstance(error, ValidationFailed):
+            # In the words of the dialogs, never the service's field name.
+            label = _FIELD_LABELS.get(error.field, error.field.replace("_", " ").capitalize())
+            self.notify(f"{label}: {plain_reason(error.reason)}", severity="error", markup=False)
+            return
+        self.notify(markup_safe(error.message), severity="error")
+        if isinstance(error, Conflict):
             self._load()  # show what the other terminal did
 
     def on_rota_screen_done(self, message: Done) -> None:
-        self.notify(escape(message.note))
+        self.notify(markup_safe(message.note))
         self._load()

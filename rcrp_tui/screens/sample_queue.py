@@ -11,7 +11,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -31,7 +30,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.sample_progress import SampleProgress
 from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import SampleView
-from rcrp_tui.widgets.literal import literal, visible
+from rcrp_tui.widgets.literal import literal, markup_safe, visible
 
 PAGE_SIZE = 50
 # Status first: it is what a floorwalker looks for, and it stays in view at 80 columns.
@@ -303,7 +302,7 @@ class SampleQueueScreen(FeatureScreen[None]):
             self.reload()
             return
         self.notify(
-            f"Item {item.position} ({escape(visible(item.cad_ref, single_line=True))}) is "
+            f"Item {item.position} ({markup_safe(visible(item.cad_ref, single_line=True))}) is "
             "yours: score it, then submit (F10) to finish it."
         )
         self._open_review(item)
@@ -333,7 +332,7 @@ class SampleQueueScreen(FeatureScreen[None]):
             if isinstance(result, QueueItem) and verb == "Replace":
                 self.notify(
                     f"Item {item.position} replaced by item {result.position} "
-                    f"({escape(visible(result.cad_ref, single_line=True))}), same stratum."
+                    f"({markup_safe(visible(result.cad_ref, single_line=True))}), same stratum."
                 )
             elif result is not None:
                 self.notify(f"Item {item.position} skipped.")
@@ -373,7 +372,7 @@ class SampleQueueScreen(FeatureScreen[None]):
                     if result.assigned_to_user_id is None
                     else self._assignee(result.assigned_to_user_id)
                 )
-                self.notify(f"Item {result.position} assigned to {escape(who)}.")
+                self.notify(f"Item {result.position} assigned to {markup_safe(who)}.")
                 self.reload()
 
         self.app.push_screen(AssignDialog(self.ctx, item), done)
@@ -390,7 +389,7 @@ class SampleQueueScreen(FeatureScreen[None]):
 
     @on(Changed)
     def _changed(self, message: Changed) -> None:
-        self.notify(escape(message.note))
+        self.notify(markup_safe(message.note))
         self.reload()
 
     def on_screen_resume(self) -> None:

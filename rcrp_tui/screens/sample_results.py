@@ -9,7 +9,6 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -27,7 +26,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.sampling import SampleView
 from rcrp_tui.services.sampling_results import SampleResults, judgement_label
-from rcrp_tui.widgets.literal import literal, visible
+from rcrp_tui.widgets.literal import literal, markup_safe, visible
 
 CRITERIA_COLUMNS = ("Criterion", "Met", "Partly", "Not met", "N/A", "Compliance (95% CI)")
 STRATA_COLUMNS = ("Stratum", "Reviewed", "In sample", "Passed (95% CI)")
@@ -166,6 +165,6 @@ class SampleResultsScreen(FeatureScreen[None]):
         def done(result: Any) -> None:
             if result is not None:
                 path, rows = result
-                self.notify(escape(f"Wrote {rows} item(s) to {path} (OFFICIAL-SENSITIVE)."))
+                self.notify(markup_safe(f"Wrote {rows} item(s) to {path} (OFFICIAL-SENSITIVE)."))
 
         self.app.push_screen(ExportDialog(f"Export sample #{self.sample_id}", default, write), done)

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from rich.markup import escape
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -26,7 +25,7 @@ from rcrp_tui.domain.sampling import LONDON
 from rcrp_tui.domain.statistics import margin_of_error, sample_size
 from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import FeatureScreen
-from rcrp_tui.widgets.literal import literal
+from rcrp_tui.widgets.literal import literal, markup_safe
 
 # The services are imported in the workers, so opening this screen never waits for them
 # on the UI thread.
@@ -321,7 +320,7 @@ class SamplesScreen(FeatureScreen[None]):
         def done(result: Any) -> None:
             note, warning = plan_saved_note(result)
             if note:
-                self.notify(escape(note), severity="warning" if warning else "information")
+                self.notify(markup_safe(note), severity="warning" if warning else "information")
                 self._request(self.status)
 
         self.app.push_screen(PlanDialog(self.ctx), done)

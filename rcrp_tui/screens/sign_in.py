@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
-from rich.markup import escape
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,6 +15,8 @@ from textual.widgets import Footer, Header, Input, Label, Static
 
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.screens.base import ReportsWorkerErrors
+from rcrp_tui.widgets.form import FormInput
+from rcrp_tui.widgets.literal import markup_safe
 
 if TYPE_CHECKING:
     from rcrp_tui.services.context import Actor
@@ -29,6 +30,12 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
     HELP_TITLE = "Sign in"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "submit", "Sign in", id="sign-in.submit"),
+        # Priority bindings run as the app takes the key from the terminal, before it hands
+        # the next keys to the focused box. A password manager types "user<Tab>password
+        # <Enter>" in one burst: as a plain binding, Tab moved the focus only after the
+        # password's keys had already gone to the username box.
+        Binding("tab", "app.focus_next", "Next box", show=False, priority=True),
+        Binding("shift+tab", "app.focus_previous", "Previous box", show=False, priority=True),
     ]
 
     class SignedIn(Message):
@@ -56,9 +63,9 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
         with Vertical(id="sign-in-box"):
             yield Static("Right Care, Right Person: decision QA", id="sign-in-title")
             yield Label("Username")
-            yield Input(id="username", placeholder="your username")
+            yield FormInput(id="username", placeholder="your username")
             yield Label("Password")
-            yield Input(id="password", password=True, placeholder="your password")
+            yield FormInput(id="password", password=True, placeholder="your password")
             yield Static("", id="sign-in-message")
         yield Footer(compact=True)
 
@@ -68,7 +75,25 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
 
     @on(Input.Submitted, "#username")
     def _username_done(self) -> None:
+        if not self.query_one("#username", Input).value.strip():
+            self._missing()
+            return
         self.query_one("#password", Input).focus()
+
+    def _missing(self) -> None:
+        """Say what is missing and go to the first empty box."""
+        username = self.query_one("#username", Input)
+        password = self.query_one("#password", Input)
+        if not username.value.strip():
+            self._show(
+                "Type your username and your password."
+                if not password.value
+                else "Type your username."
+            )
+            username.focus()
+        else:
+            self._show("Type your password.")
+            password.focus()
 
     @on(Input.Submitted, "#password")
     def _password_done(self) -> None:
@@ -77,13 +102,8 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
     def action_submit(self) -> None:
         username = self.query_one("#username", Input).value
         password = self.query_one("#password", Input).value
-        if not username.strip():
-            self._show("Type your username.")
-            self.query_one("#username", Input).focus()
-            return
-        if not password:
-            self._show("Type your password.")
-            self.query_one("#password", Input).focus()
+        if not username.strip() or not password:
+            self._missing()
             return
         self._show("Checking…", error=False)
         self._check(username, password)
@@ -115,4 +135,4 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
     def _show(self, text: str, *, error: bool = True) -> None:
         box = self.query_one("#sign-in-message", Static)
         box.set_class(error, "error")
-        box.update(escape(text))
+        box.update(markup_safe(text))

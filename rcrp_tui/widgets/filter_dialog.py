@@ -11,7 +11,6 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import ClassVar
 
-from rich.markup import escape
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Grid, Horizontal, Vertical
@@ -22,6 +21,8 @@ from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.services.decisions import DecisionFilter
 from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.services.people import STAFF_ID_RE
+from rcrp_tui.widgets.form import FormBehaviour, FormInput, plain_reason
+from rcrp_tui.widgets.literal import markup_safe
 
 #: The outcome choice that means "any not-deployed route".
 NOT_DEPLOYED_ANY = "not_deployed_any"
@@ -99,8 +100,11 @@ def form_of(flt: DecisionFilter) -> FilterForm:
     )
 
 
-class FilterDialog(ModalScreen[DecisionFilter | None]):
+class FilterDialog(FormBehaviour, ModalScreen[DecisionFilter | None]):
     """Ask for a filter; dismiss with the new filter, or None when cancelled."""
+
+    FORM_ERROR_ID = "filter-error"
+    FORM_WHAT = "the changed filter"
 
     DEFAULT_CSS = """
     FilterDialog {
@@ -160,9 +164,11 @@ class FilterDialog(ModalScreen[DecisionFilter | None]):
             yield Static("Filter decisions", id="filter-title")
             with Grid(id="filter-grid"):
                 yield Label("Date from (UTC)")
-                yield Input(form.date_from, placeholder="YYYY-MM-DD", id="date-from", compact=True)
+                yield FormInput(
+                    form.date_from, placeholder="YYYY-MM-DD", id="date-from", compact=True
+                )
                 yield Label("Date to (UTC)")
-                yield Input(form.date_to, placeholder="YYYY-MM-DD", id="date-to", compact=True)
+                yield FormInput(form.date_to, placeholder="YYYY-MM-DD", id="date-to", compact=True)
                 yield Label("Category")
                 yield Select(
                     [(c.label, c.value) for c in Category],
@@ -189,14 +195,14 @@ class FilterDialog(ModalScreen[DecisionFilter | None]):
                 )
                 yield Label("Team")
                 yield Select(
-                    [(escape(t), t) for t in self.teams],
+                    [(markup_safe(t), t) for t in self.teams],
                     value=form.team if form.team in self.teams else Select.NULL,
                     prompt="Any team",
                     id="team",
                     compact=True,
                 )
                 yield Label("Contact officer")
-                yield Input(form.staff_id, placeholder="staff id", id="staff-id", compact=True)
+                yield FormInput(form.staff_id, placeholder="staff id", id="staff-id", compact=True)
             yield Static("", id="filter-error")
             with Horizontal(id="filter-buttons"):
                 yield Button("Apply (ctrl+s)", variant="primary", id="apply", compact=True)
@@ -221,14 +227,13 @@ class FilterDialog(ModalScreen[DecisionFilter | None]):
         try:
             flt = read_filter(self._form(), keep=self.current)
         except ValidationFailed as exc:
-            self.query_one("#filter-error", Static).update(escape(exc.message))
-            focus = {"Date from": "#date-from", "Date to": "#date-to"}.get(exc.field)
-            self.query_one(focus or "#staff-id", Input).focus()
+            focus = {"Date from": "date-from", "Date to": "date-to"}.get(exc.field)
+            self.show_field_error(focus or "staff-id", plain_reason(exc.message))
             return
         self.dismiss(flt)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()
 
     def on_input_submitted(self, _event: Input.Submitted) -> None:
         self.action_apply()

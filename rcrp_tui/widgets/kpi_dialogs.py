@@ -26,7 +26,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.kpis import KpiReport
 from rcrp_tui.services.reports import ReportFormat
 from rcrp_tui.settings import default_export_folder
-from rcrp_tui.widgets.literal import literal
+from rcrp_tui.widgets.form import FormBehaviour, FormInput, plain_reason
 
 _CSS = """
 PeriodDialog, ExportReportDialog { align: center middle; }
@@ -56,8 +56,10 @@ FORMAT_LABELS = {
 }
 
 
-class PeriodDialog(ReportsWorkerErrors, ModalScreen[tuple[Period, Period] | None]):
+class PeriodDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[tuple[Period, Period] | None]):
     """Four dates: the period and its baseline (each end date not included)."""
+
+    FORM_ERROR_ID = "period-error"
 
     DEFAULT_CSS = _CSS
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -77,12 +79,12 @@ class PeriodDialog(ReportsWorkerErrors, ModalScreen[tuple[Period, Period] | None
             )
             yield Label("Period: from / to")
             with Horizontal(classes="pair"):
-                yield Input(self._period.first_day.isoformat(), id="period-from", max_length=10)
-                yield Input(self._period.end_day.isoformat(), id="period-to", max_length=10)
+                yield FormInput(self._period.first_day.isoformat(), id="period-from")
+                yield FormInput(self._period.end_day.isoformat(), id="period-to")
             yield Label("Baseline: from / to")
             with Horizontal(classes="pair"):
-                yield Input(self._baseline.first_day.isoformat(), id="baseline-from", max_length=10)
-                yield Input(self._baseline.end_day.isoformat(), id="baseline-to", max_length=10)
+                yield FormInput(self._baseline.first_day.isoformat(), id="baseline-from")
+                yield FormInput(self._baseline.end_day.isoformat(), id="baseline-to")
             yield Static("", id="period-error", classes="dialog-error")
             yield Static("Enter or ctrl+s apply · Esc cancel", classes="dialog-help")
 
@@ -90,21 +92,27 @@ class PeriodDialog(ReportsWorkerErrors, ModalScreen[tuple[Period, Period] | None
         return self.query_one(f"#{widget_id}", Input).value
 
     def action_apply(self) -> None:
-        try:
-            period = make_period(
-                parse_day(self._value("period-from"), "Period from"),
-                parse_day(self._value("period-to"), "Period to"),
-                "period",
-            )
-            baseline = make_period(
-                parse_day(self._value("baseline-from"), "Baseline from"),
-                parse_day(self._value("baseline-to"), "Baseline to"),
-                "baseline",
-            )
-        except ValueError as exc:
-            self.query_one("#period-error", Static).update(literal(str(exc)))
-            return
-        self.dismiss((period, baseline))
+        days = {}
+        for widget_id, label in (
+            ("period-from", "Period from"),
+            ("period-to", "Period to"),
+            ("baseline-from", "Baseline from"),
+            ("baseline-to", "Baseline to"),
+        ):
+            try:
+                days[widget_id] = parse_day(self._value(widget_id), label)
+            except ValueError as exc:
+                self.show_field_error(widget_id, plain_reason(str(exc)))
+                return
+        periods = []
+        for name in ("period", "baseline"):
+            try:
+                periods.append(make_period(days[f"{name}-from"], days[f"{name}-to"], name))
+            except ValueError as exc:
+                message = plain_reason(str(exc))
+                self.show_field_error(f"{name}-to", message[:1].upper() + message[1:])
+                return
+        self.dismiss((periods[0], periods[1]))
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
@@ -112,10 +120,10 @@ class PeriodDialog(ReportsWorkerErrors, ModalScreen[tuple[Period, Period] | None
         self.action_apply()
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()
 
 
-class ExportReportDialog(ReportsWorkerErrors, ModalScreen[Path | None]):
+class ExportReportDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[Path | None]):
     """Choose a format and a file or folder; the report is written before it closes."""
 
     DEFAULT_CSS = _CSS
@@ -134,6 +142,8 @@ class ExportReportDialog(ReportsWorkerErrors, ModalScreen[Path | None]):
             super().__init__()
             self.path = path
 
+    FORM_ERROR_ID = "export-error"
+
     def __init__(self, ctx: Ctx, report: KpiReport, folder: Path | None = None) -> None:
         super().__init__()
         self.ctx, self.report = ctx, report
@@ -149,7 +159,7 @@ class ExportReportDialog(ReportsWorkerErrors, ModalScreen[Path | None]):
                 id="export-format",
             )
             yield Label("Save to (a file, or a folder for the usual name)")
-            yield Input(str(self._folder), id="export-path")
+            yield FormInput(str(self._folder), id="export-path")
             yield Static("", id="export-error", classes="dialog-error")
             yield Static("Enter or ctrl+s export · Esc cancel", classes="dialog-help")
 
@@ -165,7 +175,7 @@ class ExportReportDialog(ReportsWorkerErrors, ModalScreen[Path | None]):
         fmt = self.query_one("#export-format", Select).value
         text = self.query_one("#export-path", Input).value.strip()
         if not text:
-            self.query_one("#export-error", Static).update("Give a file or folder to save to.")
+            self.show_field_error("export-path", "Give a file or folder to save to.")
             return
         self.query_one("#export-error", Static).update("Writing…")
         self._write(ReportFormat(str(fmt)), text)
@@ -181,11 +191,11 @@ class ExportReportDialog(ReportsWorkerErrors, ModalScreen[Path | None]):
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
-        self.query_one("#export-error", Static).update(literal(message.message))
+        self.show_field_error("export-path", message.message)
 
     @on(Written)
     def _written(self, message: Written) -> None:
         self.dismiss(message.path)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()

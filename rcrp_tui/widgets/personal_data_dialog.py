@@ -25,6 +25,7 @@ from textual.widgets import Footer, Input, Static
 
 from rcrp_tui.domain.personal_data import Finding, PersonalDataKind, kinds_found, scan
 from rcrp_tui.services.free_text import PersonalDataFound
+from rcrp_tui.widgets.form import FormInput
 from rcrp_tui.widgets.literal import literal, visible
 
 #: Style of a flagged span. Reverse video reads on monochrome terminals too.
@@ -156,7 +157,7 @@ class PersonalDataDialog(ModalScreen[str | None]):
                 ),
                 id="pd-help",
             )
-            yield Input(placeholder="Why must this be saved as it is?", id="pd-reason")
+            yield FormInput(placeholder="Why must this be saved as it is?", id="pd-reason")
             yield Static("", id="pd-message")
         yield Footer()
 

@@ -7,7 +7,6 @@ from datetime import datetime, time
 from typing import ClassVar
 from zoneinfo import ZoneInfo
 
-from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -17,7 +16,11 @@ from textual.widgets.option_list import Option
 
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.toolkit import JudgementOption
+from rcrp_tui.widgets.form import FormBehaviour, FormInput
 from rcrp_tui.widgets.literal import literal
+
+#: The longest note or reason a text prompt takes (the services' limit for notes).
+TEXT_MAX = 1000
 
 LOCAL = ZoneInfo("Europe/London")
 
@@ -52,26 +55,36 @@ ModalScreen {
 """
 
 
-class TextPromptDialog(ModalScreen[str | None]):
-    """Ask for one line of text (a note, a reason); Enter accepts, Esc cancels."""
+class TextPromptDialog(FormBehaviour, ModalScreen[str | None]):
+    """Ask for one line of text (a note, a reason); Enter accepts, Esc cancels (asking
+    first when the text was changed). Text over ``limit`` is refused with its count."""
 
     DEFAULT_CSS = _DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel")
     ]
 
-    def __init__(self, title: str, prompt: str, *, value: str = "", required: bool = True) -> None:
+    def __init__(
+        self,
+        title: str,
+        prompt: str,
+        *,
+        value: str = "",
+        required: bool = True,
+        limit: int = TEXT_MAX,
+    ) -> None:
         super().__init__()
         self._title = title
         self._prompt = prompt
         self._value = value
         self._required = required
+        self._limit = limit
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="review-dialog"):
             yield Label(literal(self._title), classes="dialog-title")
             yield Static(literal(self._prompt))
-            yield Input(value=self._value, max_length=1000, id="text")
+            yield FormInput(value=self._value, id="text")
             yield Static("", classes="dialog-error", id="error")
             yield Static("Enter accept · Esc cancel", classes="dialog-help")
 
@@ -81,12 +94,14 @@ class TextPromptDialog(ModalScreen[str | None]):
     def on_input_submitted(self, event: Input.Submitted) -> None:
         text = event.value.strip()
         if self._required and not text:
-            self.query_one("#error", Static).update("✗ This cannot be empty.")
+            self.show_field_error("text", "This cannot be empty.")
+            return
+        if self.refuse_if_too_long("text", "Too long", text, self._limit):
             return
         self.dismiss(text)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()
 
 
 class JudgementDialog(ModalScreen[Judgement | None]):
@@ -143,8 +158,15 @@ class JudgementDialog(ModalScreen[Judgement | None]):
         self.dismiss(None)
 
 
-class LiveRiskDialog(ModalScreen[tuple[str, datetime] | None]):
+class LiveRiskDialog(FormBehaviour, ModalScreen[tuple[str, datetime] | None]):
     """Record a live risk: who it was escalated to (a role or desk) and when (local time)."""
+
+    FORM_FIELDS = {
+        "escalated_to": ("to", "Escalated to"),
+        "escalated_at": ("at", "At"),
+    }
+    #: The longest "escalated to" the service takes.
+    TO_MAX = 120
 
     DEFAULT_CSS = _DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -152,15 +174,23 @@ class LiveRiskDialog(ModalScreen[tuple[str, datetime] | None]):
     ]
 
     def __init__(
-        self, now: datetime, *, escalated_to: str = "", at: str | None = None, error: str = ""
+        self,
+        now: datetime,
+        *,
+        escalated_to: str = "",
+        at: str | None = None,
+        error: str = "",
+        error_field: str = "",
     ) -> None:
         """``escalated_to``, ``at`` and ``error`` refill the dialog after a refusal, so
-        nothing typed in a live-risk moment is lost."""
+        nothing typed in a live-risk moment is lost; ``error_field`` (a service field name)
+        says which box the message is about."""
         super().__init__()
         self._now_local = now.astimezone(LOCAL)
         self._to = escalated_to
         self._at = at if at is not None else f"{self._now_local:%H:%M}"
         self._error = error
+        self._error_field = error_field
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="review-dialog"):
@@ -170,37 +200,37 @@ class LiveRiskDialog(ModalScreen[tuple[str, datetime] | None]):
                 "went to (a role or desk, not a person's name) and when."
             )
             yield Label("Escalated to")
-            yield Input(
-                value=self._to, placeholder="e.g. Force Incident Manager", max_length=120, id="to"
-            )
+            yield FormInput(value=self._to, placeholder="e.g. Force Incident Manager", id="to")
             yield Label("At (HH:MM today, UK time)")
-            yield Input(value=self._at, max_length=5, id="at")
-            yield Static(
-                Text(f"✗ {self._error}") if self._error else "", classes="dialog-error", id="error"
-            )
+            yield FormInput(value=self._at, id="at")
+            yield Static("", classes="dialog-error", id="error")
             yield Static("Enter next / record · Esc cancel", classes="dialog-help")
 
     def on_mount(self) -> None:
-        self.query_one("#to", Input).focus()
+        if self._error:
+            entry = self.FORM_FIELDS.get(self._error_field)
+            self.show_field_error(entry[0] if entry else "to", self._error)
+        else:
+            self.query_one("#to", Input).focus()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "to":
             self.query_one("#at", Input).focus()
             return
         to = self.query_one("#to", Input).value.strip()
-        error = self.query_one("#error", Static)
         if not to:
-            error.update("✗ Say who it was escalated to.")
-            self.query_one("#to", Input).focus()
+            self.show_field_error("to", "Escalated to: say who it was escalated to.")
+            return
+        if self.refuse_if_too_long("to", "Escalated to", to, self.TO_MAX):
             return
         try:
             hh, mm = self.query_one("#at", Input).value.strip().split(":")
             at = time(int(hh), int(mm))
         except ValueError:
-            error.update("✗ Give the time as HH:MM, e.g. 10:26.")
+            self.show_field_error("at", "At: give the time as HH:MM, e.g. 10:26.")
             return
         local = datetime.combine(self._now_local.date(), at, tzinfo=LOCAL)
         self.dismiss((to, local.astimezone(ZoneInfo("UTC"))))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()

@@ -17,8 +17,12 @@ from textual.widgets.option_list import Option
 
 from rcrp_tui.domain.personal_data import kinds_found, scan
 from rcrp_tui.domain.rota_autofill import Proposal
-from rcrp_tui.services.rota import Candidate, FloorwalkerInfo, RotaView
+from rcrp_tui.services.rota import OVERRIDE_MAX, Candidate, FloorwalkerInfo, RotaView
+from rcrp_tui.widgets.form import FormBehaviour, FormInput
 from rcrp_tui.widgets.literal import literal
+
+#: The longest leave taken in one record (the rota service refuses more than this).
+LEAVE_MAX_DAYS = 366
 
 DIALOG_CSS = """
 FloorwalkerPicker, OverrideReasonDialog, AutofillReviewDialog, LeaveDialog, PastShiftsDialog {
@@ -86,8 +90,10 @@ class FloorwalkerPicker(ModalScreen[int | None]):
         self.dismiss(None)
 
 
-class OverrideReasonDialog(ModalScreen[str | None]):
+class OverrideReasonDialog(FormBehaviour, ModalScreen[str | None]):
     """Show the broken rules; a supervisor may type a reason to accept the change anyway."""
+
+    FORM_WHAT = "the reason you typed"
 
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
@@ -107,9 +113,10 @@ class OverrideReasonDialog(ModalScreen[str | None]):
                 text.append("\n")
             yield Static(text, classes="violations")
             if self._may_override:
-                yield Input(
+                yield FormInput(
                     placeholder="Reason for overriding (kept in the audit log)", id="reason"
                 )
+                yield Static("", id="error", classes="violations")
                 yield Static("Enter accept with this reason · Esc refuse", classes="dialog-help")
             else:
                 yield Static("Only a supervisor may override. Esc close", classes="dialog-help")
@@ -118,24 +125,24 @@ class OverrideReasonDialog(ModalScreen[str | None]):
         event.stop()
         reason = event.value.strip()
         if not reason:
-            self.notify(
-                "Type a reason, or press Esc to leave the rota unchanged.", severity="warning"
+            self.show_field_error(
+                "reason", "Type a reason, or press Esc to leave the rota unchanged."
             )
+            return
+        if self.refuse_if_too_long("reason", "Reason", reason, OVERRIDE_MAX):
             return
         found = kinds_found(scan(reason))
         if found:
             # The reason is kept on the rota and in the audit log: no one's details in it.
             kinds = ", ".join(kind.label.lower() for kind in found)
-            self.notify(
-                f"The reason looks like it holds personal data ({kinds}); reword it.",
-                severity="warning",
-                markup=False,
+            self.show_field_error(
+                "reason", f"The reason looks like it holds personal data ({kinds}); reword it."
             )
             return
         self.dismiss(reason)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()
 
 
 class AutofillReviewDialog(ModalScreen[bool]):
@@ -276,8 +283,16 @@ class LeaveChoice:
     kind: str
 
 
-class LeaveDialog(ModalScreen[LeaveChoice | None]):
+class LeaveDialog(FormBehaviour, ModalScreen[LeaveChoice | None]):
     """Record a floorwalker as unavailable: who, from, to and a kind (never a reason)."""
+
+    FORM_ERROR_ID = "leave-error"
+    FORM_FIELDS = {
+        "first_day": ("first", "First day"),
+        "last_day": ("last", "Last day"),
+        "kind": ("kind", "Kind"),
+        "user": ("who", "Floorwalker"),
+    }
 
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
@@ -295,8 +310,8 @@ class LeaveDialog(ModalScreen[LeaveChoice | None]):
                 allow_blank=False,
                 id="who",
             )
-            yield Input(placeholder="first day, e.g. 2026-11-20", id="first")
-            yield Input(placeholder="last day (same as first for one day)", id="last")
+            yield FormInput(placeholder="first day, e.g. 2026-11-20", id="first")
+            yield FormInput(placeholder="last day (same as first for one day)", id="last")
             yield Select(
                 [(k.replace("_", " "), k) for k in self._kinds], allow_blank=False, id="kind"
             )
@@ -309,24 +324,35 @@ class LeaveDialog(ModalScreen[LeaveChoice | None]):
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
-        error = self.query_one("#leave-error", Static)
         days: list[date] = []
-        for box, name in (("#first", "first day"), ("#last", "last day")):
-            raw = self.query_one(box, Input).value.strip()
-            if not raw and box == "#last" and days:
+        for box, name in (("first", "First day"), ("last", "Last day")):
+            raw = self.query_one(f"#{box}", Input).value.strip()
+            if not raw and box == "last" and days:
                 days.append(days[0])
                 continue
             try:
                 days.append(date.fromisoformat(raw))
             except ValueError:
-                error.update(literal(f"✗ {name}: {raw or 'empty'} is not a date like 2026-11-20"))
+                self.show_field_error(
+                    box, f"{name}: {raw or 'empty'} is not a date like 2026-11-20."
+                )
                 return
+        if days[1] < days[0]:
+            self.show_field_error(
+                "last", f"Last day: {days[1]:%d %b %Y} is before the first day, {days[0]:%d %b %Y}."
+            )
+            return
+        if (days[1] - days[0]).days > LEAVE_MAX_DAYS:
+            self.show_field_error(
+                "last", "Last day: that is more than a year of leave; record it in parts."
+            )
+            return
         who = self.query_one("#who", Select).value
         kind = self.query_one("#kind", Select).value
         if not isinstance(who, int) or not isinstance(kind, str):
-            error.update("✗ choose a floorwalker and a kind")
+            self.show_field_error(None, "Choose a floorwalker and a kind.")
             return
         self.dismiss(LeaveChoice(who, days[0], days[1], kind))
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()

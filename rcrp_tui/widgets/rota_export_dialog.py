@@ -20,7 +20,7 @@ from textual.worker import get_current_worker
 
 from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services.errors import ServiceError
-from rcrp_tui.widgets.literal import literal
+from rcrp_tui.widgets.form import FormBehaviour, FormInput
 from rcrp_tui.widgets.rota_dialogs import DIALOG_CSS
 
 
@@ -32,7 +32,7 @@ class ExportChoice:
     print_view: bool
 
 
-class ExportDialog(ReportsWorkerErrors, ModalScreen[str | None]):
+class ExportDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[str | None]):
     """Where to write the exports and which ones; Enter in the folder box exports.
 
     ``run`` does the export (in a worker) and returns what to tell the user. When it is
@@ -42,6 +42,7 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[str | None]):
 
     DEFAULT_CSS = DIALOG_CSS + "\nExportDialog { align: center middle; }"
     BINDINGS = [Binding("escape", "cancel", "Cancel", id="rota.dialog.cancel")]
+    FORM_ERROR_ID = "export-error"
 
     def __init__(self, default_folder: Path, run: Callable[[ExportChoice], str]) -> None:
         super().__init__()
@@ -51,7 +52,7 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="rota-dialog"):
             yield Label("Export the rota", classes="dialog-title")
-            yield Input(value=str(self._default), id="folder")
+            yield FormInput(value=str(self._default), id="folder")
             yield Checkbox("iCalendar (.ics) per floorwalker", True, id="ics")
             yield Checkbox("Whole rota as CSV", True, id="csv")
             yield Checkbox("Printable view (Markdown)", True, id="md")
@@ -61,8 +62,7 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[str | None]):
             )
 
     def _error(self, message: str) -> None:
-        self.query_one("#export-error", Static).update(literal(f"✗ {message}"))
-        self.query_one("#folder", Input).focus()
+        self.show_field_error("folder", message)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
@@ -91,4 +91,4 @@ class ExportDialog(ReportsWorkerErrors, ModalScreen[str | None]):
             self.app.call_from_thread(self.dismiss, note)
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()

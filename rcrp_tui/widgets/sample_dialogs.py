@@ -31,6 +31,7 @@ from rcrp_tui.services.sample_lists import SampleWorker
 from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import PlanView
 from rcrp_tui.storage.sampling_models import REASON_MAX
+from rcrp_tui.widgets.form import FormBehaviour, FormInput
 from rcrp_tui.widgets.literal import literal
 
 DIALOG_CSS = """
@@ -66,8 +67,9 @@ SampleDialog {
 """
 
 
-class SampleDialog(ReportsWorkerErrors, ModalScreen[Any]):
-    """Shared behaviour: Esc cancels; a refusal is shown in ``#error`` and the dialog stays."""
+class SampleDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[Any]):
+    """Shared behaviour (``widgets.form``): Esc cancels, asking first when a field was
+    changed; a refusal is shown under its field and the dialog stays."""
 
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -86,11 +88,12 @@ class SampleDialog(ReportsWorkerErrors, ModalScreen[Any]):
             self.result = result
 
     def action_cancel(self) -> None:
-        self.dismiss(None)
+        self.leave_form()
 
-    def show_error(self, message: str) -> None:
-        """Show ``message`` literally (it may quote what the person typed)."""
-        self.query_one("#error", Static).update(literal(f"✗ {message}"))
+    def show_error(self, message: str, field: str | None = None) -> None:
+        """Show ``message`` literally (it may quote what the person typed) under the field
+        the service names (``field``), or under the dialog's only text box."""
+        self.show_field_error(self.field_widget(field), message)
 
     def run_call(self, call: Callable[[], Any]) -> None:
         """Run ``call`` in a worker thread; answer with ``Done`` or ``Refused``."""
@@ -114,13 +117,15 @@ class SampleDialog(ReportsWorkerErrors, ModalScreen[Any]):
         """How a refusal reads in this dialog (the reason alone: there is one field)."""
         return exc.reason[:1].upper() + exc.reason[1:] + "."
 
-    def focus_field(self, field: str | None) -> None:
-        """Move to the field a refusal names (dialogs with several fields override this)."""
+    def field_widget(self, field: str | None) -> str | None:
+        """The widget id of the field a refusal names: here the dialog's only text box
+        (dialogs with several fields override this)."""
+        boxes = [w for w in self.query(FormInput).results() if w.id]
+        return boxes[0].id if len(boxes) == 1 else None
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
-        self.show_error(message.message)
-        self.focus_field(message.field)
+        self.show_error(message.message, message.field)
 
     @on(Done)
     def _done(self, message: Done) -> None:
@@ -141,7 +146,7 @@ class ReasonDialog(SampleDialog):
             yield Label(literal(self._title), classes="dialog-title")
             yield Static(literal(self._detail))
             yield Label("Reason (required, recorded in the sample's report)")
-            yield Input(max_length=REASON_MAX, id="reason")
+            yield FormInput(id="reason")
             yield Static("", classes="dialog-error", id="error")
             yield Static("Enter confirm · Esc cancel", classes="dialog-help")
 
@@ -152,6 +157,8 @@ class ReasonDialog(SampleDialog):
         reason = event.value.strip()
         if not reason:
             self.show_error("Give a reason: it is recorded, so the sample can be defended.")
+            return
+        if self.refuse_if_too_long("reason", "Reason", reason, REASON_MAX):
             return
         self.run_call(lambda: self._act(reason))
 
@@ -193,7 +200,7 @@ class ExportDialog(SampleDialog):
         with Vertical(classes="sample-dialog"):
             yield Label(literal(self._title), classes="dialog-title")
             yield Label("File (a new or existing .csv file in an existing folder)")
-            yield Input(str(self._default), id="path")
+            yield FormInput(str(self._default), id="path")
             yield Static("", classes="dialog-error", id="error")
             yield Static(
                 "Enter write · Esc cancel · the file is OFFICIAL-SENSITIVE: keep it on "
@@ -241,7 +248,7 @@ class PlanPickerDialog(SampleDialog):
             yield OptionList(id="plans")
             yield Static("", id="plan-detail")
             yield Label("Seed (blank: the plan's stored seed, so the draw can be repeated)")
-            yield Input(placeholder="blank or a whole number", id="seed", restrict=r"[0-9]*")
+            yield FormInput(placeholder="blank or a whole number", id="seed", restrict=r"[0-9]*")
             yield Static("", classes="dialog-error", id="error")
             yield Static("↑↓ choose · Enter draw · Tab seed · Esc cancel", classes="dialog-help")
 

@@ -21,6 +21,7 @@ from rcrp_tui.services import people, sampling
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.sampling import PlanView, SampleView
+from rcrp_tui.widgets.form import FormInput
 from rcrp_tui.widgets.sample_dialogs import DIALOG_CSS, SampleDialog
 from rcrp_tui.widgets.sample_plan_form import (
     SERVICE_FIELDS,
@@ -131,11 +132,11 @@ class PlanDialog(SampleDialog):
                 for label, widget_id, placeholder, methods in FIELDS[7:]:
                     yield from self._row(label, widget_id, placeholder, methods)
                 yield Label("Confidence %")
-                yield Input("95", id="confidence", compact=True, restrict=r"[0-9.]*")
+                yield FormInput("95", id="confidence", compact=True, restrict=r"[0-9.]*")
                 yield Label("Margin of error ± %")
-                yield Input("5", id="margin", compact=True, restrict=r"[0-9.]*")
+                yield FormInput("5", id="margin", compact=True, restrict=r"[0-9.]*")
                 yield Label("Population N")
-                yield Input(
+                yield FormInput(
                     placeholder="optional: decisions to sample from",
                     id="population",
                     compact=True,
@@ -150,7 +151,7 @@ class PlanDialog(SampleDialog):
         classes = " ".join(f"only-{m.value}" for m in methods)
         value = {"quota": "3", "over-nd": "1", "over-partner": "1"}.get(widget_id, "")
         yield Label(label, classes=classes)
-        yield Input(value, placeholder=placeholder, id=widget_id, compact=True, classes=classes)
+        yield FormInput(value, placeholder=placeholder, id=widget_id, compact=True, classes=classes)
 
     def on_mount(self) -> None:
         self._show_method_fields()
@@ -239,10 +240,8 @@ class PlanDialog(SampleDialog):
         label = SERVICE_FIELDS.get(exc.field, exc.field)
         return f"{label}: {exc.reason}"
 
-    def focus_field(self, field: str | None) -> None:
-        widget_id = WIDGET_OF.get(SERVICE_FIELDS.get(field or "", field or ""))
-        if widget_id:
-            self.query_one(f"#{widget_id}").focus()
+    def field_widget(self, field: str | None) -> str | None:
+        return WIDGET_OF.get(SERVICE_FIELDS.get(field or "", field or ""))
 
 
 def plan_saved_note(result: Any) -> tuple[str, bool]:

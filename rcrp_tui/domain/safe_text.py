@@ -1,0 +1,49 @@
+"""Text from people and imported files, made safe to show on a terminal.
+
+A display name, a rationale or a pasted note can hold characters a terminal acts on
+instead of showing: C0 controls (ESC starts an escape sequence, BEL rings), DEL, C1
+controls (U+0080 to U+009F; U+009B is a one-character CSI that some terminals obey), and
+the bidirectional formatting characters that reorder what is shown around them (U+202A to
+U+202E, U+2066 to U+2069, U+200E/U+200F, U+061C). ``neutralise`` replaces each with a
+visible stand-in, so the text reads exactly as stored and nothing reaches the terminal as
+a command. The screens (``widgets.literal``) and the CLI use this one function.
+
+- C0 controls and DEL become their Unicode "control picture" (ESC is shown as ␛).
+- C1 controls and the bidirectional characters become ``<U+009B>``-style codes.
+- A newline is kept unless ``single_line`` (then it and ``\\r\\n`` become a space).
+"""
+
+from __future__ import annotations
+
+#: Bidirectional formatting characters: embeddings, overrides, isolates and marks.
+BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
+
+_PICTURES: dict[int, str] = {code: chr(0x2400 + code) for code in range(0x20)}
+_PICTURES[0x7F] = "\u2421"
+for _code in [*range(0x80, 0xA0), *BIDI_CONTROLS]:
+    _PICTURES[_code] = f"<U+{_code:04X}>"
+
+_MULTI_LINE = {k: v for k, v in _PICTURES.items() if k != 0x0A}
+_SINGLE_LINE = dict(_PICTURES)
+#: A paste keeps its line breaks (terminals send them as CR) and tabs.
+_PASTED = {k: v for k, v in _PICTURES.items() if k not in (0x09, 0x0A, 0x0D)}
+
+
+def neutralise(value: str, *, single_line: bool = False) -> str:
+    """``value`` with every control and bidirectional character replaced by a visible
+    stand-in (see the module's docstring); ordinary text is unchanged."""
+    if single_line:
+        value = value.replace("\r\n", " ").replace("\n", " ")
+        return value.translate(_SINGLE_LINE)
+    return value.translate(_MULTI_LINE)
+
+
+def is_neutral(value: str, *, single_line: bool = False) -> bool:
+    """True when ``neutralise`` would leave ``value`` unchanged."""
+    return neutralise(value, single_line=single_line) == value
+
+
+def neutralise_paste(value: str) -> str:
+    """Pasted text with controls made visible, keeping tabs and line breaks (CR or LF)
+    for the box it goes into."""
+    return value.translate(_PASTED)

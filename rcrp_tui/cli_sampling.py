@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcrp_tui.services.errors import ValidationFailed
+from rcrp_tui.services.errors import Conflict, ValidationFailed
 
 if TYPE_CHECKING:
     from rcrp_tui.services.context import Ctx
@@ -48,7 +48,7 @@ def _positive(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+        raise argparse.ArgumentTypeError(f"{value} is too small: it must be 1 or more")
     return value
 
 
@@ -74,7 +74,15 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
     plan = next((p for p in sampling.list_plans(ctx) if p.name == wanted), None)
     if plan is None:
         raise ValidationFailed("--plan", f"no sampling plan is called {wanted!r}")
-    sample = sampling.draw_sample(ctx, plan.id, seed=args.seed)
+    try:
+        sample = sampling.draw_sample(
+            ctx, plan.id, seed=args.seed, whole_population=args.whole_population
+        )
+    except sampling.LargerThanPopulation as exc:
+        raise Conflict(
+            f"{exc.message} Nothing was drawn; add --whole-population to draw all "
+            f"{exc.population:,}."
+        ) from None
     margin = f", ±{sample.margin:.1%} at 95%" if sample.margin is not None else ""
     print(
         f"Drew sample #{sample.id} from {plan.name!r}: {sample.size} of "
@@ -192,6 +200,11 @@ def add_sample_parser(
     draw.add_argument("--plan", required=True, metavar="NAME", help="the plan's name")
     draw.add_argument(
         "--seed", type=int, metavar="S", help="random seed (default: the plan's stored seed)"
+    )
+    draw.add_argument(
+        "--whole-population",
+        action="store_true",
+        help="when the plan's size is over its population, draw every decision in it",
     )
     add_database(draw)
     add_sign_in(draw)

@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
 from rcrp_tui.cli_auth import SignInRequired, add_sign_in, read_line, sign_in, signed_in
+from rcrp_tui.cli_output import visible_output
 from rcrp_tui.cli_privacy import add_privacy_parser
 from rcrp_tui.cli_report import add_report_parser
 from rcrp_tui.cli_rota import add_rota_parser
@@ -459,6 +460,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    opens_app = args.func is cmd_open or (args.func is cmd_demo and not args.no_open)
+    if opens_app:  # the app draws the screen itself (and shows stored text literally)
+        return _run(args)
+    with visible_output():  # stored text can move or recolour nothing on the terminal
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except ServiceError as exc:

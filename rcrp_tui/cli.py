@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
 from rcrp_tui.cli_auth import SignInRequired, add_sign_in, read_line, sign_in, signed_in
-from rcrp_tui.cli_output import visible_output
+from rcrp_tui.cli_output import say_database, visible_output
 from rcrp_tui.cli_privacy import add_privacy_parser
 from rcrp_tui.cli_report import add_report_parser
 from rcrp_tui.cli_rota import add_rota_parser
@@ -134,6 +134,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    say_database(ctx)
     print(summary.describe())
     # The import is committed: a failure from here on must not read as a failed import.
     try:

@@ -14,9 +14,12 @@ import io
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TextIO, cast
+from typing import TYPE_CHECKING, TextIO, cast
 
 from rcrp_tui.domain.safe_text import visible
+
+if TYPE_CHECKING:
+    from rcrp_tui.services.context import Ctx
 
 
 class VisibleStream(io.TextIOBase):
@@ -54,3 +57,23 @@ def visible_output() -> Iterator[None]:
         yield
     finally:
         sys.stdout, sys.stderr = out, err
+
+
+def say_database(ctx: Ctx) -> None:
+    """On standard error: which database a report or summary comes from, and a warning
+    when it holds no decisions at all (a new default database, not the demo's)."""
+    from sqlalchemy.engine import make_url
+
+    from rcrp_tui.cli import demo_database_url
+    from rcrp_tui.services.database_info import holds_decisions
+
+    print(f"Database: {ctx.db.display_name}", file=sys.stderr)
+    if holds_decisions(ctx):
+        return
+    demo = str(make_url(demo_database_url()).database)
+    hint = "" if demo == ctx.db.display_name else f" (the demo's is {demo}: add --database {demo})"
+    print(
+        "warning: this database holds no decisions, so every figure below is zero; "
+        f"is it the one you meant?{hint}",
+        file=sys.stderr,
+    )

@@ -45,9 +45,11 @@ def cmd_rota_create(args: argparse.Namespace) -> int:
 
 
 def cmd_rota_list(args: argparse.Namespace) -> int:
+    from rcrp_tui.cli_output import say_database
     from rcrp_tui.services import rota
 
     ctx = _ctx(args)
+    say_database(ctx)
     for info in rota.list_rotas(ctx):
         cov = rota.rota_view(ctx, info.id).coverage
         print(

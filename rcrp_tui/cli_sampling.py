@@ -24,6 +24,15 @@ def _ctx(args: argparse.Namespace) -> Ctx:
     return signed_in(args)
 
 
+def _summary_ctx(args: argparse.Namespace) -> Ctx:
+    """The signed-in context, after saying which database the summary comes from."""
+    from rcrp_tui.cli_output import say_database
+
+    ctx = _ctx(args)
+    say_database(ctx)
+    return ctx
+
+
 def _fraction(name: str) -> Callable[[str], float]:
     """An argparse type for a proportion typed as 0.95 or 95%."""
 
@@ -95,7 +104,7 @@ def cmd_sample_list(args: argparse.Namespace) -> int:
     from rcrp_tui.services.sample_lists import samples_page
 
     status = None if args.status == "all" else args.status
-    page = samples_page(_ctx(args), status=status, limit=args.limit)
+    page = samples_page(_summary_ctx(args), status=status, limit=args.limit)
     if not page.rows:
         print("No samples.")
     for row in page.rows:
@@ -113,7 +122,7 @@ def cmd_sample_list(args: argparse.Namespace) -> int:
 def cmd_sample_progress(args: argparse.Namespace) -> int:
     from rcrp_tui.services import sample_queue
 
-    progress = sample_queue.progress(_ctx(args), args.sample_id)
+    progress = sample_queue.progress(_summary_ctx(args), args.sample_id)
     print(f"{'stratum':<48} {'done':>6} {'total':>6} {'skipped':>8} {'replaced':>9}")
     for s in progress.strata:
         print(f"{s.stratum:<48} {s.done:>6} {s.total:>6} {s.skipped:>8} {s.replaced:>9}")
@@ -127,7 +136,7 @@ def cmd_sample_progress(args: argparse.Namespace) -> int:
 def cmd_sample_results(args: argparse.Namespace) -> int:
     from rcrp_tui.services import sampling_results
 
-    ctx = _ctx(args)
+    ctx = _summary_ctx(args)
     r = sampling_results.results(ctx, args.sample_id)
     print(f"Sample #{r.sample_id}: {r.reviewed} of {r.in_sample} reviewed", end="")
     print(f" (skipped {r.skipped}, replaced {r.replaced})")

@@ -59,7 +59,9 @@ def test_rota_commands(
     assert main(["rota", "leave", "nobody", "2026-11-03", "2026-11-04", *args()]) == 2
     assert "no active floorwalker 'nobody'" in capsys.readouterr().err
     assert main(["rota", "list", *args()]) == 0
-    assert "coverage   0.0% (0/20)" in capsys.readouterr().out
+    listed = capsys.readouterr()
+    assert "coverage   0.0% (0/20)" in listed.out
+    assert f"Database: {database}" in listed.err and "holds no decisions" in listed.err
     assert main(["rota", "export", "1", "--folder", str(tmp_path), "--only", "csv", *args()]) == 0
     assert capsys.readouterr().out.strip() == str(tmp_path / "P1.csv")
     assert main(["rota", "export", "1", "--folder", str(tmp_path / "missing"), *args()]) == 2

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING
 from rcrp_tui import __version__
 from rcrp_tui.cli_auth import SignInRequired, add_sign_in, read_line, sign_in, signed_in
 from rcrp_tui.cli_ops import add_ops_parser, add_retention_parser
+from rcrp_tui.cli_output import say_database, visible_output
 from rcrp_tui.cli_privacy import add_privacy_parser
 from rcrp_tui.cli_report import add_report_parser
 from rcrp_tui.cli_rota import add_rota_parser
@@ -134,6 +135,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     except ImportFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    say_database(ctx)
     print(summary.describe())
     # The import is committed: a failure from here on must not read as a failed import.
     try:
@@ -462,6 +464,14 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    opens_app = args.func is cmd_open or (args.func is cmd_demo and not args.no_open)
+    if opens_app:  # the app draws the screen itself (and shows stored text literally)
+        return _run(args)
+    with visible_output():  # stored text can move or recolour nothing on the terminal
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except ServiceError as exc:

@@ -31,6 +31,7 @@ def _day(text: str) -> date:
 
 def cmd_report(args: argparse.Namespace) -> int:
     from rcrp_tui.cli_auth import signed_in
+    from rcrp_tui.cli_output import say_database
     from rcrp_tui.services import kpis, reports
 
     try:
@@ -48,6 +49,7 @@ def cmd_report(args: argparse.Namespace) -> int:
         raise ValidationFailed("period", str(exc)) from None
     fmt = reports.ReportFormat(args.format)
     ctx = signed_in(args)
+    say_database(ctx)
     report = kpis.compute(ctx, period, baseline)
     if args.output is None and fmt in (reports.ReportFormat.XLSX, reports.ReportFormat.PDF):
         args.output = "."

@@ -45,9 +45,11 @@ def cmd_rota_create(args: argparse.Namespace) -> int:
 
 
 def cmd_rota_list(args: argparse.Namespace) -> int:
+    from rcrp_tui.cli_output import say_database
     from rcrp_tui.services import rota
 
     ctx = _ctx(args)
+    say_database(ctx)
     for info in rota.list_rotas(ctx):
         cov = rota.rota_view(ctx, info.id).coverage
         print(
@@ -65,7 +67,18 @@ def cmd_rota_leave(args: argparse.Namespace) -> int:
     walker = next((w for w in rota.list_floorwalkers(ctx) if w.username == args.username), None)
     if walker is None:
         raise ValidationFailed("username", f"no active floorwalker {args.username!r}")
-    rota.add_leave(ctx, walker.id, args.first_day, args.last_day, args.kind)
+    try:
+        rota.add_leave(
+            ctx, walker.id, args.first_day, args.last_day, args.kind, args.override_reason
+        )
+    except rota.RuleBroken as exc:
+        clashes = "\n  ".join(v.message for v in exc.violations)
+        raise ValidationFailed(
+            "leave",
+            f"it clashes with shifts already assigned:\n  {clashes}\nNothing was recorded. "
+            "A supervisor may record it anyway with --override-reason TEXT: those shifts "
+            "are then taken off them and left as gaps.",
+        ) from None
     print(f"Recorded {args.kind} for {args.username}: {args.first_day} to {args.last_day}.")
     return 0
 
@@ -120,6 +133,11 @@ def add_rota_parser(
         "--kind",
         default="annual_leave",
         choices=("annual_leave", "training", "unavailable", "other"),
+    )
+    leave.add_argument(
+        "--override-reason",
+        metavar="TEXT",
+        help="record leave over assigned shifts anyway (supervisors): they become gaps",
     )
     add_database(leave)
     add_sign_in(leave)

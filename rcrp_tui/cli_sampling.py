@@ -12,7 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcrp_tui.services.errors import ValidationFailed
+from rcrp_tui.services.errors import Conflict, ValidationFailed
 
 if TYPE_CHECKING:
     from rcrp_tui.services.context import Ctx
@@ -22,6 +22,15 @@ def _ctx(args: argparse.Namespace) -> Ctx:
     from rcrp_tui.cli_auth import signed_in
 
     return signed_in(args)
+
+
+def _summary_ctx(args: argparse.Namespace) -> Ctx:
+    """The signed-in context, after saying which database the summary comes from."""
+    from rcrp_tui.cli_output import say_database
+
+    ctx = _ctx(args)
+    say_database(ctx)
+    return ctx
 
 
 def _fraction(name: str) -> Callable[[str], float]:
@@ -48,7 +57,7 @@ def _positive(text: str) -> int:
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
     if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+        raise argparse.ArgumentTypeError(f"{value} is too small: it must be 1 or more")
     return value
 
 
@@ -74,7 +83,15 @@ def cmd_sample_draw(args: argparse.Namespace) -> int:
     plan = next((p for p in sampling.list_plans(ctx) if p.name == wanted), None)
     if plan is None:
         raise ValidationFailed("--plan", f"no sampling plan is called {wanted!r}")
-    sample = sampling.draw_sample(ctx, plan.id, seed=args.seed)
+    try:
+        sample = sampling.draw_sample(
+            ctx, plan.id, seed=args.seed, whole_population=args.whole_population
+        )
+    except sampling.LargerThanPopulation as exc:
+        raise Conflict(
+            f"{exc.message} Nothing was drawn; add --whole-population to draw all "
+            f"{exc.population:,}."
+        ) from None
     margin = f", ±{sample.margin:.1%} at 95%" if sample.margin is not None else ""
     print(
         f"Drew sample #{sample.id} from {plan.name!r}: {sample.size} of "
@@ -87,7 +104,7 @@ def cmd_sample_list(args: argparse.Namespace) -> int:
     from rcrp_tui.services.sample_lists import samples_page
 
     status = None if args.status == "all" else args.status
-    page = samples_page(_ctx(args), status=status, limit=args.limit)
+    page = samples_page(_summary_ctx(args), status=status, limit=args.limit)
     if not page.rows:
         print("No samples.")
     for row in page.rows:
@@ -105,7 +122,7 @@ def cmd_sample_list(args: argparse.Namespace) -> int:
 def cmd_sample_progress(args: argparse.Namespace) -> int:
     from rcrp_tui.services import sample_queue
 
-    progress = sample_queue.progress(_ctx(args), args.sample_id)
+    progress = sample_queue.progress(_summary_ctx(args), args.sample_id)
     print(f"{'stratum':<48} {'done':>6} {'total':>6} {'skipped':>8} {'replaced':>9}")
     for s in progress.strata:
         print(f"{s.stratum:<48} {s.done:>6} {s.total:>6} {s.skipped:>8} {s.replaced:>9}")
@@ -119,7 +136,7 @@ def cmd_sample_progress(args: argparse.Namespace) -> int:
 def cmd_sample_results(args: argparse.Namespace) -> int:
     from rcrp_tui.services import sampling_results
 
-    ctx = _ctx(args)
+    ctx = _summary_ctx(args)
     r = sampling_results.results(ctx, args.sample_id)
     print(f"Sample #{r.sample_id}: {r.reviewed} of {r.in_sample} reviewed", end="")
     print(f" (skipped {r.skipped}, replaced {r.replaced})")
@@ -192,6 +209,11 @@ def add_sample_parser(
     draw.add_argument("--plan", required=True, metavar="NAME", help="the plan's name")
     draw.add_argument(
         "--seed", type=int, metavar="S", help="random seed (default: the plan's stored seed)"
+    )
+    draw.add_argument(
+        "--whole-population",
+        action="store_true",
+        help="when the plan's size is over its population, draw every decision in it",
     )
     add_database(draw)
     add_sign_in(draw)

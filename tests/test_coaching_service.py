@@ -18,8 +18,8 @@ from rcrp_tui.domain.coaching import (
     may_read,
 )
 from rcrp_tui.domain.review_workflow import ReviewStatus
-from rcrp_tui.services import audit, coaching, cpd, cpd_export
-from rcrp_tui.services.coaching import NoteInput
+from rcrp_tui.services import audit, coaching, cpd, cpd_export, reviews
+from rcrp_tui.services.coaching import CoachingNoteView, NoteInput
 from rcrp_tui.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rcrp_tui.services.free_text import OVERRIDE_ACTION, PersonalDataFound
 from rcrp_tui.storage.db import Database
@@ -233,3 +233,29 @@ def test_sql_visibility_mirrors_the_rule(db: Database, clock: FixedClock) -> Non
         for note in notes:
             who = coaching.who_for(ctx, note.contact_officer_id, note.team_id, note.author_user_id)
             assert (note.id in listed) is may_read(who, note.visibility), (ctx.actor, note.id)
+
+
+def test_criterion_codes_must_belong_to_the_toolkit(db: Database, clock: FixedClock) -> None:
+    cast = build_cast(db, clock)
+    work = reviews.open_for_decision(cast.floorwalker, cast.decision_id)
+
+    def write(codes: str, review_id: int | None) -> CoachingNoteView:
+        return coaching.write_note(
+            cast.qa,
+            NoteInput(
+                staff_id="CO-101",
+                theme=Theme.GUIDELINES,
+                text=NoteText("", "Ask the Article 2 questions.", ""),
+                criteria=codes,
+                review_id=review_id,
+            ),
+        )
+
+    with pytest.raises(ValidationFailed) as refused:
+        write("C05, C99", work.review.id)
+    assert refused.value.field == "Criteria"
+    assert refused.value.reason == "C99 is not a criterion of the review's toolkit"
+    with pytest.raises(ValidationFailed, match="C98, C99 are not a criterion of any toolkit"):
+        write("C98,C99", None)
+    assert coaching.list_notes(cast.qa) == []
+    assert write("c05", work.review.id).criteria == ("C05",)

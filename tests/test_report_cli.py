@@ -124,3 +124,30 @@ def test_a_report_needs_a_signed_in_person_with_the_kpis(
     assert main([*args, *as_fw]) == 2
     assert "A floorwalker may not see KPIs and export reports." in capsys.readouterr().err
     assert not target.exists()
+
+
+def test_the_report_names_its_database(
+    database: list[str], built: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["report", *PERIOD_ARGS, "--format", "md", *database]) == 0
+    captured = capsys.readouterr()
+    assert f"Database: {built}" in captured.err and "warning" not in captured.err
+    assert "Database:" not in captured.out  # the report itself stays as it was
+
+
+def test_an_empty_database_is_named_and_warned_about(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from rcrp_tui.domain.enums import Role
+    from tests.cli_helpers import add_account
+
+    empty = tmp_path / "new.db"
+    add_account(empty, "qa", Role.QA_LEAD)
+    monkeypatch.setenv("RCRP_USER", "qa")
+    as_user(monkeypatch, "qa")
+    argv = ["report", *PERIOD_ARGS, "--format", "md", "--database", str(empty)]
+    assert main([*argv, "--password-stdin"]) == 0
+    err = capsys.readouterr().err
+    assert f"Database: {empty}" in err
+    assert "warning: this database holds no decisions, so every figure below is zero" in err
+    assert "the demo's is" in err and "--database" in err

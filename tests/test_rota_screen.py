@@ -135,9 +135,56 @@ async def test_assign_from_the_list_unassign_then_autofill(
         assert _view(admin_ctx, rota_id).coverage.covered == 0  # nothing saved yet
         await pilot.press("a")
         await settle(pilot)
+        # The proposal fills shifts that have already started: asked first, like a, u, s.
+        assert isinstance(app.screen, PastShiftsDialog)
+        await pilot.press("n")
+        await settle(pilot)
+        assert _view(admin_ctx, rota_id).coverage.covered == 0
+        await pilot.press("f")
+        await settle(pilot)
+        await pilot.press("a")
+        await settle(pilot)
+        assert isinstance(app.screen, PastShiftsDialog)
+        await pilot.press("y")
+        await settle(pilot)
         covered = _view(admin_ctx, rota_id).coverage.covered
         assert covered > 100
         assert f"({covered}/126)" in _title(screen)
+
+
+async def test_leave_over_an_assigned_shift_needs_a_reason_and_leaves_a_gap(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    rota_id = _seed(admin_ctx)
+    sup = _sup(admin_ctx)
+    view = _view(admin_ctx, rota_id)
+    night = next(
+        s.key for s in view.slots if s.key.day == date(2026, 11, 26) and s.key.code == "night"
+    )
+    bea = _walker(admin_ctx, "Bea")
+    rota_service.assign(sup, rota_id, night, bea)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = await _open_rota(pilot)
+        assert "(1/126)" in _title(screen)
+        await pilot.press("L")
+        await settle(pilot)
+        from textual.widgets import Select
+
+        from rcrp_tui.widgets.rota_dialogs import LeaveDialog, OverrideReasonDialog
+
+        assert isinstance(app.screen, LeaveDialog)
+        app.screen.query_one("#who", Select).value = bea
+        app.screen.query_one("#first").focus()
+        await type_text(pilot, "2026-11-27")  # the night of the 26th runs into it
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, OverrideReasonDialog)
+        await type_text(pilot, "Course moved")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert _view(admin_ctx, rota_id).slot(night).floorwalker_id is None  # type: ignore[union-attr]
+        assert "(0/126)" in _title(screen)
 
 
 async def test_rule_break_needs_an_override_reason(

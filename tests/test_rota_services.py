@@ -228,3 +228,68 @@ def test_a_forces_own_pattern_file_is_used(
         rota_service.create_rota(
             sup, name="Other", phase=1, go_live=GO_LIVE, shift_pattern="eln-8h"
         )
+
+
+def test_leave_over_an_assigned_shift_is_a_clash(world: dict, clock: FixedClock) -> None:
+    sup, rota, w3 = world["sup"], world["rota"], world["walkers"][2]
+    # A night from Monday 9th 22:00 running into leave that starts on Tuesday 10th.
+    night = _slot(sup, rota.id, date(2026, 11, 9), "night")
+    rota_service.assign(sup, rota.id, night, w3.id)
+    before = rota_service.rota_view(sup, rota.id).coverage.covered
+    with pytest.raises(RuleBroken) as refused:
+        rota_service.add_leave(sup, w3.id, date(2026, 11, 10), date(2026, 11, 12), "training")
+    assert [v.rule for v in refused.value.violations] == [Rule.LEAVE]
+    assert "Walker 3 is unavailable (training) 10 Nov to 12 Nov" in refused.value.message
+    view = rota_service.rota_view(sup, rota.id)
+    assert view.slot(night).floorwalker_id == w3.id  # type: ignore[union-attr]
+    assert "leave_added" not in _actions(sup.db)
+
+    with pytest.raises(ValidationFailed):  # an override reason must be a real reason
+        rota_service.add_leave(
+            sup, w3.id, date(2026, 11, 10), date(2026, 11, 12), "training", "x" * 301
+        )
+    rota_service.add_leave(
+        sup, w3.id, date(2026, 11, 10), date(2026, 11, 12), "training", "Course moved"
+    )
+    view = rota_service.rota_view(sup, rota.id)
+    assert view.slot(night).floorwalker_id is None  # type: ignore[union-attr]
+    assert view.coverage.covered == before - 1 and night in {s.key for s in view.coverage.gaps}
+    at_3am = Ctx(sup.db, sup.actor, FixedClock(datetime(2026, 11, 10, 3, 0, tzinfo=UTC)))
+    assert rota_service.on_duty_now(at_3am) == []
+    entries = audit.entries(world["admin"], limit=5)
+    by_action = {e.action: e for e in entries}
+    gone = by_action["rota_unassigned_for_leave"]
+    assert gone.before is not None and gone.before["shift_code"] == "night"
+    assert gone.after is not None and gone.after["override_reason"] == "Course moved"
+    added = by_action["leave_added_override"]
+    assert added.after is not None and added.after["override_reason"] == "Course moved"
+
+
+def test_leave_clear_of_assigned_shifts_needs_no_reason(world: dict) -> None:
+    sup, rota, w1 = world["sup"], world["rota"], world["walkers"][0]
+    rota_service.assign(sup, rota.id, _slot(sup, rota.id, GO_LIVE, "early"), w1.id)
+    # Clear of every shift the walker holds: recorded without a question.
+    rota_service.add_leave(sup, w1.id, date(2026, 11, 20), date(2026, 11, 21), "annual_leave")
+    assert _actions(sup.db)[-1] == "leave_added"
+
+
+def test_autofill_audits_each_assignment(world: dict) -> None:
+    sup, rota = world["sup"], world["rota"]
+    proposal = rota_service.propose_autofill(sup, rota.id)
+    saved = rota_service.accept_proposal(sup, rota.id, proposal)
+    entries = audit.entries(world["admin"], limit=saved + 5)
+    made = [e for e in entries if e.action == "rota_assigned"]
+    assert len(made) == saved
+    proposed = {
+        (a.key.day.isoformat(), a.key.team_id, a.key.code, a.floorwalker_id)
+        for a in proposal.assignments
+    }
+    audited = {
+        (e.after["day"], e.after["team_id"], e.after["shift_code"], e.after["floorwalker_user_id"])
+        for e in made
+        if e.after is not None
+    }
+    assert audited == proposed
+    assert all(e.after and e.after["by"] == "auto-fill" for e in made)
+    summary = next(e for e in entries if e.action == "rota_autofill_accepted")
+    assert summary.after is not None and len(summary.after["shifts"]) == saved

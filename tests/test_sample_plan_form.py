@@ -85,7 +85,9 @@ def test_targeted_census_and_quota_plans() -> None:
         (PlanForm(name="x", method="stratified", size="5", strata="month"), "Strata", "any of"),
         (PlanForm(name="x", method="targeted"), "CAD refs", "list the CAD references"),
         (PlanForm(name="x", size="5", oversample_partner="0.5"), "Oversample partner", "from 1"),
-        (PlanForm(name="x", size="5", seed="-3"), "Seed", "not a whole number"),
+        (PlanForm(name="x", size="5", seed="-3"), "Seed", "-3 is too small: it must be 0 or more"),
+        (PlanForm(name="x", size="-5"), "Size", "-5 is too small: it must be 1 or more"),
+        (PlanForm(name="x", size="five"), "Size", "'five' is not a whole number"),
     ],
 )
 def test_refusals_name_the_box(form: PlanForm, field: str, words: str) -> None:

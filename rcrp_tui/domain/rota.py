@@ -145,6 +145,39 @@ def _leave_bounds(leave: Leave, tz: ZoneInfo) -> tuple[datetime, datetime]:
     return start.astimezone(UTC), end.astimezone(UTC)
 
 
+def leave_clash(leave: Leave, shift: TeamShift, who: str, tz: ZoneInfo) -> Violation | None:
+    """The clash when ``shift`` overlaps ``leave`` (a night running into a day of leave
+    clashes too), else None."""
+    start, end = _leave_bounds(leave, tz)
+    if not (shift.start_utc < end and start < shift.end_utc):
+        return None
+    kind = leave.kind.replace("_", " ")
+    return Violation(
+        Rule.LEAVE,
+        leave.floorwalker_id,
+        f"{who} is unavailable ({kind}) {leave.first_day:%d %b} to "
+        f"{leave.last_day:%d %b}, which overlaps {_when(shift)}",
+    )
+
+
+def leave_clashes(
+    leave: Leave,
+    shifts: Mapping[SlotKey, TeamShift],
+    held: Iterable[SlotKey],
+    names: Mapping[int, str],
+    tz: ZoneInfo = DEFAULT_TZ,
+) -> list[tuple[SlotKey, Violation]]:
+    """The shifts in ``held`` (the person's assignments) that new ``leave`` would clash with."""
+    who = _name(names, leave.floorwalker_id)
+    out = []
+    for key in held:
+        shift = shifts.get(key)
+        clash = None if shift is None else leave_clash(leave, shift, who, tz)
+        if clash is not None:
+            out.append((key, clash))
+    return out
+
+
 @dataclass
 class RuleBook:
     """Checks one candidate assignment against a person's other shifts and leave.
@@ -185,17 +218,10 @@ class RuleBook:
                     f"{_when(shift)} already has {_name(self.names, filled_by)}",
                 )
             )
-        for start, end, item in self._leave.get(person, ()):
-            if shift.start_utc < end and start < shift.end_utc:
-                kind = item.kind.replace("_", " ")
-                out.append(
-                    Violation(
-                        Rule.LEAVE,
-                        person,
-                        f"{who} is unavailable ({kind}) {item.first_day:%d %b} to "
-                        f"{item.last_day:%d %b}, which overlaps {_when(shift)}",
-                    )
-                )
+        for _start, _end, item in self._leave.get(person, ()):
+            clash = leave_clash(item, shift, who, self.tz)
+            if clash is not None:
+                out.append(clash)
         night_days: set[date] = set()
         for other_key in others:
             if other_key == key:

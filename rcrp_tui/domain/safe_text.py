@@ -6,14 +6,20 @@ controls (U+0080 to U+009F; U+009B is a one-character CSI that some terminals ob
 the bidirectional formatting characters that reorder what is shown around them (U+202A to
 U+202E, U+2066 to U+2069, U+200E/U+200F, U+061C). ``neutralise`` replaces each with a
 visible stand-in, so the text reads exactly as stored and nothing reaches the terminal as
-a command. The screens (``widgets.literal``) and the CLI use this one function.
+a command. The screens (``widgets.literal``) use ``neutralise``; the command line uses
+``visible``, which writes only ASCII stand-ins (logs and terminals without the control
+pictures' glyphs still read them).
 
-- C0 controls and DEL become their Unicode "control picture" (ESC is shown as ␛).
-- C1 controls and the bidirectional characters become ``<U+009B>``-style codes.
-- A newline is kept unless ``single_line`` (then it and ``\\r\\n`` become a space).
+- ``neutralise``: C0 controls and DEL become their Unicode "control picture" (ESC is shown
+  as ␛); a newline is kept unless ``single_line`` (then it and ``\\r\\n`` become a space).
+- ``visible``: C0 controls and DEL in caret notation (ESC is ``^[``); newline, tab and a
+  carriage return before a newline are kept, as they only lay text out.
+- Both: C1 controls and the bidirectional characters become ``<U+009B>``-style codes.
 """
 
 from __future__ import annotations
+
+import re
 
 #: Bidirectional formatting characters: embeddings, overrides, isolates and marks.
 BIDI_CONTROLS = frozenset([*range(0x202A, 0x202F), *range(0x2066, 0x206A), 0x200E, 0x200F, 0x061C])
@@ -47,3 +53,28 @@ def neutralise_paste(value: str) -> str:
     """Pasted text with controls made visible, keeping tabs and line breaks (CR or LF)
     for the box it goes into."""
     return value.translate(_PASTED)
+
+
+# A carriage return ending a line (CSV's "\r\n") only lays text out; a lone one can
+# overwrite the line on screen.
+_UNSAFE = re.compile(
+    "\r(?!\n)|[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\x80-\x9f"
+    + "".join(chr(c) for c in sorted(BIDI_CONTROLS))
+    + "]"
+)
+
+
+def _stand_in(match: re.Match[str]) -> str:
+    char = match.group()
+    code = ord(char)
+    if code < 0x20:
+        return "^" + chr(code + 0x40)
+    if code == 0x7F:
+        return "^?"
+    return f"<U+{code:04X}>"
+
+
+def visible(text: str) -> str:
+    """``text`` with every C0/C1 control (but newline, tab and CR LF) and every bidirectional
+    control replaced by a visible stand-in: ``\\x1b`` → ``^[``, U+202E → ``<U+202E>``."""
+    return _UNSAFE.sub(_stand_in, text)

@@ -9,9 +9,11 @@ the review whatever the percentage. The grading band comes from the toolkit.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Protocol
+
+from rcrp_tui.domain.verdict import Verdict, verdict
 
 
 class Answer(StrEnum):
@@ -101,13 +103,26 @@ class ScoreResult:
     passed: bool
     failed_critical: tuple[str, ...]
     unanswered: tuple[str, ...]
+    # Criteria that apply, answered or not (N/A ones too: not part of the result's value).
+    applicable: int = field(default=0, compare=False)
 
     @property
     def complete(self) -> bool:
         return not self.unanswered
 
-    def describe(self) -> str:
-        """One line that reads without colour, e.g. ``62.5% Adequate ✗ CRITICAL FAILED: C05``."""
+    def verdict(self, *, draft: bool) -> Verdict:
+        """The review's verdict (domain/verdict.py): never PASS while a draft or incomplete."""
+        return verdict(
+            draft=draft,
+            answered=self.applicable - len(self.unanswered),
+            applicable=self.applicable,
+            band_passes=self.passed,
+            failed_critical=self.failed_critical,
+        )
+
+    def describe(self, *, with_verdict: bool = True) -> str:
+        """One line that reads without colour, e.g. ``62.5% Adequate FAIL ✗ CRITICAL FAILED:
+        C05``; ``with_verdict=False`` leaves PASS/FAIL out (a draft has no verdict yet)."""
         parts = ["no score" if self.percent is None else f"{self.percent:.1f}%"]
         if self.unanswered and self.percent is not None:
             # A half-scored review must not read as a verdict: no band, no PASS, until every
@@ -115,10 +130,10 @@ class ScoreResult:
             parts.append(f"so far ({len(self.unanswered)} unanswered)")
         elif self.band:
             parts.append(self.band)
+        if with_verdict and self.percent is not None and not self.unanswered:
+            parts.append("PASS" if self.passed else "FAIL")
         if self.failed_critical:
             parts.append("✗ CRITICAL FAILED: " + ", ".join(self.failed_critical))
-        elif self.percent is not None and not self.unanswered:
-            parts.append("PASS" if self.passed else "FAIL")
         return " ".join(parts)
 
 
@@ -149,13 +164,17 @@ def score(
             failed.append(c.code)
     percent = None if possible == 0 else min(100.0, max(0.0, 100.0 * earned / possible))
     band = band_for(bands, percent) if percent is not None else None
-    passed = percent is not None and not failed and band is not None and band.passes
+    # A pass needs every applicable criterion answered: a half-answered draft never passes.
+    passed = (
+        percent is not None and not failed and not unanswered and band is not None and band.passes
+    )
     return ScoreResult(
         percent=percent,
         band=band.name if band else None,
         passed=passed,
         failed_critical=tuple(failed),
         unanswered=tuple(unanswered),
+        applicable=len(criteria),
     )
 
 

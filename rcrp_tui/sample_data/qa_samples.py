@@ -137,7 +137,9 @@ def add_samples(
         seed=rng.randrange(2**31),
     )
     clock.instant = drawn_at
-    sample = sampling.draw_sample(lead1, plan.id)
+    # A small demo (--decisions 300) has fewer decisions in the month than the plan's
+    # size: the demo takes them all rather than stop.
+    sample = sampling.draw_sample(lead1, plan.id, whole_population=True)
     clock.instant += timedelta(minutes=10)
     items = sample_queue.queue_page(lead1, sample.id, limit=SAMPLE_SIZE * 2)
     for item in items[-ASSIGNED_TO_FLOORWALKER1:]:

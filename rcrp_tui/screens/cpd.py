@@ -57,7 +57,7 @@ def record_summary(record: OfficerRecord) -> RenderableType:
             r.cad_ref,
             r.status.label,
             "—" if r.score is None else f"{r.score:.0f}",
-            "✓ passed" if r.passed else "✗ failed",
+            r.verdict_words,
             r.judgement.label if r.judgement else "—",
         )
     trends = Table(title="Criteria met by month (met/answered)", title_justify="left")

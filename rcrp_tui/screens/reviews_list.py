@@ -20,6 +20,7 @@ from textual.worker import Worker
 
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.domain.review_workflow import ReviewStatus
+from rcrp_tui.domain.verdict import Outcome
 from rcrp_tui.services import review_lists
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.review_records import ReviewSummary
@@ -32,9 +33,11 @@ QUEUE = (ReviewStatus.SUBMITTED, ReviewStatus.MODERATED)
 
 def result_words(r: ReviewSummary) -> str:
     """Score and outcome in words, never colour alone."""
+    v = r.verdict
     if r.score is None:
-        return "-"
-    return f"{r.score:.1f}% {r.band or ''} {'PASS' if r.passed else 'FAIL'}".replace("  ", " ")
+        return v.short
+    band = f" {r.band}" if r.band and v.outcome is not Outcome.INCOMPLETE else ""
+    return f"{r.score:.1f}%{band} {v.words}"
 
 
 class ReviewsScreen(Screen[None]):

@@ -14,6 +14,7 @@ from typing import Protocol
 from textual import work
 from textual.app import App
 
+from rcrp_tui.domain.rota import SlotKey
 from rcrp_tui.domain.rota_autofill import Proposal
 from rcrp_tui.services import rota as rota_service
 from rcrp_tui.services.context import Ctx
@@ -36,6 +37,8 @@ class _RotaHost(Protocol):
     def app(self) -> App[object]: ...
 
     def _change(self, call: Callable[[str | None], None], note: str) -> None: ...
+
+    def _unless_past(self, what: str, keys: list[SlotKey], then: Callable[[], None]) -> None: ...
 
     def _load(self) -> object: ...
 
@@ -74,7 +77,12 @@ class RotaChanges:
                 def save(_reason: str | None) -> None:
                     rota_service.accept_proposal(self.ctx, rota_id, proposal)
 
-                self._change(save, f"Auto-fill saved: {len(proposal.assignments)} shifts.")
+                def run() -> None:
+                    self._change(save, f"Auto-fill saved: {len(proposal.assignments)} shifts.")
+
+                # Like a, u and s: filling a shift that has already started asks first.
+                keys = [a.key for a in proposal.assignments]
+                self._unless_past("This auto-fill", keys, run)
             else:
                 self.app.notify("Proposal discarded; nothing saved.")
 
@@ -88,9 +96,16 @@ class RotaChanges:
             if choice is None:
                 return
 
-            def save(_reason: str | None) -> None:
+            def save(reason: str | None) -> None:
+                # Leave over a shift they hold is a clash: refused, or (with an override
+                # reason, offered by ``_change``) recorded and that shift left as a gap.
                 rota_service.add_leave(
-                    self.ctx, choice.floorwalker_id, choice.first_day, choice.last_day, choice.kind
+                    self.ctx,
+                    choice.floorwalker_id,
+                    choice.first_day,
+                    choice.last_day,
+                    choice.kind,
+                    reason,
                 )
 
             self._change(save, "Leave recorded.")

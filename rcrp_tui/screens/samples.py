@@ -26,6 +26,7 @@ from rcrp_tui.domain.statistics import margin_of_error, sample_size
 from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import FeatureScreen
 from rcrp_tui.widgets.literal import literal, markup_safe
+from rcrp_tui.widgets.table_fit import fit_columns
 
 # The services are imported in the workers, so opening this screen never waits for them
 # on the UI thread.
@@ -179,6 +180,7 @@ class SamplesScreen(FeatureScreen[None]):
         table.clear()
         for row in message.page.rows:
             table.add_row(*self._cells(row), key=str(row.sample.id))
+        fit_columns(table)  # "0/1629" whole in the first frame, not cut to "0/16"
         if message.page.rows:
             table.move_cursor(row=min(max(keep, 0), len(message.page.rows) - 1))
         label = {"open": "open samples", "closed": "closed samples", None: "all samples"}

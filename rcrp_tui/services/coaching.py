@@ -19,13 +19,15 @@ from rcrp_tui.domain import coaching as rules
 from rcrp_tui.domain.coaching import NoteStatus, NoteText, Theme, Transition, Visibility, Who
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.domain.toolkit import load_shipped
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rcrp_tui.services.free_text import guard_free_text
+from rcrp_tui.services.toolkits import parse_cached
 from rcrp_tui.storage.coaching_models import CoachingNote, coaching_notes_table
 from rcrp_tui.storage.models import contact_officers_table, decisions_table, users_table
-from rcrp_tui.storage.review_models import reviews_table
+from rcrp_tui.storage.review_models import reviews_table, toolkits_table
 
 PAGE_SIZE = 50
 ENTITY = "coaching_note"
@@ -154,6 +156,26 @@ def _officer(session: Session, staff_id: str) -> tuple[int, int | None]:
     return row[0], row[1]
 
 
+def _check_criteria(session: Session, codes: tuple[str, ...], review_id: int | None) -> None:
+    """Every code must be a criterion of the review's toolkit (of any stored toolkit version,
+    or the shipped one, when the note is not about a review)."""
+    if not codes:
+        return
+    t, r = toolkits_table.c, reviews_table.c
+    stmt = select(t.source, t.toolkit_id)
+    if review_id is not None:
+        stmt = stmt.join(reviews_table, r.toolkit_row_id == t.id).where(r.id == review_id)
+    kits = [parse_cached(row.source, f"{row.toolkit_id}.toml") for row in session.execute(stmt)]
+    known = {c.code for kit in kits or [load_shipped()] for c in kit.criteria}
+    unknown = [code for code in codes if code not in known]
+    if unknown:
+        where = "the review's toolkit" if review_id is not None else "any toolkit"
+        verb = "is" if len(unknown) == 1 else "are"
+        raise ValidationFailed(
+            "Criteria", f"{', '.join(unknown)} {verb} not a criterion of {where}"
+        )
+
+
 def _check_review(session: Session, review_id: int, officer_id: int) -> None:
     d, r = decisions_table.c, reviews_table.c
     owner = session.execute(
@@ -210,6 +232,7 @@ def write_note(
             raise PermissionDenied("A supervisor writes coaching notes for their own team only.")
         if note.review_id is not None:
             _check_review(session, note.review_id, officer_id)
+        _check_criteria(session, criteria, note.review_id)
         row = CoachingNote(
             contact_officer_id=officer_id,
             review_id=note.review_id,

@@ -18,6 +18,7 @@ from rcrp_tui.domain import coaching as rules
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement
+from rcrp_tui.domain.verdict import submitted_verdict
 from rcrp_tui.services.coaching import CoachingNoteView, list_notes, overdue_clause
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import NotFound, PermissionDenied, ValidationFailed
@@ -46,6 +47,14 @@ class ReviewPoint:
     score: float | None
     passed: bool
     judgement: Judgement | None
+    failed_critical: tuple[str, ...] = ()
+
+    @property
+    def verdict_words(self) -> str:
+        """``PASS`` / ``FAIL (critical C05 not met)`` (domain/verdict.py)."""
+        return submitted_verdict(
+            band_passes=self.passed, failed_critical=self.failed_critical
+        ).words
 
 
 @dataclass(frozen=True)
@@ -195,7 +204,16 @@ def officer_record(ctx: Ctx, staff_id: str, *, review_limit: int = REVIEW_LIMIT)
         _require_record_access(ctx, officer_id, team_id)
         scope = _review_scope(ctx, officer_id)
         rows = session.execute(
-            select(_R.id, _D.cad_ref, _R.submitted_at, _R.status, _R.score, _R.passed, _R.judgement)
+            select(
+                _R.id,
+                _D.cad_ref,
+                _R.submitted_at,
+                _R.status,
+                _R.score,
+                _R.passed,
+                _R.judgement,
+                _R.failed_critical,
+            )
             .select_from(reviews_table)
             .join(decisions_table, _D.id == _R.decision_id)
             .where(*scope)
@@ -212,6 +230,7 @@ def officer_record(ctx: Ctx, staff_id: str, *, review_limit: int = REVIEW_LIMIT)
             r.score,
             r.passed,
             Judgement(r.judgement) if r.judgement else None,
+            tuple(c for c in r.failed_critical.split(",") if c),
         )
         for r in rows
     )

@@ -84,12 +84,12 @@ def record_blocks(record: OfficerRecord) -> list[Block]:
                 r.cad_ref,
                 r.status.label,
                 dash if r.score is None else f"{r.score:.0f}",
-                "yes" if r.passed else "NO",
+                r.verdict_words,
                 r.judgement.label if r.judgement else dash,
             )
             for r in record.reviews
         )
-        header = ("Submitted (UK)", "CAD ref", "Status", "Score", "Passed", "Judgement")
+        header = ("Submitted (UK)", "CAD ref", "Status", "Score", "Verdict", "Judgement")
         blocks.append(Table(header, rows))
     else:
         blocks.append(Paragraph("No reviews yet."))

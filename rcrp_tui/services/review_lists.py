@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, select
+from typing import Any
 
-from rcrp_tui.domain.enums import Role
+from sqlalchemy import ColumnElement, func, select
+
+from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import PermissionDenied
 from rcrp_tui.services.review_records import ReviewSummary
+from rcrp_tui.services.toolkits import parse_cached
 from rcrp_tui.storage.models import decisions_table, users_table
-from rcrp_tui.storage.review_models import reviews_table
+from rcrp_tui.storage.review_models import review_answers_table, reviews_table, toolkits_table
 
 PAGE_SIZE = 50
 _R = reviews_table.c
@@ -66,6 +69,14 @@ def reviews_of_decision(ctx: Ctx, decision_id: int, *, limit: int = 10) -> list[
 
 
 def _summaries(ctx: Ctx, where: list[ColumnElement[bool]], limit: int) -> list[ReviewSummary]:
+    _A = review_answers_table.c
+    answered = (
+        select(func.count())
+        .where(_A.review_id == _R.id, _A.answer.is_not(None))
+        .correlate(reviews_table)
+        .scalar_subquery()
+        .label("answered")
+    )
     stmt = (
         select(
             _R.id,
@@ -80,6 +91,9 @@ def _summaries(ctx: Ctx, where: list[ColumnElement[bool]], limit: int) -> list[R
             _R.band,
             _R.updated_at,
             _R.reviewer_user_id,
+            _R.toolkit_row_id,
+            _R.failed_critical,
+            answered,
         )
         .select_from(reviews_table)
         .join(decisions_table, _D.id == _R.decision_id)
@@ -90,6 +104,17 @@ def _summaries(ctx: Ctx, where: list[ColumnElement[bool]], limit: int) -> list[R
     )
     with ctx.db.read() as session:
         rows = session.execute(stmt).all()
+        kits = {r.toolkit_row_id for r in rows}
+        sources = session.execute(
+            select(toolkits_table.c.id, toolkits_table.c.source, toolkits_table.c.toolkit_id).where(
+                toolkits_table.c.id.in_(kits)
+            )
+        ).all()
+    toolkit = {s.id: parse_cached(s.source, f"{s.toolkit_id}.toml") for s in sources}
+
+    def applicable(r: Any) -> int:
+        return len(toolkit[r.toolkit_row_id].criteria_for(Category(r.category)))
+
     return [
         ReviewSummary(
             id=r.id,
@@ -104,6 +129,11 @@ def _summaries(ctx: Ctx, where: list[ColumnElement[bool]], limit: int) -> list[R
             band=r.band,
             updated_at=r.updated_at,
             reviewer_user_id=r.reviewer_user_id,
+            answered=min(
+                int(r.answered), len(toolkit[r.toolkit_row_id].criteria_for(Category(r.category)))
+            ),
+            applicable=len(toolkit[r.toolkit_row_id].criteria_for(Category(r.category))),
+            failed_critical=tuple(c for c in r.failed_critical.split(",") if c),
         )
         for r in rows
     ]

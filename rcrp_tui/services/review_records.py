@@ -19,6 +19,7 @@ from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.review_workflow import ReviewStatus, Who
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.toolkit import Criterion, Toolkit
+from rcrp_tui.domain.verdict import Verdict, verdict
 from rcrp_tui.services.context import Actor
 from rcrp_tui.services.decisions import DecisionRow
 from rcrp_tui.services.errors import Conflict
@@ -104,6 +105,20 @@ class ReviewSummary:
     band: str | None
     updated_at: datetime
     reviewer_user_id: int | None = None
+    answered: int = 0  # applicable criteria with an answer
+    applicable: int = 0
+    failed_critical: tuple[str, ...] = ()
+
+    @property
+    def verdict(self) -> Verdict:
+        """PASS / FAIL / draft n/m, decided in one place (domain/verdict.py)."""
+        return verdict(
+            draft=self.status is ReviewStatus.DRAFT,
+            answered=self.answered,
+            applicable=self.applicable,
+            band_passes=self.passed,
+            failed_critical=self.failed_critical,
+        )
 
 
 @dataclass(frozen=True)

@@ -23,9 +23,11 @@ from rcrp_tui.domain.rota import (
     DEFAULT_WINDOW_DAYS,
     MAX_WINDOW_DAYS,
     Assignment,
+    Leave,
     SlotKey,
     Violation,
     coverage,
+    leave_clashes,
 )
 from rcrp_tui.domain.rota_autofill import Proposal, propose
 from rcrp_tui.domain.shift_patterns import PatternError
@@ -338,8 +340,20 @@ def swap(
         audit.record(session, ctx, action, "rota", rota_id, before=before, after=after)
 
 
-def add_leave(ctx: Ctx, user_id: int, first_day: date, last_day: date, kind: str) -> int:
-    """Record a floorwalker as unavailable (dates and a kind only, never a health reason)."""
+def add_leave(
+    ctx: Ctx,
+    user_id: int,
+    first_day: date,
+    last_day: date,
+    kind: str,
+    override_reason: str | None = None,
+) -> int:
+    """Record a floorwalker as unavailable (dates and a kind only, never a health reason).
+
+    Leave over shifts the floorwalker already holds is a clash: refused (``RuleBroken``)
+    unless a supervisor gives an override reason; then those shifts are taken off them in
+    the same transaction, each audited, and show as gaps everywhere.
+    """
     if kind not in LEAVE_KINDS:
         raise ValidationFailed("kind", f"one of: {', '.join(LEAVE_KINDS)}")
     if last_day < first_day:
@@ -350,6 +364,19 @@ def add_leave(ctx: Ctx, user_id: int, first_day: date, last_day: date, kind: str
         user = session.get(User, user_id)
         if user is None or user.role != Role.FLOORWALKER.value:
             raise ValidationFailed("user", f"user #{user_id} is not a floorwalker")
+        leave = Leave(user_id, first_day, last_day, kind)
+        clashes: list[tuple[RotaAssignment, Violation]] = []
+        for rota in session.exec(select(Rota)).all():
+            info = rota_info(rota)
+            # A night that starts the day before the leave runs into it.
+            if info.last_day < first_day - timedelta(days=1) or info.go_live > last_day:
+                continue
+            state = load_state(session, info.id)
+            book = state.book
+            names = {**book.names, user_id: user.display_name}
+            found = leave_clashes(leave, book.shifts, state.held(user_id), names, book.tz)
+            clashes += [(state.rows[key], violation) for key, violation in found]
+        reason = _check_override(ctx, [v for _row, v in clashes], override_reason)
         row = FloorwalkerLeave(
             user_id=user_id,
             first_day=first_day,
@@ -359,9 +386,26 @@ def add_leave(ctx: Ctx, user_id: int, first_day: date, last_day: date, kind: str
         )
         session.add(row)
         session.flush()
-        audit.record(
-            session, ctx, "leave_added", "floorwalker_leave", row.id, after=row.model_dump()
-        )
+        after: dict[str, object] = dict(row.model_dump())
+        if reason:
+            after |= {
+                "override_reason": reason,
+                "rules_overridden": [v.message for _row, v in clashes],
+            }
+        action = "leave_added_override" if reason else "leave_added"
+        audit.record(session, ctx, action, "floorwalker_leave", row.id, after=after)
+        for assignment, violation in clashes:
+            before = _record(assignment)
+            session.delete(assignment)
+            audit.record(
+                session,
+                ctx,
+                "rota_unassigned_for_leave",
+                "rota_assignment",
+                assignment.id,
+                before=before,
+                after={"override_reason": reason, "clash": violation.message},
+            )
         return row.id or 0
 
 
@@ -379,6 +423,7 @@ def accept_proposal(ctx: Ctx, rota_id: int, proposal: Proposal) -> int:
     with _slot_race(), ctx.writing(Permission.MANAGE_ROTA) as session:
         state = load_state(session, rota_id)
         held = {w.id: state.held(w.id) for w in state.floorwalkers}
+        made: list[RotaAssignment] = []
         for a in proposal.assignments:
             if a.key in state.rows:
                 raise Conflict("the rota changed since the proposal was made: propose again")
@@ -396,16 +441,32 @@ def accept_proposal(ctx: Ctx, rota_id: int, proposal: Proposal) -> int:
             )
             session.add(row)
             state.rows[a.key] = row
+            made.append(row)
         session.flush()
+        names = state.book.names
+        for row in made:  # each assignment on its own: which shift, which person
+            after = _record(row) | {
+                "floorwalker": names.get(row.floorwalker_user_id, ""),
+                "by": "auto-fill",
+            }
+            audit.record(session, ctx, "rota_assigned", "rota_assignment", row.id, after=after)
         audit.record(
             session,
             ctx,
             "rota_autofill_accepted",
             "rota",
             rota_id,
-            after={"assignments": len(proposal.assignments), "left_open": len(proposal.unfilled)},
+            after={
+                "assignments": len(made),
+                "left_open": len(proposal.unfilled),
+                "shifts": [
+                    f"{r.day} team #{r.team_id} {r.shift_code}: "
+                    f"{names.get(r.floorwalker_user_id, f'user #{r.floorwalker_user_id}')}"
+                    for r in made
+                ],
+            },
         )
-        return len(proposal.assignments)
+        return len(made)
 
 
 def on_duty_now(ctx: Ctx) -> list[OnDuty]:

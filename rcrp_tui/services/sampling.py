@@ -249,8 +249,26 @@ def resolve_cad_refs(ctx: Ctx, cad_refs: list[str]) -> tuple[int, ...]:
     return tuple(sorted(int(i) for i, _ in rows))
 
 
-def draw_sample(ctx: Ctx, plan_id: int, *, seed: int | None = None) -> SampleView:
-    """Draw a sample from a saved plan (with its stored seed unless another is given)."""
+class LargerThanPopulation(Conflict):
+    """The plan asks for more decisions than its population holds: the caller asks the
+    person first, then draws again with ``whole_population=True``."""
+
+    def __init__(self, asked: int, population: int) -> None:
+        super().__init__(
+            f"The plan asks for {asked:,} decisions but its population has only "
+            f"{population:,} (after exclusions): drawing would take all {population:,}."
+        )
+        self.asked, self.population = asked, population
+
+
+def draw_sample(
+    ctx: Ctx, plan_id: int, *, seed: int | None = None, whole_population: bool = False
+) -> SampleView:
+    """Draw a sample from a saved plan (with its stored seed unless another is given).
+
+    A sized plan (simple or stratified) whose size is over the population is refused with
+    ``LargerThanPopulation`` unless ``whole_population`` says the person agreed to take it all.
+    """
     with ctx.writing(Permission.PLAN_SAMPLES) as session:
         row = session.execute(select(sampling_plans_table).where(_P.id == plan_id)).first()
         if row is None:
@@ -264,6 +282,9 @@ def draw_sample(ctx: Ctx, plan_id: int, *, seed: int | None = None) -> SampleVie
             raise Conflict(
                 "No decisions are left to sample: the population is empty after exclusions."
             )
+        sized = plan.spec.method in (SamplingMethod.SIMPLE, SamplingMethod.STRATIFIED)
+        if sized and plan.spec.size > drawn.population and not whole_population:
+            raise LargerThanPopulation(plan.spec.size, drawn.population)
         values = {
             "plan_id": plan.id,
             "plan_name": plan.name,

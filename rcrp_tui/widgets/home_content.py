@@ -85,9 +85,10 @@ def month_name(month: MonthCompliance) -> str:
 
 
 def _result(r: ReviewSummary) -> str:
+    v = r.verdict
     if r.score is None:
-        return "not scored"
-    return f"{r.score:.0f}% {'PASS' if r.passed else 'FAIL'}"
+        return v.short if v.answered else "not scored"
+    return f"{r.score:.0f}% {v.short}"
 
 
 def _count(n: int, one: str, many: str | None = None) -> str:

@@ -15,6 +15,7 @@ from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.review_workflow import Action, ReviewStatus, Who, allowed
 from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult
 from rcrp_tui.domain.toolkit import Criterion, Toolkit
+from rcrp_tui.domain.verdict import Outcome
 from rcrp_tui.services.context import Actor
 from rcrp_tui.services.decisions import DecisionRow
 from rcrp_tui.services.review_records import AnswerEntry, ReviewView, ReviewWork
@@ -94,11 +95,17 @@ def score_bar(
     status: ReviewStatus,
     dirty: bool,
 ) -> Text:
-    """``Score 88.0% Good ✗ CRITICAL FAILED: C05 · 24/24 answered · Judgement: … · DRAFT``."""
+    """``Score 88.0% Good FAIL ✗ CRITICAL FAILED: C05 · 24/24 answered · Judgement: … ·
+    SUBMITTED``; a draft reads ``Score 94.0% Good · draft 7/23 answered · …`` (never PASS:
+    domain/verdict.py)."""
     done = len(work.criteria) - len(result.unanswered)
     chosen = work.toolkit.judgement_label(judgement) if judgement else "(none: press o)"
     state = status.value.upper() + (" · unsaved changes" if dirty else "")
-    bar = Text(f"Score {result.describe()} · {done}/{len(work.criteria)} answered · ")
+    v = result.verdict(draft=status is ReviewStatus.DRAFT)
+    if v.outcome is Outcome.INCOMPLETE:
+        bar = Text(f"Score {result.describe(with_verdict=False)} · {v.short} answered · ")
+    else:
+        bar = Text(f"Score {result.describe()} · {done}/{len(work.criteria)} answered · ")
     bar.append(visible(f"Judgement: {chosen} · {state}", single_line=True))
     return bar
 

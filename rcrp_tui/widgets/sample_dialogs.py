@@ -26,7 +26,7 @@ from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services import sampling
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ServiceError, ValidationFailed
+from rcrp_tui.services.errors import Conflict, ServiceError, ValidationFailed
 from rcrp_tui.services.sample_lists import SampleWorker
 from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import PlanView
@@ -236,6 +236,8 @@ class PlanPickerDialog(SampleDialog):
         super().__init__()
         self.ctx = ctx
         self.plans: list[PlanView] = []
+        # The plan whose size over its population the person was told of: Enter again draws all.
+        self.whole_population_for: int | None = None
 
     class PlansLoaded(Message):
         def __init__(self, plans: list[PlanView]) -> None:
@@ -277,6 +279,7 @@ class PlanPickerDialog(SampleDialog):
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         plan = self.plans[event.option_index]
+        self.whole_population_for = None
         self.query_one("#plan-detail", Static).update(
             Text(f"Stored seed {plan.seed} · saved by ", style="dim")
             + literal(plan.created_by)
@@ -297,7 +300,19 @@ class PlanPickerDialog(SampleDialog):
         plan = self.plans[index]
         raw = self.query_one("#seed", Input).value.strip()
         seed = int(raw) if raw else None
-        self.run_call(lambda: sampling.draw_sample(self.ctx, plan.id, seed=seed))
+        whole = self.whole_population_for == plan.id
+
+        def draw() -> Any:
+            try:
+                return sampling.draw_sample(self.ctx, plan.id, seed=seed, whole_population=whole)
+            except sampling.LargerThanPopulation as exc:
+                self.whole_population_for = plan.id
+                raise Conflict(
+                    f"{exc.message} Press Enter again to draw all {exc.population:,}, "
+                    "or Esc to cancel."
+                ) from None
+
+        self.run_call(draw)
 
 
 class AssignDialog(SampleDialog):

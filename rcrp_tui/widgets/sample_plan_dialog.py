@@ -233,6 +233,9 @@ class PlanDialog(SampleDialog):
             return PlanSaved(plan)
         try:
             return PlanSaved(plan, sample=sampling.draw_sample(self.ctx, plan.id))
+        except sampling.LargerThanPopulation as exc:  # warn first: drawing all is a choice
+            hint = " Press d and choose the plan to draw them all."
+            return PlanSaved(plan, draw_refused=exc.message + hint)
         except ServiceError as exc:  # the plan is saved either way; say why nothing was drawn
             return PlanSaved(plan, draw_refused=exc.message)
 

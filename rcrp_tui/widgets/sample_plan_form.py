@@ -107,15 +107,19 @@ def _london_midnight(day: date) -> datetime:
     return datetime(day.year, day.month, day.day, tzinfo=LONDON).astimezone(UTC)
 
 
-def _whole(field: str, raw: str, *, default: int | None = None) -> int:
+def _whole(field: str, raw: str, *, default: int | None = None, minimum: int = 1) -> int:
     text = raw.strip()
     if not text and default is not None:
         return default
     if not text:
         raise ValidationFailed(field, "type a whole number")
-    if not text.isdigit():
-        raise ValidationFailed(field, f"{text!r} is not a whole number")
-    return int(text)
+    try:
+        value = int(text)
+    except ValueError:
+        raise ValidationFailed(field, f"{text!r} is not a whole number") from None
+    if value < minimum:
+        raise ValidationFailed(field, f"{value} is too small: it must be {minimum} or more")
+    return value
 
 
 def _factor(field: str, raw: str) -> float:
@@ -191,7 +195,7 @@ def read_plan(form: PlanForm, teams: Mapping[str, int]) -> PlanRequest:
             _factor("Oversample partner", form.oversample_partner),
         ),
     )
-    seed = _whole("Seed", form.seed) if form.seed.strip() else None
+    seed = _whole("Seed", form.seed, minimum=0) if form.seed.strip() else None
     return PlanRequest(
         name, population, spec, seed, refs if method is SamplingMethod.TARGETED else ()
     )

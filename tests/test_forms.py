@@ -28,7 +28,7 @@ from rcrp_tui.domain.kpis import Period
 from rcrp_tui.screens.appeal_dialogs import LearningActionDialog
 from rcrp_tui.screens.appeal_forms import RecordAppealDialog
 from rcrp_tui.screens.coaching import NoteEditorScreen
-from rcrp_tui.services.context import COMMAND_LINE, Ctx
+from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.decisions import DecisionFilter
 from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.services.rota_state import FloorwalkerInfo
@@ -41,6 +41,7 @@ from rcrp_tui.widgets.review_dialogs import LiveRiskDialog, TextPromptDialog
 from rcrp_tui.widgets.rota_dialogs import LeaveDialog, OverrideReasonDialog
 from rcrp_tui.widgets.rota_export_dialog import ExportDialog
 from rcrp_tui.widgets.sample_dialogs import ReasonDialog
+from tests.conftest import TEST_ADMIN
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 SIZE = (80, 24)
@@ -63,7 +64,7 @@ def ctx(tmp_path_factory: pytest.TempPathFactory) -> Ctx:
     folder = tmp_path_factory.mktemp("forms")
     db = Database(f"sqlite:///{folder / 'forms.db'}")
     schema.upgrade(db)
-    return Ctx(db, COMMAND_LINE, FixedClock(NOW))
+    return Ctx(db, TEST_ADMIN, FixedClock(NOW))
 
 
 async def settle(pilot: Pilot[None]) -> None:

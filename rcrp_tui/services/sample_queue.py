@@ -356,21 +356,17 @@ def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]
     """
     if ctx.actor.user_id is None:
         return []
-    held = (
-        session.execute(
-            select(_I.id, _I.row_version)
-            .join(samples_table, _S.id == _I.sample_id)
-            .where(
-                _I.decision_id == decision_id,
-                _I.status == "claimed",
-                _I.claimed_by_user_id == ctx.actor.user_id,
-                _S.status == OPEN_SAMPLE,
-            )
-            .order_by(_I.id)
+    held = session.execute(
+        select(_I.id, _I.row_version)
+        .join(samples_table, _S.id == _I.sample_id)
+        .where(
+            _I.decision_id == decision_id,
+            _I.status == "claimed",
+            _I.claimed_by_user_id == ctx.actor.user_id,
+            _S.status == OPEN_SAMPLE,
         )
-        .tuples()
-        .all()
-    )
+        .order_by(_I.id)
+    ).all()
     now = ctx.clock.now()
     finished: list[int] = []
     for item_id, seen in held:

@@ -226,9 +226,14 @@ def _record(row: RotaAssignment) -> dict[str, object]:
 def _slot_race() -> Iterator[None]:
     # Two terminals filling the same gap at once: the (rota, day, team, shift) unique
     # constraint refuses the second insert; say so instead of failing with a traceback.
+    # Any other integrity error (a foreign key, the audit chain) is not a race for the slot
+    # and must not read as one. PostgreSQL names the constraint; SQLite lists its columns.
     try:
         yield
-    except IntegrityError:
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        if "uq_rota_slot" not in text and "rota_assignments.shift_code" not in text:
+            raise
         raise Conflict(
             "Someone else filled this shift at the same moment; reload the rota to see who."
         ) from None

@@ -161,7 +161,9 @@ class RcrpApp(App[int]):
     def on_mount(self) -> None:
         from rcrp_tui.domain.name_lists import preload_in_background
 
-        preload_in_background()  # the name lists load off the UI thread, once
+        # The name lists load off the UI thread, once, and only after the first paint: the
+        # thread would otherwise hold the GIL while the sign-in screen is being drawn.
+        self.call_after_refresh(preload_in_background)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)

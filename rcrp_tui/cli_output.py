@@ -1,4 +1,4 @@
-"""What the command line prints passes through ``domain.safe_text.visible``.
+"""What the command line prints passes through ``domain.safe_text.terminal_text``.
 
 Display names, rationales, plan names and other stored text reach the terminal in
 ``users list``, reports, summaries and error messages. Rather than trust every ``print`` to
@@ -16,21 +16,21 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
-from rcrp_tui.domain.safe_text import visible
+from rcrp_tui.domain.safe_text import terminal_text
 
 if TYPE_CHECKING:
     from rcrp_tui.services.context import Ctx
 
 
 class VisibleStream(io.TextIOBase):
-    """A text stream that writes ``visible(text)`` to the stream it wraps."""
+    """A text stream that writes ``terminal_text(text)`` to the stream it wraps."""
 
     def __init__(self, inner: TextIO) -> None:
         super().__init__()
         self.inner = inner
 
     def write(self, text: str) -> int:
-        self.inner.write(visible(text))
+        self.inner.write(terminal_text(text))
         return len(text)
 
     def flush(self) -> None:

@@ -1,5 +1,5 @@
 """Stored text reaches the terminal with its control and direction characters made visible
-(issue 14): ``domain.safe_text.visible`` and every command's output through it."""
+(issue 14): ``domain.safe_text.terminal_text`` and every command's output through it."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from sqlalchemy import update
 
 from rcrp_tui.cli import main
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.domain.safe_text import BIDI_CONTROLS, visible
+from rcrp_tui.domain.safe_text import BIDI_CONTROLS, terminal_text
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.storage.models import users_table
 from tests.cli_helpers import add_account, as_user
@@ -19,19 +19,19 @@ HOSTILE = "Eve\x1b[31m RED \u009b2J\u202eexe.txt\u2066x\u2069\u200f\u061c\x07\rg
 
 
 def test_each_kind_gets_a_visible_stand_in() -> None:
-    assert visible("a\x1b[31mb") == "a^[[31mb"
-    assert visible("\u009b2J") == "<U+009B>2J"
-    assert visible("txt\u202eexe") == "txt<U+202E>exe"
-    assert visible("\x00\x07\x7f") == "^@^G^?"
-    assert visible("lone\rCR") == "lone^MCR"
-    assert visible("kept\tas\nis\r\n") == "kept\tas\nis\r\n"
+    assert terminal_text("a\x1b[31mb") == "a^[[31mb"
+    assert terminal_text("\u009b2J") == "<U+009B>2J"
+    assert terminal_text("txt\u202eexe") == "txt<U+202E>exe"
+    assert terminal_text("\x00\x07\x7f") == "^@^G^?"
+    assert terminal_text("lone\rCR") == "lone^MCR"
+    assert terminal_text("kept\tas\nis\r\n") == "kept\tas\nis\r\n"
     for char in ("\u202a", "\u202e", "\u2066", "\u2069", "\u200e", "\u200f", "\u061c"):
-        assert visible(char) == f"<U+{ord(char):04X}>"
+        assert terminal_text(char) == f"<U+{ord(char):04X}>"
 
 
 @given(st.text())
 def test_nothing_unsafe_survives(text: str) -> None:
-    shown = visible(text)
+    shown = terminal_text(text)
     for char in shown:
         code = ord(char)
         assert char in "\t\n\r" or not (code < 0x20 or 0x7F <= code <= 0x9F)

@@ -7,12 +7,12 @@ the bidirectional formatting characters that reorder what is shown around them (
 U+202E, U+2066 to U+2069, U+200E/U+200F, U+061C). ``neutralise`` replaces each with a
 visible stand-in, so the text reads exactly as stored and nothing reaches the terminal as
 a command. The screens (``widgets.literal``) use ``neutralise``; the command line uses
-``visible``, which writes only ASCII stand-ins (logs and terminals without the control
+``terminal_text``, which writes only ASCII stand-ins (logs and terminals without the control
 pictures' glyphs still read them).
 
 - ``neutralise``: C0 controls and DEL become their Unicode "control picture" (ESC is shown
   as ␛); a newline is kept unless ``single_line`` (then it and ``\\r\\n`` become a space).
-- ``visible``: C0 controls and DEL in caret notation (ESC is ``^[``); newline, tab and a
+- ``terminal_text``: C0 controls and DEL in caret notation (ESC is ``^[``); newline, tab and a
   carriage return before a newline are kept, as they only lay text out.
 - Both: C1 controls and the bidirectional characters become ``<U+009B>``-style codes.
 """
@@ -74,7 +74,7 @@ def _stand_in(match: re.Match[str]) -> str:
     return f"<U+{code:04X}>"
 
 
-def visible(text: str) -> str:
+def terminal_text(text: str) -> str:
     """``text`` with every C0/C1 control (but newline, tab and CR LF) and every bidirectional
     control replaced by a visible stand-in: ``\\x1b`` → ``^[``, U+202E → ``<U+202E>``."""
     return _UNSAFE.sub(_stand_in, text)

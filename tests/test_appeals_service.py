@@ -373,3 +373,11 @@ def test_detail_lists_qa_reviews_of_the_linked_decision(db: Database) -> None:
     appeal_qa.link_review(reviewer, appeal_id, work.review.id)
     assert appeal_queries.get(reviewer, appeal_id).appeal.review_id == work.review.id
     assert _actions(db)[-1] == "appeal_review_linked"
+
+
+def test_an_empty_cad_reference_is_named_as_empty() -> None:
+    from rcrp_tui.services.decision_writes import normalise_cad_ref
+    from rcrp_tui.services.errors import ValidationFailed as _Refused
+
+    with pytest.raises(_Refused, match="is empty: type the CAD reference"):
+        normalise_cad_ref("   ")

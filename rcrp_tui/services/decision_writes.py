@@ -48,6 +48,8 @@ class DecisionInput:
 def normalise_cad_ref(raw: str) -> str:
     """CAD references compare without case or surrounding space."""
     ref = raw.strip().upper()
+    if not ref:
+        raise ValidationFailed("cad_ref", "is empty: type the CAD reference, e.g. CAD260120")
     if not CAD_REF_RE.match(ref):
         raise ValidationFailed(
             "cad_ref", f"{raw!r} is not a CAD reference (letters, digits, / _ . -; at most 64)"

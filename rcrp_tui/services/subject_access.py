@@ -5,7 +5,8 @@ person's record and accounts, the decisions they handled, the reviews of those d
 (scores, answers and comments), the coaching notes about them, their acknowledgements,
 the partner appeals about their decisions, and every audit row that names them, as the
 actor (one of their accounts) or as the subject (their accounts, their contact officer
-record, their decisions, the reviews of them, the coaching notes about them).
+record, their decisions, the reviews of them, the coaching notes about them, the appeals
+about their decisions).
 
 QA leads and administrators only. The file is Markdown or PDF, marked OFFICIAL-SENSITIVE
 at the top and bottom (PDF: on every page), written owner-only through
@@ -172,6 +173,7 @@ class _Subject:
         self.their_decision_ids = select(_D.id).where(self.decisions)
         self.their_review_ids = select(_R.id).where(_R.decision_id.in_(self.their_decision_ids))
         self.their_note_ids = select(_N.id).where(_N.contact_officer_id == self.officer_id)
+        self.their_appeal_ids = select(_AP.id).where(_AP.decision_id.in_(self.their_decision_ids))
 
     def audit_condition(self) -> Any:
         def named(entity: str, ids: Any) -> Any:
@@ -189,6 +191,7 @@ class _Subject:
             named("decision", as_text(self.their_decision_ids)),
             named("review", as_text(self.their_review_ids)),
             named("coaching_note", as_text(self.their_note_ids)),
+            named("appeal", as_text(self.their_appeal_ids)),
         )
 
 

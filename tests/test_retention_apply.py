@@ -10,6 +10,8 @@ import os
 import signal
 import sys
 import time
+import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -26,11 +28,21 @@ from rcrp_tui.domain.appeals import AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.retention import parse_rules
-from rcrp_tui.services import appeals, audit, audit_verify, db_ops, live_risk, retention
+from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
+from rcrp_tui.services import (
+    appeals,
+    audit,
+    audit_verify,
+    db_ops,
+    live_risk,
+    retention,
+    sampling,
+)
 from rcrp_tui.services.appeals import AppealInput
 from rcrp_tui.services.audit_verify import ChainProblem
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import PermissionDenied
+from rcrp_tui.services.errors import PermissionDenied, ServiceError
+from rcrp_tui.services.sampling_population import PopulationFilter
 from rcrp_tui.storage import audit_chain
 from rcrp_tui.storage.appeal_models import appeals_table
 from rcrp_tui.storage.coaching_models import coaching_notes_table
@@ -43,6 +55,7 @@ from rcrp_tui.storage.review_models import (
     review_changes_table,
     reviews_table,
 )
+from rcrp_tui.storage.sampling_models import sample_items_table, samples_table
 from tests.cli_helpers import add_account, as_user
 from tests.coaching_helpers import note_for, submit_review
 from tests.conftest import FIXED_NOW, TEST_ADMIN
@@ -339,6 +352,15 @@ def test_a_hold_keeps_the_whole_case_and_a_purge_takes_dependents_or_unlinks_the
     any_db: Database,
 ) -> None:
     cast = build_cast(any_db, FixedClock(FIXED_NOW))
+    plan = sampling.save_plan(
+        cast.qa,
+        "Whole case",
+        PopulationFilter(),
+        SamplingSpec(SamplingMethod.SIMPLE, size=1),
+        seed=7,
+    )
+    sample_id = sampling.draw_sample(cast.qa, plan.id).id
+    assert len(_ids(any_db, sample_items_table)) == 1
     review_id = submit_review(cast, cast.decision_id)
     live_risk.raise_live_risk(
         cast.floorwalker, review_id, escalated_to="Duty inspector", escalated_at=FIXED_NOW
@@ -357,7 +379,9 @@ def test_a_hold_keeps_the_whole_case_and_a_purge_takes_dependents_or_unlinks_the
     retention.release_hold(admin, "review", review_id, "Complaint closed")
     result = retention.apply(admin, rules)
     counts = {name: p.count for name, p in result.purged.items() if p.count}
-    assert counts == {"decisions": 1, "reviews": 1, "live-risk alerts": 1}
+    assert counts == {"decisions": 1, "reviews": 1, "live-risk alerts": 1, "sample items": 1}
+    assert _ids(any_db, sample_items_table) == set()
+    assert _ids(any_db, samples_table) == {sample_id}  # the sample's record stays
     assert result.unlinked == {"coaching notes": 1, "appeals": 1}
     assert _ids(any_db, decisions_table) == set()
     assert _ids(any_db, live_risk_table) == set()
@@ -571,20 +595,21 @@ def _state(db: Database) -> dict[str, object]:
     return {**counts, "head": tuple(head)}
 
 
+@pytest.mark.parametrize("stage", ["decisions", "audit_rows"])
 def test_a_retention_apply_killed_part_way_leaves_everything(
-    any_db: Database, tmp_path: Path
+    any_db: Database, tmp_path: Path, stage: str
 ) -> None:
     cast = build_cast(any_db, FixedClock(FIXED_NOW))
     submit_review(cast, cast.decision_id)
     before = _state(any_db)
     marker = tmp_path / "frozen"
     url = any_db.url.render_as_string(hide_password=False)
-    child = SPAWN.Process(target=_apply_and_hang, args=(url, "audit_rows", str(marker)))
+    child = SPAWN.Process(target=_apply_and_hang, args=(url, stage, str(marker)))
     child.start()
     deadline = time.monotonic() + PATIENCE
     while not marker.exists() and child.is_alive() and time.monotonic() < deadline:
         time.sleep(0.01)
-    assert marker.exists(), "the child never reached the audit purge"
+    assert marker.exists(), f"the child never reached {stage}"
     os.kill(child.pid, signal.SIGKILL)  # type: ignore[arg-type]
     child.join()
     assert child.exitcode == -signal.SIGKILL
@@ -597,6 +622,45 @@ def test_a_retention_apply_killed_part_way_leaves_everything(
     )
     assert result.purged["decisions"].count == 1 and result.checkpoint is not None
     assert _verify(any_db).intact
+
+
+@pytest.fixture
+def app_role(any_db: Database) -> Iterator[str]:
+    """A PostgreSQL login role granted by ``db grant`` (as the app connects), dropped after."""
+    if any_db.is_sqlite:
+        pytest.skip("database roles exist only on PostgreSQL")
+    role = f"rcrp_app_{uuid.uuid4().hex[:8]}"
+    with any_db.write_connection() as conn:
+        conn.exec_driver_sql(f"CREATE ROLE {role} LOGIN PASSWORD 'app-password'")
+    try:
+        yield role
+    finally:
+        with any_db.write_connection() as conn:
+            conn.exec_driver_sql(f"DROP OWNED BY {role}")
+            conn.exec_driver_sql(f"DROP ROLE {role}")
+
+
+def test_the_app_role_may_purge_records_but_not_audit_rows(any_db: Database, app_role: str) -> None:
+    cast = build_cast(any_db, FixedClock(FIXED_NOW))
+    submit_review(cast, cast.decision_id)
+    owner_url = any_db.url.render_as_string(hide_password=False)
+    assert main(["db", "grant", app_role, "--database", owner_url]) == 0
+    app_db = Database(
+        any_db.url.set(username=app_role, password="app-password").render_as_string(
+            hide_password=False
+        )
+    )
+    try:
+        app = Ctx(app_db, TEST_ADMIN, FixedClock(LATER))
+        before = _state(any_db)
+        with pytest.raises(ServiceError, match="connected as the schema owner"):
+            retention.apply(app, _rules(decisions="30 days", audit_rows="30 days"))
+        assert _state(any_db) == before  # the decisions it had deleted came back too
+        result = retention.apply(app, _rules(decisions="30 days"))
+        assert result.purged["decisions"].count == 1
+        assert _verify(any_db).intact
+    finally:
+        app_db.dispose()
 
 
 # --- the command ------------------------------------------------------------------------

@@ -157,7 +157,10 @@ def _checkpoint(conn: Connection) -> _Checkpoint | None:
     """The newest purge checkpoint in the log: the one covering the highest row id."""
     best: _Checkpoint | None = None
     rows = conn.execute(
-        select(_A.id, _A.after_json).where(_A.action == audit_chain.CHECKPOINT_ACTION)
+        # By entity first: the (entity, entity_id) index finds them without a scan.
+        select(_A.id, _A.after_json).where(
+            _A.entity == audit_chain.CHECKPOINT_ENTITY, _A.action == audit_chain.CHECKPOINT_ACTION
+        )
     ).all()
     for row_id, raw in rows:
         try:

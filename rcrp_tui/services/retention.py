@@ -73,7 +73,7 @@ from rcrp_tui.storage.appeal_models import (
     appeals_table,
     learning_actions_table,
 )
-from rcrp_tui.storage.audit_chain import CHECKPOINT_ACTION, CHECKPOINT_KEY
+from rcrp_tui.storage.audit_chain import CHECKPOINT_ACTION, CHECKPOINT_ENTITY, CHECKPOINT_KEY
 from rcrp_tui.storage.coaching_models import coaching_notes_table
 from rcrp_tui.storage.models import audit_chain_head_table, audit_table, decisions_table
 from rcrp_tui.storage.retention_models import audit_purge_permit_table, legal_holds_table
@@ -504,7 +504,9 @@ def _purge_decisions(
 def _previous_checkpoint(conn: Connection) -> dict[str, Any] | None:
     """The newest checkpoint still in the log (the one with the highest purged id)."""
     best: dict[str, Any] | None = None
-    rows = conn.execute(select(_A.after_json).where(_A.action == CHECKPOINT_ACTION)).scalars()
+    rows = conn.execute(
+        select(_A.after_json).where(_A.entity == CHECKPOINT_ENTITY, _A.action == CHECKPOINT_ACTION)
+    ).scalars()
     for raw in rows:
         data = json.loads(raw or "{}").get(CHECKPOINT_KEY)
         if data and (best is None or int(data["last_id"]) > int(best["last_id"])):
@@ -601,7 +603,7 @@ def apply(ctx: Ctx, rules: RetentionRules, progress: Progress | None = None) -> 
         }
         if checkpoint is not None:
             after[CHECKPOINT_KEY] = checkpoint
-        audit.record(session, ctx, CHECKPOINT_ACTION, "retention", after=after)
+        audit.record(session, ctx, CHECKPOINT_ACTION, CHECKPOINT_ENTITY, after=after)
         row_id = int(
             conn.execute(
                 select(audit_chain_head_table.c.last_id).where(audit_chain_head_table.c.id == 1)

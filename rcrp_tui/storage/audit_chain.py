@@ -47,6 +47,7 @@ _FORMAT = "rcrp-audit-1"
 #: row, and every row purged so far). The row itself is hashed (keyed) like any other, so
 #: ``audit verify`` can trust it and start the chain from it.
 CHECKPOINT_ACTION = "retention_applied"
+CHECKPOINT_ENTITY = "retention"
 CHECKPOINT_KEY = "audit_checkpoint"
 
 

@@ -312,7 +312,11 @@ def test_apply_deletes_exactly_the_due_records_and_nothing_a_hold_keeps(
             len(gone_notes),
         )
         assert result.purged["decisions"].count == len(gone_decisions)
-        new = lambda t, ids: before[t.name] | (set(ids) - {None})  # noqa: E731
+
+        def new(table: Table, ids: Any) -> set[int]:
+            """The table's ids before the example, with the example's."""
+            return before[table.name] | (set(ids) - {None})
+
         all_reviews = {r for rs in r_ids for r in rs}
         assert _ids(db, decisions_table) == new(decisions_table, d_ids) - gone_decisions
         assert _ids(db, reviews_table) == new(reviews_table, all_reviews) - gone_reviews

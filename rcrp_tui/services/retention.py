@@ -514,13 +514,24 @@ def _previous_checkpoint(conn: Connection) -> dict[str, Any] | None:
     return best
 
 
-def _purge_audit(conn: Connection, ids: Sequence[int]) -> dict[str, object]:
-    """Delete audit rows ``ids`` (a run from the start of the chain) under a purge permit;
-    the checkpoint that goes into the apply's own audit row."""
-    last_id = ids[-1]
+def _audit_due(conn: Connection, condition: ColumnElement[bool]) -> Purged:
+    """The audit rows due: a run from the start of the chain, counted without listing it
+    (a long-kept log may hold millions)."""
+    n, first, last, oldest, newest = conn.execute(
+        select(func.count(), func.min(_A.id), func.max(_A.id), func.min(_A.at), func.max(_A.at))
+        .select_from(audit_table)
+        .where(condition)
+    ).one()
+    return Purged(int(n), first, last, oldest, newest)
+
+
+def _purge_audit(conn: Connection, due: Purged) -> dict[str, object]:
+    """Delete the due audit rows under a purge permit; the checkpoint that goes into the
+    apply's own audit row."""
+    last_id = due.last_id
     last_hash = conn.execute(select(_A.row_hash).where(_A.id == last_id)).scalar_one()
     before = _previous_checkpoint(conn)
-    total = len(ids) + (int(before["purged_total"]) if before else 0)
+    total = due.count + (int(before["purged_total"]) if before else 0)
     conn.execute(insert(audit_purge_permit_table).values(up_to_id=last_id))
     try:
         deleted = conn.execute(delete(audit_table).where(_A.id <= last_id)).rowcount
@@ -533,15 +544,15 @@ def _purge_audit(conn: Connection, ids: Sequence[int]) -> dict[str, object]:
             ) from None
         raise
     conn.execute(delete(audit_purge_permit_table))  # never committed with a row in it
-    if deleted != len(ids):
+    if deleted != due.count:
         raise Conflict(
             f"Nothing was deleted: {deleted} audit rows up to row {last_id} were found, "
-            f"{len(ids)} expected. Run `rcrp-tui audit verify`."
+            f"{due.count} expected. Run `rcrp-tui audit verify`."
         )
     return {
-        "first_id": ids[0],
+        "first_id": due.first_id,
         "last_id": last_id,
-        "rows": len(ids),
+        "rows": due.count,
         "last_hash": last_hash,
         "purged_total": total,
     }
@@ -562,6 +573,7 @@ def apply(ctx: Ctx, rules: RetentionRules, progress: Progress | None = None) -> 
     with ctx.writing(Permission.APPLY_RETENTION) as session:
         conn = session.connection()
         due: dict[RecordKind, list[int]] = {}
+        audit_due = Purged(0)
         for kind in RecordKind:
             rule = rules.rule(kind)
             if rule is None:
@@ -571,7 +583,10 @@ def apply(ctx: Ctx, rules: RetentionRules, progress: Progress | None = None) -> 
             column, by_date = _due(kind, cutoff)
             not_held = _not_held(kind)
             condition = by_date if not_held is None else and_(by_date, not_held)
-            due[kind] = _ids(conn, column.table, condition)
+            if kind is RecordKind.AUDIT_ROWS:
+                audit_due = _audit_due(conn, condition)
+            else:
+                due[kind] = _ids(conn, column.table, condition)
         # Every due set is read before anything is deleted, so one kind's deletions (an
         # appeal unlinked from a purged decision) never change what another kind finds due.
         notes, n = coaching_notes_table.c, due.get(RecordKind.COACHING_NOTES, [])
@@ -590,10 +605,9 @@ def apply(ctx: Ctx, rules: RetentionRules, progress: Progress | None = None) -> 
         purged["rota shifts"] = _span(conn, shifts.day, shifts.id, ids)
         _delete(conn, rota_assignments_table, shifts.id, ids)
         step("rota")
-        ids = due.get(RecordKind.AUDIT_ROWS, [])
-        purged["audit rows"] = _span(conn, _A.at, _A.id, ids)
-        if ids:
-            checkpoint = _purge_audit(conn, ids)
+        purged["audit rows"] = audit_due
+        if audit_due.count:
+            checkpoint = _purge_audit(conn, audit_due)
         step("audit_rows")
         after: dict[str, object] = {
             "rules": rules.source,

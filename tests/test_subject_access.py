@@ -12,6 +12,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select
 
 from rcrp_tui.cli import main
@@ -124,11 +125,18 @@ def test_paging_loses_no_row(db: Database, tmp_path: Path, monkeypatch: pytest.M
 
 def test_the_pdf_export_is_marked_on_every_page(any_db: Database, tmp_path: Path) -> None:
     cast = _scene(any_db)
+    for i in range(40):  # enough for several pages
+        add_decision(cast, f"CAD-M{i:02d}", "CO-101", FIXED_NOW - timedelta(days=3 + i))
     out = tmp_path / "sar.pdf"
-    export_subject_access(cast.admin, "CO-101", out, SubjectFormat.PDF)
-    data = out.read_bytes()
-    assert data.startswith(b"%PDF")
+    result = export_subject_access(cast.admin, "CO-101", out, SubjectFormat.PDF)
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    pages = [page.extract_text() for page in PdfReader(out).pages]
+    assert len(pages) > 2
+    assert all(p.count("OFFICIAL-SENSITIVE") == 2 for p in pages)  # header and footer
+    text = " ".join(" ".join(p.split()) for p in pages)
+    assert "Asked about breathing." in text and COMMENT in text and "CAD-M39" in text
+    assert "CAD-0202" not in text
+    assert result.counts["decisions"] == 42
 
 
 def test_markdown_does_not_load_fpdf() -> None:

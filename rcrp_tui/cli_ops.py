@@ -125,6 +125,58 @@ def cmd_retention_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+CONFIRM_WORD = "delete"
+
+
+def cmd_retention_apply(args: argparse.Namespace) -> int:
+    from rcrp_tui.cli_auth import signed_in
+    from rcrp_tui.services.retention import apply, load_rules, plan
+
+    rules = load_rules(Path(args.rules))  # refused before anyone is asked for a password
+    if not args.yes and not sys.stdin.isatty():
+        print(
+            "error: retention apply deletes records for good: add --yes to run it without a "
+            "terminal to confirm on. Nothing was deleted.",
+            file=sys.stderr,
+        )
+        return 2
+    ctx = signed_in(args)
+    lines = plan(ctx, rules)
+    print(f"Retention plan from {rules.source}:")
+    for line in lines:
+        print(f"  {line.describe()}")
+    if not any(line.due for line in lines):
+        print("Nothing is due for deletion; nothing was deleted.")
+        return 0
+    if not args.yes:
+        try:
+            answer = input(f'Type "{CONFIRM_WORD}" to delete these records for good: ')
+        except (EOFError, KeyboardInterrupt):
+            answer = ""
+        if answer.strip().lower() != CONFIRM_WORD:
+            print("Not confirmed; nothing was deleted.", file=sys.stderr)
+            return 2
+    result = apply(ctx, rules)
+    print(f"Deleted {result.total} record(s) in one transaction:")
+    for text_line in result.lines():
+        print(f"  {text_line}")
+    print(f"Audit row {result.audit_row_id} records what was deleted (counts and ranges only).")
+    return 0
+
+
+def cmd_subject_access(args: argparse.Namespace) -> int:
+    from rcrp_tui.cli_auth import signed_in
+    from rcrp_tui.services.subject_access import SubjectFormat, export_subject_access
+
+    fmt = SubjectFormat(args.format)
+    result = export_subject_access(signed_in(args), args.staff_id, Path(args.output), fmt)
+    print(f"Wrote {result.path} ({fmt.value}, marked OFFICIAL-SENSITIVE) about {result.staff_id}:")
+    for name, n in result.counts.items():
+        print(f"  {name:<28} {n:>8,}")
+    print("The export is recorded in the audit log (who, about whom, counts; no content).")
+    return 0
+
+
 def cmd_retention_hold(args: argparse.Namespace) -> int:
     from rcrp_tui.cli_auth import signed_in
     from rcrp_tui.services.retention import place_hold
@@ -163,7 +215,8 @@ def add_retention_parser(
     sub: Any,
     add_database: Callable[[argparse.ArgumentParser], None],
 ) -> None:
-    """Register ``retention plan``, ``hold``, ``release`` and ``holds``."""
+    """Register ``retention plan``, ``apply``, ``hold``, ``release`` and ``holds``, and
+    ``subject-access`` (the other half of the data-protection commands)."""
     retention = sub.add_parser(
         "retention", help="the force's retention schedule (docs/operations.md)"
     )
@@ -181,6 +234,26 @@ def add_retention_parser(
     add_database(pl)
     add_sign_in(pl)
     pl.set_defaults(func=cmd_retention_plan)
+    ap = retention_sub.add_parser(
+        "apply",
+        help="delete what the plan makes due, in one transaction, with one audit row "
+        "(administrator; asks for confirmation unless --yes)",
+        description="Shows the plan, asks you to confirm, then deletes every due record in "
+        "one transaction (all or nothing) and writes one audit row with counts and ranges. "
+        "Records on legal hold, and everything in their case, are kept. Purged audit rows "
+        "leave a checkpoint that `rcrp-tui audit verify` starts from (docs/operations.md).",
+    )
+    ap.add_argument(
+        "--rules", required=True, metavar="RULES.toml", help="the force's retention rules"
+    )
+    ap.add_argument(
+        "--yes",
+        action="store_true",
+        help="delete without asking (needed when there is no terminal to confirm on)",
+    )
+    add_database(ap)
+    add_sign_in(ap)
+    ap.set_defaults(func=cmd_retention_apply)
     for name, func, help_text in (
         ("hold", cmd_retention_hold, "put a decision, review or appeal on legal hold"),
         ("release", cmd_retention_release, "release a legal hold"),
@@ -196,6 +269,23 @@ def add_retention_parser(
     add_database(holds)
     add_sign_in(holds)
     holds.set_defaults(func=cmd_retention_holds)
+
+    sar = sub.add_parser(
+        "subject-access",
+        help="everything held about one staff id, as Markdown or PDF marked "
+        "OFFICIAL-SENSITIVE (QA lead or administrator; audited)",
+        description="Decisions the person handled, the reviews of them with scores and "
+        "comments, coaching notes, acknowledgements, appeals about their decisions and the "
+        "audit rows that name them, for a subject access request (docs/operations.md).",
+    )
+    sar.add_argument("staff_id", metavar="STAFF_ID", help="the contact officer's staff id")
+    sar.add_argument("--format", choices=("md", "pdf"), default="md", help="default: md")
+    sar.add_argument(
+        "--output", required=True, metavar="PATH", help="the file to write (owner-only)"
+    )
+    add_database(sar)
+    add_sign_in(sar)
+    sar.set_defaults(func=cmd_subject_access)
 
 
 def add_ops_parser(

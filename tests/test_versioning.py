@@ -40,6 +40,8 @@ NOT_VERSIONED = {
     "legal_holds": "only inserted (unique per record) and deleted; a release checks it deleted "
     "exactly one row, so two releases at once give one Conflict",
     "import_runs": "written only by the process holding the import lock (Database.import_lock)",
+    "audit_purge_permit": "inserted and deleted inside one retention apply transaction, never "
+    "committed with a row in it",
 }
 
 

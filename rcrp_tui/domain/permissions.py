@@ -43,6 +43,7 @@ class Permission(StrEnum):
     VIEW_KPIS = "view_kpis"
     BACK_UP_DATABASE = "back_up_database"
     APPLY_RETENTION = "apply_retention"
+    EXPORT_SUBJECT_ACCESS = "export_subject_access"
 
 
 _P = Permission
@@ -73,6 +74,7 @@ DESCRIPTIONS: dict[Permission, str] = {
     _P.VIEW_KPIS: "see KPIs and export reports",
     _P.BACK_UP_DATABASE: "back up or restore the whole database",
     _P.APPLY_RETENTION: "plan and apply the retention schedule",
+    _P.EXPORT_SUBJECT_ACCESS: "export everything held about a staff id (subject access)",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -89,6 +91,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VIEW_KPIS,
             _P.BACK_UP_DATABASE,
             _P.APPLY_RETENTION,
+            _P.EXPORT_SUBJECT_ACCESS,
         }
     ),
     Role.QA_LEAD: frozenset(
@@ -106,6 +109,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VIEW_KPIS,
             _P.VIEW_AUDIT,
             _P.VIEW_ROTA,
+            _P.EXPORT_SUBJECT_ACCESS,
         }
     ),
     Role.SUPERVISOR: frozenset(

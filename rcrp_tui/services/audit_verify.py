@@ -13,12 +13,20 @@ first row that is wrong, saying what is wrong with it:
 - **reordered**: a row links to a row with a higher id;
 - **key**: a keyed row cannot be checked: no ``RCRP_AUDIT_KEY``, or a different one.
 
+After ``retention apply`` has purged audit rows from the start of the chain, the walk
+starts from its checkpoint: the newest ``retention_applied`` row that records a purge
+(``storage.audit_chain.CHECKPOINT_KEY``). The first row left must be the one after the
+purged range and link to the hash of the purged range's last row, and the rows left plus
+the rows purged must make the head's count; the checkpoint row is itself checked where it
+lies in the chain, so a checkpoint someone edited shows as altered.
+
 Without a key, someone able to write the whole database can recompute every hash and the
 head: the chain then verifies. The key, kept away from the database, is what stops that.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, replace
 from enum import StrEnum
 from types import EllipsisType
@@ -31,6 +39,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.storage import audit_chain
 from rcrp_tui.storage.audit_chain import KEYED, PLAIN, AuditContent
 from rcrp_tui.storage.models import audit_chain_head_table, audit_table
+from rcrp_tui.storage.retention_models import audit_purge_permit_table
 
 PAGE_SIZE = 5000
 _A = audit_table.c
@@ -77,6 +86,8 @@ class ChainState:
     #: Guard triggers found missing or disabled: the database no longer *prevents* what
     #: they stopped, whatever the chain says about what has happened so far.
     guard_problems: tuple[str, ...] = ()
+    #: Rows purged by ``retention apply`` before the first row left (0: none ever).
+    purged_rows: int = 0
 
     @property
     def intact(self) -> bool:
@@ -87,7 +98,12 @@ class ChainState:
         if self.intact:
             head = f"row {self.head_id}, hash {self.head_hash[:16]}…" if self.head_hash else "empty"
             keyed = f" ({self.keyed_rows} keyed)" if self.keyed_rows else ""
-            return f"verified {self.rows} rows{keyed}, chain head {head}"
+            purged = (
+                f" from the purge checkpoint ({self.purged_rows} older rows purged by retention)"
+                if self.purged_rows
+                else ""
+            )
+            return f"verified {self.rows} rows{keyed}{purged}, chain head {head}"
         return f"audit trail BROKEN at row {self.broken_at} ({self.problem}): {self.detail}"
 
 
@@ -121,7 +137,48 @@ def verify_chain(
             )
         else:
             guards = tuple(audit_chain.postgresql_trigger_problems(conn))
+        if conn.execute(select(audit_purge_permit_table.c.id).limit(1)).first() is not None:
+            guards += (
+                "a purge permit was left in audit_purge_permit: audit rows up to the id it "
+                "names can be deleted",
+            )
     return replace(state, guard_problems=guards)
+
+
+@dataclass(frozen=True)
+class _Checkpoint:
+    row_id: int  # the audit row that records it
+    last_id: int  # the last purged row
+    last_hash: str | None
+    purged_total: int
+
+
+def _checkpoint(conn: Connection) -> _Checkpoint | None:
+    """The newest purge checkpoint in the log: the one covering the highest row id."""
+    best: _Checkpoint | None = None
+    rows = conn.execute(
+        # By entity first: the (entity, entity_id) index finds them without a scan.
+        select(_A.id, _A.after_json).where(
+            _A.entity == audit_chain.CHECKPOINT_ENTITY, _A.action == audit_chain.CHECKPOINT_ACTION
+        )
+    ).all()
+    for row_id, raw in rows:
+        try:
+            data = json.loads(raw or "{}").get(audit_chain.CHECKPOINT_KEY)
+            if not data:
+                continue
+            found = _Checkpoint(
+                row_id, int(data["last_id"]), data["last_hash"], int(data["purged_total"])
+            )
+        except (ValueError, TypeError, KeyError, AttributeError):
+            raise _Broken(
+                row_id,
+                ChainProblem.ALTERED,
+                f"row {row_id} was altered: its purge checkpoint cannot be read",
+            ) from None
+        if best is None or found.last_id > best.last_id:
+            best = found
+    return best
 
 
 class _Walk:
@@ -130,6 +187,7 @@ class _Walk:
         self.key_id = None if key is None else audit_chain.key_id(key)
         self.rows = 0
         self.keyed = 0
+        self.checkpoint: _Checkpoint | None = None
 
     def run(self) -> ChainState:
         h = audit_chain_head_table.c
@@ -151,6 +209,7 @@ class _Walk:
         last_id, last_hash, head_rows = int(head.last_id), head.last_hash, int(head.row_count)
         state = ChainState(self.rows, last_id, last_hash, head_rows)
         try:
+            self.checkpoint = _checkpoint(self.conn)
             self._walk(last_id, last_hash, head_rows)
         except _Broken as broken:
             return ChainState(
@@ -163,7 +222,15 @@ class _Walk:
                 broken.detail,
                 self.keyed,
             )
-        return ChainState(self.rows, state.head_id, last_hash, head_rows, keyed_rows=self.keyed)
+        purged = 0 if self.checkpoint is None else self.checkpoint.purged_total
+        return ChainState(
+            self.rows,
+            state.head_id,
+            last_hash,
+            head_rows,
+            keyed_rows=self.keyed,
+            purged_rows=purged,
+        )
 
     def _walk(self, head_id: int, head_hash: str | None, head_rows: int) -> None:
         prev: Any = None
@@ -240,8 +307,37 @@ class _Walk:
             )
         return keyed_seen
 
+    def _check_start(self, row: Any) -> None:
+        """The first row left after a purge: the one after the checkpoint's range."""
+        n, c = row.id, self.checkpoint
+        assert c is not None
+        if n <= c.last_id:
+            raise _Broken(
+                n,
+                ChainProblem.INSERTED,
+                f"row {n} is in the range the checkpoint in row {c.row_id} records as purged "
+                f"(up to row {c.last_id}): it was put back or added outside the chain",
+            )
+        if n > c.last_id + 1:
+            raise _Broken(
+                c.last_id + 1,
+                ChainProblem.MISSING,
+                f"{_rows(c.last_id + 1, n - 1)} missing: the checkpoint in row {c.row_id} "
+                f"purged rows up to row {c.last_id} only",
+            )
+        if row.prev_hash != c.last_hash:
+            raise _Broken(
+                n,
+                ChainProblem.ALTERED,
+                f"row {n} does not link to the last purged row the checkpoint in row "
+                f"{c.row_id} records: one of them was replaced or had its hash recomputed",
+            )
+
     def _check_link(self, row: Any, prev: Any) -> None:
         n = row.id
+        if prev is None and self.checkpoint is not None:
+            self._check_start(row)
+            return
         expected = None if prev is None else prev.row_hash
         if row.prev_hash == expected:
             return
@@ -300,10 +396,12 @@ class _Walk:
                 ChainProblem.ALTERED,
                 f"row {last.id} is not the row the chain head recorded: it was replaced",
             )
-        if self.rows != head_rows:
+        purged = 0 if self.checkpoint is None else self.checkpoint.purged_total
+        if self.rows + purged != head_rows:
+            held = f"{self.rows} rows" + (f" and {purged} purged" if purged else "")
             raise _Broken(
                 last.id,
                 ChainProblem.MISSING,
-                f"the chain holds {self.rows} rows but its head counts {head_rows}: rows were "
+                f"the chain holds {held} but its head counts {head_rows}: rows were "
                 "removed and the rest re-hashed",
             )

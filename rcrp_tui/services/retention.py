@@ -1,27 +1,59 @@
-"""The retention plan and legal holds.
+"""The retention plan, its application, and legal holds.
 
 :func:`plan` reads counts and dates only, never a record's content, in one read
 snapshot: for each kind of record with a rule, how many are due (their event came before
 the cut-off), the oldest event among them, how many would be due but are kept by a legal
 hold, and, for decisions, how many reviews go with them. A kind without a rule is listed
-as kept. It deletes nothing (``retention apply`` is not built yet: see
-docs/operations.md).
+as kept. It deletes nothing.
+
+:func:`apply` deletes what the plan makes due, worked out again inside its own write
+transaction, all in that one transaction, and adds one audit row saying what went
+(counts, id and date ranges, never content). What goes with what (docs/operations.md,
+"What a purge deletes"):
+
+- a due decision takes its reviews with it (their answers and change history), the
+  live-risk alerts raised on it and the sample items that drew it; coaching notes and
+  partner appeals have rules of their own: they stay, their link to the purged decision or
+  review is cleared, and they go when their own rule makes them due;
+- a legal hold keeps the whole case: a hold on a decision, on one of its reviews or on an
+  appeal about it keeps the decision, all its reviews, its appeals and the coaching notes
+  written on its reviews;
+- audit rows go from the start of the chain only, up to the last row before the first one
+  that must stay (written on or after the cut-off, or naming a record on legal hold), so
+  the chain that remains is unbroken; the audit row :func:`apply` writes is the chain's
+  checkpoint (``storage.audit_chain``, ``services.audit_verify``): it records the purged id
+  range, its row count and the hash of its last row, so ``audit verify`` checks what
+  remains from there.
 
 A legal hold (:func:`place_hold`) keeps a decision, review or appeal whatever the
-schedule says: a held review keeps its decision (deleting a decision deletes its
-reviews), and so does a held appeal linked to it. Placing and releasing a hold are
-audited with the reason.
+schedule says. Placing and releasing a hold are audited with the reason.
 """
 
 from __future__ import annotations
 
+import json
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, exists, func, insert, or_, select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    String,
+    Table,
+    and_,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.exc import DBAPIError, IntegrityError
 
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.retention import (
@@ -34,14 +66,25 @@ from rcrp_tui.domain.retention import (
 )
 from rcrp_tui.services import audit
 from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import Conflict, NotFound, ValidationFailed
+from rcrp_tui.services.errors import Conflict, NotFound, ServiceError, ValidationFailed
 from rcrp_tui.services.free_text import MAX_REASON_LENGTH, refuse_personal_data
-from rcrp_tui.storage.appeal_models import appeals_table
+from rcrp_tui.storage.appeal_models import (
+    appeal_themes_table,
+    appeals_table,
+    learning_actions_table,
+)
+from rcrp_tui.storage.audit_chain import CHECKPOINT_ACTION, CHECKPOINT_ENTITY, CHECKPOINT_KEY
 from rcrp_tui.storage.coaching_models import coaching_notes_table
-from rcrp_tui.storage.models import audit_table, decisions_table
-from rcrp_tui.storage.retention_models import legal_holds_table
-from rcrp_tui.storage.review_models import reviews_table
+from rcrp_tui.storage.models import audit_chain_head_table, audit_table, decisions_table
+from rcrp_tui.storage.retention_models import audit_purge_permit_table, legal_holds_table
+from rcrp_tui.storage.review_models import (
+    live_risk_table,
+    review_answers_table,
+    review_changes_table,
+    reviews_table,
+)
 from rcrp_tui.storage.rota_models import rota_assignments_table
+from rcrp_tui.storage.sampling_models import sample_items_table
 
 
 @dataclass(frozen=True)
@@ -85,6 +128,54 @@ def load_rules(path: Path) -> RetentionRules:
         raise ValidationFailed("retention rules", str(exc)) from None
 
 
+_H = legal_holds_table.c
+_A = audit_table.c
+_DECISION_ID = decisions_table.c.id
+_ENTITY_TABLES = {"decision": decisions_table, "review": reviews_table, "appeal": appeals_table}
+
+
+def _held(entity: str, id_column: Any) -> ColumnElement[bool]:
+    return exists().where(_H.entity == entity, _H.entity_id == id_column)
+
+
+def _case_held(decision_id: Any) -> ColumnElement[bool]:
+    """A hold on the decision ``decision_id``, on one of its reviews or on an appeal about
+    it: the hold keeps the whole case."""
+    held_review = reviews_table.alias("held_review")
+    held_appeal = appeals_table.alias("held_appeal")
+    return or_(
+        _held("decision", decision_id),
+        exists().where(held_review.c.decision_id == decision_id, _held("review", held_review.c.id)),
+        exists().where(held_appeal.c.decision_id == decision_id, _held("appeal", held_appeal.c.id)),
+    )
+
+
+def _not_held(kind: RecordKind) -> ColumnElement[bool] | None:
+    """The condition "no legal hold keeps this record" for a kind a hold can keep."""
+    if kind is RecordKind.DECISIONS:
+        return ~_case_held(_DECISION_ID)
+    if kind is RecordKind.APPEALS:
+        a = appeals_table.c
+        return and_(
+            ~_held("appeal", a.id), or_(a.decision_id.is_(None), ~_case_held(a.decision_id))
+        )
+    if kind is RecordKind.COACHING_NOTES:
+        note_review = reviews_table.alias("note_review")
+        review_id = coaching_notes_table.c.review_id
+        return ~exists().where(
+            note_review.c.id == review_id,
+            or_(_held("review", note_review.c.id), _case_held(note_review.c.decision_id)),
+        )
+    return None
+
+
+def _audit_keep_from(cutoff: datetime) -> Any:
+    """The first audit row that must stay: written on or after the cut-off, or naming a
+    record on legal hold (NULL when every row may go)."""
+    names_held = exists().where(_H.entity == _A.entity, cast(_H.entity_id, String) == _A.entity_id)
+    return select(func.min(_A.id)).where(or_(_A.at >= cutoff, names_held)).scalar_subquery()
+
+
 def _due(kind: RecordKind, cutoff: datetime) -> tuple[Any, ColumnElement[bool]]:
     """The event column of ``kind`` and the condition "due before ``cutoff``"."""
     if kind is RecordKind.DECISIONS:
@@ -94,35 +185,13 @@ def _due(kind: RecordKind, cutoff: datetime) -> tuple[Any, ColumnElement[bool]]:
     elif kind is RecordKind.APPEALS:
         column = appeals_table.c.decided_at
     elif kind is RecordKind.AUDIT_ROWS:
-        column = audit_table.c.at
+        # From the start of the chain only: a purge never leaves a hole in it.
+        keep_from = _audit_keep_from(cutoff)
+        return _A.at, or_(keep_from.is_(None), _A.id < keep_from)
     else:
         column = rota_assignments_table.c.day
         return column, column < cutoff.astimezone(UTC).date()
     return column, column.is_not(None) & (column < cutoff)
-
-
-_H = legal_holds_table.c
-_DECISION_ID = decisions_table.c.id
-_ENTITY_TABLES = {"decision": decisions_table, "review": reviews_table, "appeal": appeals_table}
-
-
-def _held(entity: str, id_column: Any) -> ColumnElement[bool]:
-    return exists().where(_H.entity == entity, _H.entity_id == id_column)
-
-
-def _not_held(kind: RecordKind) -> ColumnElement[bool] | None:
-    """The condition "no legal hold keeps this record" for a kind that can be held."""
-    if kind is RecordKind.DECISIONS:
-        review_held = exists().where(
-            reviews_table.c.decision_id == _DECISION_ID, _held("review", reviews_table.c.id)
-        )
-        appeal_held = exists().where(
-            appeals_table.c.decision_id == _DECISION_ID, _held("appeal", appeals_table.c.id)
-        )
-        return ~or_(_held("decision", _DECISION_ID), review_held, appeal_held)
-    if kind is RecordKind.APPEALS:
-        return ~_held("appeal", appeals_table.c.id)
-    return None
 
 
 def plan(ctx: Ctx, rules: RetentionRules) -> list[PlanLine]:
@@ -272,3 +341,287 @@ def list_holds(ctx: Ctx) -> list[HoldInfo]:
             )
         ).all()
     return [HoldInfo(*row) for row in rows]
+
+
+# --- applying the schedule -------------------------------------------------------------------
+
+#: Ids are deleted this many at a time (well under SQLite's bound-parameter limit).
+CHUNK = 500
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class Purged:
+    """What one kind of record lost: how many, and the span of their ids and events."""
+
+    count: int
+    first_id: int | None = None
+    last_id: int | None = None
+    oldest: datetime | date | None = None
+    newest: datetime | date | None = None
+
+    def facts(self) -> dict[str, object]:
+        out: dict[str, object] = {"count": self.count}
+        if self.count:
+            out["ids"] = [self.first_id, self.last_id]
+            out["dates"] = [_day(self.oldest), _day(self.newest)]
+        return out
+
+
+def _day(value: datetime | date | None) -> str | None:
+    if isinstance(value, datetime):
+        return f"{value.astimezone(UTC):%Y-%m-%d}"
+    return None if value is None else value.isoformat()
+
+
+@dataclass(frozen=True)
+class ApplyResult:
+    """What ``retention apply`` deleted, kind by kind, and what it kept and unlinked."""
+
+    purged: dict[str, Purged]
+    unlinked: dict[str, int]
+    checkpoint: dict[str, object] | None
+    audit_row_id: int
+
+    @property
+    def total(self) -> int:
+        return sum(p.count for p in self.purged.values())
+
+    def lines(self) -> list[str]:
+        out = []
+        for name, p in self.purged.items():
+            if p.count:
+                out.append(
+                    f"{name}: {p.count} deleted (ids {p.first_id} to {p.last_id}, "
+                    f"dated {_day(p.oldest)} to {_day(p.newest)})"
+                )
+        for name, n in self.unlinked.items():
+            if n:
+                out.append(
+                    f"{name}: {n} kept under their own rule, their link to a purged record cleared"
+                )
+        if self.checkpoint:
+            c = self.checkpoint
+            out.append(
+                f"audit chain checkpoint: row {self.audit_row_id} records rows "
+                f"{c['first_id']} to {c['last_id']} purged ({c['rows']} rows), "
+                f"the last one's hash {str(c['last_hash'])[:16]}…"
+            )
+        return out
+
+
+def _ids(conn: Connection, table: Table, condition: ColumnElement[bool]) -> list[int]:
+    return list(conn.execute(select(table.c.id).where(condition).order_by(table.c.id)).scalars())
+
+
+def _chunks(ids: Sequence[int]) -> Iterable[Sequence[int]]:
+    for start in range(0, len(ids), CHUNK):
+        yield ids[start : start + CHUNK]
+
+
+def _span(conn: Connection, column: Any, id_column: Any, ids: Sequence[int]) -> Purged:
+    """Count, id range and event range of ``ids`` (read before they are deleted)."""
+    if not ids:
+        return Purged(0)
+    oldest = newest = None
+    for part in _chunks(ids):
+        low, high = conn.execute(
+            select(func.min(column), func.max(column)).where(id_column.in_(part))
+        ).one()
+        oldest = low if oldest is None or (low is not None and low < oldest) else oldest
+        newest = high if newest is None or (high is not None and high > newest) else newest
+    return Purged(len(ids), min(ids), max(ids), oldest, newest)
+
+
+def _delete(conn: Connection, table: Table, column: Any, ids: Sequence[int]) -> int:
+    n = 0
+    for part in _chunks(ids):
+        n += conn.execute(delete(table).where(column.in_(part))).rowcount
+    return n
+
+
+def _unlink(conn: Connection, table: Table, column: Any, ids: Sequence[int]) -> int:
+    """Clear ``column`` where it names one of ``ids``; a versioned row's version moves on,
+    so a form open on it sees the change."""
+    values: dict[str, Any] = {column.name: None}
+    if "row_version" in table.c:
+        values["row_version"] = table.c.row_version + 1
+    n = 0
+    for part in _chunks(ids):
+        n += conn.execute(update(table).where(column.in_(part)).values(**values)).rowcount
+    return n
+
+
+def _ids_in(conn: Connection, table: Table, column: Any, ids: Sequence[int]) -> list[int]:
+    out: list[int] = []
+    for part in _chunks(ids):
+        out += conn.execute(select(table.c.id).where(column.in_(part))).scalars()
+    return sorted(out)
+
+
+def _purge_appeals(conn: Connection, ids: Sequence[int]) -> None:
+    _delete(conn, appeal_themes_table, appeal_themes_table.c.appeal_id, ids)
+    _delete(conn, learning_actions_table, learning_actions_table.c.appeal_id, ids)
+    _delete(conn, appeals_table, appeals_table.c.id, ids)
+
+
+def _purge_decisions(
+    conn: Connection, ids: Sequence[int], purged: dict[str, Purged], unlinked: dict[str, int]
+) -> None:
+    """Delete decisions ``ids`` with their reviews, alerts and sample items; coaching
+    notes and appeals that point at them stay, unlinked."""
+    r, alerts, items = reviews_table.c, live_risk_table.c, sample_items_table.c
+    review_ids = _ids_in(conn, reviews_table, r.decision_id, ids)
+    purged["reviews"] = _span(conn, r.created_at, r.id, review_ids)
+    alert_ids = sorted(
+        set(_ids_in(conn, live_risk_table, alerts.decision_id, ids))
+        | set(_ids_in(conn, live_risk_table, alerts.review_id, review_ids))
+    )
+    purged["live-risk alerts"] = _span(conn, alerts.raised_at, alerts.id, alert_ids)
+    item_ids = _ids_in(conn, sample_items_table, items.decision_id, ids)
+    purged["sample items"] = Purged(
+        len(item_ids), *((min(item_ids), max(item_ids)) if item_ids else (None, None))
+    )
+    unlinked["coaching notes"] = _unlink(
+        conn, coaching_notes_table, coaching_notes_table.c.review_id, review_ids
+    )
+    unlinked["appeals"] = len(
+        set(_ids_in(conn, appeals_table, appeals_table.c.decision_id, ids))
+        | set(_ids_in(conn, appeals_table, appeals_table.c.review_id, review_ids))
+    )
+    _unlink(conn, appeals_table, appeals_table.c.decision_id, ids)
+    _unlink(conn, appeals_table, appeals_table.c.review_id, review_ids)
+    _delete(conn, live_risk_table, alerts.id, alert_ids)
+    _unlink(conn, sample_items_table, items.replacement_of_item_id, item_ids)
+    _delete(conn, sample_items_table, items.id, item_ids)
+    _delete(conn, review_answers_table, review_answers_table.c.review_id, review_ids)
+    _delete(conn, review_changes_table, review_changes_table.c.review_id, review_ids)
+    _delete(conn, reviews_table, r.id, review_ids)
+    _delete(conn, decisions_table, _DECISION_ID, ids)
+
+
+def _previous_checkpoint(conn: Connection) -> dict[str, Any] | None:
+    """The newest checkpoint still in the log (the one with the highest purged id)."""
+    best: dict[str, Any] | None = None
+    rows = conn.execute(
+        select(_A.after_json).where(_A.entity == CHECKPOINT_ENTITY, _A.action == CHECKPOINT_ACTION)
+    ).scalars()
+    for raw in rows:
+        data = json.loads(raw or "{}").get(CHECKPOINT_KEY)
+        if data and (best is None or int(data["last_id"]) > int(best["last_id"])):
+            best = data
+    return best
+
+
+def _audit_due(conn: Connection, condition: ColumnElement[bool]) -> Purged:
+    """The audit rows due: a run from the start of the chain, counted without listing it
+    (a long-kept log may hold millions)."""
+    n, first, last, oldest, newest = conn.execute(
+        select(func.count(), func.min(_A.id), func.max(_A.id), func.min(_A.at), func.max(_A.at))
+        .select_from(audit_table)
+        .where(condition)
+    ).one()
+    return Purged(int(n), first, last, oldest, newest)
+
+
+def _purge_audit(conn: Connection, due: Purged) -> dict[str, object]:
+    """Delete the due audit rows under a purge permit; the checkpoint that goes into the
+    apply's own audit row."""
+    last_id = due.last_id
+    last_hash = conn.execute(select(_A.row_hash).where(_A.id == last_id)).scalar_one()
+    before = _previous_checkpoint(conn)
+    total = due.count + (int(before["purged_total"]) if before else 0)
+    conn.execute(insert(audit_purge_permit_table).values(up_to_id=last_id))
+    try:
+        deleted = conn.execute(delete(audit_table).where(_A.id <= last_id)).rowcount
+    except DBAPIError as exc:
+        if "permission denied" in str(exc.orig).lower():
+            raise ServiceError(
+                "Nothing was deleted: this database account may not delete audit rows. Run "
+                "`retention apply` connected as the schema owner (the account that runs "
+                "migrations), or remove [audit_rows] from the rules for this run."
+            ) from None
+        raise
+    conn.execute(delete(audit_purge_permit_table))  # never committed with a row in it
+    if deleted != due.count:
+        raise Conflict(
+            f"Nothing was deleted: {deleted} audit rows up to row {last_id} were found, "
+            f"{due.count} expected. Run `rcrp-tui audit verify`."
+        )
+    return {
+        "first_id": due.first_id,
+        "last_id": last_id,
+        "rows": due.count,
+        "last_hash": last_hash,
+        "purged_total": total,
+    }
+
+
+def apply(ctx: Ctx, rules: RetentionRules, progress: Progress | None = None) -> ApplyResult:
+    """Delete everything ``rules`` make due now, in one transaction, with one audit row.
+
+    ``progress`` is told the name of each step as it finishes, inside the transaction
+    (the tests kill the process there to prove a half-done purge leaves nothing behind).
+    """
+    step: Progress = progress or (lambda _name: None)
+    now = ctx.clock.now()
+    purged: dict[str, Purged] = {}
+    unlinked: dict[str, int] = {}
+    checkpoint: dict[str, object] | None = None
+    cutoffs: dict[str, str] = {}
+    with ctx.writing(Permission.APPLY_RETENTION) as session:
+        conn = session.connection()
+        due: dict[RecordKind, list[int]] = {}
+        audit_due = Purged(0)
+        for kind in RecordKind:
+            rule = rules.rule(kind)
+            if rule is None:
+                continue
+            cutoff = rule.cutoff(now)
+            cutoffs[kind.value] = f"{cutoff.astimezone(UTC):%Y-%m-%dT%H:%MZ}"
+            column, by_date = _due(kind, cutoff)
+            not_held = _not_held(kind)
+            condition = by_date if not_held is None else and_(by_date, not_held)
+            if kind is RecordKind.AUDIT_ROWS:
+                audit_due = _audit_due(conn, condition)
+            else:
+                due[kind] = _ids(conn, column.table, condition)
+        # Every due set is read before anything is deleted, so one kind's deletions (an
+        # appeal unlinked from a purged decision) never change what another kind finds due.
+        notes, n = coaching_notes_table.c, due.get(RecordKind.COACHING_NOTES, [])
+        purged["coaching notes"] = _span(conn, notes.closed_at, notes.id, n)
+        _delete(conn, coaching_notes_table, notes.id, n)
+        step("coaching_notes")
+        a, ids = appeals_table.c, due.get(RecordKind.APPEALS, [])
+        purged["appeals"] = _span(conn, a.decided_at, a.id, ids)
+        _purge_appeals(conn, ids)
+        step("appeals")
+        ids = due.get(RecordKind.DECISIONS, [])
+        purged["decisions"] = _span(conn, decisions_table.c.received_at, _DECISION_ID, ids)
+        _purge_decisions(conn, ids, purged, unlinked)
+        step("decisions")
+        shifts, ids = rota_assignments_table.c, due.get(RecordKind.ROTA, [])
+        purged["rota shifts"] = _span(conn, shifts.day, shifts.id, ids)
+        _delete(conn, rota_assignments_table, shifts.id, ids)
+        step("rota")
+        purged["audit rows"] = audit_due
+        if audit_due.count:
+            checkpoint = _purge_audit(conn, audit_due)
+        step("audit_rows")
+        after: dict[str, object] = {
+            "rules": rules.source,
+            "cutoffs": cutoffs,
+            "deleted": {name: p.facts() for name, p in purged.items()},
+            "unlinked": unlinked,
+        }
+        if checkpoint is not None:
+            after[CHECKPOINT_KEY] = checkpoint
+        audit.record(session, ctx, CHECKPOINT_ACTION, CHECKPOINT_ENTITY, after=after)
+        row_id = int(
+            conn.execute(
+                select(audit_chain_head_table.c.last_id).where(audit_chain_head_table.c.id == 1)
+            ).scalar_one()
+        )
+        step("audited")
+    return ApplyResult(purged, unlinked, checkpoint, row_id)

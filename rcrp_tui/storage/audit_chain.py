@@ -41,6 +41,16 @@ HEAD_ID = 1
 _FORMAT = "rcrp-audit-1"
 
 
+#: The action of the audit row ``retention apply`` writes. When it purged audit rows, its
+#: ``after_json`` holds :data:`CHECKPOINT_KEY`: ``{"first_id", "last_id", "rows",
+#: "last_hash", "purged_total"}`` (the purged range, its row count, the hash of its last
+#: row, and every row purged so far). The row itself is hashed (keyed) like any other, so
+#: ``audit verify`` can trust it and start the chain from it.
+CHECKPOINT_ACTION = "retention_applied"
+CHECKPOINT_ENTITY = "retention"
+CHECKPOINT_KEY = "audit_checkpoint"
+
+
 class ChainConflict(Exception):
     """The chain cannot be extended: its head is gone, or its next id is already taken by
     a row the chain does not know. ``str()`` says which, in plain words."""
@@ -177,6 +187,8 @@ def append(
 
 _APPEND_ONLY = "SELECT RAISE(ABORT, 'audit_log is append-only');"
 _HEAD = "(SELECT {} FROM audit_chain_head WHERE id = 1)"
+#: A delete is let through only for a row a purge permit covers (``retention apply``).
+_PERMITTED = "SELECT 1 FROM audit_purge_permit WHERE OLD.id <= up_to_id"
 
 #: SQLite triggers by name. ``NEW.id`` is -1 in a BEFORE INSERT trigger when no id is
 #: given, so an insert that leaves the id to SQLite is refused as well.
@@ -185,7 +197,8 @@ SQLITE_TRIGGERS: dict[str, str] = {
         f"CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log BEGIN {_APPEND_ONLY} END"
     ),
     "audit_log_no_delete": (
-        f"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN {_APPEND_ONLY} END"
+        "CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log "
+        f"WHEN NOT EXISTS ({_PERMITTED}) BEGIN {_APPEND_ONLY} END"
     ),
     "audit_log_chain_insert": (
         "CREATE TRIGGER audit_log_chain_insert BEFORE INSERT ON audit_log "
@@ -216,8 +229,29 @@ SQLITE_TRIGGERS: dict[str, str] = {
     ),
 }
 
+#: The SQLite delete guard before migration 0015 added the purge permit.
+SQLITE_NO_DELETE_BEFORE_PERMIT = (
+    f"CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log BEGIN {_APPEND_ONLY} END"
+)
+
+#: PostgreSQL's append-only function from migration 0015 on: it refuses every UPDATE and
+#: TRUNCATE, and every DELETE but of a row a purge permit covers. Its trigger (BEFORE
+#: UPDATE OR DELETE, for each row) comes from migration 0011.
+POSTGRESQL_APPEND_ONLY = (
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN "
+    f"IF TG_OP = 'DELETE' AND EXISTS ({_PERMITTED}) THEN RETURN OLD; END IF; "
+    "RAISE EXCEPTION 'audit_log is append-only'; "
+    "END $$"
+)
+POSTGRESQL_APPEND_ONLY_BEFORE_PERMIT = (
+    "CREATE OR REPLACE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS $$ "
+    "BEGIN RAISE EXCEPTION 'audit_log is append-only'; END $$"
+)
+
 #: PostgreSQL functions and triggers, in the order they are created. The append-only
-#: function and trigger (UPDATE, DELETE) come from migration 0001.
+#: function and trigger (UPDATE, DELETE) come from migration 0001 (the function is
+#: replaced by migration 0015).
 POSTGRESQL_GUARDS: tuple[str, ...] = (
     "CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log "
     "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
@@ -286,8 +320,14 @@ def missing_sqlite_triggers(conn: Connection) -> list[str]:
 def restore_sqlite_triggers(conn: Connection) -> list[str]:
     """Re-create any missing audit guard trigger; returns the names restored."""
     missing = missing_sqlite_triggers(conn)
+    tables = set(
+        conn.execute(text("SELECT name FROM sqlite_master WHERE type = 'table'")).scalars()
+    )
     for name in missing:
-        conn.exec_driver_sql(SQLITE_TRIGGERS[name])
+        if name == "audit_log_no_delete" and "audit_purge_permit" not in tables:
+            conn.exec_driver_sql(SQLITE_NO_DELETE_BEFORE_PERMIT)  # before migration 0015
+        else:
+            conn.exec_driver_sql(SQLITE_TRIGGERS[name])
     return missing
 
 

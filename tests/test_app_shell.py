@@ -91,13 +91,14 @@ async def test_help_lists_the_screen_keys_and_the_global_keys(tmp_path: Path) ->
         described = {(line.scope, line.description): line for line in help_screen.lines}
         listed = {description for _scope, description in described}
         # Every binding with a description on the browser, its table and the app is listed.
-        for namespace, bindings in browser._modal_binding_chain:
-            for _key, binding in bindings:
-                if binding.description and app._check_action_state(binding.action, namespace):
-                    assert binding.description in listed
+        for active in browser.active_bindings.values():
+            if active.binding.description:
+                assert active.binding.description in listed
         assert described["This screen", "Filter"].keys == "f"
         assert described["Global", "Decisions"].keys == "f2"
-        assert described["Focused item", "Oldest page"].keys == "G / end"
+        assert described["Focused item", "Last"].keys == "G"  # g/G: one meaning everywhere
+        assert described["Focused item", "Oldest page"].keys == "end"
+        assert described["Focused item", "Older page"].keys == "pgdn"
         # "r" is offered only when a review destination exists and the role may score.
         review = navigation.find("review")
         offered = review is not None and review.allows(Role.FLOORWALKER)

@@ -37,6 +37,7 @@ from rcrp_tui.services.review_records import (
     ReviewWork,
     merge_concurrent,
 )
+from rcrp_tui.widgets.keys import list_keys
 from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.review_dialogs import (
     JudgementDialog,
@@ -61,15 +62,14 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
         Binding("2", "answer('partial')", "Partly", id="review.partial"),
         Binding("3", "answer('not_met')", "Not met", id="review.not-met"),
         Binding("0", "answer('na')", "N/A", id="review.na"),
-        Binding("j", "move(1)", "Down", show=False, id="review.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="review.up"),
+        *list_keys("move(1)", "move(-1)"),
         Binding("n", "note", "Note", id="review.note"),
         Binding("o", "judgement", "Judgement", id="review.judgement"),
         Binding("ctrl+s", "save", "Save", id="review.save"),
         Binding("ctrl+enter", "submit", "Submit", show=False, id="review.submit"),
         Binding("f10", "submit", "Submit", id="review.submit-f10"),
         Binding("m", "moderate", "Moderate", id="review.moderate"),
-        Binding("r", "release", "Release", id="review.release"),
+        Binding("u", "release", "Release", id="review.release"),
         Binding("a", "acknowledge", "Acknowledge", id="review.acknowledge"),
         Binding("l", "live_risk", "Live risk", id="review.live-risk"),
         Binding("h", "history", "History", id="review.history"),

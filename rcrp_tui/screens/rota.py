@@ -28,6 +28,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, ServiceError, ValidationFailed
 from rcrp_tui.services.rota import Candidate, RotaInfo, RotaView, RuleBroken, Slot
 from rcrp_tui.widgets.form import plain_reason
+from rcrp_tui.widgets.keys import list_keys
 from rcrp_tui.widgets.literal import literal, markup_safe
 from rcrp_tui.widgets.rota_dialogs import (
     FloorwalkerPicker,
@@ -68,10 +69,7 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         Binding("L", "leave", "Leave", id="rota.leave", tooltip="Record a floorwalker's leave"),
         Binding("o", "other_rota", "Other rota", id="rota.other"),
         Binding("escape", "clear_mark", "Clear swap", show=False, id="rota.clear"),
-        Binding("j", "cursor('down')", "Down", show=False, id="rota.j"),
-        Binding("k", "cursor('up')", "Up", show=False, id="rota.k"),
-        Binding("h", "cursor('left')", "Left", show=False, id="rota.h"),
-        Binding("l", "cursor('right')", "Right", show=False, id="rota.l"),
+        *list_keys("cursor('down')", "cursor('up')"),
     ]
 
     class Loaded(Message):

@@ -30,6 +30,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.sample_progress import SampleProgress
 from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import SampleView
+from rcrp_tui.widgets.keys import list_keys, paging_keys
 from rcrp_tui.widgets.literal import literal, markup_safe, visible
 
 PAGE_SIZE = 50
@@ -68,22 +69,8 @@ class SampleQueueScreen(FeatureScreen[None]):
         Binding("u", "release", "Release", id="sample-queue.release"),
         Binding("a", "assign", "Assign", id="sample-queue.assign"),
         Binding("escape", "back", "Back", id="sample-queue.back"),
-        Binding(
-            "right_square_bracket,pagedown",
-            "page(1)",
-            "Next page",
-            show=False,
-            id="sample-queue.next-page",
-        ),
-        Binding(
-            "left_square_bracket,pageup",
-            "page(-1)",
-            "Previous page",
-            show=False,
-            id="sample-queue.previous-page",
-        ),
-        Binding("j", "cursor('down')", "Down", show=False, id="sample-queue.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="sample-queue.up"),
+        *paging_keys("page(1)", "page(-1)"),
+        *list_keys("cursor('down')", "cursor('up')"),
     ]
 
     class Loaded(Message):

@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.toolkit import JudgementOption
 from rcrp_tui.widgets.form import FormBehaviour, FormInput
+from rcrp_tui.widgets.keys import KeyHints
 from rcrp_tui.widgets.literal import literal
 
 #: The longest note or reason a text prompt takes (the services' limit for notes).
@@ -86,7 +87,7 @@ class TextPromptDialog(FormBehaviour, ModalScreen[str | None]):
             yield Static(literal(self._prompt))
             yield FormInput(value=self._value, id="text")
             yield Static("", classes="dialog-error", id="error")
-            yield Static("Enter accept · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("Enter", "accept")])
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -135,7 +136,7 @@ class JudgementDialog(ModalScreen[Judgement | None]):
                 id="judgements",
             )
             yield Static("", id="judgement-guidance")
-            yield Static("Enter or 1-5 choose · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("Enter or 1-5", "choose")])
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -204,7 +205,7 @@ class LiveRiskDialog(FormBehaviour, ModalScreen[tuple[str, datetime] | None]):
             yield Label("At (HH:MM today, UK time)")
             yield FormInput(value=self._at, id="at")
             yield Static("", classes="dialog-error", id="error")
-            yield Static("Enter next / record · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("Enter", "next / record")])
 
     def on_mount(self) -> None:
         if self._error:

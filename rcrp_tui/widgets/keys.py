@@ -221,11 +221,11 @@ class KeyHints(Static):
         self._show()
 
     def hints(self) -> list[tuple[str, str]]:
-        """(key, what it does) for every described binding of this dialog, in order."""
+        """(key, what it does) for every binding this dialog shows, in order."""
         own = [
             (" / ".join(a.keys), a.binding.description)
             for a in live_actions(self.screen)
-            if a.namespace is self.screen
+            if a.namespace is self.screen and a.binding.show
         ]
         return [*self._before, *own, *self._after]
 

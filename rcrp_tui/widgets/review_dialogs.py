@@ -111,7 +111,10 @@ class JudgementDialog(ModalScreen[Judgement | None]):
     DEFAULT_CSS = _DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        *[Binding(str(n), f"pick({n - 1})", show=False, id=f"dialog.pick{n}") for n in range(1, 6)],
+        *[
+            Binding(str(n), f"pick({n - 1})", f"Choose {n}", show=False, id=f"dialog.pick{n}")
+            for n in range(1, 6)
+        ],
     ]
 
     def __init__(self, options: tuple[JudgementOption, ...], current: Judgement | None) -> None:

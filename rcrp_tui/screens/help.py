@@ -19,7 +19,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from rcrp_tui.widgets.keys import KeyHelp, KeyHints, keys_of
+from rcrp_tui.widgets.keys import KeyHelp, KeyHints, keys_of, list_keys
 
 __all__ = ["HelpScreen", "KeyHelp", "keys_of"]
 
@@ -59,8 +59,9 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,f1", "close", "Close help", id="help.close"),
-        Binding("down,j", "scroll('down')", "Scroll down", show=False, id="help.down"),
-        Binding("up,k", "scroll('up')", "Scroll up", show=False, id="help.up"),
+        Binding("down", "scroll('down')", "Scroll down", show=False, id="help.down"),
+        Binding("up", "scroll('up')", "Scroll up", show=False, id="help.up"),
+        *list_keys("scroll('down')", "scroll('up')"),
     ]
 
     def __init__(self, title: str, lines: list[KeyHelp]) -> None:

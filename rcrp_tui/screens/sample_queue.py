@@ -30,7 +30,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.sample_progress import SampleProgress
 from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import SampleView
-from rcrp_tui.widgets.keys import list_keys, paging_keys
+from rcrp_tui.widgets.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys
 from rcrp_tui.widgets.literal import literal, markup_safe, visible
 
 PAGE_SIZE = 50
@@ -160,8 +160,12 @@ class SampleQueueScreen(FeatureScreen[None]):
         self.query_one("#queue-summary", Static).update(self._summary(state))
         first = state.items[0].position if state.items else 0
         last = state.items[-1].position if state.items else 0
-        more = " · ]: next page" if state.has_more else ""
-        back = " · [: previous page" if len(self._page_starts) > 1 else ""
+        more = f" · {key_for(self, PAGE_DOWN, 'pgdn')}: next page" if state.has_more else ""
+        back = (
+            f" · {key_for(self, PAGE_UP, 'pgup')}: previous page"
+            if len(self._page_starts) > 1
+            else ""
+        )
         self.query_one("#queue-position", Static).update(
             (f"items {first} to {last}" if state.items else "No items.") + more + back
         )

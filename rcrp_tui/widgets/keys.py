@@ -141,6 +141,17 @@ def live_actions(screen: Screen[Any]) -> list[LiveAction]:
     return list(grouped.values())
 
 
+def key_for(screen: Screen[Any], binding_id: str, default: str = "") -> str:
+    """The key(s) that run ``binding_id`` on ``screen`` now, as the footer shows them.
+
+    For text that names a key ("PgDn: next page"), so it follows a user's keymap.
+    """
+    for action in live_actions(screen):
+        if action.binding.id == binding_id:
+            return " / ".join(action.keys)
+    return default
+
+
 def _scope(app: App[Any], screen: Screen[Any], namespace: DOMNode) -> str:
     if namespace is app:
         return "Global"

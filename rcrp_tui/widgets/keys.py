@@ -277,8 +277,10 @@ def class_bindings(cls: type[DOMNode]) -> list[Binding]:
 
 def scope_name(cls: type[DOMNode]) -> str:
     """Where a class's keys apply, as messages name it (a widget names its screen)."""
-    name = str(getattr(cls, "KEY_SCOPE", "") or cls.__name__)
-    return f"{name} ({cls.__module__.removeprefix('rcrp_tui.')})"
+    declared = getattr(cls, "KEY_SCOPE", "")
+    if declared:
+        return str(declared)
+    return f"{cls.__name__} ({cls.__module__.removeprefix('rcrp_tui.')})"
 
 
 def ui_classes() -> list[type[DOMNode]]:

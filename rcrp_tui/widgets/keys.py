@@ -122,14 +122,18 @@ class LiveAction:
 
 
 def live_actions(screen: Screen[Any]) -> list[LiveAction]:
-    """Every described action active on ``screen`` now, one entry per action, in key order."""
+    """Every described action active on ``screen`` now, one entry per action, in key order.
+
+    ``Screen.active_bindings`` gives the key that wins in each place (the focused widget,
+    the screen, the app), after the user's keymap, as the footer uses it.
+    """
     app = screen.app
     grouped: dict[tuple[int, str], LiveAction] = {}
     for active in screen.active_bindings.values():
         binding = active.binding
         if not binding.description:
             continue
-        ident = (id(active.node), binding.id or binding.action)
+        ident = (id(active.node), binding.action)  # one entry for ↓ and j
         shown = app.get_key_display(binding)
         prior = grouped.get(ident)
         if prior is None:
@@ -177,14 +181,17 @@ class ScreenActions(Provider):
     """Command-palette entries for every action of the screen the palette was opened on.
 
     Global keys are left to the destination and system commands, which name them better
-    ("Open Decisions", "Sign out").
+    ("Open Decisions", "Sign out"); the editing and cursor keys of Textual's own widgets
+    (bindings without an id) are left to the help screen.
     """
 
     def _commands(self) -> Iterator[tuple[str, str, Any]]:
         app = self.app
-        for action in live_actions(self.screen):
-            if action.namespace is app or not action.enabled:
-                continue
+        # The footer's actions first; moving keys (j/k, PgDn, ...) after them.
+        ordered = sorted(live_actions(self.screen), key=lambda a: not a.binding.show)
+        for action in ordered:
+            if action.namespace is app or not action.enabled or action.binding.id is None:
+                continue  # global keys have their own commands; Textual's own widget keys
             binding = action.binding
             keys = " / ".join(action.keys)
             help_text = f"{keys} · {binding.tooltip}" if binding.tooltip else keys

@@ -96,8 +96,7 @@ async def test_help_lists_the_screen_keys_and_the_global_keys(tmp_path: Path) ->
                 assert active.binding.description in listed
         assert described["This screen", "Filter"].keys == "f"
         assert described["Global", "Decisions"].keys == "f2"
-        assert described["Focused item", "Last"].keys == "G"  # g/G: one meaning everywhere
-        assert described["Focused item", "Oldest page"].keys == "end"
+        assert described["Focused item", "Last"].keys == "G / end"  # g/G: the same everywhere
         assert described["Focused item", "Older page"].keys == "pgdn"
         # "r" is offered only when a review destination exists and the role may score.
         review = navigation.find("review")

@@ -68,8 +68,13 @@ class DecisionTable(DataTable[object], inherit_bindings=False):
         Binding("up", "cursor_up", "Up", show=False, id="decisions.arrow-up"),
         # Paging keys are listed by F1 help; the footer keeps room for the actions.
         *paging_keys("page('older')", "page('newer')"),
-        Binding("home", "page('newest')", "Newest page", show=False, id="decisions.newest"),
-        Binding("end", "page('oldest')", "Oldest page", show=False, id="decisions.oldest"),
+        # Home/End do what g/G do here (the newest / oldest page), under the same names.
+        Binding(
+            "home", "page('newest')", "First", show=False, id="decisions.newest", tooltip="Newest"
+        ),
+        Binding(
+            "end", "page('oldest')", "Last", show=False, id="decisions.oldest", tooltip="Oldest"
+        ),
         Binding("left", "cursor_left", "Scroll left", show=False, id="decisions.left"),
         Binding("right", "cursor_right", "Scroll right", show=False, id="decisions.right"),
         Binding("enter", "toggle_detail", "Details", id="decisions.detail"),

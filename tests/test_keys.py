@@ -346,3 +346,27 @@ async def test_dialog_key_lines_match_the_dialog_bindings(tmp_path: Path) -> Non
         assert app.user_keymap.problems == []
         assert "^g Save and draw" in line  # the remapped key, not F10
         assert "^s Save plan" in line and "esc Cancel" in line
+
+
+def test_keys_check_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    from rcrp_tui.cli import main
+
+    path = tmp_path / "keymap.toml"
+    assert main(["keys", "check", "--file", str(path)]) == 0
+    assert "No keymap file" in capsys.readouterr().out
+    path.write_text('"decisions.filter" = "ctrl+f"\n"decisions.filtr" = "x"\n', encoding="utf-8")
+    assert main(["keys", "check", "--file", str(path)]) == 1
+    out = capsys.readouterr().out
+    assert f'{path}, line 2: `"decisions.filtr" = "x"` no action has the id' in out
+    assert "1 remapping(s) in use, 1 entry ignored." in out
+    path.write_text('"decisions.filter" = "ctrl+f"\n', encoding="utf-8")
+    assert main(["keys", "check", "--file", str(path)]) == 0
+
+
+def test_keys_list_names_every_action(capsys: pytest.CaptureFixture[str]) -> None:
+    from rcrp_tui.cli import main
+
+    assert main(["keys", "list"]) == 0
+    out = capsys.readouterr().out
+    for action_id in catalogue():
+        assert re.search(rf"^{re.escape(action_id)} ", out, re.MULTILINE), action_id

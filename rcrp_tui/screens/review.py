@@ -37,7 +37,7 @@ from rcrp_tui.services.review_records import (
     ReviewWork,
     merge_concurrent,
 )
-from rcrp_tui.widgets.keys import list_keys
+from rcrp_tui.widgets.keys import key_for, list_keys
 from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.review_dialogs import (
     JudgementDialog,
@@ -216,7 +216,8 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
                 "⚠ CONFLICT: "
                 + message.error.message
                 + " Their changes are merged in where you had not changed the same thing."
-                " Press ctrl+s to save the result, or h to see the history."
+                f" Press {key_for(self, 'review.save', '^s')} to save the result, or "
+                f"{key_for(self, 'review.history', 'h')} to see the history."
             )
         )
         banner.remove_class("hidden")
@@ -378,7 +379,8 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
         if self.dirty and not self._leave_warned:
             self._leave_warned = True
             self.notify(
-                "Unsaved answers: ctrl+s saves them; Esc again leaves without saving.",
+                f"Unsaved answers: {key_for(self, 'review.save', '^s')} saves them; "
+                f"{key_for(self, 'review.back', 'esc')} again leaves without saving.",
                 severity="warning",
             )
             return

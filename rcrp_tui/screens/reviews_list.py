@@ -24,7 +24,7 @@ from rcrp_tui.domain.verdict import Outcome
 from rcrp_tui.services import review_lists
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.review_records import ReviewSummary
-from rcrp_tui.widgets.keys import list_keys, paging_keys
+from rcrp_tui.widgets.keys import key_for, list_keys, paging_keys
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.worker_errors import report_failure
 
@@ -86,7 +86,11 @@ class ReviewsScreen(Screen[None]):
 
     def _reload(self) -> None:
         mode = "Moderation queue (submitted, moderated)" if self.queue else "All reviews"
-        self.query_one("#reviews-title", Static).update(f"{mode} · m switches · Enter opens")
+        switch = key_for(self, "reviews.queue", "m")
+        opens = key_for(self, "reviews.open", "⏎")
+        self.query_one("#reviews-title", Static).update(
+            f"{mode} · {switch} switches · {opens} opens"
+        )
         self._load(self._older_than[-1])
 
     @work(thread=True, exclusive=True, exit_on_error=False)

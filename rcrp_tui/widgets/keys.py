@@ -240,15 +240,18 @@ class KeyHints(Static):
 
     def hints(self) -> list[tuple[str, str]]:
         """(key, what it does) for every binding this dialog shows, in order."""
-        own = [
-            (" / ".join(a.keys), a.binding.description)
-            for a in live_actions(self.screen)
-            if a.namespace is self.screen and a.binding.show
+        shown = [
+            a for a in live_actions(self.screen) if a.namespace is self.screen and a.binding.show
         ]
+        # Esc (cancel, back) last, as every dialog has it.
+        shown.sort(key=lambda a: "escape" in a.binding.key.split(","))
+        own = [(" / ".join(a.keys), a.binding.description) for a in shown]
         return [*self._before, *own, *self._after]
 
     def _show(self) -> None:
-        self.update(Text(" · ".join(f"{key} {what}" for key, what in self.hints())))
+        self.update(
+            Text(" · ".join(f"{key} {what[:1].upper()}{what[1:]}" for key, what in self.hints()))
+        )
 
 
 # ----------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ from rcrp_tui.services.review_records import (
     ReviewWork,
     merge_concurrent,
 )
-from rcrp_tui.widgets.keys import key_for, list_keys
+from rcrp_tui.widgets.keys import key_for, list_keys, shown_key
 from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.review_dialogs import (
     JudgementDialog,
@@ -172,8 +172,11 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
         self.post_message(self.ReviewSaved(view, what))
 
     def _nothing_to_resume(self) -> None:
+        decisions = shown_key(self.app, "go.decisions", "F2")
+        review = shown_key(self.app, "decisions.review", "r")
         self.query_one("#score-bar", Static).update(
-            "No draft to resume. Open a decision (F2), highlight it and press r to review it."
+            f"No draft to resume. Open a decision ({decisions}), highlight it and press "
+            f"{review} to review it."
         )
 
     def on_review_screen_work_loaded(self, message: WorkLoaded) -> None:

@@ -30,7 +30,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.sample_progress import SampleProgress
 from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import SampleView
-from rcrp_tui.widgets.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys
+from rcrp_tui.widgets.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys, shown_key
 from rcrp_tui.widgets.literal import literal, markup_safe, visible
 
 PAGE_SIZE = 50
@@ -294,7 +294,8 @@ class SampleQueueScreen(FeatureScreen[None]):
             return
         self.notify(
             f"Item {item.position} ({markup_safe(visible(item.cad_ref, single_line=True))}) is "
-            "yours: score it, then submit (F10) to finish it."
+            f"yours: score it, then submit ({shown_key(self.app, 'review.submit-f10', 'F10')}) "
+            "to finish it."
         )
         self._open_review(item)
 

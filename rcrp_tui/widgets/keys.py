@@ -156,6 +156,19 @@ def key_for(screen: Screen[Any], binding_id: str, default: str = "") -> str:
     return default
 
 
+def shown_key(app: App[Any], binding_id: str, shipped: str) -> str:
+    """How a message names the key of ``binding_id``: ``shipped`` unless the keymap moved it.
+
+    For messages that name a key of another screen ("press r to review it"), where the
+    screen's live bindings are not to hand.
+    """
+    user_keymap = getattr(app, "user_keymap", None)
+    moved = user_keymap.keys.get(binding_id) if user_keymap is not None else None
+    if not moved:
+        return shipped
+    return " / ".join(app.get_key_display(Binding(key, "")) for key in moved.split(","))
+
+
 def _scope(app: App[Any], screen: Screen[Any], namespace: DOMNode) -> str:
     if namespace is app:
         return "Global"

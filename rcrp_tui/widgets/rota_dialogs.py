@@ -19,7 +19,7 @@ from rcrp_tui.domain.personal_data import kinds_found, scan
 from rcrp_tui.domain.rota_autofill import Proposal
 from rcrp_tui.services.rota import OVERRIDE_MAX, Candidate, FloorwalkerInfo, RotaView
 from rcrp_tui.widgets.form import FormBehaviour, FormInput
-from rcrp_tui.widgets.keys import KeyHints
+from rcrp_tui.widgets.keys import KeyHints, shown_key
 from rcrp_tui.widgets.literal import literal
 
 #: The longest leave taken in one record (the rota service refuses more than this).
@@ -128,7 +128,9 @@ class OverrideReasonDialog(FormBehaviour, ModalScreen[str | None]):
         reason = event.value.strip()
         if not reason:
             self.show_field_error(
-                "reason", "Type a reason, or press Esc to leave the rota unchanged."
+                "reason",
+                f"Type a reason, or press {shown_key(self.app, 'rota.dialog.cancel', 'Esc')} "
+                "to leave the rota unchanged.",
             )
             return
         if self.refuse_if_too_long("reason", "Reason", reason, OVERRIDE_MAX):

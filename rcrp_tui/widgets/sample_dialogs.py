@@ -32,7 +32,7 @@ from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import PlanView
 from rcrp_tui.storage.sampling_models import REASON_MAX
 from rcrp_tui.widgets.form import FormBehaviour, FormInput
-from rcrp_tui.widgets.keys import KeyHints
+from rcrp_tui.widgets.keys import KeyHints, shown_key
 from rcrp_tui.widgets.literal import literal
 
 DIALOG_CSS = """
@@ -275,7 +275,8 @@ class PlanPickerDialog(SampleDialog):
             options.highlighted = 0
             self.query_one("#error", Static).update("")
         else:
-            self.show_error("No plans saved yet: press p on the sample list to define one.")
+            plan = shown_key(self.app, "samples.plan", "p")
+            self.show_error(f"No plans saved yet: press {plan} on the sample list to define one.")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         plan = self.plans[event.option_index]
@@ -301,6 +302,7 @@ class PlanPickerDialog(SampleDialog):
         raw = self.query_one("#seed", Input).value.strip()
         seed = int(raw) if raw else None
         whole = self.whole_population_for == plan.id
+        cancel = shown_key(self.app, "sample-dialog.cancel", "Esc")
 
         def draw() -> Any:
             try:
@@ -309,7 +311,7 @@ class PlanPickerDialog(SampleDialog):
                 self.whole_population_for = plan.id
                 raise Conflict(
                     f"{exc.message} Press Enter again to draw all {exc.population:,}, "
-                    "or Esc to cancel."
+                    f"or {cancel} to cancel."
                 ) from None
 
         self.run_call(draw)

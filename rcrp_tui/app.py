@@ -24,8 +24,10 @@ from textual.screen import Screen
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
-from rcrp_tui import navigation, settings
+from rcrp_tui import keymap, navigation, settings
 from rcrp_tui.domain.clock import Clock, SystemClock
+from rcrp_tui.widgets import keys
+from rcrp_tui.widgets.keys import ScreenActions
 
 if TYPE_CHECKING:
     from rcrp_tui.services.context import Actor, Ctx
@@ -85,13 +87,16 @@ class RcrpApp(App[int]):
 
     CSS_PATH = "app.tcss"
     TITLE = APP_TITLE
-    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {DestinationCommands}
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {DestinationCommands, ScreenActions}
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f1", "help", "Help", id="app.help"),
         *_destination_bindings(),
         Binding("ctrl+t", "change_theme", "Theme", show=False, id="app.theme"),
         Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign-out"),
         Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # g/G on whatever list has the focus; j/k and PgUp/PgDn are the screens' own.
+        Binding("g", "list_end('first')", "First", show=False, id=keys.LIST_FIRST),
+        Binding("G", "list_end('last')", "Last", show=False, id=keys.LIST_LAST),
     ]
 
     def __init__(
@@ -100,6 +105,7 @@ class RcrpApp(App[int]):
         *,
         clock: Clock | None = None,
         settings_path: Path | None = None,
+        keymap_path: Path | None = None,
     ) -> None:
         """``db`` is an open database, or a function that opens one (called in a worker)."""
         super().__init__()
@@ -114,6 +120,9 @@ class RcrpApp(App[int]):
         self.clock: Clock = clock or SystemClock()
         self.settings_path = settings_path or settings.default_settings_path()
         self.settings = settings.load(self.settings_path)
+        self.keymap_path = keymap_path or keymap.default_keymap_path()
+        #: What the user's keymap file did: accepted remappings and ignored entries.
+        self.user_keymap = keymap.UserKeymap(self.keymap_path)
         self.actor: Actor | None = None
         self._ctx: Ctx | None = None
 
@@ -145,6 +154,26 @@ class RcrpApp(App[int]):
             self._db_ready.set()
             self.call_from_thread(self._database_opened)
 
+    def _read_keymap(self) -> None:
+        from rcrp_tui.widgets.keys import catalogue
+
+        user_keymap = keymap.load(self.keymap_path, catalogue())
+        self.call_from_thread(self._apply_keymap, user_keymap)
+
+    def _apply_keymap(self, user_keymap: keymap.UserKeymap) -> None:
+        """Use the accepted remappings; say which entries were ignored and why."""
+        self.user_keymap = user_keymap
+        self.set_keymap(user_keymap.keys)
+        if user_keymap.problems:
+            lines = "\n".join(escape(str(p)) for p in user_keymap.problems)
+            self.notify(
+                f"Your keymap file has {len(user_keymap.problems)} problem(s); the rest of it "
+                f"is in use (rcrp-tui keys check repeats this):\n{lines}",
+                title="Keymap",
+                severity="warning",
+                timeout=30,
+            )
+
     def _database_opened(self) -> None:
         if self._db is not None and self.actor is None:
             self.sub_title = f"Sign in · {database_label(self._db)}"
@@ -169,6 +198,11 @@ class RcrpApp(App[int]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(_Blank())
         self._show_sign_in()
+        if self.keymap_path.exists():
+            # Checking the file needs every screen's bindings: read it after the first paint.
+            self.call_after_refresh(
+                self.run_worker, self._read_keymap, thread=True, exit_on_error=False
+            )
         if self._opener is None:
             self._db_ready.set()
             self._database_opened()
@@ -235,7 +269,12 @@ class RcrpApp(App[int]):
             )
         if action == "sign_out":
             return self.actor is not None
+        if action == "list_end":
+            return keys.is_list(self.screen.focused)
         return True
+
+    def action_list_end(self, end: str) -> None:
+        keys.jump_to_end(self.screen.focused, end)
 
     def action_help(self) -> None:
         from rcrp_tui.screens.help import HelpScreen, keys_of

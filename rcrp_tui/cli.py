@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
 from rcrp_tui.cli_auth import SignInRequired, add_sign_in, read_line, sign_in, signed_in
+from rcrp_tui.cli_keys import add_keys_parser
 from rcrp_tui.cli_ops import add_ops_parser, add_retention_parser
 from rcrp_tui.cli_output import say_database, visible_output
 from rcrp_tui.cli_privacy import add_privacy_parser
@@ -457,6 +458,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub, _add_database, add_sign_in)
     add_sample_parser(sub, _add_database, add_sign_in)
     add_privacy_parser(sub)
+    add_keys_parser(sub)
     add_retention_parser(sub, _add_database)
     return parser
 

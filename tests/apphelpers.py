@@ -56,11 +56,12 @@ class SeededData:
 
 
 def make_app(db: Database, clock: Clock | None = None, *, tmp_config: Path) -> RcrpApp:
-    """The app on ``db`` with a fixed clock and settings kept in ``tmp_config``."""
+    """The app on ``db`` with a fixed clock; settings and keymap kept in ``tmp_config``."""
     return RcrpApp(
         db,
         clock=clock or FixedClock(datetime(2026, 11, 24, 10, 30, tzinfo=UTC)),
         settings_path=tmp_config / "settings.json",
+        keymap_path=tmp_config / "keymap.toml",
     )
 
 

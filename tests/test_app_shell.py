@@ -91,13 +91,13 @@ async def test_help_lists_the_screen_keys_and_the_global_keys(tmp_path: Path) ->
         described = {(line.scope, line.description): line for line in help_screen.lines}
         listed = {description for _scope, description in described}
         # Every binding with a description on the browser, its table and the app is listed.
-        for namespace, bindings in browser._modal_binding_chain:
-            for _key, binding in bindings:
-                if binding.description and app._check_action_state(binding.action, namespace):
-                    assert binding.description in listed
+        for active in browser.active_bindings.values():
+            if active.binding.description:
+                assert active.binding.description in listed
         assert described["This screen", "Filter"].keys == "f"
         assert described["Global", "Decisions"].keys == "f2"
-        assert described["Focused item", "Oldest page"].keys == "G / end"
+        assert described["Focused item", "Last"].keys == "G / end"  # g/G: the same everywhere
+        assert described["Focused item", "Older page"].keys == "pgdn"
         # "r" is offered only when a review destination exists and the role may score.
         review = navigation.find("review")
         offered = review is not None and review.allows(Role.FLOORWALKER)
@@ -116,7 +116,9 @@ async def test_help_works_on_the_sign_in_screen(tmp_path: Path) -> None:
         await settle(pilot)
         assert isinstance(app.screen, HelpScreen)
         descriptions = {line.description for line in app.screen.lines}
-        assert {"Sign in", "Help", "Quit"} <= descriptions
+        assert {"Help", "Quit"} <= descriptions
+        # The focused box takes Enter itself (and signs in): help says what Enter does now.
+        assert any(line.keys == "⏎" for line in app.screen.lines)
         assert "Decisions" not in descriptions  # nobody is signed in yet
         await pilot.press("f1")
         await settle(pilot)

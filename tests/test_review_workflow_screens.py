@@ -51,7 +51,7 @@ async def test_qa_lead_moderates_and_releases_then_officer_acknowledges(
         await settle(pilot)
         assert screen.base.status is ReviewStatus.MODERATED
         assert screen.base.moderation_outcome == "adjusted"
-        await pilot.press("r")
+        await pilot.press("u")  # release
         await settle(pilot)
         assert screen.base.status is ReviewStatus.RELEASED
 

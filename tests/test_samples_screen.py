@@ -81,7 +81,7 @@ async def test_qa_lead_defines_a_plan_draws_and_reviews_the_first_item(
         await settle(pilot)
         dialog = pilot.app.screen
         await type_text(pilot, "Welfare [bold]dip[/bold]", paste=True)
-        await pilot.press("ctrl+r")
+        await pilot.press("f10")  # save the plan and draw
         await settle(pilot)
         assert pilot.app.screen is dialog  # refused: no size yet
         assert _error(dialog) == "✗ Size: type a whole number"
@@ -89,7 +89,7 @@ async def test_qa_lead_defines_a_plan_draws_and_reviews_the_first_item(
         await type_text(pilot, "12")
         helper = rendered_text(dialog.query_one("#size-helper", Static))
         assert "385 reviews" in helper and "a sample of 12 gives ±28.3%" in helper
-        await pilot.press("ctrl+r")
+        await pilot.press("f10")  # save the plan and draw
         await settle(pilot)
         assert pilot.app.screen is screen
         table = screen.query_one("#samples-table", DataTable)
@@ -297,13 +297,13 @@ async def test_plan_dialog_shows_only_the_boxes_the_method_uses(tmp_path: Path) 
         await pilot.press("tab")  # straight to the CAD references
         assert pilot.app.focused is dialog.query_one("#cad-refs", Input)
         await type_text(pilot, f"{seeded.cad_refs[0]}, NOPE1", paste=True)
-        await pilot.press("ctrl+r")
+        await pilot.press("f10")  # save the plan and draw
         await settle(pilot)
         assert pilot.app.screen is dialog
         assert _error(dialog) == "✗ CAD refs: no decision has CAD reference NOPE1"
         assert pilot.app.focused is dialog.query_one("#cad-refs", Input)
         dialog.query_one("#cad-refs", Input).value = ", ".join(seeded.cad_refs[:3])
-        await pilot.press("ctrl+r")
+        await pilot.press("f10")  # save the plan and draw
         await settle(pilot)
         assert pilot.app.screen is screen
         table = screen.query_one("#samples-table", DataTable)
@@ -359,12 +359,12 @@ async def test_queue_pages_forward_and_back(tmp_path: Path) -> None:
         queue = pilot.app.screen
         assert [i.position for i in queue.state.items] == list(range(1, 51))
         position = queue.query_one("#queue-position", Static)
-        assert rendered_text(position).strip() == "items 1 to 50 · ]: next page"
-        await pilot.press("right_square_bracket")
+        assert rendered_text(position).strip() == "items 1 to 50 · pgdn: next page"
+        await pilot.press("pagedown")
         await settle(pilot)
         assert [i.position for i in queue.state.items] == list(range(51, 61))
-        assert rendered_text(position).strip() == "items 51 to 60 · [: previous page"
-        await pilot.press("left_square_bracket")
+        assert rendered_text(position).strip() == "items 51 to 60 · pgup: previous page"
+        await pilot.press("pageup")
         await settle(pilot)
         assert queue.state.items[0].position == 1
 

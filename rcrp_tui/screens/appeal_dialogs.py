@@ -25,6 +25,7 @@ from rcrp_tui.services.appeal_queries import AppealFilter
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.widgets.form import FormInput
+from rcrp_tui.widgets.keys import KeyHints
 
 
 def _local_day(text: str) -> date | None:
@@ -71,7 +72,7 @@ class AppealFilterDialog(AppealForm):
             yield Label("Received to, inclusive (YYYY-MM-DD, local)")
             yield FormInput(value=last, placeholder="any", id="date-to")
             yield Static("", id="form-error", classes="form-error")
-            yield Static("ctrl+s apply · escape cancel", classes="form-hint")
+            yield KeyHints(classes="form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#category", Select).focus()
@@ -137,7 +138,7 @@ class ThemesDialog(AppealForm):
             )
             yield FormInput(value=", ".join(theme_label(t) for t in self.themes), id="themes")
             yield Static("", id="form-error", classes="form-error")
-            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+            yield KeyHints(classes="form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#themes", Input).focus()
@@ -185,7 +186,7 @@ class LearningActionDialog(AppealForm):
             yield FormInput(id="due-date")
             yield override_box()
             yield Static("", id="form-error", classes="form-error")
-            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+            yield KeyHints(classes="form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#action", Input).focus()
@@ -241,7 +242,7 @@ class CompleteActionDialog(AppealForm):
             yield Label(f"Number (1 to {len(self.action_ids)}, as listed)")
             yield FormInput(id="number")
             yield Static("", id="form-error", classes="form-error")
-            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+            yield KeyHints(classes="form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#number", Input).focus()
@@ -284,7 +285,7 @@ class SourceSystemDialog(AppealForm):
             yield Label("Source system of the CAD reference", classes="form-title")
             yield FormInput(value=self.current, placeholder="e.g. STORM", id="source-system")
             yield Static("", id="form-error", classes="form-error")
-            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+            yield KeyHints(classes="form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#source-system", Input).focus()

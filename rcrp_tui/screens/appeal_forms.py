@@ -34,6 +34,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.free_text import MAX_REASON_LENGTH, PersonalDataFound
 from rcrp_tui.widgets.form import FormBehaviour, FormInput, plain_reason
+from rcrp_tui.widgets.keys import KeyHints
 from rcrp_tui.widgets.literal import visible
 
 #: Service field name -> (widget id, what a person calls it).
@@ -167,7 +168,7 @@ class RecordAppealDialog(AppealForm):
         # the keys sit at the top, where they are always seen.
         with VerticalScroll(id="appeal-form", classes="form"):
             yield Label("Record a partner appeal", classes="form-title")
-            yield Static("ctrl+s save · escape cancel · tab next field", classes="form-hint")
+            yield KeyHints(after=[("Tab", "next box")], classes="form-hint")
             yield Static("", id="form-error", classes="form-error")
             yield Label("CAD reference")
             yield FormInput(placeholder="e.g. CAD260120", id="cad-ref")
@@ -274,7 +275,7 @@ class DecideAppealDialog(AppealForm):
             yield FormInput(id="rationale")
             yield override_box()
             yield Static("", id="form-error", classes="form-error")
-            yield Static("ctrl+s save · escape cancel", classes="form-hint")
+            yield KeyHints(classes="form-hint")
 
     def on_mount(self) -> None:
         self.query_one("#outcome", Select).focus()

@@ -38,6 +38,7 @@ from rcrp_tui.services.appeal_queries import (
     AppealStatus,
 )
 from rcrp_tui.services.context import Ctx
+from rcrp_tui.widgets.keys import list_keys, paging_keys
 from rcrp_tui.widgets.literal import literal
 
 STOPWATCH_SECONDS = 5.0
@@ -108,11 +109,9 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         Binding("f", "filter", "Filter", id="appeals.filter"),
         Binding("c", "clear_filters", "Clear", id="appeals.clear"),
         # Shown in the position line below the table when there is a page to go to.
-        Binding("n,pagedown", "older", "Older", show=False, id="appeals.older"),
-        Binding("b,pageup", "newer", "Newer", show=False, id="appeals.newer"),
+        *paging_keys("older", "newer"),
         Binding("F", "figures", "Figures", id="appeals.figures"),
-        Binding("j", "cursor('down')", "Down", show=False, id="appeals.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="appeals.up"),
+        *list_keys("cursor('down')", "cursor('up')"),
     ]
 
     class PageLoaded(Message):

@@ -28,6 +28,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.widgets.form import FormBehaviour, FormInput, plain_reason
+from rcrp_tui.widgets.keys import shown_key
 from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 
@@ -198,7 +199,8 @@ class NoteEditorScreen(FormBehaviour, FeatureScreen[int | None]):
 
         def answered(reason: str | None) -> None:
             if reason is None:
-                self.show_error(field, "edit out the personal data, then ctrl+s to save")
+                save = shown_key(self.app, "coaching-note.save", "ctrl+s")
+                self.show_error(field, f"edit out the personal data, then {save} to save")
                 return
             self.reasons[field] = reason
             self.action_save()

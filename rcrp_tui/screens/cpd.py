@@ -36,6 +36,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.settings import default_export_folder
 from rcrp_tui.widgets.export_format_dialog import ExportFormatDialog
+from rcrp_tui.widgets.keys import list_keys
 from rcrp_tui.widgets.literal import literal, markup_safe
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
@@ -113,8 +114,7 @@ class CpdScreen(FeatureScreen[None]):
             "e", "export", "Export", id="cpd.export", tooltip="Markdown or PDF, OFFICIAL-SENSITIVE"
         ),
         Binding("t", "next_team", "Next team", id="cpd.next-team"),
-        Binding("j", "cursor(1)", "Down", show=False, id="cpd.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="cpd.up"),
+        *list_keys("cursor(1)", "cursor(-1)"),
         Binding("escape", "leave", "Back", id="cpd.back"),
     ]
 

@@ -1,58 +1,27 @@
 """F1 help: every key of the screen underneath and every global key.
 
-Generated from the live bindings, so it can never disagree with the footer.
+Generated from the live bindings (``widgets.keys.keys_of``, public Textual API only), so it
+can never disagree with the footer or the command palette.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from itertools import zip_longest
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
-from textual.app import App, ComposeResult
+from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Static
 
+from rcrp_tui.widgets.keys import KeyHelp, KeyHints, keys_of, list_keys
 
-@dataclass(frozen=True)
-class KeyHelp:
-    """One line of help: the key(s), what it does and where it applies."""
-
-    keys: str
-    description: str
-    scope: str
-
-
-def keys_of(app: App[Any], screen: Screen[Any]) -> list[KeyHelp]:
-    """Every binding active on ``screen`` (focused widget, screen, app), grouped by action."""
-    seen: dict[tuple[str, str], KeyHelp] = {}
-    for namespace, bindings in screen._modal_binding_chain:
-        scope = (
-            "Global"
-            if namespace is app
-            else ("This screen" if namespace is screen else "Focused item")
-        )
-        for key, binding in bindings:
-            if not binding.description:
-                continue
-            if app._check_action_state(binding.action, namespace) is False:
-                continue
-            ident = (scope, binding.action)
-            shown = app.get_key_display(Binding(key, binding.action, binding.description))
-            if ident in seen:
-                prior = seen[ident]
-                if shown not in prior.keys.split(" / "):
-                    seen[ident] = KeyHelp(f"{prior.keys} / {shown}", prior.description, scope)
-            else:
-                seen[ident] = KeyHelp(shown, binding.description, scope)
-    order = {"Focused item": 0, "This screen": 1, "Global": 2}
-    return sorted(seen.values(), key=lambda k: order[k.scope])
+__all__ = ["HelpScreen", "KeyHelp", "keys_of"]
 
 
 SCOPE_TITLES = {
@@ -90,8 +59,9 @@ class HelpScreen(ModalScreen[None]):
     CSS_PATH = "help.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape,q,f1", "close", "Close help", id="help.close"),
-        Binding("down,j", "scroll('down')", "Scroll down", show=False, id="help.down"),
-        Binding("up,k", "scroll('up')", "Scroll up", show=False, id="help.up"),
+        Binding("down", "scroll('down')", "Scroll down", show=False, id="help.down"),
+        Binding("up", "scroll('up')", "Scroll up", show=False, id="help.up"),
+        *list_keys("scroll('down')", "scroll('up')"),
     ]
 
     def __init__(self, title: str, lines: list[KeyHelp]) -> None:
@@ -103,7 +73,7 @@ class HelpScreen(ModalScreen[None]):
         with VerticalScroll(id="help-box"):
             yield Static(Text(f"Keys: {self.help_title}"), id="help-title")
             yield Static(_table(self.lines), id="help-keys")
-            yield Static("Escape, q or F1 closes this help.", id="help-hint")
+            yield KeyHints(id="help-hint")
 
     def action_close(self) -> None:
         self.dismiss(None)

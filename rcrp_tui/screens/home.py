@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.widgets import Footer, Header, OptionList, Static
@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from rcrp_tui.services.audit_verify import ChainState
 from rcrp_tui.widgets.home_content import CHAIN_CHECKING, PANELS, chain, contents, when
 from rcrp_tui.widgets.home_panel import HomePanel
+from rcrp_tui.widgets.keys import list_keys, refresh_key
 from rcrp_tui.widgets.literal import literal
 
 
@@ -42,11 +43,8 @@ class HomeScreen(FeatureScreen[None]):
         (120, "-wide"),
     ]
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding(
-            "ctrl+r", "refresh", "Refresh", id="home.refresh", tooltip="Load the figures again"
-        ),
-        Binding("j", "cursor(1)", "Down", show=False, id="home.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="home.up"),
+        refresh_key(),
+        *list_keys("cursor(1)", "cursor(-1)"),
     ]
 
     class HomeLoaded(Message):

@@ -27,6 +27,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.kpis import KpiReport
 from rcrp_tui.services.report_sections import Cell
 from rcrp_tui.services.reports import Section, cell_text
+from rcrp_tui.widgets.keys import list_keys, refresh_key
 from rcrp_tui.widgets.kpi_charts import KpiTrendCharts
 from rcrp_tui.widgets.kpi_dialogs import ExportReportDialog, PeriodDialog
 from rcrp_tui.widgets.literal import literal, markup_safe
@@ -49,9 +50,8 @@ class KpiScreen(FeatureScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "period", "Period", id="kpis.period", tooltip="Change period and baseline"),
         Binding("e", "export", "Export", id="kpis.export", tooltip="Export the report to a file"),
-        Binding("r", "reload", "Reload", id="kpis.reload", tooltip="Compute the figures again"),
-        Binding("j", "move(1)", "Down", show=False, id="kpis.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="kpis.up"),
+        refresh_key("reload", "Compute the figures again"),
+        *list_keys("move(1)", "move(-1)"),
     ]
 
     class Loaded(Message):

@@ -24,6 +24,7 @@ from rcrp_tui.services.errors import Conflict, ServiceError
 from rcrp_tui.services.free_text import PersonalDataFound
 from rcrp_tui.services.live_risk import LiveRiskView
 from rcrp_tui.widgets import live_risk_banner
+from rcrp_tui.widgets.keys import list_keys
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.widgets.review_dialogs import TextPromptDialog
@@ -38,8 +39,7 @@ class LiveRiskScreen(Screen[None]):
     CSS_PATH = "review.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "close_alert", "Close alert", id="live-risk.close"),
-        Binding("j", "cursor(1)", "Down", show=False, id="live-risk.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="live-risk.up"),
+        *list_keys("cursor(1)", "cursor(-1)"),
         Binding("escape", "leave", "Back", id="live-risk.back"),
     ]
 

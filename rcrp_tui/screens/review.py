@@ -37,6 +37,7 @@ from rcrp_tui.services.review_records import (
     ReviewWork,
     merge_concurrent,
 )
+from rcrp_tui.widgets.keys import key_for, list_keys, shown_key
 from rcrp_tui.widgets.literal import literal, visible
 from rcrp_tui.widgets.review_dialogs import (
     JudgementDialog,
@@ -61,15 +62,14 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
         Binding("2", "answer('partial')", "Partly", id="review.partial"),
         Binding("3", "answer('not_met')", "Not met", id="review.not-met"),
         Binding("0", "answer('na')", "N/A", id="review.na"),
-        Binding("j", "move(1)", "Down", show=False, id="review.down"),
-        Binding("k", "move(-1)", "Up", show=False, id="review.up"),
+        *list_keys("move(1)", "move(-1)"),
         Binding("n", "note", "Note", id="review.note"),
         Binding("o", "judgement", "Judgement", id="review.judgement"),
         Binding("ctrl+s", "save", "Save", id="review.save"),
         Binding("ctrl+enter", "submit", "Submit", show=False, id="review.submit"),
         Binding("f10", "submit", "Submit", id="review.submit-f10"),
         Binding("m", "moderate", "Moderate", id="review.moderate"),
-        Binding("r", "release", "Release", id="review.release"),
+        Binding("u", "release", "Release", id="review.release"),
         Binding("a", "acknowledge", "Acknowledge", id="review.acknowledge"),
         Binding("l", "live_risk", "Live risk", id="review.live-risk"),
         Binding("h", "history", "History", id="review.history"),
@@ -172,8 +172,11 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
         self.post_message(self.ReviewSaved(view, what))
 
     def _nothing_to_resume(self) -> None:
+        decisions = shown_key(self.app, "go.decisions", "F2")
+        review = shown_key(self.app, "decisions.review", "r")
         self.query_one("#score-bar", Static).update(
-            "No draft to resume. Open a decision (F2), highlight it and press r to review it."
+            f"No draft to resume. Open a decision ({decisions}), highlight it and press "
+            f"{review} to review it."
         )
 
     def on_review_screen_work_loaded(self, message: WorkLoaded) -> None:
@@ -216,7 +219,8 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
                 "⚠ CONFLICT: "
                 + message.error.message
                 + " Their changes are merged in where you had not changed the same thing."
-                " Press ctrl+s to save the result, or h to see the history."
+                f" Press {key_for(self, 'review.save', '^s')} to save the result, or "
+                f"{key_for(self, 'review.history', 'h')} to see the history."
             )
         )
         banner.remove_class("hidden")
@@ -378,7 +382,8 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
         if self.dirty and not self._leave_warned:
             self._leave_warned = True
             self.notify(
-                "Unsaved answers: ctrl+s saves them; Esc again leaves without saving.",
+                f"Unsaved answers: {key_for(self, 'review.save', '^s')} saves them; "
+                f"{key_for(self, 'review.back', 'esc')} again leaves without saving.",
                 severity="warning",
             )
             return

@@ -18,6 +18,7 @@ from textual.worker import Worker
 from rcrp_tui.services import reviews
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.review_records import ReviewChangeView
+from rcrp_tui.widgets.keys import list_keys
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.worker_errors import report_failure
 
@@ -48,8 +49,7 @@ class ReviewHistoryScreen(Screen[None]):
     CSS_PATH = "review.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "close", "Back", id="history.back"),
-        Binding("j", "scroll(1)", "Down", show=False, id="history.down"),
-        Binding("k", "scroll(-1)", "Up", show=False, id="history.up"),
+        *list_keys("scroll(1)", "scroll(-1)"),
     ]
 
     class HistoryLoaded(Message):

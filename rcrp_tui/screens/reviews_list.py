@@ -24,6 +24,7 @@ from rcrp_tui.domain.verdict import Outcome
 from rcrp_tui.services import review_lists
 from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.review_records import ReviewSummary
+from rcrp_tui.widgets.keys import key_for, list_keys, paging_keys
 from rcrp_tui.widgets.literal import literal
 from rcrp_tui.widgets.worker_errors import report_failure
 
@@ -47,10 +48,8 @@ class ReviewsScreen(Screen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "open", "Open", id="reviews.open"),
         Binding("m", "toggle_queue", "Queue/all", id="reviews.queue"),
-        Binding("n", "older", "Older", id="reviews.older"),
-        Binding("p", "newer", "Newer", id="reviews.newer"),
-        Binding("j", "cursor(1)", "Down", show=False, id="reviews.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="reviews.up"),
+        *paging_keys("older", "newer"),
+        *list_keys("cursor(1)", "cursor(-1)"),
         Binding("escape", "close", "Back", id="reviews.back"),
     ]
 
@@ -87,7 +86,11 @@ class ReviewsScreen(Screen[None]):
 
     def _reload(self) -> None:
         mode = "Moderation queue (submitted, moderated)" if self.queue else "All reviews"
-        self.query_one("#reviews-title", Static).update(f"{mode} · m switches · Enter opens")
+        switch = key_for(self, "reviews.queue", "m")
+        opens = key_for(self, "reviews.open", "⏎")
+        self.query_one("#reviews-title", Static).update(
+            f"{mode} · {switch} switches · {opens} opens"
+        )
         self._load(self._older_than[-1])
 
     @work(thread=True, exclusive=True, exit_on_error=False)

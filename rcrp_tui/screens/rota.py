@@ -28,6 +28,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import Conflict, ServiceError, ValidationFailed
 from rcrp_tui.services.rota import Candidate, RotaInfo, RotaView, RuleBroken, Slot
 from rcrp_tui.widgets.form import plain_reason
+from rcrp_tui.widgets.keys import key_for, list_keys
 from rcrp_tui.widgets.literal import literal, markup_safe
 from rcrp_tui.widgets.rota_dialogs import (
     FloorwalkerPicker,
@@ -68,10 +69,7 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         Binding("L", "leave", "Leave", id="rota.leave", tooltip="Record a floorwalker's leave"),
         Binding("o", "other_rota", "Other rota", id="rota.other"),
         Binding("escape", "clear_mark", "Clear swap", show=False, id="rota.clear"),
-        Binding("j", "cursor('down')", "Down", show=False, id="rota.j"),
-        Binding("k", "cursor('up')", "Up", show=False, id="rota.k"),
-        Binding("h", "cursor('left')", "Left", show=False, id="rota.h"),
-        Binding("l", "cursor('right')", "Right", show=False, id="rota.l"),
+        *list_keys("cursor('down')", "cursor('up')"),
     ]
 
     class Loaded(Message):
@@ -196,7 +194,8 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         text = "* first shift of that type for the team · N night · W weekend · GAP no floorwalker"
         if self.marked is not None:
             when = f"{self.marked.day:%a %d %b} {self.marked.code}"
-            text = f"⇄ Swap: marked {when}; press s on the other shift (Esc clears)"
+            swap, clear = key_for(self, "rota.swap", "s"), key_for(self, "rota.clear", "esc")
+            text = f"⇄ Swap: marked {when}; press {swap} on the other shift ({clear} clears)"
         self.query_one("#rota-status", Static).update(markup_safe(text))
 
     # ----- navigation ------------------------------------------------------------

@@ -30,6 +30,7 @@ from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.services.sample_progress import SampleProgress
 from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import SampleView
+from rcrp_tui.widgets.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys, shown_key
 from rcrp_tui.widgets.literal import literal, markup_safe, visible
 
 PAGE_SIZE = 50
@@ -68,22 +69,8 @@ class SampleQueueScreen(FeatureScreen[None]):
         Binding("u", "release", "Release", id="sample-queue.release"),
         Binding("a", "assign", "Assign", id="sample-queue.assign"),
         Binding("escape", "back", "Back", id="sample-queue.back"),
-        Binding(
-            "right_square_bracket,pagedown",
-            "page(1)",
-            "Next page",
-            show=False,
-            id="sample-queue.next-page",
-        ),
-        Binding(
-            "left_square_bracket,pageup",
-            "page(-1)",
-            "Previous page",
-            show=False,
-            id="sample-queue.previous-page",
-        ),
-        Binding("j", "cursor('down')", "Down", show=False, id="sample-queue.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="sample-queue.up"),
+        *paging_keys("page(1)", "page(-1)"),
+        *list_keys("cursor('down')", "cursor('up')"),
     ]
 
     class Loaded(Message):
@@ -173,8 +160,12 @@ class SampleQueueScreen(FeatureScreen[None]):
         self.query_one("#queue-summary", Static).update(self._summary(state))
         first = state.items[0].position if state.items else 0
         last = state.items[-1].position if state.items else 0
-        more = " · ]: next page" if state.has_more else ""
-        back = " · [: previous page" if len(self._page_starts) > 1 else ""
+        more = f" · {key_for(self, PAGE_DOWN, 'pgdn')}: next page" if state.has_more else ""
+        back = (
+            f" · {key_for(self, PAGE_UP, 'pgup')}: previous page"
+            if len(self._page_starts) > 1
+            else ""
+        )
         self.query_one("#queue-position", Static).update(
             (f"items {first} to {last}" if state.items else "No items.") + more + back
         )
@@ -303,7 +294,8 @@ class SampleQueueScreen(FeatureScreen[None]):
             return
         self.notify(
             f"Item {item.position} ({markup_safe(visible(item.cad_ref, single_line=True))}) is "
-            "yours: score it, then submit (F10) to finish it."
+            f"yours: score it, then submit ({shown_key(self.app, 'review.submit-f10', 'F10')}) "
+            "to finish it."
         )
         self._open_review(item)
 

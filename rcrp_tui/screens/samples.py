@@ -25,6 +25,7 @@ from rcrp_tui.domain.sampling import LONDON
 from rcrp_tui.domain.statistics import margin_of_error, sample_size
 from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.screens.base import FeatureScreen
+from rcrp_tui.widgets.keys import list_keys, paging_keys
 from rcrp_tui.widgets.literal import literal, markup_safe
 from rcrp_tui.widgets.table_fit import fit_columns
 
@@ -93,10 +94,8 @@ class SamplesScreen(FeatureScreen[None]):
         Binding("v", "results", "Results", id="samples.results"),
         Binding("c", "close_sample", "Close sample", id="samples.close"),
         Binding("o", "cycle_status", "Open/all/closed", id="samples.status"),
-        Binding("n,pagedown", "older", "Older", show=False, id="samples.older"),
-        Binding("b,pageup", "newer", "Newer", show=False, id="samples.newer"),
-        Binding("j", "cursor('down')", "Down", show=False, id="samples.down"),
-        Binding("k", "cursor('up')", "Up", show=False, id="samples.up"),
+        *paging_keys("older", "newer"),
+        *list_keys("cursor('down')", "cursor('up')"),
     ]
 
     class PageLoaded(Message):

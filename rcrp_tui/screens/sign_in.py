@@ -34,8 +34,15 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
         # the next keys to the focused box. A password manager types "user<Tab>password
         # <Enter>" in one burst: as a plain binding, Tab moved the focus only after the
         # password's keys had already gone to the username box.
-        Binding("tab", "app.focus_next", "Next box", show=False, priority=True),
-        Binding("shift+tab", "app.focus_previous", "Previous box", show=False, priority=True),
+        Binding("tab", "app.focus_next", "Next box", show=False, priority=True, id="sign-in.next"),
+        Binding(
+            "shift+tab",
+            "app.focus_previous",
+            "Previous box",
+            show=False,
+            priority=True,
+            id="sign-in.previous",
+        ),
     ]
 
     class SignedIn(Message):

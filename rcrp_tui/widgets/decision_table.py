@@ -15,6 +15,7 @@ from textual.widgets import DataTable
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.services.decisions import DecisionRow
+from rcrp_tui.widgets.keys import list_keys, paging_keys
 from rcrp_tui.widgets.literal import literal
 
 #: Short labels for the narrow table; the detail pane shows the full ones.
@@ -58,14 +59,22 @@ COLUMNS = (
 class DecisionTable(DataTable[object], inherit_bindings=False):
     """One page of decisions; asks for the next page at its edges."""
 
+    #: Where its keys apply, for the keymap checker (``widgets.keys.scope_name``).
+    KEY_SCOPE = "DecisionBrowserScreen (screens.decision_browser)"
+
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("down,j", "cursor_down", "Down", show=False, id="decisions.down"),
-        Binding("up,k", "cursor_up", "Up", show=False, id="decisions.up"),
+        *list_keys("cursor_down", "cursor_up", "page('newest')", "page('oldest')"),
+        Binding("down", "cursor_down", "Down", show=False, id="decisions.arrow-down"),
+        Binding("up", "cursor_up", "Up", show=False, id="decisions.arrow-up"),
         # Paging keys are listed by F1 help; the footer keeps room for the actions.
-        Binding("pagedown", "page('older')", "Older page", show=False, id="decisions.page-older"),
-        Binding("pageup", "page('newer')", "Newer page", show=False, id="decisions.page-newer"),
-        Binding("g,home", "page('newest')", "Newest page", show=False, id="decisions.newest"),
-        Binding("G,end", "page('oldest')", "Oldest page", show=False, id="decisions.oldest"),
+        *paging_keys("page('older')", "page('newer')"),
+        # Home/End do what g/G do here (the newest / oldest page), under the same names.
+        Binding(
+            "home", "page('newest')", "First", show=False, id="decisions.newest", tooltip="Newest"
+        ),
+        Binding(
+            "end", "page('oldest')", "Last", show=False, id="decisions.oldest", tooltip="Oldest"
+        ),
         Binding("left", "cursor_left", "Scroll left", show=False, id="decisions.left"),
         Binding("right", "cursor_right", "Scroll right", show=False, id="decisions.right"),
         Binding("enter", "toggle_detail", "Details", id="decisions.detail"),

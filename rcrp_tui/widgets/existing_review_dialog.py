@@ -21,6 +21,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rcrp_tui.services.review_records import ReviewSummary
+from rcrp_tui.widgets.keys import KeyHints, list_keys
 from rcrp_tui.widgets.literal import literal, visible
 
 LOCAL = ZoneInfo("Europe/London")
@@ -68,8 +69,7 @@ class ExistingReviewDialog(ModalScreen[int | None]):
 
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("n", "new_review", "Second review", id="existing-review.new"),
-        Binding("j", "cursor(1)", "Down", show=False, id="existing-review.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="existing-review.up"),
+        *list_keys("cursor(1)", "cursor(-1)"),
         Binding("escape", "cancel", "Cancel", id="existing-review.cancel"),
     ]
 
@@ -95,7 +95,7 @@ class ExistingReviewDialog(ModalScreen[int | None]):
                 "own independent review (both are kept)."
             )
             yield OptionList(*options, id="existing-options")
-            yield Static("Enter choose · n second review · Esc cancel", id="existing-help")
+            yield KeyHints(before=[("Enter", "choose")], id="existing-help")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

@@ -18,6 +18,7 @@ from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rcrp_tui.services.cpd_export import MARKING, ExportFormat
+from rcrp_tui.widgets.keys import KeyHints, list_keys
 from rcrp_tui.widgets.literal import literal, visible
 
 
@@ -52,8 +53,7 @@ class ExportFormatDialog(ModalScreen[ExportFormat | None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("m", "pick('md')", "Markdown", id="export.markdown"),
         Binding("p", "pick('pdf')", "PDF", id="export.pdf"),
-        Binding("j", "cursor(1)", "Down", show=False, id="export.down"),
-        Binding("k", "cursor(-1)", "Up", show=False, id="export.up"),
+        *list_keys("cursor(1)", "cursor(-1)"),
         Binding("escape", "cancel", "Cancel", id="export.cancel"),
     ]
 
@@ -71,7 +71,7 @@ class ExportFormatDialog(ModalScreen[ExportFormat | None]):
             yield OptionList(
                 *[Option(f.label, id=f.value) for f in ExportFormat], id="export-formats"
             )
-            yield Static("Enter choose · m Markdown · p PDF · Esc cancel", id="export-help")
+            yield KeyHints(before=[("Enter", "choose")], id="export-help")
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)

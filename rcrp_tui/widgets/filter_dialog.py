@@ -22,6 +22,7 @@ from rcrp_tui.services.decisions import DecisionFilter
 from rcrp_tui.services.errors import ValidationFailed
 from rcrp_tui.services.people import STAFF_ID_RE
 from rcrp_tui.widgets.form import FormBehaviour, FormInput, plain_reason
+from rcrp_tui.widgets.keys import key_for
 from rcrp_tui.widgets.literal import markup_safe
 
 #: The outcome choice that means "any not-deployed route".
@@ -205,8 +206,14 @@ class FilterDialog(FormBehaviour, ModalScreen[DecisionFilter | None]):
                 yield FormInput(form.staff_id, placeholder="staff id", id="staff-id", compact=True)
             yield Static("", id="filter-error")
             with Horizontal(id="filter-buttons"):
-                yield Button("Apply (ctrl+s)", variant="primary", id="apply", compact=True)
-                yield Button("Cancel (esc)", id="cancel", compact=True)
+                yield Button("Apply", variant="primary", id="apply", compact=True)
+                yield Button("Cancel", id="cancel", compact=True)
+
+    def on_mount(self) -> None:
+        # The buttons name the keys that do the same, as bound now (a keymap may move them).
+        apply, cancel = key_for(self, "filter.apply", "^s"), key_for(self, "filter.cancel", "esc")
+        self.query_one("#apply", Button).label = f"Apply ({apply})"
+        self.query_one("#cancel", Button).label = f"Cancel ({cancel})"
 
     def _select(self, selector: str) -> str:
         value = self.query_one(selector, Select).value

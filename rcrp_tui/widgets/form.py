@@ -32,6 +32,7 @@ from textual.widgets import Input, Label, Select, Static, TextArea
 from textual.widgets.input import Selection
 
 from rcrp_tui.services.errors import ValidationFailed
+from rcrp_tui.widgets.keys import KeyHints
 from rcrp_tui.widgets.literal import literal
 
 #: Seconds to wait before scrolling a message into view (one layout pass).
@@ -108,7 +109,7 @@ class DiscardQuestion(ModalScreen[bool]):
         with Vertical():
             yield Label(literal(f"Discard {self._what}?"), classes="dialog-title")
             yield Static("Nothing has been saved yet.")
-            yield Static("y discard and close · n or Esc keep editing", classes="discard-help")
+            yield KeyHints(classes="discard-help")
 
     def action_answer(self, discard: bool) -> None:
         self.dismiss(discard)

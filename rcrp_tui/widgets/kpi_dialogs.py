@@ -27,6 +27,7 @@ from rcrp_tui.services.kpis import KpiReport
 from rcrp_tui.services.reports import ReportFormat
 from rcrp_tui.settings import default_export_folder
 from rcrp_tui.widgets.form import FormBehaviour, FormInput, plain_reason
+from rcrp_tui.widgets.keys import KeyHints
 
 _CSS = """
 PeriodDialog, ExportReportDialog { align: center middle; }
@@ -86,7 +87,7 @@ class PeriodDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[tuple[Period,
                 yield FormInput(self._baseline.first_day.isoformat(), id="baseline-from")
                 yield FormInput(self._baseline.end_day.isoformat(), id="baseline-to")
             yield Static("", id="period-error", classes="dialog-error")
-            yield Static("Enter or ctrl+s apply · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("Enter", "apply")])
 
     def _value(self, widget_id: str) -> str:
         return self.query_one(f"#{widget_id}", Input).value
@@ -161,7 +162,7 @@ class ExportReportDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[Path | 
             yield Label("Save to (a file, or a folder for the usual name)")
             yield FormInput(str(self._folder), id="export-path")
             yield Static("", id="export-error", classes="dialog-error")
-            yield Static("Enter or ctrl+s export · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("Enter", "export")])
 
     def on_mount(self) -> None:
         self.query_one("#export-path", Input).focus()

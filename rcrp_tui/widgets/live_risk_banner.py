@@ -22,6 +22,7 @@ from textual.widgets import Header, Static
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.services import live_risk
 from rcrp_tui.services.live_risk import LiveRiskView
+from rcrp_tui.widgets.keys import shown_key
 from rcrp_tui.widgets.literal import visible
 
 POLL_SECONDS = 5.0
@@ -51,7 +52,7 @@ class LiveRiskBanner(Static):
                 single_line=True,
             )
         )
-        text.append(" · F9 to see and close")
+        text.append(f" · {shown_key(self.app, 'go.live-risk', 'F9')} to see and close")
         self.update(text)
 
 

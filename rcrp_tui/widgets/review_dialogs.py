@@ -17,6 +17,7 @@ from textual.widgets.option_list import Option
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.toolkit import JudgementOption
 from rcrp_tui.widgets.form import FormBehaviour, FormInput
+from rcrp_tui.widgets.keys import KeyHints
 from rcrp_tui.widgets.literal import literal
 
 #: The longest note or reason a text prompt takes (the services' limit for notes).
@@ -86,7 +87,7 @@ class TextPromptDialog(FormBehaviour, ModalScreen[str | None]):
             yield Static(literal(self._prompt))
             yield FormInput(value=self._value, id="text")
             yield Static("", classes="dialog-error", id="error")
-            yield Static("Enter accept · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("Enter", "accept")])
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -110,7 +111,10 @@ class JudgementDialog(ModalScreen[Judgement | None]):
     DEFAULT_CSS = _DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "cancel", "Cancel", id="dialog.cancel"),
-        *[Binding(str(n), f"pick({n - 1})", show=False, id=f"dialog.pick{n}") for n in range(1, 6)],
+        *[
+            Binding(str(n), f"pick({n - 1})", f"Choose {n}", show=False, id=f"dialog.pick{n}")
+            for n in range(1, 6)
+        ],
     ]
 
     def __init__(self, options: tuple[JudgementOption, ...], current: Judgement | None) -> None:
@@ -135,7 +139,7 @@ class JudgementDialog(ModalScreen[Judgement | None]):
                 id="judgements",
             )
             yield Static("", id="judgement-guidance")
-            yield Static("Enter or 1-5 choose · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("Enter or 1-5", "choose")])
 
     def on_mount(self) -> None:
         options = self.query_one(OptionList)
@@ -204,7 +208,7 @@ class LiveRiskDialog(FormBehaviour, ModalScreen[tuple[str, datetime] | None]):
             yield Label("At (HH:MM today, UK time)")
             yield FormInput(value=self._at, id="at")
             yield Static("", classes="dialog-error", id="error")
-            yield Static("Enter next / record · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("Enter", "next / record")])
 
     def on_mount(self) -> None:
         if self._error:

@@ -19,6 +19,7 @@ from rcrp_tui.domain.personal_data import kinds_found, scan
 from rcrp_tui.domain.rota_autofill import Proposal
 from rcrp_tui.services.rota import OVERRIDE_MAX, Candidate, FloorwalkerInfo, RotaView
 from rcrp_tui.widgets.form import FormBehaviour, FormInput
+from rcrp_tui.widgets.keys import KeyHints, shown_key
 from rcrp_tui.widgets.literal import literal
 
 #: The longest leave taken in one record (the rota service refuses more than this).
@@ -66,10 +67,10 @@ class FloorwalkerPicker(ModalScreen[int | None]):
                 id="floorwalkers",
             )
             yield Static(
-                "✓ fits the rules · ✗ would break one (a supervisor may override) · "
-                "Enter choose · Esc cancel",
+                "✓ fits the rules · ✗ would break one (a supervisor may override)",
                 classes="dialog-help",
             )
+            yield KeyHints(before=[("Enter", "choose")])
 
     @staticmethod
     def _line(c: Candidate) -> Text:
@@ -117,16 +118,19 @@ class OverrideReasonDialog(FormBehaviour, ModalScreen[str | None]):
                     placeholder="Reason for overriding (kept in the audit log)", id="reason"
                 )
                 yield Static("", id="error", classes="violations")
-                yield Static("Enter accept with this reason · Esc refuse", classes="dialog-help")
+                yield KeyHints(before=[("Enter", "accept with this reason")])
             else:
-                yield Static("Only a supervisor may override. Esc close", classes="dialog-help")
+                yield Static("Only a supervisor may override.", classes="dialog-help")
+                yield KeyHints()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()
         reason = event.value.strip()
         if not reason:
             self.show_field_error(
-                "reason", "Type a reason, or press Esc to leave the rota unchanged."
+                "reason",
+                f"Type a reason, or press {shown_key(self.app, 'rota.dialog.cancel', 'Esc')} "
+                "to leave the rota unchanged.",
             )
             return
         if self.refuse_if_too_long("reason", "Reason", reason, OVERRIDE_MAX):
@@ -171,10 +175,7 @@ class AutofillReviewDialog(ModalScreen[bool]):
             yield Static(summary)
             yield DataTable(id="proposed", cursor_type="row", zebra_stripes=True)
             yield DataTable(id="loads", cursor_type="row", zebra_stripes=True)
-            yield Static(
-                "↑↓ scroll the shifts · Tab the loads · a accept and save · Esc discard",
-                classes="dialog-help",
-            )
+            yield KeyHints(before=[("↑↓", "scroll the shifts"), ("Tab", "the loads")])
 
     def proposed_rows(self) -> list[tuple[str, str, str, str, str, str]]:
         """One row per proposed shift, in time order: date, team, shift, times, who, marks."""
@@ -266,7 +267,7 @@ class PastShiftsDialog(ModalScreen[bool]):
                 "that record; the change is audited."
             )
             yield Static(text, classes="violations")
-            yield Static("y change them · n or Esc leave the rota as it is", classes="dialog-help")
+            yield KeyHints()
 
     def action_confirm(self) -> None:
         self.dismiss(True)
@@ -317,10 +318,9 @@ class LeaveDialog(FormBehaviour, ModalScreen[LeaveChoice | None]):
             )
             yield Static("", id="leave-error", classes="violations")
             yield Static(
-                "Dates and a kind only: no health or personal details. "
-                "Enter in a date box save · Tab move · Esc cancel",
-                classes="dialog-help",
+                "Dates and a kind only: no health or personal details.", classes="dialog-help"
             )
+            yield KeyHints(before=[("Enter in a date box", "save"), ("Tab", "move")])
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         event.stop()

@@ -21,6 +21,7 @@ from textual.worker import get_current_worker
 from rcrp_tui.screens.base import ReportsWorkerErrors
 from rcrp_tui.services.errors import ServiceError
 from rcrp_tui.widgets.form import FormBehaviour, FormInput
+from rcrp_tui.widgets.keys import KeyHints
 from rcrp_tui.widgets.rota_dialogs import DIALOG_CSS
 
 
@@ -57,9 +58,7 @@ class ExportDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[str | None]):
             yield Checkbox("Whole rota as CSV", True, id="csv")
             yield Checkbox("Printable view (Markdown)", True, id="md")
             yield Static("", id="export-error", classes="violations")
-            yield Static(
-                "Enter in the folder box export · Tab move · Esc cancel", classes="dialog-help"
-            )
+            yield KeyHints(before=[("Enter in the folder box", "export"), ("Tab", "move")])
 
     def _error(self, message: str) -> None:
         self.show_field_error("folder", message)

@@ -32,6 +32,7 @@ from rcrp_tui.services.sample_queue import QueueItem
 from rcrp_tui.services.sampling import PlanView
 from rcrp_tui.storage.sampling_models import REASON_MAX
 from rcrp_tui.widgets.form import FormBehaviour, FormInput
+from rcrp_tui.widgets.keys import KeyHints, shown_key
 from rcrp_tui.widgets.literal import literal
 
 DIALOG_CSS = """
@@ -148,7 +149,7 @@ class ReasonDialog(SampleDialog):
             yield Label("Reason (required, recorded in the sample's report)")
             yield FormInput(id="reason")
             yield Static("", classes="dialog-error", id="error")
-            yield Static("Enter confirm · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("Enter", "confirm")])
 
     def on_mount(self) -> None:
         self.query_one(Input).focus()
@@ -181,7 +182,7 @@ class ConfirmDialog(ReportsWorkerErrors, ModalScreen[bool | None]):
         with Vertical(classes="sample-dialog"):
             yield Label(literal(self._title), classes="dialog-title")
             yield Static(literal(self._question))
-            yield Static("y / Enter yes · n / Esc no", classes="dialog-help")
+            yield KeyHints()
 
     def action_answer(self, yes: bool) -> None:
         self.dismiss(yes or None)
@@ -202,10 +203,9 @@ class ExportDialog(SampleDialog):
             yield Label("File (a new or existing .csv file in an existing folder)")
             yield FormInput(str(self._default), id="path")
             yield Static("", classes="dialog-error", id="error")
+            yield KeyHints(before=[("Enter", "write")])
             yield Static(
-                "Enter write · Esc cancel · the file is OFFICIAL-SENSITIVE: keep it on "
-                "force systems",
-                classes="dialog-help",
+                "The file is OFFICIAL-SENSITIVE: keep it on force systems.", classes="dialog-help"
             )
 
     def on_mount(self) -> None:
@@ -252,7 +252,7 @@ class PlanPickerDialog(SampleDialog):
             yield Label("Seed (blank: the plan's stored seed, so the draw can be repeated)")
             yield FormInput(placeholder="blank or a whole number", id="seed", restrict=r"[0-9]*")
             yield Static("", classes="dialog-error", id="error")
-            yield Static("↑↓ choose · Enter draw · Tab seed · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("↑↓", "choose"), ("Enter", "draw"), ("Tab", "seed")])
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -275,7 +275,8 @@ class PlanPickerDialog(SampleDialog):
             options.highlighted = 0
             self.query_one("#error", Static).update("")
         else:
-            self.show_error("No plans saved yet: press p on the sample list to define one.")
+            plan = shown_key(self.app, "samples.plan", "p")
+            self.show_error(f"No plans saved yet: press {plan} on the sample list to define one.")
 
     def on_option_list_option_highlighted(self, event: OptionList.OptionHighlighted) -> None:
         plan = self.plans[event.option_index]
@@ -301,6 +302,7 @@ class PlanPickerDialog(SampleDialog):
         raw = self.query_one("#seed", Input).value.strip()
         seed = int(raw) if raw else None
         whole = self.whole_population_for == plan.id
+        cancel = shown_key(self.app, "sample-dialog.cancel", "Esc")
 
         def draw() -> Any:
             try:
@@ -309,7 +311,7 @@ class PlanPickerDialog(SampleDialog):
                 self.whole_population_for = plan.id
                 raise Conflict(
                     f"{exc.message} Press Enter again to draw all {exc.population:,}, "
-                    "or Esc to cancel."
+                    f"or {cancel} to cancel."
                 ) from None
 
         self.run_call(draw)
@@ -335,7 +337,7 @@ class AssignDialog(SampleDialog):
             yield Static(literal(f"{self.item.cad_ref} · {stratum_label(self.item.stratum)}"))
             yield OptionList(id="workers")
             yield Static("", classes="dialog-error", id="error")
-            yield Static("↑↓ choose · Enter assign · Esc cancel", classes="dialog-help")
+            yield KeyHints(before=[("↑↓", "choose"), ("Enter", "assign")])
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

@@ -22,6 +22,7 @@ from rcrp_tui.services.context import Ctx
 from rcrp_tui.services.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.sampling import PlanView, SampleView
 from rcrp_tui.widgets.form import FormInput
+from rcrp_tui.widgets.keys import KeyHints
 from rcrp_tui.widgets.sample_dialogs import DIALOG_CSS, SampleDialog
 from rcrp_tui.widgets.sample_plan_form import (
     SERVICE_FIELDS,
@@ -92,9 +93,8 @@ class PlanDialog(SampleDialog):
     """
     )
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("escape", "cancel", "Cancel", id="plan-dialog.cancel"),
         Binding("ctrl+s", "save(False)", "Save plan", id="plan-dialog.save"),
-        Binding("ctrl+r", "save(True)", "Save and draw", id="plan-dialog.draw"),
+        Binding("f10", "save(True)", "Save and draw", id="plan-dialog.draw"),
     ]
 
     def __init__(self, ctx: Ctx) -> None:
@@ -104,10 +104,7 @@ class PlanDialog(SampleDialog):
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="sample-dialog"):
             yield Label("New sampling plan", classes="dialog-title")
-            yield Static(
-                "ctrl+s save · ctrl+r save and draw a sample · Tab next box · Esc cancel",
-                classes="dialog-help",
-            )
+            yield KeyHints(after=[("Tab", "next box")])
             yield Static("", classes="dialog-error", id="error")
             with Grid(id="plan-grid"):
                 for label, widget_id, placeholder, methods in FIELDS[:7]:

@@ -21,10 +21,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
-from rcrp_tui import navigation, settings
+from rcrp_tui import gc_tuning, navigation, settings
 from rcrp_tui.domain.clock import Clock, SystemClock
 
 if TYPE_CHECKING:
@@ -116,6 +117,7 @@ class RcrpApp(App[int]):
         self.settings = settings.load(self.settings_path)
         self.actor: Actor | None = None
         self._ctx: Ctx | None = None
+        self._settle_timer: Timer | None = None
 
     @property
     def db(self) -> Database:
@@ -164,6 +166,7 @@ class RcrpApp(App[int]):
         # The name lists load off the UI thread, once, and only after the first paint: the
         # thread would otherwise hold the GIL while the sign-in screen is being drawn.
         self.call_after_refresh(preload_in_background)
+        self.call_after_refresh(self.settle_later)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
@@ -272,6 +275,14 @@ class RcrpApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self.report_worker_error(event.worker)
+        elif event.state is WorkerState.SUCCESS:
+            self.settle_later()  # a screen (or the database) has finished loading
+
+    def settle_later(self) -> None:
+        """Freeze what the app holds once nothing has loaded for a moment (``gc_tuning``)."""
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+        self._settle_timer = self.set_timer(gc_tuning.QUIET_SECONDS, gc_tuning.settle)
 
     def report_worker_error(self, worker: Worker[Any]) -> None:
         """The one place a failed background job becomes a message instead of a crash."""
@@ -289,6 +300,7 @@ def run_app(db: Database | Callable[[], Database]) -> int:
     from rcrp_tui.widgets import paste_guard
 
     paste_guard.install()  # a paste arrives whole and in order, its controls shown
+    gc_tuning.start()  # no pauses to walk what start-up imported (see gc_tuning)
     app = RcrpApp(db)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -25,13 +25,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import bench_kpis  # noqa: E402
+import bench_kpis
 
-from rcrp_tui.domain.enums import Role  # noqa: E402
-from rcrp_tui.domain.kpis import Period, previous_period  # noqa: E402
-from rcrp_tui.sample_data.demo import DEMO_PASSWORD  # noqa: E402
-from rcrp_tui.services import kpis, reports  # noqa: E402
-from rcrp_tui.services.context import Ctx  # noqa: E402
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.domain.kpis import Period, previous_period
+from rcrp_tui.sample_data.demo import DEMO_PASSWORD
+from rcrp_tui.services import kpis, reports
+from rcrp_tui.services.context import Ctx
 
 PERIOD = Period(date(2028, 1, 1), date(2028, 2, 16))  # 46 days
 TARGET_S = 1.0

@@ -12,8 +12,11 @@ presses, so load on the (shared) machine falls on both alike.
   /tmp/rcrp-pgdn-bench (built once from bench/bench_kpis.py's demo database, or with
   ``sample_data.demo`` when that is missing), signed in as floorwalker1, F2, then PgDn.
 
+With ``--default-gc`` a third session runs rcrp-tui with ``rcrp_tui.gc_tuning`` switched
+off (Python's own collector settings), to show what the tuning does in the same run.
+
 Prints p50/p95/p99 of each and the ratio of the p95s (target, issue 20: at most 1.5x).
-Asserts nothing. Run: ``python bench/bench_pgdn.py [--presses N]``.
+Asserts nothing. Run: ``python bench/bench_pgdn.py [--presses N] [--default-gc]``.
 """
 
 from __future__ import annotations
@@ -33,6 +36,15 @@ KPI_BASE = Path("/tmp/rcrp-kpi-bench/base-demo.db")
 TARGET_RATIO = 1.5
 BLOCK = 25
 SIZE = ("100", "30")
+
+DEFAULT_GC = """
+import sys
+
+from rcrp_tui import gc_tuning, cli
+
+gc_tuning.start = gc_tuning.settle = lambda: None  # Python's own collector settings
+sys.exit(cli.main())
+"""
 
 BARE_APP = """
 from textual.app import App
@@ -136,6 +148,7 @@ def percentiles(values: list[float]) -> tuple[float, float, float]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--presses", type=int, default=200)
+    parser.add_argument("--default-gc", action="store_true", help="also rcrp-tui, untuned GC")
     args = parser.parse_args()
     if shutil.which("tmux") is None:
         sys.exit("tmux is not installed")
@@ -147,34 +160,45 @@ def main() -> None:
         bare_script = Path(tmp) / "bare.py"
         bare_script.write_text(BARE_APP, encoding="utf-8")
         env = f"env XDG_CONFIG_HOME={tmp} XDG_DATA_HOME={tmp}"
-        bare, rcrp = "pgdn-bare", "pgdn-rcrp"
+        default_script = Path(tmp) / "default_gc.py"
+        default_script.write_text(DEFAULT_GC, encoding="utf-8")
+        bare, rcrp, untuned = "pgdn-bare", "pgdn-rcrp", "pgdn-rcrp-default-gc"
+        apps = {rcrp: str(rcrp_tui)}
+        if args.default_gc:
+            apps[untuned] = f"{sys.executable} {default_script}"
+        sessions = [bare, *apps]
         try:
             start(bare, f"{env} {sys.executable} {bare_script}")
-            start(rcrp, f"{env} {rcrp_tui} --database {database}")
             wait_for(bare, "CAD-0000000")
-            wait_for(rcrp, "Username")
-            tmux("send-keys", "-t", rcrp, "floorwalker1", "Tab")
-            time.sleep(0.3)
-            tmux("send-keys", "-t", rcrp, DEMO_PASSWORD, "Enter")
-            wait_for(rcrp, "Home")
-            settle(rcrp)
-            tmux("send-keys", "-t", rcrp, "F2")
-            wait_for(rcrp, "of 1,000,000")
-            settle(rcrp)
+            for session, command in apps.items():
+                start(session, f"{env} {command} --database {database}")
+                wait_for(session, "Username")
+                tmux("send-keys", "-t", session, "floorwalker1", "Tab")
+                time.sleep(0.3)
+                tmux("send-keys", "-t", session, DEMO_PASSWORD, "Enter")
+                wait_for(session, "Home")
+                settle(session)
+                tmux("send-keys", "-t", session, "F2")
+                wait_for(session, "of 1,000,000")
+                settle(session)
             settle(bare)
-            times: dict[str, list[float]] = {bare: [], rcrp: []}
+            times: dict[str, list[float]] = {s: [] for s in sessions}
             while len(times[rcrp]) < args.presses:
-                for session in (bare, rcrp):
+                for session in sessions:
                     for _ in range(min(BLOCK, args.presses - len(times[session]))):
                         times[session].append(press(session))
         finally:
-            for session in (bare, rcrp):
+            for session in sessions:
                 subprocess.run(["tmux", "kill-session", "-t", session], capture_output=True)
     b50, b95, b99 = percentiles(times[bare])
     r50, r95, r99 = percentiles(times[rcrp])
     print(f"PgDn end to end in tmux, {args.presses} presses each (ms):")
     print(f"  bare DataTable  p50 {b50:6.1f}  p95 {b95:6.1f}  p99 {b99:6.1f}")
     print(f"  rcrp-tui (1M)   p50 {r50:6.1f}  p95 {r95:6.1f}  p99 {r99:6.1f}")
+    if args.default_gc:
+        d50, d95, d99 = percentiles(times[untuned])
+        print(f"  same, default GC p50 {d50:6.1f}  p95 {d95:6.1f}  p99 {d99:6.1f}")
+        print(f"  ratio of p95s with the default GC {d95 / b95:5.2f}x")
     print(f"  ratio of p95s {r95 / b95:5.2f}x   target <= {TARGET_RATIO}x")
     print(f"RESULT pgdn_p95 ms={r95:.1f} anchor_ms={b95:.1f} target_ratio={TARGET_RATIO}")
 

@@ -139,7 +139,9 @@ class RcrpApp(App[int]):
         try:
             assert self._opener is not None
             self._db = self._opener()
-            # Load the service layer here too, so the first sign-in does not pay for it.
+            # Load the service layer and the Home screen (where every role lands) here too,
+            # while the password is typed, so Enter on sign-in does not pay for them.
+            import rcrp_tui.screens.home
             import rcrp_tui.services.auth  # noqa: F401
         except BaseException as exc:  # SystemExit from a schema check must not kill the UI
             self._db_error = f"Cannot open the database: {exc}"

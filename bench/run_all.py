@@ -1,7 +1,7 @@
 """Run every bench (each in its quick form) and print one table: figure, anchor, ratio,
 target, met or missed.
 
-    python bench/run_all.py [--only NAME ...] [--full] [--list]
+    python bench/run_all.py [--only NAME ...] [--full] [--list] [--from-logs]
 
 Each bench runs as its own process with the arguments below (``--full``: the bench's
 own defaults, which can take many minutes each); its whole output is kept in
@@ -49,13 +49,23 @@ BENCHES = (
     Bench("pgdn", "bench_pgdn.py", ("--presses", "200")),
     Bench("kpis", "bench_kpis.py", ("--runs", "3", "--quick")),
     Bench("report md", "bench_report_cli.py", ("--runs", "3")),
-    Bench("home", "bench_home.py", ("--runs", "3")),
+    Bench(
+        "home",
+        "bench_home.py",
+        ("--runs", "3"),
+        figures=(("QA lead home", r"wall\s+service\s+(?P<v>[\d.]+) ms", "ms"),),
+        anchor=(r"wall\s+service\s+[\d.]+ ms\s+sqlite3 CLI\s+(?P<v>[\d.]+) ms", "ms"),
+        target="<= 1.5x anchor, < 300 ms",
+        limit=300.0,
+    ),
     Bench(
         "sampling",
         "bench_sampling.py",
         ("--runs", "3"),
         figures=(("stratified draw", r"median (?P<v>[\d.]+) ms", "ms"),),
         anchor=(r"floor, one grouped count over the index: median (?P<v>[\d.]+) ms", "ms"),
+        target="<= 150 ms",
+        limit=150.0,
     ),
     Bench(
         "import",
@@ -108,7 +118,13 @@ BENCHES = (
         ("--runs", "3"),
         figures=(("CPD export", r"median\s+(?P<v>[\d.]+) ms", "ms"),),
     ),
-    Bench("rota autofill", "bench_rota_autofill.py"),
+    Bench(
+        "rota autofill",
+        "bench_rota_autofill.py",
+        figures=(("42-day autofill", r"median (?P<v>[\d.]+) ms", "ms"),),
+        target="< 2 s",
+        limit=2000.0,
+    ),
     Bench(
         "concurrency",
         "bench_concurrency.py",
@@ -187,6 +203,17 @@ def from_patterns(bench: Bench, output: str) -> list[Row]:
     return rows
 
 
+def read(bench: Bench, output: str) -> list[Row]:
+    return from_results(bench, output) or from_patterns(bench, output)
+
+
+def from_log(bench: Bench) -> list[Row]:
+    log = LOGS / f"{bench.name.replace(' ', '-')}.txt"
+    if not log.exists():
+        return [Row(bench.name, "—", "no log yet")]
+    return read(bench, log.read_text(encoding="utf-8")) or [Row(bench.name, "—", "no figure")]
+
+
 def run(bench: Bench, full: bool) -> list[Row]:
     missing = [n for n in bench.needs if not os.environ.get(n)]
     if missing:
@@ -201,7 +228,7 @@ def run(bench: Bench, full: bool) -> list[Row]:
     print(f"  {bench.name}: {took:.0f} s, exit {done.returncode}", file=sys.stderr, flush=True)
     if done.returncode != 0:
         return [Row(bench.name, "—", f"failed (exit {done.returncode}, see {log})")]
-    rows = from_results(bench, done.stdout) or from_patterns(bench, done.stdout)
+    rows = read(bench, done.stdout)
     return rows or [Row(bench.name, "—", f"ran; no headline figure (see {log})")]
 
 
@@ -222,6 +249,9 @@ def main() -> None:
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benches")
     parser.add_argument("--full", action="store_true", help="each bench's own defaults")
     parser.add_argument("--list", action="store_true", help="list the benches and stop")
+    parser.add_argument(
+        "--from-logs", action="store_true", help="print the table from the last logs, run nothing"
+    )
     args = parser.parse_args()
     if args.list:
         for b in BENCHES:
@@ -231,6 +261,9 @@ def main() -> None:
     unknown = set(args.only or ()) - {b.name for b in BENCHES}
     if unknown:
         sys.exit(f"no such bench: {', '.join(sorted(unknown))} (see --list)")
+    if args.from_logs:
+        print(table([row for bench in chosen for row in from_log(bench)]))
+        return
     load = os.getloadavg()[0]
     print(f"running {len(chosen)} benches; load average {load:.2f} on {os.cpu_count()} CPUs")
     rows: list[Row] = []

@@ -137,6 +137,7 @@ def main() -> int:
     )
     verdict = "meets" if worst_p95 < TARGET_MS else "MISSES"
     print(f"worst p95 next page: {worst_p95:.2f} ms, {verdict} the {TARGET_MS:.0f} ms target")
+    print(f"RESULT next_page_p95 ms={worst_p95:.2f} target_ms={TARGET_MS:.0f}")
     return 0
 
 

@@ -224,6 +224,13 @@ def main() -> int:
     verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
     print(f"ratio rcrp / bare: {ratio:.2f}x, {verdict} the {TARGET_RATIO}x target")
     print(f"ratio eager / bare: {eager_ms / bare_ms:.2f}x")
+    # One line per figure for bench/run_all.py (targets: issue 20).
+    print(
+        f"RESULT first_screen ms={rcrp_ms:.0f} anchor_ms={bare_ms:.0f} target_ratio={TARGET_RATIO}"
+    )
+    home_ms = _median(browser, "sign_in_to_home")
+    print(f"RESULT sign_in_to_home ms={home_ms:.0f} target_ms=500")
+    print(f"RESULT f2_to_first_page ms={_median(browser, 'f2_to_first_page'):.0f} target_ms=300")
     return 0
 
 

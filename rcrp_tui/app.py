@@ -21,10 +21,11 @@ from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
+from textual.timer import Timer
 from textual.widgets import Footer, Header
 from textual.worker import Worker, WorkerState
 
-from rcrp_tui import keymap, navigation, settings
+from rcrp_tui import gc_tuning, keymap, navigation, settings
 from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.widgets import keys
 from rcrp_tui.widgets.keys import ScreenActions
@@ -125,6 +126,7 @@ class RcrpApp(App[int]):
         self.user_keymap = keymap.UserKeymap(self.keymap_path)
         self.actor: Actor | None = None
         self._ctx: Ctx | None = None
+        self._settle_timer: Timer | None = None
 
     @property
     def db(self) -> Database:
@@ -146,7 +148,9 @@ class RcrpApp(App[int]):
         try:
             assert self._opener is not None
             self._db = self._opener()
-            # Load the service layer here too, so the first sign-in does not pay for it.
+            # Load the service layer and the Home screen (where every role lands) here too,
+            # while the password is typed, so Enter on sign-in does not pay for them.
+            import rcrp_tui.screens.home
             import rcrp_tui.services.auth  # noqa: F401
         except BaseException as exc:  # SystemExit from a schema check must not kill the UI
             self._db_error = f"Cannot open the database: {exc}"
@@ -193,6 +197,7 @@ class RcrpApp(App[int]):
         # The name lists load off the UI thread, once, and only after the first paint: the
         # thread would otherwise hold the GIL while the sign-in screen is being drawn.
         self.call_after_refresh(preload_in_background)
+        self.call_after_refresh(self.settle_later)
         if self.settings.theme in self.available_themes:
             self.theme = self.settings.theme
         self.theme_changed_signal.subscribe(self, self._remember_theme)
@@ -311,6 +316,14 @@ class RcrpApp(App[int]):
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         if event.state is WorkerState.ERROR:
             self.report_worker_error(event.worker)
+        elif event.state is WorkerState.SUCCESS:
+            self.settle_later()  # a screen (or the database) has finished loading
+
+    def settle_later(self) -> None:
+        """Freeze what the app holds once nothing has loaded for a moment (``gc_tuning``)."""
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+        self._settle_timer = self.set_timer(gc_tuning.QUIET_SECONDS, gc_tuning.settle)
 
     def report_worker_error(self, worker: Worker[Any]) -> None:
         """The one place a failed background job becomes a message instead of a crash."""
@@ -328,6 +341,7 @@ def run_app(db: Database | Callable[[], Database]) -> int:
     from rcrp_tui.widgets import paste_guard
 
     paste_guard.install()  # a paste arrives whole and in order, its controls shown
+    gc_tuning.start()  # no pauses to walk what start-up imported (see gc_tuning)
     app = RcrpApp(db)
     result = app.run()
     return int(result or app.return_code or 0)

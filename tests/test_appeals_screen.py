@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
@@ -20,6 +21,7 @@ from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.storage.db import Database
 from tests.apphelpers import make_app, seed_small_dataset, settle, sign_in, type_text
 from tests.conftest import FIXED_NOW
+from tests.snapshots import assert_snapshots
 
 
 def _as(admin_ctx: Ctx, role: Role) -> Ctx:
@@ -230,17 +232,19 @@ def _seed_appeals(admin_ctx: Ctx) -> None:
             )
 
 
-@pytest.mark.parametrize("detail", [False, True], ids=["list", "live-detail"])
 def test_snapshots(
-    snap_compare: Any, admin_ctx: Ctx, db: Database, tmp_path: Path, detail: bool
+    snapshot: SnapshotAssertion, admin_ctx: Ctx, db: Database, tmp_path: Path
 ) -> None:
+    """The appeals list, then (enter) the newest appeal's detail, from one run of the app."""
     _seed_appeals(admin_ctx)
     app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
 
-    async def run_before(pilot: Any) -> None:
+    async def appeal_list(pilot: Any) -> None:
         await _open_appeals(pilot, "supervisor")
-        if detail:
-            await pilot.press("enter")  # the newest: live, open, waiting 14 minutes
-            await settle(pilot)
 
-    assert snap_compare(app, run_before=run_before, terminal_size=(140, 36))
+    async def live_detail(pilot: Any) -> None:
+        await pilot.press("enter")  # the newest: live, open, waiting 14 minutes
+        await settle(pilot)
+
+    steps = [("list", appeal_list), ("live-detail", live_detail)]
+    assert_snapshots(snapshot, app, (140, 36), steps)

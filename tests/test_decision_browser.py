@@ -279,6 +279,7 @@ async def test_r_opens_the_review_destination_for_the_highlighted_decision(
     tmp_path: Path,
 ) -> None:
     review = navigation.find("review")
+    assert review is not None
     db, seeded = seeded_database(tmp_path)
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -295,11 +296,8 @@ async def test_r_opens_the_review_destination_for_the_highlighted_decision(
         await pilot.press("j")
         await pilot.press("r")
         await settle(pilot)
-        if review is None:
-            assert app.screen is browser  # nothing to open: the key does nothing
-        else:
-            assert isinstance(app.screen, review.load())
-            assert app.screen is not browser
+        assert isinstance(app.screen, review.load())
+        assert app.screen is not browser
         assert app.is_running
         assert seeded.decision_ids[1] == browser.query_one(DecisionTable).current.id  # type: ignore[union-attr]
 

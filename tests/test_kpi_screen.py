@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 from textual.widgets import DataTable, Input, OptionList, Static
 
 from rcrp_tui.domain.clock import FixedClock
@@ -16,6 +17,7 @@ from rcrp_tui.storage.db import Database
 from tests import kpi_fixture
 from tests.apphelpers import make_app, rendered_text, settle, sign_in, type_text
 from tests.conftest import FIXED_NOW, _sqlite
+from tests.snapshots import assert_snapshots
 
 
 async def _open(pilot: Any, username: str = "qa.lead") -> Any:
@@ -137,18 +139,20 @@ async def test_floorwalkers_have_no_kpi_screen(kpi_db: Database, tmp_path: Path)
         assert type(pilot.app.screen) is before
 
 
-@pytest.mark.parametrize("charts", [False, True], ids=["summary", "charts"])
-def test_snapshots(snap_compare: Any, kpi_db: Database, tmp_path: Path, charts: bool) -> None:
+def test_snapshots(snapshot: SnapshotAssertion, kpi_db: Database, tmp_path: Path) -> None:
+    """The summary, then (k) the charts, from one run of the app."""
     app = make_app(kpi_db, tmp_config=tmp_path)
 
-    async def run_before(pilot: Any) -> None:
+    async def summary(pilot: Any) -> None:
         await _open(pilot)
         await _choose_period(pilot, FIXTURE_DATES)
-        if charts:
-            await pilot.press("k")
         await settle(pilot)
 
-    assert snap_compare(app, run_before=run_before, terminal_size=(80, 24))
+    async def charts(pilot: Any) -> None:
+        await pilot.press("k")
+        await settle(pilot)
+
+    assert_snapshots(snapshot, app, (80, 24), [("summary", summary), ("charts", charts)])
 
 
 def test_the_chart_axis_fits_the_values_and_weeks_without_data_are_left_out() -> None:

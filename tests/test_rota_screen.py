@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services import people
@@ -16,6 +17,7 @@ from rcrp_tui.services.context import Actor, Ctx
 from rcrp_tui.storage.db import Database
 from rcrp_tui.widgets.rota_grid import WeekGrid
 from tests.apphelpers import DEMO_PASSWORD, make_app, settle, sign_in, type_text
+from tests.snapshots import assert_snapshots
 
 GO_LIVE = date(2026, 11, 16)  # the fixed clock (24 November) falls in week 2
 
@@ -302,19 +304,21 @@ def _snapshot_app(admin_ctx: Ctx, db: Database, tmp_path: Path) -> Any:
     return make_app(db, tmp_config=tmp_path)
 
 
-@pytest.mark.parametrize("view_key", ["", "c"], ids=["week", "coverage"])
 def test_snapshots(
-    snap_compare: Any, admin_ctx: Ctx, db: Database, tmp_path: Path, view_key: str
+    snapshot: SnapshotAssertion, admin_ctx: Ctx, db: Database, tmp_path: Path
 ) -> None:
-    app = _snapshot_app(admin_ctx, db, tmp_path)
+    """The week grid, then (c) the coverage view, from one run of the app."""
 
-    async def run_before(pilot: Any) -> None:
+    async def week(pilot: Any) -> None:
         await _open_rota(pilot)
-        if view_key:
-            await pilot.press(view_key)
         await settle(pilot)
 
-    assert snap_compare(app, run_before=run_before, terminal_size=(140, 36))
+    async def coverage(pilot: Any) -> None:
+        await pilot.press("c")
+        await settle(pilot)
+
+    app = _snapshot_app(admin_ctx, db, tmp_path)
+    assert_snapshots(snapshot, app, (140, 36), [("week", week), ("coverage", coverage)])
 
 
 async def test_a_pattern_with_a_shift_called_day_opens(

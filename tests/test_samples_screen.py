@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from syrupy.assertion import SnapshotAssertion
 from textual.widgets import DataTable, Input, Static
 
 from rcrp_tui.domain.clock import FixedClock
@@ -28,6 +29,7 @@ from tests.apphelpers import (
     type_text,
 )
 from tests.conftest import FIXED_NOW, TEST_ADMIN
+from tests.snapshots import assert_snapshots
 
 SIZE = (140, 40)
 
@@ -264,19 +266,29 @@ def _worked_sample(db: Database) -> int:
     return sample_id
 
 
-@pytest.mark.parametrize("view", ["list", "queue", "results"])
-def test_snapshots(snap_compare: Any, tmp_path: Path, view: str) -> None:
+def test_snapshots(snapshot: SnapshotAssertion, tmp_path: Path) -> None:
+    """A QA lead's samples list, then (v) its results; signed out and in again as a
+    floorwalker, (enter) the queue: three pictures from one run of the app."""
     db, _ = seeded_database(tmp_path)
     _worked_sample(db)
     app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
 
-    async def run_before(pilot: Any) -> None:
-        await _open_samples(pilot, "floorwalker" if view == "queue" else "qalead")
-        if view != "list":
-            await pilot.press("enter" if view == "queue" else "v")
-            await settle(pilot)
+    async def sample_list(pilot: Any) -> None:
+        await _open_samples(pilot, "qalead")
 
-    assert snap_compare(app, run_before=run_before, terminal_size=SIZE)
+    async def results(pilot: Any) -> None:
+        await pilot.press("v")
+        await settle(pilot)
+
+    async def queue(pilot: Any) -> None:
+        await pilot.press("ctrl+o")
+        await settle(pilot)
+        await _open_samples(pilot, "floorwalker")
+        await pilot.press("enter")
+        await settle(pilot)
+
+    steps = [("list", sample_list), ("results", results), ("queue", queue)]
+    assert_snapshots(snapshot, app, SIZE, steps)
 
 
 async def test_plan_dialog_shows_only_the_boxes_the_method_uses(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ from rcrp_tui.domain.statistics import (
     margin_of_error,
     sample_size,
     weighted_proportion,
+    wilson_bounds,
     wilson_interval,
     z_for,
 )
@@ -55,6 +56,46 @@ def test_wilson_interval_matches_the_published_example() -> None:
     assert interval.low == pytest.approx(0.2553, abs=1e-4)
     assert interval.high == pytest.approx(0.3662, abs=1e-4)
     assert interval.describe() == "30.8% (95% CI 25.5-36.6%, 81/263)"
+
+
+# Newcombe (1998), "Two-sided confidence intervals for the single proportion", Statistics
+# in Medicine 17:857-872, table II, method 3 (Wilson score, no continuity correction).
+@pytest.mark.parametrize(
+    ("successes", "total", "low", "high"),
+    [
+        (81, 263, 0.2553, 0.3662),
+        (15, 148, 0.0624, 0.1605),
+        (0, 20, 0.0000, 0.1611),
+        (1, 29, 0.0061, 0.1718),
+    ],
+)
+def test_wilson_interval_reproduces_newcombe_to_four_decimals(
+    successes: int, total: int, low: float, high: float
+) -> None:
+    interval = wilson_interval(successes, total)
+    assert round(interval.low, 4) == low
+    assert round(interval.high, 4) == high
+
+
+def test_wilson_bounds_follow_the_confidence_level() -> None:
+    # 81/263 at 99% (z = 2.5758) is wider on both sides than at 95%; the figures are the
+    # ones statsmodels 0.15's proportion_confint(method="wilson") gave before it was dropped.
+    low, high = wilson_bounds(81, 263, confidence=0.99)
+    assert round(low, 4) == 0.2401
+    assert round(high, 4) == 0.3853
+
+
+def test_wilson_bounds_take_a_fractional_effective_sample() -> None:
+    # Kish's effective sample size is rarely whole; 40.5 of 130.25 is about 31.1%.
+    low, high = wilson_bounds(40.5, 130.25)
+    assert low < 40.5 / 130.25 < high
+    assert wilson_bounds(40.5, 130.25) != wilson_bounds(40, 130)
+
+
+@pytest.mark.parametrize(("successes", "total"), [(1, 0), (-1, 5), (6, 5)])
+def test_wilson_bounds_refuse_impossible_counts(successes: float, total: float) -> None:
+    with pytest.raises(ValueError, match="total"):
+        wilson_bounds(successes, total)
 
 
 def test_wilson_interval_at_zero_and_all_successes() -> None:

@@ -34,6 +34,35 @@ def test_upgrade_twice_is_harmless_and_reports_current(db: Database) -> None:
     assert set(schema.current_revisions(db)) == set(schema.head_revisions())
 
 
+def test_head_revisions_read_from_the_files_are_alembics_own(tmp_path: Path) -> None:
+    from alembic.script import ScriptDirectory
+
+    alembic_heads = ScriptDirectory.from_config(schema._config()).get_heads()
+    assert set(schema.head_revisions()) == set(alembic_heads)
+    # And an empty database is not taken for a current one: the upgrade runs.
+    fresh = Database(f"sqlite:///{tmp_path / 'fresh.db'}")
+    assert schema.current_revisions(fresh) == ()
+    assert not schema.is_current(fresh)
+    schema.upgrade(fresh)
+    assert set(schema.current_revisions(fresh)) == set(alembic_heads)
+    fresh.dispose()
+
+
+def test_current_revisions_are_what_alembic_reads(any_db: Database, tmp_path: Path) -> None:
+    with any_db.engine.connect() as conn:
+        alembic_sees = set(MigrationContext.configure(conn).get_current_heads())
+    assert set(schema.current_revisions(any_db)) == alembic_sees == set(schema.head_revisions())
+    assert schema.is_current(any_db)
+    # A database behind the code is upgraded, not skipped.
+    behind = Database(f"sqlite:///{tmp_path / 'behind.db'}")
+    schema.upgrade(behind, "0009")
+    assert schema.current_revisions(behind) == ("0009",)
+    assert not schema.is_current(behind)
+    schema.upgrade(behind)
+    assert schema.is_current(behind)
+    behind.dispose()
+
+
 def test_sqlite_pragmas_are_set_on_every_connection(db: Database) -> None:
     with db.read() as session:
         assert session.execute(text("PRAGMA journal_mode")).scalar() == "wal"

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import TYPE_CHECKING
 
+from rcrp_tui.domain.statistics import Proportion
 from rcrp_tui.services.review_records import ReviewSummary
-
-if TYPE_CHECKING:
-    # Only for annotations: the statistics module loads scipy, which screens do not need.
-    from rcrp_tui.domain.statistics import Proportion
 
 #: How many items each panel lists; the count says how many there are in all.
 FIRST_FEW = 5

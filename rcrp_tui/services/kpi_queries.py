@@ -50,34 +50,68 @@ _UNSETTLED = (NoteStatus.OPEN.value, NoteStatus.ACKNOWLEDGED.value)
 
 
 def bucket(column: Any, buckets: Sequence[WeekBucket | MonthBucket]) -> ColumnElement[Any]:
-    """The key of the bucket ``column`` falls in (buckets are in order and contiguous)."""
+    """The key of the bucket ``column`` falls in (buckets are in order and contiguous).
+
+    A nested ``CASE`` that halves the buckets at each level: a 400-day period's 58 weeks
+    cost each row six comparisons instead of thirty on average, with the same answer as
+    ``bucket_linear`` (the tests compare them).
+    """
+    if not buckets:
+        return null()
+    if len(buckets) == 1:
+        return case((column < buckets[0].end, buckets[0].key), else_=None)
+    middle = len(buckets) // 2
+    return case(
+        (column < buckets[middle - 1].end, bucket(column, buckets[:middle])),
+        else_=bucket(column, buckets[middle:]),
+    )
+
+
+def bucket_linear(column: Any, buckets: Sequence[WeekBucket | MonthBucket]) -> ColumnElement[Any]:
+    """``bucket`` as one flat ``CASE`` (the first bucket whose end is past ``column``)."""
     return case(*((column < b.end, b.key) for b in buckets), else_=None)
 
 
-def in_period(column: Any, period: Period) -> ColumnElement[bool]:
+def in_period(column: Any, period: Period | WeekBucket | MonthBucket) -> ColumnElement[bool]:
     return and_(column >= period.start, column < period.end)
 
 
-def deployment(period: Period, weeks: Sequence[WeekBucket] | None) -> Select[Any]:
+#: More buckets than this and the per-bucket statement falls back to one ``CASE`` (SQLite
+#: allows at most 500 terms in a compound SELECT).
+MAX_RANGES = 400
+
+
+def deployment(
+    period: Period, weeks: Sequence[WeekBucket] | None, *, plain: bool = False
+) -> Select[Any] | CompoundSelect[Any]:
     """Decisions and deployments per category x phase x caller type (x week).
 
     One pass over the period's decisions gives every breakdown and the data's coverage
-    (first and last decision); the few hundred groups are summed up in Python.
+    (first and last decision); the few hundred groups are summed up in Python. By week,
+    each week is its own range of ``ix_decisions_kpi`` under ``UNION ALL`` (the weeks tile
+    the period), so no row is tested against the week boundaries; ``plain=True`` asks for
+    the one-``CASE`` form instead (the same rows, compared in the tests).
     """
     columns: list[Any] = [_D.category, _D.phase, _D.caller_type]
-    if weeks is not None:
-        columns.append(bucket(_D.received_at, weeks).label("week"))
-    return (
-        select(
-            *columns,
-            func.count().label("decisions"),
-            func.sum(case((_D.outcome == Outcome.DEPLOYED.value, 1), else_=0)).label("deployed"),
-            func.min(_D.received_at).label("first_at"),
-            func.max(_D.received_at).label("last_at"),
+    counts = [
+        func.count().label("decisions"),
+        func.sum(case((_D.outcome == Outcome.DEPLOYED.value, 1), else_=0)).label("deployed"),
+        func.min(_D.received_at).label("first_at"),
+        func.max(_D.received_at).label("last_at"),
+    ]
+    if weeks is not None and not plain and 0 < len(weeks) <= MAX_RANGES:
+        return union_all(
+            *(
+                select(*columns, literal(w.key).label("week"), *counts)
+                .where(in_period(_D.received_at, w))
+                .group_by(*columns)
+                for w in weeks
+            )
         )
-        .where(in_period(_D.received_at, period))
-        .group_by(*columns)
-    )
+    if weeks is not None:
+        by_week = bucket_linear if plain else bucket
+        columns.append(by_week(_D.received_at, weeks).label("week"))
+    return select(*columns, *counts).where(in_period(_D.received_at, period)).group_by(*columns)
 
 
 def latest_reviews(period: Period) -> Subquery:
@@ -110,7 +144,11 @@ def compliance(period: Period, weeks: Sequence[WeekBucket] | None) -> Select[Any
 
 
 def review_figures(
-    period: Period, weeks: Sequence[WeekBucket], months: Sequence[MonthBucket]
+    period: Period,
+    weeks: Sequence[WeekBucket],
+    months: Sequence[MonthBucket],
+    *,
+    plain: bool = False,
 ) -> CompoundSelect[Any]:
     """Every figure about the period's counted reviews, in one statement.
 
@@ -125,11 +163,12 @@ def review_figures(
     - ``officers``: active officers with at least one counted review (``n``).
     """
     latest = latest_reviews(period)
+    by = bucket_linear if plain else bucket
     counted = (
         select(
             _R.id.label("review_id"),
-            bucket(_D.received_at, weeks).label("week"),
-            bucket(_D.received_at, months).label("month"),
+            by(_D.received_at, weeks).label("week"),
+            by(_D.received_at, months).label("month"),
             _D.contact_officer_id.label("officer_id"),
             _R.judgement,
             _R.passed,
@@ -209,7 +248,26 @@ def review_figures(
 
 
 def active_officers(period: Period) -> Select[Any]:
-    """Active contact officers who made at least one decision in the period."""
+    """Active contact officers who made at least one decision in the period.
+
+    One look into ``ix_decisions_officer_received`` per active officer (a few hundred)
+    instead of a join over every decision of the period; ``active_officers_by_join`` is
+    the same count the long way (the tests compare them).
+    """
+    made_one = (
+        select(literal(1))
+        .where(_D.contact_officer_id == _CO.id, in_period(_D.received_at, period))
+        .exists()
+    )
+    return (
+        select(func.count())
+        .select_from(contact_officers_table)
+        .where(_CO.active.is_(True), made_one)
+    )
+
+
+def active_officers_by_join(period: Period) -> Select[Any]:
+    """``active_officers`` as a join over the period's decisions."""
     return (
         select(func.count(distinct(_D.contact_officer_id)))
         .select_from(decisions_table.join(contact_officers_table, _CO.id == _D.contact_officer_id))

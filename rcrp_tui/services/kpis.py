@@ -200,10 +200,10 @@ def _rate_rows(
 
 
 def _deployment_groups(
-    session: Session, period: Period, weekly: bool
+    session: Session, period: Period, weekly: bool, plain: bool = False
 ) -> tuple[list[Any], datetime | None, datetime | None]:
     weeks = week_buckets(period) if weekly else None
-    rows = list(session.execute(q.deployment(period, weeks)))
+    rows = list(session.execute(q.deployment(period, weeks, plain=plain)))
     first = min((r.first_at for r in rows), default=None)
     last = max((r.last_at for r in rows), default=None)
     return rows, first, last
@@ -319,22 +319,30 @@ def _judgement_rows(
     )
 
 
-def compute(ctx: Ctx, period: Period, baseline: Period) -> KpiReport:
-    """Every KPI for ``period``, with ``baseline`` beside the deployment and QA figures."""
+def compute(ctx: Ctx, period: Period, baseline: Period, *, plain: bool = False) -> KpiReport:
+    """Every KPI for ``period``, with ``baseline`` beside the deployment and QA figures.
+
+    ``plain=True`` sends the straightforward statements (a flat ``CASE`` per bucket, a
+    join for the active officers) that the quicker ones replace: the same figures, kept
+    for the tests that compare the two and for ``bench/bench_kpis.py``'s anchor.
+    """
     ctx.require(Permission.VIEW_KPIS)
     now = ctx.clock.now()
     weeks = week_buckets(period)
     with ctx.db.read() as session:
-        rows, first, last = _deployment_groups(session, period, weekly=True)
+        rows, first, last = _deployment_groups(session, period, weekly=True, plain=plain)
         base_rows, base_first, base_last = _deployment_groups(session, baseline, weekly=False)
-        figures = list(session.execute(q.review_figures(period, weeks, month_buckets(period))))
+        figures = list(
+            session.execute(q.review_figures(period, weeks, month_buckets(period), plain=plain))
+        )
         base_qa_rows = [
             _QaCount(None, r.judgement, bool(r.passed), int(r.reviews))
             for r in session.execute(q.compliance(baseline, None))
         ]
         answered = [r for r in figures if r.kind == "answer"]
         questions = _questions(session) if answered else {}
-        active = int(session.execute(q.active_officers(period)).scalar_one() or 0)
+        officers = q.active_officers_by_join(period) if plain else q.active_officers(period)
+        active = int(session.execute(officers).scalar_one() or 0)
         coaching = [
             CoachingThemeRow(t, _label(Theme, t), int(n), int(o or 0), int(d or 0))
             for t, n, o, d in session.execute(q.coaching_themes(period, now))

@@ -69,7 +69,7 @@ METHOD = (
     "Compliance = reviews that passed (score band a pass and no critical criterion not "
     "met) / reviews counted. Per criterion: met / (met + partially met + not met); N/A is "
     "left out.",
-    "Every proportion carries a Wilson 95% confidence interval (statsmodels).",
+    "Every proportion carries a Wilson 95% confidence interval (the Wilson score formula).",
     f"Reviews per officer: counted reviews per contact officer per London month; 'at "
     f"minimum' = officers with at least {MONTHLY_MINIMUM}. Officers reviewed = active "
     "officers with a decision in the period who have at least one counted review.",

@@ -137,9 +137,11 @@ def to_csv(report: KpiReport) -> str:
 
 
 def render(report: KpiReport, fmt: ReportFormat) -> bytes:
-    """The report in ``fmt``, as the bytes of the file."""
-    from rcrp_tui.services import report_office
+    """The report in ``fmt``, as the bytes of the file.
 
+    The spreadsheet and PDF libraries are imported only for those formats: a Markdown,
+    HTML or CSV report never pays for them (tests/test_import_weight.py).
+    """
     text_formats: dict[ReportFormat, Callable[[KpiReport], str]] = {
         ReportFormat.MARKDOWN: to_markdown,
         ReportFormat.HTML: to_html,
@@ -147,6 +149,8 @@ def render(report: KpiReport, fmt: ReportFormat) -> bytes:
     }
     if fmt in text_formats:
         return text_formats[fmt](report).encode("utf-8")
+    from rcrp_tui.services import report_office
+
     if fmt is ReportFormat.XLSX:
         return report_office.to_xlsx(report, sections(report), header_lines(report))
     return report_office.to_pdf(report, sections(report), header_lines(report))

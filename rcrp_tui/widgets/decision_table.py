@@ -7,8 +7,10 @@ on the first) it asks its screen for the neighbouring page instead of scrolling.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import cache
 from typing import ClassVar, Literal
 
+from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.widgets import DataTable
@@ -42,6 +44,15 @@ SHORT_LABELS: dict[object, str] = {
 }
 
 PageWanted = Literal["older", "newer", "newest", "oldest"]
+
+
+@cache
+def _label(value: object) -> Text:
+    """The short label's cell, made once per value: a page reuses the same few dozen
+    (Rich renders a ``Text`` without changing it), so paging makes fewer objects."""
+    label = SHORT_LABELS.get(value) or getattr(value, "label", str(value))
+    return literal(str(label))
+
 
 #: (title, width). The CAD reference is shown whole: it is what people search by and
 #: quote, and a cut one makes neighbouring rows look identical.
@@ -106,9 +117,9 @@ class DecisionTable(DataTable[object], inherit_bindings=False):
             self.add_row(
                 literal(row.received_at.strftime("%Y-%m-%d %H:%M")),
                 literal(row.cad_ref, single_line=True),
-                literal(SHORT_LABELS.get(row.category, row.category.label)),
-                literal(SHORT_LABELS.get(row.caller_type, row.caller_type.label)),
-                literal(SHORT_LABELS.get(row.outcome, row.outcome.label)),
+                _label(row.category),
+                _label(row.caller_type),
+                _label(row.outcome),
                 literal(row.staff_id or "-", single_line=True),
                 literal(row.rationale[:60], single_line=True),
                 key=str(row.id),

@@ -18,6 +18,7 @@ from rich.text import Text
 from rcrp_tui.domain.appeals import format_minutes
 from rcrp_tui.domain.coaching import LOCAL_ZONE
 from rcrp_tui.domain.enums import Category, Role
+from rcrp_tui.domain.statistics import Proportion
 from rcrp_tui.services.home_records import (
     AdministratorHome,
     Alerts,
@@ -36,7 +37,6 @@ from rcrp_tui.widgets.home_panel import PanelContent, PanelItem, join
 from rcrp_tui.widgets.literal import literal
 
 if TYPE_CHECKING:
-    from rcrp_tui.domain.statistics import Proportion
     from rcrp_tui.services.audit_verify import ChainState
 
 #: Each role's panels, top to bottom: (id, title, has a list to open from).

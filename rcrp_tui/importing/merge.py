@@ -30,6 +30,24 @@ from sqlalchemy.engine import Connection
 from rcrp_tui.importing.writer import READY_COLUMNS, READY_TABLE, sqlite_upsert, temp_name
 
 FINAL_TABLE = "rcrp_import_final"
+#: The SQLite trigger that adds each inserted decision to its month count (migration 0008).
+MONTH_TRIGGER = "decision_strata_insert"
+#: The key of ``decision_stratum_months``, and a decision's values for it (SQLite), as
+#: that trigger computes them.
+MONTH_KEY = "category, shift, team_id, not_deployed, partner, month"
+MONTH_COUNTED = (
+    "category, COALESCE(shift, ''), COALESCE(team_id, 0), outcome <> 'deployed', "
+    "caller_type <> 'public', substr(received_at, 1, 7)"
+)
+#: The trigger's text exactly as migration 0008 creates it. The import counts in its
+#: place only while the stored trigger is this one; any other is left to do its work.
+MONTH_TRIGGER_SQL = (
+    f"CREATE TRIGGER {MONTH_TRIGGER} AFTER INSERT ON decisions BEGIN "
+    f"INSERT INTO decision_stratum_months ({MONTH_KEY}, n) VALUES (NEW.category, "
+    "COALESCE(NEW.shift, ''), COALESCE(NEW.team_id, 0), NEW.outcome <> 'deployed', "
+    "NEW.caller_type <> 'public', substr(NEW.received_at, 1, 7), 1) "
+    f"ON CONFLICT ({MONTH_KEY}) DO UPDATE SET n = n + 1; END"
+)
 #: SQLite page cache for the merge, in KiB.
 MERGE_CACHE_KB = 65_536
 
@@ -152,12 +170,43 @@ class Merge:
 
     def _write(self, *, upsert: bool) -> None:
         names = ", ".join(READY_COLUMNS)
-        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON.
+        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON. The rows go
+        # in by received time (then reference, unique here): every index of decisions
+        # but one leads with, or ends in, the received time, so they fill in order
+        # however the file was sorted, and the same rows get the same ids in any order.
         sql = f"INSERT INTO decisions ({names}) SELECT {names} FROM {self.source} WHERE true "
-        sql += f"ORDER BY {self.order}"
+        sql += "ORDER BY received_at, cad_ref"
         if upsert:
             changed = " OR ".join(
                 f"NOT ({self._same(f'decisions.{c}', f'excluded.{c}')})" for c in self.compared
             )
             sql += f"{sqlite_upsert(self.compared)} WHERE {changed}"
+            self.conn.exec_driver_sql(sql)
+            return
+        trigger = self._month_trigger() if self.is_sqlite else None
+        if trigger is None:
+            self.conn.exec_driver_sql(sql)
+            return
+        # Inserts only, on SQLite: the month counts are added once per stratum-month
+        # instead of one upsert per decision by the trigger. The trigger is dropped and
+        # created again, from its own stored text, inside this write transaction: no
+        # other connection can write meanwhile (SQLite has one writer), none ever sees
+        # the table without it, and a failure anywhere rolls the drop back with the rest.
+        self.conn.exec_driver_sql(f"DROP TRIGGER {MONTH_TRIGGER}")
         self.conn.exec_driver_sql(sql)
+        self.conn.exec_driver_sql(
+            f"INSERT INTO decision_stratum_months ({MONTH_KEY}, n) SELECT {MONTH_COUNTED}, "
+            f"count(*) FROM {self.source} WHERE true GROUP BY {MONTH_COUNTED} "
+            f"ON CONFLICT ({MONTH_KEY}) DO UPDATE SET n = n + excluded.n"
+        )
+        self.conn.exec_driver_sql(trigger)
+
+    def _month_trigger(self) -> str | None:
+        """The stored text of the month-count insert trigger, if it is the one this
+        module counts for (migration 0008's); None (keep the trigger) otherwise."""
+        stored = self.conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? "
+            "AND tbl_name = 'decisions'",
+            (MONTH_TRIGGER,),
+        ).scalar()
+        return stored if stored == MONTH_TRIGGER_SQL else None

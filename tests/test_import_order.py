@@ -121,9 +121,7 @@ def test_a_shuffled_file_and_the_same_file_in_order_store_the_same(
     assert received == sorted(received)
     # Two sources of the same decisions: every month count is exactly doubled, and
     # the counts match the decisions (the check `rcrp-tui db check` runs).
-    assert months_after_one and _months(any_db) == [
-        (*m[:-1], 2 * m[-1]) for m in months_after_one
-    ]
+    assert months_after_one and _months(any_db) == [(*m[:-1], 2 * m[-1]) for m in months_after_one]
     assert month_count_differences(any_db) == {}
 
 
@@ -180,8 +178,6 @@ def test_an_import_that_fails_in_its_write_leaves_the_trigger_and_counts_as_they
     with db.write_connection() as conn:
         conn.exec_driver_sql("DROP TRIGGER test_refuse_close")
     # Nothing was left half done: the same file imports in full.
-    summary = import_file(
-        ctx, _csv(tmp_path / "second.csv", _rows(120)), _profile(tmp_path, "B")
-    )
+    summary = import_file(ctx, _csv(tmp_path / "second.csv", _rows(120)), _profile(tmp_path, "B"))
     assert summary.inserted > 80
     assert month_count_differences(db) == {}

@@ -1,21 +1,29 @@
-"""Benchmark: importing a 1,000,000-row CAD export against a bare ``sqlite3 .import``.
+"""Benchmark: importing a 1,000,000-row CAD export, against a bare ``sqlite3 .import``
+and against the storage floor, in three scenarios.
 
-Generates a CSV in the San Diego export's layout (address columns included) in a
-temporary directory, then times
+Generates CSVs in the San Diego export's layout (address columns included) in a
+temporary directory. For each scenario it times, alternating in the same run,
 
-* the ``sqlite3`` command-line shell's ``.import --csv`` of the same file into a bare
-  table with no indexes (the floor: no parsing of dates or codes, no upsert), and
-* ``import_file`` with the shipped ``san-diego`` profile into a fresh migrated database,
-  in a child process, whose peak resident memory (``ru_maxrss``) is reported, with the
-  share of rows the SQL fast path handled (the rest take the Python converter).
+* bare: the ``sqlite3`` command-line shell's ``.import --csv`` of the same file into a
+  table with no indexes (no parsing of dates or codes, no upsert);
+* ours: ``import_file`` with the shipped ``san-diego`` profile into a fresh migrated
+  database, in a child process, whose peak resident memory (``ru_maxrss``) is reported,
+  with the share of rows the SQL fast path handled (the rest take the Python converter);
+* floor: one ``INSERT ... SELECT`` of the decisions ours stored, in id order, into a
+  fresh migrated database (the indexed table and its month-count trigger, with no CSV
+  parsing, conversion or Python in the loop).
 
-By default every generated row is an RCRP call type (CW, 5150, 5150V), the worst case
-for the importer: every row is converted, checked and upserted. ``--rcrp-share 0.07``
-gives the real export's mix, where most rows are skipped. Targets (issue 2): at most 3x
-the bare import, peak memory at most 200 MB.
+The scenarios: ``ordered``, every row an RCRP call type (CW, 5150, 5150V) in time order,
+the worst case for the importer (every row converted, checked and inserted);
+``shuffled``, the same rows in a random order; ``mix``, the real export's mix (7% RCRP,
+``--mix-share``), where most rows are skipped. Targets (issue 20): ordered at most 1.5x
+its storage floor; shuffled at most 2x the ordered import; mix at most 2x its bare
+import; peak memory at most 200 MB (issue 2). ``--repeat N`` runs each scenario N times
+and reports the medians.
 
-Run: ``python bench/bench_import.py [--rows N] [--rcrp-share F] [--keep DIR]
-[--python-path]`` (the last for comparison: every row through the Python converter).
+Run: ``python bench/bench_import.py [--rows N] [--repeat N] [--only SCENARIO]
+[--mix-share F] [--keep DIR] [--python-path]`` (the last for comparison: every row
+through the Python converter).
 """
 
 from __future__ import annotations
@@ -25,6 +33,7 @@ import csv
 import random
 import resource
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -183,20 +192,38 @@ class Scenario:
 
 
 def run_scenario(
-    name: str, csv_path: Path, work: Path, python_path: bool, scenarios: list[Scenario]
+    name: str,
+    csv_path: Path,
+    work: Path,
+    python_path: bool,
+    scenarios: list[Scenario],
+    repeat: int,
 ) -> None:
-    bare_seconds, how = bare_import(csv_path, work / f"{name}-bare.db")
-    seconds, peak_kb, counts, fast_rows, total = ours(csv_path, work / f"{name}.db", python_path)
-    floor = storage_floor(work / f"{name}.db", work / f"{name}-floor.db")
-    share = fast_rows / total if total else 0.0
-    print(
-        f"{name}: bare {bare_seconds:.2f} s [{how}], floor {floor:.2f} s, ours {seconds:.2f} s "
-        f"({counts}; fast path {share:.1%} of {total:,} rows; peak {peak_kb / 1024:.0f} MB)",
-        flush=True,
-    )
-    scenarios.append(Scenario(name, bare_seconds, floor, seconds, peak_kb))
+    """Bare import, ours and the floor, alternating ``repeat`` times; medians kept."""
+    bares, floors, ourses, peaks = [], [], [], []
+    for _ in range(repeat):
+        for stale in work.glob(f"{name}*.db*"):
+            stale.unlink()  # each round from empty databases; disk use one scenario's
+        bare_seconds, how = bare_import(csv_path, work / f"{name}-bare.db")
+        seconds, peak_kb, counts, fast_rows, total = ours(
+            csv_path, work / f"{name}.db", python_path
+        )
+        floor = storage_floor(work / f"{name}.db", work / f"{name}-floor.db")
+        share = fast_rows / total if total else 0.0
+        print(
+            f"{name}: bare {bare_seconds:.2f} s [{how}], floor {floor:.2f} s, ours "
+            f"{seconds:.2f} s ({counts}; fast path {share:.1%} of {total:,} rows; peak "
+            f"{peak_kb / 1024:.0f} MB)",
+            flush=True,
+        )
+        bares.append(bare_seconds)
+        floors.append(floor)
+        ourses.append(seconds)
+        peaks.append(peak_kb)
+    median = statistics.median
+    scenarios.append(Scenario(name, median(bares), median(floors), median(ourses), max(peaks)))
     for stale in work.glob(f"{name}*.db*"):
-        stale.unlink()  # keep the disk use of a 1M-row run to one scenario at a time
+        stale.unlink()
 
 
 def main() -> None:
@@ -214,6 +241,9 @@ def main() -> None:
         choices=["ordered", "shuffled", "mix"],
         action="append",
         help="run only these scenarios (default all three)",
+    )
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="rounds per scenario (medians are reported)"
     )
     parser.add_argument("--child", nargs=3, metavar=("CSV", "DB", "FAST"), help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -237,25 +267,26 @@ def main() -> None:
             flush=True,
         )
         if "ordered" in wanted:
-            run_scenario("ordered", rcrp, work, args.python_path, scenarios)
+            run_scenario("ordered", rcrp, work, args.python_path, scenarios, args.repeat)
         if "shuffled" in wanted:
             shuffled = work / "calls-rcrp-shuffled.csv"
             shuffle_rows(rcrp, shuffled)
-            run_scenario("shuffled", shuffled, work, args.python_path, scenarios)
+            run_scenario("shuffled", shuffled, work, args.python_path, scenarios, args.repeat)
         if "mix" in wanted:
             mix = work / "calls-mix.csv"
             generate(mix, args.rows, args.mix_share)
-            run_scenario("mix", mix, work, args.python_path, scenarios)
-        report(scenarios, args.rows)
+            run_scenario("mix", mix, work, args.python_path, scenarios, args.repeat)
+        report(scenarios, args.rows, args.repeat)
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)
 
 
-def report(scenarios: list[Scenario], rows: int) -> None:
+def report(scenarios: list[Scenario], rows: int, repeat: int) -> None:
     """One table: each figure with its anchors from the same run, and the targets."""
     print()
-    print(f"{rows:,} rows | bare .import | storage floor | ours | ours/floor | ours/bare")
+    print(f"{rows:,} rows, median of {repeat} round(s) each")
+    print(f"{'scenario':>8} | bare .import | storage floor | ours | ours/floor | ours/bare")
     for s in scenarios:
         print(
             f"{s.name:>8} | {s.bare:10.2f} s | {s.floor:11.2f} s | {s.ours:6.2f} s | "

@@ -252,8 +252,12 @@ def run_scenario(
         )
         rounds.append((bare_seconds, floor, seconds, bare_cpu, floor_cpu, cpu))
         peaks.append(peak_kb)
-    medians = [statistics.median(column) for column in zip(*rounds, strict=True)]
-    scenarios.append(Scenario(name, *medians, peak_kb=max(peaks)))
+    bare, floor, seconds, bare_cpu, floor_cpu, cpu = (
+        statistics.median(column) for column in zip(*rounds, strict=True)
+    )
+    scenarios.append(
+        Scenario(name, bare, floor, seconds, bare_cpu, floor_cpu, cpu, peak_kb=max(peaks))
+    )
     for stale in work.glob(f"{name}*.db*"):
         stale.unlink()
 

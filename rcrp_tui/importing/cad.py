@@ -493,10 +493,10 @@ def _stage(
                 _convert_rows(records(), converter, writer, rejected, skipped)
             else:
                 plan.stage(records(), skipped)
-                plan.classify()
+                plan.classify(now, writer.table)
                 _convert_rows(plan.odd_rows(), converter, writer, rejected, skipped)
                 writer.flush()
-                fast_rows = plan.write(now, writer.table)
+                fast_rows = plan.finish()
             writer.close()
             rejected.finish()
             merge = Merge(conn, profile.source_system, writer.compared)

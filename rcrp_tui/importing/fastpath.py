@@ -7,11 +7,11 @@ rows are *plain*: every cell in a shape where the SQL conversion provably equals
 ``RowConverter.convert`` (see ``fastsql``). Rows that are not RCRP calls never reach
 the staging table: the converter's own category rule is asked once per distinct call
 type cell, and the answer is cached, so a skipped row costs a dictionary look-up. One
-scan then lists the staged rows that are not plain: the *odd* rows. The odd ones go
-through the Python converter and ``BatchWriter`` in line order, producing the same
-rejects and skips as an import without the fast path, and the plain ones are converted
-by a single ``INSERT ... SELECT`` into the same ready table beside them; the merge
-(``importing.merge``) then writes both alike.
+``INSERT ... SELECT`` then both tests every staged row and converts the plain ones into
+the import's ready table; the staged rows it left out are the *odd* rows. The odd ones
+go through the Python converter and ``BatchWriter`` in line order, into the same ready
+table beside the plain ones, producing the same rejects and skips as an import without
+the fast path; the merge (``importing.merge``) then writes both alike.
 
 A CAD reference that appears on more than one row, or on an odd row at all, takes the
 Python path for all its rows, so "the later row wins" is decided in one place, in file
@@ -50,7 +50,7 @@ PAGE = 2_000
 
 
 class FastPath:
-    """One import's fast path: ``stage``, ``classify``, ``odd_rows``, then ``write``."""
+    """One import's fast path: ``stage``, ``classify``, ``odd_rows``, then ``finish``."""
 
     def __init__(
         self,
@@ -178,8 +178,9 @@ class FastPath:
 
         return judge
 
-    def classify(self) -> None:
-        """Decide, in SQL, which staged rows are odd (the rest are plain)."""
+    def classify(self, now: datetime, ready: str) -> None:
+        """Decide, in SQL, which staged rows are plain, and convert those into the
+        ``ready`` table in the same pass; list the others (the odd rows) for Python."""
         plan = self.plan
         for table, codes in plan.maps.items():
             self._create(table, "(code TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID")
@@ -192,11 +193,15 @@ class FastPath:
             offsets = hour_offsets([k for (k,) in keys], self.profile.timezone)
             if offsets:
                 self._sql_many(f"INSERT INTO temp.{HOURS} VALUES (?, ?)", offsets)
+        # One pass over the staged rows both tests and converts: a row is plain when
+        # every condition holds, and then its converted values are staged as they are.
         plain = " AND ".join(f"({c})" for c in plan.conditions)
+        self._insert_plain(now, ready, f"coalesce(s.nf >= {self.need} AND {plain}, 0)")
+        # The rest are odd: the staged lines the pass left out.
         self._create(ODD, "(line INTEGER PRIMARY KEY)")
         self._sql(
-            f"INSERT INTO temp.{ODD} SELECT s.line FROM {self._source} WHERE NOT coalesce("
-            f"s.nf >= {self.need} AND {plain}, 0)"
+            f"INSERT INTO temp.{ODD} SELECT s.line FROM temp.{STAGE} s "
+            f"WHERE NOT EXISTS (SELECT 1 FROM {ready} r WHERE r.seq = s.line)"
         )
         # A reference on more than one row, or on an odd row, takes the Python path for
         # all its rows. Odd rows' references are normalised by Python's own rules, so
@@ -222,26 +227,37 @@ class FastPath:
             refs = [(r.strip().upper(),) for _, r in page if isinstance(r, str)]
             self._sql_many(f"INSERT OR IGNORE INTO temp.{CLASH} VALUES (?)", refs)
         if self._sql(f"SELECT EXISTS (SELECT 1 FROM temp.{CLASH})").scalar():
+            # Their plain rows leave the ready table for the Python path.
             self._sql(
                 f"INSERT OR IGNORE INTO temp.{ODD} SELECT s.line FROM temp.{STAGE} s "
                 f"WHERE {ref} IN (SELECT ref FROM temp.{CLASH})"
             )
+            self._sql(f"DELETE FROM {ready} WHERE seq IN (SELECT line FROM temp.{ODD})")
         total = self._sql(f"SELECT count(*) FROM temp.{STAGE}").scalar()
         odd = self._sql(f"SELECT count(*) FROM temp.{ODD}").scalar()
         self._plain = total - odd
 
+    def _insert_plain(self, now: datetime, ready: str, plain: str) -> None:
+        """Convert the staged rows for which ``plain`` holds into the ``ready`` table."""
+        values = self._decision_values()
+        names = ["seq", "cad_ref", "source_system", "created_at", "updated_at"]
+        chosen = ["s.line", values["cad_ref"], literal(self.profile.source_system), "?", "?"]
+        names.append("row_version")
+        chosen.append("1")
+        for column, default in {"received_at": None, **IMPORTED_COLUMNS}.items():
+            names.append(column)
+            chosen.append(values[column] if column in values else literal(default))
+        moment = sqlite_timestamp(now)
+        self._sql(
+            f"INSERT INTO {ready} ({', '.join(names)}) SELECT {', '.join(chosen)} "
+            f"FROM {self._source} WHERE {plain}",
+            moment,
+            moment,
+        )
+
     @property
     def _source(self) -> str:
         return f"temp.{STAGE} s {' '.join(self.plan.joins)}"
-
-    @property
-    def _plain_rows(self) -> str:
-        # Every staged row that is not odd passed the plain test in classify().
-        return self._not_odd
-
-    @property
-    def _not_odd(self) -> str:
-        return f"NOT EXISTS (SELECT 1 FROM temp.{ODD} o WHERE o.line = s.line)"
 
     def _ref_cell(self) -> str:
         column = self.profile.fields["cad_ref"].column
@@ -291,26 +307,9 @@ class FastPath:
                         values[position] = cell
                 yield line, values
 
-    def write(self, now: datetime, ready: str) -> int:
-        """Stage the plain rows, converted in SQL, in the ``ready`` table (beside the odd
-        ones the Python path staged) and drop the temporary tables; return how many rows
-        the fast path handled (plain rows and skipped ones)."""
-        values = self._decision_values()
-        if self._plain:
-            names = ["seq", "cad_ref", "source_system", "created_at", "updated_at"]
-            chosen = ["s.line", values["cad_ref"], literal(self.profile.source_system), "?", "?"]
-            names.append("row_version")
-            chosen.append("1")
-            for column, default in {"received_at": None, **IMPORTED_COLUMNS}.items():
-                names.append(column)
-                chosen.append(values[column] if column in values else literal(default))
-            moment = sqlite_timestamp(now)
-            self._sql(
-                f"INSERT INTO {ready} ({', '.join(names)}) SELECT {', '.join(chosen)} "
-                f"FROM {self._source} WHERE {self._plain_rows}",
-                moment,
-                moment,
-            )
+    def finish(self) -> int:
+        """Drop the temporary tables; return how many rows the fast path handled
+        (plain rows and skipped ones)."""
         for table in reversed(self._tables):
             self._sql(f"DROP TABLE temp.{table}")
         for schema, size in self._caches:

@@ -2,10 +2,9 @@
 
 ``prepare`` runs before the write lock is taken. If a CAD reference is on more than one
 row of the ready table (every converted row, by line number), it builds one row per
-reference, in the order references first appear in the file: the values of the
-reference's *last* row (the later row wins), the compared columns of its *first* row, and
-how many rows carried it; otherwise the ready table serves as it is. ``run``, inside the
-import's write transaction, then
+reference: the values of the reference's *last* row (the later row wins), the compared
+columns of its *first* row, and how many rows carried it; otherwise the ready table
+serves as it is. ``run``, inside the import's write transaction, then
 
 * counts against ``decisions`` as it is at that moment: a reference not stored is one
   insert; a stored one is unchanged if its first row matches what is stored, an update if
@@ -16,9 +15,15 @@ import's write transaction, then
   leaves a stored decision whose values already match untouched (its ``row_version``
   stays), and gives a changed one its new values, ``updated_at`` and one more
   ``row_version``. The month counts follow by the table's triggers.
+* writes in order of received time, then reference, whatever the file's order: the
+  indexes of ``decisions`` fill in order, and a shuffled file gives the same ids.
+* when, on SQLite, every reference is new (a plain ``INSERT``), adds the month counts
+  once per stratum-month in place of the per-row trigger, which it drops and creates
+  again from its stored text inside the same transaction (``_write``).
 
 Only the write and the counting join hold the lock; everything that reads the file or
-converts it happened before. The same SQL runs on SQLite and PostgreSQL.
+converts it happened before. The same SQL runs on SQLite and PostgreSQL, but for the
+last point (SQLite only).
 """
 
 from __future__ import annotations
@@ -30,8 +35,29 @@ from sqlalchemy.engine import Connection
 from rcrp_tui.importing.writer import READY_COLUMNS, READY_TABLE, sqlite_upsert, temp_name
 
 FINAL_TABLE = "rcrp_import_final"
+COUNTS_TABLE = "rcrp_import_month_counts"
+#: The SQLite trigger that adds each inserted decision to its month count (migration 0008).
+MONTH_TRIGGER = "decision_strata_insert"
+#: The key of ``decision_stratum_months``, and a decision's values for it (SQLite), as
+#: that trigger computes them.
+MONTH_KEY = "category, shift, team_id, not_deployed, partner, month"
+MONTH_COUNTED = (
+    "category, COALESCE(shift, ''), COALESCE(team_id, 0), outcome <> 'deployed', "
+    "caller_type <> 'public', substr(received_at, 1, 7)"
+)
+#: The trigger's text exactly as migration 0008 creates it. The import counts in its
+#: place only while the stored trigger is this one; any other is left to do its work.
+MONTH_TRIGGER_SQL = (
+    f"CREATE TRIGGER {MONTH_TRIGGER} AFTER INSERT ON decisions BEGIN "
+    f"INSERT INTO decision_stratum_months ({MONTH_KEY}, n) VALUES (NEW.category, "
+    "COALESCE(NEW.shift, ''), COALESCE(NEW.team_id, 0), NEW.outcome <> 'deployed', "
+    "NEW.caller_type <> 'public', substr(NEW.received_at, 1, 7), 1) "
+    f"ON CONFLICT ({MONTH_KEY}) DO UPDATE SET n = n + 1; END"
+)
 #: SQLite page cache for the merge, in KiB.
 MERGE_CACHE_KB = 65_536
+#: SQLite page cache (and so sort memory) for an import of new decisions only, in KiB.
+INSERT_CACHE_KB = 16_384
 
 
 class Merge:
@@ -51,7 +77,6 @@ class Merge:
         #: Where ``run`` reads: the ready table, or the per-reference table built from it.
         self.source = self.final
         self.first = "first_"
-        self.order = "rowid"
 
     def _mark(self) -> str:
         return "?" if self.is_sqlite else "%s"
@@ -72,7 +97,7 @@ class Merge:
             self.conn.exec_driver_sql(f"SELECT count(*) FROM {self.ready}").scalar_one()
         )
         if not repeated:
-            self.source, self.first, self.order = self.ready, "", "seq"
+            self.source, self.first = self.ready, ""
             return
         last = ", ".join(f"l.{c}" for c in READY_COLUMNS)
         first = ", ".join(f"f.{c} AS first_{c}" for c in self.compared)
@@ -81,16 +106,8 @@ class Merge:
             f"{last}, {first} FROM (SELECT cad_ref, min(seq) AS first_seq, "
             f"max(seq) AS last_seq, count(*) AS n FROM {self.ready} GROUP BY cad_ref) k "
             f"JOIN {self.ready} l ON l.seq = k.last_seq "
-            f"JOIN {self.ready} f ON f.seq = k.first_seq ORDER BY k.first_seq"
+            f"JOIN {self.ready} f ON f.seq = k.first_seq"
         )
-        if self.is_sqlite:
-            # The rows are in first-appearance order by rowid.
-            self.order = "rowid"
-        else:
-            self.conn.exec_driver_sql(
-                f"CREATE INDEX {self._index_name('order')} ON {FINAL_TABLE} (first_seq)"
-            )
-            self.order = "first_seq"
         references, rows = self.conn.exec_driver_sql(
             f"SELECT count(*), coalesce(sum(n), 0) FROM {self.final}"
         ).one()
@@ -152,12 +169,59 @@ class Merge:
 
     def _write(self, *, upsert: bool) -> None:
         names = ", ".join(READY_COLUMNS)
-        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON.
+        # "WHERE true" keeps SQLite from reading ON CONFLICT as a join's ON. The rows go
+        # in by received time (then reference, unique here): every index of decisions
+        # but one leads with, or ends in, the received time, so they fill in order
+        # however the file was sorted, and the same rows get the same ids in any order.
         sql = f"INSERT INTO decisions ({names}) SELECT {names} FROM {self.source} WHERE true "
-        sql += f"ORDER BY {self.order}"
+        sql += "ORDER BY received_at, cad_ref"
         if upsert:
             changed = " OR ".join(
                 f"NOT ({self._same(f'decisions.{c}', f'excluded.{c}')})" for c in self.compared
             )
             sql += f"{sqlite_upsert(self.compared)} WHERE {changed}"
+            self.conn.exec_driver_sql(sql)
+            return
+        trigger = self._month_trigger() if self.is_sqlite else None
+        if trigger is None:
+            self.conn.exec_driver_sql(sql)
+            return
+        # Inserts only, on SQLite: the month counts are added once per stratum-month
+        # instead of one upsert per decision by the trigger. The trigger is dropped and
+        # created again, from its own stored text, inside this write transaction: no
+        # other connection can write meanwhile (SQLite has one writer), none ever sees
+        # the table without it, and a failure anywhere rolls the drop back with the rest.
+        # New rows in received-time order fill every index at a few places only: a
+        # smaller page cache does as well, and it also bounds the memory of the sort.
+        self.conn.exec_driver_sql(f"PRAGMA main.cache_size = -{INSERT_CACHE_KB}")
+        self.conn.exec_driver_sql(f"DROP TRIGGER {MONTH_TRIGGER}")
         self.conn.exec_driver_sql(sql)
+        # Counted into a small temporary table first: an upsert per row into a table of
+        # a few thousand rows, all in cache, costs less than half a GROUP BY's sort.
+        counts = f"temp.{COUNTS_TABLE}"
+        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {counts}")
+        self.conn.exec_driver_sql(
+            f"CREATE TEMP TABLE {COUNTS_TABLE} ({MONTH_KEY}, n, PRIMARY KEY ({MONTH_KEY})) "
+            "WITHOUT ROWID"
+        )
+        self.conn.exec_driver_sql(
+            f"INSERT INTO {counts} SELECT {MONTH_COUNTED}, 1 FROM {self.source} WHERE true "
+            f"ON CONFLICT ({MONTH_KEY}) DO UPDATE SET n = n + 1"
+        )
+        self.conn.exec_driver_sql(
+            f"INSERT INTO decision_stratum_months ({MONTH_KEY}, n) SELECT {MONTH_KEY}, n "
+            f"FROM {counts} WHERE true "
+            f"ON CONFLICT ({MONTH_KEY}) DO UPDATE SET n = n + excluded.n"
+        )
+        self.conn.exec_driver_sql(f"DROP TABLE {counts}")
+        self.conn.exec_driver_sql(trigger)
+
+    def _month_trigger(self) -> str | None:
+        """The stored text of the month-count insert trigger, if it is the one this
+        module counts for (migration 0008's); None (keep the trigger) otherwise."""
+        stored = self.conn.exec_driver_sql(
+            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? "
+            "AND tbl_name = 'decisions'",
+            (MONTH_TRIGGER,),
+        ).scalar()
+        return stored if stored == MONTH_TRIGGER_SQL else None

@@ -1,9 +1,7 @@
 """The order of a file's rows does not change what an import stores: a shuffled file and
 the same file in time order give the same decisions (the same ids, in the same order),
-the same summary and the same month counts. On SQLite an import of new decisions adds
-the month counts once per stratum-month instead of by the per-row trigger: the counts
-stay exact, the trigger stays in place for every other write, and a failed import
-leaves the trigger and the counts as they were."""
+the same summary and the same month counts. The counts stay exact after an import and for
+every other write after it, and a failed import leaves them as they were."""
 
 from __future__ import annotations
 
@@ -18,7 +16,6 @@ from sqlalchemy.exc import IntegrityError
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.importing.cad import ImportSummary, import_file
-from rcrp_tui.importing.merge import MONTH_TRIGGER, MONTH_TRIGGER_SQL
 from rcrp_tui.importing.profile import ImportProfile, load_profile
 from rcrp_tui.services.db_ops import month_count_differences
 from rcrp_tui.storage.db import Database
@@ -125,23 +122,12 @@ def test_a_shuffled_file_and_the_same_file_in_order_store_the_same(
     assert month_count_differences(any_db) == {}
 
 
-def _trigger(db: Database) -> str | None:
-    with db.engine.connect() as conn:
-        return conn.execute(
-            text("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = :n"),
-            {"n": MONTH_TRIGGER},
-        ).scalar()
-
-
-def test_the_month_trigger_still_counts_every_other_write_after_an_import(
+def test_month_counts_stay_exact_for_an_import_and_every_other_write_after_it(
     db: Database, clock: FixedClock, tmp_path: Path
 ) -> None:
     ctx = _ctx(db, clock)
-    # The stored trigger is the one the import counts in place of (so it does).
-    assert _trigger(db) == MONTH_TRIGGER_SQL
     summary = import_file(ctx, _csv(tmp_path / "c.csv", _rows(120)), _profile(tmp_path, "A"))
     assert summary.inserted > 80
-    assert _trigger(db) == MONTH_TRIGGER_SQL
     assert month_count_differences(db) == {}
     # A write by any other path is still counted by the trigger.
     with db.engine.connect() as conn:
@@ -156,7 +142,7 @@ def test_the_month_trigger_still_counts_every_other_write_after_an_import(
     assert sum(m[-1] for m in _months(db)) == 2 * summary.inserted
 
 
-def test_an_import_that_fails_in_its_write_leaves_the_trigger_and_counts_as_they_were(
+def test_an_import_that_fails_in_its_write_leaves_the_counts_as_they_were(
     db: Database, clock: FixedClock, tmp_path: Path
 ) -> None:
     ctx = _ctx(db, clock)
@@ -172,7 +158,6 @@ def test_an_import_that_fails_in_its_write_leaves_the_trigger_and_counts_as_they
     with pytest.raises(IntegrityError, match="refused by the test"):
         import_file(ctx, _csv(tmp_path / "second.csv", _rows(120)), _profile(tmp_path, "B"))
     assert _stored(db, "B") == {"rows": []}
-    assert _trigger(db) == MONTH_TRIGGER_SQL
     assert _months(db) == before
     assert month_count_differences(db) == {}
     with db.write_connection() as conn:

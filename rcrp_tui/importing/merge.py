@@ -17,13 +17,9 @@ serves as it is. ``run``, inside the import's write transaction, then
   ``row_version``. The month counts follow by the table's triggers.
 * writes in order of received time, then reference, whatever the file's order: the
   indexes of ``decisions`` fill in order, and a shuffled file gives the same ids.
-* when, on SQLite, every reference is new (a plain ``INSERT``), adds the month counts
-  once per stratum-month in place of the per-row trigger, which it drops and creates
-  again from its stored text inside the same transaction (``_write``).
 
 Only the write and the counting join hold the lock; everything that reads the file or
-converts it happened before. The same SQL runs on SQLite and PostgreSQL, but for the
-last point (SQLite only).
+converts it happened before. The same SQL runs on SQLite and PostgreSQL.
 """
 
 from __future__ import annotations
@@ -35,25 +31,6 @@ from sqlalchemy.engine import Connection
 from rcrp_tui.importing.writer import READY_COLUMNS, READY_TABLE, sqlite_upsert, temp_name
 
 FINAL_TABLE = "rcrp_import_final"
-COUNTS_TABLE = "rcrp_import_month_counts"
-#: The SQLite trigger that adds each inserted decision to its month count (migration 0008).
-MONTH_TRIGGER = "decision_strata_insert"
-#: The key of ``decision_stratum_months``, and a decision's values for it (SQLite), as
-#: that trigger computes them.
-MONTH_KEY = "category, shift, team_id, not_deployed, partner, month"
-MONTH_COUNTED = (
-    "category, COALESCE(shift, ''), COALESCE(team_id, 0), outcome <> 'deployed', "
-    "caller_type <> 'public', substr(received_at, 1, 7)"
-)
-#: The trigger's text exactly as migration 0008 creates it. The import counts in its
-#: place only while the stored trigger is this one; any other is left to do its work.
-MONTH_TRIGGER_SQL = (
-    f"CREATE TRIGGER {MONTH_TRIGGER} AFTER INSERT ON decisions BEGIN "
-    f"INSERT INTO decision_stratum_months ({MONTH_KEY}, n) VALUES (NEW.category, "
-    "COALESCE(NEW.shift, ''), COALESCE(NEW.team_id, 0), NEW.outcome <> 'deployed', "
-    "NEW.caller_type <> 'public', substr(NEW.received_at, 1, 7), 1) "
-    f"ON CONFLICT ({MONTH_KEY}) DO UPDATE SET n = n + 1; END"
-)
 #: SQLite page cache for the merge, in KiB.
 MERGE_CACHE_KB = 65_536
 #: SQLite page cache (and so sort memory) for an import of new decisions only, in KiB.
@@ -182,46 +159,9 @@ class Merge:
             sql += f"{sqlite_upsert(self.compared)} WHERE {changed}"
             self.conn.exec_driver_sql(sql)
             return
-        trigger = self._month_trigger() if self.is_sqlite else None
-        if trigger is None:
-            self.conn.exec_driver_sql(sql)
-            return
-        # Inserts only, on SQLite: the month counts are added once per stratum-month
-        # instead of one upsert per decision by the trigger. The trigger is dropped and
-        # created again, from its own stored text, inside this write transaction: no
-        # other connection can write meanwhile (SQLite has one writer), none ever sees
-        # the table without it, and a failure anywhere rolls the drop back with the rest.
-        # New rows in received-time order fill every index at a few places only: a
-        # smaller page cache does as well, and it also bounds the memory of the sort.
-        self.conn.exec_driver_sql(f"PRAGMA main.cache_size = -{INSERT_CACHE_KB}")
-        self.conn.exec_driver_sql(f"DROP TRIGGER {MONTH_TRIGGER}")
+        if self.is_sqlite:
+            # Inserts only: new rows in received-time order fill every index at a few
+            # places only, so a smaller page cache does as well, and it also bounds the
+            # memory of the sort. The month counts follow by the insert trigger.
+            self.conn.exec_driver_sql(f"PRAGMA main.cache_size = -{INSERT_CACHE_KB}")
         self.conn.exec_driver_sql(sql)
-        # Counted into a small temporary table first: an upsert per row into a table of
-        # a few thousand rows, all in cache, costs less than half a GROUP BY's sort.
-        counts = f"temp.{COUNTS_TABLE}"
-        self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {counts}")
-        self.conn.exec_driver_sql(
-            f"CREATE TEMP TABLE {COUNTS_TABLE} ({MONTH_KEY}, n, PRIMARY KEY ({MONTH_KEY})) "
-            "WITHOUT ROWID"
-        )
-        self.conn.exec_driver_sql(
-            f"INSERT INTO {counts} SELECT {MONTH_COUNTED}, 1 FROM {self.source} WHERE true "
-            f"ON CONFLICT ({MONTH_KEY}) DO UPDATE SET n = n + 1"
-        )
-        self.conn.exec_driver_sql(
-            f"INSERT INTO decision_stratum_months ({MONTH_KEY}, n) SELECT {MONTH_KEY}, n "
-            f"FROM {counts} WHERE true "
-            f"ON CONFLICT ({MONTH_KEY}) DO UPDATE SET n = n + excluded.n"
-        )
-        self.conn.exec_driver_sql(f"DROP TABLE {counts}")
-        self.conn.exec_driver_sql(trigger)
-
-    def _month_trigger(self) -> str | None:
-        """The stored text of the month-count insert trigger, if it is the one this
-        module counts for (migration 0008's); None (keep the trigger) otherwise."""
-        stored = self.conn.exec_driver_sql(
-            "SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ? "
-            "AND tbl_name = 'decisions'",
-            (MONTH_TRIGGER,),
-        ).scalar()
-        return stored if stored == MONTH_TRIGGER_SQL else None

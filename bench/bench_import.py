@@ -358,6 +358,21 @@ def report(scenarios: list[Scenario], rows: int, repeat: int) -> None:
                 f"real mix ({kind}): {ratio:.2f}x the bare import "
                 f"(target <= 2x: {verdict(ratio <= 2)})"
             )
+        if kind == "CPU":
+            # One line per target for bench/run_all.py (CPU seconds: steady under load).
+            if "ordered" in by:
+                o = by["ordered"]
+                print(
+                    f"RESULT import_ordered_cpu s={o[2]:.3f} anchor_s={o[1]:.3f} target_ratio=1.5"
+                )
+            if "ordered" in by and "shuffled" in by:
+                sh, o = by["shuffled"], by["ordered"]
+                print(
+                    f"RESULT import_shuffled_cpu s={sh[2]:.3f} anchor_s={o[2]:.3f} target_ratio=2"
+                )
+            if "mix" in by:
+                m = by["mix"]
+                print(f"RESULT import_mix_cpu s={m[2]:.3f} anchor_s={m[0]:.3f} target_ratio=2")
     peak_mb = max(s.peak_kb for s in scenarios) / 1024 if scenarios else 0.0
     print(
         f"peak memory of an importing process: {peak_mb:.0f} MB (target <= 200 MB: "

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+import rcrp_tui.domain
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import DESCRIPTIONS, ROLE_PERMISSIONS, Permission, roles_table
@@ -89,7 +90,7 @@ def test_an_administrator_may_not_change_a_rota(admin_ctx: Ctx) -> None:
 
 
 def test_a_qa_lead_may_not_add_a_toolkit(admin_ctx: Ctx) -> None:
-    shipped = Path(toolkits.__file__).parents[1] / "domain/data/toolkits/rcrp-national.toml"
+    shipped = Path(rcrp_tui.domain.__file__).parent / "data/toolkits/rcrp-national.toml"
     with pytest.raises(PermissionDenied, match="A QA lead may not add toolkits"):
         toolkits.add_from_file(_ctx(admin_ctx, Role.QA_LEAD), shipped)
     assert toolkits.add_from_file(admin_ctx, shipped).info.key

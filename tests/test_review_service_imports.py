@@ -4,6 +4,7 @@ helpers give the same decision as ``decisions.get``."""
 from __future__ import annotations
 
 import ast
+import importlib.util
 from pathlib import Path
 
 from rcrp_tui.domain.clock import FixedClock
@@ -13,8 +14,13 @@ from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table
 from tests.review_helpers import build_cast
 
-SERVICES = Path(__file__).resolve().parent.parent / "rcrp_tui" / "services"
-REVIEW_MODULES = ("reviews", "review_records", "review_lists", "review_actions", "live_risk")
+REVIEW_MODULES = (
+    "rcrp_tui.services.reviews",
+    "rcrp_tui.services.review_records",
+    "rcrp_tui.services.review_lists",
+    "rcrp_tui.services.review_actions",
+    "rcrp_tui.services.live_risk",
+)
 
 
 def _private_imports(path: Path) -> list[str]:
@@ -31,7 +37,8 @@ def _private_imports(path: Path) -> list[str]:
 
 def test_review_services_import_no_private_names() -> None:
     for name in REVIEW_MODULES:
-        assert _private_imports(SERVICES / f"{name}.py") == [], name
+        origin = importlib.util.find_spec(name).origin  # type: ignore[union-attr]
+        assert _private_imports(Path(str(origin))) == [], name
 
 
 def test_public_decision_row_helpers_match_get(db: Database, clock: FixedClock) -> None:

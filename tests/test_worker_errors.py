@@ -14,22 +14,28 @@ import pkgutil
 import pytest
 from textual.screen import Screen
 
-import rcrp_tui.screens
-import rcrp_tui.widgets
+import rcrp_tui
 from rcrp_tui.screens.base import ReportsWorkerErrors
+
+# The App runs its own workers; the blank screen it shows while the database opens runs none.
+NOT_SCREEN_MODULES = {"rcrp_tui.app"}
 
 
 def _screens_that_run_workers() -> list[type[Screen]]:
+    """Every Screen class, in whichever package it lives, whose module runs workers."""
     found: list[type[Screen]] = []
-    for package in (rcrp_tui.screens, rcrp_tui.widgets):
-        for info in pkgutil.iter_modules(package.__path__):
-            module = importlib.import_module(f"{package.__name__}.{info.name}")
-            source = inspect.getsource(module)
-            if "@work" not in source and "run_worker" not in source:
-                continue
-            for _, cls in inspect.getmembers(module, inspect.isclass):
-                if issubclass(cls, Screen) and cls.__module__ == module.__name__:
-                    found.append(cls)
+    for info in pkgutil.walk_packages(rcrp_tui.__path__, "rcrp_tui."):
+        if info.ispkg or info.name in NOT_SCREEN_MODULES:
+            continue
+        if info.name.endswith("__main__") or ".migrations" in info.name:
+            continue
+        module = importlib.import_module(info.name)
+        source = inspect.getsource(module)
+        if "@work" not in source and "run_worker" not in source:
+            continue
+        for _, cls in inspect.getmembers(module, inspect.isclass):
+            if issubclass(cls, Screen) and cls.__module__ == module.__name__:
+                found.append(cls)
     return found
 
 

@@ -32,9 +32,11 @@ from sqlalchemy import func, insert, select, update
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType, Theme
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.sample_data.demo import build_demo
-from rcrp_tui.services import appeal_queries, appeal_reports, appeals
-from rcrp_tui.services.appeal_queries import AppealFilter, AppealStatus
-from rcrp_tui.services.context import DEMO_BUILDER, Actor, Ctx
+from rcrp_tui.services.appeals import queries as appeal_queries
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals import reports as appeal_reports
+from rcrp_tui.services.appeals.queries import AppealFilter, AppealStatus
+from rcrp_tui.services.core.context import DEMO_BUILDER, Actor, Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.appeal_models import appeal_themes_table, appeals_table
 from rcrp_tui.storage.db import Database

@@ -25,8 +25,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.services.audit_verify import verify_chain
-from rcrp_tui.services.context import DEMO_BUILDER, Ctx
+from rcrp_tui.services.core.audit_verify import verify_chain
+from rcrp_tui.services.core.context import DEMO_BUILDER, Ctx
 from rcrp_tui.storage import audit_chain, schema
 from rcrp_tui.storage.audit_chain import AuditContent
 from rcrp_tui.storage.db import Database

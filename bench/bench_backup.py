@@ -22,8 +22,8 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from rcrp_tui.private_files import make_private_folder
-from rcrp_tui.services import db_ops
-from rcrp_tui.services.context import DEMO_BUILDER, Ctx
+from rcrp_tui.services.core.context import DEMO_BUILDER, Ctx
+from rcrp_tui.services.ops import db_ops
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table

@@ -2,7 +2,7 @@
 
 Builds (once, then reuses) a demo database of ``--decisions`` decisions in a temporary
 folder with ``rcrp_tui.sample_data.demo.build_demo``, then times exactly what the
-browser does when the cursor leaves the bottom of a page: ``services.decisions.page``
+browser does when the cursor leaves the bottom of a page: ``services.decisions.queries.page``
 with ``older_than`` the last row's cursor. Walks ``--pages`` consecutive pages from the
 newest, with no filter and with each kind of filter the filter dialog can set, and
 prints the median and 95th percentile. Target (issue 2): next page under 50 ms.
@@ -24,9 +24,9 @@ from pathlib import Path
 
 from rcrp_tui.domain.enums import CallerType, Category
 from rcrp_tui.sample_data.demo import build_demo
-from rcrp_tui.services import decisions
-from rcrp_tui.services.context import DEMO_BUILDER, Ctx
-from rcrp_tui.services.decisions import DecisionFilter
+from rcrp_tui.services.core.context import DEMO_BUILDER, Ctx
+from rcrp_tui.services.decisions import queries as decisions
+from rcrp_tui.services.decisions.queries import DecisionFilter
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 

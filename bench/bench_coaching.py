@@ -33,8 +33,10 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import NoteStatus, Theme, Visibility
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.sample_data.demo import build_demo
-from rcrp_tui.services import coaching, cpd, toolkits
-from rcrp_tui.services.context import DEMO_BUILDER, Actor, Ctx
+from rcrp_tui.services.coaching import cpd
+from rcrp_tui.services.coaching import notes as coaching
+from rcrp_tui.services.core.context import DEMO_BUILDER, Actor, Ctx
+from rcrp_tui.services.reviews import toolkits
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.coaching_models import coaching_notes_table
 from rcrp_tui.storage.db import Database

@@ -43,11 +43,14 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import Transition
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
-from rcrp_tui.services import appeals, people, sample_queue, sampling
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import Actor
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling import queue as sample_queue
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry

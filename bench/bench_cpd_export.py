@@ -21,10 +21,10 @@ from pypdf import PdfReader
 from rcrp_tui.domain.coaching import NoteStatus, Theme, Visibility
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Judgement
-from rcrp_tui.services.coaching import CoachingNoteView
-from rcrp_tui.services.cpd import REVIEW_LIMIT, CriterionTrend, OfficerRecord, ReviewPoint
-from rcrp_tui.services.cpd_export import record_markdown
-from rcrp_tui.services.cpd_pdf import record_pdf
+from rcrp_tui.services.coaching.cpd import REVIEW_LIMIT, CriterionTrend, OfficerRecord, ReviewPoint
+from rcrp_tui.services.coaching.cpd_export import record_markdown
+from rcrp_tui.services.coaching.cpd_pdf import record_pdf
+from rcrp_tui.services.coaching.notes import CoachingNoteView
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
 MONTHS = ("2026-06", "2026-07", "2026-08", "2026-09", "2026-10", "2026-11")

@@ -26,8 +26,8 @@ import bench_kpis  # the shared 1M-decision database and the timing helpers
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services import home
-from rcrp_tui.services.context import Actor, Ctx
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.home import summary as home
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table, users_table
 from rcrp_tui.storage.review_models import reviews_table

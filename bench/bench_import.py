@@ -169,7 +169,7 @@ def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
     """Run in a fresh interpreter: migrate, import, print seconds and peak memory."""
     from rcrp_tui.importing.cad import import_file
     from rcrp_tui.importing.profile import shipped_profile
-    from rcrp_tui.services.context import DEMO_BUILDER, Ctx
+    from rcrp_tui.services.core.context import DEMO_BUILDER, Ctx
     from rcrp_tui.storage import schema
     from rcrp_tui.storage.db import Database
 

@@ -42,9 +42,9 @@ from bench_import import generate  # type: ignore[import-not-found]
 def setup(db_path: Path) -> tuple[int, int]:
     """A migrated database with a floorwalker and one decision; (user id, decision id)."""
     from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
-    from rcrp_tui.services import people
-    from rcrp_tui.services.context import DEMO_BUILDER, Ctx
-    from rcrp_tui.services.decision_writes import DecisionInput, record_decision
+    from rcrp_tui.services.core import people
+    from rcrp_tui.services.core.context import DEMO_BUILDER, Ctx
+    from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
     from rcrp_tui.storage import schema
     from rcrp_tui.storage.db import Database
 
@@ -82,10 +82,10 @@ def saver(db_path: Path, user_id: int, decision_id: int, stop: Path | None, coun
     print one JSON list of [wall-clock start, seconds, failure message or null]."""
     from rcrp_tui.domain.enums import Role
     from rcrp_tui.domain.scoring import Answer
-    from rcrp_tui.services import reviews
-    from rcrp_tui.services.context import Actor, Ctx
-    from rcrp_tui.services.errors import ServiceError
-    from rcrp_tui.services.review_records import AnswerEntry
+    from rcrp_tui.services.core.context import Actor, Ctx
+    from rcrp_tui.services.core.errors import ServiceError
+    from rcrp_tui.services.reviews import saving as reviews
+    from rcrp_tui.services.reviews.records import AnswerEntry
     from rcrp_tui.storage.db import Database
 
     db = Database(f"sqlite:///{db_path}")
@@ -113,7 +113,7 @@ def importer(csv_path: Path, db_path: Path) -> None:
 
     from rcrp_tui.importing.cad import import_file
     from rcrp_tui.importing.profile import shipped_profile
-    from rcrp_tui.services.context import DEMO_BUILDER, Ctx
+    from rcrp_tui.services.core.context import DEMO_BUILDER, Ctx
     from rcrp_tui.storage.db import Database
 
     db = Database(f"sqlite:///{db_path}")

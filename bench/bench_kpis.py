@@ -35,8 +35,9 @@ from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.domain.kpis import Period, previous_period
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.toolkit import load_shipped
-from rcrp_tui.services import kpis, toolkits
-from rcrp_tui.services.context import DEMO_BUILDER, Actor, Ctx
+from rcrp_tui.services.core.context import DEMO_BUILDER, Actor, Ctx
+from rcrp_tui.services.kpis import figures as kpis
+from rcrp_tui.services.reviews import toolkits
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table, users_table
@@ -286,9 +287,9 @@ def main() -> None:
     baseline = previous_period(PERIOD)
     compare("KPIs (quarter)", db, lambda: kpis.compute(qa, PERIOD, baseline), args.runs)
     try:
-        from rcrp_tui.services import home
+        from rcrp_tui.services.home import summary as home
     except ImportError:
-        print("QA lead home: rcrp_tui.services.home is not there; skipped")
+        print("QA lead home: rcrp_tui.services.home.summary is not there; skipped")
     else:
         compare("QA lead home", db, lambda: home.qa_lead_home(qa), args.runs)
     db.dispose()

@@ -40,7 +40,8 @@ SIZE = ("100", "30")
 DEFAULT_GC = """
 import sys
 
-from rcrp_tui import gc_tuning, cli
+from rcrp_tui import gc_tuning
+from rcrp_tui.cli import main as cli
 
 gc_tuning.start = gc_tuning.settle = lambda: None  # Python's own collector settings
 sys.exit(cli.main())

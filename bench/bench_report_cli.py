@@ -30,8 +30,9 @@ import bench_kpis
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.kpis import Period, previous_period
 from rcrp_tui.sample_data.demo import DEMO_PASSWORD
-from rcrp_tui.services import kpis, reports
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.kpis import figures as kpis
+from rcrp_tui.services.kpis import report as reports
 
 PERIOD = Period(date(2028, 1, 1), date(2028, 2, 16))  # 46 days
 TARGET_S = 1.0

@@ -25,8 +25,8 @@ from sqlalchemy import delete, insert
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.retention import parse_rules
 from rcrp_tui.private_files import make_private_folder
-from rcrp_tui.services import retention
-from rcrp_tui.services.context import DEMO_BUILDER, Ctx
+from rcrp_tui.services.core.context import DEMO_BUILDER, Ctx
+from rcrp_tui.services.ops import retention
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table

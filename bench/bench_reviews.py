@@ -26,10 +26,12 @@ from typing import Any
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.domain.scoring import Answer, Judgement, score
 from rcrp_tui.domain.toolkit import load_shipped
-from rcrp_tui.services import people, review_lists, reviews
-from rcrp_tui.services.context import DEMO_BUILDER, Actor, Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.review_records import AnswerEntry
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import DEMO_BUILDER, Actor, Ctx
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.reviews import lists as review_lists
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 

@@ -23,9 +23,9 @@ from sqlalchemy import func, insert, select
 from rcrp_tui.domain.clock import SystemClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift
 from rcrp_tui.domain.sampling import Oversampling, SamplingMethod, SamplingSpec, StratumDimension
-from rcrp_tui.services import sampling
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import (

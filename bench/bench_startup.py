@@ -66,7 +66,7 @@ def child_bare() -> dict[str, float]:
 
 
 def _home_shown(screen: object) -> bool:
-    from rcrp_tui.screens.home import HomeScreen
+    from rcrp_tui.ui.home.home import HomeScreen
 
     return isinstance(screen, HomeScreen) and getattr(screen, "home", None) is not None
 
@@ -74,7 +74,7 @@ def _home_shown(screen: object) -> bool:
 def _first_page_shown(screen: object) -> bool:
     from textual.widgets import DataTable
 
-    from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
+    from rcrp_tui.ui.decisions.browser import DecisionBrowserScreen
 
     return (
         isinstance(screen, DecisionBrowserScreen)
@@ -84,14 +84,14 @@ def _first_page_shown(screen: object) -> bool:
 
 
 def _open(database: str) -> Any:
-    from rcrp_tui.cli import open_database
+    from rcrp_tui.cli.main import open_database
 
     return open_database(database)
 
 
 def child_rcrp(database: str, config: str, mode: str) -> dict[str, float]:
-    from rcrp_tui.app import RcrpApp
-    from rcrp_tui.screens.sign_in import SignInScreen
+    from rcrp_tui.ui.shell.app import RcrpApp
+    from rcrp_tui.ui.shell.sign_in import SignInScreen
 
     demo_password = ""
     if mode == "browser":

@@ -1,5 +1,5 @@
 """Allow ``python -m rcrp_tui``."""
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 
 raise SystemExit(main())

@@ -16,7 +16,7 @@ with the file, the line and the entry, and that entry (or, for bad TOML, the who
 ignored. The problems are shown on start-up and by ``rcrp-tui keys check``.
 
 This module only reads and checks; which ids exist and where they apply comes from
-``widgets.keys.catalogue()``, so it needs no Textual itself.
+``ui.common.keys.catalogue()``, so it needs no Textual itself.
 """
 
 from __future__ import annotations
@@ -66,7 +66,7 @@ def default_keymap_path() -> Path:
 
 @dataclass(frozen=True)
 class Action:
-    """What the keymap checker needs to know about one action (see ``widgets.keys``)."""
+    """What the keymap checker needs to know about one action (see ``ui.common.keys``)."""
 
     id: str
     keys: tuple[str, ...]

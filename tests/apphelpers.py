@@ -19,14 +19,14 @@ from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static
 
-from rcrp_tui.app import RcrpApp
 from rcrp_tui.domain.clock import Clock, FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift, ThresholdBasis
-from rcrp_tui.services import people
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
+from rcrp_tui.ui.shell.app import RcrpApp
 from tests.conftest import TEST_ADMIN
 
 DEMO_PASSWORD = "demo-password-1"

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services import people
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database, url_from_argument
 from tests.conftest import TEST_ADMIN

@@ -9,10 +9,12 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import NoteText, Theme, Transition, Visibility
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, ThresholdBasis
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import coaching, people, reviews
-from rcrp_tui.services.coaching import CoachingNoteView, NoteInput
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.review_records import AnswerEntry
+from rcrp_tui.services.coaching import notes as coaching
+from rcrp_tui.services.coaching.notes import CoachingNoteView, NoteInput
+from rcrp_tui.services.core import people
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
 from tests.review_helpers import Cast, all_met
 
 

@@ -35,7 +35,7 @@ class Outcome:
 
 def _worker_main(index: int, barrier: Any, inbox: Any, outbox: Any) -> None:
     # Imported in the child: the parent may be a test session with its own copies.
-    from rcrp_tui.services.errors import Conflict, ServiceError
+    from rcrp_tui.services.core.errors import Conflict, ServiceError
     from rcrp_tui.storage.db import Database
     from tests.concurrency_ops import OPERATIONS
 

@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage.db import Database
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)
@@ -27,7 +27,7 @@ def _ctx(db: Database, p: Payload) -> Ctx:
 
 def decide_appeal(db: Database, p: Payload) -> None:
     from rcrp_tui.domain.appeals import AppealOutcome
-    from rcrp_tui.services import appeals
+    from rcrp_tui.services.appeals import recording as appeals
 
     appeals.decide_appeal(
         _ctx(db, p),
@@ -39,69 +39,69 @@ def decide_appeal(db: Database, p: Payload) -> None:
 
 
 def set_themes(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import appeals
+    from rcrp_tui.services.appeals import recording as appeals
 
     appeals.set_themes(_ctx(db, p), p["id"], p["themes"], expected_version=p["seen"])
 
 
 def complete_action(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import appeal_learning
+    from rcrp_tui.services.appeals import learning as appeal_learning
 
     appeal_learning.complete_learning_action(_ctx(db, p), p["id"], expected_version=p["seen"])
 
 
 def move_note(db: Database, p: Payload) -> None:
     from rcrp_tui.domain.coaching import Transition
-    from rcrp_tui.services import coaching
+    from rcrp_tui.services.coaching import notes as coaching
 
     coaching.move(_ctx(db, p), p["id"], Transition(p["transition"]), row_version=p["seen"])
 
 
 def save_review(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import reviews
+    from rcrp_tui.services.reviews import saving as reviews
 
     reviews.save(_ctx(db, p), p["base"], p["answers"], None)
 
 
 def close_alert(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import live_risk
+    from rcrp_tui.services.reviews import live_risk
 
     live_risk.close_alert(_ctx(db, p), p["id"], p["note"], expected_version=p["seen"])
 
 
 def assign_shift(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import rota
+    from rcrp_tui.services.rota import planning as rota
 
     rota.assign(_ctx(db, p), p["rota"], p["key"], p["walker"], "Cover agreed with the team")
 
 
 def unassign_shift(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import rota
+    from rcrp_tui.services.rota import planning as rota
 
     rota.unassign(_ctx(db, p), p["rota"], p["key"], expected_version=p["seen"])
 
 
 def skip_item(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import sample_queue
+    from rcrp_tui.services.sampling import queue as sample_queue
 
     sample_queue.skip(_ctx(db, p), p["id"], p["reason"], expected_version=p["seen"])
 
 
 def close_sample(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import sampling
+    from rcrp_tui.services.sampling import plans as sampling
 
     sampling.close_sample(_ctx(db, p), p["id"], expected_version=p["seen"])
 
 
 def set_active(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import people
+    from rcrp_tui.services.core import people
 
     people.set_active(_ctx(db, p), p["username"], p["active"], expected_version=p["seen"])
 
 
 def take_all(db: Database, p: Payload) -> list[int]:
     """Take next and finish it, until the queue is empty; return the items taken."""
-    from rcrp_tui.services import sample_queue
+    from rcrp_tui.services.sampling import queue as sample_queue
 
     ctx = _ctx(db, p)
     taken = []
@@ -112,7 +112,7 @@ def take_all(db: Database, p: Payload) -> list[int]:
 
 
 def sign_in(db: Database, p: Payload) -> None:
-    from rcrp_tui.services import auth
+    from rcrp_tui.services.core import auth
 
     auth.sign_in(db, FixedClock(NOW), p["username"], p["password"])
 

@@ -7,7 +7,7 @@ Two things make the suite quick without changing what it tests:
   a copy of the migrated file; PostgreSQL: ``CREATE DATABASE ... TEMPLATE``). The copy is the
   database the migrations made, so every test still runs on the real migrated schema.
 - Passwords are hashed with cheap argon2 parameters in the test process only, by replacing
-  the hasher object in ``services.auth`` for the session (``_cheap_password_hashing``). The
+  the hasher object in ``services.core.auth`` for the session (``_cheap_password_hashing``). The
   product has no setting for this; ``test_password_hashing.py`` checks the product's own
   parameters in a fresh process.
 """
@@ -30,8 +30,8 @@ from sqlalchemy.engine import make_url
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.private_files import create_private_file
-from rcrp_tui.services import auth
-from rcrp_tui.services.context import Actor, Ctx
+from rcrp_tui.services.core import auth
+from rcrp_tui.services.core.context import Actor, Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 

@@ -70,8 +70,8 @@ def run_import(url: str, csv_path: str, profile_path: str, out_path: str) -> Non
     """Child: import the file as the command line does; write the outcome as JSON."""
     from rcrp_tui.importing.cad import ImportFailed, import_file
     from rcrp_tui.importing.profile import load_profile
-    from rcrp_tui.services.context import Ctx
-    from rcrp_tui.services.errors import ServiceError
+    from rcrp_tui.services.core.context import Ctx
+    from rcrp_tui.services.core.errors import ServiceError
     from tests.conftest import TEST_ADMIN
 
     db = _database(url)
@@ -99,7 +99,7 @@ def run_import(url: str, csv_path: str, profile_path: str, out_path: str) -> Non
 def hold_import(url: str, file_name: str, started: Any, release: Any) -> None:
     """Child: start an import run (lock and marker) and keep it until told to stop."""
     from rcrp_tui.importing.runs import import_run
-    from rcrp_tui.services.context import Ctx
+    from rcrp_tui.services.core.context import Ctx
     from tests.conftest import TEST_ADMIN
 
     db = _database(url)

@@ -27,11 +27,15 @@ from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.domain.kpis import Period
 from rcrp_tui.domain.rota import SlotKey
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import appeals, coaching, people, reviews, rota
-from rcrp_tui.services.coaching import NoteInput
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.review_records import AnswerEntry
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.coaching import notes as coaching
+from rcrp_tui.services.coaching.notes import NoteInput
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
+from rcrp_tui.services.rota import planning as rota
 from rcrp_tui.storage.db import Database
 from tests.conftest import FIXED_NOW, TEST_ADMIN
 

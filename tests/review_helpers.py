@@ -8,10 +8,10 @@ from functools import cached_property
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, ThresholdBasis
 from rcrp_tui.domain.scoring import Answer
-from rcrp_tui.services import people
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.review_records import AnswerEntry, ReviewWork
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.reviews.records import AnswerEntry, ReviewWork
 from rcrp_tui.storage.db import Database
 from tests.conftest import FIXED_NOW, TEST_ADMIN
 

@@ -6,13 +6,14 @@ from pathlib import Path
 
 from rich.text import Text
 
-from rcrp_tui import navigation, settings
+from rcrp_tui import settings
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
-from rcrp_tui.screens.help import HelpScreen
-from rcrp_tui.screens.sign_in import SignInScreen
-from rcrp_tui.services.errors import NotFound
-from rcrp_tui.widgets.literal import literal, visible
+from rcrp_tui.services.core.errors import NotFound
+from rcrp_tui.ui.common.literal import literal, visible
+from rcrp_tui.ui.decisions.browser import DecisionBrowserScreen
+from rcrp_tui.ui.shell import navigation
+from rcrp_tui.ui.shell.help import HelpScreen
+from rcrp_tui.ui.shell.sign_in import SignInScreen
 from tests.apphelpers import make_app, seeded_database, settle, sign_in, type_text
 
 
@@ -169,8 +170,8 @@ async def test_the_command_palette_opens_a_destination(tmp_path: Path) -> None:
 
 
 def test_each_role_lands_where_it_works() -> None:
-    from rcrp_tui import navigation
     from rcrp_tui.domain.enums import Role
+    from rcrp_tui.ui.shell import navigation
 
     homes = {role: navigation.home_for(role) for role in Role}
     assert {role: (h.id if h else None) for role, h in homes.items()} == {

@@ -14,11 +14,13 @@ from sqlmodel import select
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
-from rcrp_tui.services import appeal_learning, appeal_reports, appeals
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.errors import PermissionDenied, ValidationFailed
+from rcrp_tui.services.appeals import learning as appeal_learning
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals import reports as appeal_reports
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import PermissionDenied, ValidationFailed
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
 from tests.conftest import FIXED_NOW, TEST_ADMIN

@@ -14,11 +14,13 @@ from syrupy.assertion import SnapshotAssertion
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.screens.appeals import STOPWATCH_SECONDS
-from rcrp_tui.services import appeal_queries, appeals, people
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import Actor, Ctx
+from rcrp_tui.services.appeals import queries as appeal_queries
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
 from rcrp_tui.storage.db import Database
+from rcrp_tui.ui.appeals.appeal_list import STOPWATCH_SECONDS
 from tests.apphelpers import make_app, seed_small_dataset, settle, sign_in, type_text
 from tests.conftest import FIXED_NOW
 from tests.snapshots import assert_snapshots
@@ -33,7 +35,7 @@ async def _open_appeals(pilot: Any, username: str) -> Any:
     await sign_in(pilot, username)
     await pilot.press("f7")
     await settle(pilot)
-    from rcrp_tui.screens.appeals import AppealsScreen
+    from rcrp_tui.ui.appeals.appeal_list import AppealsScreen
 
     assert isinstance(pilot.app.screen, AppealsScreen)
     return pilot.app.screen

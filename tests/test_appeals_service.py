@@ -12,12 +12,15 @@ from sqlmodel import select
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
-from rcrp_tui.services import appeal_learning, appeal_qa, appeal_queries, appeals
-from rcrp_tui.services.appeal_queries import AppealFilter, AppealStatus
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
+from rcrp_tui.services.appeals import learning as appeal_learning
+from rcrp_tui.services.appeals import qa as appeal_qa
+from rcrp_tui.services.appeals import queries as appeal_queries
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals.queries import AppealFilter, AppealStatus
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
 from tests.conftest import FIXED_NOW, TEST_ADMIN
@@ -299,7 +302,7 @@ def test_filters_and_paging(any_db: Database) -> None:
 
 
 def test_free_text_passes_the_personal_data_guard(any_db: Database) -> None:
-    from rcrp_tui.services.free_text import PersonalDataFound
+    from rcrp_tui.services.core.free_text import PersonalDataFound
 
     sup = _ctx(any_db, Role.SUPERVISOR)
     appeal_id = appeals.record_appeal(sup, _appeal("CAD-700", original_decision="signposted"))
@@ -328,7 +331,7 @@ def test_free_text_passes_the_personal_data_guard(any_db: Database) -> None:
 def test_a_qa_lead_asking_for_review_puts_the_decision_in_a_targeted_sample(
     any_db: Database,
 ) -> None:
-    from rcrp_tui.services import sampling
+    from rcrp_tui.services.sampling import plans as sampling
 
     decision_id = _decision(any_db, "CAD-800")
     qa = _ctx(any_db, Role.QA_LEAD)
@@ -350,7 +353,8 @@ def test_a_qa_lead_asking_for_review_puts_the_decision_in_a_targeted_sample(
 
 
 def test_detail_lists_qa_reviews_of_the_linked_decision(db: Database) -> None:
-    from rcrp_tui.services import people, reviews
+    from rcrp_tui.services.core import people
+    from rcrp_tui.services.reviews import saving as reviews
 
     decision_id = _decision(db, "CAD-900")
     info = people.add_user(
@@ -376,8 +380,8 @@ def test_detail_lists_qa_reviews_of_the_linked_decision(db: Database) -> None:
 
 
 def test_an_empty_cad_reference_is_named_as_empty() -> None:
-    from rcrp_tui.services.decision_writes import normalise_cad_ref
-    from rcrp_tui.services.errors import ValidationFailed as _Refused
+    from rcrp_tui.services.core.errors import ValidationFailed as _Refused
+    from rcrp_tui.services.decisions.writes import normalise_cad_ref
 
     with pytest.raises(_Refused, match="is empty: type the CAD reference"):
         normalise_cad_ref("   ")

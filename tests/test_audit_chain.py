@@ -17,14 +17,14 @@ from sqlalchemy import Connection, create_engine, func, select, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import DBAPIError
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services import people
-from rcrp_tui.services.audit import restore_guards
-from rcrp_tui.services.audit_verify import ChainProblem, ChainState, verify_chain
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.errors import PermissionDenied, ServiceError
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.audit import restore_guards
+from rcrp_tui.services.core.audit_verify import ChainProblem, ChainState, verify_chain
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import PermissionDenied, ServiceError
 from rcrp_tui.storage import audit_chain, schema
 from rcrp_tui.storage.audit_chain import SQLITE_TRIGGERS, AuditContent
 from rcrp_tui.storage.db import Database

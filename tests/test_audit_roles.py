@@ -11,11 +11,11 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.services import people
-from rcrp_tui.services.audit_verify import verify_chain
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.audit_verify import verify_chain
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage.db import Database
 from tests.conftest import FIXED_NOW, TEST_ADMIN, _postgres
 

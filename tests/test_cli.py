@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from rcrp_tui.cli import build_parser, main
+from rcrp_tui.cli.main import build_parser, main
 from rcrp_tui.domain.clock import SystemClock
-from rcrp_tui.services import auth
+from rcrp_tui.services.core import auth
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database, url_from_argument
 from rcrp_tui.storage.models import AuditEntry

@@ -15,12 +15,13 @@ from textual.widgets import Input, Static, TextArea
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import NoteStatus, Theme, Visibility
-from rcrp_tui.screens.coaching import NoteEditorScreen
-from rcrp_tui.screens.cpd import CpdScreen
-from rcrp_tui.services import audit, coaching
-from rcrp_tui.services.free_text import OVERRIDE_ACTION
+from rcrp_tui.services.coaching import notes as coaching
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.free_text import OVERRIDE_ACTION
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
+from rcrp_tui.ui.coaching.cpd import CpdScreen
+from rcrp_tui.ui.coaching.note_editor import NoteEditorScreen
+from rcrp_tui.ui.common.personal_data_dialog import PersonalDataDialog
 from tests.apphelpers import make_app, settle, sign_in, type_text
 from tests.coaching_helpers import build_team_scene
 from tests.review_helpers import PASSWORD, Cast, build_cast

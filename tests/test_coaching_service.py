@@ -18,10 +18,13 @@ from rcrp_tui.domain.coaching import (
     may_read,
 )
 from rcrp_tui.domain.review_workflow import ReviewStatus
-from rcrp_tui.services import audit, coaching, cpd, cpd_export, reviews
-from rcrp_tui.services.coaching import CoachingNoteView, NoteInput
-from rcrp_tui.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from rcrp_tui.services.free_text import OVERRIDE_ACTION, PersonalDataFound
+from rcrp_tui.services.coaching import cpd, cpd_export
+from rcrp_tui.services.coaching import notes as coaching
+from rcrp_tui.services.coaching.notes import CoachingNoteView, NoteInput
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rcrp_tui.services.core.free_text import OVERRIDE_ACTION, PersonalDataFound
+from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.storage.db import Database
 from tests.coaching_helpers import build_team_scene, note_for
 from tests.review_helpers import build_cast

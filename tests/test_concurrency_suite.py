@@ -29,22 +29,20 @@ from rcrp_tui.domain.coaching import Transition
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
 from rcrp_tui.domain.scoring import Answer
-from rcrp_tui.services import (
-    appeal_learning,
-    appeals,
-    live_risk,
-    people,
-    reviews,
-    rota,
-    sample_queue,
-    sampling,
-)
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.auth import REFUSED
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.review_records import AnswerEntry
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.appeals import learning as appeal_learning
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.auth import REFUSED
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.reviews import live_risk
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
+from rcrp_tui.services.rota import planning as rota
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling import queue as sample_queue
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry, User
 from tests.coaching_helpers import note_for
@@ -344,7 +342,7 @@ def test_take_next_never_hands_an_item_out_twice(
         )
         for w in range(WORKERS)
     ]
-    from rcrp_tui.services.context import Actor
+    from rcrp_tui.services.core.context import Actor
 
     payloads = [
         {"actor": Actor(w.id, w.username, w.display_name, Role.FLOORWALKER), "sample": sample_id}

@@ -13,12 +13,12 @@ from hypothesis import strategies as st
 from pypdf import PdfReader
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.screens.cpd import CpdScreen
-from rcrp_tui.services import cpd, cpd_export
-from rcrp_tui.services.cpd_export import MARKING, ExportFormat, Items, Table
-from rcrp_tui.services.cpd_pdf import FONT, latin1, record_pdf, wrap
+from rcrp_tui.services.coaching import cpd, cpd_export
+from rcrp_tui.services.coaching.cpd_export import MARKING, ExportFormat, Items, Table
+from rcrp_tui.services.coaching.cpd_pdf import FONT, latin1, record_pdf, wrap
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.export_format_dialog import ExportFormatDialog
+from rcrp_tui.ui.coaching.cpd import CpdScreen
+from rcrp_tui.ui.coaching.export_format_dialog import ExportFormatDialog
 from tests.apphelpers import make_app, settle, sign_in
 from tests.coaching_helpers import build_team_scene, note_for
 from tests.review_helpers import PASSWORD, build_cast

@@ -21,13 +21,14 @@ import pytest
 from sqlalchemy import create_engine, func, select, text
 from sqlalchemy.engine import make_url
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
-from rcrp_tui.services import db_ops, people
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.db_ops import OperationRefused
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.errors import PermissionDenied
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import PermissionDenied
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.ops import db_ops
+from rcrp_tui.services.ops.db_ops import OperationRefused
 from rcrp_tui.storage import backup as store
 from rcrp_tui.storage.audit_chain import SQLITE_TRIGGERS
 from rcrp_tui.storage.db import Database

@@ -11,22 +11,22 @@ from hypothesis import strategies as st
 from rich.text import Text
 from textual.widgets import Input, Static
 
-from rcrp_tui import navigation
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
-from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.decisions import PAGE_SIZE, DecisionFilter
-from rcrp_tui.services.errors import ValidationFailed
-from rcrp_tui.widgets.decision_detail import DecisionDetail
-from rcrp_tui.widgets.decision_table import DecisionTable
-from rcrp_tui.widgets.filter_dialog import (
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.decisions.queries import PAGE_SIZE, DecisionFilter
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.ui.decisions.browser import DecisionBrowserScreen
+from rcrp_tui.ui.decisions.detail import DecisionDetail
+from rcrp_tui.ui.decisions.filter_dialog import (
     NOT_DEPLOYED_ANY,
     FilterDialog,
     FilterForm,
     form_of,
     read_filter,
 )
+from rcrp_tui.ui.decisions.table import DecisionTable
+from rcrp_tui.ui.shell import navigation
 from tests.apphelpers import (
     SEEDED_DECISIONS,
     make_app,

@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis.strategies import dates, integers
 from sqlalchemy import func, select
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain import personal_data
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, ThresholdBasis
@@ -33,8 +33,8 @@ from rcrp_tui.sample_data.demo import (
 )
 from rcrp_tui.sample_data.generator import Roster, decision_rows
 from rcrp_tui.sample_data.schedule import hour_slots
-from rcrp_tui.services import audit, auth
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import audit, auth
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import (

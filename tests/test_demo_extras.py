@@ -18,8 +18,12 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import NoteStatus, is_overdue
 from rcrp_tui.sample_data import qa_coaching, qa_extras, qa_samples, qa_work
 from rcrp_tui.sample_data.demo import DEMO_DAYS, GO_LIVE, build_demo
-from rcrp_tui.services import appeal_queries, auth, home, sample_queue, sampling
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.appeals import queries as appeal_queries
+from rcrp_tui.services.core import auth
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.home import summary as home
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling import queue as sample_queue
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.appeal_models import (
     appeal_themes_table,

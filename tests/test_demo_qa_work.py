@@ -21,8 +21,11 @@ from rcrp_tui.domain.toolkit import load_shipped
 from rcrp_tui.sample_data import qa_work
 from rcrp_tui.sample_data.demo import DEMO_DAYS, GO_LIVE, build_demo
 from rcrp_tui.sample_data.qa_reviews import DRAFTS
-from rcrp_tui.services import auth, live_risk, review_lists, rota
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import auth
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.reviews import lists as review_lists
+from rcrp_tui.services.reviews import live_risk
+from rcrp_tui.services.rota import planning as rota
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import User, decisions_table, users_table

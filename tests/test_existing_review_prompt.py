@@ -10,11 +10,13 @@ from textual.widgets import OptionList
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Judgement
-from rcrp_tui.screens.review import ReviewScreen
-from rcrp_tui.services import auth, review_lists, reviews
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import auth
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.reviews import lists as review_lists
+from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.existing_review_dialog import ExistingReviewDialog
+from rcrp_tui.ui.reviews.existing_review_dialog import ExistingReviewDialog
+from rcrp_tui.ui.reviews.review import ReviewScreen
 from tests.apphelpers import DEMO_PASSWORD, make_app, seed_small_dataset, settle, sign_in
 from tests.conftest import FIXED_NOW
 from tests.review_helpers import all_met

@@ -1,4 +1,4 @@
-"""One form behaviour in every dialog (``widgets.form``), proved per dialog type at 80x24.
+"""One form behaviour in every dialog (``ui.common.form``), proved per dialog type at 80x24.
 
 For each dialog: a refusal keeps the dialog open and the text as typed, puts the focus in
 the field at fault with the cursor at the end and nothing selected, shows the message in
@@ -25,22 +25,22 @@ from textual.widgets import Input, Static, TextArea
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.kpis import Period
-from rcrp_tui.screens.appeal_dialogs import LearningActionDialog
-from rcrp_tui.screens.appeal_forms import RecordAppealDialog
-from rcrp_tui.screens.coaching import NoteEditorScreen
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.decisions import DecisionFilter
-from rcrp_tui.services.errors import ValidationFailed
-from rcrp_tui.services.rota_state import FloorwalkerInfo
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.decisions.queries import DecisionFilter
+from rcrp_tui.services.rota.state import FloorwalkerInfo
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.filter_dialog import FilterDialog
-from rcrp_tui.widgets.form import DiscardQuestion, FormBehaviour
-from rcrp_tui.widgets.kpi_dialogs import PeriodDialog
-from rcrp_tui.widgets.review_dialogs import LiveRiskDialog, TextPromptDialog
-from rcrp_tui.widgets.rota_dialogs import LeaveDialog, OverrideReasonDialog
-from rcrp_tui.widgets.rota_export_dialog import ExportDialog
-from rcrp_tui.widgets.sample_dialogs import ReasonDialog
+from rcrp_tui.ui.appeals.dialogs import LearningActionDialog
+from rcrp_tui.ui.appeals.forms import RecordAppealDialog
+from rcrp_tui.ui.coaching.note_editor import NoteEditorScreen
+from rcrp_tui.ui.common.form import DiscardQuestion, FormBehaviour
+from rcrp_tui.ui.decisions.filter_dialog import FilterDialog
+from rcrp_tui.ui.kpis.dialogs import PeriodDialog
+from rcrp_tui.ui.reviews.dialogs import LiveRiskDialog, TextPromptDialog
+from rcrp_tui.ui.rota.dialogs import LeaveDialog, OverrideReasonDialog
+from rcrp_tui.ui.rota.export_dialog import ExportDialog
+from rcrp_tui.ui.sampling.dialogs import ReasonDialog
 from tests.conftest import TEST_ADMIN
 
 NOW = datetime(2026, 11, 24, 10, 30, tzinfo=UTC)

@@ -10,13 +10,15 @@ from typing import Any
 from textual.widgets import Input
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.screens.live_risk import LiveRiskScreen
-from rcrp_tui.screens.review import ReviewScreen
-from rcrp_tui.services import audit, live_risk, reviews
-from rcrp_tui.services.free_text import OVERRIDE_ACTION
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.free_text import OVERRIDE_ACTION
+from rcrp_tui.services.reviews import live_risk
+from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog
-from rcrp_tui.widgets.review_dialogs import TextPromptDialog
+from rcrp_tui.ui.common.personal_data_dialog import PersonalDataDialog
+from rcrp_tui.ui.reviews.dialogs import TextPromptDialog
+from rcrp_tui.ui.reviews.live_risk import LiveRiskScreen
+from rcrp_tui.ui.reviews.review import ReviewScreen
 from tests.apphelpers import make_app, settle, sign_in
 from tests.coaching_helpers import submit_review
 from tests.conftest import FIXED_NOW

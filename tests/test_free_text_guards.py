@@ -12,12 +12,15 @@ import pytest
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.domain.scoring import Answer
-from rcrp_tui.services import audit, decisions, live_risk, reviews
-from rcrp_tui.services.audit import AuditRow
-from rcrp_tui.services.decision_writes import RATIONALE_FIELD, DecisionInput, record_decision
-from rcrp_tui.services.errors import ValidationFailed
-from rcrp_tui.services.free_text import OVERRIDE_ACTION, PersonalDataFound
-from rcrp_tui.services.review_records import AnswerEntry, note_field
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.audit import AuditRow
+from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.core.free_text import OVERRIDE_ACTION, PersonalDataFound
+from rcrp_tui.services.decisions import queries as decisions
+from rcrp_tui.services.decisions.writes import RATIONALE_FIELD, DecisionInput, record_decision
+from rcrp_tui.services.reviews import live_risk
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry, note_field
 from rcrp_tui.storage.db import Database
 from tests.conftest import FIXED_NOW
 from tests.review_helpers import all_met, build_cast

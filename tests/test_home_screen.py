@@ -14,18 +14,19 @@ from textual.widgets import OptionList, Static
 
 from rcrp_tui.domain.appeals import AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.screens.appeal_detail import AppealDetailScreen
-from rcrp_tui.screens.cpd import CpdScreen
-from rcrp_tui.screens.home import HomeScreen
-from rcrp_tui.screens.live_risk import LiveRiskScreen
-from rcrp_tui.screens.review import ReviewScreen
-from rcrp_tui.screens.sample_queue import SampleQueueScreen
-from rcrp_tui.screens.sign_in import SignInScreen
-from rcrp_tui.services import appeals, live_risk
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.reviews import live_risk
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.home_panel import HomePanel
+from rcrp_tui.ui.appeals.detail import AppealDetailScreen
+from rcrp_tui.ui.coaching.cpd import CpdScreen
+from rcrp_tui.ui.home.home import HomeScreen
+from rcrp_tui.ui.home.panel import HomePanel
+from rcrp_tui.ui.reviews.live_risk import LiveRiskScreen
+from rcrp_tui.ui.reviews.review import ReviewScreen
+from rcrp_tui.ui.sampling.queue import SampleQueueScreen
+from rcrp_tui.ui.shell.sign_in import SignInScreen
 from tests.apphelpers import make_app, settle, sign_in
 from tests.home_helpers import NOW, PASSWORD, home_database
 from tests.snapshots import assert_snapshots

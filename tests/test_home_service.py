@@ -10,9 +10,9 @@ import pytest
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.statistics import wilson_interval
-from rcrp_tui.services import home
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import PermissionDenied
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import PermissionDenied
+from rcrp_tui.services.home import summary as home
 from tests.conftest import _postgres, _sqlite
 from tests.home_helpers import NOW, HomeWorld, build_home_world
 
@@ -198,7 +198,7 @@ def test_home_dispatches_on_the_role(world: HomeWorld) -> None:
 
 
 def test_a_week_without_rota_shifts_is_not_reported_as_without_gaps(world: HomeWorld) -> None:
-    from rcrp_tui.widgets import home_content
+    from rcrp_tui.ui.home import content as home_content
 
     h = home.supervisor_home(_at(world.sup, datetime(2027, 6, 1, 12, tzinfo=UTC)))
     assert h.coverage.total == 0

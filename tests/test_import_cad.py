@@ -15,10 +15,10 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Category, Outcome, Role
 from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, load_profile, shipped_profile
-from rcrp_tui.services import audit, people
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.decisions import DecisionFilter, count
-from rcrp_tui.services.errors import PermissionDenied
+from rcrp_tui.services.core import audit, people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import PermissionDenied
+from rcrp_tui.services.decisions.queries import DecisionFilter, count
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import Decision
 from tests.cli_helpers import add_account, as_user
@@ -380,7 +380,7 @@ def test_the_real_san_diego_export(any_db: Database, clock: FixedClock, tmp_path
 def test_command_line_import_with_a_shipped_profile_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rcrp_tui.cli import main
+    from rcrp_tui.cli.main import main
 
     database = str(tmp_path / "cli.db")
     add_account(database, "ada", Role.ADMINISTRATOR)
@@ -395,7 +395,7 @@ def test_command_line_import_with_a_shipped_profile_name(
 def test_command_line_import_needs_a_signed_in_administrator(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rcrp_tui.cli import main
+    from rcrp_tui.cli.main import main
 
     source = _csv(tmp_path / "calls.csv", ROWS)
     profile = tmp_path / "test-force.toml"
@@ -420,7 +420,7 @@ def _db(path: str) -> Database:
 def test_command_line_import_reports_an_unreadable_file(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from rcrp_tui.cli import main
+    from rcrp_tui.cli.main import main
 
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")

@@ -31,10 +31,10 @@ from rcrp_tui.domain.scoring import Answer
 from rcrp_tui.importing.cad import ImportRunning, import_file
 from rcrp_tui.importing.profile import load_profile
 from rcrp_tui.importing.runs import import_run
-from rcrp_tui.services import reviews
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import Busy, ServiceError
-from rcrp_tui.services.review_records import AnswerEntry
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import Busy, ServiceError
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
 from rcrp_tui.storage.db import Database, WriteWait
 from tests.cli_helpers import PASSWORD, add_account
 from tests.conftest import TEST_ADMIN

@@ -9,7 +9,7 @@ import pytest
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.importing.cad import ImportFailed, import_file
 from rcrp_tui.importing.profile import load_profile
-from rcrp_tui.services import audit
+from rcrp_tui.services.core import audit
 from rcrp_tui.storage.db import Database
 from tests.test_import_cad import HEADER, PROFILE, ROWS, _csv, _ctx, _decisions
 

@@ -18,9 +18,9 @@ from sqlalchemy import text
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, parse_profile, shipped_profile
-from rcrp_tui.services import people
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.db_ops import month_count_differences
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.ops.db_ops import month_count_differences
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from tests.conftest import TEST_ADMIN

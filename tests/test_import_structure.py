@@ -20,7 +20,7 @@ from sqlalchemy import text
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.importing.cad import ImportFailed, import_file
 from rcrp_tui.importing.profile import parse_profile
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage.db import Database
 from tests.conftest import TEST_ADMIN
 

@@ -43,9 +43,9 @@ def _loaded(stderr: str) -> set[str]:
 
 def test_the_sign_in_screen_needs_no_heavy_library_and_no_database_stack() -> None:
     code = (
-        "import rcrp_tui.cli\n"
-        "from rcrp_tui.app import RcrpApp\n"
-        "from rcrp_tui.screens.sign_in import SignInScreen\n"
+        "import rcrp_tui.cli.main\n"
+        "from rcrp_tui.ui.shell.app import RcrpApp\n"
+        "from rcrp_tui.ui.shell.sign_in import SignInScreen\n"
     )
     run = subprocess.run(
         [sys.executable, "-X", "importtime", "-c", code], capture_output=True, text=True

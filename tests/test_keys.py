@@ -10,15 +10,16 @@ import pytest
 from textual.command import CommandList, CommandPalette
 from textual.widgets import Button
 
-from rcrp_tui import keymap, navigation
-from rcrp_tui.app import RcrpApp
+from rcrp_tui import keymap
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.screens.decision_browser import DecisionBrowserScreen
-from rcrp_tui.screens.help import HelpScreen
-from rcrp_tui.widgets import keys
-from rcrp_tui.widgets.filter_dialog import FilterDialog
-from rcrp_tui.widgets.keys import KeyHints, catalogue, class_bindings, live_actions, ui_classes
-from rcrp_tui.widgets.sample_plan_dialog import PlanDialog
+from rcrp_tui.ui.common import keys
+from rcrp_tui.ui.common.keys import KeyHints, catalogue, class_bindings, live_actions, ui_classes
+from rcrp_tui.ui.decisions.browser import DecisionBrowserScreen
+from rcrp_tui.ui.decisions.filter_dialog import FilterDialog
+from rcrp_tui.ui.sampling.plan_dialog import PlanDialog
+from rcrp_tui.ui.shell import navigation
+from rcrp_tui.ui.shell.app import RcrpApp
+from rcrp_tui.ui.shell.help import HelpScreen
 from tests.apphelpers import make_app, seeded_database, settle, sign_in
 
 ROOT = Path(__file__).resolve().parent.parent / "rcrp_tui"
@@ -355,7 +356,7 @@ async def test_dialog_key_lines_match_the_dialog_bindings(tmp_path: Path) -> Non
 
 
 def test_keys_check_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from rcrp_tui.cli import main
+    from rcrp_tui.cli.main import main
 
     path = tmp_path / "keymap.toml"
     assert main(["keys", "check", "--file", str(path)]) == 0
@@ -370,7 +371,7 @@ def test_keys_check_on_the_command_line(tmp_path: Path, capsys: pytest.CaptureFi
 
 
 def test_keys_list_names_every_action(capsys: pytest.CaptureFixture[str]) -> None:
-    from rcrp_tui.cli import main
+    from rcrp_tui.cli.main import main
 
     assert main(["keys", "list"]) == 0
     out = capsys.readouterr().out

@@ -14,8 +14,11 @@ from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
 from rcrp_tui.domain.kpis import Period, previous_period, week_buckets
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.toolkit import load_shipped
-from rcrp_tui.services import kpi_queries, kpis, people, toolkits
-from rcrp_tui.services.context import Actor, Ctx
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.kpis import figures as kpis
+from rcrp_tui.services.kpis import queries as kpi_queries
+from rcrp_tui.services.reviews import toolkits
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import contact_officers_table, decisions_table
 from rcrp_tui.storage.review_models import reviews_table, toolkits_table

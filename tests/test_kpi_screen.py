@@ -24,7 +24,7 @@ async def _open(pilot: Any, username: str = "qa.lead") -> Any:
     await sign_in(pilot, username, kpi_fixture.PASSWORD)
     await pilot.press("f11")
     await settle(pilot)
-    from rcrp_tui.screens.kpis import KpiScreen
+    from rcrp_tui.ui.kpis.kpis import KpiScreen
 
     assert isinstance(pilot.app.screen, KpiScreen)
     return pilot.app.screen
@@ -82,14 +82,14 @@ async def test_period_sections_charts_and_export(kpi_db: Database, tmp_path: Pat
 
         # A period that ends before it starts: the dialog says so and stays open.
         await _choose_period(pilot, ("2026-11-30", "2026-11-16", "2026-11-02", "2026-11-16"))
-        from rcrp_tui.widgets.kpi_dialogs import ExportReportDialog, PeriodDialog
+        from rcrp_tui.ui.kpis.dialogs import ExportReportDialog, PeriodDialog
 
         dialog = pilot.app.screen
         assert isinstance(dialog, PeriodDialog)
         assert "must end after it starts" in rendered_text(dialog.query_one("#period-error"))
         await pilot.press("escape")  # the dates were changed: it asks before discarding
         await settle(pilot)
-        from rcrp_tui.widgets.form import DiscardQuestion
+        from rcrp_tui.ui.common.form import DiscardQuestion
 
         assert isinstance(pilot.app.screen, DiscardQuestion)
         await pilot.press("y")
@@ -156,7 +156,7 @@ def test_snapshots(snapshot: SnapshotAssertion, kpi_db: Database, tmp_path: Path
 
 
 def test_the_chart_axis_fits_the_values_and_weeks_without_data_are_left_out() -> None:
-    from rcrp_tui.widgets.kpi_charts import _y_range, weekly_rates
+    from rcrp_tui.ui.kpis.charts import _y_range, weekly_rates
 
     assert _y_range([]) == (0.0, 100.0)
     low, high = _y_range([43.9, 43.5, 42.8])

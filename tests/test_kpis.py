@@ -21,10 +21,10 @@ from rcrp_tui.domain.kpis import (
     week_buckets,
 )
 from rcrp_tui.domain.statistics import wilson_interval
-from rcrp_tui.services import kpis
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import PermissionDenied
-from rcrp_tui.services.kpis import KpiReport
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import PermissionDenied
+from rcrp_tui.services.kpis import figures as kpis
+from rcrp_tui.services.kpis.figures import KpiReport
 from tests import kpi_fixture
 from tests.conftest import FIXED_NOW, _postgres, _sqlite
 from tests.kpi_fixture import BASELINE, PERIOD, KpiData

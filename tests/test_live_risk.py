@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.services import audit, live_risk, reviews
-from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rcrp_tui.services.reviews import live_risk
+from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.storage.db import Database
 from tests.conftest import FIXED_NOW
 from tests.review_helpers import build_cast

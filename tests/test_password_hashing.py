@@ -1,6 +1,6 @@
 """The product hashes passwords with argon2id at full cost; only this test run is cheap.
 
-``conftest.py`` swaps the hasher in ``services.auth`` for a cheap one for the whole test
+``conftest.py`` swaps the hasher in ``services.core.auth`` for a cheap one for the whole test
 session. These tests prove the swap stays inside the tests: a fresh Python process (no
 conftest) hashes with the product's parameters, and the object the module made before the
 swap has them too.
@@ -16,8 +16,8 @@ from argon2.profiles import RFC_9106_LOW_MEMORY
 from sqlmodel import select
 
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services import auth, people
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import auth, people
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import User
 from tests.conftest import PRODUCT_HASHER, TEST_ADMIN, TEST_HASHER

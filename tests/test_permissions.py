@@ -13,11 +13,12 @@ import rcrp_tui.domain
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import DESCRIPTIONS, ROLE_PERMISSIONS, Permission, roles_table
-from rcrp_tui.services import audit, people, toolkits
-from rcrp_tui.services import rota as rota_service
-from rcrp_tui.services.context import FIRST_ADMINISTRATOR_SETUP, Actor, Ctx
-from rcrp_tui.services.errors import PermissionDenied, ValidationFailed
-from rcrp_tui.services.people import list_contact_officers
+from rcrp_tui.services.core import audit, people
+from rcrp_tui.services.core.context import FIRST_ADMINISTRATOR_SETUP, Actor, Ctx
+from rcrp_tui.services.core.errors import PermissionDenied, ValidationFailed
+from rcrp_tui.services.core.people import list_contact_officers
+from rcrp_tui.services.reviews import toolkits
+from rcrp_tui.services.rota import planning as rota_service
 from rcrp_tui.storage.db import Database
 
 README = Path(__file__).parents[1] / "README.md"

@@ -16,10 +16,10 @@ from rcrp_tui.domain.personal_data import (
     nhs_check_digit_valid,
     scan,
 )
-from rcrp_tui.services import audit
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ServiceError, ValidationFailed
-from rcrp_tui.services.free_text import OVERRIDE_ACTION, PersonalDataFound, guard_free_text
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
+from rcrp_tui.services.core.free_text import OVERRIDE_ACTION, PersonalDataFound, guard_free_text
 from tests.personal_data_corpus import load_corpus, report_lines, score_corpus
 
 TODAY = date(2026, 11, 24)

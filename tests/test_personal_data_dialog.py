@@ -10,8 +10,8 @@ from textual.pilot import Pilot
 from textual.widgets import Input, Static
 
 from rcrp_tui.domain.personal_data import scan
-from rcrp_tui.services.free_text import PersonalDataFound
-from rcrp_tui.widgets.personal_data_dialog import PersonalDataDialog, highlighted_text
+from rcrp_tui.services.core.free_text import PersonalDataFound
+from rcrp_tui.ui.common.personal_data_dialog import PersonalDataDialog, highlighted_text
 
 TEXT = "[bold]Mr Jones[/bold] rang from 07700 900123 about CAD-20261005-0042 [@click=app.quit]"
 NO_RESULT = "not dismissed"

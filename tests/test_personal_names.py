@@ -224,7 +224,7 @@ def test_starting_the_app_does_not_import_the_name_lists() -> None:
     out = _run(
         """
         import sys
-        import rcrp_tui.app
+        import rcrp_tui.ui.shell.app
         import rcrp_tui.domain.personal_data
         print(sorted({m.split(".")[0] for m in sys.modules if m.startswith("faker")}))
         """

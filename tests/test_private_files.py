@@ -17,25 +17,23 @@ import pytest
 from sqlalchemy import text
 
 from rcrp_tui import settings
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.clock import SystemClock
 from rcrp_tui.domain.kpis import make_period, previous_period
 from rcrp_tui.importing.cad import import_file
 from rcrp_tui.importing.profile import load_profile
 from rcrp_tui.private_files import make_private_folder, write_private
 from rcrp_tui.sample_data.accounts import DEMO_PASSWORD
-from rcrp_tui.services import (
-    appeal_reports,
-    auth,
-    cpd_export,
-    kpis,
-    reports,
-    rota,
-    rota_export,
-    sampling_results,
-)
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.sample_lists import samples_page
+from rcrp_tui.services.appeals import reports as appeal_reports
+from rcrp_tui.services.coaching import cpd_export
+from rcrp_tui.services.core import auth
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.kpis import figures as kpis
+from rcrp_tui.services.kpis import report as reports
+from rcrp_tui.services.rota import export as rota_export
+from rcrp_tui.services.rota import planning as rota
+from rcrp_tui.services.sampling import results as sampling_results
+from rcrp_tui.services.sampling.lists import samples_page
 from rcrp_tui.storage.db import Database
 
 

@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.services.reports import MARKING
+from rcrp_tui.services.kpis.report import MARKING
 from tests import kpi_fixture
 from tests.cli_helpers import as_user
 from tests.conftest import FIXED_NOW, _sqlite

@@ -16,10 +16,12 @@ from openpyxl import load_workbook
 from pypdf import PdfReader
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.services import audit, kpis, reports
-from rcrp_tui.services.errors import ValidationFailed
-from rcrp_tui.services.kpis import KpiReport
-from rcrp_tui.services.reports import MARKING, ReportFormat
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.kpis import figures as kpis
+from rcrp_tui.services.kpis import report as reports
+from rcrp_tui.services.kpis.figures import KpiReport
+from rcrp_tui.services.kpis.report import MARKING, ReportFormat
 from tests import kpi_fixture
 from tests.conftest import FIXED_NOW, _sqlite
 from tests.kpi_fixture import BASELINE, PERIOD, ROTA_NAME, KpiData

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import delete, func, insert, select
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.appeals import AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
@@ -24,11 +24,13 @@ from rcrp_tui.domain.retention import (
     RetentionRulesError,
     parse_rules,
 )
-from rcrp_tui.services import appeals, retention, reviews
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.errors import NotFound, PermissionDenied, ValidationFailed
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import NotFound, PermissionDenied, ValidationFailed
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.ops import retention
+from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import audit_table, decisions_table
 from tests.cli_helpers import add_account, as_user

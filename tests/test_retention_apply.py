@@ -23,26 +23,22 @@ from hypothesis import strategies as st
 from sqlalchemy import Table, delete, func, insert, select, text, update
 from sqlalchemy.exc import DBAPIError
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.appeals import AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.retention import parse_rules
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
-from rcrp_tui.services import (
-    appeals,
-    audit,
-    audit_verify,
-    db_ops,
-    live_risk,
-    retention,
-    sampling,
-)
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.audit_verify import ChainProblem
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import PermissionDenied, ServiceError
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core import audit, audit_verify
+from rcrp_tui.services.core.audit_verify import ChainProblem
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import PermissionDenied, ServiceError
+from rcrp_tui.services.ops import db_ops, retention
+from rcrp_tui.services.reviews import live_risk
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage import audit_chain
 from rcrp_tui.storage.appeal_models import appeals_table
 from rcrp_tui.storage.coaching_models import coaching_notes_table

@@ -12,10 +12,12 @@ from textual.widgets import Input, Static
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import auth, live_risk, reviews
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import auth
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.reviews import live_risk
+from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.review_dialogs import LiveRiskDialog
+from rcrp_tui.ui.reviews.dialogs import LiveRiskDialog
 from tests.apphelpers import DEMO_PASSWORD, make_app, seed_small_dataset, settle, sign_in
 from tests.conftest import FIXED_NOW
 
@@ -33,7 +35,7 @@ async def _open_newest_for_review(pilot: Any, username: str = "floorwalker") -> 
     await settle(pilot)
     await pilot.press("r")  # the decision browser's review key, on the newest decision
     await settle(pilot)
-    from rcrp_tui.screens.review import ReviewScreen
+    from rcrp_tui.ui.reviews.review import ReviewScreen
 
     screen = pilot.app.screen
     assert isinstance(screen, ReviewScreen)
@@ -182,7 +184,7 @@ async def test_live_risk_raised_with_keys_then_closed_by_a_supervisor(
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, "supervisor")
         await settle(pilot)
-        from rcrp_tui.widgets.live_risk_banner import LiveRiskBanner
+        from rcrp_tui.ui.reviews.live_risk_banner import LiveRiskBanner
 
         assert list(app.screen.query(LiveRiskBanner))
         await pilot.press("f9")

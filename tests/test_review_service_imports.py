@@ -8,18 +8,18 @@ import importlib.util
 from pathlib import Path
 
 from rcrp_tui.domain.clock import FixedClock
-from rcrp_tui.services import decisions
-from rcrp_tui.services.decisions import decision_row_from, decision_row_query
+from rcrp_tui.services.decisions import queries as decisions
+from rcrp_tui.services.decisions.queries import decision_row_from, decision_row_query
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table
 from tests.review_helpers import build_cast
 
 REVIEW_MODULES = (
-    "rcrp_tui.services.reviews",
-    "rcrp_tui.services.review_records",
-    "rcrp_tui.services.review_lists",
-    "rcrp_tui.services.review_actions",
-    "rcrp_tui.services.live_risk",
+    "rcrp_tui.services.reviews.saving",
+    "rcrp_tui.services.reviews.records",
+    "rcrp_tui.services.reviews.lists",
+    "rcrp_tui.services.reviews.actions",
+    "rcrp_tui.services.reviews.live_risk",
 )
 
 

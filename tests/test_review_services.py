@@ -9,10 +9,13 @@ import pytest
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import audit, review_lists, reviews, toolkits
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from rcrp_tui.services.review_records import AnswerEntry, ReviewConflict
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from rcrp_tui.services.reviews import lists as review_lists
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews import toolkits
+from rcrp_tui.services.reviews.records import AnswerEntry, ReviewConflict
 from rcrp_tui.storage.db import Database
 from tests.review_helpers import all_met, build_cast
 
@@ -209,7 +212,7 @@ def test_broken_toolkit_file_adds_nothing(db: Database, clock: FixedClock, tmp_p
 def test_merge_after_a_conflict_keeps_both_peoples_changes(db: Database, clock: FixedClock) -> None:
     from dataclasses import replace
 
-    from rcrp_tui.services.review_records import merge_concurrent
+    from rcrp_tui.services.reviews.records import merge_concurrent
 
     cast = build_cast(db, clock)
     base = reviews.open_for_decision(cast.floorwalker, cast.decision_id).review

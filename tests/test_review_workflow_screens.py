@@ -8,9 +8,10 @@ from typing import Any
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import auth, reviews
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.review_records import AnswerEntry
+from rcrp_tui.services.core import auth
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
 from rcrp_tui.storage.db import Database
 from tests.apphelpers import DEMO_PASSWORD, make_app, seed_small_dataset, settle, sign_in
 from tests.conftest import FIXED_NOW

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services import audit, people
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import audit, people
+from rcrp_tui.services.core.context import Ctx
 from tests.cli_helpers import add_account, as_user
 
 
@@ -103,8 +103,8 @@ def test_rota_leave_over_an_assigned_shift_is_refused_or_overridden(
 ) -> None:
     from datetime import date
 
-    from rcrp_tui.services import rota
-    from rcrp_tui.services.context import Actor
+    from rcrp_tui.services.core.context import Actor
+    from rcrp_tui.services.rota import planning as rota
 
     database = str(admin_ctx.db.url.database)
     people.add_team(admin_ctx, "Blue", "2d2n4off-12h", 0)

@@ -14,11 +14,11 @@ import recurring_ical_events
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services import people
-from rcrp_tui.services import rota as rota_service
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.errors import ValidationFailed
-from rcrp_tui.services.rota_export import export_rota
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.rota import planning as rota_service
+from rcrp_tui.services.rota.export import export_rota
 from rcrp_tui.storage.db import Database
 from tests.conftest import TEST_ADMIN
 

@@ -11,11 +11,11 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services import people
-from rcrp_tui.services import rota as rota_service
-from rcrp_tui.services.context import Actor, Ctx
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.rota import planning as rota_service
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.rota_grid import WeekGrid
+from rcrp_tui.ui.rota.grid import WeekGrid
 from tests.apphelpers import DEMO_PASSWORD, make_app, settle, sign_in, type_text
 from tests.snapshots import assert_snapshots
 
@@ -55,7 +55,7 @@ async def _open_rota(pilot: Any, username: str = "sup") -> Any:
     await sign_in(pilot, username)
     await pilot.press("f8")
     await settle(pilot)
-    from rcrp_tui.screens.rota import RotaScreen
+    from rcrp_tui.ui.rota.week import RotaScreen
 
     assert isinstance(pilot.app.screen, RotaScreen)
     return pilot.app.screen
@@ -107,7 +107,7 @@ async def test_assign_from_the_list_unassign_then_autofill(
         assert slot is not None and slot.key.day == date(2026, 11, 23)
         await pilot.press("a")
         await settle(pilot)
-        from rcrp_tui.widgets.rota_dialogs import PastShiftsDialog
+        from rcrp_tui.ui.rota.dialogs import PastShiftsDialog
 
         # 23 November has already started (the clock says the 24th): asked first.
         assert isinstance(app.screen, PastShiftsDialog)
@@ -131,7 +131,7 @@ async def test_assign_from_the_list_unassign_then_autofill(
         assert _view(admin_ctx, rota_id).slot(slot.key).floorwalker_id is None  # type: ignore[union-attr]
         await pilot.press("f")
         await settle(pilot)
-        from rcrp_tui.widgets.rota_dialogs import AutofillReviewDialog
+        from rcrp_tui.ui.rota.dialogs import AutofillReviewDialog
 
         assert isinstance(app.screen, AutofillReviewDialog)
         assert _view(admin_ctx, rota_id).coverage.covered == 0  # nothing saved yet
@@ -173,7 +173,7 @@ async def test_leave_over_an_assigned_shift_needs_a_reason_and_leaves_a_gap(
         await settle(pilot)
         from textual.widgets import Select
 
-        from rcrp_tui.widgets.rota_dialogs import LeaveDialog, OverrideReasonDialog
+        from rcrp_tui.ui.rota.dialogs import LeaveDialog, OverrideReasonDialog
 
         assert isinstance(app.screen, LeaveDialog)
         app.screen.query_one("#who", Select).value = bea
@@ -210,7 +210,7 @@ async def test_rule_break_needs_an_override_reason(
         await settle(pilot)
         await pilot.press("y")  # the shift has already started: change it anyway
         await settle(pilot)
-        from rcrp_tui.widgets.rota_dialogs import FloorwalkerPicker
+        from rcrp_tui.ui.rota.dialogs import FloorwalkerPicker
 
         assert isinstance(app.screen, FloorwalkerPicker)
         options = app.screen.query_one("OptionList")
@@ -219,7 +219,7 @@ async def test_rule_break_needs_an_override_reason(
         assert str(options.get_option_at_index(1).prompt).startswith("✓ Bea (fw2) · 0 shifts")
         await pilot.press("enter")  # Ash: first by name, highlighted
         await settle(pilot)
-        from rcrp_tui.widgets.rota_dialogs import OverrideReasonDialog
+        from rcrp_tui.ui.rota.dialogs import OverrideReasonDialog
 
         assert isinstance(app.screen, OverrideReasonDialog)
         await type_text(pilot, "cover for sickness")
@@ -251,7 +251,7 @@ async def test_swap_by_marking_two_shifts(admin_ctx: Ctx, db: Database, tmp_path
         await pilot.press("j", "s")
         await settle(pilot)
         # Both shifts have started by the fixed clock: confirm the change to the record.
-        from rcrp_tui.widgets.rota_dialogs import PastShiftsDialog
+        from rcrp_tui.ui.rota.dialogs import PastShiftsDialog
 
         assert isinstance(app.screen, PastShiftsDialog)
         await pilot.press("y")

@@ -12,11 +12,11 @@ from sqlmodel import select
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.rota import Rule, SlotKey
-from rcrp_tui.services import audit, people
-from rcrp_tui.services import rota as rota_service
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
-from rcrp_tui.services.rota import RuleBroken
+from rcrp_tui.services.core import audit, people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rcrp_tui.services.rota import planning as rota_service
+from rcrp_tui.services.rota.planning import RuleBroken
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
 from tests.conftest import TEST_ADMIN

@@ -11,17 +11,13 @@ import pytest
 from textual.widgets import DataTable, Input, Static
 
 from rcrp_tui.domain.rota import SlotKey
-from rcrp_tui.services import rota as rota_service
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ValidationFailed
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.rota import planning as rota_service
 from rcrp_tui.settings import default_export_folder
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.rota_dialogs import (
-    AutofillReviewDialog,
-    OverrideReasonDialog,
-    PastShiftsDialog,
-)
-from rcrp_tui.widgets.rota_export_dialog import ExportDialog
+from rcrp_tui.ui.rota.dialogs import AutofillReviewDialog, OverrideReasonDialog, PastShiftsDialog
+from rcrp_tui.ui.rota.export_dialog import ExportDialog
 from tests.apphelpers import make_app, settle, type_text
 from tests.test_rota_screen import _open_rota, _seed, _sup, _view, _walker
 

@@ -1,6 +1,6 @@
 """Typed and imported text is shown, never obeyed: controls, C1 and bidirectional
 characters are neutralised (``domain.safe_text``), and a bracketed paste arrives whole,
-in order, with its escape codes shown (``widgets.paste_guard``)."""
+in order, with its escape codes shown (``ui.common.paste_guard``)."""
 
 from __future__ import annotations
 
@@ -9,8 +9,8 @@ from textual import events
 from textual._xterm_parser import XTermParser
 
 from rcrp_tui.domain.safe_text import is_neutral, neutralise, neutralise_paste
-from rcrp_tui.widgets.literal import literal, markup_safe, visible
-from rcrp_tui.widgets.paste_guard import PasteKeepingParser
+from rcrp_tui.ui.common.literal import literal, markup_safe, visible
+from rcrp_tui.ui.common.paste_guard import PasteKeepingParser
 
 DANGEROUS = [
     "\x1b[31m",  # ESC: an ANSI colour

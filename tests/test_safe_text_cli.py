@@ -8,10 +8,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import update
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.safe_text import BIDI_CONTROLS, terminal_text
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage.models import users_table
 from tests.cli_helpers import add_account, as_user
 

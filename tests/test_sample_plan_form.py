@@ -13,11 +13,12 @@ from rcrp_tui.domain.sampling import (
     SamplingSpec,
     StratumDimension,
 )
-from rcrp_tui.services import sample_lists, sampling
-from rcrp_tui.services.errors import PermissionDenied, ValidationFailed
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.core.errors import PermissionDenied, ValidationFailed
+from rcrp_tui.services.sampling import lists as sample_lists
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.sample_plan_form import PlanForm, read_plan, size_advice
+from rcrp_tui.ui.sampling.plan_form import PlanForm, read_plan, size_advice
 from tests.test_sampling_service import build_floor
 
 TEAMS = {"Red": 1, "Blue": 2}

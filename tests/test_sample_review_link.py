@@ -7,11 +7,14 @@ import pytest
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import audit, reviews, sample_queue, sampling
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import ValidationFailed
-from rcrp_tui.services.review_records import AnswerEntry
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling import queue as sample_queue
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage.db import Database
 from tests.test_sampling_service import build_floor
 

@@ -11,16 +11,16 @@ import pytest
 from textual.coordinate import Coordinate
 from textual.widgets import DataTable, Static
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
-from rcrp_tui.services import sampling
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.sample_dialogs import PlanPickerDialog
+from rcrp_tui.ui.sampling.dialogs import PlanPickerDialog
 from tests.apphelpers import make_app, rendered_text, seeded_database, settle, sign_in
 from tests.cli_helpers import as_user
 from tests.conftest import FIXED_NOW, TEST_ADMIN

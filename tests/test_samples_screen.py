@@ -15,10 +15,13 @@ from textual.widgets import DataTable, Input, Static
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec, StratumDimension
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import people, reviews, sample_queue, sampling
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.review_records import AnswerEntry
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling import queue as sample_queue
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage.db import Database
 from tests.apphelpers import (
     make_app,
@@ -62,7 +65,7 @@ async def _open_samples(pilot: Any, username: str) -> Any:
     await sign_in(pilot, username)
     await pilot.press("f3")
     await settle(pilot)
-    from rcrp_tui.screens.samples import SamplesScreen
+    from rcrp_tui.ui.sampling.samples import SamplesScreen
 
     assert isinstance(pilot.app.screen, SamplesScreen)
     return pilot.app.screen
@@ -103,8 +106,8 @@ async def test_qa_lead_defines_a_plan_draws_and_reviews_the_first_item(
 
         await pilot.press("enter")  # the queue
         await settle(pilot)
-        from rcrp_tui.screens.review import ReviewScreen
-        from rcrp_tui.screens.sample_queue import SampleQueueScreen
+        from rcrp_tui.ui.reviews.review import ReviewScreen
+        from rcrp_tui.ui.sampling.queue import SampleQueueScreen
 
         queue = pilot.app.screen
         assert isinstance(queue, SampleQueueScreen)
@@ -351,7 +354,7 @@ async def test_a_queue_that_cannot_load_says_why(tmp_path: Path) -> None:
     app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
     async with app.run_test(size=SIZE) as pilot:
         await _open_samples(pilot, "floorwalker")
-        from rcrp_tui.screens.sample_queue import SampleQueueScreen
+        from rcrp_tui.ui.sampling.queue import SampleQueueScreen
 
         await pilot.app.push_screen(SampleQueueScreen(pilot.app.ctx, sample_id=999))
         await settle(pilot)

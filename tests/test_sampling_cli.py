@@ -7,13 +7,16 @@ from pathlib import Path
 
 import pytest
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec, StratumDimension
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import audit, reviews, sample_queue, sampling
-from rcrp_tui.services.review_records import AnswerEntry
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling import queue as sample_queue
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage.db import Database
 from tests.cli_helpers import as_user
 from tests.test_sampling_service import PASSWORD, build_floor

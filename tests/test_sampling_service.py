@@ -22,21 +22,18 @@ from rcrp_tui.domain.sampling import (
 from rcrp_tui.domain.sampling import draw_sample as draw_in_memory
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.statistics import weighted_proportion, wilson_interval
-from rcrp_tui.services import (
-    appeals,
-    audit,
-    people,
-    reviews,
-    sample_queue,
-    sampling,
-    sampling_results,
-)
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.errors import Conflict, PermissionDenied, ValidationFailed
-from rcrp_tui.services.review_records import AnswerEntry
-from rcrp_tui.services.sampling_population import PopulationFilter, load_candidates
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core import audit, people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import Conflict, PermissionDenied, ValidationFailed
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling import queue as sample_queue
+from rcrp_tui.services.sampling import results as sampling_results
+from rcrp_tui.services.sampling.population import PopulationFilter, load_candidates
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.sampling_models import sample_items_table
 from tests.conftest import FIXED_NOW, TEST_ADMIN

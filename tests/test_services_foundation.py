@@ -11,10 +11,11 @@ from sqlmodel import select
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role
-from rcrp_tui.services import auth, decisions, people
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
+from rcrp_tui.services.core import auth, people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import AuthenticationFailed, PermissionDenied, ValidationFailed
+from rcrp_tui.services.decisions import queries as decisions
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry
 from tests.conftest import TEST_ADMIN
@@ -96,7 +97,7 @@ def test_a_refused_write_leaves_nothing_behind(admin_ctx: Ctx) -> None:
 
 
 def test_audit_row_holds_before_and_after(admin_ctx: Ctx) -> None:
-    from rcrp_tui.services import audit
+    from rcrp_tui.services.core import audit
 
     people.add_user(
         admin_ctx, username="fw", display_name="F", role=Role.FLOORWALKER, password=PASSWORD

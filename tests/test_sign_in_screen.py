@@ -7,11 +7,11 @@ from pathlib import Path
 from textual import events
 from textual.widgets import Input, Static
 
-from rcrp_tui.app import RcrpApp
-from rcrp_tui.screens.home import HomeScreen
-from rcrp_tui.screens.sign_in import SignInScreen
-from rcrp_tui.services.auth import MAX_FAILED_SIGN_INS, REFUSED
+from rcrp_tui.services.core.auth import MAX_FAILED_SIGN_INS, REFUSED
 from rcrp_tui.storage.db import Database
+from rcrp_tui.ui.home.home import HomeScreen
+from rcrp_tui.ui.shell.app import RcrpApp
+from rcrp_tui.ui.shell.sign_in import SignInScreen
 from tests.apphelpers import (
     DEMO_PASSWORD,
     make_app,

@@ -13,12 +13,15 @@ from sqlalchemy import ColumnElement, delete, func, insert, select, update
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift
 from rcrp_tui.domain.sampling import Oversampling, SamplingMethod, SamplingSpec, StratumDimension
 from rcrp_tui.domain.sampling import draw_sample as draw_in_memory
-from rcrp_tui.services import decisions, people, sample_queue, sampling
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.decision_writes import DecisionInput, record_decision
-from rcrp_tui.services.sampling_population import PopulationFilter, conditions, load_candidates
-from rcrp_tui.services.sampling_strata import count_strata
-from rcrp_tui.services.stratum_counts import group_totals, month_counts_apply
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.decisions import queries as decisions
+from rcrp_tui.services.decisions.stratum_counts import group_totals, month_counts_apply
+from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling import queue as sample_queue
+from rcrp_tui.services.sampling.population import PopulationFilter, conditions, load_candidates
+from rcrp_tui.services.sampling.strata import count_strata
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.sampling_models import decision_stratum_months_table

@@ -15,14 +15,16 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import Transition
 from rcrp_tui.domain.scoring import Answer, Judgement
-from rcrp_tui.services import coaching, reviews, subject_access
-from rcrp_tui.services.errors import NotFound, PermissionDenied
-from rcrp_tui.services.review_records import AnswerEntry
-from rcrp_tui.services.subject_access import SubjectFormat, export_subject_access
+from rcrp_tui.services.coaching import notes as coaching
+from rcrp_tui.services.core.errors import NotFound, PermissionDenied
+from rcrp_tui.services.ops import subject_access
+from rcrp_tui.services.ops.subject_access import SubjectFormat, export_subject_access
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.records import AnswerEntry
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import audit_table, decisions_table
@@ -141,7 +143,7 @@ def test_the_pdf_export_is_marked_on_every_page(any_db: Database, tmp_path: Path
 
 def test_markdown_does_not_load_fpdf() -> None:
     code = (
-        "import sys, rcrp_tui.services.subject_access, rcrp_tui.cli_ops; "
+        "import sys, rcrp_tui.services.ops.subject_access, rcrp_tui.cli.ops; "
         "assert 'fpdf' not in sys.modules, 'fpdf loaded'"
     )
     subprocess.run([sys.executable, "-c", code], check=True)

@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.app import App, ComposeResult
 from textual.widgets import DataTable
 
-from rcrp_tui.widgets.table_fit import fit_columns
+from rcrp_tui.ui.common.table_fit import fit_columns
 
 
 class _TableApp(App[None]):

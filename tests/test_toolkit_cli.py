@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from rcrp_tui.cli import main
+from rcrp_tui.cli.main import main
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.toolkit import shipped_toolkit_source
 from tests.cli_helpers import add_account, as_user

@@ -7,15 +7,15 @@ from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement, ScoreResult, score
 from rcrp_tui.domain.toolkit import load_shipped
 from rcrp_tui.domain.verdict import Outcome, verdict
-from rcrp_tui.screens.reviews_list import result_words
-from rcrp_tui.services import reviews
-from rcrp_tui.services.cpd import officer_record
-from rcrp_tui.services.cpd_export import record_markdown
-from rcrp_tui.services.review_lists import list_reviews
-from rcrp_tui.services.review_records import AnswerEntry, ReviewWork
+from rcrp_tui.services.coaching.cpd import officer_record
+from rcrp_tui.services.coaching.cpd_export import record_markdown
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews.lists import list_reviews
+from rcrp_tui.services.reviews.records import AnswerEntry, ReviewWork
 from rcrp_tui.storage.db import Database
-from rcrp_tui.widgets.home_content import _result
-from rcrp_tui.widgets.review_panels import score_bar
+from rcrp_tui.ui.home.content import _result
+from rcrp_tui.ui.reviews.panels import score_bar
+from rcrp_tui.ui.reviews.review_list import result_words
 from tests.review_helpers import all_met, build_cast
 
 

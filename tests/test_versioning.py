@@ -13,10 +13,12 @@ from sqlmodel import SQLModel
 from rcrp_tui.domain.appeals import AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services import appeal_queries, appeals, people
-from rcrp_tui.services.appeals import AppealInput
-from rcrp_tui.services.context import Actor, Ctx
-from rcrp_tui.services.errors import Conflict
+from rcrp_tui.services.appeals import queries as appeal_queries
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.appeals.recording import AppealInput
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.core.errors import Conflict
 from rcrp_tui.storage import metadata  # noqa: F401  (registers every table)
 from rcrp_tui.storage.appeal_models import Appeal
 from rcrp_tui.storage.db import Database
@@ -162,8 +164,8 @@ def test_inspect_sees_the_version_column() -> None:
 
 def test_a_review_save_that_changes_nothing_changes_nothing(any_db: Database) -> None:
     from rcrp_tui.domain.scoring import Answer
-    from rcrp_tui.services import reviews
-    from rcrp_tui.services.review_records import AnswerEntry
+    from rcrp_tui.services.reviews import saving as reviews
+    from rcrp_tui.services.reviews.records import AnswerEntry
     from rcrp_tui.storage.models import AuditEntry
     from rcrp_tui.storage.review_models import ReviewChange
     from tests.review_helpers import build_cast

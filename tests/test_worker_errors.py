@@ -15,10 +15,10 @@ import pytest
 from textual.screen import Screen
 
 import rcrp_tui
-from rcrp_tui.screens.base import ReportsWorkerErrors
+from rcrp_tui.ui.base import ReportsWorkerErrors
 
 # The App runs its own workers; the blank screen it shows while the database opens runs none.
-NOT_SCREEN_MODULES = {"rcrp_tui.app"}
+NOT_SCREEN_MODULES = {"rcrp_tui.ui.shell.app"}
 
 
 def _screens_that_run_workers() -> list[type[Screen]]:

@@ -6,8 +6,8 @@ from __future__ import annotations
 import multiprocessing
 from pathlib import Path
 
-from rcrp_tui.services import people
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Ctx
 from tests.apphelpers import make_app, seeded_database, settle, sign_in
 from tests.conftest import TEST_ADMIN
 from tests.import_process_helpers import hold_import, hold_write_lock

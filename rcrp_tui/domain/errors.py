@@ -3,7 +3,7 @@
 ``ServiceError`` lives here, below both ``storage`` and ``services``, so that the storage
 layer can raise ``Busy`` (a write that could not get the database) as the same kind of
 error the services raise: screens and the command line show it as a message, never as a
-traceback. ``services.errors`` re-exports both.
+traceback. ``services.core.errors`` re-exports both.
 """
 
 from __future__ import annotations

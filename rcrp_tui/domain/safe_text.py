@@ -6,7 +6,7 @@ controls (U+0080 to U+009F; U+009B is a one-character CSI that some terminals ob
 the bidirectional formatting characters that reorder what is shown around them (U+202A to
 U+202E, U+2066 to U+2069, U+200E/U+200F, U+061C). ``neutralise`` replaces each with a
 visible stand-in, so the text reads exactly as stored and nothing reaches the terminal as
-a command. The screens (``widgets.literal``) use ``neutralise``; the command line uses
+a command. The screens (``ui.common.literal``) use ``neutralise``; the command line uses
 ``terminal_text``, which writes only ASCII stand-ins (logs and terminals without the control
 pictures' glyphs still read them).
 

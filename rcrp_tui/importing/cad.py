@@ -46,8 +46,8 @@ from rcrp_tui.importing.rows import BrokenRecord, RowConverter, RowRejected, Row
 from rcrp_tui.importing.runs import ImportRun, import_run
 from rcrp_tui.importing.writer import BatchWriter, officer_lookup, team_lookup
 from rcrp_tui.private_files import open_private_text
-from rcrp_tui.services import audit
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.context import Ctx
 
 DEFAULT_BATCH_SIZE = 5_000
 #: How much of the file is checked for NUL bytes (text never has them) before reading.

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 from rcrp_tui.domain import personal_data
 from rcrp_tui.importing.profile import FieldSpec, ImportProfile
-from rcrp_tui.services.decision_writes import normalise_cad_ref
-from rcrp_tui.services.errors import ValidationFailed
+from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.decisions.writes import normalise_cad_ref
 from rcrp_tui.storage.models import RATIONALE_MAX
 
 #: Column widths of the decisions table, so an over-long value is rejected here with

@@ -24,7 +24,7 @@ from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
 
 from rcrp_tui.importing.errors import ImportRunning
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage.db import this_process
 from rcrp_tui.storage.import_models import ABANDONED, FAILED, IMPORTED, import_runs_table
 

@@ -1,5 +1,5 @@
 """The demo control room's people: five teams, their contact officers, and one account per
-person who signs in. Everything is created through ``services.people``, so each row is
+person who signs in. Everything is created through ``services.core.people``, so each row is
 validated and audited exactly as an administrator's would be.
 
 Nobody has a real-looking name: contact officers are staff ids (``CO-1001``), accounts are
@@ -11,8 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from rcrp_tui.domain.enums import Role
-from rcrp_tui.services import people
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Ctx
 
 #: The one password of every demo account (documented in docs/demo.md and the README).
 DEMO_PASSWORD = "rcrp-demo-2026"

@@ -5,7 +5,7 @@ role, and six weeks of RCRP decisions from go-live on Monday 5 October 2026 (Eur
 The same seed always gives the same decisions, column for column; docs/demo.md describes
 the data and the accounts.
 
-The accounts go through ``services.people`` (validated, audited). The decisions are a bulk
+The accounts go through ``services.core.people`` (validated, audited). The decisions are a bulk
 load: Core ``INSERT`` in large batches inside one transaction that also writes the single
 ``demo_built`` audit row, so either the whole demo is there or none of its decisions are.
 """
@@ -40,8 +40,8 @@ from rcrp_tui.sample_data.generator import (
     decision_rows,
 )
 from rcrp_tui.sample_data.schedule import hour_slots
-from rcrp_tui.services import audit
-from rcrp_tui.services.context import DEMO_BUILDER, Ctx
+from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.context import DEMO_BUILDER, Ctx
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import (
     audit_table,

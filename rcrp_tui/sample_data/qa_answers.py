@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from rcrp_tui.domain.enums import CallerType, Outcome, ThresholdBasis
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.toolkit import Criterion
-from rcrp_tui.services.decisions import DecisionRow
-from rcrp_tui.services.review_records import AnswerEntry
+from rcrp_tui.services.decisions.queries import DecisionRow
+from rcrp_tui.services.reviews.records import AnswerEntry
 
 CRITICAL = "C05"
 RATIONALE = "C12"

@@ -2,7 +2,7 @@
 
 Each is tied by CAD reference to a demo decision that was not deployed, made by a partner
 of the same kind as the caller (an ambulance crew disputes a call the ambulance service
-made), and runs through ``services.appeals`` as it would on the floor: live 999 appeals
+made), and runs through ``services.appeals.recording`` as it would on the floor: live 999 appeals
 recorded and decided by a supervisor within minutes, post-incident disputes by a QA lead
 days later, and cases raised at the monthly partnership meeting. One live appeal, on the
 last afternoon, is still open, so its stopwatch runs on the supervisors' home screens and
@@ -19,9 +19,12 @@ from datetime import datetime, timedelta
 from rcrp_tui.domain.appeals import AppealOutcome, AppealRoute, PartnerType
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import CallerType
-from rcrp_tui.services import appeal_learning, appeal_queries, appeals, decisions
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.decisions import DecisionFilter, DecisionRow
+from rcrp_tui.services.appeals import learning as appeal_learning
+from rcrp_tui.services.appeals import queries as appeal_queries
+from rcrp_tui.services.appeals import recording as appeals
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.decisions import queries as decisions
+from rcrp_tui.services.decisions.queries import DecisionFilter, DecisionRow
 
 LIVE, POST, MEETING = (
     AppealRoute.LIVE_999,

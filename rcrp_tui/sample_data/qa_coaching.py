@@ -1,6 +1,6 @@
 """The demo's coaching notes: fifteen development conversations with contact officers.
 
-Written through ``services.coaching`` by the floorwalkers, QA leads and team supervisors who
+Written through ``services.coaching.notes`` by the floorwalkers, QA leads and team supervisors who
 had them, at fixed moments in the six weeks, and moved on by the officer (acknowledge, with
 a comment) and the author (follow-up done, close) as far as each got. Every state is
 there; several notes point at a demo review and its criteria; two are restricted. Five are
@@ -26,8 +26,8 @@ from rcrp_tui.domain.coaching import (
     Visibility,
     local_date,
 )
-from rcrp_tui.services import coaching
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.coaching import notes as coaching
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage.models import contact_officers_table, decisions_table
 from rcrp_tui.storage.review_models import reviews_table
 

@@ -22,8 +22,8 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.sample_data import qa_appeals, qa_coaching, qa_samples, qa_work
-from rcrp_tui.services import audit, people
-from rcrp_tui.services.context import Ctx
+from rcrp_tui.services.core import audit, people
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import audit_table
 

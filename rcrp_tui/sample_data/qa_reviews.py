@@ -23,10 +23,12 @@ from rcrp_tui.domain.enums import Outcome
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.sample_data import qa_answers
-from rcrp_tui.services import decisions, reviews, toolkits
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.decisions import DecisionFilter, DecisionRow
-from rcrp_tui.services.review_records import AnswerEntry, ReviewView
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.decisions import queries as decisions
+from rcrp_tui.services.decisions.queries import DecisionFilter, DecisionRow
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews import toolkits
+from rcrp_tui.services.reviews.records import AnswerEntry, ReviewView
 
 #: Reviews of not-deployed decisions, of deployed ones, and of the demo officers' own
 #: (any outcome: in a small build an officer may have few decisions).

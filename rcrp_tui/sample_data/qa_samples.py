@@ -6,7 +6,8 @@ Monday of the sixth week and drew thirty decisions from the month so far. Over t
 the floorwalkers worked the queue: several items are done (each with the review its
 claimer submitted, which finishes the item), one skipped and one replaced with a reason,
 three still held by whoever claimed them, and the rest waiting. Everything goes through
-``services.sampling``, ``services.sample_queue`` and ``services.reviews`` at fixed times.
+``services.sampling.plans``, ``services.sampling.queue`` and ``services.reviews.saving`` at fixed
+times.
 """
 
 from __future__ import annotations
@@ -20,10 +21,14 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec, StratumDimension
 from rcrp_tui.domain.shift_patterns import DEFAULT_TZ
 from rcrp_tui.sample_data import qa_answers
-from rcrp_tui.services import decisions, reviews, sample_queue, sampling, toolkits
-from rcrp_tui.services.context import Ctx
-from rcrp_tui.services.errors import Conflict
-from rcrp_tui.services.sampling_population import PopulationFilter
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import Conflict
+from rcrp_tui.services.decisions import queries as decisions
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.reviews import toolkits
+from rcrp_tui.services.sampling import plans as sampling
+from rcrp_tui.services.sampling import queue as sample_queue
+from rcrp_tui.services.sampling.population import PopulationFilter
 
 MONTHLY_PLAN = "Monthly not-deployed, stratified by category and shift"
 CENSUS_PLAN = "Go-live census, night shift"

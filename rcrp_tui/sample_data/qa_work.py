@@ -26,8 +26,11 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.shift_patterns import DEFAULT_TZ
 from rcrp_tui.sample_data import qa_reviews
 from rcrp_tui.sample_data.accounts import SHIFT_PATTERN
-from rcrp_tui.services import audit, live_risk, people, reviews, rota
-from rcrp_tui.services.context import Actor, Ctx
+from rcrp_tui.services.core import audit, people
+from rcrp_tui.services.core.context import Actor, Ctx
+from rcrp_tui.services.reviews import live_risk
+from rcrp_tui.services.reviews import saving as reviews
+from rcrp_tui.services.rota import planning as rota
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import audit_table
 

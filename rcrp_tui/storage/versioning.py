@@ -11,7 +11,7 @@ statements on these tables must put ``row_version = :seen`` in their ``WHERE``, 
 ``row_version = row_version + 1`` and check the row count (the services' ``cas_update``).
 
 The services turn ``StaleDataError`` into their ``Conflict`` in one place
-(``services/concurrency.py``, used by ``Ctx.writing``), naming the record by
+(``services/core/concurrency.py``, used by ``Ctx.writing``), naming the record by
 ``RECORD_NAMES`` below. A new table gets all of this by inheriting ``Versioned``; a test
 (tests/test_versioning.py) fails for any table that neither does nor is listed there as
 append-only or immutable.

@@ -1,0 +1,1 @@
+"""The ``rcrp-tui`` command line: ``main`` parses and dispatches, one module per command group."""

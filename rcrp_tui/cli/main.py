@@ -1,0 +1,489 @@
+"""The ``rcrp-tui`` command line. Every sub-command has ``--help``.
+
+Database selection, in order: ``--database`` (a path or an SQLAlchemy URL), then
+``RCRP_DATABASE_URL``, then a SQLite file in the platform's user-data directory. The demo
+has its own file, so it never mixes with real records.
+
+Every command that reads or changes records is run by a signed-in person (``--user``,
+see ``cli_auth``), with that person's role, and audited under their name.
+"""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+from collections.abc import Callable, Sequence
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from rcrp_tui import __version__
+from rcrp_tui.cli.auth import SignInRequired, add_sign_in, read_line, sign_in, signed_in
+from rcrp_tui.cli.keys import add_keys_parser
+from rcrp_tui.cli.ops import add_ops_parser, add_retention_parser
+from rcrp_tui.cli.output import say_database, visible_output
+from rcrp_tui.cli.privacy import add_privacy_parser
+from rcrp_tui.cli.report import add_report_parser
+from rcrp_tui.cli.rota import add_rota_parser
+from rcrp_tui.cli.sampling import add_sample_parser
+from rcrp_tui.domain.enums import Role
+from rcrp_tui.services.core.errors import ServiceError
+
+# The database stack (SQLAlchemy, SQLModel, Alembic) is imported inside the commands, so
+# plain `rcrp-tui` paints its sign-in screen first and opens the database behind it.
+if TYPE_CHECKING:
+    from rcrp_tui.storage.db import Database
+
+
+def _url_from_argument(value: str) -> str:
+    from rcrp_tui.storage.db import url_from_argument
+
+    return url_from_argument(value)
+
+
+def _default_database_url() -> str:
+    from rcrp_tui.storage.db import default_database_url
+
+    return default_database_url()
+
+
+def demo_database_url() -> str:
+    from platformdirs import user_data_dir
+
+    return _url_from_argument(str(Path(user_data_dir("rcrp-tui")) / "demo.db"))
+
+
+def open_database(
+    argument: str | None, *, default: Callable[[], str] = _default_database_url
+) -> Database:
+    """Open and, for SQLite, upgrade the schema; PostgreSQL must be upgraded on purpose.
+
+    On SQLite any audit guard trigger someone dropped is re-created, and that is audited.
+    """
+    from rcrp_tui.services.core.audit import restore_guards
+    from rcrp_tui.storage import schema
+    from rcrp_tui.storage.db import Database
+
+    db = Database(_url_from_argument(argument) if argument else default())
+    if db.is_sqlite:
+        schema.upgrade(db)
+        restore_guards(db)
+    elif not schema.is_current(db):
+        raise SystemExit(
+            f"The database {db.display_name} is at schema "
+            f"{_revisions(schema.current_revisions(db))}, "
+            f"this version needs {_revisions(schema.head_revisions())}. "
+            "Run: rcrp-tui db upgrade --database URL"
+        )
+    return db
+
+
+def _add_database(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--database",
+        metavar="PATH_OR_URL",
+        help="SQLite file path or SQLAlchemy URL (default: $RCRP_DATABASE_URL, else the "
+        "user-data directory)",
+    )
+
+
+def _run_app(db: Database | Callable[[], Database]) -> int:
+    from rcrp_tui.ui.shell.app import run_app
+
+    return run_app(db)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    from rcrp_tui.ui.shell.app import run_app
+
+    return run_app(partial(open_database, args.database))
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from rcrp_tui.sample_data.demo import build_demo
+
+    db = open_database(args.database, default=demo_database_url)
+    built = build_demo(db, decisions=args.decisions, seed=args.seed, progress=print)
+    if not built:
+        print(f"Using the existing demo database at {db.display_name}")
+    if args.no_open:
+        return 0
+    return _run_app(db)
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    from rcrp_tui.importing.cad import ImportFailed, import_file
+    from rcrp_tui.importing.profile import ProfileError, load_profile
+    from rcrp_tui.services.appeals.recording import link_pending
+
+    try:
+        profile = load_profile(Path(args.profile))
+    except ProfileError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    ctx = signed_in(args)
+    ctx.db.on_wait = lambda wait: print(wait.describe(), file=sys.stderr)
+    rejects = Path(args.rejects) if args.rejects else None
+    try:
+        summary = import_file(
+            ctx,
+            Path(args.file),
+            profile,
+            rejects_path=rejects,
+            show_progress=not args.quiet,
+        )
+    except ImportFailed as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    say_database(ctx)
+    print(summary.describe())
+    # The import is committed: a failure from here on must not read as a failed import.
+    try:
+        linked = link_pending(ctx)
+    except ServiceError as exc:
+        print(
+            f"warning: the import is saved, but appeals were not linked to their decisions: "
+            f"{exc.message} The next import links them.",
+            file=sys.stderr,
+        )
+        return 0
+    print(f"appeals linked to their decisions: {linked}")
+    return 0
+
+
+def cmd_db_upgrade(args: argparse.Namespace) -> int:
+    from rcrp_tui.storage import schema
+    from rcrp_tui.storage.db import Database
+
+    db = Database(_url_from_argument(args.database) if args.database else _default_database_url())
+    before = _revisions(schema.current_revisions(db))
+    schema.upgrade(db)
+    after = _revisions(schema.current_revisions(db))
+    if after == before:
+        print(f"{db.display_name}: schema already up to date ({after})")
+    else:
+        print(f"{db.display_name}: schema upgraded from {before} to {after}")
+    if args.app_role:
+        return _grant(db, args.app_role)
+    return 0
+
+
+def cmd_db_grant(args: argparse.Namespace) -> int:
+    from rcrp_tui.storage.db import Database
+
+    db = Database(_url_from_argument(args.database) if args.database else _default_database_url())
+    return _grant(db, args.role)
+
+
+def _grant(db: Database, role: str) -> int:
+    """Give the application's PostgreSQL role exactly what it needs (see storage.roles)."""
+    from rcrp_tui.storage.roles import RoleError, grant_app_role
+
+    try:
+        created, statements = grant_app_role(db, role)
+    except RoleError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if created:
+        print(f"Created role {role} (LOGIN, no password yet: set one with ALTER ROLE).")
+    print(
+        f"{role} may read and write the ordinary tables, only read and add audit rows, "
+        f"and owns nothing ({len(statements)} statements)."
+    )
+    return 0
+
+
+def _revisions(revisions: tuple[str, ...]) -> str:
+    """Schema revisions for a person: "0003, 0005, 0009", or "empty"."""
+    return ", ".join(sorted(revisions)) or "empty"
+
+
+def _read_password(args: argparse.Namespace, username: str) -> str:
+    """The new password for ``username``: the next line of standard input with
+    ``--password-stdin`` (after the signing-in person's own), else typed twice."""
+    from rcrp_tui.services.core.errors import ValidationFailed
+
+    if args.password_stdin:
+        return read_line(f"the new password for {username}")
+    if not sys.stdin.isatty():
+        raise ValidationFailed(
+            "password",
+            "no terminal to type the new password on; pipe it in with --password-stdin. "
+            "Nothing was changed.",
+        )
+    try:
+        first = getpass.getpass(f"New password for {username}: ")
+        again = getpass.getpass("Repeat it: ")
+    except (EOFError, KeyboardInterrupt):
+        raise ValidationFailed("password", "none given; nothing was changed") from None
+    if again != first:
+        raise ValidationFailed("password", "the two differ; nothing was changed")
+    return first
+
+
+def cmd_audit(args: argparse.Namespace) -> int:
+    """Print the newest audit rows: who, what, when, before and after."""
+    from rcrp_tui.services.core import audit
+
+    rows = audit.entries(signed_in(args), entity=args.entity, entity_id=args.id, limit=args.limit)
+    for row in reversed(rows):
+        change = ""
+        if row.before is not None or row.after is not None:
+            change = f" before={row.before} after={row.after}"
+        target = f"{row.entity}:{row.entity_id}" if row.entity_id else row.entity
+        print(
+            f"{row.at:%Y-%m-%d %H:%M:%S}Z {row.actor} ({row.actor_role}) {row.action} "
+            f"{target}{change}"
+        )
+    return 0
+
+
+def cmd_audit_verify(args: argparse.Namespace) -> int:
+    """Walk the audit hash chain; exit 1 naming the first row that is wrong."""
+    from rcrp_tui.services.core.audit_verify import verify_chain
+    from rcrp_tui.services.core.context import AUDIT_VERIFIER, Ctx
+
+    # No sign-in: it would add a row to the chain being checked (README, "Who runs a command").
+    state = verify_chain(Ctx(open_database(args.database), AUDIT_VERIFIER))
+    for problem in state.guard_problems:
+        print(f"warning: {problem}", file=sys.stderr)
+    if state.intact:
+        print(state.describe())
+        return 0
+    print(state.describe(), file=sys.stderr)
+    return 1
+
+
+def cmd_users_add(args: argparse.Namespace) -> int:
+    """Add an account as a signed-in administrator; the first administrator of a database
+    with no accounts is added without a sign-in (there is no one to sign in as)."""
+    from rcrp_tui.services.core import auth, people
+    from rcrp_tui.services.core.context import FIRST_ADMINISTRATOR_SETUP, Ctx
+
+    role = Role(Role.parse(args.role))
+    db = open_database(args.database)
+    first = not auth.has_accounts(db)
+    if first and role is not Role.ADMINISTRATOR:
+        raise SignInRequired(
+            "this database has no accounts yet: the first must be an administrator "
+            "(--role administrator), who is added without signing in. Nothing was changed."
+        )
+    ctx = Ctx(db, FIRST_ADMINISTRATOR_SETUP) if first else sign_in(args, db)
+    people.add_user(
+        ctx,
+        username=args.username,
+        display_name=args.name,
+        role=role,
+        password=_read_password(args, args.username),
+        team=args.team,
+        staff_id=args.staff_id,
+    )
+    if first:
+        print(
+            f"Added {args.username} ({role.label}), the first administrator: no one signed in "
+            "to add them, and the audit log says so. Every later command needs --user."
+        )
+    else:
+        print(f"Added {args.username} ({role.label}).")
+    return 0
+
+
+def cmd_users_list(args: argparse.Namespace) -> int:
+    from rcrp_tui.services.core import people
+
+    for u in people.list_users(signed_in(args)):
+        flags = "" if u.active else " (inactive)"
+        print(
+            f"{u.username:<20} {u.role.label:<16} {u.display_name:<28} {u.team or '-':<10}{flags}"
+        )
+    return 0
+
+
+def cmd_users_passwd(args: argparse.Namespace) -> int:
+    from rcrp_tui.services.core import people
+
+    ctx = signed_in(args)
+    people.set_password(ctx, args.username, _read_password(args, args.username))
+    print(f"Password changed for {args.username}; any lock-out is cleared.")
+    return 0
+
+
+def cmd_toolkit_add(args: argparse.Namespace) -> int:
+    from rcrp_tui.services.reviews import toolkits
+
+    result = toolkits.add_from_file(signed_in(args), Path(args.file))
+    info = result.info
+    if result.added:
+        print(f"Added toolkit {info.key} version {info.version}: {info.title}")
+    else:
+        print(f"{info.key} version {info.version} is already stored, identical; nothing changed.")
+    return 0
+
+
+def cmd_toolkit_list(args: argparse.Namespace) -> int:
+    from rcrp_tui.services.reviews import toolkits
+
+    for t in toolkits.list_toolkits(signed_in(args)):
+        print(
+            f"{t.key:<20} {t.version:<8} {t.reviews:>6} review(s)  "
+            f"{t.added_at:%Y-%m-%d}  {t.sha256[:12]}  {t.title}"
+        )
+    return 0
+
+
+_NEW_PASSWORD_STDIN = (
+    "read passwords from standard input: your own on the first line, then the new one "
+    "(only the new one when adding the first administrator)"
+)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="rcrp-tui",
+        description="Quality assurance of Right Care, Right Person control-room decisions.",
+    )
+    parser.add_argument("--version", action="version", version=f"rcrp-tui {__version__}")
+    _add_database(parser)
+    parser.set_defaults(func=cmd_open)
+    sub = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    demo = sub.add_parser("demo", help="build (once) and open a demo database with realistic data")
+    _add_database(demo)
+    demo.add_argument(
+        "--decisions",
+        type=int,
+        default=None,
+        metavar="N",
+        help="how many decisions to generate (default: six weeks' worth)",
+    )
+    demo.add_argument(
+        "--seed", type=int, default=2023, metavar="S", help="random seed (default 2023)"
+    )
+    demo.add_argument(
+        "--no-open", action="store_true", help="build the database but do not open the app"
+    )
+    demo.set_defaults(func=cmd_demo)
+
+    imp = sub.add_parser("import", help="import decisions from a CAD export (CSV)")
+    imp.add_argument("file", help="the CSV file")
+    imp.add_argument(
+        "--profile",
+        required=True,
+        metavar="PROFILE",
+        help="mapping profile: a TOML file, or the name of a shipped one such as san-diego "
+        "(see docs/import-profiles.md)",
+    )
+    _add_database(imp)
+    imp.add_argument(
+        "--rejects", metavar="PATH", help="write rejected rows here (default: FILE.rejects.csv)"
+    )
+    imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_sign_in(imp)
+    imp.set_defaults(func=cmd_import)
+
+    db = sub.add_parser("db", help="database administration")
+    db_sub = db.add_subparsers(title="db commands", metavar="ACTION", required=True)
+    up = db_sub.add_parser("upgrade", help="bring the schema up to date (Alembic)")
+    _add_database(up)
+    up.add_argument(
+        "--app-role",
+        metavar="NAME",
+        help="PostgreSQL: then grant this role what the app needs, and no more (as db grant)",
+    )
+    up.set_defaults(func=cmd_db_upgrade)
+    grant = db_sub.add_parser(
+        "grant",
+        help="PostgreSQL: create (if need be) the application's role and grant it what the "
+        "app needs: no UPDATE, DELETE or TRUNCATE on the audit log, no ownership",
+    )
+    grant.add_argument("role", metavar="NAME", help="the role the app will connect as")
+    _add_database(grant)
+    grant.set_defaults(func=cmd_db_grant)
+    add_ops_parser(db_sub, _add_database)
+
+    aud = sub.add_parser("audit", help="read the audit log (newest last)")
+    aud.add_argument("--entity", help="only this kind of record, e.g. user, decision, review")
+    aud.add_argument("--id", help="only this record id (with --entity)")
+    aud.add_argument("--limit", type=int, default=50, help="how many rows (default 50)")
+    _add_database(aud)
+    add_sign_in(aud)
+    aud.set_defaults(func=cmd_audit)
+    aud_sub = aud.add_subparsers(title="audit commands", metavar="ACTION")
+    verify = aud_sub.add_parser(
+        "verify",
+        help="check the audit log's hash chain: exit 0 if every row is there, unchanged and "
+        "in order, else 1 naming the first row that is not",
+    )
+    _add_database(verify)
+    verify.set_defaults(func=cmd_audit_verify)
+
+    users = sub.add_parser("users", help="manage user accounts")
+    users_sub = users.add_subparsers(title="users commands", metavar="ACTION", required=True)
+    add = users_sub.add_parser(
+        "add",
+        help="add a user (prompts for the password); the first administrator of a database "
+        "with no accounts is added without --user",
+    )
+    add.add_argument("username")
+    add.add_argument("--role", required=True, help="one of: " + ", ".join(r.value for r in Role))
+    add.add_argument("--name", required=True, help="display name")
+    add.add_argument("--team", help="team name (supervisors, floorwalkers)")
+    add.add_argument("--staff-id", help="staff id (contact officers)")
+    add_sign_in(add, stdin_help=_NEW_PASSWORD_STDIN)
+    _add_database(add)
+    add.set_defaults(func=cmd_users_add)
+    ls = users_sub.add_parser("list", help="list users")
+    _add_database(ls)
+    add_sign_in(ls)
+    ls.set_defaults(func=cmd_users_list)
+    pw = users_sub.add_parser("passwd", help="set a user's password and clear a lock-out")
+    pw.add_argument("username")
+    add_sign_in(pw, stdin_help=_NEW_PASSWORD_STDIN)
+    _add_database(pw)
+    pw.set_defaults(func=cmd_users_passwd)
+
+    toolkit = sub.add_parser("toolkit", help="decision-making toolkits (see docs/toolkits.md)")
+    toolkit_sub = toolkit.add_subparsers(title="toolkit commands", metavar="ACTION", required=True)
+    tk_add = toolkit_sub.add_parser("add", help="add a toolkit, or a new version, from a TOML file")
+    tk_add.add_argument("file", metavar="FILE.toml")
+    _add_database(tk_add)
+    add_sign_in(tk_add)
+    tk_add.set_defaults(func=cmd_toolkit_add)
+    tk_ls = toolkit_sub.add_parser("list", help="list stored toolkit versions")
+    _add_database(tk_ls)
+    add_sign_in(tk_ls)
+    tk_ls.set_defaults(func=cmd_toolkit_list)
+    add_rota_parser(sub, _add_database, add_sign_in)
+    add_report_parser(sub, _add_database, add_sign_in)
+    add_sample_parser(sub, _add_database, add_sign_in)
+    add_privacy_parser(sub)
+    add_keys_parser(sub)
+    add_retention_parser(sub, _add_database)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    opens_app = args.func is cmd_open or (args.func is cmd_demo and not args.no_open)
+    if opens_app:  # the app draws the screen itself (and shows stored text literally)
+        return _run(args)
+    with visible_output():  # stored text can move or recolour nothing on the terminal
+        return _run(args)
+
+
+def _run(args: argparse.Namespace) -> int:
+    try:
+        return int(args.func(args))
+    except ServiceError as exc:
+        print(f"error: {exc.message}", file=sys.stderr)
+        return 2
+    except ValueError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except OSError as exc:
+        # A folder or file the system refuses (no permission, a full disk): say which.
+        where = f" ({exc.filename})" if exc.filename else ""
+        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        return 2

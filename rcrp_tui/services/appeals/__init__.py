@@ -1,0 +1,1 @@
+"""Partner appeals: recording and deciding, learning actions, QA requests, lists and figures."""

@@ -1,0 +1,1 @@
+"""Coaching notes and the development record (CPD) with its exports."""

@@ -1,0 +1,1 @@
+"""Decisions: reading them a page at a time, recording one by hand, counting them by stratum."""

@@ -1,0 +1,1 @@
+"""What each role's home screen shows."""

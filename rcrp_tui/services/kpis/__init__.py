@@ -1,0 +1,1 @@
+"""The KPIs and the programme-board report in every format."""

@@ -1,0 +1,1 @@
+"""Operating the database: backup, restore, check, retention and subject access."""

@@ -1,0 +1,1 @@
+"""The floorwalking rota: planning changes, loading state, exports."""

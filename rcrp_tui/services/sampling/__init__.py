@@ -1,0 +1,1 @@
+"""Dip sampling: plans, the population, draws, the shared queue, progress and results."""

@@ -1,0 +1,1 @@
+"""Partner appeals: the list, one appeal in full, the forms and the figures."""

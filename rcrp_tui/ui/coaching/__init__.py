@@ -1,0 +1,1 @@
+"""Coaching notes and each officer's development record (CPD)."""

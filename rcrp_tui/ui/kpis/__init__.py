@@ -1,0 +1,1 @@
+"""KPIs and the programme-board report."""

@@ -1,0 +1,151 @@
+"""Reviews the signed-in person may see, newest first, a page at a time.
+
+QA leads start in the moderation queue (submitted and moderated reviews waiting for them);
+``m`` switches between the queue and every review. Enter opens the highlighted review,
+where a QA lead agrees (m), adjusts with a reason, or releases (r).
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+from zoneinfo import ZoneInfo
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.message import Message
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+from textual.worker import Worker
+
+from rcrp_tui.domain.enums import Category, Role
+from rcrp_tui.domain.review_workflow import ReviewStatus
+from rcrp_tui.domain.verdict import Outcome
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.reviews import lists as review_lists
+from rcrp_tui.services.reviews.records import ReviewSummary
+from rcrp_tui.ui.common.keys import key_for, list_keys, paging_keys
+from rcrp_tui.ui.common.literal import literal
+from rcrp_tui.ui.common.worker_errors import report_failure
+
+LOCAL = ZoneInfo("Europe/London")
+QUEUE = (ReviewStatus.SUBMITTED, ReviewStatus.MODERATED)
+
+
+def result_words(r: ReviewSummary) -> str:
+    """Score and outcome in words, never colour alone."""
+    v = r.verdict
+    if r.score is None:
+        return v.short
+    band = f" {r.band}" if r.band and v.outcome is not Outcome.INCOMPLETE else ""
+    return f"{r.score:.1f}%{band} {v.words}"
+
+
+class ReviewsScreen(Screen[None]):
+    """A page of reviews; the moderation queue for QA leads."""
+
+    CSS_PATH = "review.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "open", "Open", id="reviews.open"),
+        Binding("m", "toggle_queue", "Queue/all", id="reviews.queue"),
+        *paging_keys("older", "newer"),
+        *list_keys("cursor(1)", "cursor(-1)"),
+        Binding("escape", "close", "Back", id="reviews.back"),
+    ]
+
+    class PageLoaded(Message):
+        def __init__(self, rows: list[ReviewSummary]) -> None:
+            super().__init__()
+            self.rows = rows
+
+    def __init__(self, ctx: Ctx, **kw: Any) -> None:
+        super().__init__(**kw)
+        self.ctx = ctx
+        self.queue = ctx.actor.role is Role.QA_LEAD
+        self.rows: list[ReviewSummary] = []
+        self._older_than: list[int | None] = [None]  # a stack of page starts
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("", id="reviews-title")
+        yield DataTable(id="reviews", cursor_type="row", zebra_stripes=True)
+        yield Footer()
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        report_failure(self, event)
+
+    def on_mount(self) -> None:
+        table = self.query_one(DataTable)
+        table.add_columns("ID", "CAD ref", "Category", "Reviewer", "Status", "Judgement", "Result")
+        table.focus()
+        self._reload()
+
+    def on_screen_resume(self) -> None:
+        if self.rows:
+            self._reload()
+
+    def _reload(self) -> None:
+        mode = "Moderation queue (submitted, moderated)" if self.queue else "All reviews"
+        switch = key_for(self, "reviews.queue", "m")
+        opens = key_for(self, "reviews.open", "⏎")
+        self.query_one("#reviews-title", Static).update(
+            f"{mode} · {switch} switches · {opens} opens"
+        )
+        self._load(self._older_than[-1])
+
+    @work(thread=True, exclusive=True, exit_on_error=False)
+    def _load(self, older_than: int | None) -> None:
+        rows = review_lists.list_reviews(
+            self.ctx, statuses=QUEUE if self.queue else (), older_than_id=older_than
+        )
+        self.post_message(self.PageLoaded(rows))
+
+    def on_reviews_screen_page_loaded(self, message: PageLoaded) -> None:
+        self.rows = message.rows
+        table = self.query_one(DataTable)
+        table.clear()
+        for r in message.rows:
+            table.add_row(
+                str(r.id),
+                r.cad_ref,
+                Category.label_of(r.category),
+                literal(r.reviewer, single_line=True),
+                r.status.label,
+                r.judgement.label if r.judgement else "-",
+                result_words(r),
+            )
+        if not message.rows:
+            self.query_one("#reviews-title", Static).update("No reviews here.")
+
+    def action_cursor(self, step: int) -> None:
+        table = self.query_one(DataTable)
+        table.move_cursor(row=table.cursor_row + step)
+
+    def action_open(self) -> None:
+        table = self.query_one(DataTable)
+        if not self.rows or table.cursor_row >= len(self.rows):
+            return
+        from rcrp_tui.ui.reviews.review import ReviewScreen
+
+        self.app.push_screen(ReviewScreen(self.ctx, review_id=self.rows[table.cursor_row].id))
+
+    def on_data_table_row_selected(self, _event: DataTable.RowSelected) -> None:
+        self.action_open()
+
+    def action_toggle_queue(self) -> None:
+        self.queue = not self.queue
+        self._older_than = [None]
+        self._reload()
+
+    def action_older(self) -> None:
+        if len(self.rows) == review_lists.PAGE_SIZE:
+            self._older_than.append(self.rows[-1].id)
+            self._reload()
+
+    def action_newer(self) -> None:
+        if len(self._older_than) > 1:
+            self._older_than.pop()
+            self._reload()
+
+    def action_close(self) -> None:
+        self.dismiss(None)

@@ -1,0 +1,1 @@
+"""The floorwalking rota: the week grid, coverage, changes and export."""

@@ -1,0 +1,1 @@
+"""Dip samples: the list, the plan dialog, the queue and the results."""

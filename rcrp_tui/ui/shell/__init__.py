@@ -1,0 +1,1 @@
+"""The App itself, where it can go (navigation), sign-in and help."""

@@ -1,0 +1,348 @@
+"""The Textual application: wiring only.
+
+Global keys, the command palette, the help screen and the theme all come from
+``navigation.DESTINATIONS`` and the live bindings; the screens do the work and call
+the service layer for every read and write.
+
+Start-up is kept to what the first screen needs: the service layer, SQLAlchemy and the
+schema check load in a worker while the sign-in screen is already taking the username.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from rich.markup import escape
+from textual.app import App, SystemCommand
+from textual.binding import Binding, BindingType
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.widgets import Footer, Header
+from textual.worker import Worker, WorkerState
+
+from rcrp_tui import gc_tuning, keymap, settings
+from rcrp_tui.domain.clock import Clock, SystemClock
+from rcrp_tui.ui.common import keys
+from rcrp_tui.ui.common.keys import ScreenActions
+from rcrp_tui.ui.shell import navigation
+
+if TYPE_CHECKING:
+    from rcrp_tui.services.core.context import Actor, Ctx
+    from rcrp_tui.storage.db import Database
+
+APP_TITLE = "RCRP decision QA"
+
+
+def database_label(db: Database) -> str:
+    """The database as the header names it: the file name, or the URL without password."""
+    if db.is_sqlite:
+        return Path(str(db.url.database)).name
+    return db.display_name
+
+
+class DestinationCommands(Provider):
+    """Command-palette entries for every destination the signed-in role may open."""
+
+    def _commands(self) -> list[tuple[str, str, Any]]:
+        app = self.app
+        if not isinstance(app, RcrpApp) or app.actor is None:
+            return []
+        return [
+            (f"Open {d.title}", d.description, partial(app.open_destination, d.id))
+            for d in navigation.available(app.actor.role)
+        ]
+
+    async def discover(self) -> Hits:
+        for title, help_text, callback in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, help_text, callback in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)
+
+
+def _destination_bindings() -> list[BindingType]:
+    return [
+        Binding(d.key, f"go({d.id!r})", d.title, id=f"go.{d.id}", tooltip=d.description)
+        for d in navigation.DESTINATIONS
+    ]
+
+
+class _Blank(Screen[None]):
+    """Shown under the sign-in screen; never seen on its own."""
+
+    def compose(self):
+        yield Header()
+        yield Footer(compact=True)
+
+
+class RcrpApp(App[int]):
+    """The rcrp-tui application for one database."""
+
+    CSS_PATH = "app.tcss"
+    TITLE = APP_TITLE
+    COMMANDS: ClassVar[set[Any]] = App.COMMANDS | {DestinationCommands, ScreenActions}
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f1", "help", "Help", id="app.help"),
+        *_destination_bindings(),
+        Binding("ctrl+t", "change_theme", "Theme", show=False, id="app.theme"),
+        Binding("ctrl+o", "sign_out", "Sign out", show=False, id="app.sign-out"),
+        Binding("ctrl+q", "quit", "Quit", id="app.quit", priority=True),
+        # g/G on whatever list has the focus; j/k and PgUp/PgDn are the screens' own.
+        Binding("g", "list_end('first')", "First", show=False, id=keys.LIST_FIRST),
+        Binding("G", "list_end('last')", "Last", show=False, id=keys.LIST_LAST),
+    ]
+
+    def __init__(
+        self,
+        db: Database | Callable[[], Database],
+        *,
+        clock: Clock | None = None,
+        settings_path: Path | None = None,
+        keymap_path: Path | None = None,
+    ) -> None:
+        """``db`` is an open database, or a function that opens one (called in a worker)."""
+        super().__init__()
+        self._db: Database | None = None
+        self._opener: Callable[[], Database] | None = None
+        if callable(db):
+            self._opener = db
+        else:
+            self._db = db
+        self._db_ready = threading.Event()
+        self._db_error: str | None = None
+        self.clock: Clock = clock or SystemClock()
+        self.settings_path = settings_path or settings.default_settings_path()
+        self.settings = settings.load(self.settings_path)
+        self.keymap_path = keymap_path or keymap.default_keymap_path()
+        #: What the user's keymap file did: accepted remappings and ignored entries.
+        self.user_keymap = keymap.UserKeymap(self.keymap_path)
+        self.actor: Actor | None = None
+        self._ctx: Ctx | None = None
+        self._settle_timer: Timer | None = None
+
+    @property
+    def db(self) -> Database:
+        """The open database (available once ``wait_for_database`` has returned)."""
+        if self._db is None:
+            raise RuntimeError("the database is still opening")
+        return self._db
+
+    def wait_for_database(self) -> Database:
+        """Block (in a worker thread) until the database is open; raise if it failed."""
+        self._db_ready.wait()
+        if self._db is None:
+            from rcrp_tui.services.core.errors import ServiceError
+
+            raise ServiceError(self._db_error or "The database could not be opened.")
+        return self._db
+
+    def _open_database(self) -> None:
+        try:
+            assert self._opener is not None
+            self._db = self._opener()
+            # Load the service layer and the Home screen (where every role lands) here too,
+            # while the password is typed, so Enter on sign-in does not pay for them.
+            import rcrp_tui.services.core.auth  # noqa: F401
+            import rcrp_tui.ui.home.home
+        except BaseException as exc:  # SystemExit from a schema check must not kill the UI
+            self._db_error = f"Cannot open the database: {exc}"
+        finally:
+            self._db_ready.set()
+            self.call_from_thread(self._database_opened)
+
+    def _read_keymap(self) -> None:
+        from rcrp_tui.ui.common.keys import catalogue
+
+        user_keymap = keymap.load(self.keymap_path, catalogue())
+        self.call_from_thread(self._apply_keymap, user_keymap)
+
+    def _apply_keymap(self, user_keymap: keymap.UserKeymap) -> None:
+        """Use the accepted remappings; say which entries were ignored and why."""
+        self.user_keymap = user_keymap
+        self.set_keymap(user_keymap.keys)
+        if user_keymap.problems:
+            lines = "\n".join(escape(str(p)) for p in user_keymap.problems)
+            self.notify(
+                f"Your keymap file has {len(user_keymap.problems)} problem(s); the rest of it "
+                f"is in use (rcrp-tui keys check repeats this):\n{lines}",
+                title="Keymap",
+                severity="warning",
+                timeout=30,
+            )
+
+    def _database_opened(self) -> None:
+        if self._db is not None and self.actor is None:
+            self.sub_title = f"Sign in · {database_label(self._db)}"
+        else:
+            self.notify(escape(self._db_error or ""), severity="error", timeout=30)
+
+    @property
+    def ctx(self) -> Ctx:
+        """The service context of the signed-in user (only valid after sign-in)."""
+        if self._ctx is None:
+            raise RuntimeError("nobody is signed in")
+        return self._ctx
+
+    def on_mount(self) -> None:
+        from rcrp_tui.domain.name_lists import preload_in_background
+
+        # The name lists load off the UI thread, once, and only after the first paint: the
+        # thread would otherwise hold the GIL while the sign-in screen is being drawn.
+        self.call_after_refresh(preload_in_background)
+        self.call_after_refresh(self.settle_later)
+        if self.settings.theme in self.available_themes:
+            self.theme = self.settings.theme
+        self.theme_changed_signal.subscribe(self, self._remember_theme)
+        self.push_screen(_Blank())
+        self._show_sign_in()
+        if self.keymap_path.exists():
+            # Checking the file needs every screen's bindings: read it after the first paint.
+            self.call_after_refresh(
+                self.run_worker, self._read_keymap, thread=True, exit_on_error=False
+            )
+        if self._opener is None:
+            self._db_ready.set()
+            self._database_opened()
+        else:
+            self.sub_title = "opening the database…"
+            # Start after the first paint: the import work would otherwise hold the GIL
+            # while the sign-in screen is being drawn.
+            self.call_after_refresh(
+                self.run_worker, self._open_database, thread=True, exit_on_error=False
+            )
+
+    def _show_sign_in(self) -> None:
+        from rcrp_tui.ui.shell.sign_in import SignInScreen
+
+        self.push_screen(SignInScreen(self.wait_for_database, self.clock))
+
+    def on_sign_in_screen_signed_in(self, message: Any) -> None:
+        from rcrp_tui.services.core.context import Ctx
+        from rcrp_tui.ui.common.worker_errors import announce_wait
+        from rcrp_tui.ui.reviews import live_risk_banner
+
+        actor: Actor = message.actor
+        self.actor = actor
+        self._ctx = Ctx(self.db, actor, self.clock)
+        # One listener for every screen's saves: a write kept waiting says for what.
+        self.db.on_wait = partial(announce_wait, self)
+        self.sub_title = f"{actor.display_name} ({actor.role.label}) · {database_label(self.db)}"
+        if not hasattr(self, "_live_risk_watcher"):
+            live_risk_banner.install(self)
+        self.pop_screen()  # the sign-in screen
+        home = navigation.home_for(actor.role)
+        if home is None:
+            self.notify("This account has nothing to open yet.", severity="warning")
+            return
+        self.open_destination(home.id)
+
+    def open_destination(self, destination_id: str, **kwargs: Any) -> None:
+        """Open a destination by id, if it exists and the signed-in role may use it."""
+        destination = navigation.find(destination_id)
+        if self.actor is None or destination is None:
+            return
+        if not destination.allows(self.actor.role):
+            self.notify(
+                f"A {escape(self.actor.role.label.lower())} may not open "
+                f"{escape(destination.title)}.",
+                severity="warning",
+            )
+            return
+        screen_class = destination.load()
+        if isinstance(self.screen, screen_class) and not kwargs:
+            return
+        self.push_screen(screen_class(self.ctx, **kwargs))
+
+    def action_go(self, destination_id: str) -> None:
+        self.open_destination(destination_id)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "go":
+            destination = navigation.find(str(parameters[0])) if parameters else None
+            return (
+                destination is not None
+                and self.actor is not None
+                and destination.allows(self.actor.role)
+            )
+        if action == "sign_out":
+            return self.actor is not None
+        if action == "list_end":
+            return keys.is_list(self.screen.focused)
+        return True
+
+    def action_list_end(self, end: str) -> None:
+        keys.jump_to_end(self.screen.focused, end)
+
+    def action_help(self) -> None:
+        from rcrp_tui.ui.shell.help import HelpScreen, keys_of
+
+        if isinstance(self.screen, HelpScreen):
+            return
+        screen = self.screen
+        title = getattr(screen, "HELP_TITLE", "") or screen.sub_title or type(screen).__name__
+        self.push_screen(HelpScreen(title, keys_of(self, screen)))
+
+    def action_sign_out(self) -> None:
+        if self.actor is None:
+            return
+        self.actor, self._ctx = None, None
+        while len(self.screen_stack) > 2:
+            self.pop_screen()
+        self.sub_title = f"Sign in · {database_label(self.db)}"
+        self._show_sign_in()
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        yield SystemCommand("Change theme", "Pick a colour theme (remembered)", self.search_themes)
+        yield SystemCommand("Help", "Every key of this screen (F1)", self.action_help)
+        if self.actor is not None:
+            yield SystemCommand("Sign out", "Return to the sign-in screen", self.action_sign_out)
+        yield SystemCommand("Quit", "Leave the application (ctrl+q)", self.action_quit)
+
+    def _remember_theme(self, theme: Any) -> None:
+        self.settings = self.settings.with_theme(theme.name)
+        try:
+            settings.save(self.settings_path, self.settings)
+        except OSError as exc:
+            self.notify(f"Could not save the theme: {escape(str(exc))}", severity="warning")
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        if event.state is WorkerState.ERROR:
+            self.report_worker_error(event.worker)
+        elif event.state is WorkerState.SUCCESS:
+            self.settle_later()  # a screen (or the database) has finished loading
+
+    def settle_later(self) -> None:
+        """Freeze what the app holds once nothing has loaded for a moment (``gc_tuning``)."""
+        if self._settle_timer is not None:
+            self._settle_timer.stop()
+        self._settle_timer = self.set_timer(gc_tuning.QUIET_SECONDS, gc_tuning.settle)
+
+    def report_worker_error(self, worker: Worker[Any]) -> None:
+        """The one place a failed background job becomes a message instead of a crash."""
+        # Imported here: it loads the service layer, which start-up leaves to a worker.
+        from rcrp_tui.ui.common.worker_errors import notify_failure
+
+        notify_failure(self, worker)
+
+
+def run_app(db: Database | Callable[[], Database]) -> int:
+    """Run the app on ``db`` (or on what ``db()`` opens) until the user quits.
+
+    Returns the exit code.
+    """
+    from rcrp_tui.ui.common import paste_guard
+
+    paste_guard.install()  # a paste arrives whole and in order, its controls shown
+    gc_tuning.start()  # no pauses to walk what start-up imported (see gc_tuning)
+    app = RcrpApp(db)
+    result = app.run()
+    return int(result or app.return_code or 0)

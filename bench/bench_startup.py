@@ -5,7 +5,7 @@ person starting the app pays them. Timed from the top of the child script:
 
 * ``bare``: a Textual app with one DataTable of 50 rows, until it is mounted;
 * ``rcrp``: start ``RcrpApp`` with a function that opens the database as ``rcrp-tui``
-  does (``cli.open_database``: SQLite schema check included) and wait until the sign-in
+  does (``cli.database.open_database``: SQLite schema check included) and wait until the sign-in
   screen is mounted; the database opens in a worker behind that screen;
 * ``eager``: the same, but the database is opened (and the storage layer imported)
   before the app starts;
@@ -84,7 +84,7 @@ def _first_page_shown(screen: object) -> bool:
 
 
 def _open(database: str) -> Any:
-    from rcrp_tui.cli.main import open_database
+    from rcrp_tui.cli.database import open_database
 
     return open_database(database)
 

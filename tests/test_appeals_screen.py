@@ -20,7 +20,7 @@ from rcrp_tui.services.appeals.recording import AppealInput
 from rcrp_tui.services.core import people
 from rcrp_tui.services.core.context import Actor, Ctx
 from rcrp_tui.storage.db import Database
-from rcrp_tui.ui.appeals.appeal_list import STOPWATCH_SECONDS
+from rcrp_tui.ui.appeals.stopwatch import STOPWATCH_SECONDS
 from tests.apphelpers import make_app, seed_small_dataset, settle, sign_in, type_text
 from tests.conftest import FIXED_NOW
 from tests.snapshots import assert_snapshots

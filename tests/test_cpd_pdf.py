@@ -14,7 +14,8 @@ from pypdf import PdfReader
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.services.coaching import cpd, cpd_export
-from rcrp_tui.services.coaching.cpd_export import MARKING, ExportFormat, Items, Table
+from rcrp_tui.services.coaching.cpd_blocks import Items, Table
+from rcrp_tui.services.coaching.cpd_export import MARKING, ExportFormat
 from rcrp_tui.services.coaching.cpd_pdf import FONT, latin1, record_pdf, wrap
 from rcrp_tui.storage.db import Database
 from rcrp_tui.ui.coaching.cpd import CpdScreen

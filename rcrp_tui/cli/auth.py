@@ -100,7 +100,7 @@ def sign_in(args: argparse.Namespace, db: Database) -> Ctx:
 
 def signed_in(args: argparse.Namespace) -> Ctx:
     """Open the database the arguments name and sign the person in."""
-    from rcrp_tui.cli.main import open_database
+    from rcrp_tui.cli.database import open_database
 
     _username(args)  # refused before the database is even opened
     return sign_in(args, open_database(args.database))

@@ -1,8 +1,6 @@
 """The ``rcrp-tui`` command line. Every sub-command has ``--help``.
 
-Database selection, in order: ``--database`` (a path or an SQLAlchemy URL), then
-``RCRP_DATABASE_URL``, then a SQLite file in the platform's user-data directory. The demo
-has its own file, so it never mixes with real records.
+Which database a command opens, and opening it, is ``cli.database``.
 
 Every command that reads or changes records is run by a signed-in person (``--user``,
 see ``cli_auth``), with that person's role, and audited under their name.
@@ -20,6 +18,13 @@ from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
 from rcrp_tui.cli.auth import SignInRequired, add_sign_in, read_line, sign_in, signed_in
+from rcrp_tui.cli.database import (
+    database_url_from,
+    default_url,
+    demo_database_url,
+    open_database,
+    revisions_text,
+)
 from rcrp_tui.cli.keys import add_keys_parser
 from rcrp_tui.cli.ops import add_ops_parser, add_retention_parser
 from rcrp_tui.cli.output import say_database, visible_output
@@ -34,49 +39,6 @@ from rcrp_tui.services.core.errors import ServiceError
 # plain `rcrp-tui` paints its sign-in screen first and opens the database behind it.
 if TYPE_CHECKING:
     from rcrp_tui.storage.db import Database
-
-
-def _url_from_argument(value: str) -> str:
-    from rcrp_tui.storage.db import url_from_argument
-
-    return url_from_argument(value)
-
-
-def _default_database_url() -> str:
-    from rcrp_tui.storage.db import default_database_url
-
-    return default_database_url()
-
-
-def demo_database_url() -> str:
-    from platformdirs import user_data_dir
-
-    return _url_from_argument(str(Path(user_data_dir("rcrp-tui")) / "demo.db"))
-
-
-def open_database(
-    argument: str | None, *, default: Callable[[], str] = _default_database_url
-) -> Database:
-    """Open and, for SQLite, upgrade the schema; PostgreSQL must be upgraded on purpose.
-
-    On SQLite any audit guard trigger someone dropped is re-created, and that is audited.
-    """
-    from rcrp_tui.services.core.audit import restore_guards
-    from rcrp_tui.storage import schema
-    from rcrp_tui.storage.db import Database
-
-    db = Database(_url_from_argument(argument) if argument else default())
-    if db.is_sqlite:
-        schema.upgrade(db)
-        restore_guards(db)
-    elif not schema.is_current(db):
-        raise SystemExit(
-            f"The database {db.display_name} is at schema "
-            f"{_revisions(schema.current_revisions(db))}, "
-            f"this version needs {_revisions(schema.head_revisions())}. "
-            "Run: rcrp-tui db upgrade --database URL"
-        )
-    return db
 
 
 def _add_database(parser: argparse.ArgumentParser) -> None:
@@ -156,10 +118,10 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
     from rcrp_tui.storage import schema
     from rcrp_tui.storage.db import Database
 
-    db = Database(_url_from_argument(args.database) if args.database else _default_database_url())
-    before = _revisions(schema.current_revisions(db))
+    db = Database(database_url_from(args.database) if args.database else default_url())
+    before = revisions_text(schema.current_revisions(db))
     schema.upgrade(db)
-    after = _revisions(schema.current_revisions(db))
+    after = revisions_text(schema.current_revisions(db))
     if after == before:
         print(f"{db.display_name}: schema already up to date ({after})")
     else:
@@ -172,7 +134,7 @@ def cmd_db_upgrade(args: argparse.Namespace) -> int:
 def cmd_db_grant(args: argparse.Namespace) -> int:
     from rcrp_tui.storage.db import Database
 
-    db = Database(_url_from_argument(args.database) if args.database else _default_database_url())
+    db = Database(database_url_from(args.database) if args.database else default_url())
     return _grant(db, args.role)
 
 
@@ -192,11 +154,6 @@ def _grant(db: Database, role: str) -> int:
         f"and owns nothing ({len(statements)} statements)."
     )
     return 0
-
-
-def _revisions(revisions: tuple[str, ...]) -> str:
-    """Schema revisions for a person: "0003, 0005, 0009", or "empty"."""
-    return ", ".join(sorted(revisions)) or "empty"
 
 
 def _read_password(args: argparse.Namespace, username: str) -> str:

@@ -37,7 +37,7 @@ def _database(argument: str | None) -> Any:
 
 
 def cmd_db_backup(args: argparse.Namespace) -> int:
-    from rcrp_tui.cli.main import open_database
+    from rcrp_tui.cli.database import open_database
     from rcrp_tui.services.ops.db_ops import backup
 
     dest = Path(args.dest)

@@ -64,7 +64,7 @@ def say_database(ctx: Ctx) -> None:
     when it holds no decisions at all (a new default database, not the demo's)."""
     from sqlalchemy.engine import make_url
 
-    from rcrp_tui.cli.main import demo_database_url
+    from rcrp_tui.cli.database import demo_database_url
     from rcrp_tui.services.core.database_info import holds_decisions
 
     print(f"Database: {ctx.db.display_name}", file=sys.stderr)

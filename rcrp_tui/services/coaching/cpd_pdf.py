@@ -1,6 +1,6 @@
 """One officer's development record as a PDF, OFFICIAL-SENSITIVE on every page.
 
-Rendered with fpdf2 from the same blocks as the Markdown (``cpd_export.record_blocks``).
+Rendered with fpdf2 from the same blocks as the Markdown (``cpd_blocks.record_blocks``).
 It uses a core PDF font (Helvetica), so nothing is downloaded or bundled and it works on a
 machine without internet. Core fonts hold Latin-1 only: typographic characters are
 replaced by their plain equivalents and anything else (an emoji, a non-Latin script, a
@@ -13,15 +13,14 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 
 from rcrp_tui.services.coaching.cpd import OfficerRecord
-from rcrp_tui.services.coaching.cpd_export import (
-    MARKING,
+from rcrp_tui.services.coaching.cpd_blocks import (
     Heading,
     Items,
     Paragraph,
     Table,
     record_blocks,
 )
-from rcrp_tui.services.core.export_marking import latin1
+from rcrp_tui.services.core.export_marking import MARKING, latin1
 
 FONT = "helvetica"
 _HEADING_SIZES = {1: 16, 2: 13, 3: 11}

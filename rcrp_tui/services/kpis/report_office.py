@@ -15,16 +15,14 @@ from fpdf import FPDF
 from xlsxwriter import Workbook
 
 from rcrp_tui.services.core.export_marking import MARKING, latin1
+from rcrp_tui.services.kpis.report_sections import TITLE, Section, cell_text
 
 if TYPE_CHECKING:
     from rcrp_tui.services.kpis.figures import KpiReport
-    from rcrp_tui.services.kpis.report import Section
 
 
 def to_xlsx(report: KpiReport, sections: Sequence[Section], header: Sequence[str]) -> bytes:
     """One sheet per section, headed by the marking, the title and the period."""
-    from rcrp_tui.services.kpis.report import TITLE
-
     out = io.BytesIO()
     book = Workbook(out, {"in_memory": True})
     bold = book.add_format({"bold": True})
@@ -82,8 +80,6 @@ class _MarkedPdf(FPDF):
 
 def to_pdf(report: KpiReport, sections: Sequence[Section], header: Sequence[str]) -> bytes:
     """A landscape A4 document: the header lines, then each section as a table."""
-    from rcrp_tui.services.kpis.report import TITLE, cell_text
-
     pdf = _MarkedPdf(orientation="L", format="A4")
     pdf.set_auto_page_break(auto=True, margin=16)
     pdf.add_page()

@@ -23,10 +23,8 @@ from rcrp_tui.domain.appeals import (
     AppealOutcome,
     AppealRoute,
     PartnerType,
-    format_minutes,
     theme_label,
 )
-from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.services.appeals import qa as appeal_qa
 from rcrp_tui.services.appeals import queries as appeal_queries
@@ -38,11 +36,12 @@ from rcrp_tui.services.appeals.queries import (
     AppealStatus,
 )
 from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.ui.appeals.detail import AppealDetailScreen
+from rcrp_tui.ui.appeals.stopwatch import STOPWATCH_SECONDS, time_cell
 from rcrp_tui.ui.base import ReportsWorkerErrors
 from rcrp_tui.ui.common.keys import list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal
 
-STOPWATCH_SECONDS = 5.0
 # Status and the stopwatch come before the long organisation name, so an open live appeal's
 # waiting time stays on screen at 80 columns.
 COLUMNS = ("Received", "CAD ref", "Status", "Time", "Route", "Partner", "QA", "Organisation")
@@ -71,16 +70,6 @@ def describe_filter(flt: AppealFilter) -> str:
     if flt.date_to:
         parts.append(f"before {flt.date_to.astimezone(LONDON):%d %b %Y}")
     return "Showing: " + ", ".join(parts)
-
-
-def time_cell(row: AppealRow, clock: Clock) -> Text:
-    """The stopwatch for an open live appeal; time to decision once decided."""
-    minutes = row.waiting_minutes(clock)
-    if row.is_open and row.route.is_live:
-        return Text(f"⏱ {format_minutes(minutes)} waiting", style="bold")
-    if row.is_open:
-        return Text("open")
-    return Text(f"decided in {format_minutes(minutes)}")
 
 
 def status_cell(row: AppealRow) -> Text:
@@ -301,8 +290,6 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         self.app.push_screen(DecideAppealDialog(self.ctx, row), done)
 
     def action_open_detail(self) -> None:
-        from rcrp_tui.ui.appeals.detail import AppealDetailScreen
-
         row = self.current
         if row is not None:
             self.app.push_screen(AppealDetailScreen(self.ctx, appeal_id=row.id))

@@ -22,7 +22,7 @@ from rcrp_tui.services.appeals import qa as appeal_qa
 from rcrp_tui.services.appeals import queries as appeal_queries
 from rcrp_tui.services.appeals.queries import AppealDetail
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.ui.appeals.appeal_list import STOPWATCH_SECONDS, time_cell
+from rcrp_tui.ui.appeals.stopwatch import STOPWATCH_SECONDS, time_cell
 from rcrp_tui.ui.base import ReportsWorkerErrors
 from rcrp_tui.ui.common.literal import literal
 

@@ -97,7 +97,7 @@ def main() -> int:
         "team = Team C": DecisionFilter(team="Team C"),
         f"contact officer = {officer}": DecisionFilter(staff_id=officer),
         "last 7 days + not deployed + AWOL": DecisionFilter(
-            date_from=week_ago, not_deployed_only=True, categories=(Category.AWOL,)
+            received_from=week_ago, not_deployed_only=True, categories=(Category.AWOL,)
         ),
         # A search for one day's references, as a reviewer types them.
         "CAD ref prefix (one day)": DecisionFilter(

@@ -319,8 +319,8 @@ def test_read_filter_makes_the_to_day_inclusive_and_keeps_the_search() -> None:
         FilterForm(date_from="2026-11-01", date_to="2026-11-01", outcome=NOT_DEPLOYED_ANY),
         keep=DecisionFilter(cad_ref_prefix="CAD26"),
     )
-    assert flt.date_from == datetime(2026, 11, 1, tzinfo=UTC)
-    assert flt.date_to == datetime(2026, 11, 2, tzinfo=UTC)
+    assert flt.received_from == datetime(2026, 11, 1, tzinfo=UTC)
+    assert flt.received_to == datetime(2026, 11, 2, tzinfo=UTC)
     assert flt.not_deployed_only and flt.outcomes == ()
     assert flt.cad_ref_prefix == "CAD26"
 

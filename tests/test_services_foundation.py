@@ -281,7 +281,8 @@ def test_filters_and_count(paging_ctx: Ctx) -> None:
     assert decisions.count(paging_ctx, medical) == len(range(0, 130, 4))
     assert decisions.count(paging_ctx, decisions.DecisionFilter(cad_ref_prefix="ref-001")) == 10
     window = decisions.DecisionFilter(
-        date_from=datetime(2026, 10, 1, 1, tzinfo=UTC), date_to=datetime(2026, 10, 1, 2, tzinfo=UTC)
+        received_from=datetime(2026, 10, 1, 1, tzinfo=UTC),
+        received_to=datetime(2026, 10, 1, 2, tzinfo=UTC),
     )
     assert decisions.count(paging_ctx, window) == 12
 

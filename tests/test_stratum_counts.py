@@ -16,7 +16,8 @@ from rcrp_tui.domain.sampling import draw_sample as draw_in_memory
 from rcrp_tui.services.core import people
 from rcrp_tui.services.core.context import Actor, Ctx
 from rcrp_tui.services.decisions import queries as decisions
-from rcrp_tui.services.decisions.stratum_counts import group_totals, month_counts_apply
+from rcrp_tui.services.decisions.filters import month_counts_apply
+from rcrp_tui.services.decisions.stratum_counts import group_totals
 from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
 from rcrp_tui.services.sampling import plans as sampling
 from rcrp_tui.services.sampling import queue as sample_queue
@@ -225,11 +226,11 @@ def test_the_browser_total_uses_the_month_counts_and_agrees_with_the_rows(db: Da
         decisions.DecisionFilter(team="A", categories=(Category(CATEGORIES[1]),)),
         decisions.DecisionFilter(team="No such team"),
         decisions.DecisionFilter(
-            date_from=START + timedelta(days=3, hours=5),
-            date_to=START + timedelta(days=61, minutes=7),
+            received_from=START + timedelta(days=3, hours=5),
+            received_to=START + timedelta(days=61, minutes=7),
             not_deployed_only=True,
         ),
-        decisions.DecisionFilter(date_from=START + timedelta(days=11, hours=1)),
+        decisions.DecisionFilter(received_from=START + timedelta(days=11, hours=1)),
     ]
     for flt in filters:
         rows = decisions.page(ctx, flt, limit=1_000).rows

@@ -22,6 +22,23 @@ from enum import StrEnum
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+
+
+class SampleItemStatus(StrEnum):
+    """Where a sample item is in the queue. Stored as the value (``sample_items.status``).
+
+    open -> claimed -> done; open or claimed -> skipped or replaced (a replaced item's
+    replacement is a new open item). Open, claimed and done still hold their decision in
+    the sample; skipped and replaced ones do not.
+    """
+
+    OPEN = "open"
+    CLAIMED = "claimed"
+    DONE = "done"
+    SKIPPED = "skipped"
+    REPLACED = "replaced"
+
+
 NO_VALUE = "-"
 
 

@@ -281,7 +281,7 @@ def _decision(
     )
     for (start, end), caller_types in pairs:
         flt = DecisionFilter(
-            not_deployed_only=True, date_from=start, date_to=end, caller_types=caller_types
+            not_deployed_only=True, received_from=start, received_to=end, caller_types=caller_types
         )
         page = decisions.page(ctx, flt, oldest=planned.day is not None, limit=20)
         found = next((d for d in page.rows if d.id not in chosen), None)

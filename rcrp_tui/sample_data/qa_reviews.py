@@ -89,9 +89,9 @@ def plan(
         for _ in range(n):
             at = first + (span_end - first) * rng.random()
             # From a random moment on; failing that (a small build), from the start.
-            found = _pick(ctx, replace(flt, date_from=at, date_to=span_end), chosen) or _pick(
-                ctx, replace(flt, date_from=first, date_to=span_end), chosen
-            )
+            found = _pick(
+                ctx, replace(flt, received_from=at, received_to=span_end), chosen
+            ) or _pick(ctx, replace(flt, received_from=first, received_to=span_end), chosen)
             if found is not None:
                 chosen.add(found.id)
                 picks.append(found)

@@ -1,49 +1,33 @@
 """Reading decisions a page at a time, and recording single decisions.
 
-Lists never load a whole table: pages are fetched by keyset (``received_at``, ``id``),
-newest first, so the cost of a page does not grow with the table.
+The filter and its SQL are ``decisions.filters``. Lists never load a whole table: pages
+are fetched by keyset (``received_at``, ``id``), newest first, so the cost of a page does
+not grow with the table.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, func, select, tuple_
+from sqlalchemy import func, select, tuple_
 from sqlalchemy.sql import Select
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, ThresholdBasis
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import NotFound
+from rcrp_tui.services.decisions.filters import DecisionFilter, conditions, month_counts_apply
 from rcrp_tui.services.decisions.stratum_counts import group_totals
-from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage.models import contact_officers_table, decisions_table, teams_table
 
 PAGE_SIZE = 50
+ALL_DECISIONS = DecisionFilter()
 
 _D = decisions_table.c
 _O = contact_officers_table.c
 _T = teams_table.c
-
-
-@dataclass(frozen=True)
-class DecisionFilter:
-    """What the browser is narrowed to. Empty tuples mean "any"."""
-
-    date_from: datetime | None = None
-    date_to: datetime | None = None  # exclusive
-    categories: tuple[Category, ...] = ()
-    outcomes: tuple[Outcome, ...] = ()
-    caller_types: tuple[CallerType, ...] = ()
-    team: str | None = None
-    staff_id: str | None = None
-    cad_ref_prefix: str | None = None
-    not_deployed_only: bool = False
-
-    def is_empty(self) -> bool:
-        return self == DecisionFilter()
 
 
 @dataclass(frozen=True, order=True)
@@ -83,46 +67,6 @@ class Page:
     has_newer: bool
     has_older: bool
     filter: DecisionFilter = field(default_factory=DecisionFilter)
-
-
-def _conditions(flt: DecisionFilter, *, for_paging: bool = False) -> list[ColumnElement[bool]]:
-    """The WHERE clauses for ``flt``.
-
-    ``for_paging``: a page wants the newest few matching rows, which the (received_at, id)
-    index gives by walking it in order. Low-cardinality codes (category, outcome, caller
-    type) are then compared as expressions (``column || ''``), which no index serves, so
-    the planner cannot choose the sampling index instead and sort a hundred thousand
-    matches for every page. A count wants the opposite, so it keeps the plain columns.
-    """
-    where: list[ColumnElement[bool]] = []
-
-    def code(column: ColumnElement[str]) -> ColumnElement[str]:
-        return column + "" if for_paging else column
-
-    if flt.date_from is not None:
-        where.append(_D.received_at >= flt.date_from)
-    if flt.date_to is not None:
-        where.append(_D.received_at < flt.date_to)
-    if flt.categories:
-        where.append(code(_D.category).in_([c.value for c in flt.categories]))
-    if flt.outcomes:
-        where.append(code(_D.outcome).in_([o.value for o in flt.outcomes]))
-    if flt.not_deployed_only:
-        where.append(code(_D.outcome) != Outcome.DEPLOYED.value)
-    if flt.caller_types:
-        where.append(code(_D.caller_type).in_([c.value for c in flt.caller_types]))
-    if flt.team:
-        where.append(_D.team_id == select(_T.id).where(_T.name == flt.team).scalar_subquery())
-    if flt.staff_id:
-        where.append(
-            _D.contact_officer_id
-            == select(_O.id).where(_O.staff_id == flt.staff_id.strip()).scalar_subquery()
-        )
-    if flt.cad_ref_prefix:
-        prefix = flt.cad_ref_prefix.strip().upper()
-        # A range, not LIKE, so the unique (cad_ref, source_system) index serves it.
-        where.append(and_(_D.cad_ref >= prefix, _D.cad_ref < prefix + "\uffff"))
-    return where
 
 
 def decision_row_query() -> Select[Any]:
@@ -175,7 +119,7 @@ def decision_row_from(r: Any) -> DecisionRow:
 
 def page(
     ctx: Ctx,
-    flt: DecisionFilter = DecisionFilter(),
+    flt: DecisionFilter = ALL_DECISIONS,
     *,
     older_than: Cursor | None = None,
     newer_than: Cursor | None = None,
@@ -188,7 +132,7 @@ def page(
     ``older_than``: the page after that row; with ``newer_than``: the page before it.
     """
     ctx.require(Permission.BROWSE_DECISIONS)
-    where = _conditions(flt, for_paging=True)
+    where = conditions(flt, for_paging=True)
     key = tuple_(_D.received_at, _D.id)
     backwards = oldest or newer_than is not None
     if older_than is not None:
@@ -226,7 +170,7 @@ def _exists(
     older_than: Cursor | None = None,
     newer_than: Cursor | None = None,
 ) -> bool:
-    where = _conditions(flt, for_paging=True)
+    where = conditions(flt, for_paging=True)
     key = tuple_(_D.received_at, _D.id)
     if older_than is not None:
         where.append(key < tuple_(older_than.received_at, older_than.id))
@@ -237,28 +181,21 @@ def _exists(
         return session.execute(stmt).first() is not None
 
 
-def count(ctx: Ctx, flt: DecisionFilter = DecisionFilter()) -> int:
+def count(ctx: Ctx, flt: DecisionFilter = ALL_DECISIONS) -> int:
     """How many decisions match (run it in a worker: some filters touch every matching row)."""
     ctx.require(Permission.BROWSE_DECISIONS)
-    where = _conditions(flt)
+    where = conditions(flt)
     with ctx.db.read() as session:
-        if not (flt.outcomes or flt.caller_types or flt.staff_id or flt.cad_ref_prefix):
+        by_id = flt
+        if flt.team:
+            team_id = session.execute(select(_T.id).where(_T.name == flt.team)).scalar()
+            by_id = replace(flt, team=None, team_ids=(int(team_id),) if team_id else ())
+        if month_counts_apply(by_id):
             # Expressible in the per-month stratum counts: a few thousand rows to sum
             # instead of every matching decision (seconds on a million).
-            team_ids: tuple[int, ...] = ()
-            if flt.team:
-                team_id = session.execute(select(_T.id).where(_T.name == flt.team)).scalar()
-                if team_id is None:
-                    return 0
-                team_ids = (int(team_id),)
-            population = PopulationFilter(
-                received_from=flt.date_from,
-                received_to=flt.date_to,
-                categories=tuple(c.value for c in flt.categories),
-                team_ids=team_ids,
-                not_deployed_only=flt.not_deployed_only,
-            )
-            totals = group_totals(session, population, where, groups=False)
+            if flt.team and not by_id.team_ids:
+                return 0
+            totals = group_totals(session, by_id, where, groups=False)
             return sum(row[0] for row in totals.values())
         stmt = select(func.count()).select_from(decisions_table).where(*where)
         return int(session.execute(stmt).scalar_one())

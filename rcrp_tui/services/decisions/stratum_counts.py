@@ -14,11 +14,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import ColumnElement, and_, func, literal, select
 from sqlalchemy.orm import Session
 
+from rcrp_tui.services.decisions.filters import (
+    DecisionFilter,
+    month_count_conditions,
+    month_counts_apply,
+)
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.sampling_models import NO_SHIFT, NO_TEAM, decision_stratum_months_table
 
@@ -73,17 +77,6 @@ def _direct(
         _add(totals, (category, shift, team_id, month), counts)
 
 
-def month_counts_apply(population: Any) -> bool:
-    """True when the per-month counts can answer for ``population`` (a PopulationFilter)."""
-    return not (
-        population.outcomes
-        or population.caller_types
-        or population.contact_officer_ids
-        or population.cad_refs
-        or population.under_appeal_only
-    )
-
-
 def _month_start_on_or_before(moment: datetime) -> datetime:
     moment = moment.astimezone(UTC)
     return datetime(moment.year, moment.month, 1, tzinfo=UTC)
@@ -98,25 +91,13 @@ def _month_start_on_or_after(moment: datetime) -> datetime:
 
 def _from_month_counts(
     session: Session,
-    population: Any,
+    population: DecisionFilter,
     first: datetime | None,
     last: datetime | None,
     groups: bool,
 ) -> GroupTotals:
     """Sum the month counts over whole months [first, last) for the population's strata."""
-    where: list[ColumnElement[bool]] = []
-    if first is not None:
-        where.append(_C.month >= first.strftime("%Y-%m"))
-    if last is not None:
-        where.append(_C.month < last.strftime("%Y-%m"))
-    if population.categories:
-        where.append(_C.category.in_(population.categories))
-    if population.shifts:
-        where.append(_C.shift.in_(population.shifts))
-    if population.team_ids:
-        where.append(_C.team_id.in_(population.team_ids))
-    if population.not_deployed_only:
-        where.append(_C.not_deployed.is_(True))
+    where = month_count_conditions(population, first, last)
     nd, partner = _C.not_deployed.is_(True), _C.partner.is_(True)
     split = (
         [
@@ -144,14 +125,15 @@ def _from_month_counts(
 
 def group_totals(
     session: Session,
-    population: Any,
+    population: DecisionFilter,
     where: Sequence[ColumnElement[bool]],
     *,
     groups: bool,
     by_month: bool = False,
     use_month_counts: bool = True,
 ) -> GroupTotals:
-    """Decisions per stratum of ``population`` (whose conditions are ``where``).
+    """Decisions per stratum of ``population`` (whose conditions are ``where``, from
+    ``decisions.filters.conditions``).
 
     ``groups`` asks for the oversampling split; ``by_month`` keeps the months apart where
     they are known (else every key's month is None); ``use_month_counts=False`` forces the

@@ -17,6 +17,7 @@ from rcrp_tui.domain.appeals import AppealRoute, PartnerType, stopwatch_minutes
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.coaching import NoteStatus, Theme
 from rcrp_tui.domain.review_workflow import ReviewStatus
+from rcrp_tui.domain.sampling import SampleItemStatus
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.statistics import wilson_interval
 from rcrp_tui.services.coaching.notes import CoachingNoteView, overdue_clause
@@ -241,8 +242,8 @@ def overdue_count(session: Session, now: datetime, *where: ColumnElement[bool]) 
 
 def _mine(user_id: int | None) -> ColumnElement[bool]:
     return or_(
-        (_I.status == "claimed") & (_I.claimed_by_user_id == user_id),
-        (_I.status == "open") & (_I.assigned_to_user_id == user_id),
+        (_I.status == SampleItemStatus.CLAIMED) & (_I.claimed_by_user_id == user_id),
+        (_I.status == SampleItemStatus.OPEN) & (_I.assigned_to_user_id == user_id),
     )
 
 
@@ -269,7 +270,9 @@ def my_queue(session: Session, user_id: int | None) -> tuple[int, tuple[QueueEnt
         .join(samples_table, _S.id == _I.sample_id)
         .join(decisions_table, _D.id == _I.decision_id)
         .where(_S.status == OPEN_SAMPLE, _mine(user_id))
-        .order_by(case((_I.status == "claimed", 0), else_=1), _I.sample_id, _I.position)
+        .order_by(
+            case((_I.status == SampleItemStatus.CLAIMED, 0), else_=1), _I.sample_id, _I.position
+        )
         .limit(FIRST_FEW)
     ).all()
     return count(session, base), tuple(QueueEntry(*r) for r in rows)
@@ -281,7 +284,11 @@ def unassigned_open_items(session: Session) -> int:
         select(func.count(_I.id))
         .select_from(sample_items_table)
         .join(samples_table, _S.id == _I.sample_id)
-        .where(_S.status == OPEN_SAMPLE, _I.status == "open", _I.assigned_to_user_id.is_(None))
+        .where(
+            _S.status == OPEN_SAMPLE,
+            _I.status == SampleItemStatus.OPEN,
+            _I.assigned_to_user_id.is_(None),
+        )
     )
     return int(session.execute(stmt).scalar_one())
 
@@ -314,10 +321,12 @@ def sample_rows(session: Session, limit: int = FIRST_FEW) -> tuple[int, tuple[Sa
                 sample_id,
                 name,
                 drawn_at,
-                done=c.get("done", 0),
-                total=c.get("open", 0) + c.get("claimed", 0) + c.get("done", 0),
-                skipped=c.get("skipped", 0),
-                replaced=c.get("replaced", 0),
+                done=c.get(SampleItemStatus.DONE, 0),
+                total=c.get(SampleItemStatus.OPEN, 0)
+                + c.get(SampleItemStatus.CLAIMED, 0)
+                + c.get(SampleItemStatus.DONE, 0),
+                skipped=c.get(SampleItemStatus.SKIPPED, 0),
+                replaced=c.get(SampleItemStatus.REPLACED, 0),
             )
         )
     return int(total), tuple(rows)

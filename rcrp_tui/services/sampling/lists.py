@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission, can
+from rcrp_tui.domain.sampling import SampleItemStatus
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ValidationFailed
 from rcrp_tui.services.sampling.plans import (
@@ -117,11 +118,13 @@ def _exists(session: Session, status: str | None, condition: ColumnElement[bool]
 def _summary(row: object, size: int, c: dict[str, int]) -> SampleSummary:
     return SampleSummary(
         sample=_sample_view(row, size),
-        done=c.get("done", 0),
-        total=c.get("open", 0) + c.get("claimed", 0) + c.get("done", 0),
-        claimed=c.get("claimed", 0),
-        skipped=c.get("skipped", 0),
-        replaced=c.get("replaced", 0),
+        done=c.get(SampleItemStatus.DONE, 0),
+        total=c.get(SampleItemStatus.OPEN, 0)
+        + c.get(SampleItemStatus.CLAIMED, 0)
+        + c.get(SampleItemStatus.DONE, 0),
+        claimed=c.get(SampleItemStatus.CLAIMED, 0),
+        skipped=c.get(SampleItemStatus.SKIPPED, 0),
+        replaced=c.get(SampleItemStatus.REPLACED, 0),
     )
 
 

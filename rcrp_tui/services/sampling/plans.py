@@ -23,6 +23,7 @@ from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import (
     Draw,
     DrawnItem,
+    SampleItemStatus,
     SamplingMethod,
     SamplingSpec,
     allocate_strata,
@@ -311,7 +312,7 @@ def draw_sample(
                         "position": position,
                         "stratum": item.stratum,
                         "design_weight": item.design_weight,
-                        "status": "open",
+                        "status": SampleItemStatus.OPEN,
                     }
                     for position, item in enumerate(drawn.items, start=1)
                 ],

@@ -1,14 +1,18 @@
 """The population a sampling plan draws from, as SQL over the decisions table.
 
+The filter itself is a ``decisions.filters.DecisionFilter`` and becomes SQL there
+(``conditions``, re-exported here); this module adds what only a plan needs: the
+exclusions, stratum and method conditions, and loading small populations.
+
 The decisions table may hold a million rows, so nothing here loads it whole: simple and
-stratified draws count strata and fetch only the chosen ranks (``sampling_strata``); the
+stratified draws count strata and fetch only the chosen ranks (``sampling.strata``); the
 other methods, whose populations are small by design, load just the columns they need.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -17,96 +21,79 @@ from sqlalchemy.orm import Session
 
 from rcrp_tui.domain.sampling import (
     Candidate,
+    SampleItemStatus,
     SamplingMethod,
     SamplingSpec,
     month_bounds,
     stratum_fields,
 )
-from rcrp_tui.storage.appeal_models import appeals_table
+from rcrp_tui.services.decisions.filters import DecisionFilter, conditions
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.review_models import reviews_table
 from rcrp_tui.storage.sampling_models import sample_items_table, samples_table
 
 _D = decisions_table.c
 #: Item statuses that still hold a decision in a sample (skipped and replaced ones do not).
-LIVE_ITEM_STATUSES = ("open", "claimed", "done")
+LIVE_ITEM_STATUSES = (SampleItemStatus.OPEN, SampleItemStatus.CLAIMED, SampleItemStatus.DONE)
 OPEN_SAMPLE = "open"
 
 
-@dataclass(frozen=True)
-class PopulationFilter:
-    """Which decisions a plan samples from. Empty tuples mean "any"."""
+#: The fields a plan's population stores (its JSON); the browser-only ways to name a team,
+#: an officer or a reference prefix are not among them.
+_STORED = (
+    "received_from",
+    "received_to",
+    "categories",
+    "outcomes",
+    "not_deployed_only",
+    "caller_types",
+    "team_ids",
+    "shifts",
+    "contact_officer_ids",
+    "cad_refs",
+    "under_appeal_only",
+    "include_reviewed",
+    "include_in_open_samples",
+)
 
-    received_from: datetime | None = None
-    received_to: datetime | None = None  # exclusive
-    categories: tuple[str, ...] = ()
-    outcomes: tuple[str, ...] = ()
-    not_deployed_only: bool = False
-    caller_types: tuple[str, ...] = ()
-    team_ids: tuple[int, ...] = ()
-    shifts: tuple[str, ...] = ()
-    contact_officer_ids: tuple[int, ...] = ()
-    cad_refs: tuple[str, ...] = ()
-    under_appeal_only: bool = False  # decisions a partner has appealed
+
+@dataclass(frozen=True)
+class PopulationFilter(DecisionFilter):
+    """Which decisions a plan samples from: a ``DecisionFilter`` (turned into SQL by
+    ``decisions.filters.conditions``) and two exclusions, applied by ``excluded_decisions``."""
+
     include_reviewed: bool = False
     include_in_open_samples: bool = False
+
+    def __post_init__(self) -> None:
+        if self.team or self.staff_id or self.cad_ref_prefix:
+            raise ValueError("a population names teams and officers by id, not by name")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-ready dict, stored with the plan and with every sample drawn from it."""
         out: dict[str, Any] = {}
-        for f in fields(self):
-            value = getattr(self, f.name)
+        for name in _STORED:
+            value = getattr(self, name)
             if isinstance(value, datetime):
                 value = value.isoformat()
             elif isinstance(value, tuple):
                 value = list(value)
-            out[f.name] = value
+            out[name] = value
         return out
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> PopulationFilter:
         kwargs: dict[str, Any] = {}
-        for f in fields(cls):
-            if f.name not in data or data[f.name] is None:
+        for name in _STORED:
+            if name not in data or data[name] is None:
                 continue
-            value = data[f.name]
-            if f.name.startswith("received_"):
+            value = data[name]
+            if name.startswith("received_"):
                 value = datetime.fromisoformat(value)
             elif isinstance(value, list):
                 value = tuple(value)
-            kwargs[f.name] = value
+            kwargs[name] = value
         return cls(**kwargs)
-
-
-def conditions(population: PopulationFilter) -> list[ColumnElement[bool]]:
-    """WHERE conditions on the decisions table for ``population``."""
-    where: list[ColumnElement[bool]] = []
-    if population.received_from is not None:
-        where.append(_D.received_at >= population.received_from)
-    if population.received_to is not None:
-        where.append(_D.received_at < population.received_to)
-    if population.categories:
-        where.append(_D.category.in_(population.categories))
-    if population.outcomes:
-        where.append(_D.outcome.in_(population.outcomes))
-    if population.not_deployed_only:
-        where.append(_D.outcome != "deployed")
-    if population.caller_types:
-        where.append(_D.caller_type.in_(population.caller_types))
-    if population.team_ids:
-        where.append(_D.team_id.in_(population.team_ids))
-    if population.shifts:
-        where.append(_D.shift.in_(population.shifts))
-    if population.contact_officer_ids:
-        where.append(_D.contact_officer_id.in_(population.contact_officer_ids))
-    if population.cad_refs:
-        where.append(_D.cad_ref.in_(population.cad_refs))
-    if population.under_appeal_only:
-        appealed = select(appeals_table.c.decision_id).where(
-            appeals_table.c.decision_id.is_not(None)
-        )
-        where.append(_D.id.in_(appealed))
-    return where
 
 
 def excluded_decisions(population: PopulationFilter) -> Any:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import func, select
 
+from rcrp_tui.domain.sampling import SampleItemStatus
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.sampling.plans import check_sample_exists, require_sample_reader
 from rcrp_tui.storage.sampling_models import sample_items_table
@@ -65,10 +66,10 @@ def progress(ctx: Ctx, sample_id: int) -> SampleProgress:
     strata = tuple(
         StratumProgress(
             stratum=key,
-            done=c["done"],
-            total=c["open"] + c["claimed"] + c["done"],
-            skipped=c["skipped"],
-            replaced=c["replaced"],
+            done=c[SampleItemStatus.DONE],
+            total=c[SampleItemStatus.OPEN] + c[SampleItemStatus.CLAIMED] + c[SampleItemStatus.DONE],
+            skipped=c[SampleItemStatus.SKIPPED],
+            replaced=c[SampleItemStatus.REPLACED],
         )
         for key, c in sorted(counts.items())
     )

@@ -19,7 +19,7 @@ from sqlmodel import Session
 
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission, can
-from rcrp_tui.domain.sampling import SamplingSpec, replacement_rank
+from rcrp_tui.domain.sampling import SampleItemStatus, SamplingSpec, replacement_rank
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.concurrency import cas_update, check_seen
 from rcrp_tui.services.core.context import Ctx
@@ -122,7 +122,11 @@ def take_next(ctx: Ctx, sample_id: int) -> QueueItem | None:
         _open_sample(session, sample_id)
         held = session.execute(
             select(_I.id)
-            .where(_I.sample_id == sample_id, _I.status == "claimed", _I.claimed_by_user_id == me)
+            .where(
+                _I.sample_id == sample_id,
+                _I.status == SampleItemStatus.CLAIMED,
+                _I.claimed_by_user_id == me,
+            )
             .order_by(_I.position)
             .limit(1)
         ).scalar()
@@ -133,7 +137,7 @@ def take_next(ctx: Ctx, sample_id: int) -> QueueItem | None:
                 select(_I.id, _I.row_version)
                 .where(
                     _I.sample_id == sample_id,
-                    _I.status == "open",
+                    _I.status == SampleItemStatus.OPEN,
                     or_(_I.assigned_to_user_id.is_(None), _I.assigned_to_user_id == me),
                 )
                 .order_by(case((_I.assigned_to_user_id == me, 0), else_=1), _I.position)
@@ -149,9 +153,9 @@ def take_next(ctx: Ctx, sample_id: int) -> QueueItem | None:
             # (claimed, skipped, assigned) is passed over and the next one tried.
             claimed = session.execute(
                 update(sample_items_table)
-                .where(_I.id == item_id, _I.row_version == seen, _I.status == "open")
+                .where(_I.id == item_id, _I.row_version == seen, _I.status == SampleItemStatus.OPEN)
                 .values(
-                    status="claimed",
+                    status=SampleItemStatus.CLAIMED,
                     claimed_by_user_id=me,
                     claimed_at=ctx.clock.now(),
                     row_version=_I.row_version + 1,
@@ -165,8 +169,8 @@ def take_next(ctx: Ctx, sample_id: int) -> QueueItem | None:
             "sample_item.claim",
             "sample_item",
             item_id,
-            before={"status": "open"},
-            after={"status": "claimed", "claimed_by": me},
+            before={"status": SampleItemStatus.OPEN},
+            after={"status": SampleItemStatus.CLAIMED, "claimed_by": me},
         )
         return _item(session, item_id)
 
@@ -175,7 +179,7 @@ def _change(
     ctx: Ctx,
     session: Session,
     item_id: int,
-    allowed_from: tuple[str, ...],
+    allowed_from: tuple[SampleItemStatus, ...],
     action: str,
     values: dict[str, Any],
     seen: int | None,
@@ -186,7 +190,7 @@ def _change(
         raise Conflict(f"Item {item.position} is {item.status}; it cannot be {action}.")
     holder = item.claimed_by_user_id
     if (
-        item.status == "claimed"
+        item.status == SampleItemStatus.CLAIMED
         and holder != ctx.actor.user_id
         and not can(ctx.actor.role, Permission.PLAN_SAMPLES)
     ):
@@ -213,17 +217,21 @@ def complete(ctx: Ctx, item_id: int, *, expected_version: int | None = None) -> 
     """
     with ctx.writing(Permission.WORK_SAMPLES) as session:
         item = _item(session, item_id)
-        if item.status == "done" and item.claimed_by_user_id == ctx.actor.user_id:
+        if item.status == SampleItemStatus.DONE and item.claimed_by_user_id == ctx.actor.user_id:
             return item
-        values = {"status": "done", "finished_at": ctx.clock.now()}
-        return _change(ctx, session, item_id, ("claimed",), "done", values, expected_version)
+        values = {"status": SampleItemStatus.DONE, "finished_at": ctx.clock.now()}
+        return _change(
+            ctx, session, item_id, (SampleItemStatus.CLAIMED,), "done", values, expected_version
+        )
 
 
 def release(ctx: Ctx, item_id: int, *, expected_version: int | None = None) -> QueueItem:
     """Put a claimed item back in the queue for someone else."""
     with ctx.writing(Permission.WORK_SAMPLES) as session:
-        values = {"status": "open", "claimed_by_user_id": None, "claimed_at": None}
-        return _change(ctx, session, item_id, ("claimed",), "released", values, expected_version)
+        values = {"status": SampleItemStatus.OPEN, "claimed_by_user_id": None, "claimed_at": None}
+        return _change(
+            ctx, session, item_id, (SampleItemStatus.CLAIMED,), "released", values, expected_version
+        )
 
 
 def assign(
@@ -242,7 +250,9 @@ def assign(
             if not can(Role(role), Permission.WORK_SAMPLES):
                 raise ValidationFailed("assign_to", "that person's role does not work samples")
         values = {"assigned_to_user_id": user_id}
-        return _change(ctx, session, item_id, ("open",), "assigned", values, expected_version)
+        return _change(
+            ctx, session, item_id, (SampleItemStatus.OPEN,), "assigned", values, expected_version
+        )
 
 
 def _reason(ctx: Ctx, reason: str) -> str:
@@ -260,9 +270,19 @@ def skip(ctx: Ctx, item_id: int, reason: str, *, expected_version: int | None = 
     """Skip an item, with a reason; it stays in the report as skipped."""
     text = _reason(ctx, reason)
     with ctx.writing(Permission.WORK_SAMPLES) as session:
-        values = {"status": "skipped", "reason": text, "finished_at": ctx.clock.now()}
+        values = {
+            "status": SampleItemStatus.SKIPPED,
+            "reason": text,
+            "finished_at": ctx.clock.now(),
+        }
         return _change(
-            ctx, session, item_id, ("open", "claimed"), "skipped", values, expected_version
+            ctx,
+            session,
+            item_id,
+            (SampleItemStatus.OPEN, SampleItemStatus.CLAIMED),
+            "skipped",
+            values,
+            expected_version,
         )
 
 
@@ -296,8 +316,20 @@ def replace(
         new_decision = session.execute(
             select(_D.id).where(*where).order_by(_D.received_at, _D.id).limit(1).offset(rank)
         ).scalar_one()
-        values = {"status": "replaced", "reason": text, "finished_at": ctx.clock.now()}
-        _change(ctx, session, item_id, ("open", "claimed"), "replaced", values, None)
+        values = {
+            "status": SampleItemStatus.REPLACED,
+            "reason": text,
+            "finished_at": ctx.clock.now(),
+        }
+        _change(
+            ctx,
+            session,
+            item_id,
+            (SampleItemStatus.OPEN, SampleItemStatus.CLAIMED),
+            "replaced",
+            values,
+            None,
+        )
         last = session.execute(
             select(func.max(_I.position)).where(_I.sample_id == old.sample_id)
         ).scalar_one()
@@ -309,7 +341,7 @@ def replace(
                 position=int(last) + 1,
                 stratum=old.stratum,
                 design_weight=old.design_weight,
-                status="open",
+                status=SampleItemStatus.OPEN,
                 assigned_to_user_id=old.assigned_to_user_id,
                 replacement_of_item_id=item_id,
             )
@@ -361,7 +393,7 @@ def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]
         .join(samples_table, _S.id == _I.sample_id)
         .where(
             _I.decision_id == decision_id,
-            _I.status == "claimed",
+            _I.status == SampleItemStatus.CLAIMED,
             _I.claimed_by_user_id == ctx.actor.user_id,
             _S.status == OPEN_SAMPLE,
         )
@@ -372,7 +404,11 @@ def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]
     for item_id, seen in held:
         try:
             cas_update(
-                session, sample_items_table, item_id, seen, {"status": "done", "finished_at": now}
+                session,
+                sample_items_table,
+                item_id,
+                seen,
+                {"status": SampleItemStatus.DONE, "finished_at": now},
             )
         except Conflict:
             continue  # released or reassigned meanwhile: no longer this reviewer's to finish
@@ -383,7 +419,7 @@ def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]
             "sample_item.done",
             "sample_item",
             item_id,
-            before={"status": "claimed"},
-            after={"status": "done", "by_review_of_decision": decision_id},
+            before={"status": SampleItemStatus.CLAIMED},
+            after={"status": SampleItemStatus.DONE, "by_review_of_decision": decision_id},
         )
     return finished

@@ -19,6 +19,7 @@ from sqlmodel import Session
 
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.review_workflow import ReviewStatus
+from rcrp_tui.domain.sampling import SampleItemStatus
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.statistics import Proportion, weighted_proportion, wilson_interval
 from rcrp_tui.private_files import write_private
@@ -160,8 +161,8 @@ def results(ctx: Ctx, sample_id: int) -> SampleResults:
         sample_id=sample_id,
         in_sample=sum(int(statuses.get(s, 0)) for s in LIVE_ITEM_STATUSES),
         reviewed=len(rows),
-        skipped=int(statuses.get("skipped", 0)),
-        replaced=int(statuses.get("replaced", 0)),
+        skipped=int(statuses.get(SampleItemStatus.SKIPPED, 0)),
+        replaced=int(statuses.get(SampleItemStatus.REPLACED, 0)),
         overall=wilson_interval(sum(passed), len(passed)),
         weighted=weighted,
         criteria=criteria,

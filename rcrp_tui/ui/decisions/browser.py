@@ -22,6 +22,7 @@ from textual.message import Message
 from textual.timer import Timer
 from textual.widgets import Footer, Header, Input, Static
 
+from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.services.core import people
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.decisions import queries as decisions
@@ -57,15 +58,15 @@ class PageRequest:
 def describe_filter(flt: DecisionFilter) -> str:
     """A one-line summary of the active filter, for the bar above the table."""
     parts: list[str] = []
-    if flt.date_from:
-        parts.append(f"from {flt.date_from.date().isoformat()}")
-    if flt.date_to:
-        parts.append(f"before {flt.date_to.date().isoformat()}")
-    parts += [c.label for c in flt.categories]
-    parts += [o.label for o in flt.outcomes]
+    if flt.received_from:
+        parts.append(f"from {flt.received_from.date().isoformat()}")
+    if flt.received_to:
+        parts.append(f"before {flt.received_to.date().isoformat()}")
+    parts += [Category.label_of(c) for c in flt.categories]
+    parts += [Outcome.label_of(o) for o in flt.outcomes]
     if flt.not_deployed_only:
         parts.append("Not deployed (any route)")
-    parts += [c.label for c in flt.caller_types]
+    parts += [CallerType.label_of(c) for c in flt.caller_types]
     if flt.team:
         parts.append(f"team {flt.team}")
     if flt.staff_id:

@@ -67,9 +67,9 @@ def read_filter(form: FilterForm, *, keep: DecisionFilter | None = None) -> Deci
         raise ValidationFailed("Contact officer", "a staff id is letters, digits and '-'")
     not_deployed = form.outcome == NOT_DEPLOYED_ANY
     return DecisionFilter(
-        date_from=datetime.combine(day_from, datetime.min.time(), UTC) if day_from else None,
+        received_from=datetime.combine(day_from, datetime.min.time(), UTC) if day_from else None,
         # The "to" day is inclusive for people; the service's bound is exclusive.
-        date_to=(
+        received_to=(
             datetime.combine(day_to + timedelta(days=1), datetime.min.time(), UTC)
             if day_to
             else None
@@ -86,16 +86,16 @@ def read_filter(form: FilterForm, *, keep: DecisionFilter | None = None) -> Deci
 
 def form_of(flt: DecisionFilter) -> FilterForm:
     """The form showing ``flt`` (the inverse of ``read_filter`` for one-choice filters)."""
-    last_day = (flt.date_to - timedelta(days=1)).date().isoformat() if flt.date_to else ""
+    last_day = (flt.received_to - timedelta(days=1)).date().isoformat() if flt.received_to else ""
     outcome = NOT_DEPLOYED_ANY if flt.not_deployed_only else ""
     if flt.outcomes:
-        outcome = flt.outcomes[0].value
+        outcome = flt.outcomes[0]
     return FilterForm(
-        date_from=flt.date_from.date().isoformat() if flt.date_from else "",
+        date_from=flt.received_from.date().isoformat() if flt.received_from else "",
         date_to=last_day,
-        category=flt.categories[0].value if flt.categories else "",
+        category=flt.categories[0] if flt.categories else "",
         outcome=outcome,
-        caller_type=flt.caller_types[0].value if flt.caller_types else "",
+        caller_type=flt.caller_types[0] if flt.caller_types else "",
         team=flt.team or "",
         staff_id=flt.staff_id or "",
     )

@@ -18,6 +18,7 @@ from rich.text import Text
 from rcrp_tui.domain.appeals import format_minutes
 from rcrp_tui.domain.coaching import LOCAL_ZONE
 from rcrp_tui.domain.enums import Category, Role
+from rcrp_tui.domain.sampling import SampleItemStatus
 from rcrp_tui.domain.statistics import Proportion
 from rcrp_tui.services.home.records import (
     AdministratorHome,
@@ -181,7 +182,7 @@ def floorwalker(h: FloorwalkerHome) -> dict[str, PanelContent]:
         PanelItem(
             join(
                 [
-                    "▶ claimed" if e.status == "claimed" else "○ assigned",
+                    "▶ claimed" if e.status == SampleItemStatus.CLAIMED else "○ assigned",
                     e.cad_ref,
                     Category.label_of(e.category),
                     f"{e.sample_name} #{e.position}",

@@ -21,7 +21,7 @@ from textual.worker import Worker, WorkerState
 
 from rcrp_tui.domain.enums import Category, Outcome
 from rcrp_tui.domain.permissions import Permission, can
-from rcrp_tui.domain.sampling import LONDON
+from rcrp_tui.domain.sampling import LONDON, SampleItemStatus
 from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError
@@ -39,12 +39,12 @@ PAGE_SIZE = 50
 # Status first: it is what a floorwalker looks for, and it stays in view at 80 columns.
 COLUMNS = ("#", "Status", "CAD ref", "Received", "Category", "Outcome", "Stratum", "Reason")
 #: A word and a symbol for every status, so nothing is told by colour alone.
-STATUS_TEXT = {
-    "open": ("· open", ""),
-    "claimed": ("▶ claimed", "bold"),
-    "done": ("✓ done", ""),
-    "skipped": ("✗ skipped", "dim"),
-    "replaced": ("↺ replaced", "dim"),
+STATUS_TEXT: dict[str, tuple[str, str]] = {
+    SampleItemStatus.OPEN: ("· open", ""),
+    SampleItemStatus.CLAIMED: ("▶ claimed", "bold"),
+    SampleItemStatus.DONE: ("✓ done", ""),
+    SampleItemStatus.SKIPPED: ("✗ skipped", "dim"),
+    SampleItemStatus.REPLACED: ("↺ replaced", "dim"),
 }
 
 
@@ -199,22 +199,25 @@ class SampleQueueScreen(FeatureScreen[None]):
         return visible(names.get(user_id, "someone else"), single_line=True)
 
     def _mine(self, item: QueueItem) -> bool:
-        return item.status == "claimed" and item.claimed_by_user_id == self.ctx.actor.user_id
+        return (
+            item.status == SampleItemStatus.CLAIMED
+            and item.claimed_by_user_id == self.ctx.actor.user_id
+        )
 
     def _reviewable(self, item: QueueItem) -> bool:
         # Only items this person holds or finished: opening another's would start a second
         # review of the same decision (moderation is on the Reviews screen, F5).
-        return item.status in ("claimed", "done") and (
+        return item.status in (SampleItemStatus.CLAIMED, SampleItemStatus.DONE) and (
             item.claimed_by_user_id == self.ctx.actor.user_id
         )
 
     def _cells(self, item: QueueItem) -> tuple[Any, ...]:
         word, style = STATUS_TEXT.get(item.status, (item.status, ""))
-        if item.status == "claimed":
+        if item.status == SampleItemStatus.CLAIMED:
             word += " (you)" if self._mine(item) else " (someone else)"
-        if item.replacement_of_item_id is not None and item.status != "replaced":
+        if item.replacement_of_item_id is not None and item.status != SampleItemStatus.REPLACED:
             word += " · replacement"
-        if item.status == "open" and item.assigned_to_user_id is not None:
+        if item.status == SampleItemStatus.OPEN and item.assigned_to_user_id is not None:
             word += " → " + self._assignee(item.assigned_to_user_id)
         return (
             str(item.position),
@@ -315,7 +318,7 @@ class SampleQueueScreen(FeatureScreen[None]):
         from rcrp_tui.ui.sampling.dialogs import ReasonDialog
 
         item = self.current
-        if item is None or item.status not in ("open", "claimed"):
+        if item is None or item.status not in (SampleItemStatus.OPEN, SampleItemStatus.CLAIMED):
             return
         detail = (
             f"Item {item.position} · {item.cad_ref} · stratum {stratum_label(item.stratum)}"
@@ -356,7 +359,7 @@ class SampleQueueScreen(FeatureScreen[None]):
         from rcrp_tui.ui.sampling.dialogs import AssignDialog
 
         item = self.current
-        if item is None or item.status != "open":
+        if item is None or item.status != SampleItemStatus.OPEN:
             return
 
         def done(result: Any) -> None:
@@ -373,7 +376,7 @@ class SampleQueueScreen(FeatureScreen[None]):
 
     def action_release(self) -> None:
         item = self.current
-        if item is not None and item.status == "claimed":
+        if item is not None and item.status == SampleItemStatus.CLAIMED:
             self._release(item.id, item.position, item.row_version)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-write")

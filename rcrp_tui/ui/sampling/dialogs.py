@@ -28,8 +28,7 @@ from rcrp_tui.services.core.errors import Conflict, ServiceError, ValidationFail
 from rcrp_tui.services.sampling import plans as sampling
 from rcrp_tui.services.sampling.lists import SampleWorker
 from rcrp_tui.services.sampling.plans import PlanView
-from rcrp_tui.services.sampling.queue import QueueItem
-from rcrp_tui.storage.sampling_models import REASON_MAX
+from rcrp_tui.services.sampling.queue import REASON_MAX, QueueItem
 from rcrp_tui.ui.base import ReportsWorkerErrors
 from rcrp_tui.ui.common.form import FormBehaviour, FormInput
 from rcrp_tui.ui.common.keys import KeyHints, shown_key

@@ -32,8 +32,7 @@ from rcrp_tui.ui.common.keys import ScreenActions
 from rcrp_tui.ui.shell import navigation
 
 if TYPE_CHECKING:
-    from rcrp_tui.services.core.context import Actor, Ctx
-    from rcrp_tui.storage.db import Database
+    from rcrp_tui.services.core.context import Actor, Ctx, Database
 
 APP_TITLE = "RCRP decision QA"
 

@@ -19,8 +19,7 @@ from rcrp_tui.ui.common.form import FormInput
 from rcrp_tui.ui.common.literal import markup_safe
 
 if TYPE_CHECKING:
-    from rcrp_tui.services.core.context import Actor
-    from rcrp_tui.storage.db import Database
+    from rcrp_tui.services.core.context import Actor, Database
 
 
 class SignInScreen(ReportsWorkerErrors, Screen[None]):

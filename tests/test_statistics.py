@@ -25,7 +25,7 @@ def test_sample_size_for_five_percent_margin_is_385() -> None:
 
 
 def test_sample_size_for_ten_percent_margin_is_97() -> None:
-    # domain.md quotes "about 96": 1.96² x 0.25 / 0.01 = 96.04, rounded up.
+    # docs/domain-rules.md §5 quotes "about 96": 1.96² x 0.25 / 0.01 = 96.04, rounded up.
     assert sample_size(0.10) == 97
 
 

@@ -1,4 +1,4 @@
-"""Partner appeals and disputes (domain.md §6): vocabularies, the live stopwatch and the
+"""Partner appeals and disputes (docs/domain-rules.md §6): vocabularies, the live stopwatch and the
 figures leaders and partners see.
 
 Plain values in, plain values out. The service layer counts in SQL and hands the counts
@@ -79,7 +79,7 @@ class AppealOutcome(_AppealEnum):
 
 
 class Theme(_AppealEnum):
-    """The six themes Police Scotland classify findings by (domain.md §8)."""
+    """The six themes Police Scotland classify findings by (docs/domain-rules.md §8)."""
 
     GOVERNANCE = "governance"
     GUIDELINES = "guidelines"
@@ -146,7 +146,7 @@ def check_organisation(raw: str) -> str:
         raise ValueError(f"at most {ORGANISATION_MAX} characters")
     if _TITLED_NAME.search(text) or personal_data.scan(text):
         # The personal-data guard too: "John Smith" or a phone number is not an organisation.
-        raise ValueError("record the organisation, not a person's name (domain.md §9)")
+        raise ValueError("record the organisation, not a person's name (docs/domain-rules.md §9)")
     return text
 
 

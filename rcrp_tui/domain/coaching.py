@@ -30,7 +30,7 @@ _CRITERION_CODE = re.compile(r"^[A-Z0-9][A-Z0-9._-]{0,15}$")
 
 
 class Theme(LabelledEnum):
-    """The six finding themes used to classify QA findings (domain.md §8)."""
+    """The six finding themes used to classify QA findings (docs/domain-rules.md §8)."""
 
     GOVERNANCE = "governance"
     GUIDELINES = "guidelines"

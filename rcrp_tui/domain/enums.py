@@ -85,7 +85,7 @@ class Outcome(LabelledEnum):
 
 
 class ThresholdBasis(LabelledEnum):
-    """Which part of the police threshold the decision relied on (domain.md §2)."""
+    """Which part of the police threshold the decision relied on (docs/domain-rules.md §2)."""
 
     CRIME = "crime"
     RISK_TO_LIFE = "risk_to_life"

@@ -1,6 +1,6 @@
 """The shape of the demo control room's demand: what is called in, by whom, and what is done.
 
-The figures are invented but follow the published picture (domain.md §1, §3, §8): concern
+The figures are invented but follow the published picture (docs/domain-rules.md §1, §3, §8): concern
 for welfare is the largest RCRP category; about two-thirds of callers are the public and
 one-third partner agencies; around 40-45% of RCRP incidents are deployed, almost always
 because part of the police threshold (crime, risk to life, serious harm, violence, another
@@ -33,7 +33,8 @@ CATEGORY_WEIGHTS: dict[Category, float] = {
     _C.OTHER: 0.04,
 }
 
-#: The College of Policing phasing (domain.md §3); medical incidents run alongside phase 1.
+#: The College of Policing phasing (docs/domain-rules.md §3); medical incidents run
+#: alongside phase 1.
 #: "Other" belongs to no phase.
 CATEGORY_PHASE: dict[Category, int | None] = {
     _C.CONCERN_FOR_WELFARE: 1,
@@ -124,7 +125,7 @@ DEPLOY_GIVEN_BASIS: dict[ThresholdBasis, float] = {
 }
 #: Deployment with no part of the threshold met, just after go-live and once settled.
 #: Handlers new to RCRP send police "to be safe" at first; as confidence grows over the
-#: six weeks, this falls (published examples: Met 41% -> 29% deployed; domain.md §8).
+#: six weeks, this falls (published examples: Met 41% -> 29% deployed; docs/domain-rules.md §8).
 DEPLOY_WITHOUT_THRESHOLD_AT_GO_LIVE = 0.12
 DEPLOY_WITHOUT_THRESHOLD_SETTLED = 0.03
 #: Days over which decisions move from the go-live mix to the settled mix.

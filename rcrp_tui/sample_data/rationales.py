@@ -3,7 +3,7 @@
 An excerpt is: what was reported (per category), what the handler found against the
 threshold (per basis), what was done (per outcome) and, sometimes, a closing line. The
 phrases are generic on purpose: no names, addresses, phone numbers, dates of birth or
-anything else that could identify a person (domain.md §9). A small share are thin
+anything else that could identify a person (docs/domain-rules.md §9). A small share are thin
 boilerplate ("THRIVE considered. NFA."), because real logs contain them and QA exists to
 find them.
 """

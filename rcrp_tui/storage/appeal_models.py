@@ -2,7 +2,7 @@
 
 An appeal names the decision by CAD reference, because a partner may appeal before the
 decision has been imported; ``decision_id`` is filled in when it is. The partner is an
-organisation, never a person (domain.md §9); owners of learning actions are roles or
+organisation, never a person (docs/domain-rules.md §9); owners of learning actions are roles or
 teams, never named people.
 """
 

@@ -1,6 +1,6 @@
 """The coaching_notes table: one note about one contact officer, with its lifecycle.
 
-Free text here has passed the personal-data guard before it was saved (domain.md §9).
+Free text here has passed the personal-data guard before it was saved (docs/domain-rules.md §9).
 ``follow_up_on`` is a London calendar date, not an instant: a follow-up is due on a day.
 """
 

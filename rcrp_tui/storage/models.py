@@ -1,6 +1,6 @@
 """The core tables: users, teams, contact officers, decisions and the audit log.
 
-Per domain.md §9 a decision holds references, codes and a short rationale excerpt only:
+Per docs/domain-rules.md §9 a decision holds references, codes and a short rationale excerpt only:
 no names, addresses, phone numbers or call narrative. Reviewers open the CAD record in
 the force's own system when they need detail.
 """

@@ -1,4 +1,4 @@
-"""Asking for a full QA review of a disputed decision (domain.md §6).
+"""Asking for a full QA review of a disputed decision (docs/domain-rules.md §6).
 
 A disputed decision is a natural candidate for a targeted QA review. Anyone who records
 appeals may ask; the request is stamped on the appeal and audited. A QA lead's request
@@ -40,7 +40,7 @@ class QaReviewRequest:
 def request_qa_review(
     ctx: Ctx, appeal_id: int, *, expected_version: int | None = None
 ) -> QaReviewRequest:
-    """Ask for a full QA review of the disputed decision (domain.md §6).
+    """Ask for a full QA review of the disputed decision (docs/domain-rules.md §6).
 
     The request is stamped on the appeal (audited) whoever asks. When the person asking
     may plan samples (a QA lead) and the decision is linked, the decision is also put into

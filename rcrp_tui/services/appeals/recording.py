@@ -1,4 +1,4 @@
-"""Recording and deciding partner appeals (domain.md §6), and linking them to decisions.
+"""Recording and deciding partner appeals (docs/domain-rules.md §6), and linking them to decisions.
 
 Who may do what: floorwalkers, supervisors and QA leads record appeals and tag themes
 (``RECORD_APPEALS``); only supervisors and QA leads decide them and set learning actions

@@ -5,7 +5,7 @@ boundaries are worked out in Python (``domain.appeals.month_buckets``) and hande
 database as one ``CASE`` expression, which both SQLite and PostgreSQL group by. Only the
 received/decided times of *decided live 999 appeals* come back row by row, because a
 median cannot be summed; the rates, median and 90th percentile are the pure functions in
-``domain.appeals``. Exports carry the OFFICIAL-SENSITIVE marking (domain.md §9).
+``domain.appeals``. Exports carry the OFFICIAL-SENSITIVE marking (docs/domain-rules.md §9).
 """
 
 from __future__ import annotations
@@ -302,7 +302,7 @@ def export_figures(
 ) -> tuple[Path, Path]:
     """Write the CSV and the Markdown summary into ``directory``; audit who exported what.
 
-    Exports leave the system, so each one is recorded like a change (domain.md §9).
+    Exports leave the system, so each one is recorded like a change (docs/domain-rules.md §9).
     """
     report = figures(ctx, date_from, date_to)
     stem = f"appeals-{report.date_from:%Y%m%d}-{report.date_to:%Y%m%d}"

@@ -1,6 +1,6 @@
 """Each officer's development record (CPD) and a supervisor's team table.
 
-Need-to-know (domain.md §9): a contact officer sees only their own record, and only
+Need-to-know (docs/domain-rules.md §9): a contact officer sees only their own record, and only
 reviews released to them; a supervisor sees their own team; a QA lead sees anyone.
 Everything is counted in SQL: per-criterion trends group by London month with CASE
 buckets computed here, so the same query runs on SQLite and PostgreSQL.

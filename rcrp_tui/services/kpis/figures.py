@@ -1,4 +1,4 @@
-"""The KPIs leaders measure (domain.md §8), for a period against a baseline period.
+"""The KPIs leaders measure (docs/domain-rules.md §8), for a period against a baseline period.
 
 Every figure comes from aggregate SQL (``services.kpis.queries``); Python only adds up the
 few hundred grouped rows and attaches Wilson 95% intervals (``domain.statistics``). The

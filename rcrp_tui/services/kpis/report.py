@@ -3,7 +3,8 @@
 A ``KpiReport`` is laid out once as ``Section`` tables (``report_sections``); each format
 renders those tables, so every format says the same thing. Every format carries the period,
 the baseline, the data's coverage and the method, and is marked OFFICIAL-SENSITIVE on every
-page or sheet (domain.md §9). Writing a report to a file is audited: it leaves the system.
+page or sheet (docs/domain-rules.md §9). Writing a report to a file is audited: it leaves
+the system.
 """
 
 from __future__ import annotations

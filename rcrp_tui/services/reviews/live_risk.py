@@ -30,7 +30,7 @@ from rcrp_tui.storage.review_models import NOTE_MAX, LiveRiskAlert, Review, live
 ESCALATED_TO_MAX = 120
 #: How the guard and the personal-data dialog name the closing note.
 CLOSING_NOTE_FIELD = "Closing note"
-# A title followed by a capitalised word looks like a person's name (domain.md §9).
+# A title followed by a capitalised word looks like a person's name (docs/domain-rules.md §9).
 _NAMED_PERSON = re.compile(r"\b(?i:mr|mrs|ms|miss|mx|dr|pc|dc|sgt)\.?\s+[A-Z][a-z]+")
 # Clocks on shared terminals drift a little; anything further ahead is a typing mistake.
 _FUTURE_SLACK = timedelta(minutes=5)

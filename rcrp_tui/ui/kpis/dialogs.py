@@ -34,15 +34,11 @@ PeriodDialog, ExportReportDialog { align: center middle; }
 .kpi-dialog {
     width: 72;
     max-width: 100%;
-    height: auto;
     max-height: 100%;
-    border: thick $primary;
     background: $panel;
     padding: 0 1;
 }
-.kpi-dialog .dialog-title { text-style: bold; }
-.kpi-dialog .dialog-error { color: $error; height: auto; }
-.kpi-dialog .dialog-help { color: $text-muted; }
+.kpi-dialog .dialog-error { height: auto; }
 .kpi-dialog .pair { height: auto; }
 .kpi-dialog .pair Input { width: 1fr; }
 .kpi-dialog Button { margin-right: 1; }

@@ -32,21 +32,16 @@ ModalScreen {
 .review-dialog {
     width: 72;
     max-width: 95%;
-    height: auto;
-    border: thick $primary;
     background: $surface;
     padding: 1 2;
 }
 .review-dialog .dialog-title {
-    text-style: bold;
     margin-bottom: 1;
 }
 .review-dialog .dialog-help {
-    color: $text-muted;
     margin-top: 1;
 }
 .review-dialog .dialog-error {
-    color: $error;
     text-style: bold;
 }
 .review-dialog OptionList {

@@ -1,6 +1,6 @@
 """Small dialogs for the rota screen: pick a floorwalker, give an override reason, review an
 auto-fill proposal, confirm a change to past shifts, record leave. Each returns its answer
-through ``dismiss``. The export dialog is in ``rota_export_dialog``."""
+through ``dismiss``. The export dialog is in ``export_dialog``."""
 
 from __future__ import annotations
 
@@ -32,14 +32,12 @@ FloorwalkerPicker, OverrideReasonDialog, AutofillReviewDialog, LeaveDialog, Past
 .rota-dialog {
     width: 80;
     max-width: 95%;
-    height: auto;
     max-height: 90%;
-    border: thick $primary;
     background: $panel;
     padding: 1 2;
 }
-.rota-dialog .dialog-title { text-style: bold; margin-bottom: 1; }
-.rota-dialog .dialog-help { color: $text-muted; margin-top: 1; }
+.rota-dialog .dialog-title { margin-bottom: 1; }
+.rota-dialog .dialog-help { margin-top: 1; }
 .rota-dialog .violations { color: $error; margin-bottom: 1; }
 .rota-dialog OptionList { height: auto; max-height: 16; }
 .rota-dialog DataTable { height: auto; max-height: 16; }

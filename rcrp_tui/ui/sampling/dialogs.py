@@ -41,22 +41,17 @@ SampleDialog {
 .sample-dialog {
     width: 76;
     max-width: 95%;
-    height: auto;
     max-height: 95%;
-    border: thick $primary;
     background: $surface;
     padding: 1 2;
 }
 .sample-dialog .dialog-title {
-    text-style: bold;
     margin-bottom: 1;
 }
 .sample-dialog .dialog-help {
-    color: $text-muted;
     margin-top: 1;
 }
 .sample-dialog .dialog-error {
-    color: $error;
     text-style: bold;
     height: auto;
 }

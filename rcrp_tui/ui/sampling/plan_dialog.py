@@ -79,9 +79,6 @@ class PlanDialog(SampleDialog):
         grid-gutter: 0 1;
         height: auto;
     }
-    #plan-grid .hidden {
-        display: none;
-    }
     #size-helper {
         margin-top: 1;
         height: auto;

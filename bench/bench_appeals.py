@@ -6,8 +6,8 @@ decision, so ``link_pending`` has work to do). Times what the appeals screens an
 import command do:
 
 - the newest page of the appeals list and the next older pages, unfiltered and with the
-  open / theme / category filters (``appeal_queries.page``);
-- the figures for the whole period, month by month (``appeal_reports.figures``);
+  open / theme / category filters (``appeals.queries.page``);
+- the figures for the whole period, month by month (``appeals.reports.figures``);
 - linking the waiting appeals after an import (``appeals.link_pending``).
 
 The appeals are bulk-inserted through Core for speed; the timed calls are the real

@@ -6,7 +6,7 @@ Times, on a fresh SQLite file in a temporary folder:
   recomputes on every key press);
 - ``reviews.open_for_decision`` (start a draft), ``reviews.save`` and ``reviews.submit``
   for ``--reviews`` decisions, one after another, as a floorwalker would;
-- ``review_lists.list_reviews`` (one page, newest first) for a QA lead once they exist.
+- ``reviews.lists.list_reviews`` (one page, newest first) for a QA lead once they exist.
 
 Prints the median and 95th percentile of each. Run:
 ``python bench/bench_reviews.py [--reviews N]``.

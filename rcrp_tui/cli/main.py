@@ -3,7 +3,7 @@
 Which database a command opens, and opening it, is ``cli.database``.
 
 Every command that reads or changes records is run by a signed-in person (``--user``,
-see ``cli_auth``), with that person's role, and audited under their name.
+see ``cli.auth``), with that person's role, and audited under their name.
 """
 
 from __future__ import annotations

@@ -12,9 +12,9 @@ If the decision is already in the database when the appeal is recorded, it is li
 once. A partner often appeals before the nightly CAD import, so ``link_pending`` links the
 rest; it runs after every import (``rcrp-tui import`` calls it) and is safe to run any time.
 A CAD reference without a source system is linked only when exactly one decision has it.
-Reading: ``appeal_queries``; learning actions: ``appeal_learning``; asking for a
-QA review: ``appeal_qa``; figures and exports:
-``appeal_reports``.
+Reading: ``appeals.queries``; learning actions: ``appeals.learning``; asking for a
+QA review: ``appeals.qa``; figures and exports:
+``appeals.reports``.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ AUDIT_VERIFIER = Actor(None, "audit-verifier", "Audit chain check", Role.ADMINIS
 
 #: Adds the first administrator of a database that has no accounts (``rcrp-tui users add
 #: NAME --role administrator``): there is no one to sign in as yet. Every other
-#: command-line write is made by a signed-in person (see ``cli_auth``).
+#: command-line write is made by a signed-in person (see ``cli.auth``).
 FIRST_ADMINISTRATOR_SETUP = Actor(
     None,
     "first-administrator-setup",

@@ -2,7 +2,7 @@
 
 Every figure comes from aggregate SQL (``services.kpis.queries``); Python only adds up the
 few hundred grouped rows and attaches Wilson 95% intervals (``domain.statistics``). The
-appeal figures are the appeals service's own (``appeal_reports.figures``); floorwalking
+appeal figures are the appeals service's own (``appeals.reports.figures``); floorwalking
 coverage comes from the rota services, whose team-shifts are expanded from shift patterns.
 """
 

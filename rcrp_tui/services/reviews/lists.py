@@ -24,7 +24,7 @@ _RELEASED = (ReviewStatus.RELEASED.value, ReviewStatus.ACKNOWLEDGED.value)
 
 
 def _scope(ctx: Ctx) -> list[ColumnElement[bool]]:
-    """Need-to-know: the rows this role may list (mirrors ``review_records.may_see``)."""
+    """Need-to-know: the rows this role may list (mirrors ``reviews.records.may_see``)."""
     actor = ctx.actor
     if actor.role is Role.QA_LEAD:
         return []

@@ -3,8 +3,8 @@
 QA leads plan and draw (``Permission.PLAN_SAMPLES``). A sample stores who drew it, when,
 the seed, a copy of the plan as it was, and the population size, so it can be defended to
 an inspector and drawn again: the same plan and seed on the same data give the same sample.
-The queue (claiming, skipping, replacing) is in ``sample_queue``; results in
-``sampling_results``.
+The queue (claiming, skipping, replacing) is in ``sampling.queue``; results in
+``sampling.results``.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """Progress of a sample's queue: done / total per stratum, with skips and replacements.
 
-Re-exported by ``sample_queue`` (``sample_queue.progress``), where callers have always
+Re-exported by ``sampling.queue`` (``sampling.queue.progress``), where callers have always
 found it.
 """
 

@@ -150,8 +150,8 @@ class RcrpApp(App[int]):
             self._db = self._opener()
             # Load the service layer and the Home screen (where every role lands) here too,
             # while the password is typed, so Enter on sign-in does not pay for them.
-            import rcrp_tui.services.core.auth  # noqa: F401
-            import rcrp_tui.ui.home.home
+            import rcrp_tui.services.core.auth
+            import rcrp_tui.ui.home.home  # noqa: F401
         except BaseException as exc:  # SystemExit from a schema check must not kill the UI
             self._db_error = f"Cannot open the database: {exc}"
         finally:

@@ -16,7 +16,7 @@ with the file, the line and the entry, and that entry (or, for bad TOML, the who
 ignored. The problems are shown on start-up and by ``rcrp-tui keys check``.
 
 This module only reads and checks; which ids exist and where they apply comes from
-``ui.common.keys.catalogue()``, so it needs no Textual itself.
+``ui.shell.catalogue.catalogue()``, so it needs no Textual itself.
 """
 
 from __future__ import annotations

@@ -13,12 +13,13 @@ from textual.widgets import Button
 from rcrp_tui import keymap
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.ui.common import keys
-from rcrp_tui.ui.common.keys import KeyHints, catalogue, class_bindings, live_actions, ui_classes
+from rcrp_tui.ui.common.keys import KeyHints, class_bindings, live_actions
 from rcrp_tui.ui.decisions.browser import DecisionBrowserScreen
 from rcrp_tui.ui.decisions.filter_dialog import FilterDialog
 from rcrp_tui.ui.sampling.plan_dialog import PlanDialog
 from rcrp_tui.ui.shell import navigation
 from rcrp_tui.ui.shell.app import RcrpApp
+from rcrp_tui.ui.shell.catalogue import catalogue, ui_classes
 from rcrp_tui.ui.shell.help import HelpScreen
 from tests.apphelpers import make_app, seeded_database, settle, sign_in
 
@@ -42,7 +43,7 @@ SHARED = {
 def test_every_binding_has_an_id_and_a_description() -> None:
     missing = [
         f"{cls.__name__}: {b.key} -> {b.action}"
-        for cls in ui_classes()
+        for cls in ui_classes(RcrpApp)
         for b in class_bindings(cls)
         if not b.id or not b.description
     ]
@@ -67,11 +68,11 @@ def _clashes(actions: dict[str, keymap.Action]) -> list[str]:
 
 
 def test_no_key_means_two_things_in_one_place() -> None:
-    assert _clashes(catalogue()) == []
+    assert _clashes(catalogue(RcrpApp)) == []
 
 
 def test_the_clash_check_sees_a_clash() -> None:
-    actions = dict(catalogue())
+    actions = dict(catalogue(RcrpApp))
     actions["x.extra"] = keymap.Action("x.extra", ("f",), "Extra", ("Somewhere",))
     actions["x.other"] = keymap.Action("x.other", ("f",), "Other", ("Somewhere",))
     actions["x.help"] = keymap.Action("x.help", ("f1",), "Mine", ("Elsewhere",))
@@ -83,7 +84,7 @@ def test_the_clash_check_sees_a_clash() -> None:
 
 def test_shared_keys_have_one_meaning_on_every_screen() -> None:
     wrong = []
-    for cls in ui_classes():
+    for cls in ui_classes(RcrpApp):
         for binding in class_bindings(cls):
             wanted = SHARED.get(binding.key)
             if wanted is not None and binding.id != wanted:
@@ -124,7 +125,7 @@ def test_dialog_key_lines_are_never_written_by_hand() -> None:
 def _load(tmp_path: Path, text: str) -> keymap.UserKeymap:
     path = tmp_path / "keymap.toml"
     path.write_text(text, encoding="utf-8")
-    return keymap.load(path, catalogue())
+    return keymap.load(path, catalogue(RcrpApp))
 
 
 def test_a_keymap_remaps_by_id_in_either_spelling(tmp_path: Path) -> None:
@@ -375,7 +376,7 @@ def test_keys_list_names_every_action(capsys: pytest.CaptureFixture[str]) -> Non
 
     assert main(["keys", "list"]) == 0
     out = capsys.readouterr().out
-    for action_id in catalogue():
+    for action_id in catalogue(RcrpApp):
         assert re.search(rf"^{re.escape(action_id)} ", out, re.MULTILINE), action_id
 
 

@@ -27,22 +27,24 @@ def add_keys_parser(sub: Any) -> None:
 
 
 def cmd_keys_list(args: argparse.Namespace) -> int:
-    from rcrp_tui.ui.common.keys import catalogue
+    from rcrp_tui.ui.shell.app import RcrpApp
+    from rcrp_tui.ui.shell.catalogue import catalogue
 
-    for action in sorted(catalogue().values(), key=lambda a: a.id):
+    for action in sorted(catalogue(RcrpApp).values(), key=lambda a: a.id):
         where = ", ".join(action.scopes)
         print(f"{action.id:32} {','.join(action.keys):24} {action.description} [{where}]")
     return 0
 
 
 def cmd_keys_check(args: argparse.Namespace) -> int:
-    from rcrp_tui.ui.common.keys import catalogue
+    from rcrp_tui.ui.shell.app import RcrpApp
+    from rcrp_tui.ui.shell.catalogue import catalogue
 
     path: Path = args.file or keymap.default_keymap_path()
     if not path.exists():
         print(f"No keymap file at {path}: every key is as shipped.")
         return 0
-    result = keymap.load(path, catalogue())
+    result = keymap.load(path, catalogue(RcrpApp))
     for problem in result.problems:
         print(problem)
     print(

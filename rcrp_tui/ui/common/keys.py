@@ -9,7 +9,7 @@ declarations through Textual's public ``Screen.active_bindings``:
 - the help screen (F1): ``keys_of``;
 - a dialog's key line: ``KeyHints``;
 - the user's keymap file (``rcrp_tui.keymap``), which remaps an action by its id and is
-  checked against ``catalogue()``.
+  checked against ``ui.shell.catalogue.catalogue()``.
 
 Keys with one meaning on every screen are made here, so every list gets the same set:
 ``list_keys`` (j/k down and up, g/G first and last), ``paging_keys`` (PgDn/PgUp older and
@@ -19,8 +19,6 @@ keymap line remaps them everywhere.
 
 from __future__ import annotations
 
-import importlib
-import pkgutil
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from functools import partial
@@ -34,8 +32,6 @@ from textual.dom import DOMNode
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Static
-
-from rcrp_tui.keymap import Action
 
 #: Ids of the keys with one meaning on every screen.
 LIST_DOWN, LIST_UP, LIST_FIRST, LIST_LAST = "list.down", "list.up", "list.first", "list.last"
@@ -271,20 +267,6 @@ class KeyHints(Static):
 # Every action of the app, for the keymap checker and the tests
 
 
-def _load_ui_modules() -> None:
-    import rcrp_tui.ui
-
-    for package in (rcrp_tui.ui, rcrp_tui.ui):
-        for module in pkgutil.iter_modules(package.__path__, package.__name__ + "."):
-            importlib.import_module(module.name)
-
-
-def _subclasses(cls: type[DOMNode]) -> Iterator[type[DOMNode]]:
-    for sub in cls.__subclasses__():
-        yield sub
-        yield from _subclasses(sub)
-
-
 def class_bindings(cls: type[DOMNode]) -> list[Binding]:
     """The bindings ``cls`` declares or inherits from classes of this app, keys split."""
     out: list[Binding] = []
@@ -303,37 +285,3 @@ def scope_name(cls: type[DOMNode]) -> str:
     if declared:
         return str(declared)
     return f"{cls.__name__} ({cls.__module__.removeprefix('rcrp_tui.')})"
-
-
-def ui_classes() -> list[type[DOMNode]]:
-    """Every screen, dialog and widget class of the app that has bindings of its own."""
-    _load_ui_modules()
-    from rcrp_tui.ui.shell.app import RcrpApp
-
-    found: dict[str, type[DOMNode]] = {}
-    candidates: list[type[DOMNode]] = [*_subclasses(Screen), *_subclasses(Widget), RcrpApp]
-    for cls in candidates:
-        if cls.__module__.startswith("rcrp_tui") and class_bindings(cls):
-            found[f"{cls.__module__}.{cls.__qualname__}"] = cls
-    return list(found.values())
-
-
-def catalogue() -> dict[str, Action]:
-    """Every action id of the app -> its keys, description and the scopes it applies in."""
-    from rcrp_tui.ui.shell.app import RcrpApp
-
-    actions: dict[str, Action] = {}
-    for cls in ui_classes():
-        scope = "Global" if cls is RcrpApp else scope_name(cls)
-        for binding in class_bindings(cls):
-            if binding.id is None:
-                continue
-            prior = actions.get(binding.id)
-            keys = (*prior.keys, binding.key) if prior else (binding.key,)
-            scopes = prior.scopes if prior else ()
-            if scope not in scopes:
-                scopes = (*scopes, scope)
-            actions[binding.id] = Action(
-                binding.id, tuple(dict.fromkeys(keys)), binding.description, scopes
-            )
-    return actions

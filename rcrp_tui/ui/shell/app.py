@@ -150,8 +150,11 @@ class RcrpApp(App[int]):
             self._db = self._opener()
             # Load the service layer and the Home screen (where every role lands) here too,
             # while the password is typed, so Enter on sign-in does not pay for them.
-            import rcrp_tui.services.core.auth
-            import rcrp_tui.ui.home.home  # noqa: F401
+            import rcrp_tui.services.core.auth  # noqa: F401
+
+            home = navigation.find(navigation.HOME)
+            if home is not None:
+                home.load()
         except BaseException as exc:  # SystemExit from a schema check must not kill the UI
             self._db_error = f"Cannot open the database: {exc}"
         finally:
@@ -159,9 +162,9 @@ class RcrpApp(App[int]):
             self.call_from_thread(self._database_opened)
 
     def _read_keymap(self) -> None:
-        from rcrp_tui.ui.common.keys import catalogue
+        from rcrp_tui.ui.shell.catalogue import catalogue
 
-        user_keymap = keymap.load(self.keymap_path, catalogue())
+        user_keymap = keymap.load(self.keymap_path, catalogue(type(self)))
         self.call_from_thread(self._apply_keymap, user_keymap)
 
     def _apply_keymap(self, user_keymap: keymap.UserKeymap) -> None:

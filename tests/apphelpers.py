@@ -169,8 +169,8 @@ _template: tuple[Path, SeededData] | None = None
 def seeded_database(tmp_path: Path) -> tuple[Database, SeededData]:
     """A private copy of a database holding ``seed_small_dataset``.
 
-    The dataset is built once per test process through the services (password hashing
-    makes it take a couple of seconds) and each test gets its own copy of the file.
+    The dataset is built once per test process through the services and each test gets its
+    own copy of the file.
     """
     global _template
     if _template is None:

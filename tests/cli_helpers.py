@@ -1,7 +1,7 @@
 """Running ``rcrp-tui`` commands as a signed-in person in tests.
 
-Accounts are added through the services (the real argon2 hashing: about a tenth of a
-second each) and the command signs in with ``--user NAME --password-stdin``, the password
+Accounts are added through the services (argon2 hashing, cheap in tests: see
+``conftest.py``) and the command signs in with ``--user NAME --password-stdin``, the password
 fed on standard input as a script would pipe it.
 """
 

@@ -20,7 +20,7 @@ PASSWORD = "correct horse battery"
 
 class Cast:
     """Teams Red and Blue, officers CO-101 (Red) and CO-202 (Blue), one decision of CO-101,
-    and users created only when a test first asks for them (password hashing is slow)."""
+    and users created only when a test first asks for them."""
 
     def __init__(self, db: Database, clock: Clock) -> None:
         self.db, self.clock = db, clock

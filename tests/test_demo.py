@@ -162,7 +162,7 @@ def test_the_demo_accounts_sign_in_with_their_roles(demo: Database) -> None:
     with demo.engine.connect() as conn:
         stored = dict(conn.execute(select(users_table.c.username, users_table.c.role)).all())
     assert stored == {username: role.value for username, role in DEMO_ACCOUNTS.items()}
-    # One sign-in per role: each is an argon2 verification, deliberately slow.
+    # One sign-in per role.
     first_of_role = {role: username for username, role in reversed(DEMO_ACCOUNTS.items())}
     clock = FixedClock(FIXED_NOW)
     for role, username in first_of_role.items():

@@ -17,14 +17,13 @@ from rcrp_tui.domain.appeals import AppealRoute
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import NoteStatus, is_overdue
 from rcrp_tui.sample_data import qa_coaching, qa_extras, qa_samples, qa_work
-from rcrp_tui.sample_data.demo import DEMO_DAYS, GO_LIVE, build_demo
+from rcrp_tui.sample_data.demo import DEMO_DAYS, GO_LIVE
 from rcrp_tui.services.appeals import queries as appeal_queries
 from rcrp_tui.services.core import auth
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.home import summary as home
 from rcrp_tui.services.sampling import plans as sampling
 from rcrp_tui.services.sampling import queue as sample_queue
-from rcrp_tui.storage import schema
 from rcrp_tui.storage.appeal_models import (
     appeal_themes_table,
     appeals_table,
@@ -40,25 +39,17 @@ from rcrp_tui.storage.sampling_models import (
     sampling_plans_table,
 )
 from tests.conftest import FIXED_NOW, TEST_ADMIN
+from tests.demo_helpers import SEED, demo_copy
 
-DECISIONS = 800
-SEED = 11
 FIRST, END = qa_work.window(GO_LIVE, DEMO_DAYS)
 #: The demo's "as of" moment: the last afternoon of the six weeks.
 AS_OF = END - timedelta(hours=8)
 _N, _AP, _I = coaching_notes_table.c, appeals_table.c, sample_items_table.c
 
 
-def _build(path: Path) -> Database:
-    db = Database(f"sqlite:///{path}")
-    schema.upgrade(db)
-    assert build_demo(db, decisions=DECISIONS, seed=SEED, clock=FixedClock(FIXED_NOW)) is True
-    return db
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    db = _build(tmp_path_factory.mktemp("extras") / "demo.db")
+    db = demo_copy(tmp_path_factory.mktemp("extras") / "demo.db")
     yield db
     db.dispose()
 
@@ -172,7 +163,7 @@ def test_no_free_text_trips_the_personal_data_guard(demo: Database) -> None:
 def test_the_same_seed_gives_the_same_samples_appeals_and_notes(
     demo: Database, tmp_path: Path
 ) -> None:
-    again = _build(tmp_path / "again.db")
+    again = demo_copy(tmp_path / "again.db", build="again")
     try:
         for table in (
             sampling_plans_table,

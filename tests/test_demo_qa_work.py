@@ -19,14 +19,13 @@ from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.toolkit import load_shipped
 from rcrp_tui.sample_data import qa_work
-from rcrp_tui.sample_data.demo import DEMO_DAYS, GO_LIVE, build_demo
+from rcrp_tui.sample_data.demo import DEMO_DAYS, GO_LIVE
 from rcrp_tui.sample_data.qa_reviews import DRAFTS
 from rcrp_tui.services.core import auth
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews import live_risk
 from rcrp_tui.services.rota import planning as rota
-from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import User, decisions_table, users_table
 from rcrp_tui.storage.review_models import (
@@ -35,10 +34,7 @@ from rcrp_tui.storage.review_models import (
     reviews_table,
 )
 from tests.conftest import FIXED_NOW, TEST_ADMIN
-
-# Small enough to build quickly, big enough to have a choice of decisions every day.
-DECISIONS = 800
-SEED = 11
+from tests.demo_helpers import SEED, demo_copy
 
 _R, _A, _D, _U, _L = (
     reviews_table.c,
@@ -49,16 +45,9 @@ _R, _A, _D, _U, _L = (
 )
 
 
-def _build(path: Path) -> Database:
-    db = Database(f"sqlite:///{path}")
-    schema.upgrade(db)
-    assert build_demo(db, decisions=DECISIONS, seed=SEED, clock=FixedClock(FIXED_NOW)) is True
-    return db
-
-
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    db = _build(tmp_path_factory.mktemp("qa") / "demo.db")
+    db = demo_copy(tmp_path_factory.mktemp("qa") / "demo.db")
     yield db
     db.dispose()
 
@@ -234,7 +223,7 @@ def test_no_personal_data_in_any_note(demo: Database) -> None:
 
 
 def test_the_same_seed_gives_the_same_reviews(demo: Database, tmp_path: Path) -> None:
-    again = _build(tmp_path / "again.db")
+    again = demo_copy(tmp_path / "again.db", build="again")
     try:
         assert _reviews(again) == _reviews(demo)
         assert _answers(again) == _answers(demo)

@@ -38,7 +38,7 @@ def test_the_product_hasher_uses_the_rfc_9106_low_memory_parameters() -> None:
 
 def test_a_process_without_the_test_set_up_stores_full_cost_hashes() -> None:
     # What the installed product writes: a new interpreter, as `rcrp-tui` starts one.
-    code = "from rcrp_tui.services import auth; print(auth.hash_password('a password'))"
+    code = "from rcrp_tui.services.core import auth; print(auth.hash_password('a password'))"
     out = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=120
     ).stdout

@@ -72,7 +72,8 @@ async def _open_samples(pilot: Any, username: str) -> Any:
 
 
 def _error(screen: Any) -> str:
-    return rendered_text(screen.query_one("#error", Static)).strip()
+    """The dialog's error line, as one line however wide a long path made it."""
+    return " ".join(rendered_text(screen.query_one("#error", Static), 400).split())
 
 
 async def test_qa_lead_defines_a_plan_draws_and_reviews_the_first_item(

@@ -10,6 +10,7 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 from textual.pilot import Pilot
 from textual.widgets import Input, Static, TextArea
 
@@ -250,3 +251,13 @@ async def test_floorwalker_sees_their_overdue_follow_ups(
         await pilot.press("c")  # no officer chosen: nothing to write about here
         await settle(pilot)
         assert app.screen is screen
+
+
+@pytest.mark.parametrize(
+    ("name", "shown"),
+    [("Team A", "Team A"), ("team blue", "team blue"), ("A", "Team A"), (None, "Team —")],
+)
+def test_a_team_named_team_something_is_not_called_team_team(name: str | None, shown: str) -> None:
+    from rcrp_tui.ui.coaching.cpd import team_label
+
+    assert team_label(name) == shown

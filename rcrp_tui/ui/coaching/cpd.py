@@ -45,6 +45,14 @@ from rcrp_tui.ui.common.table_fit import fit_columns
 from rcrp_tui.ui.reviews.dialogs import TextPromptDialog
 
 
+def team_label(name: str | None) -> str:
+    """A team as the record names it: "Team A" stays "Team A", "A" reads "Team A", and no
+    team reads "Team —" (teams are often named "Team …" already)."""
+    if not name:
+        return "Team —"
+    return name if name.lower().startswith("team ") else f"Team {name}"
+
+
 def _when(value: Any) -> str:
     return "—" if value is None else f"{value.astimezone(LOCAL_ZONE):%d %b %Y}"
 
@@ -73,7 +81,7 @@ def record_summary(record: OfficerRecord) -> RenderableType:
         trends.add_row(t.code, *[f"{m}/{a}" if a else "·" for _k, m, a in t.months], overall)
     overdue = sum(1 for n in record.notes if n.overdue)
     head = Text(
-        f"Team {record.team or '—'} · {len(record.reviews)} review(s) · "
+        f"{team_label(record.team)} · {len(record.reviews)} review(s) · "
         f"{len(record.open_actions)} open action(s) · {overdue} overdue follow-up(s)"
     )
     parts: list[RenderableType] = [head, reviews if record.reviews else Text("No reviews yet.")]
@@ -214,7 +222,7 @@ class CpdScreen(FeatureScreen[None]):
             name, rows = message.team
             self.team_rows = rows
             quota = REVIEWS_PER_OFFICER_PER_MONTH
-            title = f"Team {name}: reviews this month against {quota} per officer"
+            title = f"{team_label(name)}: reviews this month against {quota} per officer"
             for r in rows:
                 mark = " ▼ below quota" if r.below_quota else " ✓"
                 table.add_row(

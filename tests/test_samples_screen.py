@@ -414,3 +414,31 @@ async def test_a_stale_queue_screen_is_told_in_the_dialog_and_keeps_the_reason(
         assert dialog.query_one(Input).value == "Duplicate of an earlier call"
     page = sample_queue.queue_page(qa, sample_id, limit=1)
     assert page[0].status == "open" and page[0].reason is None  # the skip was not saved
+
+
+async def test_skipping_an_item_someone_else_claimed_is_refused_before_any_reason_is_typed(
+    tmp_path: Path,
+) -> None:
+    db, _ = seeded_database(tmp_path)
+    sample_id = _draw(db)
+    # The QA lead claims the first item at another desk.
+    claimed = sample_queue.take_next(_ctx(db, "qalead"), sample_id)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await _open_samples(pilot, "floorwalker")
+        await pilot.press("enter")
+        await settle(pilot)
+        queue = pilot.app.screen
+        row = [i.id for i in queue.state.items].index(claimed.id)
+        for _ in range(row):
+            await pilot.press("down")
+        assert queue.current.id == claimed.id
+        await pilot.press("s")
+        await settle(pilot)
+        assert pilot.app.screen is queue  # no reason dialog
+        messages = [str(n.message) for n in app._notifications]
+        assert any(f"Item {claimed.position} is claimed by someone else" in m for m in messages), (
+            messages
+        )
+    item = sample_queue.queue_page(_ctx(db, "qalead"), sample_id, limit=50)
+    assert [i.status for i in item if i.id == claimed.id] == ["claimed"]

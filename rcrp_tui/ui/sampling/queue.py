@@ -320,6 +320,19 @@ class SampleQueueScreen(FeatureScreen[None]):
         item = self.current
         if item is None or item.status not in (SampleItemStatus.OPEN, SampleItemStatus.CLAIMED):
             return
+        actor = self.ctx.actor
+        if (
+            item.status == SampleItemStatus.CLAIMED
+            and item.claimed_by_user_id != actor.user_id
+            and not can(actor.role, Permission.PLAN_SAMPLES)
+        ):
+            # Said now, not after a reason has been typed (the service refuses it too).
+            self.notify(
+                f"Item {item.position} is claimed by someone else: only they or a QA lead "
+                f"can {verb.lower()} it.",
+                severity="warning",
+            )
+            return
         detail = (
             f"Item {item.position} · {item.cad_ref} · stratum {stratum_label(item.stratum)}"
             + ("\nA replacement is drawn from the same stratum." if verb == "Replace" else "")

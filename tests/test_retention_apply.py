@@ -703,3 +703,17 @@ def test_the_apply_command(
     assert main(["db", "check", "--database", str(path)]) == 0
     assert main([*args, "--yes", *as_user(monkeypatch, "ada")]) == 0
     assert "Nothing is due for deletion; nothing was deleted." in capsys.readouterr().out
+
+
+def test_a_restore_over_a_database_purged_since_the_backup_says_the_rows_were_purged(
+    db: Database, tmp_path: Path
+) -> None:
+    _old_rows(db, 5)
+    copy = db_ops.backup(Ctx(db, TEST_ADMIN), tmp_path / "before-purge.db").copy
+    _purge(db)  # the copy's last audit row is among those purged
+    url = db.url.render_as_string(hide_password=False)
+    with pytest.raises(db_ops.OperationRefused) as refused:
+        db_ops.restore(copy, url, force=False, sign_in=lambda d: Ctx(d, TEST_ADMIN))
+    message = " ".join(str(refused.value).split())
+    assert "no longer holds row" in message and "retention apply" in message, message
+    assert "not the one in the copy" not in message

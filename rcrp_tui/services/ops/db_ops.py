@@ -108,13 +108,23 @@ def _newer_rows(db: Database, manifest: Manifest) -> tuple[int, str]:
             return 0, ""
         copy_head = manifest.audit_head
         copy_last = copy_head.last_id if copy_head else 0
+        purged = False
         if copy_head and copy_head.last_id <= head.last_id:
-            same = store.hash_at(conn, copy_head.last_id) == copy_head.last_hash
+            stored = store.hash_at(conn, copy_head.last_id)
+            same = stored == copy_head.last_hash
+            purged = stored is None
         else:
             same = copy_head is None
         newer = max(head.last_id - copy_last, 0)
         latest = store.latest_audit_time(conn)
     latest = f"{latest:%Y-%m-%d %H:%M:%S}" if isinstance(latest, datetime) else str(latest)
+    if purged:
+        return max(newer, 1), (
+            f"its audit trail no longer holds row {copy_last}, the copy's last (as after a "
+            f"retention apply, which purges audit rows from the start of the trail; "
+            f"`rcrp-tui audit verify` says whether one did), and it goes on to row "
+            f"{head.last_id}, written {latest}: restoring would lose every row after the copy"
+        )
     if not same:
         return max(newer, 1), (
             f"its audit trail is not the one in the copy (it differs at or before row "

@@ -46,9 +46,7 @@ def live(
     path = tmp_path_factory.mktemp("live") / "demo.db"
     db = Database(f"sqlite:///{path}")
     schema.upgrade(db)
-    assert build_demo(
-        db, decisions=DECISIONS, seed=SEED, clock=FixedClock(window.now), live=window
-    )
+    assert build_demo(db, decisions=DECISIONS, seed=SEED, clock=FixedClock(window.now), live=window)
     yield db, window
     db.dispose()
 
@@ -118,9 +116,7 @@ def test_the_sample_was_drawn_this_week_and_its_queue_is_waiting(
     db, window = live
     s, i = samples_table.c, sample_items_table.c
     with db.engine.connect() as conn:
-        (sample_id, drawn_at), *others = conn.execute(
-            select(s.id, s.drawn_at).order_by(s.id)
-        ).all()
+        (sample_id, drawn_at), *others = conn.execute(select(s.id, s.drawn_at).order_by(s.id)).all()
         statuses = dict(
             conn.execute(
                 select(i.status, func.count()).where(i.sample_id == sample_id).group_by(i.status)
@@ -181,3 +177,120 @@ def test_a_database_without_a_demo_has_no_age(tmp_path: Path) -> None:
     assert not is_demo_only(db)
     assert age_notice(None, date(2026, 12, 3)) == ""
     db.dispose()
+
+
+# --- the command: --today, --rebuild ------------------------------------------------------
+
+
+def _demo(path: Path, *args: str) -> int:
+    from rcrp_tui.cli.main import main
+
+    return main(["demo", "--database", str(path), "--no-open", "--decisions", "300", *args])
+
+
+def _built_on(path: Path) -> date | None:
+    db = Database(f"sqlite:///{path}")
+    try:
+        info = demo_info(db)
+        return None if info is None else info.built_on
+    finally:
+        db.dispose()
+
+
+def test_today_builds_for_that_day_and_rebuild_replaces_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "demo.db"
+    assert _demo(path, "--today", "2026-12-03") == 0
+    assert _built_on(path) == date(2026, 12, 3)
+    # Without --rebuild the existing demo is kept, whatever the day.
+    assert _demo(path, "--today", "2026-12-10") == 0
+    assert "Using the existing demo database" in capsys.readouterr().out
+    assert _built_on(path) == date(2026, 12, 3)
+    assert _demo(path, "--today", "2026-12-10", "--rebuild") == 0
+    assert f"Removed the old demo database at {path}" in capsys.readouterr().out
+    assert _built_on(path) == date(2026, 12, 10)
+    db = Database(f"sqlite:///{path}")
+    with db.engine.connect() as conn:
+        count, last = conn.execute(
+            select(func.count(), func.max(decisions_table.c.received_at))
+        ).one()
+    db.dispose()
+    assert count == 300  # one demo, not two
+    assert last.astimezone(DEFAULT_TZ).date() == date(2026, 12, 10)
+
+
+def test_a_bad_today_is_refused_in_words(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    with pytest.raises(SystemExit):
+        _demo(tmp_path / "demo.db", "--today", "3/12/2026")
+    assert "'3/12/2026' is not a date like 2026-12-03" in capsys.readouterr().err
+
+
+def test_rebuild_refuses_a_database_that_is_not_a_demo(
+    db: Database, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = Path(str(db.url.database))
+    with db.write_connection() as conn:
+        conn.execute(
+            decisions_table.insert(),
+            [
+                {
+                    "cad_ref": "REAL-1",
+                    "source_system": "FORCE-CAD",
+                    "received_at": datetime(2026, 11, 2, 10, tzinfo=UTC),
+                    "category": "concern_for_welfare",
+                    "caller_type": "public",
+                    "outcome": "not_deployed",
+                    "threshold_basis": "none",
+                    "created_at": datetime(2026, 11, 2, 10, tzinfo=UTC),
+                    "updated_at": datetime(2026, 11, 2, 10, tzinfo=UTC),
+                }
+            ],
+        )
+    db.dispose()
+    assert _demo(path, "--rebuild") == 2
+    assert "is not a demo database; --rebuild replaces only a demo" in capsys.readouterr().err
+    assert _built_on(path) is None
+    check = Database(f"sqlite:///{path}")
+    with check.engine.connect() as conn:
+        assert conn.execute(select(decisions_table.c.cad_ref)).scalars().all() == ["REAL-1"]
+    check.dispose()
+
+
+def test_rebuild_refuses_a_demo_holding_other_decisions(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path = tmp_path / "demo.db"
+    assert _demo(path, "--today", "2026-12-03") == 0
+    db = Database(f"sqlite:///{path}")
+    with db.write_connection() as conn:
+        row = conn.execute(select(decisions_table).limit(1)).mappings().one()
+        conn.execute(
+            decisions_table.insert(),
+            [{**row, "id": None, "cad_ref": "REAL-1", "source_system": "FORCE-CAD"}],
+        )
+    db.dispose()
+    capsys.readouterr()
+    assert _demo(path, "--rebuild") == 2
+    assert "holds decisions that are not the demo's" in capsys.readouterr().err
+    assert _built_on(path) == date(2026, 12, 3)
+
+
+def test_the_live_demo_and_its_build_day_on_both_databases(any_db: Database) -> None:
+    window = live_window(date(2026, 12, 3))
+    assert build_demo(any_db, decisions=300, seed=SEED, clock=FixedClock(window.now), live=window)
+    info = demo_info(any_db)
+    assert info is not None and info.built_on == window.today
+    assert is_demo_only(any_db)
+    lead = _ctx(any_db, "qalead1", window.now)
+    (alert,) = live_risk.open_alerts(lead)
+    assert window.now - timedelta(hours=2) < alert.raised_at < window.now
+    assert rota.on_duty_now(lead)
+    if not any_db.is_sqlite:
+        from rcrp_tui.cli.main import _emptied_demo
+
+        with pytest.raises(ValueError, match="--rebuild replaces a SQLite demo file"):
+            _emptied_demo(any_db, any_db.url.render_as_string(hide_password=False))
+        assert demo_info(any_db) is not None

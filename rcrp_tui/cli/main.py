@@ -66,12 +66,15 @@ def cmd_open(args: argparse.Namespace) -> int:
 def cmd_demo(args: argparse.Namespace) -> int:
     from rcrp_tui.domain.clock import SystemClock
     from rcrp_tui.domain.shift_patterns import DEFAULT_TZ
-    from rcrp_tui.sample_data.demo import build_demo, live_window
+    from rcrp_tui.sample_data.demo import LiveWindow, build_demo, live_window
 
     db = open_database(args.database, default=demo_database_url)
     if args.rebuild:
         db = _emptied_demo(db, args.database)
-    if args.today is not None:
+    live: LiveWindow | None
+    if args.fixed_window:
+        live = None
+    elif args.today is not None:
         live = live_window(args.today)
     else:
         now = SystemClock().now()
@@ -99,13 +102,16 @@ def _emptied_demo(db: Database, argument: str | None) -> Database:
     from sqlalchemy import select
 
     from rcrp_tui.services.core.demo_info import demo_info, is_demo_only
-    from rcrp_tui.storage.models import decisions_table
+    from rcrp_tui.storage.models import decisions_table, users_table
 
     if demo_info(db) is None:
         with db.engine.connect() as conn:
-            empty = conn.execute(select(decisions_table.c.id).limit(1)).first() is None
+            empty = all(
+                conn.execute(select(table.c.id).limit(1)).first() is None
+                for table in (users_table, decisions_table)
+            )
         if empty:
-            return db  # nothing to replace: a first build
+            return db  # no accounts, no decisions: a first build
         raise ValueError(
             f"{db.display_name} is not a demo database; --rebuild replaces only a demo"
         )
@@ -373,13 +379,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument(
         "--no-open", action="store_true", help="build the database but do not open the app"
     )
-    demo.add_argument(
+    when = demo.add_mutually_exclusive_group()
+    when.add_argument(
         "--today",
         type=_demo_day,
         default=None,
         metavar="DATE",
         help="build the demo as if today were DATE (YYYY-MM-DD), its 'now' 14:00 that day "
         "(default: today, now)",
+    )
+    when.add_argument(
+        "--fixed-window",
+        action="store_true",
+        help="build the fixed six weeks from go-live on 5 October 2026 instead (the tests' demo)",
     )
     demo.add_argument(
         "--rebuild",

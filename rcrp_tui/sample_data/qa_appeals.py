@@ -230,9 +230,7 @@ def add_appeals(
             rationale=planned.rationale,
             expected_version=version,
         )
-        if planned.learning and (
-            until is None or clock.instant + timedelta(minutes=15) <= until
-        ):
+        if planned.learning and (until is None or clock.instant + timedelta(minutes=15) <= until):
             clock.instant += timedelta(minutes=15)
             action_id = appeal_learning.add_learning_action(
                 decider,

@@ -91,9 +91,7 @@ def add_extras(
         by_name, clock, seed=seed, first=first, as_of=as_of, until=until
     )
     say("Writing coaching notes…")
-    notes = qa_coaching.add_notes(
-        by_name, clock, first=first, officers=officers, until=until
-    )
+    notes = qa_coaching.add_notes(by_name, clock, first=first, officers=officers, until=until)
 
     summary = ExtrasSummary(samples.plans, samples.items, appeals, notes)
     with ctx.writing(Permission.IMPORT_DECISIONS) as session:

@@ -96,7 +96,11 @@ def add_qa_work(
 
     say("Building the phase 1 floorwalking rota…")
     # A live demo's gaps are all ahead of today, for the supervisor to fill.
-    gaps_from = max(GAPS_FROM_DAY, (as_of.astimezone(DEFAULT_TZ).date() - go_live).days + 1) if live else None
+    gaps_from = (
+        max(GAPS_FROM_DAY, (as_of.astimezone(DEFAULT_TZ).date() - go_live).days + 1)
+        if live
+        else None
+    )
     assignments, gaps = _rota(ctx_for("supervisor1"), clock, seed, go_live, days, gaps_from)
 
     say("Scoring, moderating and releasing reviews…")

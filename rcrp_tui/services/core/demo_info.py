@@ -36,12 +36,7 @@ class DemoInfo:
 def demo_info(db: Database) -> DemoInfo | None:
     """The demo's build day, or None when ``db`` holds no demo."""
     a = audit_table.c
-    stmt = (
-        select(a.at, a.after_json)
-        .where(a.action == DEMO_BUILT_ACTION)
-        .order_by(a.id)
-        .limit(1)
-    )
+    stmt = select(a.at, a.after_json).where(a.action == DEMO_BUILT_ACTION).order_by(a.id).limit(1)
     with db.engine.connect() as conn:
         row = conn.execute(stmt).first()
     if row is None:

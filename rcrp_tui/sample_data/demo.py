@@ -165,6 +165,8 @@ def build_demo(
     say = progress or (lambda _line: None)
     ctx = Ctx(db, DEMO_BUILDER, clock or SystemClock())
     ctx.require(Permission.IMPORT_DECISIONS)
+    go_live: date
+    as_of: datetime | None  # a live demo's "now"; None: the fixed window's
     built = _built_record(db)
     if built is not None:
         if qa_work.is_added(db) and qa_extras.is_added(db):
@@ -182,8 +184,6 @@ def build_demo(
         )
         say("Demo QA work added.")
         return True
-    go_live: date
-    as_of: datetime | None
     if live is None:
         go_live, as_of = GO_LIVE, None
         total = DEFAULT_DECISIONS if decisions is None else decisions

@@ -36,7 +36,13 @@ class DemoInfo:
 def demo_info(db: Database) -> DemoInfo | None:
     """The demo's build day, or None when ``db`` holds no demo."""
     a = audit_table.c
-    stmt = select(a.at, a.after_json).where(a.action == DEMO_BUILT_ACTION).order_by(a.id).limit(1)
+    # By entity first: ix_audit_entity finds the row without reading the whole log.
+    stmt = (
+        select(a.at, a.after_json)
+        .where(a.entity == "demo", a.entity_id.is_(None), a.action == DEMO_BUILT_ACTION)
+        .order_by(a.id)
+        .limit(1)
+    )
     with db.engine.connect() as conn:
         row = conn.execute(stmt).first()
     if row is None:

@@ -59,9 +59,9 @@ def _fresh(path: Path) -> Database:
 
 @pytest.fixture(scope="module")
 def demo_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A default-size demo (six weeks), built once for the module by the real command."""
+    """A default-size demo (the fixed six weeks), built once for the module by the real command."""
     path = tmp_path_factory.mktemp("demo") / "demo.db"
-    assert main(["demo", "--database", str(path), "--no-open"]) == 0
+    assert main(["demo", "--database", str(path), "--no-open", "--fixed-window"]) == 0
     return path
 
 

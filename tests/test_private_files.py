@@ -54,7 +54,21 @@ def umask_022() -> Iterator[None]:
 def demo(tmp_path_factory: pytest.TempPathFactory, umask_022: None) -> Iterator[Path]:
     """A small demo in a folder the command itself creates."""
     path = tmp_path_factory.mktemp("private") / "new-folder" / "demo.db"
-    assert main(["demo", "--database", str(path), "--decisions", "300", "--no-open"]) == 0
+    assert (
+        main(
+            [
+                "demo",
+                "--database",
+                str(path),
+                "--decisions",
+                "300",
+                "--no-open",
+                "--today",
+                "2026-11-24",
+            ]
+        )
+        == 0
+    )
     yield path
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 from textual import events
@@ -151,3 +152,53 @@ async def test_a_burst_keeps_every_key_in_its_box(tmp_path: Path) -> None:
         assert app.screen.query_one("#username", Input).value == "floorwalker"
         assert app.screen.query_one("#password", Input).value == "abc"
         assert app.screen.focused is app.screen.query_one("#password", Input)
+
+
+def _demo_age(screen: object) -> Static:
+    assert isinstance(screen, SignInScreen)
+    return screen.query_one("#sign-in-demo-age", Static)
+
+
+async def test_a_demo_built_on_an_earlier_day_says_its_age(tmp_path: Path) -> None:
+    from rcrp_tui.domain.clock import FixedClock
+    from rcrp_tui.sample_data import accounts
+    from rcrp_tui.sample_data.demo import build_demo, live_window
+    from rcrp_tui.storage import schema
+
+    # Built for 19 November; the app's clock says 24 November.
+    window = live_window(date(2026, 11, 19))
+    db = Database(f"sqlite:///{tmp_path / 'demo.db'}")
+    schema.upgrade(db)
+    assert build_demo(db, decisions=300, seed=3, clock=FixedClock(window.now), live=window)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        notice = _demo_age(app.screen)
+        assert notice.display
+        assert str(notice.render()) == (
+            "Demo built 5 days ago: rcrp-tui demo --rebuild for a current one"
+        )
+        # The notice takes nothing from signing in.
+        await sign_in(pilot, "floorwalker1", accounts.DEMO_PASSWORD, typed=True)
+        assert isinstance(app.screen, HomeScreen)
+    db.dispose()
+
+
+async def test_a_demo_built_today_and_a_real_database_say_nothing(tmp_path: Path) -> None:
+    from rcrp_tui.domain.clock import FixedClock
+    from rcrp_tui.sample_data.demo import build_demo, live_window
+    from rcrp_tui.storage import schema
+
+    window = live_window(date(2026, 11, 24))
+    demo = Database(f"sqlite:///{tmp_path / 'demo.db'}")
+    schema.upgrade(demo)
+    assert build_demo(demo, decisions=300, seed=3, clock=FixedClock(window.now), live=window)
+    seeded, _ = seeded_database(tmp_path)
+    for db in (demo, seeded):
+        app = make_app(db, tmp_config=tmp_path)
+        async with app.run_test(size=(100, 30)) as pilot:
+            await settle(pilot)
+            notice = _demo_age(app.screen)
+            assert not notice.display
+            assert str(notice.render()) == ""
+        db.dispose()

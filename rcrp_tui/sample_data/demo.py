@@ -1,9 +1,12 @@
 """Build the deterministic demo database (``rcrp-tui demo``).
 
 Five teams on the 10-hour 6-on-4-off pattern, sixty contact officers, an account for each
-role, and six weeks of RCRP decisions from go-live on Monday 5 October 2026 (Europe/London).
-The same seed always gives the same decisions, column for column; docs/demo.md describes
-the data and the accounts.
+role, and RCRP decisions from go-live. ``rcrp-tui demo`` builds a live demo
+(``live_window``): go-live on the Monday about three weeks before today, decisions up to
+the last whole hour, the six-week floorwalking rota still running. Without a window
+(the tests) it is the fixed six weeks from go-live on Monday 5 October 2026
+(Europe/London). The same seed and window always give the same decisions, column for
+column; docs/demo.md describes the data and the accounts.
 
 The accounts go through ``services.core.people`` (validated, audited). The decisions are a bulk
 load: Core ``INSERT`` in large batches inside one transaction that also writes the single
@@ -15,7 +18,8 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, select
@@ -23,7 +27,7 @@ from sqlmodel import Session
 
 from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.domain.permissions import Permission
-from rcrp_tui.domain.shift_patterns import load_patterns
+from rcrp_tui.domain.shift_patterns import DEFAULT_TZ, load_patterns
 from rcrp_tui.sample_data import qa_extras, qa_work
 from rcrp_tui.sample_data.accounts import (
     DEMO_ACCOUNTS,
@@ -42,6 +46,7 @@ from rcrp_tui.sample_data.generator import (
 from rcrp_tui.sample_data.schedule import hour_slots
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import DEMO_BUILDER, Ctx
+from rcrp_tui.services.core.demo_info import DEMO_BUILT_ACTION
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import (
     audit_table,
@@ -57,10 +62,12 @@ __all__ = [
     "DEMO_PASSWORD",
     "GO_LIVE",
     "SOURCE_SYSTEM",
+    "LiveWindow",
     "build_demo",
     "demo_days",
     "demo_roster",
     "is_built",
+    "live_window",
 ]
 
 #: Go-live of RCRP in the demo force; the decisions start at local midnight that day.
@@ -72,7 +79,38 @@ DEFAULT_DECISIONS = 200 * DEMO_DAYS
 #: Above this many a day on average, a bigger ``decisions`` is spread over more days.
 MAX_PER_DAY = 600
 BATCH_SIZE = 25_000
-BUILT_ACTION = "demo_built"
+BUILT_ACTION = DEMO_BUILT_ACTION
+#: A live demo's go-live: the Monday on or before this many days before today.
+LIVE_WEEKS_AGO = 21
+#: With ``--today DATE`` the demo's "now" is this local hour on that day.
+LIVE_HOUR = 14
+
+
+@dataclass(frozen=True)
+class LiveWindow:
+    """A live demo: the local day it is built for, its go-live and its "now" (UTC)."""
+
+    today: date
+    go_live: date
+    now: datetime
+
+    @property
+    def days(self) -> int:
+        """Local days with decisions: go-live to today, today included."""
+        return (self.today - self.go_live).days + 1
+
+
+def live_window(today: date, now: datetime | None = None) -> LiveWindow:
+    """The live demo for ``today``: go-live on the Monday 21 to 27 days before it.
+
+    ``now`` is the build's moment (the real clock); without it the demo's "now" is
+    14:00 local on ``today``, so ``--today DATE`` gives the same demo on any day.
+    """
+    back = today - timedelta(days=LIVE_WEEKS_AGO)
+    go_live = back - timedelta(days=back.weekday())
+    if now is None:
+        now = datetime.combine(today, time(LIVE_HOUR), tzinfo=DEFAULT_TZ).astimezone(UTC)
+    return LiveWindow(today=today, go_live=go_live, now=now.astimezone(UTC))
 
 
 def demo_days(decisions: int) -> int:
@@ -108,6 +146,7 @@ def build_demo(
     seed: int = 2023,
     progress: Callable[[str], None] | None = None,
     clock: Clock | None = None,
+    live: LiveWindow | None = None,
 ) -> bool:
     """Build the demo into ``db``; return False, changing nothing, if it is already there.
 
@@ -115,35 +154,57 @@ def build_demo(
     every state and live-risk alerts; then (``qa_extras``) dip samples, partner appeals
     and coaching notes, all written through the services as the demo users.
 
-    ``decisions`` overrides the default six weeks' worth (8,400); large numbers are spread
-    over more days (at most about 600 a day). ``progress`` receives short status lines.
+    ``decisions`` overrides the default (about 200 a day: six weeks' worth, 8,400, for the
+    fixed window); large numbers are spread over more days (at most about 600 a day),
+    which for a live demo start before go-live. ``live`` builds the demo around that
+    window's today (``live_window``); without it the fixed six weeks from ``GO_LIVE``.
+    ``progress`` receives short status lines.
     """
     if decisions is not None and decisions < 0:
         raise ValueError("--decisions must be zero or more")
     say = progress or (lambda _line: None)
     ctx = Ctx(db, DEMO_BUILDER, clock or SystemClock())
     ctx.require(Permission.IMPORT_DECISIONS)
+    go_live: date
+    as_of: datetime | None  # a live demo's "now"; None: the fixed window's
     built = _built_record(db)
     if built is not None:
         if qa_work.is_added(db) and qa_extras.is_added(db):
             return False
         # A demo from before the QA work existed, or a build interrupted during it.
         seed = int(built.get("seed", seed))
+        live = _recorded_window(built)
+        go_live, as_of = (GO_LIVE, None) if live is None else (live.go_live, live.now)
         if not qa_work.is_added(db):
-            qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
-        qa_extras.add_extras(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
+            qa_work.add_qa_work(
+                ctx, seed=seed, go_live=go_live, days=DEMO_DAYS, progress=say, as_of=as_of
+            )
+        qa_extras.add_extras(
+            ctx, seed=seed, go_live=go_live, days=DEMO_DAYS, progress=say, as_of=as_of
+        )
         say("Demo QA work added.")
         return True
-    total = DEFAULT_DECISIONS if decisions is None else decisions
-    days = demo_days(total)
+    if live is None:
+        go_live, as_of = GO_LIVE, None
+        total = DEFAULT_DECISIONS if decisions is None else decisions
+        days = demo_days(total)
+        first_day = GO_LIVE
+    else:
+        go_live, as_of = live.go_live, live.now
+        total = 200 * live.days if decisions is None else decisions
+        days = max(live.days, math.ceil(total / MAX_PER_DAY))
+        first_day = live.today - timedelta(days=days - 1)
 
     say("Creating teams, contact officers and accounts…")
     create_people(ctx)
     roster = demo_roster(db)
     pattern = load_patterns()[SHIFT_PATTERN]
-    slots = hour_slots(pattern, [offset for _name, offset in TEAMS], GO_LIVE, days)
+    slots = hour_slots(pattern, [offset for _name, offset in TEAMS], first_day, days)
+    if as_of is not None:
+        # Up to the last whole hour before the demo's "now".
+        slots = [s for s in slots if s.start + timedelta(hours=1) <= as_of]
 
-    say(f"Generating {total:,} decisions over {days} days from {GO_LIVE:%d %B %Y}…")
+    say(f"Generating {total:,} decisions over {days} days from {first_day:%d %B %Y}…")
     done = 0
     with db.write_connection() as conn:
         indexes = _drop_secondary_indexes(conn)
@@ -155,10 +216,14 @@ def build_demo(
             say("Indexing decisions…")
             for sql in indexes:
                 conn.exec_driver_sql(sql)
-        _record_built(conn, ctx, seed=seed, decisions=done, days=days)
+        _record_built(conn, ctx, seed=seed, decisions=done, days=days, live=live)
     # The QA work is phase 1's floorwalking period, whatever the number of decisions.
-    qa = qa_work.add_qa_work(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
-    extras = qa_extras.add_extras(ctx, seed=seed, go_live=GO_LIVE, days=DEMO_DAYS, progress=say)
+    qa = qa_work.add_qa_work(
+        ctx, seed=seed, go_live=go_live, days=DEMO_DAYS, progress=say, as_of=as_of
+    )
+    extras = qa_extras.add_extras(
+        ctx, seed=seed, go_live=go_live, days=DEMO_DAYS, progress=say, as_of=as_of
+    )
     say(
         f"QA work: {sum(qa.reviews.values())} reviews, rota with {qa.rota_gaps} gaps, "
         f"{qa.alerts_open} open live-risk alert, a sample of "
@@ -249,7 +314,37 @@ def demo_roster(db: Database) -> Roster:
     )
 
 
-def _record_built(conn: Connection, ctx: Ctx, *, seed: int, decisions: int, days: int) -> None:
+def _recorded_window(built: dict[str, Any]) -> LiveWindow | None:
+    """The live window a ``demo_built`` record names, or None for the fixed window."""
+    if "today" not in built:
+        return None
+    return LiveWindow(
+        today=date.fromisoformat(built["today"]),
+        go_live=date.fromisoformat(built["go_live"]),
+        now=datetime.fromisoformat(built["as_of"]).astimezone(UTC),
+    )
+
+
+def _record_built(
+    conn: Connection, ctx: Ctx, *, seed: int, decisions: int, days: int, live: LiveWindow | None
+) -> None:
+    first_day = GO_LIVE if live is None else live.today - timedelta(days=days - 1)
+    after: dict[str, Any] = {
+        "seed": seed,
+        "decisions": decisions,
+        "days": days,
+        "first_day": first_day.isoformat(),
+        "teams": len(TEAMS),
+        "accounts": len(DEMO_ACCOUNTS),
+        "source_system": SOURCE_SYSTEM,
+    }
+    if live is not None:
+        # The build date the sign-in screen reads (services.core.demo_info).
+        after |= {
+            "today": live.today.isoformat(),
+            "go_live": live.go_live.isoformat(),
+            "as_of": live.now.isoformat(),
+        }
     # The session joins the bulk load's transaction: the audit row commits with the rows.
     with Session(bind=conn) as session:
         audit.record(
@@ -258,14 +353,6 @@ def _record_built(conn: Connection, ctx: Ctx, *, seed: int, decisions: int, days
             BUILT_ACTION,
             "demo",
             None,
-            after={
-                "seed": seed,
-                "decisions": decisions,
-                "days": days,
-                "first_day": GO_LIVE.isoformat(),
-                "teams": len(TEAMS),
-                "accounts": len(DEMO_ACCOUNTS),
-                "source_system": SOURCE_SYSTEM,
-            },
+            after=after,
         )
         session.flush()

@@ -21,8 +21,9 @@ from typing import Any
 from rcrp_tui.domain.enums import Outcome
 from rcrp_tui.sample_data import profile, rationales
 from rcrp_tui.sample_data.schedule import HourSlot
+from rcrp_tui.services.core.demo_info import DEMO_SOURCE_SYSTEM
 
-SOURCE_SYSTEM = "DEMO-CAD"
+SOURCE_SYSTEM = DEMO_SOURCE_SYSTEM
 
 #: The columns of each generated row, in order.
 COLUMNS: tuple[str, ...] = (

@@ -173,9 +173,18 @@ MEETING_DAY = 31
 
 
 def add_appeals(
-    ctx_for: dict[str, Ctx], clock: FixedClock, *, seed: int, first: datetime, as_of: datetime
+    ctx_for: dict[str, Ctx],
+    clock: FixedClock,
+    *,
+    seed: int,
+    first: datetime,
+    as_of: datetime,
+    until: datetime | None = None,
 ) -> int:
-    """Record (and decide) the demo's appeals; return how many were recorded."""
+    """Record (and decide) the demo's appeals; return how many were recorded.
+
+    With ``until`` (a live demo's "now") nothing later happens: an appeal received after
+    it is left out, one decided after it is left open, a learning action stays open."""
     lead = ctx_for["qalead1"]
     if appeal_queries.page(lead, appeal_queries.AppealFilter(), limit=1).rows:
         return 0
@@ -190,7 +199,10 @@ def add_appeals(
         supervisor = ctx_for[f"supervisor{n % 5 + 1}"]
         recorder, decider = _people(ctx_for, planned.route, supervisor, n)
         received = _received(rng, planned.route, decision, first)
-        clock.instant = received + timedelta(minutes=rng.randint(2, 6))
+        recorded_at = received + timedelta(minutes=rng.randint(2, 6))
+        if until is not None and recorded_at > until:
+            continue
+        clock.instant = recorded_at
         appeal_id = appeals.record_appeal(
             recorder,
             appeals.AppealInput(
@@ -206,7 +218,10 @@ def add_appeals(
         recorded += 1
         if planned.outcome is None:
             continue
-        clock.instant = _decided(rng, planned.route, received)
+        decided_at = _decided(rng, planned.route, received)
+        if until is not None and decided_at > until:
+            continue
+        clock.instant = decided_at
         version = appeal_queries.get(decider, appeal_id).appeal.row_version
         appeals.decide_appeal(
             decider,
@@ -215,7 +230,7 @@ def add_appeals(
             rationale=planned.rationale,
             expected_version=version,
         )
-        if planned.learning:
+        if planned.learning and (until is None or clock.instant + timedelta(minutes=15) <= until):
             clock.instant += timedelta(minutes=15)
             action_id = appeal_learning.add_learning_action(
                 decider,
@@ -224,7 +239,9 @@ def add_appeals(
                 owner="Control room training team",
                 due_date=(clock.instant + timedelta(days=28)).date(),
             )
-            if planned.learning_done:
+            if planned.learning_done and (
+                until is None or clock.instant + timedelta(days=12) <= until
+            ):
                 clock.instant += timedelta(days=12)
                 appeal_learning.complete_learning_action(decider, action_id)
     return recorded

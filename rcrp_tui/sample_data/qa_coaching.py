@@ -233,9 +233,17 @@ _ORDER = (S.OPEN, S.ACKNOWLEDGED, S.FOLLOW_UP_DONE, S.CLOSED)
 
 
 def add_notes(
-    ctx_for: dict[str, Ctx], clock: FixedClock, *, first: datetime, officers: dict[str, str]
+    ctx_for: dict[str, Ctx],
+    clock: FixedClock,
+    *,
+    first: datetime,
+    officers: dict[str, str],
+    until: datetime | None = None,
 ) -> int:
-    """Write the notes and move them on; ``officers`` maps staff id → demo username."""
+    """Write the notes and move them on; ``officers`` maps staff id → demo username.
+
+    With ``until`` (a live demo's "now") nothing later happens: a note is written only
+    if it is due by then, and moved on only as far as it had got."""
     author = ctx_for["qalead1"]
     if coaching.list_notes(author, limit=1):
         return 0
@@ -250,6 +258,8 @@ def add_notes(
         for step in range(1, _ORDER.index(note.target) + 1):
             events.append((written + timedelta(days=_STEP_DAYS[step], hours=step), index, step))
     for at, index, step in sorted(events):
+        if until is not None and (at > until or (step > 0 and index not in ids)):
+            continue
         clock.instant = at
         note = planned[index]
         if step == 0:

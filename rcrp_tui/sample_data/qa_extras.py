@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 
@@ -52,14 +52,19 @@ def add_extras(
     go_live: date,
     days: int,
     progress: Callable[[str], None] | None = None,
+    as_of: datetime | None = None,
 ) -> ExtrasSummary:
     """Add the samples, appeals and notes; ``ctx`` is the command line's (it reads accounts).
 
-    The demo's "as of" moment is ``qa_work``'s: the last afternoon of the six weeks.
+    The demo's "as of" moment is ``qa_work``'s: a live demo's "now", or the last afternoon
+    of the six weeks. In a live demo nothing happens after it: the sample is drawn this
+    week, and appeals and notes planned later are left out or left where they stand.
     """
     say = progress or (lambda _line: None)
     first, end = qa_work.window(go_live, days)
-    as_of = end - timedelta(hours=8)
+    until = as_of
+    if as_of is None:
+        as_of = end - timedelta(hours=8)
     clock = FixedClock(first)
     ctx_for = qa_work.actors(ctx, clock)
     users = people.list_users(ctx)
@@ -79,11 +84,14 @@ def add_extras(
         go_live=go_live,
         as_of=as_of,
         user_ids={u.username: u.id for u in users},
+        this_week=until is not None,
     )
     say("Recording partner appeals…")
-    appeals = qa_appeals.add_appeals(by_name, clock, seed=seed, first=first, as_of=as_of)
+    appeals = qa_appeals.add_appeals(
+        by_name, clock, seed=seed, first=first, as_of=as_of, until=until
+    )
     say("Writing coaching notes…")
-    notes = qa_coaching.add_notes(by_name, clock, first=first, officers=officers)
+    notes = qa_coaching.add_notes(by_name, clock, first=first, officers=officers, until=until)
 
     summary = ExtrasSummary(samples.plans, samples.items, appeals, notes)
     with ctx.writing(Permission.IMPORT_DECISIONS) as session:

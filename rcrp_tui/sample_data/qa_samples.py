@@ -97,9 +97,14 @@ def add_samples(
     go_live: date,
     as_of: datetime,
     user_ids: dict[str, int],
+    this_week: bool = False,
 ) -> SampleSummary:
     """Save the plans, draw the monthly sample and work part of it (once: a demo that
-    already has the monthly plan is left as it is)."""
+    already has the monthly plan is left as it is).
+
+    ``this_week`` (a live demo): the sample is drawn at 09:00 on the Monday of
+    ``as_of``'s week (earlier on a Monday morning) from the four weeks before, and only
+    the queue work due by ``as_of`` is done."""
     lead1, lead2 = ctx_for("qalead1"), ctx_for("qalead2")
     saved = {p.name for p in sampling.list_plans(lead1)}
     if MONTHLY_PLAN in saved:
@@ -121,17 +126,24 @@ def add_samples(
             seed=census_seed,
         )
 
-    # A Monday leaving the whole week's work (STEPS) before the demo's "as of" moment.
-    latest = (as_of - STEPS[-1].after - timedelta(hours=2)).astimezone(DEFAULT_TZ).date()
-    monday = latest - timedelta(days=latest.weekday())
-    drawn_at = _local_midnight(monday) + timedelta(hours=9)
+    if this_week:
+        today = as_of.astimezone(DEFAULT_TZ).date()
+        monday = today - timedelta(days=today.weekday())
+        drawn_at = min(_local_midnight(monday) + timedelta(hours=9), as_of - 2 * _H)
+        population_from = max(_local_midnight(monday - 4 * 7 * _D), _local_midnight(go_live))
+    else:
+        # A Monday leaving the whole week's work (STEPS) before the demo's "as of" moment.
+        latest = (as_of - STEPS[-1].after - timedelta(hours=2)).astimezone(DEFAULT_TZ).date()
+        monday = latest - timedelta(days=latest.weekday())
+        drawn_at = _local_midnight(monday) + timedelta(hours=9)
+        population_from = _local_midnight(monday.replace(day=1))
     clock.instant = drawn_at - timedelta(minutes=20)
     plan = sampling.save_plan(
         lead1,
         MONTHLY_PLAN,
         PopulationFilter(
-            received_from=_local_midnight(monday.replace(day=1)),
-            received_to=_local_midnight(monday),
+            received_from=population_from,
+            received_to=min(_local_midnight(monday), drawn_at),
             not_deployed_only=True,
         ),
         SamplingSpec(
@@ -152,6 +164,8 @@ def add_samples(
         clock.instant += timedelta(minutes=1)
 
     for step in STEPS:
+        if this_week and drawn_at + step.after + _H > as_of:
+            break
         clock.instant = drawn_at + step.after
         _work(ctx_for(step.user), clock, rng, sample.id, step.action)
 

@@ -38,6 +38,8 @@ QA_ACTION = "demo_qa_work"
 ROTA_NAME = "Phase 1 floorwalking"
 #: Assignments taken off the auto-filled rota after go-live, so the coverage view has gaps.
 REMOVED_ASSIGNMENTS = 3
+#: ...from shifts this many days after go-live on (and before ``GAPS_UNTIL_DAY``).
+GAPS_FROM_DAY, GAPS_UNTIL_DAY = 14, 35
 OPEN_ALERT_DESK = "Control room supervisor desk"
 CLOSED_ALERT_DESK = "Force Incident Manager"
 CLOSING_NOTE = (
@@ -76,17 +78,30 @@ def add_qa_work(
     go_live: date,
     days: int,
     progress: Callable[[str], None] | None = None,
+    as_of: datetime | None = None,
 ) -> QaSummary:
-    """Add the rota, reviews and alerts; ``ctx`` is the command line's (it reads accounts)."""
+    """Add the rota, reviews and alerts; ``ctx`` is the command line's (it reads accounts).
+
+    ``as_of`` is a live demo's "now" (inside the six weeks): the rota's gaps lie after
+    it and the open alert is raised in its last hour. Without it, the fixed demo's "now":
+    the last afternoon of the six weeks.
+    """
     say = progress or (lambda _line: None)
     first, end = window(go_live, days)
-    # The demo's "now" for the QA work: the last afternoon of the six weeks.
-    as_of = end - timedelta(hours=8)
+    live = as_of is not None
+    if as_of is None:
+        as_of = end - timedelta(hours=8)
     clock = FixedClock(first)
     ctx_for = actors(ctx, clock)
 
     say("Building the phase 1 floorwalking rota…")
-    assignments, gaps = _rota(ctx_for("supervisor1"), clock, seed, go_live, days)
+    # A live demo's gaps are all ahead of today, for the supervisor to fill.
+    gaps_from = (
+        max(GAPS_FROM_DAY, (as_of.astimezone(DEFAULT_TZ).date() - go_live).days + 1)
+        if live
+        else None
+    )
+    assignments, gaps = _rota(ctx_for("supervisor1"), clock, seed, go_live, days, gaps_from)
 
     say("Scoring, moderating and releasing reviews…")
     officers = {
@@ -96,6 +111,8 @@ def add_qa_work(
     }
     clock.instant = first
     planned = qa_reviews.plan(ctx_for("qalead1"), seed, first, as_of, officers)
+    if live:
+        planned = qa_reviews.this_shift(planned, as_of)
     views = qa_reviews.play(planned, clock, ctx_for)
 
     say("Raising live-risk alerts…")
@@ -158,9 +175,21 @@ def actors(ctx: Ctx, clock: FixedClock) -> Callable[[str], Ctx]:
     return by_name.__getitem__
 
 
-def _rota(ctx: Ctx, clock: FixedClock, seed: int, go_live: date, days: int) -> tuple[int, int]:
+def _rota(
+    ctx: Ctx,
+    clock: FixedClock,
+    seed: int,
+    go_live: date,
+    days: int,
+    gaps_from: int | None = None,
+) -> tuple[int, int]:
     """Create and auto-fill the rota two weeks before go-live; take a few shifts off it
-    in the first week, as happens when floorwalkers are pulled back to other duties."""
+    in the first week, as happens when floorwalkers are pulled back to other duties.
+
+    The shifts taken off are in weeks three to five, from ``gaps_from`` days after
+    go-live when given (a live demo's tomorrow)."""
+    first_gap = GAPS_FROM_DAY if gaps_from is None else gaps_from
+    last_gap = max(GAPS_UNTIL_DAY, first_gap + 7)
     existing = next((r for r in rota.list_rotas(ctx) if r.name == ROTA_NAME), None)
     if existing is None:
         clock.instant = datetime.combine(go_live - timedelta(days=14), time(9), tzinfo=UTC)
@@ -177,7 +206,11 @@ def _rota(ctx: Ctx, clock: FixedClock, seed: int, go_live: date, days: int) -> t
         rota.accept_proposal(ctx, info.id, proposal)
         # Later shifts only (weeks three to five), never a team's first shift.
         later = sorted(
-            (a.key for a in proposal.assignments if 14 <= (a.key.day - go_live).days < 35),
+            (
+                a.key
+                for a in proposal.assignments
+                if first_gap <= (a.key.day - go_live).days < last_gap
+            ),
             key=lambda k: (k.day, k.team_id, k.code),
         )
         rng = random.Random(f"demo-rota-{seed}")

@@ -51,6 +51,13 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
             super().__init__()
             self.actor = actor
 
+    class DemoAge(Message):
+        """The open database is a demo built before today: what to say about it."""
+
+        def __init__(self, notice: str) -> None:
+            super().__init__()
+            self.notice = notice
+
     class SignInRefused(Message):
         """The auth service refused, with a message for the person."""
 
@@ -73,11 +80,37 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
             yield Label("Password")
             yield FormInput(id="password", password=True, placeholder="your password")
             yield Static("", id="sign-in-message")
+            # Hidden (taking no room) unless the database is a demo from an earlier day.
+            notice = Static("", id="sign-in-demo-age")
+            notice.display = False
+            yield notice
         yield Footer(compact=True)
 
     def on_mount(self) -> None:
         # The header shows the app's sub-title: the database's name once it is open.
         self.query_one("#username", Input).focus()
+        self._check_demo_age()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="sign-in-demo-age")
+    def _check_demo_age(self) -> None:
+        from rcrp_tui.services.core.errors import ServiceError
+
+        try:
+            database = self.database()
+        except ServiceError:  # a database that failed to open is reported on sign-in
+            return
+        from rcrp_tui.domain.shift_patterns import DEFAULT_TZ
+        from rcrp_tui.services.core import demo_info
+
+        today = self.clock.now().astimezone(DEFAULT_TZ).date()
+        notice = demo_info.age_notice(demo_info.demo_info(database), today)
+        if notice:
+            self.post_message(self.DemoAge(notice))
+
+    def on_sign_in_screen_demo_age(self, message: DemoAge) -> None:
+        box = self.query_one("#sign-in-demo-age", Static)
+        box.update(markup_safe(message.notice))
+        box.display = True
 
     @on(Input.Submitted, "#username")
     def _username_done(self) -> None:

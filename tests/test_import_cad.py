@@ -191,6 +191,14 @@ def test_audit_row_names_the_file_hash_counts_and_profile(
         "unchanged": 0,
         "skipped": 1,
         "rejected": 0,
+        # The report, by counts only: BURG is no map key (its row was skipped), and no
+        # row had the skip code TEST.
+        "by_category_outcome": {
+            "concern_for_welfare/deployed": 1,
+            "s136_s135/transferred_ambulance": 1,
+        },
+        "unmapped": {"category": {"values": 1, "rows": 1}},
+        "never_matched_keys": {"outcome": ["TEST"]},
     }
 
 

@@ -153,12 +153,19 @@ def cmd_import(args: argparse.Namespace) -> int:
             profile,
             rejects_path=rejects,
             show_progress=not args.quiet,
+            dry_run=args.dry_run,
         )
     except ImportFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     say_database(ctx)
     print(summary.describe())
+    if args.dry_run:
+        print(
+            "Nothing was imported: no decision, import record or audit row was written "
+            "(the audit log records only your sign-in)."
+        )
+        return 0
     # The import is committed: a failure from here on must not read as a failed import.
     try:
         linked = link_pending(ctx)
@@ -415,6 +422,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--rejects", metavar="PATH", help="write rejected rows here (default: FILE.rejects.csv)"
     )
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.add_argument(
+        "--dry-run",
+        action="store_true",
+        help="read the whole file and report what the import would do, writing nothing "
+        "(rejects and unmapped values go to FILE.dry-run.rejects.csv and "
+        "FILE.dry-run.unmapped.csv)",
+    )
     add_sign_in(imp)
     imp.set_defaults(func=cmd_import)
 

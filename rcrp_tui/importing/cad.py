@@ -42,6 +42,12 @@ from rcrp_tui.importing.errors import ImportRunning as ImportRunning
 from rcrp_tui.importing.fastpath import FastPath
 from rcrp_tui.importing.merge import Merge
 from rcrp_tui.importing.profile import ImportProfile
+from rcrp_tui.importing.report import (
+    SHOWN_REJECTS,
+    ImportReport,
+    ValueTally,
+    unmapped_path_for,
+)
 from rcrp_tui.importing.rows import BrokenRecord, RowConverter, RowRejected, RowSkipped
 from rcrp_tui.importing.runs import ImportRun, import_run
 from rcrp_tui.importing.writer import BatchWriter, officer_lookup, team_lookup
@@ -75,6 +81,10 @@ class ImportSummary:
     #: Things the person should know that are not counts (an earlier import that never
     #: finished, a rejects file that could not be renamed).
     notes: tuple[str, ...] = ()
+    #: A dry run: the counts say what an import would do; nothing was written.
+    dry_run: bool = False
+    #: Counts by category and outcome, unmapped values, keys that never matched.
+    report: ImportReport = field(default_factory=ImportReport)
 
     @property
     def skipped(self) -> int:
@@ -82,12 +92,15 @@ class ImportSummary:
 
     def describe(self) -> str:
         """A few lines for a person: the counts, the commonest skipped codes, rejects."""
+        would = "would insert" if self.dry_run else "inserted"
         lines = [
+            f"{'Dry run, nothing written: ' if self.dry_run else ''}"
             f"{self.file_name} ({self.profile} profile, source {self.source_system}): "
-            f"{self.total_rows:,} rows",
-            f"  inserted {self.inserted:,}, updated {self.updated:,}, "
-            f"unchanged {self.unchanged:,}, skipped {self.skipped:,} (not RCRP calls), "
-            f"rejected {self.rejected:,}",
+            f"{self.total_rows:,} rows read",
+            f"  {would} {self.inserted:,}, {'update' if self.dry_run else 'updated'} "
+            f"{self.updated:,}, unchanged {self.unchanged:,}, "
+            f"{'skip' if self.dry_run else 'skipped'} {self.skipped:,} (not RCRP calls), "
+            f"{'reject' if self.dry_run else 'rejected'} {self.rejected:,}",
         ]
         if self.skipped_by_code:
             top = sorted(self.skipped_by_code.items(), key=lambda item: (-item[1], item[0]))
@@ -96,6 +109,7 @@ class ImportSummary:
             lines.append(f"  skipped by code: {shown}{more}")
         if self.rejects_path is not None:
             lines.append(f"  rejected rows, with line numbers and reasons: {self.rejects_path}")
+        lines.extend(self.report.lines(self.rejected, self.rejects_path))
         lines.extend(f"  note: {note}" for note in self.notes)
         return "\n".join(lines)
 
@@ -111,6 +125,7 @@ class ImportSummary:
             "unchanged": self.unchanged,
             "skipped": self.skipped,
             "rejected": self.rejected,
+            **self.report.audit_record(),
         }
 
 
@@ -231,6 +246,8 @@ class _Rejects:
         self._file: IO[str] | None = None
         self._writer: Any = None
         self.count = 0
+        #: The first rejected rows, (line, reason), for the report.
+        self.first: list[tuple[int, str]] = []
 
     def add(self, line: int, reason: str, values: Sequence[str]) -> None:
         if self._writer is None:
@@ -240,6 +257,8 @@ class _Rejects:
         original = [values[i] if i < len(values) else "" for i in self.indexes]
         self._writer.writerow([line, reason, *original])
         self.count += 1
+        if len(self.first) < SHOWN_REJECTS:
+            self.first.append((line, reason))
 
     def finish(self) -> None:
         """All rows read: close the file (an error here fails the import, unwritten)."""
@@ -352,6 +371,8 @@ class _Staged:
     merge: Merge
     officers: dict[str, tuple[int, int | None]]
     teams: dict[str, int]
+    tally: ValueTally
+    by_category_outcome: dict[tuple[str, str], int]
 
 
 def import_file(
@@ -363,9 +384,17 @@ def import_file(
     show_progress: bool = False,
     batch_size: int = DEFAULT_BATCH_SIZE,
     fast: bool = True,
+    dry_run: bool = False,
 ) -> ImportSummary:
     """Import ``path`` by ``profile``; raise ImportFailed (writing nothing) if unreadable,
     ImportRunning if another import is running.
+
+    With ``dry_run`` the file is read, converted, staged and counted against
+    ``decisions`` exactly as an import does it, and then nothing is written to the
+    database (no decisions, no audit row, no ``import_runs`` row): the summary says what
+    the import would do. Its rejects and unmapped-values files are named
+    ``FILE.dry-run.rejects.csv`` and ``FILE.dry-run.unmapped.csv`` by default, so they
+    are never taken for an import's.
 
     The file is read, converted and staged on the import's own connection without any
     lock on the database; the decisions, the import's audit row and the closing of its
@@ -375,6 +404,9 @@ def import_file(
     """
     ctx.require(Permission.IMPORT_DECISIONS)
     size = _check_not_binary(path)
+    if dry_run:
+        rejects = rejects_path or path.with_name(path.name + ".dry-run.rejects.csv")
+        return _dry_run(ctx, path, profile, rejects, size, show_progress, batch_size, fast)
     rejects = rejects_path or path.with_name(path.name + ".rejects.csv")
     with import_run(ctx, path.name) as run, ctx.db.own_connection() as conn:
         now = ctx.clock.now()
@@ -384,13 +416,89 @@ def import_file(
         except BaseException:
             staged.rejected.discard()
             raise
-    notes = list(run.notes)
+    return _published(summary, staged, run.notes)
+
+
+def _dry_run(
+    ctx: Ctx,
+    path: Path,
+    profile: ImportProfile,
+    rejects: Path,
+    size: int,
+    show_progress: bool,
+    batch_size: int,
+    fast: bool,
+) -> ImportSummary:
+    """Stage the file as an import does, count as its merge does, write nothing."""
+    with ctx.db.own_connection() as conn:
+        now = ctx.clock.now()
+        staged = _stage(conn, path, profile, rejects, size, now, show_progress, batch_size, fast)
+        try:
+            # The merge's own counting, in a read transaction that is then ended: the
+            # import's write never runs (and the temporary tables go with the connection).
+            counts = staged.merge.count()
+            conn.rollback()
+        except BaseException:
+            staged.rejected.discard()
+            raise
+    summary = _summary(path, profile, staged, counts, rejects, dry_run=True)
+    return _published(summary, staged, [])
+
+
+def _summary(
+    path: Path,
+    profile: ImportProfile,
+    staged: _Staged,
+    counts: tuple[int, int, int],
+    rejects: Path,
+    *,
+    dry_run: bool,
+) -> ImportSummary:
+    inserted, updated, unchanged = counts
+    tally = staged.tally
+    return ImportSummary(
+        file_name=path.name,
+        sha256=staged.sha256,
+        profile=profile.name,
+        source_system=profile.source_system,
+        total_rows=staged.total,
+        inserted=inserted,
+        updated=updated,
+        unchanged=unchanged,
+        rejected=staged.rejected.count,
+        skipped_by_code=dict(staged.skipped),
+        rejects_path=rejects if staged.rejected.count else None,
+        fast_rows=staged.fast_rows,
+        dry_run=dry_run,
+        report=ImportReport(
+            by_category_outcome=staged.by_category_outcome,
+            unmapped=tally.unmapped(),
+            never_matched=tally.never_matched(),
+            columns=tally.columns(),
+            first_rejects=tuple(staged.rejected.first),
+            overflow=tally.overflowed(),
+        ),
+    )
+
+
+def _published(summary: ImportSummary, staged: _Staged, notes: list[str]) -> ImportSummary:
+    """After the import committed (or the dry run counted): give the rejects file its
+    name and write every unmapped value to its CSV file beside it."""
+    notes = list(notes)
     note = staged.rejected.publish()
     if note is not None:
         notes.append(note)
         if staged.rejected.count:
             summary = replace(summary, rejects_path=staged.rejected.partial)
-    return replace(summary, notes=tuple(notes))
+    unmapped = unmapped_path_for(staged.rejected.path)
+    report = summary.report
+    try:
+        report.write_unmapped(unmapped)
+    except OSError as exc:
+        notes.append(f"The unmapped values could not be written to {unmapped} ({exc.strerror}).")
+    else:
+        report = replace(report, unmapped_path=unmapped)
+    return replace(summary, notes=tuple(notes), report=report)
 
 
 def _stage(
@@ -431,6 +539,8 @@ def _stage(
                 conn, profile, converter.names, now, officers, teams, batch_size=batch_size
             )
             rejected = _Rejects(rejects, profile.columns, indexes)
+            tally = ValueTally(profile, indexes)
+            tally_add = tally.add
             update = stack.enter_context(_progress(show_progress, path, size))
 
             width = len(header)
@@ -482,6 +592,7 @@ def _stage(
                                 ),
                             )
                             continue
+                    tally_add(values)
                     yield start, values
 
             plan = (
@@ -501,6 +612,7 @@ def _stage(
             rejected.finish()
             merge = Merge(conn, profile.source_system, writer.compared)
             merge.prepare()
+            by_category_outcome = merge.by_category_outcome()
             # End the read transaction the staging ran in: the temporary tables stay.
             conn.commit()
             if update is not None:
@@ -534,6 +646,8 @@ def _stage(
         merge=merge,
         officers=dict(officers),
         teams=dict(teams),
+        tally=tally,
+        by_category_outcome=by_category_outcome,
     )
 
 
@@ -558,21 +672,8 @@ def _merge(
                 "being read, so its rows were checked against lists that no longer hold. "
                 "Nothing was imported; run the import again."
             )
-        inserted, updated, unchanged = staged.merge.run()
-        summary = ImportSummary(
-            file_name=path.name,
-            sha256=staged.sha256,
-            profile=profile.name,
-            source_system=profile.source_system,
-            total_rows=staged.total,
-            inserted=inserted,
-            updated=updated,
-            unchanged=unchanged,
-            rejected=staged.rejected.count,
-            skipped_by_code=dict(staged.skipped),
-            rejects_path=rejects if staged.rejected.count else None,
-            fast_rows=staged.fast_rows,
-        )
+        counts = staged.merge.run()
+        summary = _summary(path, profile, staged, counts, rejects, dry_run=False)
         with Session(bind=conn) as session:
             audit.record(
                 session,

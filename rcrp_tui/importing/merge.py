@@ -112,8 +112,30 @@ class Merge:
     def run(self) -> tuple[int, int, int]:
         """Count and write, inside the caller's write transaction; return (inserted,
         updated, unchanged)."""
+        counts, existing = self._count()
+        if self.references:
+            # On PostgreSQL another terminal may add a decision between the count and the
+            # write (there is no database-wide write lock), so it always takes the upsert.
+            self._write(upsert=existing > 0 or not self.is_sqlite)
+        return counts
+
+    def count(self) -> tuple[int, int, int]:
+        """What ``run`` would return against ``decisions`` as it is now, writing nothing
+        (a dry run): the very counting ``run`` does before its write."""
+        return self._count()[0]
+
+    def by_category_outcome(self) -> dict[tuple[str, str], int]:
+        """The decisions the file would make (one per CAD reference), by category and
+        outcome."""
+        rows = self.conn.exec_driver_sql(
+            f"SELECT category, outcome, count(*) FROM {self.source} GROUP BY category, outcome"
+        ).all()
+        return {(str(c), str(o)): int(n) for c, o, n in rows}
+
+    def _count(self) -> tuple[tuple[int, int, int], int]:
+        """((inserted, updated, unchanged), stored references) against ``decisions``."""
         if not self.references:
-            return 0, 0, 0
+            return (0, 0, 0), 0
         if self.is_sqlite:
             # The merge touches pages of every index of decisions all over: a bigger
             # page cache than the default 2 MB halves the time it holds the write lock
@@ -134,12 +156,9 @@ class Merge:
                 (self.source_system,),
             ).one()
             existing, unchanged = int(found), int(same_count)
-        # On PostgreSQL another terminal may add a decision between the count and the
-        # write (there is no database-wide write lock), so it always takes the upsert.
-        self._write(upsert=existing > 0 or not self.is_sqlite)
         inserted = self.references - existing
         updated = existing - unchanged + self.repeats - self.same_repeats
-        return inserted, updated, unchanged + self.same_repeats
+        return (inserted, updated, unchanged + self.same_repeats), existing
 
     def _same(self, a: str, b: str) -> str:
         return f"{a} IS {b}" if self.is_sqlite else f"{a} IS NOT DISTINCT FROM {b}"

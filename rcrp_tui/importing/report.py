@@ -1,0 +1,174 @@
+"""What an import (or a dry run) found in a file beyond its counts.
+
+For every field the profile maps through a code map, ``ValueTally`` counts each distinct
+cell (trimmed and in capitals, exactly as the converter compares it with the map's keys)
+over every record the row rules let through, whatever then happened to the row. From
+that tally come the *unmapped values* (cells that are neither a map key nor a ``skip``
+code: for the category they are the rows skipped as not RCRP calls, for other fields the
+rows rejected) and the *keys that never matched* (map and skip keys no cell equalled, such
+as a key typed with two spaces where the file has one). Blank cells follow the field's
+``blank`` rule and are not listed.
+
+The tally is taken in the one place both the SQL and the Python path read records from,
+so a dry run and a real import of the same file report the same values.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rcrp_tui.importing.profile import ImportProfile
+from rcrp_tui.private_files import open_private_text
+
+#: Distinct cells counted per field at most, so memory stays bounded on any file; cells
+#: beyond it are counted together and the report says so.
+MAX_DISTINCT = 100_000
+#: Unmapped values shown on screen per field (all of them are in the CSV file).
+SHOWN_VALUES = 20
+#: Rejected rows shown on screen (all of them are in the rejects file).
+SHOWN_REJECTS = 10
+
+
+def unmapped_path_for(rejects: Path) -> Path:
+    """The unmapped-values CSV beside the rejects file: ``X.rejects.csv`` -> ``X.unmapped.csv``."""
+    name = rejects.name
+    if name.endswith(".rejects.csv"):
+        return rejects.with_name(name[: -len(".rejects.csv")] + ".unmapped.csv")
+    return rejects.with_name(name + ".unmapped.csv")
+
+
+class ValueTally:
+    """Counts the distinct cells of every mapped field, record by record."""
+
+    def __init__(self, profile: ImportProfile, indexes: Mapping[str, int]) -> None:
+        self.fields = [
+            spec
+            for spec in profile.fields.values()
+            if spec.column is not None and (spec.codes or spec.skip) and not spec.derive
+        ]
+        self._slots = [
+            (indexes[spec.column], Counter[str]()) for spec in self.fields if spec.column
+        ]
+        #: Cells not counted one by one because a field had MAX_DISTINCT distinct cells.
+        self.overflow: Counter[str] = Counter()
+
+    def add(self, values: Sequence[str]) -> None:
+        for index, counter in self._slots:
+            try:
+                cell = values[index].strip().upper()
+            except IndexError:
+                continue
+            if not cell:
+                continue
+            if cell in counter or len(counter) < MAX_DISTINCT:
+                counter[cell] += 1
+            else:
+                self.overflow[str(index)] += 1
+
+    def unmapped(self) -> dict[str, tuple[tuple[str, int], ...]]:
+        """Field -> its cells that no map or skip key matches, commonest first."""
+        found: dict[str, tuple[tuple[str, int], ...]] = {}
+        for spec, (_index, counter) in zip(self.fields, self._slots, strict=True):
+            known = spec.codes.keys() | spec.skip
+            rows = [(v, n) for v, n in counter.items() if v not in known]
+            if rows:
+                found[spec.name] = tuple(sorted(rows, key=lambda item: (-item[1], item[0])))
+        return found
+
+    def never_matched(self) -> dict[str, tuple[str, ...]]:
+        """Field -> the map and skip keys no cell matched."""
+        found: dict[str, tuple[str, ...]] = {}
+        for spec, (_index, counter) in zip(self.fields, self._slots, strict=True):
+            keys = sorted(k for k in (*spec.codes, *spec.skip) if k not in counter)
+            if keys:
+                found[spec.name] = tuple(keys)
+        return found
+
+    def columns(self) -> dict[str, str]:
+        return {spec.name: spec.column or "" for spec in self.fields}
+
+    def overflowed(self) -> int:
+        return sum(self.overflow.values())
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """The report beside an import's counts (also a dry run's)."""
+
+    #: (category, outcome) -> decisions the file makes (one per CAD reference).
+    by_category_outcome: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Field -> ((cell, rows), ...) of cells no key matched, commonest first.
+    unmapped: dict[str, tuple[tuple[str, int], ...]] = field(default_factory=dict)
+    #: Field -> map and skip keys that matched no cell.
+    never_matched: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: Field -> the column it reads.
+    columns: dict[str, str] = field(default_factory=dict)
+    #: The first rejected rows: (line, reason).
+    first_rejects: tuple[tuple[int, str], ...] = ()
+    #: Cells not listed one by one (a field had more than MAX_DISTINCT distinct cells).
+    overflow: int = 0
+    #: Where the full list of unmapped values was written (None if it could not be).
+    unmapped_path: Path | None = None
+
+    def lines(self, rejected: int, rejects_path: Path | None) -> list[str]:
+        lines: list[str] = []
+        if self.by_category_outcome:
+            lines.append("  decisions by category and outcome:")
+            for (category, outcome), n in sorted(self.by_category_outcome.items()):
+                lines.append(f"    {category} / {outcome}: {n:,}")
+        where = f" — full list in {self.unmapped_path}" if self.unmapped_path else ""
+        if not self.unmapped:
+            lines.append("  unmapped values: none")
+        for name, values in self.unmapped.items():
+            rows = sum(n for _v, n in values)
+            lines.append(
+                f"  unmapped values of {name} (column {self.columns.get(name, '')!r}): "
+                f"{len(values):,} values on {rows:,} rows"
+            )
+            lines.extend(f"    {value!r}: {n:,}" for value, n in values[:SHOWN_VALUES])
+            if len(values) > SHOWN_VALUES:
+                lines.append(f"    and {len(values) - SHOWN_VALUES:,} more{where}")
+        if self.overflow:
+            lines.append(
+                f"  note: {self.overflow:,} cells were not listed one by one: a mapped column "
+                f"had more than {MAX_DISTINCT:,} distinct values"
+            )
+        if self.unmapped_path is not None:
+            lines.append(f"  unmapped values, every one with its count: {self.unmapped_path}")
+        for name, keys in self.never_matched.items():
+            shown = ", ".join(repr(k) for k in keys)
+            lines.append(f"  map keys of {name} that matched no row: {shown}")
+        if self.first_rejects:
+            first = len(self.first_rejects)
+            lines.append(f"  first {first} of {rejected:,} rejected rows:")
+            lines.extend(f"    line {line:,}: {reason}" for line, reason in self.first_rejects)
+        return lines
+
+    def audit_record(self) -> dict[str, Any]:
+        """Counts and the profile's own keys, never a cell's value (a mapped column may
+        hold anything)."""
+        return {
+            "by_category_outcome": {
+                f"{c}/{o}": n for (c, o), n in sorted(self.by_category_outcome.items())
+            },
+            "unmapped": {
+                name: {"values": len(values), "rows": sum(n for _v, n in values)}
+                for name, values in self.unmapped.items()
+            },
+            "never_matched_keys": {name: list(keys) for name, keys in self.never_matched.items()},
+        }
+
+    def write_unmapped(self, path: Path) -> None:
+        """Every unmapped value with its count, as CSV (owner-only)."""
+        with open_private_text(path) as out:
+            writer = csv.writer(out)
+            writer.writerow(["field", "column", "value", "rows"])
+            for name, values in self.unmapped.items():
+                column = self.columns.get(name, "")
+                for value, n in values:
+                    writer.writerow([name, column, value, n])

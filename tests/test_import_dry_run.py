@@ -4,6 +4,7 @@ report (shared with the real import) names unmapped values and keys that never m
 from __future__ import annotations
 
 import csv
+import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
@@ -151,6 +152,28 @@ def test_a_dry_run_leaves_the_database_files_byte_for_byte_as_they_were(
     assert summary.rejects_path == tmp_path / "second.csv.dry-run.rejects.csv"
     assert summary.report.unmapped_path == tmp_path / "second.csv.dry-run.unmapped.csv"
     assert not (tmp_path / "second.csv.rejects.csv").exists()
+
+
+def test_a_dry_run_leaves_a_write_ahead_log_in_use_byte_for_byte_as_it_was(
+    db: Database, clock: FixedClock, tmp_path: Path, profile: ImportProfile
+) -> None:
+    """Another terminal holds the database open, so the log written by the first import
+    stays (it is not checkpointed away when the import's connection closes)."""
+    db_path = tmp_path / "rcrp-test.db"
+    other = sqlite3.connect(db_path)
+    try:
+        other.execute("SELECT count(*) FROM decisions").fetchone()
+        ctx = _ctx(db, clock)
+        import_file(ctx, _csv(tmp_path / "first.csv", FIRST), profile)
+        before = _files(db_path)
+        assert before["-wal"]  # the log holds the first import's pages
+
+        summary = import_file(ctx, _csv(tmp_path / "second.csv", SECOND), profile, dry_run=True)
+
+        assert (summary.inserted, summary.updated, summary.rejected) == (2, 2, 2)
+        assert _files(db_path) == before
+    finally:
+        other.close()
 
 
 def test_dry_run_counts_equal_the_real_imports_on_first_import_and_reimport(

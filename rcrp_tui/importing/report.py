@@ -34,6 +34,10 @@ SHOWN_VALUES = 20
 SHOWN_REJECTS = 10
 
 
+def _many(n: int, what: str) -> str:
+    return f"{n:,} {what}" if n == 1 else f"{n:,} {what}s"
+
+
 def unmapped_path_for(rejects: Path) -> Path:
     """The unmapped-values CSV beside the rejects file: ``X.rejects.csv`` -> ``X.unmapped.csv``."""
     name = rejects.name
@@ -128,7 +132,7 @@ class ImportReport:
             rows = sum(n for _v, n in values)
             lines.append(
                 f"  unmapped values of {name} (column {self.columns.get(name, '')!r}): "
-                f"{len(values):,} values on {rows:,} rows"
+                f"{_many(len(values), 'value')} on {_many(rows, 'row')}"
             )
             lines.extend(f"    {value!r}: {n:,}" for value, n in values[:SHOWN_VALUES])
             if len(values) > SHOWN_VALUES:
@@ -145,7 +149,7 @@ class ImportReport:
             lines.append(f"  map keys of {name} that matched no row: {shown}")
         if self.first_rejects:
             first = len(self.first_rejects)
-            lines.append(f"  first {first} of {rejected:,} rejected rows:")
+            lines.append(f"  rejected rows (the first {first:,} of {rejected:,}), with reasons:")
             lines.extend(f"    line {line:,}: {reason}" for line, reason in self.first_rejects)
         return lines
 

@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.enums import Role
+from rcrp_tui.importing import cad
 from rcrp_tui.importing.cad import ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, load_profile
 from rcrp_tui.importing.report import SHOWN_VALUES, ImportReport
@@ -305,6 +306,21 @@ def test_unmapped_values_and_keys_that_never_matched(
     }
     assert entry.after["by_category_outcome"] == {"concern_for_welfare/deployed": 1}
     assert "46A - CIT W/AMBULANCE" not in str(entry.after)
+
+
+def test_more_distinct_cells_than_the_bound_are_left_out_with_a_note(
+    db: Database,
+    clock: FixedClock,
+    tmp_path: Path,
+    profile: ImportProfile,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(cad, "MAX_DISTINCT", 3)
+    rows = [[f"B-{i}", "02/07/2026 09:00", f"X{i}", "DEP", "", ""] for i in range(5)]
+    summary = import_file(_ctx(db, clock), _csv(tmp_path / "wide.csv", rows), profile, dry_run=True)
+    assert summary.report.overflow == 2
+    assert sum(n for _v, n in summary.report.unmapped["category"]) == 3
+    assert "note: 2 rows were left out of the unmapped values and keys" in summary.describe()
 
 
 def test_an_empty_report_says_so(tmp_path: Path) -> None:

@@ -43,6 +43,7 @@ from rcrp_tui.importing.fastpath import FastPath
 from rcrp_tui.importing.merge import Merge
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.report import (
+    MAX_DISTINCT,
     SHOWN_REJECTS,
     ImportReport,
     ValueTally,
@@ -540,7 +541,7 @@ def _stage(
             )
             rejected = _Rejects(rejects, profile.columns, indexes)
             tally = ValueTally(profile, indexes)
-            tally_add = tally.add
+            tally_key, tally_seen = tally.key, tally.seen
             update = stack.enter_context(_progress(show_progress, path, size))
 
             width = len(header)
@@ -592,7 +593,14 @@ def _stage(
                                 ),
                             )
                             continue
-                    tally_add(values)
+                    # The report's tally (importing.report.ValueTally), inline: once a row.
+                    key = tally_key(values)
+                    if key in tally_seen:
+                        tally_seen[key] += 1
+                    elif len(tally_seen) < MAX_DISTINCT:
+                        tally_seen[key] = 1
+                    else:
+                        tally.overflow += 1
                     yield start, values
 
             plan = (

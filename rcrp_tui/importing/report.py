@@ -17,16 +17,17 @@ from __future__ import annotations
 
 import csv
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.private_files import open_private_text
 
-#: Distinct cells counted per field at most, so memory stays bounded on any file; cells
-#: beyond it are counted together and the report says so.
+#: Distinct combinations of mapped cells counted at most, so memory stays bounded on any
+#: file; records beyond it are not listed one by one, and the report says so.
 MAX_DISTINCT = 100_000
 #: Unmapped values shown on screen per field (all of them are in the CSV file).
 SHOWN_VALUES = 20
@@ -47,7 +48,12 @@ def unmapped_path_for(rejects: Path) -> Path:
 
 
 class ValueTally:
-    """Counts the distinct cells of every mapped field, record by record."""
+    """Counts the distinct cells of every mapped field, record by record.
+
+    Per record it is one dictionary step: the mapped cells, as they are in the file, are
+    counted together as one key (a file has few distinct combinations of codes); they
+    are trimmed, put in capitals and counted per field only when the report is made.
+    """
 
     def __init__(self, profile: ImportProfile, indexes: Mapping[str, int]) -> None:
         self.fields = [
@@ -55,29 +61,32 @@ class ValueTally:
             for spec in profile.fields.values()
             if spec.column is not None and (spec.codes or spec.skip) and not spec.derive
         ]
-        self._slots = [
-            (indexes[spec.column], Counter[str]()) for spec in self.fields if spec.column
-        ]
-        #: Cells not counted one by one because a field had MAX_DISTINCT distinct cells.
-        self.overflow: Counter[str] = Counter()
+        positions = [indexes[spec.column] for spec in self.fields if spec.column]
+        self._single = len(positions) == 1
+        #: A record (its header's number of fields) -> its mapped cells, one or a tuple.
+        self.key: Callable[[Sequence[str]], Any] = (
+            itemgetter(*positions) if positions else lambda _values: ()
+        )
+        #: The mapped cells of a record -> how many records had them. The import's
+        #: record loop (``cad._stage``) counts into it: one dictionary step a row.
+        self.seen: dict[Any, int] = {}
+        #: Records not counted one by one because MAX_DISTINCT combinations were seen.
+        self.overflow = 0
 
-    def add(self, values: Sequence[str]) -> None:
-        for index, counter in self._slots:
-            try:
-                cell = values[index].strip().upper()
-            except IndexError:
-                continue
-            if not cell:
-                continue
-            if cell in counter or len(counter) < MAX_DISTINCT:
-                counter[cell] += 1
-            else:
-                self.overflow[str(index)] += 1
+    def _per_field(self) -> list[Counter[str]]:
+        counters: list[Counter[str]] = [Counter() for _ in self.fields]
+        for key, n in self.seen.items():
+            cells = (key,) if self._single else key
+            for counter, cell in zip(counters, cells, strict=True):
+                cell = cell.strip().upper()
+                if cell:
+                    counter[cell] += n
+        return counters
 
     def unmapped(self) -> dict[str, tuple[tuple[str, int], ...]]:
         """Field -> its cells that no map or skip key matches, commonest first."""
         found: dict[str, tuple[tuple[str, int], ...]] = {}
-        for spec, (_index, counter) in zip(self.fields, self._slots, strict=True):
+        for spec, counter in zip(self.fields, self._per_field(), strict=True):
             known = spec.codes.keys() | spec.skip
             rows = [(v, n) for v, n in counter.items() if v not in known]
             if rows:
@@ -87,7 +96,7 @@ class ValueTally:
     def never_matched(self) -> dict[str, tuple[str, ...]]:
         """Field -> the map and skip keys no cell matched."""
         found: dict[str, tuple[str, ...]] = {}
-        for spec, (_index, counter) in zip(self.fields, self._slots, strict=True):
+        for spec, counter in zip(self.fields, self._per_field(), strict=True):
             keys = sorted(k for k in (*spec.codes, *spec.skip) if k not in counter)
             if keys:
                 found[spec.name] = tuple(keys)
@@ -97,7 +106,7 @@ class ValueTally:
         return {spec.name: spec.column or "" for spec in self.fields}
 
     def overflowed(self) -> int:
-        return sum(self.overflow.values())
+        return self.overflow
 
 
 @dataclass(frozen=True)
@@ -114,7 +123,7 @@ class ImportReport:
     columns: dict[str, str] = field(default_factory=dict)
     #: The first rejected rows: (line, reason).
     first_rejects: tuple[tuple[int, str], ...] = ()
-    #: Cells not listed one by one (a field had more than MAX_DISTINCT distinct cells).
+    #: Rows left out of the tally (over MAX_DISTINCT distinct combinations of cells).
     overflow: int = 0
     #: Where the full list of unmapped values was written (None if it could not be).
     unmapped_path: Path | None = None
@@ -139,8 +148,8 @@ class ImportReport:
                 lines.append(f"    and {len(values) - SHOWN_VALUES:,} more{where}")
         if self.overflow:
             lines.append(
-                f"  note: {self.overflow:,} cells were not listed one by one: a mapped column "
-                f"had more than {MAX_DISTINCT:,} distinct values"
+                f"  note: {self.overflow:,} rows were left out of the unmapped values and "
+                f"keys: the mapped columns held over {MAX_DISTINCT:,} distinct combinations"
             )
         if self.unmapped_path is not None:
             lines.append(f"  unmapped values, every one with its count: {self.unmapped_path}")

@@ -19,7 +19,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, distinct, func, select
+from sqlalchemy import and_, func, select
 from sqlmodel import Session
 
 from rcrp_tui.domain.permissions import Permission
@@ -40,9 +40,12 @@ _DATE_RE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _STAFF_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9-]{0,31}$")
 _CHUNK = 500  # ids per IN (...) list, well inside both databases' parameter limits
 
-_CO = ContactOfficer.__table__.c  # type: ignore[attr-defined]
-_T = Team.__table__.c  # type: ignore[attr-defined]
-_TR = TrainingRecord.__table__.c  # type: ignore[attr-defined]
+_OFFICERS = ContactOfficer.__table__  # type: ignore[attr-defined]
+_TEAMS = Team.__table__  # type: ignore[attr-defined]
+_TRAINING = TrainingRecord.__table__  # type: ignore[attr-defined]
+_CO = _OFFICERS.c
+_T = _TEAMS.c
+_TR = _TRAINING.c
 
 
 class TrainingFileRejected(ServiceError):
@@ -403,7 +406,7 @@ def recorded_phases(ctx: Ctx) -> list[int]:
     """The phases any training is recorded for, in order."""
     ctx.require(Permission.VIEW_TRAINING)
     with ctx.db.read() as session:
-        return list(session.scalars(select(distinct(_TR.phase)).order_by(_TR.phase)))
+        return list(session.scalars(select(_TR.phase).distinct().order_by(_TR.phase)))
 
 
 def list_training(
@@ -419,9 +422,9 @@ def list_training(
         for number in phases:
             query = (
                 select(_CO.staff_id, _T.name, _TR.trained_on, _TR.course)
-                .select_from(_CO)
-                .outerjoin(_T, _T.id == _CO.team_id)
-                .outerjoin(_TR, and_(_TR.contact_officer_id == _CO.id, _TR.phase == number))
+                .select_from(_OFFICERS)
+                .outerjoin(_TEAMS, _T.id == _CO.team_id)
+                .outerjoin(_TRAINING, and_(_TR.contact_officer_id == _CO.id, _TR.phase == number))
                 .where(_CO.active.is_(True))
                 .order_by(_CO.staff_id)
             )
@@ -442,9 +445,9 @@ def training_share(ctx: Ctx, phase: int) -> TrainingShareReport:
     with ctx.db.read() as session:
         query = (
             select(_T.name, func.count(_CO.id), func.count(_TR.id))
-            .select_from(_CO)
-            .outerjoin(_T, _T.id == _CO.team_id)
-            .outerjoin(_TR, and_(_TR.contact_officer_id == _CO.id, _TR.phase == phase))
+            .select_from(_OFFICERS)
+            .outerjoin(_TEAMS, _T.id == _CO.team_id)
+            .outerjoin(_TRAINING, and_(_TR.contact_officer_id == _CO.id, _TR.phase == phase))
             .where(_CO.active.is_(True))
             .group_by(_T.name)
         )

@@ -287,10 +287,21 @@ def _chunks(items: Sequence[Any]) -> Iterable[Sequence[Any]]:
 def import_training_csv(ctx: Ctx, path: Path) -> TrainingImport:
     """Import a training CSV all or nothing (see the module's docstring)."""
     ctx.require(Permission.RECORD_TRAINING)
-    name = path.name
     today = ctx.clock.now().astimezone(DEFAULT_TZ).date()
     problems: list[str] = []
     rows = read_training_csv(path, today, problems)
+    return import_training_rows(ctx, path.name, rows, problems)
+
+
+def import_training_rows(
+    ctx: Ctx, name: str, rows: Sequence[TrainingRow], problems: list[str] | None = None
+) -> TrainingImport:
+    """Write well-formed ``rows`` (from ``name``) all or nothing, audited once.
+
+    ``problems`` already found in the file are reported with those found here (unknown
+    staff ids, personal data in a course title); any problem means nothing is written.
+    """
+    problems = [] if problems is None else problems
     with ctx.writing(Permission.RECORD_TRAINING) as session:
         officers = _officer_ids(session, sorted({r.staff_id for r in rows}))
         for row in rows:

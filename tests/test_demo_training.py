@@ -64,3 +64,19 @@ def test_a_second_build_of_the_seed_holds_the_same_training(tmp_path: Path) -> N
     again = demo_copy(tmp_path / "again.db", build="again")
     assert _records(first) == _records(again)
     assert len(_records(first)) == 56 + 17
+
+
+def test_a_demo_built_before_training_records_gets_them_on_the_next_run(
+    tmp_path: Path,
+) -> None:
+    from sqlalchemy import delete
+
+    from rcrp_tui.sample_data.demo import build_demo
+
+    db = demo_copy(tmp_path / "demo.db")
+    expected = _records(db)
+    with db.engine.begin() as conn:
+        conn.execute(delete(training_records_table))
+    assert build_demo(db, clock=FixedClock(FIXED_NOW)) is True
+    assert _records(db) == expected
+    assert build_demo(db, clock=FixedClock(FIXED_NOW)) is False

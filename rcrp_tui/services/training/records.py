@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import and_, func, select
+from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
 from rcrp_tui.domain.permissions import Permission
@@ -27,7 +28,7 @@ from rcrp_tui.domain.phases import parse_phase
 from rcrp_tui.domain.shift_patterns import DEFAULT_TZ
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
+from rcrp_tui.services.core.errors import Conflict, ServiceError, ValidationFailed
 from rcrp_tui.services.core.free_text import find_personal_data
 from rcrp_tui.storage.models import ContactOfficer, Team
 from rcrp_tui.storage.training_models import COURSE_MAX, TrainingRecord
@@ -360,7 +361,7 @@ def import_training_rows(
                 record.recorded_by = ctx.actor.username
                 session.add(record)
                 changed += 1
-        session.flush()
+        _flush_or_conflict(session, name)
         result = TrainingImport(name, len(rows), added, changed, unchanged)
         audit.record(
             session,
@@ -378,6 +379,24 @@ def import_training_rows(
             },
         )
         return result
+
+
+def _flush_or_conflict(session: Session, name: str) -> None:
+    """Write the rows; two imports adding the same officer and phase at once (the unique
+    constraint refuses the second) are told so, in words, and nothing of this one stays.
+    Any other integrity error is not that race and is not reported as one. PostgreSQL
+    names the constraint; SQLite lists its columns."""
+    try:
+        session.flush()
+    except IntegrityError as exc:
+        text = str(exc.orig)
+        if "uq_training_officer_phase" not in text and "training_records.phase" not in text:
+            raise
+        raise Conflict(
+            f"Someone else imported training for the same officers at the same moment; "
+            f"nothing was imported from {name}. Import it again: what they imported counts "
+            "as unchanged."
+        ) from None
 
 
 def _line_of(problem: str) -> int:

@@ -335,3 +335,27 @@ def test_an_officer_added_through_people_can_be_trained(db: Database, tmp_path: 
     assert import_training_csv(_ctx(db), path).added == 1
     with db.read() as session:
         assert session.scalar(select(func.count()).select_from(TrainingRecord)) == 1
+
+
+def test_a_long_list_of_problems_shows_twenty_then_how_many_more(
+    db: Database, tmp_path: Path
+) -> None:
+    rows = "".join(f"CO-{n:04d},0,2026-10-01\n" for n in range(25))
+    with pytest.raises(TrainingFileRejected) as caught:
+        import_training_csv(_ctx(db), _csv(tmp_path, "staff_id,phase,date\n" + rows))
+    # Each row has an unknown phase and an unknown staff id: 50 problems.
+    assert len(caught.value.problems) == 50
+    message = caught.value.message
+    assert "50 problems" in message and message.endswith("\n  …and 30 more")
+    assert message.count("training.csv, line ") == 20
+
+
+def test_a_course_title_holding_personal_data_is_refused(db: Database, tmp_path: Path) -> None:
+    _officers(db, None, "CO", 1)
+    path = _csv(tmp_path, "staff_id,phase,date,course\nCO-0000,1,2026-10-01,Call 07700 900123\n")
+    with pytest.raises(TrainingFileRejected) as caught:
+        import_training_csv(_ctx(db), path)
+    assert caught.value.problems == (
+        "training.csv, line 2, course: looks like personal data; give the course's title only",
+    )
+    assert _records(db) == []

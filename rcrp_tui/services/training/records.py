@@ -141,8 +141,16 @@ def _problem(file: str, line: int, field: str, reason: str) -> str:
     return f"{file}, line {line:,}, {field}: {reason}"
 
 
-def read_training_csv(path: Path, today: date, problems: list[str]) -> list[TrainingRow]:
-    """The file's rows that are well formed; each wrong one adds to ``problems``."""
+def read_training_csv(
+    path: Path,
+    today: date,
+    problems: list[str],
+    named: list[tuple[int, str]] | None = None,
+) -> list[TrainingRow]:
+    """The file's rows that are well formed; each wrong one adds to ``problems``.
+
+    ``named`` gains (line, staff id) for every record with a well-formed staff id, wrong
+    or not, so an unknown staff id is reported with the row's other problems."""
     name = path.name
     try:
         text = path.read_bytes().decode("utf-8-sig")
@@ -208,6 +216,9 @@ def read_training_csv(path: Path, today: date, problems: list[str]) -> list[Trai
         if reader.line_num != start:
             problems.append(_problem(name, line, "record", "a field holds a line break"))
             continue
+        staff_id = values[where["staff_id"]].strip()
+        if named is not None and _STAFF_ID_RE.match(staff_id):
+            named.append((line, staff_id))
         row = _convert(name, line, values, where, today, problems)
         if row is None:
             continue
@@ -290,26 +301,32 @@ def import_training_csv(ctx: Ctx, path: Path) -> TrainingImport:
     ctx.require(Permission.RECORD_TRAINING)
     today = ctx.clock.now().astimezone(DEFAULT_TZ).date()
     problems: list[str] = []
-    rows = read_training_csv(path, today, problems)
-    return import_training_rows(ctx, path.name, rows, problems)
+    named: list[tuple[int, str]] = []
+    rows = read_training_csv(path, today, problems, named)
+    return import_training_rows(ctx, path.name, rows, problems, named)
 
 
 def import_training_rows(
-    ctx: Ctx, name: str, rows: Sequence[TrainingRow], problems: list[str] | None = None
+    ctx: Ctx,
+    name: str,
+    rows: Sequence[TrainingRow],
+    problems: list[str] | None = None,
+    named: Sequence[tuple[int, str]] | None = None,
 ) -> TrainingImport:
     """Write well-formed ``rows`` (from ``name``) all or nothing, audited once.
 
     ``problems`` already found in the file are reported with those found here (unknown
-    staff ids, personal data in a course title); any problem means nothing is written.
+    staff ids, of ``named`` or else of ``rows``; personal data in a course title); any
+    problem means nothing is written.
     """
     problems = [] if problems is None else problems
+    if named is None:
+        named = [(r.line, r.staff_id) for r in rows]
     with ctx.writing(Permission.RECORD_TRAINING) as session:
-        officers = _officer_ids(session, sorted({r.staff_id for r in rows}))
-        for row in rows:
-            if row.staff_id not in officers:
-                problems.append(
-                    _problem(name, row.line, "staff_id", f"no contact officer {row.staff_id}")
-                )
+        officers = _officer_ids(session, sorted({staff_id for _line, staff_id in named}))
+        for line, staff_id in named:
+            if staff_id not in officers:
+                problems.append(_problem(name, line, "staff_id", f"no contact officer {staff_id}"))
         for row in rows:
             if row.course and find_personal_data(ctx, row.course):
                 problems.append(

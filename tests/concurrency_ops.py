@@ -117,6 +117,15 @@ def sign_in(db: Database, p: Payload) -> None:
     auth.sign_in(db, FixedClock(NOW), p["username"], p["password"])
 
 
+def import_training(db: Database, p: Payload) -> tuple[int, int, int]:
+    from pathlib import Path
+
+    from rcrp_tui.services.training.records import import_training_csv
+
+    done = import_training_csv(_ctx(db, p), Path(p["file"]))
+    return done.added, done.changed, done.unchanged
+
+
 OPERATIONS: dict[str, Callable[[Database, Payload], Any]] = {
     "decide_appeal": decide_appeal,
     "set_themes": set_themes,
@@ -131,4 +140,5 @@ OPERATIONS: dict[str, Callable[[Database, Payload], Any]] = {
     "set_active": set_active,
     "take_all": take_all,
     "sign_in": sign_in,
+    "import_training": import_training,
 }

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -45,6 +46,7 @@ from rcrp_tui.services.sampling import queue as sample_queue
 from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import AuditEntry, User
+from rcrp_tui.storage.training_models import TrainingRecord
 from tests.coaching_helpers import note_for
 from tests.concurrency_harness import WORKERS, RacePool
 from tests.concurrency_ops import NOW
@@ -375,6 +377,39 @@ def test_four_wrong_passwords_at_once_all_count(
         failed = session.exec(select(User.failed_sign_ins).where(User.username == "target")).one()
     assert failed == WORKERS
     assert _audit_rows(any_db, ("sign_in_failed",)) == WORKERS
+
+
+def test_a_training_file_imported_four_times_at_once_is_written_once(
+    pool: RacePool, any_db: Database, cast: Cast, tmp_path: Path
+) -> None:
+    # New records race on the (officer, phase) unique constraint, corrections on the
+    # records' row_version: either way one import writes, the others are told Conflict or
+    # (coming after it) find every row unchanged; nothing is doubled, nothing fails.
+    officers = [f"TR-{n}" for n in range(20)]
+    for staff_id in officers:
+        people.add_contact_officer(cast.admin, staff_id, None)
+    for phase, day, expect in ((1, "2026-10-01", 0), (2, "2026-10-02", 0), (1, "2026-10-05", 1)):
+        file = tmp_path / f"round-{phase}-{day}.csv"
+        file.write_text(
+            "staff_id,phase,date\n" + "".join(f"{s},{phase},{day}\n" for s in officers),
+            encoding="utf-8",
+        )
+        before = _audit_rows(any_db, ("training_imported",))
+        payload = {"actor": cast.admin.actor, "file": str(file)}
+        answers = pool.race(_url(any_db), "import_training", [payload] * WORKERS)
+        assert {a.kind for a in answers} <= {"ok", "conflict"}, [a.detail for a in answers]
+        oks = [a.result for a in answers if a.kind == "ok"]
+        written = [r for r in oks if r != (0, 0, 20)]
+        assert written == [(0, 20, 0) if expect else (20, 0, 0)], oks
+        assert _audit_rows(any_db, ("training_imported",)) - before == len(oks)
+        with any_db.read() as session:
+            stored = session.exec(
+                select(func.count()).where(TrainingRecord.phase == phase)  # type: ignore[arg-type]
+            ).one()
+            dates = set(
+                session.exec(select(TrainingRecord.trained_on).where(TrainingRecord.phase == phase))
+            )
+        assert stored == 20 and dates == {date.fromisoformat(day)}
 
 
 def _version(db: Database, table: str, row_id: int | None, **where: str) -> int:

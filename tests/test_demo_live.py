@@ -294,3 +294,17 @@ def test_the_live_demo_and_its_build_day_on_both_databases(any_db: Database) -> 
         with pytest.raises(ValueError, match="--rebuild replaces a SQLite demo file"):
             _emptied_demo(any_db, any_db.url.render_as_string(hide_password=False))
         assert demo_info(any_db) is not None
+
+
+def test_phase_1_training_came_before_go_live_and_phase_2_after(
+    live: tuple[Database, LiveWindow],
+) -> None:
+    from rcrp_tui.services.training.records import list_training
+
+    db, window = live
+    entries = list_training(_ctx(db, "qalead1", window.now))
+    phase_1 = [e.trained_on for e in entries if e.phase == 1 and e.trained_on is not None]
+    phase_2 = [e.trained_on for e in entries if e.phase == 2 and e.trained_on is not None]
+    assert len(phase_1) == 56 and max(phase_1) < window.go_live
+    assert len(phase_2) == 17 and min(phase_2) > window.go_live
+    assert max(phase_2) <= window.now.date()

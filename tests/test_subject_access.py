@@ -8,6 +8,7 @@ import json
 import stat
 import subprocess
 import sys
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -25,6 +26,7 @@ from rcrp_tui.services.ops import subject_access
 from rcrp_tui.services.ops.subject_access import SubjectFormat, export_subject_access
 from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.services.reviews.records import AnswerEntry
+from rcrp_tui.services.training.records import import_training_csv
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import audit_table, decisions_table
@@ -53,6 +55,14 @@ def _scene(db: Database) -> Cast:
     add_decision(cast, "CAD-0102", "CO-101", FIXED_NOW - timedelta(days=2))
     _appeal(cast)
     other = add_decision(cast, "CAD-0202", "CO-202", FIXED_NOW - timedelta(days=1))
+    training = Path(tempfile.mkdtemp()) / "training.csv"
+    training.write_text(
+        "staff_id,phase,date,course\n"
+        "CO-101,1,2026-10-01,RCRP e-learning\n"
+        "CO-202,1,2026-10-02,Other officer's course\n",
+        encoding="utf-8",
+    )
+    import_training_csv(cast.qa, training)
     with db.write_connection() as conn:
         conn.execute(
             decisions_table.update()
@@ -74,6 +84,7 @@ def test_the_markdown_export_holds_everything_about_them_and_nothing_else(
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
     assert result.counts == {
         "accounts": 1,
+        "training records": 1,
         "decisions": 2,
         "reviews": 1,
         "review answers": result.counts["review answers"],
@@ -88,6 +99,7 @@ def test_the_markdown_export_holds_everything_about_them_and_nothing_else(
         "CAD-0102",
         "Chest pain, conscious and breathing",  # the decision's rationale
         "Asked about breathing.",  # a review comment
+        "| 1 | 2026-10-01 | RCRP e-learning |",  # their training record
         COMMENT,  # the acknowledgement
         "Ask the Article 2 questions before deciding.",  # the coaching note
         "Partner organisation",  # the appeal
@@ -99,6 +111,7 @@ def test_the_markdown_export_holds_everything_about_them_and_nothing_else(
     ):
         assert expected in body, expected
     assert "CAD-0202" not in body and OTHER_RATIONALE not in body
+    assert "Other officer's course" not in body
 
     with any_db.read() as session:
         row = session.execute(

@@ -10,6 +10,9 @@ test fails when the two differ. Why the lines fall where they do (README, "Roles
 * A QA lead sets the scoring standard (writes the toolkit's TOML) but does not install it:
   the administrator adds it, so no one changes the standard they mark against alone. A QA
   lead scores decisions, so does not create the decisions they score.
+* Training records (who is trained for which phase) are go-live readiness evidence: the
+  QA lead who owns the QA plan and the administrator who loads the force's data record and
+  import them; supervisors see them (their team's share) but do not record them.
 """
 
 from __future__ import annotations
@@ -44,6 +47,8 @@ class Permission(StrEnum):
     BACK_UP_DATABASE = "back_up_database"
     APPLY_RETENTION = "apply_retention"
     EXPORT_SUBJECT_ACCESS = "export_subject_access"
+    RECORD_TRAINING = "record_training"
+    VIEW_TRAINING = "view_training"
 
 
 _P = Permission
@@ -75,6 +80,8 @@ DESCRIPTIONS: dict[Permission, str] = {
     _P.BACK_UP_DATABASE: "back up or restore the whole database",
     _P.APPLY_RETENTION: "plan and apply the retention schedule",
     _P.EXPORT_SUBJECT_ACCESS: "export everything held about a staff id (subject access)",
+    _P.RECORD_TRAINING: "record and import contact officers' training",
+    _P.VIEW_TRAINING: "see training records and the share trained",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -92,6 +99,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.BACK_UP_DATABASE,
             _P.APPLY_RETENTION,
             _P.EXPORT_SUBJECT_ACCESS,
+            _P.RECORD_TRAINING,
+            _P.VIEW_TRAINING,
         }
     ),
     Role.QA_LEAD: frozenset(
@@ -110,6 +119,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VIEW_AUDIT,
             _P.VIEW_ROTA,
             _P.EXPORT_SUBJECT_ACCESS,
+            _P.RECORD_TRAINING,
+            _P.VIEW_TRAINING,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -123,6 +134,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.DECIDE_APPEALS,
             _P.VIEW_KPIS,
             _P.VIEW_ROTA,
+            _P.VIEW_TRAINING,
         }
     ),
     Role.FLOORWALKER: frozenset(

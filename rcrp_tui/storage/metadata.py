@@ -8,7 +8,8 @@ import rcrp_tui.storage.import_models
 import rcrp_tui.storage.retention_models
 import rcrp_tui.storage.review_models
 import rcrp_tui.storage.rota_models
-import rcrp_tui.storage.sampling_models  # noqa: F401
+import rcrp_tui.storage.sampling_models
+import rcrp_tui.storage.training_models  # noqa: F401
 from rcrp_tui.storage import models  # noqa: F401  (registers the tables)
 
 target_metadata = SQLModel.metadata

@@ -48,6 +48,7 @@ RECORD_NAMES: dict[str, str] = {
     "rota_assignments": "rota shift",
     "sample_items": "sample item",
     "samples": "sample",
+    "training_records": "training record",
     "sampling_plans": "sampling plan",
     "users": "user account",
 }

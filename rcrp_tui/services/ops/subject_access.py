@@ -48,6 +48,7 @@ from rcrp_tui.storage.models import (
     users_table,
 )
 from rcrp_tui.storage.review_models import review_answers_table, reviews_table
+from rcrp_tui.storage.training_models import training_records_table
 
 #: Rows read per query: a page of one section.
 PAGE_SIZE = 1000
@@ -56,6 +57,7 @@ EMPTY = "\u2014"
 _D, _R, _N = decisions_table.c, reviews_table.c, coaching_notes_table.c
 _A, _U, _AP = audit_table.c, users_table.c, appeals_table.c
 _ANS = review_answers_table.c
+_TR = training_records_table.c
 
 
 class SubjectFormat(StrEnum):
@@ -201,9 +203,10 @@ def _write(conn: Connection, subject: _Subject, out: Writer, ctx: Ctx) -> dict[s
     out.paragraph(
         f"Everything rcrp-tui holds about staff id {subject.staff_id}, exported "
         f"{cell(ctx.clock.now())} by {ctx.actor.username} ({ctx.actor.role.value}). "
-        "Times are UTC. The sections are: accounts, decisions handled, reviews of those "
-        "decisions, review answers and comments, coaching notes, acknowledgements, partner "
-        "appeals about those decisions, and audit rows naming the person."
+        "Times are UTC. The sections are: accounts, training records, decisions handled, "
+        "reviews of those decisions, review answers and comments, coaching notes, "
+        "acknowledgements, partner appeals about those decisions, and audit rows naming the "
+        "person."
     )
     out.heading(2, "Contact officer record and accounts")
     out.paragraph(
@@ -219,6 +222,19 @@ def _write(conn: Connection, subject: _Subject, out: Writer, ctx: Ctx) -> dict[s
                     _U.id, _U.username, _U.display_name, _U.role, _U.active, _U.created_at
                 ).where(_U.contact_officer_id == subject.officer_id),
                 _U.id,
+            )
+        ),
+    )
+    out.heading(2, "Training records")
+    counts["training records"] = out.table(
+        ("record", "phase", "trained on", "course", "recorded", "recorded by"),
+        _cells(
+            _pages(
+                conn,
+                select(
+                    _TR.id, _TR.phase, _TR.trained_on, _TR.course, _TR.recorded_at, _TR.recorded_by
+                ).where(_TR.contact_officer_id == subject.officer_id),
+                _TR.id,
             )
         ),
     )

@@ -1,0 +1,1 @@
+"""Training records: who is trained for which RCRP phase, and the share trained."""

@@ -149,8 +149,10 @@ class RcrpApp(App[int]):
             assert self._opener is not None
             self._db = self._opener()
             # Load the service layer and the Home screen (where every role lands) here too,
-            # while the password is typed, so Enter on sign-in does not pay for them.
-            import rcrp_tui.services.core.auth  # noqa: F401
+            # while the password is typed, so Enter on sign-in does not pay for them; with
+            # them the services Home's worker calls (its first load waited ~80 ms for them).
+            import rcrp_tui.services.core.auth
+            import rcrp_tui.services.home.summary  # noqa: F401
 
             home = navigation.find(navigation.HOME)
             if home is not None:

@@ -4,8 +4,8 @@ Textual's ``Footer`` rebuilds all its key widgets (each restyled on creation) ev
 its screen's bindings are updated: on mount, on every focus change, whenever a screen
 refreshes its bindings. Opening the decision browser did that 17 times, about a quarter
 of the time until its first page was drawn. ``KeyFooter`` shows exactly what ``Footer``
-shows; it rebuilds once per refresh at most, and not at all when the keys, their labels,
-whether each is enabled and their tooltips are what it already shows.
+shows, asked at the same moments; it rebuilds only when the keys, their labels, whether
+each is enabled and their tooltips differ from what it already shows.
 """
 
 from __future__ import annotations
@@ -25,7 +25,6 @@ class KeyFooter(Footer):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shown: tuple[object, ...] | None = None
-        self._rebuild_pending = False
 
     def _keys_shown(self) -> tuple[object, ...]:
         """Everything ``Footer.compose`` reads to decide what it shows."""
@@ -65,12 +64,12 @@ class KeyFooter(Footer):
         self._bindings_ready = True
         if not screen.app.app_focus:
             return
-        if self.is_attached and screen is self.screen and not self._rebuild_pending:
-            self._rebuild_pending = True
+        if self.is_attached and screen is self.screen:
             self.call_after_refresh(self._rebuild_if_changed)
 
     async def _rebuild_if_changed(self) -> None:
-        self._rebuild_pending = False
+        # Several updates in one refresh each ask; the first rebuilds, the rest see the
+        # keys already shown.
         if not self.is_attached or self._keys_shown() == self._shown:
             return
         await self.recompose()

@@ -22,12 +22,13 @@ from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
 from rcrp_tui import gc_tuning, keymap, settings
 from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.ui.common import keys
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import ScreenActions
 from rcrp_tui.ui.shell import navigation
 
@@ -80,7 +81,7 @@ class _Blank(Screen[None]):
 
     def compose(self):
         yield Header()
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
 
 class RcrpApp(App[int]):

@@ -9,8 +9,15 @@ person starting the app pays them. Timed from the top of the child script:
   screen is mounted; the database opens in a worker behind that screen;
 * ``eager``: the same, but the database is opened (and the storage layer imported)
   before the app starts;
-* ``browser``: sign in on a ``--decisions`` demo database and wait until the decision
-  browser shows its first page (includes the deliberately slow password check).
+* ``browser``: sign in on a ``--decisions`` demo database once it has opened (as after
+  typing a password) and wait until Home is painted with its figures (includes the
+  deliberately slow password check); then press F2, sent as the terminal sends it, and
+  wait until the decision browser's first page is painted ("painted": nothing on the
+  screen waits to be laid out or drawn), and also until the app is idle with the total
+  shown (what ``pilot.press`` waits for).
+
+The rcrp children set up garbage collection as ``ui.shell.app.run_app`` does
+(``gc_tuning.start()``).
 
 Both apps run headless (``App.run_test``). Prints the median of ``--runs`` runs and the
 ratio rcrp / bare (target, issue 2: at most 1.5x).
@@ -254,8 +261,12 @@ def main() -> int:
         "(includes the argon2 password check)"
     )
     print(
-        "F2 -> decision browser first page shown:        "
+        "F2 -> decision browser first page painted:      "
         f"{_median(browser, 'f2_to_first_page'):8.0f} ms"
+    )
+    print(
+        "F2 -> everything settled (count shown, idle):  "
+        f"{_median(browser, 'f2_until_idle'):8.0f} ms"
     )
     ratio = rcrp_ms / bare_ms
     verdict = "meets" if ratio <= TARGET_RATIO else "MISSES"
@@ -267,10 +278,6 @@ def main() -> int:
     )
     home_ms = _median(browser, "sign_in_to_home")
     print(f"RESULT sign_in_to_home ms={home_ms:.0f} target_ms=500")
-    print(
-        "F2 -> everything settled (count shown, idle):  "
-        f"{_median(browser, 'f2_until_idle'):8.0f} ms"
-    )
     print(f"RESULT f2_to_first_page ms={_median(browser, 'f2_to_first_page'):.0f} target_ms=300")
     return 0
 

@@ -215,7 +215,8 @@ def test_a_population_the_month_counts_cannot_express_is_counted_directly(db: Da
     assert sum(sizes.values()) == public
 
 
-def test_the_browser_total_uses_the_month_counts_and_agrees_with_the_rows(db: Database) -> None:
+def test_the_browser_total_uses_the_month_counts_and_agrees_with_the_rows(any_db: Database) -> None:
+    db = any_db
     teams = _teams(db)
     with db.write_connection() as conn:
         conn.execute(insert(decisions_table), _rows(random.Random(11), teams, 400, 1))
@@ -225,6 +226,9 @@ def test_the_browser_total_uses_the_month_counts_and_agrees_with_the_rows(db: Da
         decisions.DecisionFilter(not_deployed_only=True),
         decisions.DecisionFilter(team="A", categories=(Category(CATEGORIES[1]),)),
         decisions.DecisionFilter(team="No such team"),
+        # No dates: one SUM over the month counts.
+        decisions.DecisionFilter(shifts=("night",), categories=(Category(CATEGORIES[0]),)),
+        decisions.DecisionFilter(team="A", not_deployed_only=True, shifts=("day",)),
         decisions.DecisionFilter(
             received_from=START + timedelta(days=3, hours=5),
             received_to=START + timedelta(days=61, minutes=7),
@@ -235,6 +239,7 @@ def test_the_browser_total_uses_the_month_counts_and_agrees_with_the_rows(db: Da
     for flt in filters:
         rows = decisions.page(ctx, flt, limit=1_000).rows
         assert decisions.count(ctx, flt) == len(rows), flt
+    assert decisions.count(ctx) == 400
 
 
 @pytest.mark.parametrize("oversample", [False, True])

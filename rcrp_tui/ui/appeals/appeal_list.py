@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from rcrp_tui.domain.appeals import (
     LONDON,
@@ -39,6 +39,7 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.appeals.detail import AppealDetailScreen
 from rcrp_tui.ui.appeals.stopwatch import STOPWATCH_SECONDS, time_cell
 from rcrp_tui.ui.base import ReportsWorkerErrors
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal
 
@@ -131,7 +132,7 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         yield Static(literal(describe_filter(self.flt), single_line=True), id="appeal-filter")
         yield DataTable(id="appeal-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading…", id="appeal-position")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Appeals · {self.ctx.actor.display_name} ({self.ctx.actor.role.label})"

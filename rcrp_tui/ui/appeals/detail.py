@@ -13,7 +13,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 
 from rcrp_tui.domain.appeals import LONDON, theme_label
 from rcrp_tui.domain.enums import Outcome
@@ -24,6 +24,7 @@ from rcrp_tui.services.appeals.queries import AppealDetail
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.appeals.stopwatch import STOPWATCH_SECONDS, time_cell
 from rcrp_tui.ui.base import ReportsWorkerErrors
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.literal import literal
 
 
@@ -121,7 +122,7 @@ class AppealDetailScreen(ReportsWorkerErrors, Screen[None]):
         yield Header()
         with VerticalScroll(id="appeal-detail"):
             yield Static("Loading…", id="appeal-detail-body")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Appeal {self.appeal_id}"

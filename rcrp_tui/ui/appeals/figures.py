@@ -12,7 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from rcrp_tui.domain.appeals import LONDON, PartnerType, format_rate, theme_label
 from rcrp_tui.services.appeals import reports as appeal_reports
@@ -20,6 +20,7 @@ from rcrp_tui.services.appeals.reports import AppealFiguresReport
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.settings import default_export_folder
 from rcrp_tui.ui.base import ReportsWorkerErrors
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.literal import markup_safe
 
 MONTHS_SHOWN = 12
@@ -76,7 +77,7 @@ class AppealFiguresScreen(ReportsWorkerErrors, Screen[None]):
         yield Static("Loading…", id="figures-headline")
         yield DataTable(id="figures-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="figures-breakdown")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "Appeal figures"

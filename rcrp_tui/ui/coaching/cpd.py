@@ -21,7 +21,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from rcrp_tui.domain.coaching import LOCAL_ZONE, REVIEWS_PER_OFFICER_PER_MONTH, Transition
 from rcrp_tui.domain.enums import Role
@@ -38,6 +38,7 @@ from rcrp_tui.services.core.free_text import PersonalDataFound
 from rcrp_tui.settings import default_export_folder
 from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.coaching.export_format_dialog import ExportFormatDialog
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys
 from rcrp_tui.ui.common.literal import literal, markup_safe
 from rcrp_tui.ui.common.personal_data_dialog import PersonalDataDialog
@@ -171,7 +172,7 @@ class CpdScreen(FeatureScreen[None]):
             yield Static("", id="cpd-summary")
             yield DataTable(id="cpd-table", cursor_type="row", zebra_stripes=True)
             yield Static("", id="cpd-note-detail")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Development record"

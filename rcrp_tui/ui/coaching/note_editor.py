@@ -17,7 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, Input, Label, Select, Static, TextArea
+from textual.widgets import Header, Input, Label, Select, Static, TextArea
 
 from rcrp_tui.domain import coaching as rules
 from rcrp_tui.domain.coaching import NoteText, Theme, Visibility
@@ -28,6 +28,7 @@ from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.core.free_text import PersonalDataFound
 from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.common.form import FormBehaviour, FormInput, plain_reason
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import shown_key
 from rcrp_tui.ui.common.literal import literal, visible
 from rcrp_tui.ui.common.personal_data_dialog import PersonalDataDialog
@@ -128,7 +129,7 @@ class NoteEditorScreen(FormBehaviour, FeatureScreen[int | None]):
                 id="visibility",
             )
             yield Static("", id="form-error")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = "Coaching note"

@@ -4,7 +4,7 @@ An action is declared once, as a Textual ``Binding`` in its screen's ``BINDINGS`
 action, description, whether the footer shows it, and an id). Everything else reads those
 declarations through Textual's public ``Screen.active_bindings``:
 
-- the footer (Textual's own ``Footer``);
+- the footer (``key_footer.KeyFooter``: Textual's ``Footer``, rebuilt only when its keys change);
 - the command palette: ``ScreenActions`` lists every action of the current screen;
 - the help screen (F1): ``keys_of``;
 - a dialog's key line: ``KeyHints``;

@@ -21,11 +21,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Footer, Input, Static
+from textual.widgets import Input, Static
 
 from rcrp_tui.domain.personal_data import Finding, PersonalDataKind, kinds_found, scan
 from rcrp_tui.services.core.free_text import PersonalDataFound
 from rcrp_tui.ui.common.form import FormInput
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.literal import literal, visible
 
 #: Style of a flagged span. Reverse video reads on monochrome terminals too.
@@ -159,7 +160,7 @@ class PersonalDataDialog(ModalScreen[str | None]):
             )
             yield FormInput(placeholder="Why must this be saved as it is?", id="pd-reason")
             yield Static("", id="pd-message")
-        yield Footer()
+        yield KeyFooter()
 
     def _say(self, message: str) -> None:
         self.query_one("#pd-message", Static).update(Text(message))

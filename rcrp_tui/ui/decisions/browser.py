@@ -20,7 +20,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal
 from textual.message import Message
 from textual.timer import Timer
-from textual.widgets import Footer, Header, Input, Static
+from textual.widgets import Header, Input, Static
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.services.core import people
@@ -31,6 +31,7 @@ from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews.records import ReviewSummary
 from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.common.form import FormInput
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.decisions.detail import DecisionDetail
 from rcrp_tui.ui.decisions.filter_dialog import FilterDialog
@@ -138,7 +139,7 @@ class DecisionBrowserScreen(FeatureScreen[None]):
             yield DecisionTable(id="decisions")
             yield DecisionDetail(id="detail", classes="hidden")
         yield Static("Loading…", id="position")
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"Decisions · {self.ctx.actor.display_name} ({self.ctx.actor.role.label})"

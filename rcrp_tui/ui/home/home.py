@@ -16,7 +16,7 @@ from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services.core.context import Ctx
@@ -26,6 +26,7 @@ from rcrp_tui.ui.shell import navigation
 
 if TYPE_CHECKING:
     from rcrp_tui.services.core.audit_verify import ChainState
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.home.content import CHAIN_CHECKING, PANELS, chain, contents, when
@@ -72,7 +73,7 @@ class HomeScreen(FeatureScreen[None]):
         with VerticalScroll(id="home-panels"):
             for panel_id, title, listed in PANELS[self.ctx.actor.role]:
                 yield HomePanel(title, id=f"panel-{panel_id}", listed=listed)
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def _title(self, status: str) -> Text:
         actor = self.ctx.actor

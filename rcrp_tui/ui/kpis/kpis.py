@@ -18,7 +18,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import ContentSwitcher, DataTable, Footer, Header, OptionList, Static
+from textual.widgets import ContentSwitcher, DataTable, Header, OptionList, Static
 from textual.widgets.option_list import Option
 
 from rcrp_tui.domain.kpis import LONDON, Period, format_percent, previous_period
@@ -29,6 +29,7 @@ from rcrp_tui.services.kpis.figures import KpiReport
 from rcrp_tui.services.kpis.report import Section, cell_text
 from rcrp_tui.services.kpis.report_sections import Cell
 from rcrp_tui.ui.base import FeatureScreen
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key
 from rcrp_tui.ui.common.literal import literal, markup_safe
 from rcrp_tui.ui.common.table_fit import fit_columns
@@ -82,7 +83,7 @@ class KpiScreen(FeatureScreen[None]):
                     yield DataTable(id="kpi-table", cursor_type="row", zebra_stripes=True)
                     yield Static("", id="kpi-note")
                 yield KpiTrendCharts(id=CHARTS)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = "KPIs and reports"

@@ -12,12 +12,13 @@ from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Static
+from textual.widgets import Header, Static
 from textual.worker import Worker
 
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.services.reviews.records import ReviewChangeView
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.common.worker_errors import report_failure
@@ -65,7 +66,7 @@ class ReviewHistoryScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield VerticalScroll(Static("Loading…", id="history-table"), id="history")
-        yield Footer()
+        yield KeyFooter()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker
 
 from rcrp_tui.services.core.context import Ctx
@@ -23,6 +23,7 @@ from rcrp_tui.services.core.errors import Conflict, ServiceError
 from rcrp_tui.services.core.free_text import PersonalDataFound
 from rcrp_tui.services.reviews import live_risk
 from rcrp_tui.services.reviews.live_risk import LiveRiskView
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.common.personal_data_dialog import PersonalDataDialog
@@ -58,7 +59,7 @@ class LiveRiskScreen(Screen[None]):
         yield Header()
         yield Static("Loading…", id="live-risk-title")
         yield DataTable(id="alerts", cursor_type="row")
-        yield Footer()
+        yield KeyFooter()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)

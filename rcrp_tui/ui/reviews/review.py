@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Header, OptionList, Static
 from textual.worker import Worker
 
 from rcrp_tui.domain.review_workflow import ReviewStatus
@@ -36,6 +36,7 @@ from rcrp_tui.services.reviews.records import (
     ReviewWork,
     merge_concurrent,
 )
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import key_for, list_keys, shown_key
 from rcrp_tui.ui.common.literal import literal, visible
 from rcrp_tui.ui.common.worker_errors import report_failure
@@ -115,7 +116,7 @@ class ReviewScreen(CriterionNotes, RaiseLiveRisk, Screen[None]):
             yield VerticalScroll(Static("", id="decision-summary"), id="decision-pane")
             yield OptionList(id="criteria")
         yield VerticalScroll(Static("", id="guidance-text"), id="guidance")
-        yield Footer()
+        yield KeyFooter()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         text = report_failure(self, event)

@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker
 
 from rcrp_tui.domain.enums import Category, Role
@@ -24,6 +24,7 @@ from rcrp_tui.domain.verdict import Outcome
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews.records import ReviewSummary
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import key_for, list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.common.worker_errors import report_failure
@@ -69,7 +70,7 @@ class ReviewsScreen(Screen[None]):
         yield Header()
         yield Static("", id="reviews-title")
         yield DataTable(id="reviews", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)

@@ -17,7 +17,7 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import ContentSwitcher, Footer, Header, Static
+from textual.widgets import ContentSwitcher, Header, Static
 
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.rota import SlotKey
@@ -27,6 +27,7 @@ from rcrp_tui.services.rota import planning as rota_service
 from rcrp_tui.services.rota.planning import Candidate, RotaInfo, RotaView, RuleBroken, Slot
 from rcrp_tui.ui.base import ReportsWorkerErrors
 from rcrp_tui.ui.common.form import plain_reason
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import key_for, list_keys
 from rcrp_tui.ui.common.literal import literal, markup_safe
 from rcrp_tui.ui.rota.changes import RotaChanges
@@ -117,7 +118,7 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
             with Vertical(id="coverage"):
                 yield CoverageTable(id="coverage-table")
         yield Static("", id="rota-status")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Rota · {self.ctx.actor.display_name} ({self.ctx.actor.role.label})"

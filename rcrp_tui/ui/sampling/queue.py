@@ -16,7 +16,7 @@ from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState
 
 from rcrp_tui.domain.enums import Category, Outcome
@@ -32,6 +32,7 @@ from rcrp_tui.services.sampling.plans import SampleView
 from rcrp_tui.services.sampling.progress import SampleProgress
 from rcrp_tui.services.sampling.queue import QueueItem
 from rcrp_tui.ui.base import FeatureScreen
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys, shown_key
 from rcrp_tui.ui.common.literal import literal, markup_safe, visible
 
@@ -101,7 +102,7 @@ class SampleQueueScreen(FeatureScreen[None]):
         yield Static("Loading…", id="queue-summary")
         yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="queue-position")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Sample #{self.sample_id} queue · {self.ctx.actor.display_name}"

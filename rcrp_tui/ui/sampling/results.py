@@ -15,7 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Label, Static
+from textual.widgets import DataTable, Header, Label, Static
 from textual.worker import Worker, WorkerState
 
 from rcrp_tui.domain.scoring import Judgement
@@ -27,6 +27,7 @@ from rcrp_tui.services.sampling import results as sampling_results
 from rcrp_tui.services.sampling.plans import SampleView
 from rcrp_tui.services.sampling.results import SampleResults, judgement_label
 from rcrp_tui.ui.base import FeatureScreen
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.literal import literal, markup_safe, visible
 
 CRITERIA_COLUMNS = ("Criterion", "Met", "Partly", "Not met", "N/A", "Compliance (95% CI)")
@@ -90,7 +91,7 @@ class SampleResultsScreen(FeatureScreen[None]):
                 "Per criterion (met out of met + partly + not met)", classes="results-heading"
             )
             yield DataTable(id="criteria-table", cursor_type="row", zebra_stripes=True)
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Sample #{self.sample_id} results"

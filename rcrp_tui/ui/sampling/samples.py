@@ -18,13 +18,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.message import Message
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Header, Static
 
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import LONDON
 from rcrp_tui.domain.statistics import margin_of_error, sample_size
 from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.ui.base import FeatureScreen
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal, markup_safe
 from rcrp_tui.ui.common.table_fit import fit_columns
@@ -134,7 +135,7 @@ class SamplesScreen(FeatureScreen[None]):
                 yield Static("", id="sample-provenance")
                 yield DataTable(id="strata-table", cursor_type="none", zebra_stripes=True)
         yield Static("Loading…", id="samples-position")
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Samples · {self.ctx.actor.display_name} ({self.ctx.actor.role.label})"

@@ -22,12 +22,13 @@ from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Header
+from textual.widgets import Header
 from textual.worker import Worker, WorkerState
 
 from rcrp_tui import gc_tuning, keymap, settings
 from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.ui.common import keys
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import ScreenActions
 from rcrp_tui.ui.shell import navigation
 
@@ -80,7 +81,7 @@ class _Blank(Screen[None]):
 
     def compose(self):
         yield Header()
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
 
 class RcrpApp(App[int]):
@@ -149,8 +150,10 @@ class RcrpApp(App[int]):
             assert self._opener is not None
             self._db = self._opener()
             # Load the service layer and the Home screen (where every role lands) here too,
-            # while the password is typed, so Enter on sign-in does not pay for them.
-            import rcrp_tui.services.core.auth  # noqa: F401
+            # while the password is typed, so Enter on sign-in does not pay for them; with
+            # them the services Home's worker calls (its first load waited ~80 ms for them).
+            import rcrp_tui.services.core.auth
+            import rcrp_tui.services.home.summary  # noqa: F401
 
             home = navigation.find(navigation.HOME)
             if home is not None:

@@ -11,11 +11,12 @@ from textual.binding import Binding, BindingType
 from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import Screen
-from textual.widgets import Footer, Header, Input, Label, Static
+from textual.widgets import Header, Input, Label, Static
 
 from rcrp_tui.domain.clock import Clock
 from rcrp_tui.ui.base import ReportsWorkerErrors
 from rcrp_tui.ui.common.form import FormInput
+from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.literal import markup_safe
 
 if TYPE_CHECKING:
@@ -84,7 +85,7 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
             notice = Static("", id="sign-in-demo-age")
             notice.display = False
             yield notice
-        yield Footer(compact=True)
+        yield KeyFooter(compact=True)
 
     def on_mount(self) -> None:
         # The header shows the app's sub-title: the database's name once it is open.

@@ -18,6 +18,7 @@ from rich.text import Text
 from textual import events
 from textual.pilot import Pilot
 from textual.widgets import Static
+from textual.worker import WorkerState
 
 from rcrp_tui.domain.clock import Clock, FixedClock
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift, ThresholdBasis
@@ -74,12 +75,19 @@ def rendered_text(widget: Static, width: int = 100) -> str:
 
 
 async def settle(pilot: Pilot[object]) -> None:
-    """Wait until background database work has finished and its messages are handled."""
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    """Wait until background database work has finished and its messages are handled.
+
+    A finished worker's message can start another worker (a list loads, its first row is
+    highlighted, the row's details load): wait again until a pause leaves none pending or
+    running, so a loaded machine cannot catch a screen half filled.
+    """
+    app = pilot.app
+    for _ in range(20):
+        await pilot.pause()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        if not any(w.state in (WorkerState.PENDING, WorkerState.RUNNING) for w in app.workers):
+            break
 
 
 async def type_text(pilot: Pilot[object], text: str, *, paste: bool = False) -> None:

@@ -40,7 +40,7 @@ from rcrp_tui.ui.appeals.detail import AppealDetailScreen
 from rcrp_tui.ui.appeals.stopwatch import STOPWATCH_SECONDS, time_cell
 from rcrp_tui.ui.base import ReportsWorkerErrors
 from rcrp_tui.ui.common.key_footer import KeyFooter
-from rcrp_tui.ui.common.keys import list_keys, paging_keys
+from rcrp_tui.ui.common.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal
 
 # Status and the stopwatch come before the long organisation name, so an open live appeal's
@@ -180,8 +180,8 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
             literal(describe_filter(self.flt), single_line=True)
         )
         n = len(message.page.rows)
-        more = " · n: older" if message.page.has_older else ""
-        newer = " · b: newer" if message.page.has_newer else ""
+        more = f" · {key_for(self, PAGE_DOWN, 'pgdn')}: older" if message.page.has_older else ""
+        newer = f" · {key_for(self, PAGE_UP, 'pgup')}: newer" if message.page.has_newer else ""
         self.query_one("#appeal-position", Static).update(
             ("No appeals match." if n == 0 else f"{n} appeal{'' if n == 1 else 's'} on this page")
             + more

@@ -26,7 +26,7 @@ from rcrp_tui.domain.statistics import margin_of_error, sample_size
 from rcrp_tui.domain.stratum_labels import stratum_label
 from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.common.key_footer import KeyFooter
-from rcrp_tui.ui.common.keys import list_keys, paging_keys
+from rcrp_tui.ui.common.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal, markup_safe
 from rcrp_tui.ui.common.table_fit import fit_columns
 
@@ -188,9 +188,9 @@ class SamplesScreen(FeatureScreen[None]):
             f"Showing {label[self.status]}, newest first · o: open/all/closed"
         )
         n = len(message.page.rows)
-        where = (" · n: older" if message.page.has_older else "") + (
-            " · b: newer" if message.page.has_newer else ""
-        )
+        where = (
+            f" · {key_for(self, PAGE_DOWN, 'pgdn')}: older" if message.page.has_older else ""
+        ) + (f" · {key_for(self, PAGE_UP, 'pgup')}: newer" if message.page.has_newer else "")
         empty = f"No {label[self.status]}." + (
             " Press p to define a plan, or d to draw from a saved one." if self._plans() else ""
         )
@@ -260,6 +260,7 @@ class SamplesScreen(FeatureScreen[None]):
                 str(s.skipped),
                 str(s.replaced),
             )
+        fit_columns(strata)  # measured now: a busy machine could draw the heading first
 
     # ----- keys ------------------------------------------------------------------
 

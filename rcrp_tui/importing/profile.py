@@ -20,6 +20,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Shift, ThresholdBasis
+from rcrp_tui.domain.phases import FIRST_PHASE, LAST_PHASE
 from rcrp_tui.domain.zones import parse_zone
 
 #: Every decision field a profile may fill, and the vocabulary its values must belong to
@@ -207,8 +208,12 @@ def _field(reader: _Reader, name: str, raw: Any) -> FieldSpec:
         constant = str(constant)
         if vocab is not None:
             _vocabulary_value(reader, vocab, constant, f"{where}.constant")
-        if name == "phase" and constant not in {str(n) for n in range(1, 10)}:
-            raise reader.fail(f"{where}.constant", f"{constant!r} is not a phase from 1 to 9")
+        phases = {str(n) for n in range(FIRST_PHASE, LAST_PHASE + 1)}
+        if name == "phase" and constant not in phases:
+            where_ = f"{where}.constant"
+            raise reader.fail(
+                where_, f"{constant!r} is not a phase from {FIRST_PHASE} to {LAST_PHASE}"
+            )
     codes: dict[str, str] = {}
     code_map = raw.get("map", {})
     if not isinstance(code_map, dict):

@@ -16,6 +16,7 @@ from sqlmodel import select
 from rcrp_tui.domain.clock import ensure_utc
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Shift, ThresholdBasis
 from rcrp_tui.domain.permissions import Permission
+from rcrp_tui.domain.phases import FIRST_PHASE, LAST_PHASE
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ValidationFailed
@@ -72,8 +73,8 @@ def record_decision(ctx: Ctx, data: DecisionInput, *, override_reason: str | Non
         raise ValidationFailed("received_at", str(exc)) from None
     if len(data.rationale) > RATIONALE_MAX:
         raise ValidationFailed("rationale", f"at most {RATIONALE_MAX} characters (an excerpt only)")
-    if data.phase is not None and not 1 <= data.phase <= 9:
-        raise ValidationFailed("phase", "a phase number from 1 to 9")
+    if data.phase is not None and not FIRST_PHASE <= data.phase <= LAST_PHASE:
+        raise ValidationFailed("phase", f"a phase number from {FIRST_PHASE} to {LAST_PHASE}")
     now = ctx.clock.now()
     with ctx.writing(Permission.EDIT_DECISIONS) as session:
         exists = session.exec(

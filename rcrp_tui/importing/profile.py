@@ -210,10 +210,8 @@ def _field(reader: _Reader, name: str, raw: Any) -> FieldSpec:
             _vocabulary_value(reader, vocab, constant, f"{where}.constant")
         phases = {str(n) for n in range(FIRST_PHASE, LAST_PHASE + 1)}
         if name == "phase" and constant not in phases:
-            where_ = f"{where}.constant"
-            raise reader.fail(
-                where_, f"{constant!r} is not a phase from {FIRST_PHASE} to {LAST_PHASE}"
-            )
+            why = f"{constant!r} is not a phase from {FIRST_PHASE} to {LAST_PHASE}"
+            raise reader.fail(f"{where}.constant", why)
     codes: dict[str, str] = {}
     code_map = raw.get("map", {})
     if not isinstance(code_map, dict):

@@ -109,3 +109,16 @@ def test_the_paste_is_whole_however_the_terminal_splits_it() -> None:
 def test_keys_outside_a_paste_are_untouched() -> None:
     keys = "\x1b[A\x1bx\x1b[1;5Cq"  # up, alt+x, ctrl+right, q
     assert _tokens(PasteKeepingParser(), [keys]) == _tokens(XTermParser(), [keys])
+
+
+def test_a_long_paste_is_quoted_short_with_its_length() -> None:
+    from rcrp_tui.domain.kpis import parse_day
+    from rcrp_tui.domain.safe_text import quoted
+
+    assert quoted("2026-13-01") == "'2026-13-01'"
+    assert quoted("x" * 2000) == f"{'x' * 40!r}… (2,000 characters)"
+    with pytest.raises(ValueError) as refused:
+        parse_day("x" * 2000, "Period from")
+    assert len(str(refused.value)) < 120
+    with pytest.raises(ValueError, match="Period from: empty; type a date"):
+        parse_day("  ", "Period from")

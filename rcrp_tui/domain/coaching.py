@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from rcrp_tui.domain.clock import ensure_utc
 from rcrp_tui.domain.enums import LabelledEnum, Role
+from rcrp_tui.domain.safe_text import quoted
 
 LOCAL_ZONE = ZoneInfo("Europe/London")
 #: Reviews each contact officer should have per calendar month (the team table's quota).
@@ -183,7 +184,7 @@ def parse_follow_up(raw: str, now: datetime) -> date | None:
         value = date.fromisoformat(text)
     except ValueError:
         raise ValueError(
-            f"Follow-up date: {text!r} is not a date; type it as YYYY-MM-DD, e.g. 2026-12-01"
+            f"Follow-up date: {quoted(text)} is not a date; type it as YYYY-MM-DD, e.g. 2026-12-01"
         ) from None
     today = local_date(now)
     if value < today:

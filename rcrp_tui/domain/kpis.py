@@ -12,6 +12,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from rcrp_tui.domain.clock import ensure_utc
+from rcrp_tui.domain.safe_text import quoted
 
 LONDON = ZoneInfo("Europe/London")
 #: A longer period would make the weekly breakdown unreadable (and slower to group).
@@ -83,7 +84,10 @@ def parse_day(text: str, name: str) -> date:
     try:
         return date.fromisoformat(text.strip())
     except ValueError:
-        raise ValueError(f"{name}: {text.strip()!r} is not a date like 2026-10-01") from None
+        typed = text.strip()
+        if not typed:
+            raise ValueError(f"{name}: empty; type a date like 2026-10-01") from None
+        raise ValueError(f"{name}: {quoted(typed)} is not a date like 2026-10-01") from None
 
 
 @dataclass(frozen=True)

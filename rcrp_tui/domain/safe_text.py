@@ -78,3 +78,16 @@ def terminal_text(text: str) -> str:
     """``text`` with every C0/C1 control (but newline, tab and CR LF) and every bidirectional
     control replaced by a visible stand-in: ``\\x1b`` → ``^[``, U+202E → ``<U+202E>``."""
     return _UNSAFE.sub(_stand_in, text)
+
+
+#: How much of what someone typed a message repeats before it says how long the rest was.
+QUOTE_LIMIT = 40
+
+
+def quoted(text: str, limit: int = QUOTE_LIMIT) -> str:
+    """``text`` in quotes for a message about it, cut to ``limit`` characters with its
+    length said, so a long paste cannot push a dialog's buttons off the screen. The box
+    keeps the whole text; only the message is shorter."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text):,} characters)"

@@ -18,6 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
+from rcrp_tui.domain.safe_text import quoted
 from rcrp_tui.services.core.errors import ValidationFailed
 from rcrp_tui.services.core.people import STAFF_ID_RE
 from rcrp_tui.services.decisions.queries import DecisionFilter
@@ -53,7 +54,9 @@ def _parse_day(field: str, raw: str) -> date | None:
 
 
 def _bad_day(field: str, text: str) -> date:
-    raise ValidationFailed(field, f"{text!r} is not a date; type it as YYYY-MM-DD, e.g. 2026-11-24")
+    raise ValidationFailed(
+        field, f"{quoted(text)} is not a date; type it as YYYY-MM-DD, e.g. 2026-11-24"
+    )
 
 
 def read_filter(form: FilterForm, *, keep: DecisionFilter | None = None) -> DecisionFilter:

@@ -13,6 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from rcrp_tui.domain.enums import CallerType, Category, LabelledEnum, Outcome, Shift
+from rcrp_tui.domain.safe_text import quoted
 from rcrp_tui.domain.sampling import (
     LONDON,
     Allocation,
@@ -100,7 +101,7 @@ def _day(field: str, raw: str) -> date | None:
     try:
         return date.fromisoformat(text)
     except ValueError:
-        raise ValidationFailed(field, f"{text!r} is not a date like 2026-11-01") from None
+        raise ValidationFailed(field, f"{quoted(text)} is not a date like 2026-11-01") from None
 
 
 def _london_midnight(day: date) -> datetime:

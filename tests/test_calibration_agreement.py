@@ -272,10 +272,11 @@ def test_decisions_with_fewer_than_two_answers_are_left_out_and_said_so() -> Non
 
 
 def test_a_single_pairable_decision_gives_a_figure_but_no_interval() -> None:
-    result = fleiss_kappa([["met", "partial", "met"]], ORDER)
-    assert result.value is not None
-    assert result.low is None and result.high is None
-    assert "no interval can be given" in result.note
+    for table in ([["met", "partial", "met"]], [["met", "partial", "met"], ["met"], ["not_met"]]):
+        for estimate in (fleiss_kappa(table, ORDER), gwet_ac1(table, ORDER)):
+            assert estimate.value is not None and estimate.n_units == 1
+            assert estimate.low is None and estimate.high is None
+            assert "Only 1 decision with two or more answers: no interval" in estimate.note
 
 
 def test_the_prevalence_paradox_gets_a_sentence_and_ordinary_figures_do_not() -> None:

@@ -21,8 +21,10 @@ Which code computes what, and why:
   irrCAC's own examples (value, standard error and interval), Fleiss (1971) and a
   textbook Cohen's kappa to three decimals.
 - Their intervals are Gwet's: value ± t(0.975, n-1) · standard error, where n is the
-  number of decisions, and the upper end is capped at 1. The t quantile is computed
-  exactly here (Abramowitz & Stegun 26.7.3-4) rather than by loading scipy.
+  number of decisions with at least one answer (Gwet's n), and the upper end is capped
+  at 1; no interval is given from fewer than two decisions with two or more answers.
+  The t quantile is computed exactly here (Abramowitz & Stegun 26.7.3-4) rather than by
+  loading scipy.
 - **Raw agreement** and **agreement with the reference** use the Wilson score interval
   (:func:`rcrp_tui.domain.statistics.wilson_bounds`). For raw agreement with more than two
   graders each decision counts as one trial, which gives a cautious (wider) interval.
@@ -234,7 +236,8 @@ def _multi_rater(table: Table, categories: Sequence[str], kind: str) -> Estimate
         pe_i = sum(count * weight[k] for k, count in rows[i].items()) / sizes[i]
         c_i_star = c_i - 2 * (1 - coefficient) * (pe_i - pe) / (1 - pe)
         total += (c_i_star - coefficient) ** 2
-    variance = total / (n * (n - 1)) if n >= 2 else math.nan
+    # One pairable decision (however many single answers) gives no usable interval.
+    variance = total / (n * (n - 1)) if n2 >= 2 else math.nan
     return _with_t_interval(coefficient, variance, n, n2, n_ratings, left_out)
 
 
@@ -391,7 +394,7 @@ def _few_note(n: int) -> str:
 
 
 def _too_few_for_interval(n: int) -> str:
-    return f"Only {_decisions(n)}: no interval can be given."
+    return f"Only {_decisions(n)} with two or more answers: no interval can be given."
 
 
 def _proportion(value: float, n_units: int, n_ratings: int, note: str) -> Estimate:
@@ -405,7 +408,7 @@ def _with_t_interval(
 ) -> Estimate:
     if n < 2 or math.isnan(variance):
         return Estimate(
-            value, None, None, n_units, n_ratings, _join(_too_few_for_interval(n), note)
+            value, None, None, n_units, n_ratings, _join(_too_few_for_interval(n_units), note)
         )
     half = t_quantile(1 - (1 - _CONFIDENCE) / 2, n - 1) * math.sqrt(max(variance, 0.0))
     return Estimate(

@@ -42,6 +42,9 @@ NOT_VERSIONED = {
     "legal_holds": "only inserted (unique per record) and deleted; a release checks it deleted "
     "exactly one row, so two releases at once give one Conflict",
     "import_runs": "written only by the process holding the import lock (Database.import_lock)",
+    "calibration_decisions": "inserted with their calibration session, never changed",
+    "calibration_graders": "inserted with their calibration session, never changed",
+    "calibration_answers": "rewritten whole with their calibration score, under its version",
     "audit_purge_permit": "inserted and deleted inside one retention apply transaction, never "
     "committed with a row in it",
 }

@@ -49,6 +49,8 @@ class Permission(StrEnum):
     EXPORT_SUBJECT_ACCESS = "export_subject_access"
     RECORD_TRAINING = "record_training"
     VIEW_TRAINING = "view_training"
+    RUN_CALIBRATION = "run_calibration"
+    GRADE_CALIBRATION = "grade_calibration"
 
 
 _P = Permission
@@ -82,6 +84,8 @@ DESCRIPTIONS: dict[Permission, str] = {
     _P.EXPORT_SUBJECT_ACCESS: "export everything held about a staff id (subject access)",
     _P.RECORD_TRAINING: "record and import contact officers' training",
     _P.VIEW_TRAINING: "see training records and the share trained",
+    _P.RUN_CALIBRATION: "run calibration sessions and set their reference answers",
+    _P.GRADE_CALIBRATION: "score decisions in calibration sessions",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -121,6 +125,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.EXPORT_SUBJECT_ACCESS,
             _P.RECORD_TRAINING,
             _P.VIEW_TRAINING,
+            _P.RUN_CALIBRATION,
+            _P.GRADE_CALIBRATION,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -145,6 +151,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.WRITE_COACHING,
             _P.RECORD_APPEALS,
             _P.VIEW_ROTA,
+            _P.GRADE_CALIBRATION,
         }
     ),
     Role.CONTACT_OFFICER: frozenset({_P.ACKNOWLEDGE_OWN}),

@@ -39,6 +39,9 @@ class Versioned(SQLModel):
 #: How a person names a row of each versioned table, for the conflict message.
 RECORD_NAMES: dict[str, str] = {
     "appeals": "appeal",
+    "calibration_references": "reference answer",
+    "calibration_scores": "calibration scoring",
+    "calibration_sessions": "calibration session",
     "coaching_notes": "coaching note",
     "decisions": "decision",
     "floorwalker_leave": "leave record",

@@ -74,6 +74,12 @@ from rcrp_tui.storage.appeal_models import (
     learning_actions_table,
 )
 from rcrp_tui.storage.audit_chain import CHECKPOINT_ACTION, CHECKPOINT_ENTITY, CHECKPOINT_KEY
+from rcrp_tui.storage.calibration_models import (
+    calibration_answers_table,
+    calibration_decisions_table,
+    calibration_references_table,
+    calibration_scores_table,
+)
 from rcrp_tui.storage.coaching_models import coaching_notes_table
 from rcrp_tui.storage.models import audit_chain_head_table, audit_table, decisions_table
 from rcrp_tui.storage.retention_models import audit_purge_permit_table, legal_holds_table
@@ -498,7 +504,21 @@ def _purge_decisions(
     _delete(conn, review_answers_table, review_answers_table.c.review_id, review_ids)
     _delete(conn, review_changes_table, review_changes_table.c.review_id, review_ids)
     _delete(conn, reviews_table, r.id, review_ids)
+    _purge_calibration(conn, ids, purged)
     _delete(conn, decisions_table, _DECISION_ID, ids)
+
+
+def _purge_calibration(conn: Connection, ids: Sequence[int], purged: dict[str, Purged]) -> None:
+    """A purged decision leaves every calibration session it was in, with its scores,
+    their answers and its reference answers (the session keeps its other decisions)."""
+    sc = calibration_scores_table.c
+    score_ids = _ids_in(conn, calibration_scores_table, sc.decision_id, ids)
+    if score_ids:
+        purged["calibration scores"] = _span(conn, sc.created_at, sc.id, score_ids)
+    _delete(conn, calibration_answers_table, calibration_answers_table.c.score_id, score_ids)
+    _delete(conn, calibration_scores_table, sc.id, score_ids)
+    for table in (calibration_references_table, calibration_decisions_table):
+        _delete(conn, table, table.c.decision_id, ids)
 
 
 def _previous_checkpoint(conn: Connection) -> dict[str, Any] | None:

@@ -25,6 +25,7 @@ from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.statistics import Proportion, wilson_interval
 from rcrp_tui.services.appeals import reports as appeal_reports
 from rcrp_tui.services.appeals.reports import AppealFiguresReport
+from rcrp_tui.services.calibration.results import CalibrationSummary, latest_closed_summary
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.kpis import queries as q
 from rcrp_tui.services.reviews.toolkits import parse_cached
@@ -165,6 +166,9 @@ class KpiReport:
     coaching_open_now: int
     coaching_overdue_now: int
     floorwalking: tuple[RotaCoverageRow, ...]
+    #: The latest closed calibration session's headline figures (None: none closed yet).
+    #: Calibration scores never enter any figure above (docs/calibration.md).
+    calibration: CalibrationSummary | None = None
 
     @property
     def floorwalking_share(self) -> Proportion:
@@ -399,4 +403,5 @@ def compute(ctx: Ctx, period: Period, baseline: Period, *, plain: bool = False) 
         coaching_open_now=int(open_now or 0),
         coaching_overdue_now=int(overdue_now or 0),
         floorwalking=floorwalking,
+        calibration=latest_closed_summary(ctx),
     )

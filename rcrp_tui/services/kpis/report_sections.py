@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rcrp_tui.domain.appeals import format_rate, theme_label
+from rcrp_tui.domain.calibration.agreement import Estimate
 from rcrp_tui.domain.kpis import LONDON, MONTHLY_MINIMUM, change_points
 from rcrp_tui.domain.statistics import Proportion
 from rcrp_tui.services.kpis.figures import KpiReport, RateRow
@@ -327,8 +328,61 @@ def sections(report: KpiReport) -> list[Section]:
             note=f"All rotas: {report.floorwalking_share.describe()}",
         )
     )
+    out.append(_calibration(report))
     out.append(Section("Method", "Method", ("Note",), tuple((m,) for m in METHOD)))
     return out
+
+
+def _estimate(label: str, e: Estimate, detail: str = "") -> tuple[Cell, ...]:
+    low = None if e.low is None else round(e.low, 3)
+    high = None if e.high is None else round(e.high, 3)
+    value = None if e.value is None else round(e.value, 3)
+    said = "; ".join(x for x in (f"{e.n_units} units, {e.n_ratings} ratings", detail, e.note) if x)
+    return (label, value, low, high, said)
+
+
+def _calibration(report: KpiReport) -> Section:
+    """The latest closed calibration session: do the graders agree?"""
+    columns = ("Measure", "Value", "CI low", "CI high", "Detail")
+    c = report.calibration
+    if c is None:
+        return Section(
+            "Calibration",
+            "Grader calibration",
+            columns,
+            (),
+            note="No calibration session has been closed yet.",
+        )
+    rows: list[tuple[Cell, ...]] = [
+        _estimate("Krippendorff's alpha (ordinal)", c.alpha),
+        _estimate("Gwet's AC1", c.ac1),
+        *(
+            _estimate(
+                f"Below {c.threshold:.0%}: {g.grader.display_name}",
+                g.estimate,
+                "agreement with the reference answers",
+            )
+            for g in c.below_threshold
+        ),
+    ]
+    closed = _when(c.closed_at)
+    below = (
+        f"{len(c.below_threshold)} grader(s) agree with the reference less than "
+        f"{c.threshold:.0%} of the time"
+        if c.below_threshold
+        else f"every grader agrees with the reference at least {c.threshold:.0%} of the time"
+    )
+    if c.references_set == 0:
+        below = "no reference answers are set yet, so no grader is compared with them"
+    return Section(
+        "Calibration",
+        f"Grader calibration: session {c.session_id}, {c.title}",
+        columns,
+        tuple(rows),
+        note=f"Closed {closed}; reference answers set for {c.references_set} of "
+        f"{c.references_needed} criteria; {below} (the force's calibration_min_agreement). "
+        "Calibration scores never count in any other figure of this report.",
+    )
 
 
 def _round(value: float | None) -> float | None:

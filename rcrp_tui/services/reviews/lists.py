@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, func, or_, select
 
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Judgement
+from rcrp_tui.services.core.blindness import blind_decision_ids
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import PermissionDenied
 from rcrp_tui.services.reviews.records import ReviewSummary
@@ -27,7 +28,14 @@ def _scope(ctx: Ctx) -> list[ColumnElement[bool]]:
     """Need-to-know: the rows this role may list (mirrors ``reviews.records.may_see``)."""
     actor = ctx.actor
     if actor.role is Role.QA_LEAD:
-        return []
+        # A QA lead grading a calibration session sees no one else's review of a decision
+        # they have still to score there (services/core/blindness.py).
+        return [
+            or_(
+                _R.reviewer_user_id == actor.user_id,
+                _R.decision_id.not_in(blind_decision_ids(actor.user_id)),
+            )
+        ]
     if actor.role is Role.FLOORWALKER:
         return [_R.reviewer_user_id == actor.user_id]
     if actor.role is Role.SUPERVISOR:

@@ -27,6 +27,7 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.review_workflow import Action, ReviewStatus, WorkflowRefused, next_status
 from rcrp_tui.domain.scoring import Judgement, ScoreResult, missing_for_submit, score
 from rcrp_tui.services.core import audit
+from rcrp_tui.services.core.blindness import is_blind
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import NotFound, PermissionDenied, ValidationFailed
 from rcrp_tui.services.decisions import queries as decisions
@@ -360,8 +361,12 @@ def _visible_view(ctx: Ctx, session: Session, review_id: int) -> ReviewView:
     if view is None:
         raise NotFound(f"no review with id {review_id}")
     officer_id, team_id = decision_owner(session, view.decision_id)
-    if not may_see(ctx.actor, view, officer_id, team_id):
-        # Said the same way as a missing review: need-to-know, no hint it exists.
+    blind = view.reviewer_user_id != ctx.actor.user_id and is_blind(
+        session, ctx.actor.user_id, view.decision_id
+    )
+    if blind or not may_see(ctx.actor, view, officer_id, team_id):
+        # Said the same way as a missing review: need-to-know (or calibration blindness,
+        # services/core/blindness.py), no hint it exists.
         raise NotFound(f"no review with id {review_id}")
     return view
 

@@ -82,7 +82,7 @@ def build(db: Database, clock: Clock, n_decisions: int = 5) -> CalCast:
         supervisor=_user(admin, clock, "sup.red", Role.SUPERVISOR, team="Red", team_id=red),
         officer=_user(
             admin, clock, "co.101", Role.CONTACT_OFFICER, staff="CO-101", officer_id=co
-        ),  # fmt: skip
+        ),
         decisions=ids,
         cad_refs=refs,
     )

@@ -80,9 +80,7 @@ def build(db: Database, clock: Clock, n_decisions: int = 5) -> CalCast:
         fw_a=_user(admin, clock, "fw.a", Role.FLOORWALKER, team="Red", team_id=red),
         fw_b=_user(admin, clock, "fw.b", Role.FLOORWALKER, team="Red", team_id=red),
         supervisor=_user(admin, clock, "sup.red", Role.SUPERVISOR, team="Red", team_id=red),
-        officer=_user(
-            admin, clock, "co.101", Role.CONTACT_OFFICER, staff="CO-101", officer_id=co
-        ),
+        officer=_user(admin, clock, "co.101", Role.CONTACT_OFFICER, staff="CO-101", officer_id=co),
         decisions=ids,
         cad_refs=refs,
     )

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 from rcrp_tui import __version__
 from rcrp_tui.cli.auth import SignInRequired, add_sign_in, read_line, sign_in, signed_in
+from rcrp_tui.cli.calibration import add_calibration_parser
 from rcrp_tui.cli.database import (
     database_url_from,
     default_url,
@@ -509,6 +510,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_report_parser(sub, _add_database, add_sign_in)
     add_sample_parser(sub, _add_database, add_sign_in)
     add_training_parser(sub, _add_database, add_sign_in)
+    add_calibration_parser(sub, _add_database, add_sign_in)
     add_privacy_parser(sub)
     add_keys_parser(sub)
     add_retention_parser(sub, _add_database)

@@ -84,3 +84,48 @@ async def test_no_question_for_a_decision_nobody_has_reviewed(
         await pilot.press("r")
         await settle(pilot)
         assert isinstance(app.screen, ReviewScreen)
+
+
+async def test_a_calibration_session_is_named_in_the_prompt_not_listed_as_a_review(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    from datetime import date
+
+    from rcrp_tui.domain.enums import Role
+    from rcrp_tui.services.calibration import sessions
+    from rcrp_tui.services.core import people
+    from tests.calibration_helpers import grade
+
+    data = seed_small_dataset(admin_ctx)
+    floorwalker = _ctx(db, "floorwalker")
+    work = reviews.open_for_decision(floorwalker, data.decision_ids[0])
+    submitted = reviews.submit(floorwalker, work.review, all_met(work), Judgement.APPROPRIATE)
+    people.add_user(
+        admin_ctx, username="fw.two", display_name="Fw Two", role=Role.FLOORWALKER,
+        password=DEMO_PASSWORD,
+    )  # fmt: skip
+    qa = _ctx(db, "qalead")
+    refs = [reviews.open_review(qa, submitted.id).decision.cad_ref]
+    refs += [f"CAD{r}" for r in ("260001", "260002")]
+    sid = sessions.create_session(
+        qa, title="Prompt", deadline=date(2026, 12, 31),
+        graders_usernames=["floorwalker", "fw.two"], cad_refs=refs,
+    ).session.id  # fmt: skip
+    grade(floorwalker, sid, data.decision_ids[0])  # a calibration score: not a review
+
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=SIZE) as pilot:
+        await sign_in(pilot, "qalead")
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("r")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ExistingReviewDialog)
+        assert dialog.calibration == (sid,)
+        assert str(dialog.query_one("#existing-calibration").render()) == (
+            f"Also in calibration session {sid}."
+        )
+        options = dialog.query_one(OptionList)
+        assert options.option_count == 2  # the one review, and "start a second review"
+        assert f"Review {submitted.id}" in str(options.get_option_at_index(0).prompt)

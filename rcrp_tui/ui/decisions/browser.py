@@ -23,6 +23,7 @@ from textual.timer import Timer
 from textual.widgets import Header, Input, Static
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
+from rcrp_tui.services.calibration import sessions as calibration_sessions
 from rcrp_tui.services.core import people
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.decisions import queries as decisions
@@ -340,9 +341,16 @@ class DecisionBrowserScreen(FeatureScreen[None]):
     @work(thread=True, exclusive=True, exit_on_error=False, group="review-check")
     def _check_existing_reviews(self, decision_id: int, cad_ref: str) -> None:
         existing = review_lists.reviews_of_decision(self.ctx, decision_id)
-        self.app.call_from_thread(self._start_review, decision_id, cad_ref, existing)
+        calibration = calibration_sessions.sessions_of_decision(self.ctx, decision_id)
+        self.app.call_from_thread(self._start_review, decision_id, cad_ref, existing, calibration)
 
-    def _start_review(self, decision_id: int, cad_ref: str, existing: list[ReviewSummary]) -> None:
+    def _start_review(
+        self,
+        decision_id: int,
+        cad_ref: str,
+        existing: list[ReviewSummary],
+        calibration: tuple[int, ...] = (),
+    ) -> None:
         open_destination: Any = self.app.open_destination  # type: ignore[attr-defined]
         mine = any(r.reviewer_user_id == self.ctx.actor.user_id for r in existing)
         if mine or not existing:
@@ -356,7 +364,7 @@ class DecisionBrowserScreen(FeatureScreen[None]):
             elif choice is not None:
                 open_destination("review", review_id=choice)
 
-        self.app.push_screen(ExistingReviewDialog(cad_ref, existing), chosen)
+        self.app.push_screen(ExistingReviewDialog(cad_ref, existing, calibration), chosen)
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "review":

@@ -38,6 +38,12 @@ def describe_review(review: ReviewSummary) -> str:
     )
 
 
+def calibration_line(sessions: Sequence[int]) -> str:
+    """``Also in calibration session 3.`` (calibration scores are not reviews)."""
+    numbers = ", ".join(str(n) for n in sessions)
+    return f"Also in calibration session{'s' if len(sessions) > 1 else ''} {numbers}."
+
+
 class ExistingReviewDialog(ModalScreen[int | None]):
     """Open an existing review of a decision, or start a second independent one."""
 
@@ -73,10 +79,14 @@ class ExistingReviewDialog(ModalScreen[int | None]):
         Binding("escape", "cancel", "Cancel", id="existing-review.cancel"),
     ]
 
-    def __init__(self, cad_ref: str, reviews: Sequence[ReviewSummary]) -> None:
+    def __init__(
+        self, cad_ref: str, reviews: Sequence[ReviewSummary], calibration: Sequence[int] = ()
+    ) -> None:
         super().__init__()
         self.cad_ref = cad_ref
         self.reviews = tuple(reviews)
+        #: Calibration sessions the decision is in: named, never listed as reviews.
+        self.calibration = tuple(calibration)
 
     def compose(self) -> ComposeResult:
         count = len(self.reviews)
@@ -94,6 +104,8 @@ class ExistingReviewDialog(ModalScreen[int | None]):
                 "Open the existing review to read, moderate or continue it, or start your "
                 "own independent review (both are kept)."
             )
+            if self.calibration:
+                yield Static(calibration_line(self.calibration), id="existing-calibration")
             yield OptionList(*options, id="existing-options")
             yield KeyHints(before=[("Enter", "choose")], id="existing-help")
 

@@ -388,3 +388,55 @@ def set_reference(
             },
         )
         return references(session, session_id)[(decision_id, criterion_code)]
+
+
+def adopt_grader_answers(ctx: Ctx, session_id: int, grader_username: str) -> int:
+    """Take one grader's submitted answers as the reference for every criterion that has
+    no reference yet (QA lead only; one transaction, one audit row). Returns how many
+    references were set. A criterion the grader left unanswered stays without one."""
+    ctx.require(Permission.RUN_CALIBRATION)
+    found = _revealed_summary(ctx, session_id)
+    with ctx.writing(Permission.RUN_CALIBRATION) as session:
+        person = next(
+            (p for p in graders(session, session_id) if p.username == grader_username), None
+        )
+        if person is None:
+            raise ValidationFailed(
+                "Reference", f"{grader_username} is not a grader in session {session_id}"
+            )
+        have = set(references(session, session_id))
+        given = submitted_answers(session, session_id)
+        kit = session_toolkit(session, found.toolkit_row_id)
+        now = ctx.clock.now()
+        added: list[tuple[int, str]] = []
+        for d in session_decisions(session, session_id):
+            answers = given.get((d.decision_id, person.user_id), {})
+            for c in kit.criteria_for(d.category):
+                raw = answers.get(c.code, (None, ""))[0]
+                if raw is None or (d.decision_id, c.code) in have:
+                    continue
+                session.add(
+                    CalibrationReference(
+                        session_id=session_id,
+                        decision_id=d.decision_id,
+                        criterion_code=c.code,
+                        answer=raw,
+                        source=FROM_GRADER,
+                        source_user_id=person.user_id,
+                        note="",
+                        set_by=ctx.actor.user_id or 0,
+                        set_at=now,
+                    )
+                )
+                added.append((d.decision_id, c.code))
+        if added:
+            session.flush()
+            audit.record(
+                session,
+                ctx,
+                "calibration_references_adopted",
+                "calibration_session",
+                session_id,
+                after={"from_grader": grader_username, "references": len(added)},
+            )
+        return len(added)

@@ -51,6 +51,8 @@ MOST_DISAGREED = 5
 #: lenient (above) or severe (below).
 DRIFT_POINTS = 5.0
 
+_ALPHA_CACHE: dict[tuple[str, int, tuple[tuple[Rating, ...], ...]], Estimate] = {}
+
 #: A force's settings file replaces the shipped one when this is set.
 FORCE_SETTINGS_ENV = "RCRP_FORCE_SETTINGS"
 
@@ -156,8 +158,11 @@ def _ratings(c: CriterionSideBySide) -> tuple[list[Rating], Rating]:
     return row, ref
 
 
-def results_of(revealed: Revealed) -> SessionResults:
-    """The statistics of an already-revealed session (no database access)."""
+def results_of(revealed: Revealed, *, per_criterion: bool = True) -> SessionResults:
+    """The statistics of an already-revealed session (no database access).
+
+    ``per_criterion=False`` leaves the per-criterion figures out (each Krippendorff
+    interval is a 1,000-draw bootstrap): the KPI report needs only the overall ones."""
     people = revealed.graders
     per_code: dict[str, tuple[list[list[Rating]], list[Rating]]] = {}
     questions: dict[str, tuple[str, bool]] = {}
@@ -187,6 +192,7 @@ def results_of(revealed: Revealed) -> SessionResults:
     criteria = tuple(
         CriterionResult(code, questions[code][0], questions[code][1], _figures(t, r, people))
         for code, (t, r) in per_code.items()
+        if per_criterion
     )
     return SessionResults(
         session=revealed.session,
@@ -402,21 +408,37 @@ def latest_closed_summary(ctx: Ctx) -> CalibrationSummary | None:
     # The KPI reader may not be a calibration reader (a supervisor): read as the system.
     from rcrp_tui.services.calibration.reveal import revealed_for_report
 
-    results = results_of(revealed_for_report(ctx, int(latest)))
+    revealed = revealed_for_report(ctx, int(latest))
+    people = revealed.graders
+    rows: list[list[Rating]] = []
+    refs: list[Rating] = []
+    for d in revealed.decisions:
+        for c in d.criteria:
+            row, ref = _ratings(c)
+            rows.append(row)
+            refs.append(ref)
+    # A closed session's answers never change, so its alpha (a 1,000-draw bootstrap) is
+    # worked out once per process; the rows are part of the key all the same.
+    key = (str(ctx.db.url), revealed.session.id, tuple(map(tuple, rows)))
+    alpha = _ALPHA_CACHE.get(key)
+    if alpha is None:
+        alpha = _ALPHA_CACHE[key] = agreement.krippendorff_alpha(rows, "ordinal", ORDER)
+    with_reference = tuple(
+        GraderAgreement(p, agreement.agreement_with_reference([r[i] for r in rows], refs))
+        for i, p in enumerate(people)
+    )
     threshold = force_settings().calibration_min_agreement
     below = tuple(
-        g
-        for g in results.overall.with_reference
-        if g.estimate.value is not None and g.estimate.value < threshold
+        g for g in with_reference if g.estimate.value is not None and g.estimate.value < threshold
     )
     return CalibrationSummary(
-        session_id=results.session.id,
-        title=results.session.title,
-        closed_at=results.session.closed_at,
-        alpha=results.overall.alpha,
-        ac1=results.overall.ac1,
+        session_id=revealed.session.id,
+        title=revealed.session.title,
+        closed_at=revealed.session.closed_at,
+        alpha=alpha,
+        ac1=agreement.gwet_ac1(rows, ORDER),
         threshold=threshold,
         below_threshold=below,
-        references_set=results.references_set,
-        references_needed=results.references_needed,
+        references_set=revealed.references_set,
+        references_needed=revealed.references_needed,
     )

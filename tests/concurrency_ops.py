@@ -126,6 +126,22 @@ def import_training(db: Database, p: Payload) -> tuple[int, int, int]:
     return done.added, done.changed, done.unchanged
 
 
+def calibration_save(db: Database, p: Payload) -> int:
+    """Save (or submit) a grader's calibration score: every criterion Met."""
+    from rcrp_tui.domain.scoring import Answer, Judgement
+    from rcrp_tui.services.calibration import grading
+    from rcrp_tui.services.reviews.records import AnswerEntry
+
+    ctx = _ctx(db, p)
+    work = grading.open_decision(ctx, p["session_id"], p["decision_id"])
+    answers = {c.code: AnswerEntry(Answer.MET) for c in work.criteria}
+    done = grading.save_score(
+        ctx, p["session_id"], p["decision_id"], answers, Judgement.APPROPRIATE,
+        expected_version=p.get("expected_version", work.row_version), submit=p["submit"],
+    )  # fmt: skip
+    return done.row_version or 0
+
+
 OPERATIONS: dict[str, Callable[[Database, Payload], Any]] = {
     "decide_appeal": decide_appeal,
     "set_themes": set_themes,
@@ -141,4 +157,5 @@ OPERATIONS: dict[str, Callable[[Database, Payload], Any]] = {
     "take_all": take_all,
     "sign_in": sign_in,
     "import_training": import_training,
+    "calibration_save": calibration_save,
 }

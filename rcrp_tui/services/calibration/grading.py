@@ -23,6 +23,7 @@ from rcrp_tui.services.calibration.records import (
     SessionStatus,
     SessionSummary,
     answer_or_none,
+    lock_session,
     session_decisions,
     summary,
 )
@@ -222,6 +223,7 @@ def save_score(
         raise PermissionDenied("Calibration scores are made by a signed-in grader.")
     now = ctx.clock.now()
     with ctx.writing(Permission.GRADE_CALIBRATION) as session:
+        lock_session(session, session_id)
         current = _work(ctx, session, session_id, decision_id)
         if current.session.status is not SessionStatus.OPEN:
             raise Conflict(

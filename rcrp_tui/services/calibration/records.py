@@ -281,5 +281,13 @@ def submitted_judgements(session: Session, session_id: int) -> dict[tuple[int, i
     }
 
 
+def lock_session(session: Session, session_id: int) -> None:
+    """Take the session's row lock (PostgreSQL; SQLite's write transaction already holds
+    the database) so writes to one session run one after another: two graders submitting
+    their last decisions at once cannot both miss the reveal, and two first saves of the
+    same score or reference cannot both insert."""
+    session.execute(select(_S.id).where(_S.id == session_id).with_for_update())
+
+
 def answer_or_none(raw: str | None) -> Answer | None:
     return Answer(raw) if raw else None

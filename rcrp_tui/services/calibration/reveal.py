@@ -26,6 +26,7 @@ from rcrp_tui.services.calibration.records import (
     StillBlind,
     answer_or_none,
     graders,
+    lock_session,
     session_decisions,
     submitted_answers,
     submitted_judgements,
@@ -277,6 +278,7 @@ def set_reference(
             "Reference", "take one grader's answer, or give the consensus answer, not both"
         )
     with ctx.writing(Permission.RUN_CALIBRATION) as session:
+        lock_session(session, session_id)
         decisions = {d.decision_id: d for d in session_decisions(session, session_id)}
         if decision_id not in decisions:
             raise NotFound(f"Decision {decision_id} is not in calibration session {session_id}.")
@@ -397,6 +399,7 @@ def adopt_grader_answers(ctx: Ctx, session_id: int, grader_username: str) -> int
     ctx.require(Permission.RUN_CALIBRATION)
     found = _revealed_summary(ctx, session_id)
     with ctx.writing(Permission.RUN_CALIBRATION) as session:
+        lock_session(session, session_id)
         person = next(
             (p for p in graders(session, session_id) if p.username == grader_username), None
         )

@@ -27,6 +27,7 @@ from rcrp_tui.services.calibration.records import (
     SessionStatus,
     SessionSummary,
     graders,
+    lock_session,
     progress,
     session_decisions,
     summaries,
@@ -353,6 +354,7 @@ def close_session(
     Drafts stay drafts and count as missing in the statistics.
     """
     with ctx.writing(Permission.RUN_CALIBRATION) as session:
+        lock_session(session, session_id)
         row = session.get(CalibrationSession, session_id)
         if row is None:
             summary(session, session_id, ctx.actor.user_id)  # raises NotFound

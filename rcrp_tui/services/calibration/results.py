@@ -51,7 +51,22 @@ MOST_DISAGREED = 5
 #: lenient (above) or severe (below).
 DRIFT_POINTS = 5.0
 
-_ALPHA_CACHE: dict[tuple[str, int, tuple[tuple[Rating, ...], ...]], Estimate] = {}
+#: Krippendorff's alpha by table. Alpha (with its 1,000-draw bootstrap interval) is a
+#: pure function of the ratings, and a revealed session's ratings no longer change, so a
+#: results screen reloaded after a reference answer is set does not draw it again.
+_ALPHA_CACHE: dict[tuple[tuple[Rating, ...], ...], Estimate] = {}
+_ALPHA_CACHE_MAX = 2000
+
+
+def _alpha(table: Sequence[Sequence[Rating]]) -> Estimate:
+    key = tuple(tuple(row) for row in table)
+    found = _ALPHA_CACHE.get(key)
+    if found is None:
+        if len(_ALPHA_CACHE) >= _ALPHA_CACHE_MAX:
+            _ALPHA_CACHE.clear()
+        found = _ALPHA_CACHE[key] = agreement.krippendorff_alpha(table, "ordinal", ORDER)
+    return found
+
 
 #: A force's settings file replaces the shipped one when this is set.
 FORCE_SETTINGS_ENV = "RCRP_FORCE_SETTINGS"
@@ -144,7 +159,7 @@ def _figures(
     return AgreementFigures(
         raw=agreement.raw_agreement(table),
         fleiss=fleiss,
-        alpha=agreement.krippendorff_alpha(table, "ordinal", ORDER),
+        alpha=_alpha(table),
         ac1=ac1,
         cohen=cohen,
         with_reference=with_ref,
@@ -417,12 +432,7 @@ def latest_closed_summary(ctx: Ctx) -> CalibrationSummary | None:
             row, ref = _ratings(c)
             rows.append(row)
             refs.append(ref)
-    # A closed session's answers never change, so its alpha (a 1,000-draw bootstrap) is
-    # worked out once per process; the rows are part of the key all the same.
-    key = (str(ctx.db.url), revealed.session.id, tuple(map(tuple, rows)))
-    alpha = _ALPHA_CACHE.get(key)
-    if alpha is None:
-        alpha = _ALPHA_CACHE[key] = agreement.krippendorff_alpha(rows, "ordinal", ORDER)
+    alpha = _alpha(rows)
     with_reference = tuple(
         GraderAgreement(p, agreement.agreement_with_reference([r[i] for r in rows], refs))
         for i, p in enumerate(people)

@@ -10,9 +10,11 @@ import pytest
 from sqlalchemy import select
 
 from rcrp_tui.domain.clock import FixedClock
+from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.services.calibration import grading, results, reveal, sessions
 from rcrp_tui.services.calibration.records import ScoreStatus, SessionStatus, StillBlind
+from rcrp_tui.services.coaching import cpd
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import (
     Conflict,
@@ -23,6 +25,9 @@ from rcrp_tui.services.core.errors import (
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.services.reviews.records import AnswerEntry
+from rcrp_tui.services.sampling import plans
+from rcrp_tui.services.sampling import results as sample_results
+from rcrp_tui.services.sampling.population import PopulationFilter
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import audit_table
 from tests.calibration_helpers import DEADLINE, CalCast, build, grade
@@ -256,6 +261,24 @@ def test_before_submitting_a_grader_reads_nothing_of_others(cast: CalCast) -> No
     assert officer_review.review.id not in [r.id for r in review_lists.list_reviews(blind)]
     with pytest.raises(NotFound):
         reviews.open_review(blind, officer_review.review.id)
+    # Nor in the officer's development record, nor in a sample's item export.
+    assert [r.review_id for r in cpd.officer_record(blind, "CO-101").reviews] == []
+    assert [r.review_id for r in cpd.officer_record(cast.lead, "CO-101").reviews] == [
+        officer_review.review.id
+    ]
+    plan = plans.save_plan(
+        cast.lead, "All", PopulationFilter(include_reviewed=True),
+        SamplingSpec(SamplingMethod.SIMPLE, size=5), seed=3,
+    )  # fmt: skip
+    sample_id = plans.draw_sample(cast.lead, plan.id).id
+
+    def exported(ctx: Ctx) -> str:
+        row = next(r for r in sample_results.export_csv(ctx, sample_id).splitlines() if
+                   ",CAD-0001," in r)  # fmt: skip
+        return row.split(",", 7)[7]
+
+    assert exported(blind) == sample_results.HIDDEN_FOR_CALIBRATION + ",,,"
+    assert exported(cast.lead).startswith("submitted,True,APPROPRIATE,")
     # The same for fw.a, who has submitted d but not the others: still blind to the session.
     with pytest.raises(StillBlind):
         reveal.revealed_answers(cast.fw_a, sid)
@@ -269,6 +292,8 @@ def test_before_submitting_a_grader_reads_nothing_of_others(cast: CalCast) -> No
     assert reviews.open_review(blind, officer_review.review.id).review.id == (
         officer_review.review.id
     )
+    assert [r.review_id for r in cpd.officer_record(blind, "CO-101").reviews] == [officer_review.review.id]
+    assert exported(blind).startswith("submitted,True,APPROPRIATE,")
 
 
 def test_the_session_reveals_when_every_grader_has_submitted(cast: CalCast) -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, case, func, literal, select
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
 from rcrp_tui.domain import coaching as rules
@@ -20,6 +20,7 @@ from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.verdict import submitted_verdict
 from rcrp_tui.services.coaching.notes import CoachingNoteView, list_notes, overdue_clause
+from rcrp_tui.services.core.blindness import blind_decision_ids
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import NotFound, PermissionDenied, ValidationFailed
 from rcrp_tui.storage.coaching_models import coaching_notes_table
@@ -137,6 +138,15 @@ def _review_scope(ctx: Ctx, officer_id: int) -> list[ColumnElement[bool]]:
     return where
 
 
+def _not_blind(ctx: Ctx) -> list[ColumnElement[bool]]:
+    """A grader in a calibration session does not see others' reviews of a decision they
+    have still to score there (services/core/blindness.py)."""
+    if ctx.actor.user_id is None or ctx.actor.role is Role.CONTACT_OFFICER:
+        return []
+    me = ctx.actor.user_id
+    return [or_(_R.reviewer_user_id == me, _R.decision_id.not_in(blind_decision_ids(me)))]
+
+
 def _month_starts(now: datetime, count: int) -> list[datetime]:
     """The UTC starts of the last ``count`` London months, oldest first, plus the next."""
     starts = [rules.next_month_start(now), rules.month_start(now)]
@@ -216,7 +226,7 @@ def officer_record(ctx: Ctx, staff_id: str, *, review_limit: int = REVIEW_LIMIT)
             )
             .select_from(reviews_table)
             .join(decisions_table, _D.id == _R.decision_id)
-            .where(*scope)
+            .where(*scope, *_not_blind(ctx))
             .order_by(_R.submitted_at.desc(), _R.id.desc())
             .limit(review_limit)
         ).all()

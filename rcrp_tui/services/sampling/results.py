@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from sqlalchemy import Subquery, func, select
+from sqlalchemy import Subquery, and_, func, literal, select
 from sqlmodel import Session
 
 from rcrp_tui.domain.permissions import Permission
@@ -23,6 +23,7 @@ from rcrp_tui.domain.sampling import SampleItemStatus
 from rcrp_tui.domain.scoring import Judgement
 from rcrp_tui.domain.statistics import Proportion, weighted_proportion, wilson_interval
 from rcrp_tui.private_files import write_private
+from rcrp_tui.services.core.blindness import blind_decision_ids
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.export_marking import csv_safe
 from rcrp_tui.services.sampling.plans import check_sample_exists
@@ -186,6 +187,10 @@ CSV_COLUMNS = (
 )
 
 
+#: The review status written for a review the reader may not see yet (calibration).
+HIDDEN_FOR_CALIBRATION = "hidden until your calibration score is submitted"
+
+
 def export_csv(ctx: Ctx, sample_id: int) -> str:
     """Every item of the sample with its review outcome, as CSV text (one row per item)."""
     ctx.require(Permission.PLAN_SAMPLES)
@@ -213,11 +218,25 @@ def export_csv(ctx: Ctx, sample_id: int) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_COLUMNS)
+    me = ctx.actor.user_id
+    # A grader in a calibration session does not see others' reviews of a decision they
+    # have still to score there (services/core/blindness.py): said so, not left blank.
+    hidden = (
+        and_(
+            _R.reviewer_user_id != me,
+            _I.decision_id.in_(blind_decision_ids(me)),
+        ).label("hidden")
+        if me is not None
+        else literal(False).label("hidden")
+    )
+    stmt = stmt.add_columns(hidden)
     with ctx.db.read() as session:
         check_sample_exists(session, sample_id)
         for row in session.execute(stmt):
-            values = list(row)
-            if values[7] is None:  # no review yet: leave the review columns empty
+            values = list(row)[:-1]
+            if row.hidden:
+                values[7:] = [HIDDEN_FOR_CALIBRATION, None, None, None]
+            elif values[7] is None:  # no review yet: leave the review columns empty
                 values[8] = None
             writer.writerow(["" if v is None else csv_safe(v) for v in values])
     return out.getvalue()

@@ -292,7 +292,9 @@ def test_before_submitting_a_grader_reads_nothing_of_others(cast: CalCast) -> No
     assert reviews.open_review(blind, officer_review.review.id).review.id == (
         officer_review.review.id
     )
-    assert [r.review_id for r in cpd.officer_record(blind, "CO-101").reviews] == [officer_review.review.id]
+    assert [r.review_id for r in cpd.officer_record(blind, "CO-101").reviews] == [
+        officer_review.review.id
+    ]
     assert exported(blind).startswith("submitted,True,APPROPRIATE,")
 
 

@@ -128,6 +128,13 @@ def test_creating_refuses_wrong_input_in_plain_words(
     assert sessions.list_sessions(cast.lead) == []
 
 
+def test_the_graders_to_choose_from_are_active_floorwalkers_and_qa_leads(cast: CalCast) -> None:
+    names = [p.username for p in sessions.eligible_graders(cast.lead)]
+    assert names == ["fw.a", "fw.b", "qa.grader", "qa.lead"]
+    with pytest.raises(PermissionDenied):
+        sessions.eligible_graders(cast.fw_a)
+
+
 def test_only_a_qa_lead_creates_closes_and_sets_references(cast: CalCast) -> None:
     for ctx in (cast.fw_a, cast.supervisor, cast.officer, cast.admin):
         with pytest.raises(PermissionDenied):

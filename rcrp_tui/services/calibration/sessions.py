@@ -22,6 +22,7 @@ from rcrp_tui.services.calibration.records import (
     MAX_DECISIONS,
     MIN_DECISIONS,
     MIN_GRADERS,
+    Person,
     ScoreStatus,
     SessionDetail,
     SessionStatus,
@@ -122,6 +123,18 @@ def sessions_of_decision(ctx: Ctx, decision_id: int) -> tuple[int, ...]:
 
 
 # --- creating ------------------------------------------------------------------------
+
+
+def eligible_graders(ctx: Ctx) -> tuple[Person, ...]:
+    """Everyone a QA lead may choose as a grader: active floorwalkers and QA leads, by name."""
+    ctx.require(Permission.RUN_CALIBRATION)
+    with ctx.db.read() as session:
+        rows = session.execute(
+            select(_U.id, _U.username, _U.display_name)
+            .where(_U.role.in_([r.value for r in GRADER_ROLES]), _U.active.is_(True))
+            .order_by(_U.display_name, _U.id)
+        )
+        return tuple(Person(int(r.id), r.username, r.display_name) for r in rows)
 
 
 def _clean_title(ctx: Ctx, title: str) -> str:

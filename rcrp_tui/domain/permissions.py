@@ -13,6 +13,10 @@ test fails when the two differ. Why the lines fall where they do (README, "Roles
 * Training records (who is trained for which phase) are go-live readiness evidence: the
   QA lead who owns the QA plan and the administrator who loads the force's data record and
   import them; supervisors see them (their team's share) but do not record them.
+* Go-live readiness (the checklists, per-shift go-live briefings, the KPI baseline) is
+  the programme's shared record: the QA lead, the supervisors who run the shifts and the
+  administrator each keep their part of it up to date; floorwalkers and contact officers
+  are briefed, and do not keep it.
 """
 
 from __future__ import annotations
@@ -49,6 +53,9 @@ class Permission(StrEnum):
     EXPORT_SUBJECT_ACCESS = "export_subject_access"
     RECORD_TRAINING = "record_training"
     VIEW_TRAINING = "view_training"
+    VIEW_READINESS = "view_readiness"
+    EDIT_READINESS = "edit_readiness"
+    RECORD_BRIEFINGS = "record_briefings"
 
 
 _P = Permission
@@ -82,6 +89,9 @@ DESCRIPTIONS: dict[Permission, str] = {
     _P.EXPORT_SUBJECT_ACCESS: "export everything held about a staff id (subject access)",
     _P.RECORD_TRAINING: "record and import contact officers' training",
     _P.VIEW_TRAINING: "see training records and the share trained",
+    _P.VIEW_READINESS: "see go-live readiness and export its report",
+    _P.EDIT_READINESS: "update go-live checklist items and the KPI baseline",
+    _P.RECORD_BRIEFINGS: "record per-shift go-live briefings",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -101,6 +111,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.EXPORT_SUBJECT_ACCESS,
             _P.RECORD_TRAINING,
             _P.VIEW_TRAINING,
+            _P.VIEW_READINESS,
+            _P.EDIT_READINESS,
+            _P.RECORD_BRIEFINGS,
         }
     ),
     Role.QA_LEAD: frozenset(
@@ -121,6 +134,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.EXPORT_SUBJECT_ACCESS,
             _P.RECORD_TRAINING,
             _P.VIEW_TRAINING,
+            _P.VIEW_READINESS,
+            _P.EDIT_READINESS,
+            _P.RECORD_BRIEFINGS,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -135,6 +151,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VIEW_KPIS,
             _P.VIEW_ROTA,
             _P.VIEW_TRAINING,
+            _P.VIEW_READINESS,
+            _P.EDIT_READINESS,
+            _P.RECORD_BRIEFINGS,
         }
     ),
     Role.FLOORWALKER: frozenset(

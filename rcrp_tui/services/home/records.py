@@ -154,6 +154,17 @@ class RotaGap:
 
 
 @dataclass(frozen=True)
+class BriefingDue:
+    """A team's first RCRP shift of a type starting within 24 hours with no go-live
+    briefing planned or delivered."""
+
+    phase: int
+    team_name: str
+    shift_code: str
+    start: datetime
+
+
+@dataclass(frozen=True)
 class WeekCoverage:
     """Floorwalker coverage of the shifts that start or run in the coming seven days."""
 
@@ -163,6 +174,8 @@ class WeekCoverage:
     covered: int
     gap_count: int
     gaps: tuple[RotaGap, ...]  # the first few, soonest first
+    #: First shifts within 24 hours with no go-live briefing planned (all of them).
+    briefings_due: tuple[BriefingDue, ...] = ()
 
     @property
     def percent(self) -> float | None:

@@ -27,6 +27,7 @@ from rcrp_tui.services.home.records import (
     AdministratorHome,
     Alerts,
     Appeals,
+    BriefingDue,
     DutyStatus,
     FloorwalkerHome,
     FollowUps,
@@ -42,6 +43,7 @@ from rcrp_tui.services.home.records import (
     TeamResults,
     WeekCoverage,
 )
+from rcrp_tui.services.readiness.briefings import briefings_due
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews import live_risk
 from rcrp_tui.services.rota import planning as rota
@@ -232,6 +234,10 @@ def _coverage(ctx: Ctx, team_id: int | None, scope: str) -> WeekCoverage:
             names.append(info.name)
             shifts += mine
     gaps = sorted((s for s in shifts if s.floorwalker_id is None), key=lambda s: s.shift.start)
+    due = tuple(
+        BriefingDue(b.phase, b.team_name, b.shift_code, b.start)
+        for b in briefings_due(ctx, team_id=team_id)
+    )
     return WeekCoverage(
         scope=scope,
         rotas=tuple(names),
@@ -250,6 +256,7 @@ def _coverage(ctx: Ctx, team_id: int | None, scope: str) -> WeekCoverage:
             )
             for g in gaps[:FIRST_FEW]
         ),
+        briefings_due=due,
     )
 
 

@@ -258,6 +258,9 @@ def supervisor(h: SupervisorHome) -> dict[str, PanelContent]:
         head += f" · rota {', '.join(cov.rotas)}"
     else:
         head = f"{cov.scope}: no rota has shifts in the coming week."
+    if cov.briefings_due:
+        n = len(cov.briefings_due)
+        head += f"\n⚠ {_count(n, 'first shift')} within 24 h with no go-live briefing planned"
     gaps = []
     for g in cov.gaps:
         flags = [w for w, on in (("night", g.is_night), ("weekend", g.is_weekend)) if on]
@@ -265,6 +268,22 @@ def supervisor(h: SupervisorHome) -> dict[str, PanelContent]:
             flags.append("FIRST shift: go-live briefing")
         parts = ["✗ GAP", when(g.start), f"{g.team_name} {g.shift_code}"]
         gaps.append(PanelItem(join(parts + ([", ".join(flags)] if flags else [])), "rota:"))
+    # A first shift about to start with no briefing leads: it is the most urgent thing here.
+    briefings = [
+        PanelItem(
+            join(
+                [
+                    "⚠ NO BRIEFING",
+                    when(b.start),
+                    f"{b.team_name} {b.shift_code}",
+                    f"phase {b.phase} first shift: plan its go-live briefing",
+                ]
+            ),
+            "rota:",
+        )
+        for b in cov.briefings_due
+    ]
+    gaps = briefings + gaps
     appeals = tuple(
         PanelItem(
             join(

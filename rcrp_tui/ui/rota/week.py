@@ -23,6 +23,7 @@ from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.rota import SlotKey
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, ServiceError, ValidationFailed
+from rcrp_tui.services.readiness.briefings import DUE_WITHIN, FirstShift, first_shifts
 from rcrp_tui.services.rota import planning as rota_service
 from rcrp_tui.services.rota.planning import Candidate, RotaInfo, RotaView, RuleBroken, Slot
 from rcrp_tui.ui.base import ReportsWorkerErrors
@@ -72,10 +73,16 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
     class Loaded(Message):
         """The rota list and the chosen rota arrived from the database."""
 
-        def __init__(self, rotas: list[RotaInfo], view: RotaView | None) -> None:
+        def __init__(
+            self,
+            rotas: list[RotaInfo],
+            view: RotaView | None,
+            briefings: tuple[FirstShift, ...] = (),
+        ) -> None:
             super().__init__()
             self.rotas = rotas
             self.view = view
+            self.briefings = briefings
 
     class ChangeFailed(Message):
         def __init__(self, error: ServiceError, retry: Callable[[str], None] | None) -> None:
@@ -105,6 +112,8 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         self.rota_id = rota_id
         self.rotas: list[RotaInfo] = []
         self.view: RotaView | None = None
+        #: The viewed rota's first shifts and their go-live briefings.
+        self.briefings: tuple[FirstShift, ...] = ()
         self.week = 0
         self.marked: SlotKey | None = None
         self._first_load = True
@@ -139,10 +148,21 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         if chosen is None and rotas:
             chosen = rotas[0].id
         view = rota_service.rota_view(self.ctx, chosen) if chosen is not None else None
-        self.post_message(self.Loaded(rotas, view))
+        briefings: tuple[FirstShift, ...] = ()
+        if view is not None:
+            # The phase's briefings belong to its first rota; another rota's first shifts
+            # fall on other days and are left out.
+            firsts = {s.key for s in view.slots if s.shift.is_first}
+            briefings = tuple(
+                f
+                for f in first_shifts(self.ctx, view.rota.phase)
+                if SlotKey(f.day, f.team_id, f.shift_code) in firsts
+            )
+        self.post_message(self.Loaded(rotas, view, briefings))
 
     def on_rota_screen_loaded(self, message: Loaded) -> None:
         self.rotas, self.view = message.rotas, message.view
+        self.briefings = message.briefings
         if self.view is not None:
             self.rota_id = self.view.rota.id
             if self._first_load:
@@ -182,10 +202,20 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         )
         if first_gaps:
             header.append(f" · ✗ {first_gaps} first-shift GAP{'s' if first_gaps > 1 else ''}")
+        due = self._briefings_due()
+        if due:
+            header.append(
+                f" · ⚠ {due} first shift{'s' if due > 1 else ''} within 24 h with no briefing",
+                style="bold",
+            )
         title.update(header)
         grid.show(v, self.week, self.marked)
-        self.query_one(CoverageTable).show(v)
+        self.query_one(CoverageTable).show(v, self.briefings, self.ctx.clock.now())
         self._status()
+
+    def _briefings_due(self) -> int:
+        now = self.ctx.clock.now()
+        return sum(1 for f in self.briefings if now < f.start <= now + DUE_WITHIN and not f.briefed)
 
     def _status(self) -> None:
         text = "* first shift of that type for the team · N night · W weekend · GAP no floorwalker"

@@ -146,7 +146,15 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         rotas = rota_service.list_rotas(self.ctx)
         chosen = self.rota_id if any(r.id == self.rota_id for r in rotas) else None
         if chosen is None and rotas:
-            chosen = rotas[0].id
+            # The rota running today, else the newest (a phase's rota made ahead of its
+            # go-live must not hide the one the control room is working to).
+            now = self.ctx.clock.now()
+            running = [
+                r
+                for r in rotas
+                if r.go_live <= now.astimezone(rota_service.zone(r.time_zone)).date() <= r.last_day
+            ]
+            chosen = (running or rotas)[0].id
         view = rota_service.rota_view(self.ctx, chosen) if chosen is not None else None
         briefings: tuple[FirstShift, ...] = ()
         if view is not None:

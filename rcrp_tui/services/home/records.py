@@ -165,6 +165,18 @@ class BriefingDue:
 
 
 @dataclass(frozen=True)
+class GoLive:
+    """The next phase's go-live for Home: the countdown and its readiness (``problem``:
+    why readiness cannot be shown, such as a wrong checklist file)."""
+
+    phase: int
+    countdown: str
+    percent_text: str = ""
+    blockers: int = 0
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class WeekCoverage:
     """Floorwalker coverage of the shifts that start or run in the coming seven days."""
 
@@ -234,6 +246,8 @@ class QaLeadHome:
     alerts: Alerts
     overdue: FollowUps  # every team
     generated_at: datetime
+    #: The phase going live next (else the last to go live); None: no phase has a rota.
+    go_live: GoLive | None = None
 
 
 @dataclass(frozen=True)
@@ -246,6 +260,8 @@ class SupervisorHome:
     team_overdue: FollowUps
     authored_overdue: FollowUps
     generated_at: datetime
+    #: The phase going live next (else the last to go live); None: no phase has a rota.
+    go_live: GoLive | None = None
 
 
 @dataclass(frozen=True)
@@ -275,6 +291,8 @@ class AdministratorHome:
     audit_entries: int
     audit_last_week: int
     generated_at: datetime
+    #: The phase going live next (else the last to go live); None: no phase has a rota.
+    go_live: GoLive | None = None
 
 
 Home = FloorwalkerHome | QaLeadHome | SupervisorHome | OfficerHome | AdministratorHome

@@ -20,7 +20,7 @@ from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.services.coaching import notes as coaching
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.services.core.errors import PermissionDenied
+from rcrp_tui.services.core.errors import PermissionDenied, ServiceError
 from rcrp_tui.services.home import queries as q
 from rcrp_tui.services.home.records import (
     FIRST_FEW,
@@ -31,6 +31,7 @@ from rcrp_tui.services.home.records import (
     DutyStatus,
     FloorwalkerHome,
     FollowUps,
+    GoLive,
     Home,
     ImportInfo,
     OfficerHome,
@@ -43,6 +44,7 @@ from rcrp_tui.services.home.records import (
     TeamResults,
     WeekCoverage,
 )
+from rcrp_tui.services.readiness import checklist as readiness
 from rcrp_tui.services.readiness.briefings import briefings_due
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews import live_risk
@@ -106,6 +108,19 @@ def _authored_overdue(ctx: Ctx) -> FollowUps:
             session, now, coaching.visible_clause(ctx), _N.author_user_id == ctx.actor.user_id
         )
     return FollowUps(total, tuple(q.follow_up(n, now) for n in first))
+
+
+def _go_live(ctx: Ctx) -> GoLive | None:
+    """The next phase's countdown and readiness; a wrong checklist file is said, not raised,
+    so Home still opens."""
+    try:
+        soon = readiness.next_go_live(ctx)
+        if soon is None:
+            return None
+        report = readiness.readiness(ctx, soon.phase)
+    except ServiceError as exc:
+        return GoLive(0, "Go-live readiness cannot be shown", problem=exc.message)
+    return GoLive(soon.phase, soon.text, report.checklist.tally.percent_text, len(report.blockers))
 
 
 # --- floorwalker ---------------------------------------------------------------------
@@ -206,6 +221,7 @@ def qa_lead_home(ctx: Ctx) -> QaLeadHome:
         alerts=_open_alerts(ctx),
         overdue=overdue,
         generated_at=now,
+        go_live=_go_live(ctx),
     )
 
 
@@ -300,6 +316,7 @@ def supervisor_home(ctx: Ctx) -> SupervisorHome:
         team_overdue=FollowUps(team_total, tuple(q.follow_up(n, now) for n in team_first)),
         authored_overdue=_authored_overdue(ctx) if team_id is not None else FollowUps(0, ()),
         generated_at=now,
+        go_live=_go_live(ctx),
     )
 
 
@@ -393,4 +410,5 @@ def administrator_home(ctx: Ctx) -> AdministratorHome:
         audit_entries=int(audit_total),
         audit_last_week=int(last_week),
         generated_at=now,
+        go_live=_go_live(ctx),
     )

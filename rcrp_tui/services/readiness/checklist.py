@@ -46,6 +46,10 @@ from rcrp_tui.storage.readiness_models import (
     ReadinessItemState,
 )
 
+#: The longest owner and evidence note a manual item takes (the dialogs count against them).
+OWNER_LIMIT = OWNER_MAX
+EVIDENCE_LIMIT = NOTE_MAX
+
 
 class ChecklistFileWrong(ServiceError):
     """The force's checklist file is wrong; the message lists each problem."""

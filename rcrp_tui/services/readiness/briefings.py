@@ -26,6 +26,7 @@ from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, NotFound, ValidationFailed
 from rcrp_tui.services.core.free_text import refuse_personal_data
+from rcrp_tui.services.readiness.races import flush_or_conflict
 from rcrp_tui.services.rota.state import RotaInfo, load_state, rota_info
 from rcrp_tui.storage.readiness_models import OWNER_MAX, REASON_MAX, GoLiveBriefing
 from rcrp_tui.storage.rota_models import Rota
@@ -294,7 +295,7 @@ def record_briefing(
         row.updated_at = ctx.clock.now()
         row.updated_by = ctx.actor.username
         session.add(row)
-        session.flush()
+        flush_or_conflict(session, "golive_briefings", "uq_briefing_phase_team_shift")
         audit.record(
             session,
             ctx,

@@ -39,6 +39,7 @@ from rcrp_tui.services.core.errors import Conflict, NotFound, ServiceError, Vali
 from rcrp_tui.services.core.free_text import refuse_personal_data
 from rcrp_tui.services.readiness import rules
 from rcrp_tui.services.readiness.briefings import phase_rota
+from rcrp_tui.services.readiness.races import flush_or_conflict
 from rcrp_tui.storage.readiness_models import (
     NOTE_MAX,
     OWNER_MAX,
@@ -329,7 +330,7 @@ def update_item(
         row.updated_at = ctx.clock.now()
         row.updated_by = ctx.actor.username
         session.add(row)
-        session.flush()
+        flush_or_conflict(session, "readiness_items", "uq_readiness_phase_item")
         audit.record(
             session,
             ctx,
@@ -385,7 +386,7 @@ def set_baseline(
         row.updated_at = ctx.clock.now()
         row.updated_by = ctx.actor.username
         session.add(row)
-        session.flush()
+        flush_or_conflict(session, "kpi_baselines", "kpi_baselines_phase")
         audit.record(
             session,
             ctx,

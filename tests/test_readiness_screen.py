@@ -12,6 +12,7 @@ from syrupy.assertion import SnapshotAssertion
 from textual.widgets import DataTable, Input
 
 from rcrp_tui.domain.readiness import ItemStatus
+from rcrp_tui.domain.shift_patterns import DEFAULT_TZ as LONDON
 from rcrp_tui.services.readiness.briefings import (
     BriefingInput,
     BriefingStatus,
@@ -208,3 +209,48 @@ def test_snapshots(snapshot: SnapshotAssertion, db: Database, tmp_path: Path) ->
         snapshot, make_app(db, tmp_config=tmp_path / "narrow"), (80, 24),
         [("phase-2-80x24", screen)],
     )  # fmt: skip
+
+
+async def test_a_briefing_is_recorded_from_the_rotas_coverage_view(
+    db: Database, tmp_path: Path
+) -> None:
+    force = build_force(db)
+    due = first_shifts(force.sup, PHASE)[0]
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "sup", PASSWORD)
+        await pilot.press("f8")
+        await settle(pilot)
+        rota = app.screen
+        assert "within 24 h with no briefing" in rendered_text(
+            rota.query_one("#rota-title"), width=200
+        )
+        await pilot.press("c")  # coverage: one row per team and shift type
+        table = rota.query_one("#coverage-table", DataTable)
+        row = table.get_row_index(f"{due.team_id}:{due.shift_code}")
+        table.move_cursor(row=row)
+        await pilot.press("b")
+        await settle(pilot)
+        dialog = app.screen
+        # Offered as the supervisor's own, half an hour before the shift.
+        assert dialog.query_one("#briefing-by", Input).value == "Sup"
+        when = dialog.query_one("#briefing-at", Input)
+        assert (
+            when.value == f"{(due.start - timedelta(minutes=30)).astimezone(LONDON):%Y-%m-%d %H:%M}"
+        )
+        when.value = "tomorrow"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog and when.value == "tomorrow"
+        assert "is not a time like" in rendered_text(dialog.query_one("#briefing-error"), 120)
+        when.value = f"{(due.start - timedelta(minutes=45)).astimezone(LONDON):%Y-%m-%d %H:%M}"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is rota
+        cell = table.get_row_at(table.get_row_index(f"{due.team_id}:{due.shift_code}"))[5]
+        assert cell.plain == "… planned"
+    (stored,) = [s for s in first_shifts(force.sup, PHASE) if s.team_id == due.team_id
+                 and s.shift_code == due.shift_code]  # fmt: skip
+    assert stored.briefing is not None
+    assert stored.briefing.delivered_at == due.start - timedelta(minutes=45)
+    assert audit_actions(db)[-1] == "briefing_recorded"

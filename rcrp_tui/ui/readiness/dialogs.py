@@ -41,8 +41,8 @@ from rcrp_tui.ui.common.form import FormBehaviour, FormInput, plain_reason
 from rcrp_tui.ui.common.keys import KeyHints
 from rcrp_tui.ui.common.literal import literal
 
-_CSS = """
-ItemDialog, BaselineDialog, ExportReadinessDialog { align: center middle; }
+DIALOG_CSS = """
+ItemDialog, BaselineDialog, ExportReadinessDialog, BriefingDialog { align: center middle; }
 .readiness-dialog {
     width: 76;
     max-width: 100%;
@@ -58,13 +58,17 @@ ItemDialog, BaselineDialog, ExportReadinessDialog { align: center middle; }
 """
 
 
-class _Refused(Message):
+class SaveRefused(Message):
+    """The service refused the save; the dialog stays open and says why."""
+
     def __init__(self, error: ServiceError) -> None:
         super().__init__()
         self.error = error
 
 
-class _Saved(Message):
+class SaveDone(Message):
+    """The save went through; the dialog closes with ``result``."""
+
     def __init__(self, result: object) -> None:
         super().__init__()
         self.result = result
@@ -73,7 +77,7 @@ class _Saved(Message):
 class _SavingDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[object]):
     """What the three dialogs share: save in a worker, stay open on a refusal."""
 
-    DEFAULT_CSS = _CSS
+    DEFAULT_CSS = DIALOG_CSS
 
     def show_refusal(self, error: ServiceError) -> None:
         if isinstance(error, ValidationFailed):
@@ -81,12 +85,12 @@ class _SavingDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[object]):
         else:
             self.show_field_error(None, plain_reason(error.message))
 
-    @on(_Refused)
-    def _refused(self, message: _Refused) -> None:
+    @on(SaveRefused)
+    def _refused(self, message: SaveRefused) -> None:
         self.show_refusal(message.error)
 
-    @on(_Saved)
-    def _saved(self, message: _Saved) -> None:
+    @on(SaveDone)
+    def _saved(self, message: SaveDone) -> None:
         self.dismiss(message.result)
 
     @on(Input.Submitted)
@@ -177,9 +181,9 @@ class ItemDialog(_SavingDialog):
                 self.ctx, item.phase, item.key, update, expected_version=item.row_version
             )
         except ServiceError as exc:
-            self.post_message(_Refused(exc))
+            self.post_message(SaveRefused(exc))
             return
-        self.post_message(_Saved(True))
+        self.post_message(SaveDone(True))
 
 
 class BaselineDialog(_SavingDialog):
@@ -235,9 +239,9 @@ class BaselineDialog(_SavingDialog):
                 self.ctx, self.report.phase, first, end, expected_version=seen
             )
         except ServiceError as exc:
-            self.post_message(_Refused(exc))
+            self.post_message(SaveRefused(exc))
             return
-        self.post_message(_Saved(True))
+        self.post_message(SaveDone(True))
 
 
 FORMAT_LABELS = {
@@ -298,6 +302,6 @@ class ExportReadinessDialog(_SavingDialog):
         try:
             written = reports.write_report(self.ctx, self.report, fmt, path)
         except ServiceError as exc:
-            self.post_message(_Refused(exc))
+            self.post_message(SaveRefused(exc))
             return
-        self.post_message(_Saved(written))
+        self.post_message(SaveDone(written))

@@ -66,6 +66,13 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         Binding("e", "export", "Export", id="rota.export"),
         Binding("L", "leave", "Leave", id="rota.leave", tooltip="Record a floorwalker's leave"),
         Binding("o", "other_rota", "Other rota", id="rota.other"),
+        Binding(
+            "b",
+            "briefing",
+            "Briefing",
+            id="rota.briefing",
+            tooltip="Record the go-live briefing of a team's first shift of a type",
+        ),
         Binding("escape", "clear_mark", "Clear swap", show=False, id="rota.clear"),
         *list_keys("cursor('down')", "cursor('up')"),
     ]
@@ -137,7 +144,55 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _CHANGES:
             return can(self.ctx.actor.role, Permission.MANAGE_ROTA)
+        if action == "briefing":
+            return can(self.ctx.actor.role, Permission.RECORD_BRIEFINGS)
         return True
+
+    def _first_shift(self) -> FirstShift | None:
+        """The first shift under the cursor: a coverage row, or a first shift in the week."""
+        if self.view is None:
+            return None
+        if self._on_coverage():
+            table = self.query_one(CoverageTable)
+            if not table.row_count:
+                return None
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            team, _, code = str(row_key.value).partition(":")
+            return next(
+                (f for f in self.briefings if str(f.team_id) == team and f.shift_code == code),
+                None,
+            )
+        slot = self._selected()
+        if slot is None:
+            return None
+        return next(
+            (
+                f
+                for f in self.briefings
+                if (f.day, f.team_id, f.shift_code)
+                == (slot.key.day, slot.key.team_id, slot.key.code)
+            ),
+            None,
+        )
+
+    def action_briefing(self) -> None:
+        from rcrp_tui.ui.readiness.briefing_dialog import BriefingDialog
+
+        first = self._first_shift()
+        if first is None:
+            self.notify(
+                "Highlight a team's first shift of a type (marked *), or its row in the "
+                "coverage view (c).",
+                severity="warning",
+            )
+            return
+
+        def saved(done: object) -> None:
+            if done:
+                self.notify("Briefing saved.", markup=False)
+                self._load()
+
+        self.app.push_screen(BriefingDialog(self.ctx, first), saved)
 
     # ----- loading ---------------------------------------------------------------
 

@@ -170,7 +170,10 @@ class Facts:
         return RuleResult(len(names) >= min_plans, figure, where)
 
     def kpi_baseline(self, min_decisions: int) -> RuleResult:
-        where = "Readiness screen: b sets the baseline (rcrp-tui readiness --phase N)"
+        where = (
+            f"Go-live readiness (ctrl+y), b; or rcrp-tui readiness --phase {self.phase} "
+            "--set-baseline FIRST END"
+        )
         if self.baseline is None:
             return RuleResult(False, f"no KPI baseline period set for phase {self.phase}", where)
         first, end = self.baseline

@@ -254,3 +254,28 @@ async def test_a_briefing_is_recorded_from_the_rotas_coverage_view(
     assert stored.briefing is not None
     assert stored.briefing.delivered_at == due.start - timedelta(minutes=45)
     assert audit_actions(db)[-1] == "briefing_recorded"
+
+
+async def test_x_exports_the_report_to_the_folder_given(db: Database, tmp_path: Path) -> None:
+    _seed(db)
+    out = tmp_path / "board"
+    out.mkdir()
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = await _open(pilot, "sup")
+        await pilot.press("x")
+        await settle(pilot)
+        dialog = app.screen
+        path = dialog.query_one("#export-path", Input)
+        path.value = str(tmp_path / "missing") + "/"
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is dialog  # refused, the path kept as typed
+        assert "no such folder" in rendered_text(dialog.query_one("#export-error"), 120)
+        path.value = str(out)
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+    (written,) = out.iterdir()
+    assert written.name == "rcrp-readiness-phase2-20261124.xlsx"
+    assert audit_actions(db)[-1] == "readiness_report_exported"

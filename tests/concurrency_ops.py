@@ -142,6 +142,24 @@ def calibration_save(db: Database, p: Payload) -> int:
     return done.row_version or 0
 
 
+def update_readiness_item(db: Database, p: Payload) -> int:
+    from rcrp_tui.services.readiness.checklist import update_item
+
+    return update_item(_ctx(db, p), p["phase"], p["key"], p["update"], expected_version=p["seen"])
+
+
+def record_briefing(db: Database, p: Payload) -> int:
+    from rcrp_tui.services.readiness.briefings import record_briefing as record
+
+    return record(_ctx(db, p), p["briefing"], expected_version=p["seen"]).row_version
+
+
+def set_baseline(db: Database, p: Payload) -> int:
+    from rcrp_tui.services.readiness.checklist import set_baseline as set_it
+
+    return set_it(_ctx(db, p), p["phase"], p["first"], p["end"], expected_version=p["seen"])
+
+
 OPERATIONS: dict[str, Callable[[Database, Payload], Any]] = {
     "decide_appeal": decide_appeal,
     "set_themes": set_themes,
@@ -158,4 +176,7 @@ OPERATIONS: dict[str, Callable[[Database, Payload], Any]] = {
     "sign_in": sign_in,
     "import_training": import_training,
     "calibration_save": calibration_save,
+    "update_readiness_item": update_readiness_item,
+    "record_briefing": record_briefing,
+    "set_baseline": set_baseline,
 }

@@ -18,6 +18,7 @@ from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import NoteStatus, is_overdue
 from rcrp_tui.sample_data import qa_coaching, qa_extras, qa_samples, qa_work
 from rcrp_tui.sample_data.demo import DEMO_DAYS, GO_LIVE
+from rcrp_tui.sample_data.qa_readiness import PHASE_2_PLAN
 from rcrp_tui.services.appeals import queries as appeal_queries
 from rcrp_tui.services.core import auth
 from rcrp_tui.services.core.context import Ctx
@@ -69,7 +70,8 @@ def _rows(db: Database, table: Table) -> list[dict[str, Any]]:
 def test_two_plans_and_a_part_worked_sample(demo: Database) -> None:
     lead = _ctx(demo, "qalead1")
     plans = {p.name: p for p in sampling.list_plans(lead)}
-    assert set(plans) == {qa_samples.MONTHLY_PLAN, qa_samples.CENSUS_PLAN}
+    # Phase 2's go-live plan is the readiness records' (sample_data/qa_readiness.py).
+    assert set(plans) == {qa_samples.MONTHLY_PLAN, qa_samples.CENSUS_PLAN, PHASE_2_PLAN}
     [sample] = sampling.list_samples(lead)
     assert sample.plan_name == qa_samples.MONTHLY_PLAN
     assert FIRST < sample.drawn_at < AS_OF

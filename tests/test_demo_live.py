@@ -102,7 +102,8 @@ def test_floorwalkers_are_on_shift_now_and_the_gaps_lie_ahead(
     on_duty = rota.on_duty_now(sup)
     assert on_duty, "nobody on shift at the demo's now"
     assert all(d.start <= window.now < d.end for d in on_duty)
-    (info,) = rota.list_rotas(sup)
+    # Phase 1's rota; phase 2's (qa_readiness) lies ahead.
+    (info,) = [r for r in rota.list_rotas(sup) if r.phase == 1]
     assert info.go_live == window.go_live
     assert info.last_day == window.go_live + timedelta(days=41)
     gaps = rota.rota_view(sup, info.id).coverage.gaps
@@ -308,3 +309,26 @@ def test_phase_1_training_came_before_go_live_and_phase_2_after(
     assert len(phase_1) == 56 and max(phase_1) < window.go_live
     assert len(phase_2) == 17 and min(phase_2) > window.go_live
     assert max(phase_2) <= window.now.date()
+
+
+def test_phase_1_is_live_and_phase_2_counts_down_on_any_day(
+    live: tuple[Database, LiveWindow],
+) -> None:
+    from rcrp_tui.sample_data.qa_readiness import PHASE_2_AFTER
+    from rcrp_tui.services.readiness.checklist import next_go_live, readiness
+
+    db, window = live
+    sup = _ctx(db, "supervisor1", window.now)
+    phase_2 = window.go_live + timedelta(days=PHASE_2_AFTER)
+    ahead = (phase_2 - window.today).days
+    soon = next_go_live(sup)
+    assert soon is not None and (soon.phase, soon.go_live) == (2, phase_2)
+    assert soon.text == f"Phase 2 goes live in {ahead} days ({phase_2:%a %d %b %Y})"
+    assert 21 <= ahead <= 28
+    one = readiness(sup, 1)
+    assert one.countdown.startswith(f"Phase 1 went live {(window.today - window.go_live).days}")
+    items = {i.key: i for i in one.checklist.items}
+    # Every first shift of phase 1 has started, so each briefing is delivered but one.
+    assert "14 delivered" in items["shift-go-lives"].figure
+    two = readiness(sup, 2)
+    assert 0 < two.checklist.tally.done < two.checklist.tally.applicable

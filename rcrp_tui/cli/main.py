@@ -31,6 +31,7 @@ from rcrp_tui.cli.keys import add_keys_parser
 from rcrp_tui.cli.ops import add_ops_parser, add_retention_parser
 from rcrp_tui.cli.output import say_database, visible_output
 from rcrp_tui.cli.privacy import add_privacy_parser
+from rcrp_tui.cli.readiness import add_readiness_parser
 from rcrp_tui.cli.report import add_report_parser
 from rcrp_tui.cli.rota import add_rota_parser
 from rcrp_tui.cli.sampling import add_sample_parser
@@ -511,6 +512,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_sample_parser(sub, _add_database, add_sign_in)
     add_training_parser(sub, _add_database, add_sign_in)
     add_calibration_parser(sub, _add_database, add_sign_in)
+    add_readiness_parser(sub, _add_database, add_sign_in)
     add_privacy_parser(sub)
     add_keys_parser(sub)
     add_retention_parser(sub, _add_database)

@@ -13,6 +13,10 @@ test fails when the two differ. Why the lines fall where they do (README, "Roles
 * Training records (who is trained for which phase) are go-live readiness evidence: the
   QA lead who owns the QA plan and the administrator who loads the force's data record and
   import them; supervisors see them (their team's share) but do not record them.
+* Go-live readiness (the checklists, per-shift go-live briefings, the KPI baseline) is
+  the programme's shared record: the QA lead, the supervisors who run the shifts and the
+  administrator each keep their part of it up to date; floorwalkers and contact officers
+  are briefed, and do not keep it.
 """
 
 from __future__ import annotations
@@ -51,6 +55,9 @@ class Permission(StrEnum):
     VIEW_TRAINING = "view_training"
     RUN_CALIBRATION = "run_calibration"
     GRADE_CALIBRATION = "grade_calibration"
+    VIEW_READINESS = "view_readiness"
+    EDIT_READINESS = "edit_readiness"
+    RECORD_BRIEFINGS = "record_briefings"
 
 
 _P = Permission
@@ -86,6 +93,9 @@ DESCRIPTIONS: dict[Permission, str] = {
     _P.VIEW_TRAINING: "see training records and the share trained",
     _P.RUN_CALIBRATION: "run calibration sessions and set their reference answers",
     _P.GRADE_CALIBRATION: "score decisions in calibration sessions",
+    _P.VIEW_READINESS: "see go-live readiness and export its report",
+    _P.EDIT_READINESS: "update go-live checklist items and the KPI baseline",
+    _P.RECORD_BRIEFINGS: "record per-shift go-live briefings",
 }
 
 ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
@@ -105,6 +115,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.EXPORT_SUBJECT_ACCESS,
             _P.RECORD_TRAINING,
             _P.VIEW_TRAINING,
+            _P.VIEW_READINESS,
+            _P.EDIT_READINESS,
+            _P.RECORD_BRIEFINGS,
         }
     ),
     Role.QA_LEAD: frozenset(
@@ -127,6 +140,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VIEW_TRAINING,
             _P.RUN_CALIBRATION,
             _P.GRADE_CALIBRATION,
+            _P.VIEW_READINESS,
+            _P.EDIT_READINESS,
+            _P.RECORD_BRIEFINGS,
         }
     ),
     Role.SUPERVISOR: frozenset(
@@ -141,6 +157,9 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             _P.VIEW_KPIS,
             _P.VIEW_ROTA,
             _P.VIEW_TRAINING,
+            _P.VIEW_READINESS,
+            _P.EDIT_READINESS,
+            _P.RECORD_BRIEFINGS,
         }
     ),
     Role.FLOORWALKER: frozenset(

@@ -28,7 +28,7 @@ from sqlmodel import Session
 from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.shift_patterns import DEFAULT_TZ, load_patterns
-from rcrp_tui.sample_data import qa_calibration, qa_extras, qa_training, qa_work
+from rcrp_tui.sample_data import qa_calibration, qa_extras, qa_readiness, qa_training, qa_work
 from rcrp_tui.sample_data.accounts import (
     DEMO_ACCOUNTS,
     DEMO_PASSWORD,
@@ -174,6 +174,7 @@ def build_demo(
             and qa_extras.is_added(db)
             and qa_training.is_added(db)
             and qa_calibration.is_added(db)
+            and qa_readiness.is_added(db)
         ):
             return False
         # A demo from before the QA work existed, or a build interrupted during it.
@@ -195,6 +196,10 @@ def build_demo(
         if not qa_calibration.is_added(db):
             qa_calibration.add_calibration(
                 ctx, seed=seed, as_of=_as_of(go_live, as_of), progress=say
+            )
+        if not qa_readiness.is_added(db):
+            qa_readiness.add_readiness(
+                ctx, seed=seed, go_live=go_live, as_of=_as_of(go_live, as_of), progress=say
             )
         say("Demo QA work added.")
         return True
@@ -244,12 +249,15 @@ def build_demo(
     calibration = qa_calibration.add_calibration(
         ctx, seed=seed, as_of=_as_of(go_live, as_of), progress=say
     )
+    briefings = qa_readiness.add_readiness(
+        ctx, seed=seed, go_live=go_live, as_of=_as_of(go_live, as_of), progress=say
+    )
     say(
         f"QA work: {sum(qa.reviews.values())} reviews, rota with {qa.rota_gaps} gaps, "
         f"{qa.alerts_open} open live-risk alert, a sample of "
         f"{sum(extras.sample_items.values())}, {extras.appeals} appeals, "
         f"{extras.notes} coaching notes, {trained} training records, "
-        f"{calibration} calibration sessions."
+        f"{calibration} calibration sessions, {briefings} go-live briefings."
     )
     say(f"Demo ready: {done:,} decisions. Sign in as any demo account; password {DEMO_PASSWORD}")
     return True

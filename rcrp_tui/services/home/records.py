@@ -154,6 +154,29 @@ class RotaGap:
 
 
 @dataclass(frozen=True)
+class BriefingDue:
+    """A team's first RCRP shift of a type starting within 24 hours with no go-live
+    briefing planned or delivered."""
+
+    phase: int
+    team_name: str
+    shift_code: str
+    start: datetime
+
+
+@dataclass(frozen=True)
+class GoLive:
+    """The next phase's go-live for Home: the countdown and its readiness (``problem``:
+    why readiness cannot be shown, such as a wrong checklist file)."""
+
+    phase: int
+    countdown: str
+    percent_text: str = ""
+    blockers: int = 0
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class WeekCoverage:
     """Floorwalker coverage of the shifts that start or run in the coming seven days."""
 
@@ -163,6 +186,8 @@ class WeekCoverage:
     covered: int
     gap_count: int
     gaps: tuple[RotaGap, ...]  # the first few, soonest first
+    #: First shifts within 24 hours with no go-live briefing planned (all of them).
+    briefings_due: tuple[BriefingDue, ...] = ()
 
     @property
     def percent(self) -> float | None:
@@ -221,6 +246,8 @@ class QaLeadHome:
     alerts: Alerts
     overdue: FollowUps  # every team
     generated_at: datetime
+    #: The phase going live next (else the last to go live); None: no phase has a rota.
+    go_live: GoLive | None = None
 
 
 @dataclass(frozen=True)
@@ -233,6 +260,8 @@ class SupervisorHome:
     team_overdue: FollowUps
     authored_overdue: FollowUps
     generated_at: datetime
+    #: The phase going live next (else the last to go live); None: no phase has a rota.
+    go_live: GoLive | None = None
 
 
 @dataclass(frozen=True)
@@ -262,6 +291,8 @@ class AdministratorHome:
     audit_entries: int
     audit_last_week: int
     generated_at: datetime
+    #: The phase going live next (else the last to go live); None: no phase has a rota.
+    go_live: GoLive | None = None
 
 
 Home = FloorwalkerHome | QaLeadHome | SupervisorHome | OfficerHome | AdministratorHome

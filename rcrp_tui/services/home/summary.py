@@ -20,16 +20,18 @@ from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.services.coaching import notes as coaching
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.services.core.errors import PermissionDenied
+from rcrp_tui.services.core.errors import PermissionDenied, ServiceError
 from rcrp_tui.services.home import queries as q
 from rcrp_tui.services.home.records import (
     FIRST_FEW,
     AdministratorHome,
     Alerts,
     Appeals,
+    BriefingDue,
     DutyStatus,
     FloorwalkerHome,
     FollowUps,
+    GoLive,
     Home,
     ImportInfo,
     OfficerHome,
@@ -42,6 +44,8 @@ from rcrp_tui.services.home.records import (
     TeamResults,
     WeekCoverage,
 )
+from rcrp_tui.services.readiness import checklist as readiness
+from rcrp_tui.services.readiness.briefings import briefings_due
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews import live_risk
 from rcrp_tui.services.rota import planning as rota
@@ -104,6 +108,19 @@ def _authored_overdue(ctx: Ctx) -> FollowUps:
             session, now, coaching.visible_clause(ctx), _N.author_user_id == ctx.actor.user_id
         )
     return FollowUps(total, tuple(q.follow_up(n, now) for n in first))
+
+
+def _go_live(ctx: Ctx) -> GoLive | None:
+    """The next phase's countdown and readiness; a wrong checklist file is said, not raised,
+    so Home still opens."""
+    try:
+        soon = readiness.next_go_live(ctx)
+        if soon is None:
+            return None
+        report = readiness.readiness(ctx, soon.phase)
+    except ServiceError as exc:
+        return GoLive(0, "Go-live readiness cannot be shown", problem=exc.message)
+    return GoLive(soon.phase, soon.text, report.checklist.tally.percent_text, len(report.blockers))
 
 
 # --- floorwalker ---------------------------------------------------------------------
@@ -204,6 +221,7 @@ def qa_lead_home(ctx: Ctx) -> QaLeadHome:
         alerts=_open_alerts(ctx),
         overdue=overdue,
         generated_at=now,
+        go_live=_go_live(ctx),
     )
 
 
@@ -232,6 +250,10 @@ def _coverage(ctx: Ctx, team_id: int | None, scope: str) -> WeekCoverage:
             names.append(info.name)
             shifts += mine
     gaps = sorted((s for s in shifts if s.floorwalker_id is None), key=lambda s: s.shift.start)
+    due = tuple(
+        BriefingDue(b.phase, b.team_name, b.shift_code, b.start)
+        for b in briefings_due(ctx, team_id=team_id)
+    )
     return WeekCoverage(
         scope=scope,
         rotas=tuple(names),
@@ -250,6 +272,7 @@ def _coverage(ctx: Ctx, team_id: int | None, scope: str) -> WeekCoverage:
             )
             for g in gaps[:FIRST_FEW]
         ),
+        briefings_due=due,
     )
 
 
@@ -293,6 +316,7 @@ def supervisor_home(ctx: Ctx) -> SupervisorHome:
         team_overdue=FollowUps(team_total, tuple(q.follow_up(n, now) for n in team_first)),
         authored_overdue=_authored_overdue(ctx) if team_id is not None else FollowUps(0, ()),
         generated_at=now,
+        go_live=_go_live(ctx),
     )
 
 
@@ -386,4 +410,5 @@ def administrator_home(ctx: Ctx) -> AdministratorHome:
         audit_entries=int(audit_total),
         audit_last_week=int(last_week),
         generated_at=now,
+        go_live=_go_live(ctx),
     )

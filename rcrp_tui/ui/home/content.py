@@ -4,7 +4,8 @@ Targets name where Enter goes: ``review:<id>`` opens a review,
 ``queue:<sample id>:<decision id>`` a sample item (its sample's queue), ``sample:<id>`` a
 sample's queue, ``alert-review:<review id>`` the review an alert was raised on,
 ``cpd:<staff id>`` (or ``cpd:`` for one's own place) the development record,
-``appeal:<id>`` an appeal, and ``live-risk:`` / ``rota:`` those screens. Nothing here is
+``appeal:<id>`` an appeal, ``readiness:<phase>`` go-live readiness, and ``live-risk:`` /
+``rota:`` those screens. Nothing here is
 signalled by colour alone: gaps, overdue notes and alerts carry a word or a symbol.
 """
 
@@ -25,6 +26,7 @@ from rcrp_tui.services.home.records import (
     Alerts,
     FloorwalkerHome,
     FollowUps,
+    GoLive,
     Home,
     MonthCompliance,
     OfficerHome,
@@ -52,6 +54,7 @@ PANELS: dict[Role, tuple[tuple[str, str, bool], ...]] = {
     Role.QA_LEAD: (
         ("compliance", "Compliance this month against last", False),
         ("alerts", "Open live-risk alerts", True),
+        ("golive", "Go-live", True),
         ("moderation", "Awaiting moderation", True),
         ("samples", "Samples in progress", True),
         ("overdue", "Overdue coaching follow-ups (every team)", True),
@@ -60,6 +63,7 @@ PANELS: dict[Role, tuple[tuple[str, str, bool], ...]] = {
         ("alerts", "Open live-risk alerts", True),
         ("appeals", "Open live appeals (999)", True),
         ("coverage", "Floorwalker cover, next 7 days", True),
+        ("golive", "Go-live", True),
         ("results", "Team results this month", False),
         ("team-overdue", "Overdue follow-ups in your team", True),
         ("authored", "Your notes with overdue follow-ups", True),
@@ -69,6 +73,7 @@ PANELS: dict[Role, tuple[tuple[str, str, bool], ...]] = {
         ("notes", "Your open coaching notes and actions", True),
     ),
     Role.ADMINISTRATOR: (
+        ("golive", "Go-live", True),
         ("accounts", "Accounts and teams", False),
         ("activity", "Imports and audit", False),
         ("chain", "Audit trail integrity", False),
@@ -258,6 +263,9 @@ def supervisor(h: SupervisorHome) -> dict[str, PanelContent]:
         head += f" · rota {', '.join(cov.rotas)}"
     else:
         head = f"{cov.scope}: no rota has shifts in the coming week."
+    if cov.briefings_due:
+        n = len(cov.briefings_due)
+        head += f"\n⚠ {_count(n, 'first shift')} within 24 h with no go-live briefing planned"
     gaps = []
     for g in cov.gaps:
         flags = [w for w, on in (("night", g.is_night), ("weekend", g.is_weekend)) if on]
@@ -265,6 +273,22 @@ def supervisor(h: SupervisorHome) -> dict[str, PanelContent]:
             flags.append("FIRST shift: go-live briefing")
         parts = ["✗ GAP", when(g.start), f"{g.team_name} {g.shift_code}"]
         gaps.append(PanelItem(join(parts + ([", ".join(flags)] if flags else [])), "rota:"))
+    # A first shift about to start with no briefing leads: it is the most urgent thing here.
+    briefings = [
+        PanelItem(
+            join(
+                [
+                    "⚠ NO BRIEFING",
+                    when(b.start),
+                    f"{b.team_name} {b.shift_code}",
+                    f"phase {b.phase} first shift: plan its go-live briefing",
+                ]
+            ),
+            "rota:",
+        )
+        for b in cov.briefings_due
+    ]
+    gaps = briefings + gaps
     appeals = tuple(
         PanelItem(
             join(
@@ -387,14 +411,41 @@ def chain(state: ChainState | None, failure: str | None = None) -> PanelContent:
     return PanelContent(out)
 
 
+def go_live(g: GoLive | None) -> PanelContent:
+    """The next phase's go-live countdown and readiness; Enter opens the readiness screen."""
+    if g is None:
+        return PanelContent(
+            Text("No phase has a floorwalking rota yet, so no go-live date."),
+            (PanelItem(Text("Go-live readiness (ctrl+y)"), "readiness:"),),
+        )
+    if g.problem:
+        return PanelContent(literal(f"{g.countdown}: {g.problem}"))
+    blocking = (
+        f"✗ {_count(g.blockers, 'item')} blocking go-live"
+        if g.blockers
+        else "✓ nothing blocks go-live"
+    )
+    return PanelContent(
+        Text(g.countdown, style="bold"),
+        (
+            PanelItem(
+                join([f"Readiness {g.percent_text}", blocking, "ctrl+y"]),
+                f"readiness:{g.phase}",
+            ),
+        ),
+    )
+
+
 def contents(h: Home) -> dict[str, PanelContent]:
     """Every panel's content for whichever role's home ``h`` is."""
     if isinstance(h, FloorwalkerHome):
         return floorwalker(h)
-    if isinstance(h, QaLeadHome):
-        return qa_lead(h)
-    if isinstance(h, SupervisorHome):
-        return supervisor(h)
     if isinstance(h, OfficerHome):
         return officer(h)
-    return administrator(h)
+    if isinstance(h, QaLeadHome):
+        panels = qa_lead(h)
+    elif isinstance(h, SupervisorHome):
+        panels = supervisor(h)
+    else:
+        panels = administrator(h)
+    return {"golive": go_live(h.go_live), **panels}

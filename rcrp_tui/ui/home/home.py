@@ -179,6 +179,11 @@ class HomeScreen(FeatureScreen[None]):
                 app.open_destination("cpd")
         elif kind in ("live-risk", "rota"):
             app.open_destination(kind)
+        elif kind == "readiness":
+            if value:
+                app.open_destination("readiness", phase=int(value))
+            else:
+                app.open_destination("readiness")
 
     def _open_sample(self, sample_id: int, decision_id: int | None) -> None:
         """The sample's queue, where the samples screen exists for this role; otherwise a

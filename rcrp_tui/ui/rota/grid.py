@@ -7,12 +7,14 @@ that type), ``N`` (night), ``W`` (weekend), ``!`` (accepted with an override rea
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Sequence
+from datetime import date, datetime, timedelta
 
 from rich.text import Text
 from textual.widgets import DataTable
 
 from rcrp_tui.domain.rota import SlotKey
+from rcrp_tui.services.readiness.briefings import DUE_WITHIN, BriefingStatus, FirstShift
 from rcrp_tui.services.rota.planning import RotaInfo, RotaView, Slot
 from rcrp_tui.ui.common.literal import literal
 
@@ -113,10 +115,17 @@ class CoverageTable(DataTable[Text]):
     def __init__(self, **kwargs: object) -> None:
         super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)  # type: ignore[arg-type]
 
-    def show(self, view: RotaView) -> None:
+    def show(
+        self,
+        view: RotaView,
+        briefings: Sequence[FirstShift] = (),
+        now: datetime | None = None,
+    ) -> None:
         self.clear(columns=True)
-        for label in ("Team", "Shift", "Covered", "Gaps", "* First shift", "Nights", "Weekends"):
+        labels = ("Team", "Shift", "Covered", "Gaps", "* First shift", "Briefing", "Nights")
+        for label in (*labels, "Weekends"):
             self.add_column(label, key=label.lower())
+        by_cell = {(f.team_id, f.shift_code): f for f in briefings}
         for c in view.coverage.cells:
             first = Text(f"{c.first_day:%a %d %b} " if c.first_day else "")
             first.append(
@@ -130,6 +139,7 @@ class CoverageTable(DataTable[Text]):
                 Text(f"{c.covered}/{c.total}"),
                 gaps,
                 first,
+                briefing_cell(by_cell.get((c.team_id, c.code)), now),
                 Text(f"{c.nights_covered}/{c.nights}" if c.nights else "-"),
                 Text(f"{c.weekends_covered}/{c.weekends}" if c.weekends else "-"),
                 key=f"{c.team_id}:{c.code}",
@@ -141,7 +151,24 @@ class CoverageTable(DataTable[Text]):
             Text(f"{cov.covered}/{cov.total} ({cov.percent:.1f}%)", style="bold"),
             Text(f"{cov.total - cov.covered} GAP" if cov.gaps else "0", style="bold"),
             Text(f"{len(cov.first_gaps)} first-shift GAP" if cov.first_gaps else "all covered"),
+            Text(f"{sum(1 for f in briefings if f.briefed)}/{len(briefings)} briefed"),
             Text(""),
             Text(""),
             key="total",
         )
+
+
+def briefing_cell(first: FirstShift | None, now: datetime | None) -> Text:
+    """The go-live briefing of a team's first shift of a type: a word, never colour alone;
+    one starting within 24 hours with none planned says so in capitals."""
+    if first is None:
+        return Text("-")
+    b = first.briefing
+    if b is not None and b.status is BriefingStatus.DELIVERED:
+        return Text(f"✓ delivered ({b.attendees})")
+    if b is not None and b.status is BriefingStatus.PLANNED:
+        return Text("… planned")
+    text = Text("✗ not delivered" if b is not None else "✗ none")
+    if now is not None and now < first.start <= now + DUE_WITHIN:
+        text = Text("⚠ NONE, starts in 24 h", style="bold reverse")
+    return text

@@ -23,6 +23,7 @@ from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.rota import SlotKey
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, ServiceError, ValidationFailed
+from rcrp_tui.services.readiness.briefings import DUE_WITHIN, FirstShift, first_shifts
 from rcrp_tui.services.rota import planning as rota_service
 from rcrp_tui.services.rota.planning import Candidate, RotaInfo, RotaView, RuleBroken, Slot
 from rcrp_tui.ui.base import ReportsWorkerErrors
@@ -65,6 +66,13 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         Binding("e", "export", "Export", id="rota.export"),
         Binding("L", "leave", "Leave", id="rota.leave", tooltip="Record a floorwalker's leave"),
         Binding("o", "other_rota", "Other rota", id="rota.other"),
+        Binding(
+            "b",
+            "briefing",
+            "Briefing",
+            id="rota.briefing",
+            tooltip="Record the go-live briefing of a team's first shift of a type",
+        ),
         Binding("escape", "clear_mark", "Clear swap", show=False, id="rota.clear"),
         *list_keys("cursor('down')", "cursor('up')"),
     ]
@@ -72,10 +80,16 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
     class Loaded(Message):
         """The rota list and the chosen rota arrived from the database."""
 
-        def __init__(self, rotas: list[RotaInfo], view: RotaView | None) -> None:
+        def __init__(
+            self,
+            rotas: list[RotaInfo],
+            view: RotaView | None,
+            briefings: tuple[FirstShift, ...] = (),
+        ) -> None:
             super().__init__()
             self.rotas = rotas
             self.view = view
+            self.briefings = briefings
 
     class ChangeFailed(Message):
         def __init__(self, error: ServiceError, retry: Callable[[str], None] | None) -> None:
@@ -105,6 +119,8 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         self.rota_id = rota_id
         self.rotas: list[RotaInfo] = []
         self.view: RotaView | None = None
+        #: The viewed rota's first shifts and their go-live briefings.
+        self.briefings: tuple[FirstShift, ...] = ()
         self.week = 0
         self.marked: SlotKey | None = None
         self._first_load = True
@@ -128,7 +144,55 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in _CHANGES:
             return can(self.ctx.actor.role, Permission.MANAGE_ROTA)
+        if action == "briefing":
+            return can(self.ctx.actor.role, Permission.RECORD_BRIEFINGS)
         return True
+
+    def _first_shift(self) -> FirstShift | None:
+        """The first shift under the cursor: a coverage row, or a first shift in the week."""
+        if self.view is None:
+            return None
+        if self._on_coverage():
+            table = self.query_one(CoverageTable)
+            if not table.row_count:
+                return None
+            row_key, _ = table.coordinate_to_cell_key(table.cursor_coordinate)
+            team, _, code = str(row_key.value).partition(":")
+            return next(
+                (f for f in self.briefings if str(f.team_id) == team and f.shift_code == code),
+                None,
+            )
+        slot = self._selected()
+        if slot is None:
+            return None
+        return next(
+            (
+                f
+                for f in self.briefings
+                if (f.day, f.team_id, f.shift_code)
+                == (slot.key.day, slot.key.team_id, slot.key.code)
+            ),
+            None,
+        )
+
+    def action_briefing(self) -> None:
+        from rcrp_tui.ui.readiness.briefing_dialog import BriefingDialog
+
+        first = self._first_shift()
+        if first is None:
+            self.notify(
+                "Highlight a team's first shift of a type (marked *), or its row in the "
+                "coverage view (c).",
+                severity="warning",
+            )
+            return
+
+        def saved(done: object) -> None:
+            if done:
+                self.notify("Briefing saved.", markup=False)
+                self._load()
+
+        self.app.push_screen(BriefingDialog(self.ctx, first), saved)
 
     # ----- loading ---------------------------------------------------------------
 
@@ -137,12 +201,31 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         rotas = rota_service.list_rotas(self.ctx)
         chosen = self.rota_id if any(r.id == self.rota_id for r in rotas) else None
         if chosen is None and rotas:
-            chosen = rotas[0].id
+            # The rota running today, else the newest (a phase's rota made ahead of its
+            # go-live must not hide the one the control room is working to).
+            now = self.ctx.clock.now()
+            running = [
+                r
+                for r in rotas
+                if r.go_live <= now.astimezone(rota_service.zone(r.time_zone)).date() <= r.last_day
+            ]
+            chosen = (running or rotas)[0].id
         view = rota_service.rota_view(self.ctx, chosen) if chosen is not None else None
-        self.post_message(self.Loaded(rotas, view))
+        briefings: tuple[FirstShift, ...] = ()
+        if view is not None:
+            # The phase's briefings belong to its first rota; another rota's first shifts
+            # fall on other days and are left out.
+            firsts = {s.key for s in view.slots if s.shift.is_first}
+            briefings = tuple(
+                f
+                for f in first_shifts(self.ctx, view.rota.phase)
+                if SlotKey(f.day, f.team_id, f.shift_code) in firsts
+            )
+        self.post_message(self.Loaded(rotas, view, briefings))
 
     def on_rota_screen_loaded(self, message: Loaded) -> None:
         self.rotas, self.view = message.rotas, message.view
+        self.briefings = message.briefings
         if self.view is not None:
             self.rota_id = self.view.rota.id
             if self._first_load:
@@ -182,10 +265,20 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
         )
         if first_gaps:
             header.append(f" · ✗ {first_gaps} first-shift GAP{'s' if first_gaps > 1 else ''}")
+        due = self._briefings_due()
+        if due:
+            header.append(
+                f" · ⚠ {due} first shift{'s' if due > 1 else ''} within 24 h with no briefing",
+                style="bold",
+            )
         title.update(header)
         grid.show(v, self.week, self.marked)
-        self.query_one(CoverageTable).show(v)
+        self.query_one(CoverageTable).show(v, self.briefings, self.ctx.clock.now())
         self._status()
+
+    def _briefings_due(self) -> int:
+        now = self.ctx.clock.now()
+        return sum(1 for f in self.briefings if now < f.start <= now + DUE_WITHIN and not f.briefed)
 
     def _status(self) -> None:
         text = "* first shift of that type for the team · N night · W weekend · GAP no floorwalker"

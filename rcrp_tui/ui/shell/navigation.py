@@ -137,6 +137,15 @@ DESTINATIONS: list[Destination] = [
         screen="rcrp_tui.ui.coaching.note_editor:NoteEditorScreen",
         permission=Permission.WRITE_COACHING,
     ),
+    Destination(
+        id="readiness",
+        title="Go-live readiness",
+        key="ctrl+y",
+        description="A phase's go-live checklists: evidenced items worked out from the data, "
+        "manual items to update, readiness %, what blocks go-live; export the report",
+        screen="rcrp_tui.ui.readiness.readiness:ReadinessScreen",
+        permission=Permission.VIEW_READINESS,
+    ),
 ]
 
 #: Where a person lands after signing in: every role's home screen.

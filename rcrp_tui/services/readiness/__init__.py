@@ -1,0 +1,1 @@
+"""Go-live readiness: per-shift go-live briefings, the checklists, the report."""

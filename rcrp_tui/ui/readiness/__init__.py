@@ -1,0 +1,1 @@
+"""The go-live readiness screen and its dialogs."""

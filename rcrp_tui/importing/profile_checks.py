@@ -98,8 +98,6 @@ def parse_codes(
         key = f"{where}.map.{code}"
         checked = vocabulary_value(reader, vocab, value, key) if vocab else str(value)
         normal = normalise(code, case_sensitive=case_sensitive)
-        if not normal:
-            raise reader.fail(key, "a code cannot be blank (use blank = ... for empty cells)")
         if normal in codes and codes[normal] != checked:
             raise reader.fail(
                 key,

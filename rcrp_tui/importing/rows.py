@@ -267,6 +267,8 @@ class RowConverter:
                     found = (text, column)
             if found is not None:
                 return found
+            if "" in codes:
+                return "", label  # a map key for blank cells comes before the blank rule
             if blank == "reject":
                 raise RowRejected(f"{label} is blank")
             if blank == "skip":

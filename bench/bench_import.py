@@ -22,14 +22,18 @@ import; peak memory at most 200 MB (issue 2). ``--repeat N`` runs each scenario 
 and reports the medians.
 
 Run: ``python bench/bench_import.py [--rows N] [--repeat N] [--only SCENARIO]
-[--mix-share F] [--keep DIR] [--python-path]`` (the last for comparison: every row
-through the Python converter).
+[--mix-share F] [--keep DIR] [--python-path] [--rules]`` (``--python-path`` for
+comparison: every row through the Python converter; ``--rules``: the profile also uses
+``extract``, ``cases``, ``skip_when`` and ``duplicates = "merge"``, which change nothing
+on these files but are evaluated on every row, so they take the Python path: compare
+with ``--python-path`` for their own cost).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import shutil
@@ -165,6 +169,21 @@ def peak_resident_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+#: ``--rules``: constructs of the profile language that hold on no row of these files.
+RULES = """
+[[fields.outcome.cases]]
+when = { "disposition" = "NO SUCH CODE", "beat" = "" }
+value = "signposted"
+
+[rows]
+skip_when = { "beat" = "NO SUCH BEAT" }
+duplicates = "merge"
+[rows.merge]
+outcome = { prefer = ["deployed"] }
+received_at = "earliest"
+"""
+
+
 def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
     """Run in a fresh interpreter: migrate, import, print seconds and peak memory."""
     from rcrp_tui.importing.cad import import_file
@@ -176,6 +195,17 @@ def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
     db = Database(f"sqlite:///{db_path}")
     schema.upgrade(db)
     profile = shipped_profile("san-diego")
+    if os.environ.get("RCRP_BENCH_RULES"):
+        from importlib import resources
+
+        from rcrp_tui.importing.profile import SHIPPED_PACKAGE, parse_profile
+
+        shipped = resources.files(SHIPPED_PACKAGE).joinpath("san-diego.toml")
+        text = shipped.read_text(encoding="utf-8").replace(
+            'column = "call_type"', "column = \"call_type\"\nextract = '^(?P<code>\\S+)'"
+        )
+        profile = parse_profile(text + RULES, Path("san-diego-rules.toml"))
+        assert profile.uses_rules
     began, cpu = time.perf_counter(), time.process_time()
     summary = import_file(Ctx(db, DEMO_BUILDER), csv_path, profile, fast=fast)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
@@ -281,8 +311,13 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds per scenario (medians are reported)"
     )
+    parser.add_argument(
+        "--rules", action="store_true", help="a profile using the language's rules (Python path)"
+    )
     parser.add_argument("--child", nargs=3, metavar=("CSV", "DB", "FAST"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rules:
+        os.environ["RCRP_BENCH_RULES"] = "1"  # read by the child processes
     if args.child:
         child(Path(args.child[0]), Path(args.child[1]), args.child[2] == "fast")
         return

@@ -26,7 +26,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -320,6 +320,7 @@ def _convert_rows(
     With ``skips`` (counting by incident) each skipped row's reference is kept too."""
     convert, ref_index = converter.convert, converter.names.index("cad_ref")
     add = writer.add
+    reference = _reference(converter) if skips is not None else None
     for line, values in rows:
         if isinstance(values, BrokenRecord):
             rejected.add(line, values.reason, ())
@@ -328,8 +329,8 @@ def _convert_rows(
             row = convert(values)
         except RowSkipped as skip:
             skipped[skip.key] += 1
-            if skips is not None:
-                skips.add(line, _reference(converter, values), skip.key)
+            if reference is not None and skips is not None:
+                skips.add(line, reference(values), skip.key)
             continue
         except RowRejected as reject:
             rejected.add(line, reject.reason, values)
@@ -337,12 +338,22 @@ def _convert_rows(
         add(line, row[ref_index], row)
 
 
-def _reference(converter: RowConverter, values: Sequence[str]) -> str:
+def _reference(converter: RowConverter) -> Callable[[Sequence[str]], str]:
     """A skipped row's CAD reference as the converter reads it ("" if it has none)."""
-    try:
-        return str(converter.field_value("cad_ref", values))
-    except (RowRejected, RowSkipped):
-        return ""
+    spec = converter.profile.fields["cad_ref"]
+    if spec.column is not None and not spec.uses_rules:
+        # One column, no rules: normalised as the converter does, short of its check
+        # (a reference that fails it is on no converted row either).
+        index = converter.indexes[spec.column]
+        return lambda values: values[index].strip().upper()
+
+    def reference(values: Sequence[str]) -> str:
+        try:
+            return str(converter.field_value("cad_ref", values))
+        except (RowRejected, RowSkipped):
+            return ""
+
+    return reference
 
 
 def _swallowed(

@@ -58,8 +58,8 @@ def column_rules(profile: ImportProfile, is_sqlite: bool) -> list[tuple[tuple[st
     groups: list[tuple[tuple[str, ...], str]] = []
     received: list[str] = ["received_at"]
     for name, spec in profile.fields.items():
-        if name in ("cad_ref", "received_at") or spec.constant is not None:
-            continue
+        if name in ("cad_ref", "received_at") or (spec.constant is not None and not spec.cases):
+            continue  # the same on every row
         if spec.derive:
             received.append(name)  # the shift of the row whose time is taken
             continue

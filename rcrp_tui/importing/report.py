@@ -1,13 +1,16 @@
 """What an import (or a dry run) found in a file beyond its counts.
 
 For every field the profile maps through a code map, ``ValueTally`` counts each distinct
-cell (trimmed and in capitals, exactly as the converter compares it with the map's keys)
-over every record the row rules let through, whatever then happened to the row. From
-that tally come the *unmapped values* (cells that are neither a map key nor a ``skip``
-code: for the category they are the rows skipped as not RCRP calls, for other fields the
-rows rejected) and the *keys that never matched* (map and skip keys no cell equalled, such
-as a key typed with two spaces where the file has one). Blank cells follow the field's
-``blank`` rule and are not listed.
+cell of each of its columns (normalised exactly as the converter compares it with the
+map's keys: the ``extract``ed code, trimmed, runs of white space as one, in capitals
+unless case-sensitive) over every record the row rules let through, whatever then
+happened to the row. From that tally come the *unmapped values* (cells that are neither
+a map key nor a ``skip`` code: for the category the rows skipped as not RCRP calls, for
+other fields rows rejected when they are RCRP calls) and the *keys that never matched*
+(map and skip keys no cell equalled, such as a key typed without the slash the file
+writes). Blank cells follow the field's ``blank`` rule and are not listed. The
+converter counts the rows each ``skip_when`` and ``cases`` condition held on; those that
+held on none are reported too.
 
 The tally is taken in the one place both the SQL and the Python path read records from,
 so a dry run and a real import of the same file report the same values.

@@ -31,6 +31,29 @@ def normalise(text: str, *, case_sensitive: bool = False) -> str:
     return collapsed if case_sensitive else collapsed.upper()
 
 
+#: Distinct cells a cached normaliser remembers before it starts afresh (a bound, so
+#: memory stays constant on any file).
+CACHE_CELLS = 100_000
+
+
+def cached_normaliser(*, case_sensitive: bool = False) -> Callable[[str], str]:
+    """``normalise``, remembering the answer per distinct cell (a column of codes holds
+    few distinct cells, and this runs once a row)."""
+    seen: dict[str, str] = {}
+
+    def normal(text: str) -> str:
+        try:
+            return seen[text]
+        except KeyError:
+            pass
+        if len(seen) >= CACHE_CELLS:
+            seen.clear()
+        found = seen[text] = normalise(text, case_sensitive=case_sensitive)
+        return found
+
+    return normal
+
+
 def extractor(pattern: re.Pattern[str]) -> Callable[[str], str]:
     """The ``code`` group of the pattern's first match in a cell, or the whole cell when
     the pattern does not match (so it is listed as an unmapped value, never guessed)."""
@@ -74,11 +97,12 @@ class Condition:
     def test(self, indexes: Mapping[str, int]) -> Callable[[Sequence[str]], bool]:
         """A function of a record that says whether the condition holds on it."""
         checks = [(indexes[c.column], c.values, c.negate) for c in self.clauses]
+        normal = cached_normaliser()
 
         def holds(values: Sequence[str]) -> bool:
             for index, wanted, negate in checks:
                 cell = values[index] if index < len(values) else ""
-                if (normalise(cell) in wanted) == negate:
+                if (normal(cell) in wanted) == negate:
                     return False
             return True
 

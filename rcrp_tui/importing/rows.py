@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo
 
 from rcrp_tui.domain import personal_data
 from rcrp_tui.importing.profile import FieldSpec, ImportProfile
-from rcrp_tui.importing.profile_rules import extractor, normalise
+from rcrp_tui.importing.profile_rules import cached_normaliser, extractor, normalise
 from rcrp_tui.services.core.errors import ValidationFailed
 from rcrp_tui.services.decisions.writes import normalise_cad_ref
 from rcrp_tui.storage.models import RATIONALE_MAX
@@ -242,7 +242,8 @@ class RowConverter:
         at = [(column, self.indexes[column]) for column in columns]
         extract = extractor(spec.extract) if spec.extract is not None else None
         first_mapped = spec.pick == "first_mapped"
-        codes, sensitive = spec.codes, spec.case_sensitive
+        codes = spec.codes
+        normal = cached_normaliser(case_sensitive=spec.case_sensitive)
         blank, default = spec.blank, spec.default
         label = " / ".join(columns)
 
@@ -261,7 +262,7 @@ class RowConverter:
                     continue
                 if not first_mapped:
                     return text, column
-                if normalise(text, case_sensitive=sensitive) in codes:
+                if normal(text) in codes:
                     return text, column
                 if found is None:
                     found = (text, column)
@@ -280,7 +281,8 @@ class RowConverter:
     def _rich_mapped(self, spec: FieldSpec) -> Getter:
         """A coded field with several columns, an ``extract`` or case-sensitive codes."""
         chosen = self._chosen(spec)
-        codes, skip, sensitive = spec.codes, spec.skip, spec.case_sensitive
+        codes, skip = spec.codes, spec.skip
+        normal = cached_normaliser(case_sensitive=spec.case_sensitive)
         name, default = spec.name, spec.default
         not_rcrp = name == "category"
 
@@ -288,7 +290,7 @@ class RowConverter:
             text, column = chosen(values)
             if text is None:
                 return None
-            code = normalise(text, case_sensitive=sensitive)
+            code = normal(text)
             value = codes.get(code)
             if value is not None:
                 return value

@@ -602,3 +602,33 @@ def test_an_old_style_mistake_now_also_gives_its_line(tmp_path: Path) -> None:
         _profile(tmp_path, text, "force.toml")
     line = text.splitlines().index('CW = "welfare"') + 1
     assert str(caught.value).endswith(f"(line {line})")
+
+
+def test_the_line_is_found_past_multi_line_strings_comments_and_inline_tables() -> None:
+    from rcrp_tui.importing.profile_rules import KeyLines
+
+    text = "\n".join(
+        [
+            "[profile]",  # 1
+            'description = """',  # 2
+            "[fields.category.map]",  # 3: inside the string, not a table
+            'CW = "x"',  # 4: likewise
+            '"""',  # 5
+            "# [fields.outcome] in a comment",  # 6
+            "[ fields . category . map ]  # spaced",  # 7
+            '"46A - CIT w/Ambulance" = "s136_s135"',  # 8
+            "CW = 'walk_out'",  # 9
+            "[[fields.outcome.cases]]",  # 10
+            'when = { "Arrived Time" = "" }',  # 11
+            "[[fields.outcome.cases]]",  # 12
+            "value = 'deployed'",  # 13
+        ]
+    )
+    lines = KeyLines(text)
+    assert lines.line_of("fields.category.map.CW") == 9
+    assert lines.line_of("fields.category.map.46A - CIT w/Ambulance") == 8
+    assert lines.line_of("fields.category.map.NOT-THERE") == 7  # its table
+    assert lines.line_of("fields.outcome.cases[0].when.Arrived Time") == 11
+    assert lines.line_of("fields.outcome.cases[1].value") == 13
+    assert lines.line_of("profile.description") == 2
+    assert lines.line_of("csv.delimiter") is None

@@ -16,7 +16,10 @@ temporary directory. For each scenario it times, alternating in the same run,
 The scenarios: ``ordered``, every row an RCRP call type (CW, 5150, 5150V) in time order,
 the worst case for the importer (every row converted, checked and inserted);
 ``shuffled``, the same rows in a random order; ``mix``, the real export's mix (7% RCRP,
-``--mix-share``), where most rows are skipped. Targets (issue 20): ordered at most 1.5x
+``--mix-share``), where most rows are skipped; and, only with ``--only units``, the RCRP
+calls on two rows each (one per responding unit), shuffled, imported with
+``[rows] duplicates = "merge"`` (one decision per incident; the floor is then that of
+half as many decisions). Targets (issue 20): ordered at most 1.5x
 its storage floor; shuffled at most 2x the ordered import; mix at most 2x its bare
 import; peak memory at most 200 MB (issue 2). ``--repeat N`` runs each scenario N times
 and reports the medians.
@@ -206,6 +209,14 @@ def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
         )
         profile = parse_profile(text + RULES, Path("san-diego-rules.toml"))
         assert profile.uses_rules
+    if os.environ.get("RCRP_BENCH_UNITS"):
+        from importlib import resources
+
+        from rcrp_tui.importing.profile import SHIPPED_PACKAGE, parse_profile
+
+        shipped = resources.files(SHIPPED_PACKAGE).joinpath("san-diego.toml")
+        text = shipped.read_text(encoding="utf-8")
+        profile = parse_profile(text + UNITS, Path("san-diego-units.toml"))
     began, cpu = time.perf_counter(), time.process_time()
     summary = import_file(Ctx(db, DEMO_BUILDER), csv_path, profile, fast=fast)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
@@ -214,6 +225,34 @@ def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
         f"{seconds:.3f} {peak_kb} {summary.inserted} {summary.updated} {summary.rejected} "
         f"{summary.fast_rows} {summary.total_rows} {cpu:.3f}"
     )
+
+
+#: The ``units`` scenario's rules: one decision per incident from its unit rows.
+UNITS = """
+[rows]
+duplicates = "merge"
+[rows.merge]
+outcome = { prefer = ["deployed"] }
+received_at = "earliest"
+"""
+
+
+def unit_rows(source: Path, dest: Path, rows: int, seed: int = 2026) -> None:
+    """``rows`` rows, one per responding unit: the first ``rows / 2`` calls of ``source``,
+    each on two rows (the second unit's disposition ``W``, no dispatch), shuffled, so no
+    incident's rows are next to each other."""
+    with source.open(encoding="utf-8", newline="") as inp:
+        reader = csv.reader(inp)
+        header = next(reader)
+        lines: list[list[str]] = []
+        for row in reader:
+            if len(lines) >= rows:
+                break
+            lines.append(row)
+            lines.append([*row[:11], "W", *row[12:]])
+    random.Random(seed).shuffle(lines)
+    with dest.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows([header, *lines])
 
 
 def shuffle_rows(source: Path, dest: Path, seed: int = 2026) -> None:
@@ -304,9 +343,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["ordered", "shuffled", "mix"],
+        choices=["ordered", "shuffled", "mix", "units"],
         action="append",
-        help="run only these scenarios (default all three)",
+        help="run only these scenarios (default ordered, shuffled and mix)",
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds per scenario (medians are reported)"
@@ -347,6 +386,14 @@ def main() -> None:
             mix = work / "calls-mix.csv"
             generate(mix, args.rows, args.mix_share)
             run_scenario("mix", mix, work, args.python_path, scenarios, args.repeat)
+        if "units" in wanted:
+            units = work / "calls-units.csv"
+            unit_rows(rcrp, units, args.rows)
+            os.environ["RCRP_BENCH_UNITS"] = "1"  # the children read it: one decision an incident
+            try:
+                run_scenario("units", units, work, args.python_path, scenarios, args.repeat)
+            finally:
+                del os.environ["RCRP_BENCH_UNITS"]
         report(scenarios, args.rows, args.repeat)
     finally:
         if not args.keep:

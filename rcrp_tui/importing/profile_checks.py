@@ -205,6 +205,8 @@ def parse_rows(
         raise reader.fail("rows.merge", "must be a table of field = rule")
     for name, rule in merge_raw.items():
         key = f"rows.merge.{name}"
+        if name == "cad_ref":
+            raise reader.fail(key, "the CAD reference is what the merged rows share")
         if name not in columned:
             raise reader.fail(key, "is not a field this profile reads from a column")
         if isinstance(rule, dict):

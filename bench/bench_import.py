@@ -16,20 +16,27 @@ temporary directory. For each scenario it times, alternating in the same run,
 The scenarios: ``ordered``, every row an RCRP call type (CW, 5150, 5150V) in time order,
 the worst case for the importer (every row converted, checked and inserted);
 ``shuffled``, the same rows in a random order; ``mix``, the real export's mix (7% RCRP,
-``--mix-share``), where most rows are skipped. Targets (issue 20): ordered at most 1.5x
+``--mix-share``), where most rows are skipped; and, only with ``--only units``, the RCRP
+calls on two rows each (one per responding unit), shuffled, imported with
+``[rows] duplicates = "merge"`` (one decision per incident; the floor is then that of
+half as many decisions). Targets (issue 20): ordered at most 1.5x
 its storage floor; shuffled at most 2x the ordered import; mix at most 2x its bare
 import; peak memory at most 200 MB (issue 2). ``--repeat N`` runs each scenario N times
 and reports the medians.
 
 Run: ``python bench/bench_import.py [--rows N] [--repeat N] [--only SCENARIO]
-[--mix-share F] [--keep DIR] [--python-path]`` (the last for comparison: every row
-through the Python converter).
+[--mix-share F] [--keep DIR] [--python-path] [--rules]`` (``--python-path`` for
+comparison: every row through the Python converter; ``--rules``: the profile also uses
+``extract``, ``cases``, ``skip_when`` and ``duplicates = "merge"``, which change nothing
+on these files but are evaluated on every row, so they take the Python path: compare
+with ``--python-path`` for their own cost).
 """
 
 from __future__ import annotations
 
 import argparse
 import csv
+import os
 import random
 import resource
 import shutil
@@ -165,6 +172,21 @@ def peak_resident_kb() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+#: ``--rules``: constructs of the profile language that hold on no row of these files.
+RULES = """
+[[fields.outcome.cases]]
+when = { "disposition" = "NO SUCH CODE", "beat" = "" }
+value = "signposted"
+
+[rows]
+skip_when = { "beat" = "NO SUCH BEAT" }
+duplicates = "merge"
+[rows.merge]
+outcome = { prefer = ["deployed"] }
+received_at = "earliest"
+"""
+
+
 def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
     """Run in a fresh interpreter: migrate, import, print seconds and peak memory."""
     from rcrp_tui.importing.cad import import_file
@@ -176,6 +198,25 @@ def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
     db = Database(f"sqlite:///{db_path}")
     schema.upgrade(db)
     profile = shipped_profile("san-diego")
+    if os.environ.get("RCRP_BENCH_RULES"):
+        from importlib import resources
+
+        from rcrp_tui.importing.profile import SHIPPED_PACKAGE, parse_profile
+
+        shipped = resources.files(SHIPPED_PACKAGE).joinpath("san-diego.toml")
+        text = shipped.read_text(encoding="utf-8").replace(
+            'column = "call_type"', "column = \"call_type\"\nextract = '^(?P<code>\\S+)'"
+        )
+        profile = parse_profile(text + RULES, Path("san-diego-rules.toml"))
+        assert profile.uses_rules
+    if os.environ.get("RCRP_BENCH_UNITS"):
+        from importlib import resources
+
+        from rcrp_tui.importing.profile import SHIPPED_PACKAGE, parse_profile
+
+        shipped = resources.files(SHIPPED_PACKAGE).joinpath("san-diego.toml")
+        text = shipped.read_text(encoding="utf-8")
+        profile = parse_profile(text + UNITS, Path("san-diego-units.toml"))
     began, cpu = time.perf_counter(), time.process_time()
     summary = import_file(Ctx(db, DEMO_BUILDER), csv_path, profile, fast=fast)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
@@ -184,6 +225,34 @@ def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
         f"{seconds:.3f} {peak_kb} {summary.inserted} {summary.updated} {summary.rejected} "
         f"{summary.fast_rows} {summary.total_rows} {cpu:.3f}"
     )
+
+
+#: The ``units`` scenario's rules: one decision per incident from its unit rows.
+UNITS = """
+[rows]
+duplicates = "merge"
+[rows.merge]
+outcome = { prefer = ["deployed"] }
+received_at = "earliest"
+"""
+
+
+def unit_rows(source: Path, dest: Path, rows: int, seed: int = 2026) -> None:
+    """``rows`` rows, one per responding unit: the first ``rows / 2`` calls of ``source``,
+    each on two rows (the second unit's disposition ``W``, no dispatch), shuffled, so no
+    incident's rows are next to each other."""
+    with source.open(encoding="utf-8", newline="") as inp:
+        reader = csv.reader(inp)
+        header = next(reader)
+        lines: list[list[str]] = []
+        for row in reader:
+            if len(lines) >= rows:
+                break
+            lines.append(row)
+            lines.append([*row[:11], "W", *row[12:]])
+    random.Random(seed).shuffle(lines)
+    with dest.open("w", encoding="utf-8", newline="") as out:
+        csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n").writerows([header, *lines])
 
 
 def shuffle_rows(source: Path, dest: Path, seed: int = 2026) -> None:
@@ -274,15 +343,20 @@ def main() -> None:
     )
     parser.add_argument(
         "--only",
-        choices=["ordered", "shuffled", "mix"],
+        choices=["ordered", "shuffled", "mix", "units"],
         action="append",
-        help="run only these scenarios (default all three)",
+        help="run only these scenarios (default ordered, shuffled and mix)",
     )
     parser.add_argument(
         "--repeat", type=int, default=1, help="rounds per scenario (medians are reported)"
     )
+    parser.add_argument(
+        "--rules", action="store_true", help="a profile using the language's rules (Python path)"
+    )
     parser.add_argument("--child", nargs=3, metavar=("CSV", "DB", "FAST"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.rules:
+        os.environ["RCRP_BENCH_RULES"] = "1"  # read by the child processes
     if args.child:
         child(Path(args.child[0]), Path(args.child[1]), args.child[2] == "fast")
         return
@@ -312,6 +386,14 @@ def main() -> None:
             mix = work / "calls-mix.csv"
             generate(mix, args.rows, args.mix_share)
             run_scenario("mix", mix, work, args.python_path, scenarios, args.repeat)
+        if "units" in wanted:
+            units = work / "calls-units.csv"
+            unit_rows(rcrp, units, args.rows)
+            os.environ["RCRP_BENCH_UNITS"] = "1"  # the children read it: one decision an incident
+            try:
+                run_scenario("units", units, work, args.python_path, scenarios, args.repeat)
+            finally:
+                del os.environ["RCRP_BENCH_UNITS"]
         report(scenarios, args.rows, args.repeat)
     finally:
         if not args.keep:

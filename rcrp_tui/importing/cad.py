@@ -26,7 +26,7 @@ import csv
 import hashlib
 import io
 from collections import Counter
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -40,6 +40,7 @@ from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.importing.errors import ImportFailed as ImportFailed
 from rcrp_tui.importing.errors import ImportRunning as ImportRunning
 from rcrp_tui.importing.fastpath import FastPath
+from rcrp_tui.importing.incidents import SkippedIncidents
 from rcrp_tui.importing.merge import Merge
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.report import (
@@ -86,6 +87,9 @@ class ImportSummary:
     dry_run: bool = False
     #: Counts by category and outcome, unmapped values, keys that never matched.
     report: ImportReport = field(default_factory=ImportReport)
+    #: With ``[rows] duplicates``: the incidents (distinct CAD references) the rows
+    #: made or skipped; inserted ... skipped then count incidents, not rows.
+    incidents: int | None = None
 
     @property
     def skipped(self) -> int:
@@ -94,10 +98,15 @@ class ImportSummary:
     def describe(self) -> str:
         """A few lines for a person: the counts, the commonest skipped codes, rejects."""
         would = "would insert" if self.dry_run else "inserted"
+        by_incident = (
+            f", {self.incidents:,} incidents (counted by incident; rejects by row)"
+            if self.incidents is not None
+            else ""
+        )
         lines = [
             f"{'Dry run, nothing written: ' if self.dry_run else ''}"
             f"{self.file_name} ({self.profile} profile, source {self.source_system}): "
-            f"{self.total_rows:,} rows read",
+            f"{self.total_rows:,} rows read{by_incident}",
             f"  {would} {self.inserted:,}, {'update' if self.dry_run else 'updated'} "
             f"{self.updated:,}, unchanged {self.unchanged:,}, "
             f"{'skip' if self.dry_run else 'skipped'} {self.skipped:,} (not RCRP calls), "
@@ -121,6 +130,7 @@ class ImportSummary:
             "profile": self.profile,
             "source_system": self.source_system,
             "total_rows": self.total_rows,
+            **({"incidents": self.incidents} if self.incidents is not None else {}),
             "inserted": self.inserted,
             "updated": self.updated,
             "unchanged": self.unchanged,
@@ -304,10 +314,13 @@ def _convert_rows(
     writer: BatchWriter,
     rejected: _Rejects,
     skipped: Counter[str],
+    skips: SkippedIncidents | None = None,
 ) -> None:
-    """The exact, Python path: convert each (line number, record), in file order."""
+    """The exact, Python path: convert each (line number, record), in file order.
+    With ``skips`` (counting by incident) each skipped row's reference is kept too."""
     convert, ref_index = converter.convert, converter.names.index("cad_ref")
     add = writer.add
+    reference = _reference(converter) if skips is not None else None
     for line, values in rows:
         if isinstance(values, BrokenRecord):
             rejected.add(line, values.reason, ())
@@ -316,11 +329,31 @@ def _convert_rows(
             row = convert(values)
         except RowSkipped as skip:
             skipped[skip.key] += 1
+            if reference is not None and skips is not None:
+                skips.add(line, reference(values), skip.key)
             continue
         except RowRejected as reject:
             rejected.add(line, reject.reason, values)
             continue
         add(line, row[ref_index], row)
+
+
+def _reference(converter: RowConverter) -> Callable[[Sequence[str]], str]:
+    """A skipped row's CAD reference as the converter reads it ("" if it has none)."""
+    spec = converter.profile.fields["cad_ref"]
+    if spec.column is not None and not spec.uses_rules:
+        # One column, no rules: normalised as the converter does, short of its check
+        # (a reference that fails it is on no converted row either).
+        index = converter.indexes[spec.column]
+        return lambda values: values[index].strip().upper()
+
+    def reference(values: Sequence[str]) -> str:
+        try:
+            return str(converter.field_value("cad_ref", values))
+        except (RowRejected, RowSkipped):
+            return ""
+
+    return reference
 
 
 def _swallowed(
@@ -374,6 +407,8 @@ class _Staged:
     teams: dict[str, int]
     tally: ValueTally
     by_category_outcome: dict[tuple[str, str], int]
+    #: Distinct references made or skipped, when counting by incident.
+    incidents: int | None = None
 
 
 def import_file(
@@ -471,6 +506,7 @@ def _summary(
         rejects_path=rejects if staged.rejected.count else None,
         fast_rows=staged.fast_rows,
         dry_run=dry_run,
+        incidents=staged.incidents,
         report=ImportReport(
             by_category_outcome=staged.by_category_outcome,
             unmapped=tally.unmapped(),
@@ -478,6 +514,7 @@ def _summary(
             columns=tally.columns(),
             first_rejects=tuple(staged.rejected.first),
             overflow=tally.overflowed(),
+            never_held=tally.never_held(),
         ),
     )
 
@@ -541,7 +578,9 @@ def _stage(
             )
             rejected = _Rejects(rejects, profile.columns, indexes)
             tally = ValueTally(profile, indexes)
+            tally.condition_hits = converter.condition_hits
             tally_key, tally_seen = tally.key, tally.seen
+            skips = SkippedIncidents(conn) if profile.duplicates else None
             update = stack.enter_context(_progress(show_progress, path, size))
 
             width = len(header)
@@ -609,7 +648,7 @@ def _stage(
                 else None
             )
             if plan is None:
-                _convert_rows(records(), converter, writer, rejected, skipped)
+                _convert_rows(records(), converter, writer, rejected, skipped, skips)
             else:
                 plan.stage(records(), skipped)
                 plan.classify(now, writer.table)
@@ -618,8 +657,17 @@ def _stage(
                 fast_rows = plan.finish()
             writer.close()
             rejected.finish()
-            merge = Merge(conn, profile.source_system, writer.compared)
-            merge.prepare()
+            merge = Merge(
+                conn,
+                profile.source_system,
+                writer.compared,
+                profile if profile.duplicates else None,
+            )
+            by_incident = merge.prepare(skips)
+            incidents = None
+            if by_incident is not None:
+                skipped = by_incident
+                incidents = merge.references + sum(by_incident.values())
             by_category_outcome = merge.by_category_outcome()
             # End the read transaction the staging ran in: the temporary tables stay.
             conn.commit()
@@ -656,6 +704,7 @@ def _stage(
         teams=dict(teams),
         tally=tally,
         by_category_outcome=by_category_outcome,
+        incidents=incidents,
     )
 
 

@@ -87,6 +87,10 @@ class FastPath:
         teams: Mapping[str, int],
     ) -> FastPath | None:
         """The fast path for this profile and header, or None (Python path only)."""
+        if profile.uses_rules:
+            # Several columns, extracted codes, conditions and per-incident rows are
+            # read by the Python converter alone (docs/import-profiles.md).
+            return None
         staged = {column: f"s.c{i}" for i, column in enumerate(profile.columns)}
         width = max(indexes.values()) + 1
         try:

@@ -24,10 +24,13 @@ converts it happened before. The same SQL runs on SQLite and PostgreSQL.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 
 from sqlalchemy.engine import Connection
 
+from rcrp_tui.importing.incidents import SkippedIncidents, incident_table
+from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.writer import READY_COLUMNS, READY_TABLE, sqlite_upsert, temp_name
 
 FINAL_TABLE = "rcrp_import_final"
@@ -40,8 +43,17 @@ INSERT_CACHE_KB = 16_384
 class Merge:
     """The merge of one import's ready table into ``decisions``."""
 
-    def __init__(self, conn: Connection, source_system: str, compared: Sequence[str]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        source_system: str,
+        compared: Sequence[str],
+        incidents: ImportProfile | None = None,
+    ) -> None:
         self.conn = conn
+        #: A profile with ``[rows] duplicates``: one row per reference by its rules,
+        #: every count by incident (``importing.incidents``); None: the later row wins.
+        self.incidents = incidents
         self.is_sqlite = conn.dialect.name == "sqlite"
         self.source_system = source_system
         self.compared = list(compared)
@@ -58,24 +70,39 @@ class Merge:
     def _mark(self) -> str:
         return "?" if self.is_sqlite else "%s"
 
-    def prepare(self) -> None:
+    def prepare(self, skips: SkippedIncidents | None = None) -> Counter[str] | None:
         """Build the one-row-per-reference table (no lock needed: temporary tables only).
 
         When no reference repeats (the usual file), that is the ready table itself.
+        With ``skips`` (counting by incident), return the skipped incidents by code.
         """
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.final}")
         self.conn.exec_driver_sql(
             f"CREATE INDEX {self._index_name('ref')} ON {READY_TABLE} (cad_ref)"
         )
+        skipped = skips.counts(self.ready) if skips is not None else None
         repeated = self.conn.exec_driver_sql(
             f"SELECT EXISTS (SELECT 1 FROM {self.ready} GROUP BY cad_ref HAVING count(*) > 1)"
         ).scalar()
         self.references = int(
             self.conn.exec_driver_sql(f"SELECT count(*) FROM {self.ready}").scalar_one()
         )
+        if self.incidents is not None:
+            # One decision per incident, compared as a whole with what is stored.
+            self.first = ""
+            if repeated:
+                incident_table(self.conn, self.incidents, self.ready, self.final)
+                self.conn.exec_driver_sql(f"DROP TABLE {self.ready}")
+                self.source = self.final
+                self.references = int(
+                    self.conn.exec_driver_sql(f"SELECT count(*) FROM {self.final}").scalar_one()
+                )
+            else:
+                self.source = self.ready
+            return skipped
         if not repeated:
             self.source, self.first = self.ready, ""
-            return
+            return skipped
         last = ", ".join(f"l.{c}" for c in READY_COLUMNS)
         first = ", ".join(f"f.{c} AS first_{c}" for c in self.compared)
         self.conn.exec_driver_sql(
@@ -102,6 +129,7 @@ class Merge:
         )
         self.source, self.first = self.final, "first_"
         self.conn.exec_driver_sql(f"DROP TABLE {self.ready}")
+        return skipped
 
     def _index_name(self, what: str) -> str:
         # SQLite names a temporary table's index in its schema (and the table without

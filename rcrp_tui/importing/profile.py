@@ -10,6 +10,7 @@ is reported with the file and the key before any row is read.
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date, datetime, time
@@ -22,6 +23,25 @@ from zoneinfo import ZoneInfo
 from rcrp_tui.domain.enums import CallerType, Category, Outcome, Shift, ThresholdBasis
 from rcrp_tui.domain.phases import FIRST_PHASE, LAST_PHASE
 from rcrp_tui.domain.zones import parse_zone
+from rcrp_tui.importing.profile_checks import (
+    ProfileError as ProfileError,
+)
+from rcrp_tui.importing.profile_checks import (
+    Reader,
+    parse_cases,
+    parse_codes,
+    parse_columns,
+    parse_extract,
+    parse_rows,
+    vocabulary_value,
+)
+from rcrp_tui.importing.profile_rules import (
+    DEFAULT_MERGE_RULE,
+    PICK_RULES,
+    Case,
+    Condition,
+    normalise,
+)
 
 #: Every decision field a profile may fill, and the vocabulary its values must belong to
 #: (``None`` means free text, copied as it is after trimming).
@@ -48,16 +68,16 @@ COLUMN_ONLY_FIELDS = ("cad_ref", "received_at")
 FIELD_DEFAULTS: dict[str, str] = {"threshold_basis": ThresholdBasis.NONE.value}
 BLANK_ACTIONS = ("reject", "skip", "default", "empty")
 FIELD_KEYS = {"column", "constant", "map", "skip", "blank", "default", "derive"}
-SECTIONS = {"profile", "csv", "dates", "fields"}
+#: Keys of the profile language beyond one column and one map (docs/import-profiles.md).
+RULE_KEYS = {"columns", "pick", "extract", "case_sensitive", "cases"}
+SECTIONS = {"profile", "csv", "dates", "fields", "rows"}
+#: Fields whose value a ``cases`` entry may give (a vocabulary, so the value is checked).
+CASE_FIELDS = ("category", "outcome", "caller_type", "threshold_basis", "shift")
 #: The default plausible window for a received time: from 2000-01-01 to a day after
 #: the import.
 DEFAULT_EARLIEST = date(2000, 1, 1)
 DEFAULT_DAYS_AHEAD = 1
 SHIPPED_PACKAGE = "rcrp_tui.importing.profiles"
-
-
-class ProfileError(ValueError):
-    """A profile is wrong; the message names the file and the key."""
 
 
 @dataclass(frozen=True)
@@ -89,6 +109,26 @@ class FieldSpec:
     blank: str = "reject"
     default: str | None = None
     derive: tuple[ShiftWindow, ...] = ()
+    #: Several columns, read in order by ``pick`` (``column`` is then None).
+    columns: tuple[str, ...] = ()
+    pick: str = "first_nonblank"
+    #: A regular expression whose ``code`` group is taken out of the cell.
+    extract: re.Pattern[str] | None = None
+    #: Compare codes as written instead of in capitals.
+    case_sensitive: bool = False
+    #: Values given by conditions on the row, tried in order before the column.
+    cases: tuple[Case, ...] = ()
+
+    @property
+    def read_columns(self) -> tuple[str, ...]:
+        """Every column this field reads, its cases' conditions included."""
+        own = self.columns or ((self.column,) if self.column else ())
+        return (*own, *(c for case in self.cases for c in case.when.columns))
+
+    @property
+    def uses_rules(self) -> bool:
+        """True if the field uses the language beyond one column and one map."""
+        return bool(self.columns or self.extract or self.case_sensitive or self.cases)
 
 
 @dataclass(frozen=True)
@@ -109,65 +149,53 @@ class ImportProfile:
     earliest: date = DEFAULT_EARLIEST
     #: ... to this many days after the import.
     days_ahead: int = DEFAULT_DAYS_AHEAD
+    #: Rows for which any of these holds are skipped before anything else is read.
+    skip_when: tuple[Condition, ...] = ()
+    #: Rows sharing a CAD reference: None (the later row wins, counted by row) or one
+    #: of DUPLICATE_MODES (counted by incident).
+    duplicates: str | None = None
+    #: With duplicates = "merge": field -> a MERGE_RULES rule or ("prefer", values).
+    merge: dict[str, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     @property
     def columns(self) -> tuple[str, ...]:
         """The file's columns this profile reads, in a stable order (no others are read)."""
         seen: list[str] = []
         for spec in self.fields.values():
-            if spec.column and spec.column not in seen:
-                seen.append(spec.column)
+            for column in spec.read_columns:
+                if column not in seen:
+                    seen.append(column)
+        for condition in self.skip_when:
+            for column in condition.columns:
+                if column not in seen:
+                    seen.append(column)
         return tuple(seen)
 
+    @property
+    def uses_rules(self) -> bool:
+        """True if the profile uses the language beyond one column and one map per field
+        (the SQL fast path then stands aside: see docs/import-profiles.md)."""
+        return bool(
+            self.skip_when
+            or self.duplicates
+            or any(spec.uses_rules for spec in self.fields.values())
+        )
 
-class _Reader:
-    """Pulls typed values out of the parsed TOML, naming the key in every complaint."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-
-    def fail(self, key: str, message: str) -> ProfileError:
-        return ProfileError(f"{self.path.name}: {key}: {message}")
-
-    def table(self, data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
-        value = data.get(key, {})
-        if not isinstance(value, dict):
-            raise self.fail(f"{where}{key}", "must be a table")
-        return value
-
-    def text(
-        self, data: dict[str, Any], key: str, where: str, *, default: str | None = None
-    ) -> str:
-        value = data.get(key, default)
-        if value is None:
-            raise self.fail(f"{where}{key}", "is required")
-        if not isinstance(value, str):
-            raise self.fail(f"{where}{key}", f"must be a string, not {value!r}")
-        return value
-
-    def unknown_keys(self, data: dict[str, Any], allowed: set[str], where: str) -> None:
-        for key in data:
-            if key not in allowed:
-                raise self.fail(
-                    f"{where}{key}", f"unknown key; expected one of {', '.join(sorted(allowed))}"
-                )
+    def merge_rule(self, name: str) -> tuple[str, tuple[str, ...]]:
+        """How a field is taken from an incident's rows (duplicates modes only)."""
+        if self.duplicates in ("first", "last"):
+            return self.duplicates, ()
+        return self.merge.get(name, (DEFAULT_MERGE_RULE, ()))
 
 
-def _vocabulary_value(reader: _Reader, vocab: type[StrEnum], raw: Any, key: str) -> str:
-    values = [member.value for member in vocab]
-    if not isinstance(raw, str) or raw not in values:
-        raise reader.fail(key, f"{raw!r} is not one of: {', '.join(values)}")
-    return raw
-
-
-def _clock_time(reader: _Reader, raw: Any, key: str) -> time:
+def _clock_time(reader: Reader, raw: Any, key: str) -> time:
     try:
         return time.fromisoformat(str(raw))
     except ValueError:
         raise reader.fail(key, f"{raw!r} is not a time like 07:00") from None
 
 
-def _derive(reader: _Reader, raw: Any, where: str) -> tuple[ShiftWindow, ...]:
+def _derive(reader: Reader, raw: Any, where: str) -> tuple[ShiftWindow, ...]:
     if not isinstance(raw, list) or not raw:
         raise reader.fail(where, "must be a list of {shift, from, to} tables")
     windows = []
@@ -178,7 +206,7 @@ def _derive(reader: _Reader, raw: Any, where: str) -> tuple[ShiftWindow, ...]:
         reader.unknown_keys(item, {"shift", "from", "to"}, f"{key}.")
         windows.append(
             ShiftWindow(
-                shift=_vocabulary_value(reader, Shift, item.get("shift"), f"{key}.shift"),
+                shift=vocabulary_value(reader, Shift, item.get("shift"), f"{key}.shift"),
                 start=_clock_time(reader, item.get("from"), f"{key}.from"),
                 end=_clock_time(reader, item.get("to"), f"{key}.to"),
             )
@@ -186,18 +214,30 @@ def _derive(reader: _Reader, raw: Any, where: str) -> tuple[ShiftWindow, ...]:
     return tuple(windows)
 
 
-def _field(reader: _Reader, name: str, raw: Any) -> FieldSpec:
+def _field(reader: Reader, name: str, raw: Any) -> FieldSpec:
     where = f"fields.{name}"
     if not isinstance(raw, dict):
         raise reader.fail(where, "must be a table")
-    reader.unknown_keys(raw, FIELD_KEYS, f"{where}.")
+    reader.unknown_keys(raw, FIELD_KEYS | RULE_KEYS, f"{where}.")
     vocab = FIELD_VOCABULARY[name]
     column = raw.get("column")
+    columns = parse_columns(reader, raw.get("columns"), f"{where}.columns")
     constant = raw.get("constant")
     derive = raw.get("derive")
-    given = [k for k, v in (("column", column), ("constant", constant), ("derive", derive)) if v]
+    given = [
+        k
+        for k, v in (
+            ("column", column),
+            ("columns", columns),
+            ("constant", constant),
+            ("derive", derive),
+        )
+        if v
+    ]
     if len(given) != 1:
-        raise reader.fail(where, "give exactly one of column, constant (or derive, for shift)")
+        raise reader.fail(
+            where, "give exactly one of column, columns, constant (or derive, for shift)"
+        )
     if column is not None and (not isinstance(column, str) or not column.strip()):
         raise reader.fail(f"{where}.column", "must be a column name")
     if derive is not None and name != "shift":
@@ -207,21 +247,16 @@ def _field(reader: _Reader, name: str, raw: Any) -> FieldSpec:
     if constant is not None:
         constant = str(constant)
         if vocab is not None:
-            _vocabulary_value(reader, vocab, constant, f"{where}.constant")
+            vocabulary_value(reader, vocab, constant, f"{where}.constant")
         phases = {str(n) for n in range(FIRST_PHASE, LAST_PHASE + 1)}
         if name == "phase" and constant not in phases:
             why = f"{constant!r} is not a phase from {FIRST_PHASE} to {LAST_PHASE}"
             raise reader.fail(f"{where}.constant", why)
-    codes: dict[str, str] = {}
-    code_map = raw.get("map", {})
-    if not isinstance(code_map, dict):
-        raise reader.fail(f"{where}.map", "must be a table of code = value")
-    for code, value in code_map.items():
-        key = f"{where}.map.{code}"
-        codes[code.strip().upper()] = (
-            _vocabulary_value(reader, vocab, value, key) if vocab else str(value)
-        )
-    if column is not None and vocab is not None and not codes:
+    case_sensitive = raw.get("case_sensitive", False)
+    if not isinstance(case_sensitive, bool):
+        raise reader.fail(f"{where}.case_sensitive", "must be true or false")
+    codes = parse_codes(reader, raw.get("map", {}), where, vocab, case_sensitive)
+    if (column is not None or columns) and vocab is not None and not codes:
         raise reader.fail(f"{where}.map", f"a column for {name} needs a map of its codes")
     skip = raw.get("skip", [])
     if not isinstance(skip, list) or not all(isinstance(s, str) for s in skip):
@@ -237,22 +272,40 @@ def _field(reader: _Reader, name: str, raw: Any) -> FieldSpec:
             raise reader.fail(f"{where}.default", "is required when blank = 'default'")
         default = str(default)
         if vocab is not None:
-            _vocabulary_value(reader, vocab, default, f"{where}.default")
+            vocabulary_value(reader, vocab, default, f"{where}.default")
+    pick = raw.get("pick", "first_nonblank")
+    if pick not in PICK_RULES:
+        raise reader.fail(f"{where}.pick", f"{pick!r} is not one of: {', '.join(PICK_RULES)}")
+    if "pick" in raw and not columns:
+        raise reader.fail(f"{where}.pick", "only a field with columns = [...] picks one")
+    if pick == "first_mapped" and not codes:
+        raise reader.fail(f"{where}.pick", "'first_mapped' needs a map to say which maps")
+    extract = parse_extract(reader, raw.get("extract"), f"{where}.extract")
+    if extract is not None and (constant is not None or derive is not None):
+        raise reader.fail(f"{where}.extract", "only a value read from a column can be extracted")
+    if extract is not None and name == "received_at":
+        raise reader.fail(f"{where}.extract", "the received time is read by [dates] formats")
+    cases = parse_cases(reader, raw.get("cases"), name, where, vocab)
     return FieldSpec(
         name=name,
         column=column.strip() if column else None,
         constant=constant,
         codes=codes,
-        skip=frozenset(s.strip().upper() for s in skip),
+        skip=frozenset(normalise(s, case_sensitive=case_sensitive) for s in skip),
         blank=blank,
         default=default,
         derive=_derive(reader, derive, f"{where}.derive") if derive else (),
+        columns=columns,
+        pick=pick,
+        extract=extract,
+        case_sensitive=case_sensitive,
+        cases=cases,
     )
 
 
 def parse_profile(text: str, path: Path) -> ImportProfile:
     """Check a profile's TOML text; ``path`` is only used to name it in messages."""
-    reader = _Reader(path)
+    reader = Reader(path, text)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -300,9 +353,11 @@ def parse_profile(text: str, path: Path) -> ImportProfile:
     fields = {name: _field(reader, name, raw) for name, raw in raw_fields.items()}
     for name in REQUIRED_FIELDS:
         if name not in fields:
-            raise reader.fail(f"fields.{name}", "is required")
+            raise reader.fail(f"fields.{name}", "is required", locate=False)
     for name, value in FIELD_DEFAULTS.items():
         fields.setdefault(name, FieldSpec(name=name, constant=value))
+    columned = {n: FIELD_VOCABULARY[n] for n, spec in fields.items() if spec.read_columns}
+    skip_when, duplicates, merge = parse_rows(reader, reader.table(data, "rows", ""), columned)
     return ImportProfile(
         name=reader.text(head, "name", "profile.", default=path.stem),
         source_system=source_system,
@@ -316,6 +371,9 @@ def parse_profile(text: str, path: Path) -> ImportProfile:
         fields=fields,
         earliest=earliest,
         days_ahead=days_ahead,
+        skip_when=skip_when,
+        duplicates=duplicates,
+        merge=merge,
     )
 
 

@@ -1,13 +1,16 @@
 """What an import (or a dry run) found in a file beyond its counts.
 
 For every field the profile maps through a code map, ``ValueTally`` counts each distinct
-cell (trimmed and in capitals, exactly as the converter compares it with the map's keys)
-over every record the row rules let through, whatever then happened to the row. From
-that tally come the *unmapped values* (cells that are neither a map key nor a ``skip``
-code: for the category they are the rows skipped as not RCRP calls, for other fields the
-rows rejected) and the *keys that never matched* (map and skip keys no cell equalled, such
-as a key typed with two spaces where the file has one). Blank cells follow the field's
-``blank`` rule and are not listed.
+cell of each of its columns (normalised exactly as the converter compares it with the
+map's keys: the ``extract``ed code, trimmed, runs of white space as one, in capitals
+unless case-sensitive) over every record the row rules let through, whatever then
+happened to the row. From that tally come the *unmapped values* (cells that are neither
+a map key nor a ``skip`` code: for the category the rows skipped as not RCRP calls, for
+other fields rows rejected when they are RCRP calls) and the *keys that never matched*
+(map and skip keys no cell equalled, such as a key typed without the slash the file
+writes). Blank cells follow the field's ``blank`` rule and are not listed. The
+converter counts the rows each ``skip_when`` and ``cases`` condition held on; those that
+held on none are reported too.
 
 The tally is taken in the one place both the SQL and the Python path read records from,
 so a dry run and a real import of the same file report the same values.
@@ -23,7 +26,8 @@ from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
-from rcrp_tui.importing.profile import ImportProfile
+from rcrp_tui.importing.profile import FieldSpec, ImportProfile
+from rcrp_tui.importing.profile_rules import extractor, normalise
 from rcrp_tui.private_files import open_private_text
 
 #: Distinct combinations of mapped cells counted at most, so memory stays bounded on any
@@ -59,9 +63,15 @@ class ValueTally:
         self.fields = [
             spec
             for spec in profile.fields.values()
-            if spec.column is not None and (spec.codes or spec.skip) and not spec.derive
+            if (spec.column or spec.columns) and (spec.codes or spec.skip) and not spec.derive
         ]
-        positions = [indexes[spec.column] for spec in self.fields if spec.column]
+        #: Every column of every tallied field, by the field's place in ``fields``.
+        self._owners: list[int] = []
+        positions: list[int] = []
+        for i, spec in enumerate(self.fields):
+            for column in spec.columns or (spec.column or "",):
+                self._owners.append(i)
+                positions.append(indexes[column])
         self._single = len(positions) == 1
         #: A record (its header's number of fields) -> its mapped cells, one or a tuple.
         self.key: Callable[[Sequence[str]], Any] = (
@@ -72,15 +82,37 @@ class ValueTally:
         self.seen: dict[Any, int] = {}
         #: Records not counted one by one because MAX_DISTINCT combinations were seen.
         self.overflow = 0
+        #: Conditions of the profile (``skip_when``, ``cases``), for those never held.
+        self.conditions = [c.path for c in profile.skip_when] + [
+            case.when.path for spec in profile.fields.values() for case in spec.cases
+        ]
+        #: Path -> rows it held on (filled from the converter when the file is read).
+        self.condition_hits: Mapping[str, int] = {}
+
+    def _normaliser(self, spec: FieldSpec) -> Callable[[str], str]:
+        """A cell as the converter compares it with the map's keys."""
+        sensitive = spec.case_sensitive
+        extract = extractor(spec.extract) if spec.extract is not None else None
+
+        def normal(cell: str) -> str:
+            cell = cell.strip()
+            if extract is not None and cell:
+                cell = extract(cell)
+            return normalise(cell, case_sensitive=sensitive)
+
+        return normal
 
     def _per_field(self) -> list[Counter[str]]:
+        """Each field's cells (of all its columns) and how many times each was seen."""
         counters: list[Counter[str]] = [Counter() for _ in self.fields]
+        normals = [self._normaliser(spec) for spec in self.fields]
+        owners = self._owners
         for key, n in self.seen.items():
             cells = (key,) if self._single else key
-            for counter, cell in zip(counters, cells, strict=True):
-                cell = cell.strip().upper()
+            for owner, cell in zip(owners, cells, strict=True):
+                cell = normals[owner](cell)
                 if cell:
-                    counter[cell] += n
+                    counters[owner][cell] += n
         return counters
 
     def unmapped(self) -> dict[str, tuple[tuple[str, int], ...]]:
@@ -102,8 +134,12 @@ class ValueTally:
                 found[spec.name] = tuple(keys)
         return found
 
+    def never_held(self) -> tuple[str, ...]:
+        """The profile's conditions that held on no row (their places in the profile)."""
+        return tuple(path for path in self.conditions if not self.condition_hits.get(path))
+
     def columns(self) -> dict[str, str]:
-        return {spec.name: spec.column or "" for spec in self.fields}
+        return {spec.name: spec.column or ", ".join(spec.columns) for spec in self.fields}
 
     def overflowed(self) -> int:
         return self.overflow
@@ -127,6 +163,9 @@ class ImportReport:
     overflow: int = 0
     #: Where the full list of unmapped values was written (None if it could not be).
     unmapped_path: Path | None = None
+    #: The profile's conditions (``rows.skip_when[i]``, ``fields.F.cases[i].when``)
+    #: that held on no row.
+    never_held: tuple[str, ...] = ()
 
     def lines(self, rejected: int, rejects_path: Path | None) -> list[str]:
         lines: list[str] = []
@@ -156,6 +195,8 @@ class ImportReport:
         for name, keys in self.never_matched.items():
             shown = ", ".join(repr(k) for k in keys)
             lines.append(f"  map keys of {name} that matched no row: {shown}")
+        if self.never_held:
+            lines.append(f"  conditions that held on no row: {', '.join(self.never_held)}")
         if self.first_rejects:
             first = len(self.first_rejects)
             lines.append(f"  rejected rows (the first {first:,} of {rejected:,}), with reasons:")
@@ -174,6 +215,7 @@ class ImportReport:
                 for name, values in self.unmapped.items()
             },
             "never_matched_keys": {name: list(keys) for name, keys in self.never_matched.items()},
+            **({"conditions_never_held": list(self.never_held)} if self.never_held else {}),
         }
 
     def write_unmapped(self, path: Path) -> None:

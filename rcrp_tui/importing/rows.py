@@ -9,6 +9,7 @@ act on). Which of these happens never depends on a column the profile does not m
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 from rcrp_tui.domain import personal_data
 from rcrp_tui.importing.profile import FieldSpec, ImportProfile
+from rcrp_tui.importing.profile_rules import cached_normaliser, extractor, normalise
 from rcrp_tui.services.core.errors import ValidationFailed
 from rcrp_tui.services.decisions.writes import normalise_cad_ref
 from rcrp_tui.storage.models import RATIONALE_MAX
@@ -177,6 +179,9 @@ class RowConverter:
         self.officers = officers or {}
         self.teams = teams or {}
         self._parse_date = date_parser(profile.date_formats, profile.timezone)
+        #: How many rows each condition of the profile (``rows.skip_when[i]``,
+        #: ``fields.F.cases[i].when``) held on, for the report of those that never did.
+        self.condition_hits: Counter[str] = Counter()
         # Category first: a row that is not an RCRP call is skipped before anything
         # else about it is judged.
         #: The fields ``convert`` returns, in order.
@@ -184,9 +189,29 @@ class RowConverter:
             sorted(profile.fields, key=lambda name: name != "category")
         )
         self._getters = [self._getter(profile.fields[name]) for name in self.names]
+        if profile.skip_when:
+            # Before anything else, the category included: wrap the first getter.
+            self._getters[0] = self._skipping(self._getters[0])
+
+    def _skipping(self, first: Getter) -> Getter:
+        """``first``, after the profile's ``skip_when`` conditions (any one skips)."""
+        indexes, hits = self.indexes, self.condition_hits
+        tests = [(c, c.test(indexes)) for c in self.profile.skip_when]
+
+        def skip_then(values: Sequence[str]) -> Any:
+            for condition, holds in tests:
+                if holds(values):
+                    hits[condition.path] += 1
+                    raise RowSkipped(condition.key(values, indexes))
+            return first(values)
+
+        return skip_then
 
     def _raw(self, spec: FieldSpec) -> Callable[[Sequence[str]], str | None]:
         """The stripped text of the field's column, or None (after the blank rule)."""
+        if spec.columns or spec.extract is not None:
+            read_several = self._chosen(spec)
+            return lambda values: read_several(values)[0]
         assert spec.column is not None
         index = self.indexes[spec.column]
         column, blank, default = spec.column, spec.blank, spec.default
@@ -208,14 +233,102 @@ class RowConverter:
 
         return read
 
+    def _chosen(self, spec: FieldSpec) -> Callable[[Sequence[str]], tuple[str | None, str]]:
+        """(text, the column it came from) for a field with several columns or an
+        ``extract``: each cell trimmed and its code extracted; ``pick`` says which cell
+        wins (the first non-blank, or the first whose code is in the map, else the first
+        non-blank); when every cell is blank, the field's blank rule."""
+        columns = spec.columns or ((spec.column,) if spec.column else ())
+        at = [(column, self.indexes[column]) for column in columns]
+        extract = extractor(spec.extract) if spec.extract is not None else None
+        first_mapped = spec.pick == "first_mapped"
+        codes = spec.codes
+        normal = cached_normaliser(case_sensitive=spec.case_sensitive)
+        blank, default = spec.blank, spec.default
+        label = " / ".join(columns)
+
+        def chosen(values: Sequence[str]) -> tuple[str | None, str]:
+            found: tuple[str, str] | None = None
+            for column, index in at:
+                try:
+                    text = values[index].strip()
+                except IndexError:
+                    raise RowRejected(
+                        f"the row has {len(values)} fields; {column!r} is field {index + 1}"
+                    ) from None
+                if text and extract is not None:
+                    text = extract(text).strip()
+                if not text:
+                    continue
+                if not first_mapped:
+                    return text, column
+                if normal(text) in codes:
+                    return text, column
+                if found is None:
+                    found = (text, column)
+            if found is not None:
+                return found
+            if "" in codes:
+                return "", label  # a map key for blank cells comes before the blank rule
+            if blank == "reject":
+                raise RowRejected(f"{label} is blank")
+            if blank == "skip":
+                raise RowSkipped(f"{label}=(blank)")
+            return default, label  # "default", or None for "empty"
+
+        return chosen
+
+    def _rich_mapped(self, spec: FieldSpec) -> Getter:
+        """A coded field with several columns, an ``extract`` or case-sensitive codes."""
+        chosen = self._chosen(spec)
+        codes, skip = spec.codes, spec.skip
+        normal = cached_normaliser(case_sensitive=spec.case_sensitive)
+        name, default = spec.name, spec.default
+        not_rcrp = name == "category"
+
+        def mapped(values: Sequence[str]) -> Any:
+            text, column = chosen(values)
+            if text is None:
+                return None
+            code = normal(text)
+            value = codes.get(code)
+            if value is not None:
+                return value
+            if text == default:
+                return text  # a blank cell given the field's default
+            if code in skip or not_rcrp:
+                raise RowSkipped(f"{column}={code}")
+            raise RowRejected(f"{column} code {text!r} is not in the profile's {name} map")
+
+        return mapped
+
     def _getter(self, spec: FieldSpec) -> Getter:
+        getter = self._base_getter(spec)
+        if not spec.cases:
+            return getter
+        hits = self.condition_hits
+        tests = [(c.when.path, c.when.test(self.indexes), c.value) for c in spec.cases]
+
+        def case_or_column(values: Sequence[str]) -> Any:
+            for path, holds, value in tests:
+                if holds(values):
+                    hits[path] += 1
+                    return value
+            return getter(values)
+
+        return case_or_column
+
+    def _base_getter(self, spec: FieldSpec) -> Getter:
         if spec.constant is not None:
             constant: Any = int(spec.constant) if spec.name == "phase" else spec.constant
             return lambda _values: constant
         if spec.derive:
             return self._derived_shift(spec)
         read = self._raw(spec)
-        name, column = spec.name, spec.column
+        name, column = spec.name, spec.column or " / ".join(spec.columns)
+        several = spec.columns or spec.extract is not None or spec.case_sensitive
+        if (spec.codes or spec.skip) and several:
+            return self._typed(spec, self._rich_mapped(spec))
         if spec.codes or spec.skip:
             codes, skip = spec.codes, spec.skip
             not_rcrp = name == "category"
@@ -234,7 +347,10 @@ class RowConverter:
                     return None
                 if text == spec.default:
                     return text  # a blank cell given the field's default
-                code = text.upper()
+                code = normalise(text)
+                value = codes.get(code)
+                if value is not None:
+                    return value  # a code written with other spacing
                 if code in skip or not_rcrp:
                     raise RowSkipped(f"{column}={code}")
                 raise RowRejected(f"{column} code {text!r} is not in the profile's {name} map")
@@ -282,7 +398,7 @@ class RowConverter:
 
     def _typed(self, spec: FieldSpec, read: Getter) -> Getter:
         """Add the checks a field's column type needs (lengths, look-ups, phase number)."""
-        name, column = spec.name, spec.column
+        name, column = spec.name, spec.column or " / ".join(spec.columns)
         limit = MAX_LENGTH.get(name)
         if name == "staff_id":
             officers = self.officers

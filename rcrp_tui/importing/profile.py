@@ -48,7 +48,7 @@ COLUMN_ONLY_FIELDS = ("cad_ref", "received_at")
 FIELD_DEFAULTS: dict[str, str] = {"threshold_basis": ThresholdBasis.NONE.value}
 BLANK_ACTIONS = ("reject", "skip", "default", "empty")
 FIELD_KEYS = {"column", "constant", "map", "skip", "blank", "default", "derive"}
-SECTIONS = {"profile", "csv", "dates", "fields"}
+SECTIONS = {"profile", "csv", "excel", "dates", "fields"}
 #: The default plausible window for a received time: from 2000-01-01 to a day after
 #: the import.
 DEFAULT_EARLIEST = date(2000, 1, 1)
@@ -105,6 +105,8 @@ class ImportProfile:
     date_formats: tuple[str, ...]
     timezone: ZoneInfo
     fields: dict[str, FieldSpec]
+    #: The worksheet of an .xlsx workbook to read (``[excel] sheet``); None: the first.
+    sheet: str | None = None
     #: The plausible window for a received time: from this day (local midnight) ...
     earliest: date = DEFAULT_EARLIEST
     #: ... to this many days after the import.
@@ -275,6 +277,11 @@ def parse_profile(text: str, path: Path) -> ImportProfile:
     for key, value in (("delimiter", delimiter), ("quotechar", quotechar)):
         if len(value) != 1:
             raise reader.fail(f"csv.{key}", "must be exactly one character")
+    excel = reader.table(data, "excel", "")
+    reader.unknown_keys(excel, {"sheet"}, "excel.")
+    sheet = excel.get("sheet")
+    if sheet is not None and (not isinstance(sheet, str) or not sheet.strip()):
+        raise reader.fail("excel.sheet", "must be the name of a sheet, in quotes")
     dates = reader.table(data, "dates", "")
     reader.unknown_keys(dates, {"formats", "timezone", "earliest", "days_ahead"}, "dates.")
     earliest = dates.get("earliest", DEFAULT_EARLIEST)
@@ -314,6 +321,7 @@ def parse_profile(text: str, path: Path) -> ImportProfile:
         date_formats=tuple(formats),
         timezone=zone,
         fields=fields,
+        sheet=sheet,
         earliest=earliest,
         days_ahead=days_ahead,
     )

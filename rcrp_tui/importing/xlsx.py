@@ -1,0 +1,251 @@
+"""Reading an Excel workbook (``.xlsx``) as the CSV reader reads a CSV export.
+
+This is only a file-format layer: ``SheetReader`` gives a worksheet's rows as the
+``csv`` module gives records (lists of strings, with the sheet row number of the row
+just read in ``line_num``), so every row rule, conversion, skip and reject after it is
+the CSV path's own (``importing.cad``).
+
+The workbook is streamed with openpyxl's read-only mode: one row at a time, in constant
+memory (beyond the workbook's shared-strings table, which Excel keeps as one list of
+every distinct text in the file and openpyxl reads when the workbook is opened).
+openpyxl is imported only when a workbook is read.
+
+Cells become the text a CSV export would hold:
+
+- an empty cell is ``""``; text is as it is (the converter trims it as it trims CSV);
+- a whole number is written without a decimal point (``1.0`` is ``"1"``): codes and
+  references typed as numbers read as the codes they are; other numbers keep up to 15
+  significant digits, as Excel shows them;
+- a date and time is Excel's own wall-clock value (a workbook holds no time zone),
+  written in the first of the profile's ``[dates] formats`` that holds it exactly (the
+  seconds, say), so it is read back, in the profile's time zone, as the same text in a
+  CSV would be, clock changes included. If no format holds it exactly it is written
+  ``YYYY-MM-DD HH:MM:SS`` and the row is rejected as not a date in the profile's
+  formats: never rounded;
+- ``TRUE``/``FALSE`` for a logical cell; a formula's last calculated value (the
+  workbook is opened with ``data_only``), or its error text such as ``#N/A``.
+
+The header is the sheet's first row. A row is as wide as the header: cells to the right
+of the last header cell belong to no column and are not read (as no unmapped column is);
+a row with no value in any cell is a blank row and is no record, as a blank line in a
+CSV file is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable, Iterator, Sequence
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import IO, Any
+
+from rcrp_tui.importing.errors import ImportFailed
+
+#: The suffix of the files read as workbooks (anything else is read as CSV).
+WORKBOOK_SUFFIXES = (".xlsx",)
+#: An OLE compound file: how an encrypted (password-protected) workbook, or an old
+#: binary ``.xls`` one, starts.
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+_ZIP_MAGIC = b"PK\x03\x04"
+
+
+def is_workbook(path: Path) -> bool:
+    """True if ``path`` is read as an Excel workbook (by its name: ``.xlsx``)."""
+    return path.suffix.lower() in WORKBOOK_SUFFIXES
+
+
+def check_workbook_file(path: Path) -> int:
+    """The file's size, once it has proved it can be a workbook (or ImportFailed)."""
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as raw:
+            head = raw.read(8)
+    except OSError as exc:
+        raise ImportFailed(f"{path.name}: cannot read the file: {exc.strerror}") from None
+    if not head:
+        raise ImportFailed(f"{path.name}: the file is empty")
+    if head == _OLE_MAGIC:
+        raise ImportFailed(
+            f"{path.name}: the workbook is password-protected (encrypted), or is an old "
+            "Excel 97-2003 file saved under an .xlsx name. Open it in Excel and save it "
+            "without a password as an Excel Workbook (.xlsx). Nothing was imported."
+        )
+    if not head.startswith(_ZIP_MAGIC):
+        raise ImportFailed(
+            f"{path.name}: not an Excel workbook (.xlsx); if it is a CSV export, give it a "
+            ".csv name. Nothing was imported."
+        )
+    return size
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    try:
+        with path.open("rb") as raw:
+            while chunk := raw.read(1 << 20):
+                digest.update(chunk)
+    except OSError as exc:
+        raise ImportFailed(f"{path.name}: cannot read the file: {exc.strerror}") from None
+    return digest.hexdigest()
+
+
+def _number_text(value: float) -> str:
+    if value.is_integer():
+        return str(int(value))
+    return f"{value:.15g}"
+
+
+def datetime_text(formats: Sequence[str]) -> Callable[[datetime], str]:
+    """A datetime cell -> the text of it in the first format that holds it exactly.
+
+    Whether a format holds a value exactly depends only on its year (``%y``) and on
+    which of its time, seconds and fraction are not zero, so that is checked once per
+    shape of value (a strptime per cell would cost as much as the rest of the row).
+    """
+    chosen: dict[tuple[int, bool, bool, bool], str | None] = {}
+
+    def exact(value: datetime, fmt: str) -> str | None:
+        if fmt == "iso":
+            return value.isoformat(sep=" ")
+        try:
+            text = value.strftime(fmt)
+            return text if datetime.strptime(text, fmt) == value else None
+        except ValueError:
+            return None
+
+    def text(value: datetime) -> str:
+        value = value.replace(tzinfo=None)
+        shape = (
+            value.year,
+            bool(value.hour or value.minute),
+            bool(value.second),
+            bool(value.microsecond),
+        )
+        if shape not in chosen:
+            chosen[shape] = next((f for f in formats if exact(value, f) is not None), None)
+        fmt = chosen[shape]
+        if fmt is None:
+            return value.isoformat(sep=" ")
+        return value.isoformat(sep=" ") if fmt == "iso" else value.strftime(fmt)
+
+    return text
+
+
+def cell_converter(formats: Sequence[str]) -> Callable[[Any], str]:
+    """A cell's value (as openpyxl reads it) -> the text a CSV export would hold."""
+    when = datetime_text(formats)
+
+    def convert(value: Any) -> str:
+        kind = type(value)
+        if kind is int:
+            return str(value)
+        if kind is float:
+            return _number_text(value)
+        if kind is datetime:
+            return when(value)
+        if kind is bool:
+            return "TRUE" if value else "FALSE"
+        if isinstance(value, date | time):
+            return value.isoformat()
+        return str(value)
+
+    return convert
+
+
+class SheetReader:
+    """One worksheet's rows as ``csv.reader`` gives records: lists of strings, the first
+    being the header; ``line_num`` is the sheet row number of the row just read."""
+
+    def __init__(self, path: Path, raw: IO[bytes], sheet: str | None, formats: Sequence[str]):
+        self.path = path
+        self._raw = raw
+        from openpyxl import load_workbook
+
+        try:
+            self._book = load_workbook(raw, read_only=True, data_only=True)
+        except Exception as exc:
+            raise ImportFailed(
+                f"{path.name}: not a readable Excel workbook ({_reason(exc)}). "
+                "Nothing was imported."
+            ) from None
+        try:
+            worksheet = self._pick(sheet)
+            # The dimensions a workbook states can be wrong (some exporters write A1):
+            # read every row there is, not what it says there is.
+            worksheet.reset_dimensions()
+            self._rows: Iterator[Sequence[Any]] = worksheet.iter_rows(values_only=True)
+        except BaseException:
+            self.close()
+            raise
+        self.sheet: str = worksheet.title
+        self.line_num = 0
+        self.width: int | None = None
+        self._convert = cell_converter(formats)
+
+    def _pick(self, sheet: str | None) -> Any:
+        book = self._book
+        sheets = [ws for ws in book.worksheets if hasattr(ws, "iter_rows")]
+        names = ", ".join(repr(name) for name in book.sheetnames)
+        if sheet is None:
+            if not sheets:
+                raise ImportFailed(f"{self.path.name}: the workbook has no sheet of rows")
+            return sheets[0]
+        found = [ws for ws in sheets if ws.title == sheet] or [
+            ws for ws in sheets if ws.title.casefold() == sheet.strip().casefold()
+        ]
+        if not found:
+            raise ImportFailed(
+                f"{self.path.name}: the workbook has no sheet called {sheet!r}; its sheets "
+                f"are: {names}. Nothing was imported."
+            )
+        return found[0]
+
+    def position(self) -> int:
+        """How far into the file the reading has come, in bytes (for a progress bar)."""
+        try:
+            return self._raw.tell()
+        except (OSError, ValueError):
+            return 0
+
+    def close(self) -> None:
+        self._book.close()
+
+    def __iter__(self) -> SheetReader:
+        return self
+
+    def __next__(self) -> list[str]:
+        try:
+            row = next(self._rows)
+        except StopIteration:
+            raise
+        except Exception as exc:
+            raise ImportFailed(
+                f"{self.path.name}: sheet {self.sheet!r} is damaged after row "
+                f"{self.line_num:,} ({_reason(exc)}). Nothing was imported."
+            ) from None
+        self.line_num += 1
+        convert = self._convert
+        if self.width is None:
+            # The header: as wide as its last named column.
+            cells = ["" if v is None else v if type(v) is str else convert(v) for v in row]
+            while cells and not cells[-1].strip():
+                cells.pop()
+            if not cells:
+                raise ImportFailed(
+                    f"{self.path.name}: sheet {self.sheet!r} has no header in its first row "
+                    "(the header must be row 1). Nothing was imported."
+                )
+            self.width = len(cells)
+            return cells
+        width = self.width
+        if all(v is None for v in row):
+            return []  # a blank row is no record
+        cells = ["" if v is None else v if type(v) is str else convert(v) for v in row[:width]]
+        if len(cells) < width:
+            cells.extend([""] * (width - len(cells)))
+        return cells
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip() or type(exc).__name__
+    return text if len(text) <= 200 else text[:200] + "..."

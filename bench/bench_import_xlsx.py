@@ -37,7 +37,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_import import HEADER, generate, peak_resident_kb  # noqa: E402
+from bench_import import HEADER, generate, peak_resident_kb
 
 TARGET_MB = 200
 #: Columns written as numbers in the workbook (an export's numeric columns).

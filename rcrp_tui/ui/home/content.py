@@ -356,6 +356,10 @@ def administrator(h: AdministratorHome) -> dict[str, PanelContent]:
             )
         )
     activity.append(f"\nAudit log: {h.audit_entries} entries, {h.audit_last_week} in 7 days")
+    activity.append(
+        "\nImport a CAD export (CSV or .xlsx) on the Import screen: its key is in the "
+        "footer, or use the command palette."
+    )
     return {"accounts": PanelContent(accounts), "activity": PanelContent(activity)}
 
 

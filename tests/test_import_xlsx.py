@@ -413,3 +413,47 @@ def test_command_line_imports_a_named_sheet(
     out = capsys.readouterr().out
     assert "inserted 6, updated 0, unchanged 0, skipped 1 (not RCRP calls), rejected 2" in out
     assert "line 11: Result code 'NFA' is not in the profile's outcome map" in out
+
+
+def test_rows_stream_as_openpyxl_reads_them_and_a_row_out_of_order_fails(
+    db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    from openpyxl import load_workbook
+
+    from rcrp_tui.importing.xlsx import _rows
+
+    path = tmp_path / "odd.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet("Calls")
+    sheet.write_row(0, 0, HEADER)
+    sheet.write_row(1, 0, ["1001", "01/07/2026 12:00", "1", "DEP"])
+    sheet.set_row(2, 30)  # a row with a height of its own and no cells
+    sheet.write(4, 7, "far right")  # a row whose only cell is past the header
+    sheet.write_row(6, 0, ["1002", "01/07/2026 13:00", "1", "DEP"])
+    book.close()
+    workbook = load_workbook(path, read_only=True, data_only=True)
+    try:
+        worksheet = workbook.worksheets[0]
+        ours = list(_rows(worksheet))
+        worksheet.reset_dimensions()
+        assert ours == [tuple(row) for row in worksheet.iter_rows(values_only=True)]
+        assert len(ours) == 7 and ours[3] == () and ours[4][-1] == "far right"
+    finally:
+        workbook.close()
+
+    summary = import_file(_ctx(db, clock), path, _profile(tmp_path), dry_run=True)
+    assert (summary.total_rows, summary.inserted) == (3, 2)
+    assert summary.report.first_rejects == ((5, "Type is blank"),)
+    assert "  sheet 'Calls': line numbers are its row numbers" in summary.describe()
+
+    # A sheet whose rows are numbered out of order is damaged: openpyxl would drop the
+    # row without a word; the import fails and says so.
+    damaged = tmp_path / "damaged.xlsx"
+    with zipfile.ZipFile(path) as original, zipfile.ZipFile(damaged, "w") as out:
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data = data.replace(b'<row r="7"', b'<row r="2"').replace(b'r="A7"', b'r="A2"')
+            out.writestr(item, data)
+    with pytest.raises(ImportFailed, match=r"sheet 'Calls' is damaged after row 5 \(row 2 comes"):
+        import_file(_ctx(db, clock), damaged, _profile(tmp_path), dry_run=True)

@@ -115,6 +115,8 @@ class ImportSummary:
             lines.append(f"  rejected rows, with line numbers and reasons: {self.rejects_path}")
         lines.extend(self.report.lines(self.rejected, self.rejects_path))
         lines.extend(f"  note: {note}" for note in self.notes)
+        if self.sheet is not None:
+            lines.insert(1, f"  sheet {self.sheet!r}: line numbers are its row numbers")
         return "\n".join(lines)
 
     def audit_record(self) -> dict[str, Any]:

@@ -5,10 +5,15 @@ This is only a file-format layer: ``SheetReader`` gives a worksheet's rows as th
 just read in ``line_num``), so every row rule, conversion, skip and reject after it is
 the CSV path's own (``importing.cad``).
 
-The workbook is streamed with openpyxl's read-only mode: one row at a time, in constant
-memory (beyond the workbook's shared-strings table, which Excel keeps as one list of
-every distinct text in the file and openpyxl reads when the workbook is opened).
-openpyxl is imported only when a workbook is read.
+The workbook is opened with openpyxl's read-only mode (``load_workbook(read_only=True,
+data_only=True)``) and its sheet streamed one row at a time, in constant memory beyond
+the workbook's shared-strings table (Excel keeps every distinct text of the file in one
+list, which openpyxl reads when the workbook is opened). The rows are read by openpyxl's
+own worksheet parser and cell conversion, through ``_rows``: openpyxl's
+``iter_rows(values_only=True)`` keeps every row it has read as an empty XML element, and
+a record of each row with a height or style, some 80 bytes a row (80 MB on a million
+rows), so ``_rows`` drops each row once it is read. openpyxl is imported only when a
+workbook is read (pinned, as ``_rows`` uses its parser's interface).
 
 Cells become the text a CSV export would hold:
 
@@ -170,10 +175,9 @@ class SheetReader:
             ) from None
         try:
             worksheet = self._pick(sheet)
-            # The dimensions a workbook states can be wrong (some exporters write A1):
-            # read every row there is, not what it says there is.
-            worksheet.reset_dimensions()
-            self._rows: Iterator[Sequence[Any]] = worksheet.iter_rows(values_only=True)
+            # Every row there is, not the dimensions the workbook states (some exporters
+            # write A1 whatever the sheet holds).
+            self._rows: Iterator[Sequence[Any]] = _rows(worksheet)
         except BaseException:
             self.close()
             raise
@@ -244,6 +248,67 @@ class SheetReader:
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))
         return cells
+
+
+def _rows(worksheet: Any) -> Iterator[Sequence[Any]]:
+    """A read-only worksheet's cell values row by row, as ``iter_rows(values_only=True)``
+    gives them after ``reset_dimensions()`` (a missing row is ``()``), each row's XML
+    dropped once it has been read so memory stays constant."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.worksheet._reader import DATA_TAG, ROW_TAG, WorkSheetParser
+
+    class StreamingParser(WorkSheetParser):
+        row_counter: int
+        col_counter: int
+
+        def parse(self) -> Iterator[tuple[int, list[dict[str, Any]]]]:
+            rows = None
+            for event, element in iterparse(self.source, events=("start", "end")):
+                if event == "start":
+                    if rows is None and element.tag == DATA_TAG:
+                        rows = element
+                    continue
+                if element.tag == ROW_TAG:
+                    row = self.parse_row(element)
+                    element.clear()
+                    if rows is not None:
+                        rows.remove(element)  # the first child: the one just read
+                    yield row
+
+        def parse_row(self, row: Any) -> tuple[int, list[dict[str, Any]]]:
+            # openpyxl's parse_row, without keeping each row's height and style.
+            number = row.get("r")
+            if number is None:
+                self.row_counter += 1
+            else:
+                value = float(number)
+                if not value.is_integer():
+                    raise ValueError(f"{number} is not a valid row number")
+                self.row_counter = int(value)
+            self.col_counter = 0
+            return self.row_counter, [self.parse_cell(cell) for cell in row]
+
+    book = worksheet.parent
+    with worksheet._get_source() as source:
+        parser = StreamingParser(
+            source,
+            worksheet._shared_strings,
+            data_only=book.data_only,
+            epoch=book.epoch,
+            date_formats=book._date_formats,
+            timedelta_formats=book._timedelta_formats,
+        )
+        expected = 1
+        for number, cells in parser.parse():
+            while expected < number:
+                expected += 1
+                yield ()
+            if number < expected:
+                # openpyxl would drop such a row without a word.
+                raise ValueError(f"row {number} comes after row {expected - 1}")
+            expected += 1
+            yield worksheet._get_row(cells, 1, None, True)
 
 
 def _reason(exc: BaseException) -> str:

@@ -336,7 +336,7 @@ def officer(h: OfficerHome) -> dict[str, PanelContent]:
     }
 
 
-def administrator(h: AdministratorHome) -> dict[str, PanelContent]:
+def administrator(h: AdministratorHome, import_key: str = "ctrl+l") -> dict[str, PanelContent]:
     accounts = Text("Active accounts: ")
     accounts.append(", ".join(f"{label} {n}" for label, n in h.users_by_role))
     accounts.append(f"\nTeams: {h.teams} · active contact officers: {h.contact_officers}")
@@ -357,8 +357,8 @@ def administrator(h: AdministratorHome) -> dict[str, PanelContent]:
         )
     activity.append(f"\nAudit log: {h.audit_entries} entries, {h.audit_last_week} in 7 days")
     activity.append(
-        "\nImport a CAD export (CSV or .xlsx) on the Import screen: its key is in the "
-        "footer, or use the command palette."
+        f"\nImport a CAD export (CSV or .xlsx): {import_key}, or Open Import in the "
+        "command palette."
     )
     return {"accounts": PanelContent(accounts), "activity": PanelContent(activity)}
 
@@ -391,8 +391,9 @@ def chain(state: ChainState | None, failure: str | None = None) -> PanelContent:
     return PanelContent(out)
 
 
-def contents(h: Home) -> dict[str, PanelContent]:
-    """Every panel's content for whichever role's home ``h`` is."""
+def contents(h: Home, import_key: str = "ctrl+l") -> dict[str, PanelContent]:
+    """Every panel's content for whichever role's home ``h`` is (``import_key``: how the
+    administrator's panel names the Import screen's key)."""
     if isinstance(h, FloorwalkerHome):
         return floorwalker(h)
     if isinstance(h, QaLeadHome):
@@ -401,4 +402,4 @@ def contents(h: Home) -> dict[str, PanelContent]:
         return supervisor(h)
     if isinstance(h, OfficerHome):
         return officer(h)
-    return administrator(h)
+    return administrator(h, import_key)

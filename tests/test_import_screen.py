@@ -126,7 +126,7 @@ def _status(pilot: Pilot[Any]) -> str:
 
 async def _open(pilot: Pilot[Any], user: str = "admin") -> ImportScreen:
     await sign_in(pilot, user)
-    await pilot.press("ctrl+l")
+    await pilot.press("ctrl+y")
     await settle(pilot)
     screen = pilot.app.screen
     assert isinstance(screen, ImportScreen)
@@ -380,7 +380,7 @@ async def test_only_an_administrator_reaches_the_import_screen(world: Path) -> N
     app = make_app(db, tmp_config=world)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "fw")
-        await pilot.press("ctrl+l")
+        await pilot.press("ctrl+y")
         await settle(pilot)
         assert not isinstance(app.screen, ImportScreen)
 

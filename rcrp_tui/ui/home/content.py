@@ -336,7 +336,7 @@ def officer(h: OfficerHome) -> dict[str, PanelContent]:
     }
 
 
-def administrator(h: AdministratorHome, import_key: str = "ctrl+l") -> dict[str, PanelContent]:
+def administrator(h: AdministratorHome, import_key: str = "ctrl+y") -> dict[str, PanelContent]:
     accounts = Text("Active accounts: ")
     accounts.append(", ".join(f"{label} {n}" for label, n in h.users_by_role))
     accounts.append(f"\nTeams: {h.teams} · active contact officers: {h.contact_officers}")
@@ -391,7 +391,7 @@ def chain(state: ChainState | None, failure: str | None = None) -> PanelContent:
     return PanelContent(out)
 
 
-def contents(h: Home, import_key: str = "ctrl+l") -> dict[str, PanelContent]:
+def contents(h: Home, import_key: str = "ctrl+y") -> dict[str, PanelContent]:
     """Every panel's content for whichever role's home ``h`` is (``import_key``: how the
     administrator's panel names the Import screen's key)."""
     if isinstance(h, FloorwalkerHome):

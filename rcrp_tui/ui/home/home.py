@@ -125,7 +125,7 @@ class HomeScreen(FeatureScreen[None]):
     def _loaded(self, message: HomeLoaded) -> None:
         first_load = self.home is None
         self.home = message.home
-        import_key = shown_key(self.app, "go.import", "ctrl+l")
+        import_key = shown_key(self.app, "go.import", "ctrl+y")
         for panel_id, content in contents(message.home, import_key).items():
             self.query_one(f"#panel-{panel_id}", HomePanel).show(content)
         status = f"as of {when(message.home.generated_at)}"

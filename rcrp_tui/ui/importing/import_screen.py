@@ -35,7 +35,7 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.common.form import FormInput
 from rcrp_tui.ui.common.key_footer import KeyFooter
-from rcrp_tui.ui.common.keys import KeyHints
+from rcrp_tui.ui.common.keys import KeyHints, shown_key
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.importing.path_input import PathSuggester
 
@@ -251,7 +251,7 @@ class ImportScreen(FeatureScreen[None]):
         if not request.same_as(self.checked):
             self._say(
                 "✗ The file, profile or sheet changed since the dry run: press Enter for a "
-                "dry run of what the form says now, then ctrl+s."
+                f"dry run of what the form says now, then {self._import_key()}."
             )
             return
         self._start(request, dry_run=False)
@@ -391,7 +391,8 @@ class ImportScreen(FeatureScreen[None]):
         if summary.dry_run:
             self.checked, self.dry_summary = request, summary
             self._say(
-                f"✓ Dry run done, nothing written. Press ctrl+s to import {request.path.name} "
+                f"✓ Dry run done, nothing written. Press {self._import_key()} to import "
+                f"{request.path.name} "
                 "by this profile; Enter for another dry run."
             )
         else:
@@ -414,6 +415,9 @@ class ImportScreen(FeatureScreen[None]):
         if event.worker.group == "import-run" and event.state is WorkerState.ERROR:
             self._idle()
             self._say("✗ The run failed (see the message): nothing was written.")
+
+    def _import_key(self) -> str:
+        return shown_key(self.app, "import.run", "ctrl+s")
 
     def _say(self, status: str) -> None:
         self.query_one("#import-status", Static).update(literal(status))

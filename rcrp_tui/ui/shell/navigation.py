@@ -132,7 +132,7 @@ DESTINATIONS: list[Destination] = [
     Destination(
         id="import",
         title="Import",
-        key="ctrl+l",
+        key="ctrl+y",
         description="Import a CAD export (CSV or .xlsx) by a profile: dry run, then import",
         screen="rcrp_tui.ui.importing.import_screen:ImportScreen",
         permission=Permission.IMPORT_DECISIONS,

@@ -164,10 +164,8 @@ class SheetReader:
     def __init__(self, path: Path, raw: IO[bytes], sheet: str | None, formats: Sequence[str]):
         self.path = path
         self._raw = raw
-        from openpyxl import load_workbook
-
         try:
-            self._book = load_workbook(raw, read_only=True, data_only=True)
+            self._book = _load_workbook(raw)
         except Exception as exc:
             raise ImportFailed(
                 f"{path.name}: not a readable Excel workbook ({_reason(exc)}). "
@@ -248,6 +246,49 @@ class SheetReader:
         if len(cells) < width:
             cells.extend([""] * (width - len(cells)))
         return cells
+
+
+def _load_workbook(raw: IO[bytes]) -> Any:
+    """``openpyxl.load_workbook(raw, read_only=True, data_only=True)``, but with the
+    shared-strings table read as ``_rows`` reads rows: each string's XML dropped once read
+    (openpyxl keeps them all until the table is read, some 80 bytes a string at the peak
+    on top of the strings themselves)."""
+    from xml.etree.ElementTree import iterparse
+
+    from openpyxl.cell.text import Text
+    from openpyxl.reader.excel import ExcelReader
+    from openpyxl.xml.constants import SHEET_MAIN_NS
+
+    string_tag = f"{{{SHEET_MAIN_NS}}}si"
+
+    def string_table(source: IO[bytes]) -> list[str]:
+        # openpyxl's read_string_table, with each <si> removed from <sst> once read.
+        strings: list[str] = []
+        table = None
+        for event, node in iterparse(source, events=("start", "end")):
+            if event == "start":
+                if table is None:
+                    table = node
+                continue
+            if node.tag == string_tag:
+                strings.append(Text.from_tree(node).content.replace("x005F_", ""))
+                node.clear()
+                if table is not None:
+                    table.remove(node)
+        return strings
+
+    class StreamingReader(ExcelReader):
+        def read_strings(self) -> None:
+            from openpyxl.xml.constants import SHARED_STRINGS
+
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                with self.archive.open(part.PartName[1:]) as source:
+                    self.shared_strings = string_table(source)
+
+    reader = StreamingReader(raw, read_only=True, data_only=True)
+    reader.read()
+    return reader.wb
 
 
 def _rows(worksheet: Any) -> Iterator[Sequence[Any]]:

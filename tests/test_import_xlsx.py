@@ -457,3 +457,30 @@ def test_rows_stream_as_openpyxl_reads_them_and_a_row_out_of_order_fails(
             out.writestr(item, data)
     with pytest.raises(ImportFailed, match=r"sheet 'Calls' is damaged after row 5 \(row 2 comes"):
         import_file(_ctx(db, clock), damaged, _profile(tmp_path), dry_run=True)
+
+
+def test_openpyxl_is_loaded_only_when_a_workbook_is_read() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "import rcrp_tui.importing.cad, rcrp_tui.cli.main, rcrp_tui.ui.importing.import_screen\n"
+        "print('openpyxl' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"
+
+
+def test_the_packed_string_table_gives_back_each_string() -> None:
+    from rcrp_tui.importing.xlsx import StringTable
+
+    texts = ["46A - CIT w/Ambulance", "", "café", "日本語", "x" * 1000, "E230100000001"]
+    table = StringTable()
+    for text in texts:
+        table.append(text)
+    assert len(table) == len(texts)
+    assert [table[i] for i in range(len(texts))] == texts
+    for bad in (len(texts), -1):
+        with pytest.raises(IndexError):
+            table[bad]

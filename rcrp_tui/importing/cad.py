@@ -1,4 +1,4 @@
-"""Importing a CAD export (CSV) into decisions, through a mapping profile.
+"""Importing a CAD export (CSV, or an .xlsx workbook) into decisions, through a profile.
 
 The file is streamed: read through the ``csv`` module in one pass, in constant memory,
 with its SHA-256 and the bytes read (for the progress bar) taken from the same pass.
@@ -438,7 +438,9 @@ def import_file(
     ctx.require(Permission.IMPORT_DECISIONS)
     workbook = is_workbook(path)
     if sheet is not None and not workbook:
-        raise ImportFailed(f"{path.name}: a sheet can be chosen only in an .xlsx workbook")
+        raise ImportFailed(
+            f"{path.name}: a sheet can be chosen only in an .xlsx workbook. Nothing was imported."
+        )
     size = check_workbook_file(path) if workbook else _check_not_binary(path)
     reading = _Reading(show_progress, batch_size, fast, sheet or profile.sheet, progress)
     if dry_run:

@@ -39,6 +39,7 @@ CSV file is not.
 from __future__ import annotations
 
 import hashlib
+from array import array
 from collections.abc import Callable, Iterator, Sequence
 from datetime import date, datetime, time
 from pathlib import Path
@@ -248,11 +249,38 @@ class SheetReader:
         return cells
 
 
+class StringTable:
+    """A workbook's shared strings, packed: one UTF-8 buffer and where each one ends.
+
+    openpyxl keeps them as a list of ``str`` (some 70 bytes each for a short text; a
+    million distinct CAD references is a million strings); packed, a string costs its
+    UTF-8 bytes and 8. The worksheet parser only indexes it (``table[n]``).
+    """
+
+    def __init__(self) -> None:
+        self._data = bytearray()
+        self._ends = array("Q")
+
+    def append(self, text: str) -> None:
+        self._data += text.encode("utf-8", "surrogatepass")
+        self._ends.append(len(self._data))
+
+    def __len__(self) -> int:
+        return len(self._ends)
+
+    def __getitem__(self, index: int) -> str:
+        if index < 0:
+            raise IndexError(f"shared string {index} does not exist")
+        end = self._ends[index]
+        start = self._ends[index - 1] if index else 0
+        return self._data[start:end].decode("utf-8", "surrogatepass")
+
+
 def _load_workbook(raw: IO[bytes]) -> Any:
     """``openpyxl.load_workbook(raw, read_only=True, data_only=True)``, but with the
-    shared-strings table read as ``_rows`` reads rows: each string's XML dropped once read
-    (openpyxl keeps them all until the table is read, some 80 bytes a string at the peak
-    on top of the strings themselves)."""
+    shared-strings table read as ``_rows`` reads rows (each string's XML dropped once
+    read: openpyxl keeps them all until the table is read, some 80 bytes a string) and
+    kept packed in a ``StringTable``."""
     from xml.etree.ElementTree import iterparse
 
     from openpyxl.cell.text import Text
@@ -261,9 +289,9 @@ def _load_workbook(raw: IO[bytes]) -> Any:
 
     string_tag = f"{{{SHEET_MAIN_NS}}}si"
 
-    def string_table(source: IO[bytes]) -> list[str]:
+    def string_table(source: IO[bytes]) -> StringTable:
         # openpyxl's read_string_table, with each <si> removed from <sst> once read.
-        strings: list[str] = []
+        strings = StringTable()
         table = None
         for event, node in iterparse(source, events=("start", "end")):
             if event == "start":

@@ -280,11 +280,12 @@ def _load_workbook(raw: IO[bytes]) -> Any:
     """``openpyxl.load_workbook(raw, read_only=True, data_only=True)``, but with the
     shared-strings table read as ``_rows`` reads rows (each string's XML dropped once
     read: openpyxl keeps them all until the table is read, some 80 bytes a string) and
-    kept packed in a ``StringTable``."""
+    kept packed in a ``StringTable``, and no sheet's size read (see ``UnsizedSheet``)."""
     from xml.etree.ElementTree import iterparse
 
     from openpyxl.cell.text import Text
     from openpyxl.reader.excel import ExcelReader
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
     from openpyxl.xml.constants import SHEET_MAIN_NS
 
     string_tag = f"{{{SHEET_MAIN_NS}}}si"
@@ -305,7 +306,26 @@ def _load_workbook(raw: IO[bytes]) -> Any:
                     table.remove(node)
         return strings
 
+    class UnsizedSheet(ReadOnlyWorksheet):
+        def _get_size(self) -> None:
+            # openpyxl reads the sheet's stated size when the workbook is opened, and
+            # where a sheet states none it parses the whole sheet to find that out
+            # (holding every row's XML): ``_rows`` needs no size.
+            return None
+
     class StreamingReader(ExcelReader):
+        def read_worksheets(self) -> None:
+            # openpyxl's read_worksheets in read-only mode, with UnsizedSheet.
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target not in self.valid_files:
+                    continue
+                if "chartsheet" in rel.Type:
+                    self.read_chartsheet(sheet, rel)
+                    continue
+                worksheet = UnsizedSheet(self.wb, sheet.name, rel.target, self.shared_strings)
+                worksheet.sheet_state = sheet.state
+                self.wb._sheets.append(worksheet)
+
         def read_strings(self) -> None:
             from openpyxl.xml.constants import SHARED_STRINGS
 

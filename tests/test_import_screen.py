@@ -415,3 +415,26 @@ def test_snapshot_import_screen_after_a_dry_run_at_80x24(
         await pilot.pause()
 
     assert_snapshots(snapshot, make_app(db, tmp_config=world), (80, 24), [("dry_run", dry_run)])
+
+
+async def test_opening_import_again_shows_the_earlier_screens_import(world: Path) -> None:
+    db = _sqlite(world)
+    _csv(world / "calls.csv", ROWS)
+    app = make_app(db, tmp_config=world)
+    async with app.run_test(size=(100, 30)) as pilot:
+        first = await _open(pilot)
+        await _type_file(pilot, "calls.csv")
+        await pilot.press("enter")
+        await settle(pilot)
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert first.summary is not None
+        await pilot.press("f12")  # Home, then the Import screen again
+        await settle(pilot)
+        await pilot.press("ctrl+y")
+        await settle(pilot)
+        second = app.screen
+        assert isinstance(second, ImportScreen) and second is not first
+        report = _report(pilot)
+        assert "The last import from this app:" in report
+        assert "inserted 2, updated 0, unchanged 0, skipped 1" in report

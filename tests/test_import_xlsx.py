@@ -484,3 +484,26 @@ def test_the_packed_string_table_gives_back_each_string() -> None:
     for bad in (len(texts), -1):
         with pytest.raises(IndexError):
             table[bad]
+
+
+@pytest.mark.parametrize("dimension", [b'<dimension ref="A1"/>', b""])
+def test_a_sheet_that_misstates_or_omits_its_size_is_read_whole(
+    db: Database, clock: FixedClock, tmp_path: Path, dimension: bytes
+) -> None:
+    import re
+
+    good = _workbook(tmp_path / "good.xlsx", [("Calls", _calls_sheet())])
+    odd = tmp_path / "calls.xlsx"
+    with zipfile.ZipFile(good) as original, zipfile.ZipFile(odd, "w") as out:
+        for item in original.infolist():
+            data = original.read(item)
+            if item.filename == "xl/worksheets/sheet1.xml":
+                data, n = re.subn(rb"<dimension [^>]*/>", dimension, data)
+                assert n == 1
+            out.writestr(item, data)
+    profile = _profile(tmp_path)
+    ctx = _ctx(db, clock)
+    expected = import_file(ctx, good, profile, dry_run=True)
+    summary = import_file(ctx, odd, profile, dry_run=True)
+    assert _counts(summary) == _counts(expected)
+    assert summary.total_rows == 9

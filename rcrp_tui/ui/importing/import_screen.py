@@ -157,6 +157,32 @@ class ImportScreen(FeatureScreen[None]):
         self.sub_title = "Import a CAD export"
         self.query_one("#import-file", Input).focus()
         self._load_profiles()
+        self._show_earlier()
+
+    def _show_earlier(self) -> None:
+        """Opened again (ctrl+y from another screen) over an earlier Import screen: say
+        what that one is doing, or show the summary it ended with."""
+        earlier = next(
+            (
+                screen
+                for screen in reversed(self.app.screen_stack)
+                if isinstance(screen, ImportScreen) and screen is not self
+            ),
+            None,
+        )
+        if earlier is None:
+            return
+        report = self.query_one("#import-report-text", Static)
+        if earlier.running is not None:
+            what = "dry run" if earlier.running_dry else "import"
+            report.update(
+                literal(
+                    f"A {what} of {earlier.running.path.name} started earlier is still "
+                    "running; the app says when it has finished."
+                )
+            )
+        elif earlier.summary is not None:
+            report.update(literal(f"The last import from this app:\n{earlier.summary.describe()}"))
 
     # ------------------------------------------------------------------ profiles
 
@@ -405,6 +431,7 @@ class ImportScreen(FeatureScreen[None]):
                 f"Import of {request.path.name} finished: {summary.inserted:,} inserted, "
                 f"{summary.updated:,} updated, {summary.rejected:,} rejected.",
                 markup=False,
+                timeout=20,
             )
         report.update(literal(text))
         self.refresh_bindings()

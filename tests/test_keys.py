@@ -381,10 +381,10 @@ def test_keys_list_names_every_action(capsys: pytest.CaptureFixture[str]) -> Non
 
 
 async def test_a_message_naming_another_screens_key_follows_the_keymap(tmp_path: Path) -> None:
-    (tmp_path / "keymap.toml").write_text('"go.live-risk" = "ctrl+l"\n', encoding="utf-8")
+    (tmp_path / "keymap.toml").write_text('"go.live-risk" = "ctrl+b"\n', encoding="utf-8")
     db, _ = seeded_database(tmp_path)
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert keys.shown_key(app, "go.live-risk", "F9") == "^l"
+        assert keys.shown_key(app, "go.live-risk", "F9") == "^b"
         assert keys.shown_key(app, "go.decisions", "F2") == "F2"  # not moved: as shipped

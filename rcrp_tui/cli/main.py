@@ -157,6 +157,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             rejects_path=rejects,
             show_progress=not args.quiet,
             dry_run=args.dry_run,
+            sheet=args.sheet,
         )
     except ImportFailed as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -411,8 +412,8 @@ def build_parser() -> argparse.ArgumentParser:
     )
     demo.set_defaults(func=cmd_demo)
 
-    imp = sub.add_parser("import", help="import decisions from a CAD export (CSV)")
-    imp.add_argument("file", help="the CSV file")
+    imp = sub.add_parser("import", help="import decisions from a CAD export (CSV or .xlsx)")
+    imp.add_argument("file", help="the CSV file or Excel workbook (.xlsx)")
     imp.add_argument(
         "--profile",
         required=True,
@@ -425,6 +426,12 @@ def build_parser() -> argparse.ArgumentParser:
         "--rejects", metavar="PATH", help="write rejected rows here (default: FILE.rejects.csv)"
     )
     imp.add_argument("--quiet", action="store_true", help="no progress bar")
+    imp.add_argument(
+        "--sheet",
+        metavar="NAME",
+        help="the worksheet of an .xlsx workbook to read (default: the profile's "
+        "[excel] sheet, else the first sheet)",
+    )
     imp.add_argument(
         "--dry-run",
         action="store_true",

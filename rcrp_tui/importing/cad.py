@@ -1,4 +1,4 @@
-"""Importing a CAD export (CSV) into decisions, through a mapping profile.
+"""Importing a CAD export (CSV, or an .xlsx workbook) into decisions, through a profile.
 
 The file is streamed: read through the ``csv`` module in one pass, in constant memory,
 with its SHA-256 and the bytes read (for the progress bar) taken from the same pass.
@@ -53,6 +53,7 @@ from rcrp_tui.importing.report import (
 from rcrp_tui.importing.rows import BrokenRecord, RowConverter, RowRejected, RowSkipped
 from rcrp_tui.importing.runs import ImportRun, import_run
 from rcrp_tui.importing.writer import BatchWriter, officer_lookup, team_lookup
+from rcrp_tui.importing.xlsx import SheetReader, check_workbook_file, file_sha256, is_workbook
 from rcrp_tui.private_files import open_private_text
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
@@ -80,6 +81,8 @@ class ImportSummary:
     unchanged: int = 0
     #: Rows the SQL fast path converted and wrote (the rest took the Python path).
     fast_rows: int = 0
+    #: The worksheet read, for an Excel workbook (its row numbers are the sheet's).
+    sheet: str | None = None
     #: Things the person should know that are not counts (an earlier import that never
     #: finished, a rejects file that could not be renamed).
     notes: tuple[str, ...] = ()
@@ -121,11 +124,14 @@ class ImportSummary:
             lines.append(f"  rejected rows, with line numbers and reasons: {self.rejects_path}")
         lines.extend(self.report.lines(self.rejected, self.rejects_path))
         lines.extend(f"  note: {note}" for note in self.notes)
+        if self.sheet is not None:
+            lines.insert(1, f"  sheet {self.sheet!r}: line numbers are its row numbers")
         return "\n".join(lines)
 
     def audit_record(self) -> dict[str, Any]:
         return {
             "file": self.file_name,
+            **({"sheet": self.sheet} if self.sheet is not None else {}),
             "sha256": self.sha256,
             "profile": self.profile,
             "source_system": self.source_system,
@@ -173,6 +179,11 @@ def _check_not_binary(path: Path) -> int:
         raise ImportFailed(f"{path.name}: cannot read the file: {exc.strerror}") from None
     if not head.strip(b"\xef\xbb\xbf \t\r\n"):
         raise ImportFailed(f"{path.name}: the file is empty")
+    if head.startswith(b"PK\x03\x04"):
+        raise ImportFailed(
+            f"{path.name}: the file is a zip archive, such as an Excel workbook: give a "
+            "workbook an .xlsx name to import it. Nothing was imported."
+        )
     if b"\x00" in head:
         raise ImportFailed(
             f"{path.name}: the file contains NUL bytes: it is a binary file (or UTF-16 text), "
@@ -223,8 +234,19 @@ def _header_indexes(path: Path, header: list[str], profile: ImportProfile) -> di
     return indexes
 
 
+#: Told (bytes read, bytes in all) as the file is read; it may raise (an
+#: ``ImportCancelled``, say) to stop the import, which then writes nothing.
+ProgressCallback = Callable[[int, int], None]
+
+
 @contextmanager
-def _progress(show: bool, path: Path, total: int) -> Iterator[Any]:
+def _progress(show: bool | ProgressCallback, path: Path, total: int) -> Iterator[Any]:
+    """An update(bytes read) function: a bar on the terminal, the caller's callback,
+    or None."""
+    if callable(show):
+        callback = show
+        yield lambda done: callback(min(done, total), total)
+        return
     if not show:
         yield None
         return
@@ -409,6 +431,8 @@ class _Staged:
     by_category_outcome: dict[tuple[str, str], int]
     #: Distinct references made or skipped, when counting by incident.
     incidents: int | None = None
+    #: The worksheet read, for an Excel workbook.
+    sheet: str | None = None
 
 
 def import_file(
@@ -421,9 +445,17 @@ def import_file(
     batch_size: int = DEFAULT_BATCH_SIZE,
     fast: bool = True,
     dry_run: bool = False,
+    sheet: str | None = None,
+    progress: ProgressCallback | None = None,
 ) -> ImportSummary:
     """Import ``path`` by ``profile``; raise ImportFailed (writing nothing) if unreadable,
     ImportRunning if another import is running.
+
+    A file named ``.xlsx`` is read as an Excel workbook (``importing.xlsx``): the sheet
+    called ``sheet`` (else the profile's ``[excel] sheet``, else the first), its rows
+    then taken exactly as a CSV file's records. ``progress`` is told (bytes read, bytes
+    in all) every few thousand rows, on the importing thread; an exception it raises
+    stops the import before anything is written.
 
     With ``dry_run`` the file is read, converted, staged and counted against
     ``decisions`` exactly as an import does it, and then nothing is written to the
@@ -439,14 +471,20 @@ def import_file(
     result is the same either way.
     """
     ctx.require(Permission.IMPORT_DECISIONS)
-    size = _check_not_binary(path)
+    workbook = is_workbook(path)
+    if sheet is not None and not workbook:
+        raise ImportFailed(
+            f"{path.name}: a sheet can be chosen only in an .xlsx workbook. Nothing was imported."
+        )
+    size = check_workbook_file(path) if workbook else _check_not_binary(path)
+    reading = _Reading(show_progress, batch_size, fast, sheet or profile.sheet, progress)
     if dry_run:
         rejects = rejects_path or path.with_name(path.name + ".dry-run.rejects.csv")
-        return _dry_run(ctx, path, profile, rejects, size, show_progress, batch_size, fast)
+        return _dry_run(ctx, path, profile, rejects, size, reading)
     rejects = rejects_path or path.with_name(path.name + ".rejects.csv")
     with import_run(ctx, path.name) as run, ctx.db.own_connection() as conn:
         now = ctx.clock.now()
-        staged = _stage(conn, path, profile, rejects, size, now, show_progress, batch_size, fast)
+        staged = _stage(conn, path, profile, rejects, size, now, reading)
         try:
             summary = _merge(ctx, conn, run, path, profile, staged, rejects)
         except BaseException:
@@ -455,20 +493,24 @@ def import_file(
     return _published(summary, staged, run.notes)
 
 
+@dataclass(frozen=True)
+class _Reading:
+    """How the file is read: progress shown or told, batches, the fast path, the sheet."""
+
+    show_progress: bool
+    batch_size: int
+    fast: bool
+    sheet: str | None
+    progress: ProgressCallback | None
+
+
 def _dry_run(
-    ctx: Ctx,
-    path: Path,
-    profile: ImportProfile,
-    rejects: Path,
-    size: int,
-    show_progress: bool,
-    batch_size: int,
-    fast: bool,
+    ctx: Ctx, path: Path, profile: ImportProfile, rejects: Path, size: int, reading: _Reading
 ) -> ImportSummary:
     """Stage the file as an import does, count as its merge does, write nothing."""
     with ctx.db.own_connection() as conn:
         now = ctx.clock.now()
-        staged = _stage(conn, path, profile, rejects, size, now, show_progress, batch_size, fast)
+        staged = _stage(conn, path, profile, rejects, size, now, reading)
         try:
             # The merge's own counting, in a read transaction that is then ended: the
             # import's write never runs (and the temporary tables go with the connection).
@@ -505,6 +547,7 @@ def _summary(
         skipped_by_code=dict(staged.skipped),
         rejects_path=rejects if staged.rejected.count else None,
         fast_rows=staged.fast_rows,
+        sheet=staged.sheet,
         dry_run=dry_run,
         incidents=staged.incidents,
         report=ImportReport(
@@ -546,24 +589,39 @@ def _stage(
     rejects: Path,
     size: int,
     now: datetime,
-    show_progress: bool,
-    batch_size: int,
-    fast: bool,
+    reading: _Reading,
 ) -> _Staged:
     """Read, convert and stage the whole file in temporary tables; write nothing."""
     skipped: Counter[str] = Counter()
     total = 0
     fast_rows = 0
     rejected: _Rejects | None = None
+    batch_size, fast = reading.batch_size, reading.fast
+    show_progress = reading.progress or reading.show_progress
     with ExitStack() as stack:
-        tap = _Tap(stack.enter_context(path.open("rb")))
-        text = io.TextIOWrapper(
-            io.BufferedReader(tap, 1 << 20), encoding=_python_encoding(profile.encoding), newline=""
-        )
-        # strict: a quote closed in the middle of a field ('"ab"c') is an error, not text.
-        reader = csv.reader(
-            text, delimiter=profile.delimiter, quotechar=profile.quotechar, strict=True
-        )
+        reader: Any
+        sheet: str | None = None
+        if is_workbook(path):
+            # The rows of one worksheet, as csv.reader gives records (importing.xlsx).
+            sha256 = file_sha256(path)
+            book = SheetReader(
+                path, stack.enter_context(path.open("rb")), reading.sheet, profile.date_formats
+            )
+            stack.callback(book.close)
+            reader, sheet, position = book, book.sheet, book.position
+            digest: Callable[[], str] = lambda: sha256  # noqa: E731
+        else:
+            tap = _Tap(stack.enter_context(path.open("rb")))
+            text = io.TextIOWrapper(
+                io.BufferedReader(tap, 1 << 20),
+                encoding=_python_encoding(profile.encoding),
+                newline="",
+            )
+            # strict: a quote closed in the middle of a field ('"ab"c') is an error, not text.
+            reader = csv.reader(
+                text, delimiter=profile.delimiter, quotechar=profile.quotechar, strict=True
+            )
+            position, digest = (lambda: tap.bytes_read), tap.sha256.hexdigest
         try:
             header = next(reader, None)
             if header is None or not any(name.strip() for name in header):
@@ -603,7 +661,7 @@ def _stage(
                         continue  # a blank line is no record
                     total += 1
                     if update is not None and not total & 0x1FFF:
-                        update(tap.bytes_read)  # by rows read, as most rows may be skipped
+                        update(position())  # by rows read, as most rows may be skipped
                     end = reader.line_num
                     if len(values) != width:
                         if end > start:
@@ -694,7 +752,7 @@ def _stage(
                 rejected.discard()
             raise
     return _Staged(
-        sha256=tap.sha256.hexdigest(),
+        sha256=digest(),
         total=total,
         skipped=skipped,
         rejected=rejected,
@@ -705,6 +763,7 @@ def _stage(
         tally=tally,
         by_category_outcome=by_category_outcome,
         incidents=incidents,
+        sheet=sheet,
     )
 
 

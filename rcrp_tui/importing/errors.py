@@ -9,3 +9,7 @@ class ImportFailed(Exception):
 
 class ImportRunning(ImportFailed):
     """Another import is running on this database; this one did not start."""
+
+
+class ImportCancelled(ImportFailed):
+    """The person stopped the import while the file was being read; nothing was written."""

@@ -70,7 +70,7 @@ BLANK_ACTIONS = ("reject", "skip", "default", "empty")
 FIELD_KEYS = {"column", "constant", "map", "skip", "blank", "default", "derive"}
 #: Keys of the profile language beyond one column and one map (docs/import-profiles.md).
 RULE_KEYS = {"columns", "pick", "extract", "case_sensitive", "cases"}
-SECTIONS = {"profile", "csv", "dates", "fields", "rows"}
+SECTIONS = {"profile", "csv", "excel", "dates", "fields", "rows"}
 #: Fields whose value a ``cases`` entry may give (a vocabulary, so the value is checked).
 CASE_FIELDS = ("category", "outcome", "caller_type", "threshold_basis", "shift")
 #: The default plausible window for a received time: from 2000-01-01 to a day after
@@ -145,6 +145,8 @@ class ImportProfile:
     date_formats: tuple[str, ...]
     timezone: ZoneInfo
     fields: dict[str, FieldSpec]
+    #: The worksheet of an .xlsx workbook to read (``[excel] sheet``); None: the first.
+    sheet: str | None = None
     #: The plausible window for a received time: from this day (local midnight) ...
     earliest: date = DEFAULT_EARLIEST
     #: ... to this many days after the import.
@@ -328,6 +330,11 @@ def parse_profile(text: str, path: Path) -> ImportProfile:
     for key, value in (("delimiter", delimiter), ("quotechar", quotechar)):
         if len(value) != 1:
             raise reader.fail(f"csv.{key}", "must be exactly one character")
+    excel = reader.table(data, "excel", "")
+    reader.unknown_keys(excel, {"sheet"}, "excel.")
+    sheet = excel.get("sheet")
+    if sheet is not None and (not isinstance(sheet, str) or not sheet.strip()):
+        raise reader.fail("excel.sheet", "must be the name of a sheet, in quotes")
     dates = reader.table(data, "dates", "")
     reader.unknown_keys(dates, {"formats", "timezone", "earliest", "days_ahead"}, "dates.")
     earliest = dates.get("earliest", DEFAULT_EARLIEST)
@@ -369,6 +376,7 @@ def parse_profile(text: str, path: Path) -> ImportProfile:
         date_formats=tuple(formats),
         timezone=zone,
         fields=fields,
+        sheet=sheet,
         earliest=earliest,
         days_ahead=days_ahead,
         skip_when=skip_when,

@@ -360,7 +360,7 @@ def officer(h: OfficerHome) -> dict[str, PanelContent]:
     }
 
 
-def administrator(h: AdministratorHome) -> dict[str, PanelContent]:
+def administrator(h: AdministratorHome, import_key: str = "ctrl+l") -> dict[str, PanelContent]:
     accounts = Text("Active accounts: ")
     accounts.append(", ".join(f"{label} {n}" for label, n in h.users_by_role))
     accounts.append(f"\nTeams: {h.teams} · active contact officers: {h.contact_officers}")
@@ -380,6 +380,10 @@ def administrator(h: AdministratorHome) -> dict[str, PanelContent]:
             )
         )
     activity.append(f"\nAudit log: {h.audit_entries} entries, {h.audit_last_week} in 7 days")
+    activity.append(
+        f"\nImport a CAD export (CSV or .xlsx): {import_key}, or Open Import in the "
+        "command palette."
+    )
     return {"accounts": PanelContent(accounts), "activity": PanelContent(activity)}
 
 
@@ -436,8 +440,9 @@ def go_live(g: GoLive | None) -> PanelContent:
     )
 
 
-def contents(h: Home) -> dict[str, PanelContent]:
-    """Every panel's content for whichever role's home ``h`` is."""
+def contents(h: Home, import_key: str = "ctrl+l") -> dict[str, PanelContent]:
+    """Every panel's content for whichever role's home ``h`` is (``import_key``: how the
+    administrator's panel names the Import screen's key)."""
     if isinstance(h, FloorwalkerHome):
         return floorwalker(h)
     if isinstance(h, OfficerHome):
@@ -447,5 +452,5 @@ def contents(h: Home) -> dict[str, PanelContent]:
     elif isinstance(h, SupervisorHome):
         panels = supervisor(h)
     else:
-        panels = administrator(h)
+        panels = administrator(h, import_key)
     return {"golive": go_live(h.go_live), **panels}

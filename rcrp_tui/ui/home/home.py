@@ -27,7 +27,7 @@ from rcrp_tui.ui.shell import navigation
 if TYPE_CHECKING:
     from rcrp_tui.services.core.audit_verify import ChainState
 from rcrp_tui.ui.common.key_footer import KeyFooter
-from rcrp_tui.ui.common.keys import list_keys, refresh_key
+from rcrp_tui.ui.common.keys import list_keys, refresh_key, shown_key
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.home.content import CHAIN_CHECKING, PANELS, chain, contents, when
 from rcrp_tui.ui.home.panel import HomePanel
@@ -125,7 +125,8 @@ class HomeScreen(FeatureScreen[None]):
     def _loaded(self, message: HomeLoaded) -> None:
         first_load = self.home is None
         self.home = message.home
-        for panel_id, content in contents(message.home).items():
+        import_key = shown_key(self.app, "go.import", "ctrl+l")
+        for panel_id, content in contents(message.home, import_key).items():
             self.query_one(f"#panel-{panel_id}", HomePanel).show(content)
         status = f"as of {when(message.home.generated_at)}"
         self.query_one("#home-title", Static).update(self._title(status))

@@ -130,6 +130,14 @@ DESTINATIONS: list[Destination] = [
         screen="rcrp_tui.ui.home.home:HomeScreen",
     ),
     Destination(
+        id="import",
+        title="Import",
+        key="ctrl+l",
+        description="Import a CAD export (CSV or .xlsx) by a profile: dry run, then import",
+        screen="rcrp_tui.ui.importing.import_screen:ImportScreen",
+        permission=Permission.IMPORT_DECISIONS,
+    ),
+    Destination(
         id="coaching_note",
         title="Coaching note",
         key="ctrl+n",

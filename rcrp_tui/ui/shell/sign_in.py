@@ -66,11 +66,14 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, database: Callable[[], Database], clock: Clock) -> None:
-        """``database`` returns the open database, waiting while it opens (call it in a worker)."""
+    def __init__(self, database: Callable[[], Database], clock: Clock, *, notice: str = "") -> None:
+        """``database`` returns the open database, waiting while it opens (call it in a worker).
+
+        ``notice``: what to tell the next person first (why the last one was signed out)."""
         super().__init__()
         self.database = database
         self.clock = clock
+        self.notice = notice
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,6 +93,8 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
     def on_mount(self) -> None:
         # The header shows the app's sub-title: the database's name once it is open.
         self.query_one("#username", Input).focus()
+        if self.notice:
+            self._show(self.notice, error=False)
         self._check_demo_age()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sign-in-demo-age")

@@ -33,6 +33,7 @@ from rcrp_tui.cli.privacy import add_privacy_parser
 from rcrp_tui.cli.report import add_report_parser
 from rcrp_tui.cli.rota import add_rota_parser
 from rcrp_tui.cli.sampling import add_sample_parser
+from rcrp_tui.cli.serve import add_serve_parser
 from rcrp_tui.cli.training import add_training_parser
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services.core.errors import ServiceError
@@ -538,6 +539,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_privacy_parser(sub)
     add_keys_parser(sub)
     add_retention_parser(sub, _add_database)
+    add_serve_parser(sub, _add_database)
     return parser
 
 

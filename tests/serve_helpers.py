@@ -1,9 +1,13 @@
-"""A real ``rcrp-tui serve`` process for the serve tests: started on a free loopback port,
-waited for (bounded), and stopped with every app process it started."""
+"""A real ``rcrp-tui serve`` process for the serve tests (and bench/bench_serve.py): started
+on a free loopback port, waited for (bounded), and stopped with every app process it
+started; and the served app's screen as a browser shows it (``BrowserScreen``)."""
 
 from __future__ import annotations
 
+import json
 import os
+import re
+import shutil
 import signal
 import socket
 import subprocess
@@ -15,6 +19,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 #: How long the server may take to answer its first request (a loaded CI machine).
 START_SECONDS = 60.0
@@ -121,3 +127,83 @@ def _stop(process: subprocess.Popen[bytes]) -> None:
         os.killpg(process.pid, signal.SIGKILL)
     if process.poll() is None:
         process.wait(timeout=10)
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+VIEWPORT = {"width": 1280, "height": 800}
+#: The longest any one step may take on a loaded CI machine before the test gives up.
+STEP_SECONDS = 60.0
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
+
+
+class BrowserScreen:
+    """The served app's screen as the page shows it, rebuilt from the WebSocket stream."""
+
+    def __init__(self, page: Any, server: Served, tmp_path: Path, *, poll_ms: float = 100) -> None:
+        import pyte
+
+        self.poll_ms = poll_ms
+        self.page = page
+        self.server = server
+        self.tmp_path = tmp_path
+        self.screen = pyte.Screen(80, 24)
+        self.stream = pyte.ByteStream(self.screen)
+        self.sessions = 0
+        page.on("websocket", self._watch)
+
+    def _watch(self, socket: Any) -> None:
+        self.sessions += 1
+        query = parse_qs(urlsplit(socket.url).query)
+        self.screen.resize(int(query["height"][0]), int(query["width"][0]))
+        socket.on("framereceived", self._received)
+        socket.on("framesent", self._sent)
+
+    def _received(self, payload: Any) -> None:
+        if isinstance(payload, bytes | bytearray):
+            self.stream.feed(bytes(payload))
+
+    def _sent(self, payload: Any) -> None:
+        if isinstance(payload, str):
+            message = json.loads(payload)
+            if message[0] == "resize":
+                self.screen.resize(message[1]["height"], message[1]["width"])
+
+    def text(self) -> str:
+        return "\n".join(line.rstrip() for line in self.screen.display)
+
+    def wait_for(self, pattern: str, what: str) -> re.Match[str]:
+        """Wait until the screen shows ``pattern`` (a regular expression), for ``what``."""
+        deadline = time.monotonic() + STEP_SECONDS
+        while True:
+            found = re.search(pattern, self.text())
+            if found:
+                return found
+            if time.monotonic() > deadline:
+                self.fail(f"{what}: the browser did not show /{pattern}/ in {STEP_SECONDS:.0f} s")
+            self.page.wait_for_timeout(self.poll_ms)  # lets Playwright deliver the frames
+
+    def fail(self, reason: str) -> None:
+        shot = self.tmp_path / "serve-browser-failure.png"
+        self.page.screenshot(path=str(shot))
+        keep(shot)
+        raise AssertionError(
+            f"{reason}\n--- the screen ({self.screen.columns}x{self.screen.lines}, "
+            f"{self.sessions} session(s)):\n{self.text()}\n--- rcrp-tui serve said:\n"
+            f"{self.server.output()[-4000:]}\n--- screenshot: {shot}"
+        )
+
+
+def keep(picture: Path) -> Path:
+    """Copy a picture to test-artifacts/ (kept after the run, ignored by git)."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    return Path(shutil.copy2(picture, ARTIFACTS / picture.name))

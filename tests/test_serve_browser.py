@@ -16,13 +16,8 @@ No browser is downloaded: Playwright drives /usr/bin/chromium (``.ci/run`` insta
 
 from __future__ import annotations
 
-import json
-import re
-import shutil
-import time
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -37,92 +32,15 @@ from rcrp_tui.services.reviews.saving import open_review
 from rcrp_tui.storage.db import Database
 from tests.conftest import FIXED_NOW
 from tests.demo_helpers import demo_copy
-from tests.serve_helpers import Served, served
+from tests.serve_helpers import CHROMIUM, FLAGS, VIEWPORT, BrowserScreen, keep, served
 
-CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.skipif(
     not CHROMIUM.exists(),
     reason="no /usr/bin/chromium: the real-browser test needs Debian's chromium package "
     "(apt-get install chromium; .ci/run installs it)",
 )
 
-FLAGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-VIEWPORT = {"width": 1280, "height": 800}
-#: The longest any one step may take on a loaded CI machine before the test gives up.
-STEP_SECONDS = 60.0
-ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 DEMO_PASSWORD = "rcrp-demo-2026"
-
-
-class BrowserScreen:
-    """The served app's screen as the page shows it, rebuilt from the WebSocket stream."""
-
-    def __init__(self, page: Any, server: Served, tmp_path: Path) -> None:
-        import pyte
-
-        self.page = page
-        self.server = server
-        self.tmp_path = tmp_path
-        self.screen = pyte.Screen(80, 24)
-        self.stream = pyte.ByteStream(self.screen)
-        self.sessions = 0
-        page.on("websocket", self._watch)
-
-    def _watch(self, socket: Any) -> None:
-        self.sessions += 1
-        query = parse_qs(urlsplit(socket.url).query)
-        self.screen.resize(int(query["height"][0]), int(query["width"][0]))
-        socket.on("framereceived", self._received)
-        socket.on("framesent", self._sent)
-
-    def _received(self, payload: Any) -> None:
-        if isinstance(payload, bytes | bytearray):
-            self.stream.feed(bytes(payload))
-
-    def _sent(self, payload: Any) -> None:
-        if isinstance(payload, str):
-            message = json.loads(payload)
-            if message[0] == "resize":
-                self.screen.resize(message[1]["height"], message[1]["width"])
-
-    def text(self) -> str:
-        return "\n".join(line.rstrip() for line in self.screen.display)
-
-    def wait_for(self, pattern: str, what: str) -> re.Match[str]:
-        """Wait until the screen shows ``pattern`` (a regular expression), for ``what``."""
-        deadline = time.monotonic() + STEP_SECONDS
-        while True:
-            found = re.search(pattern, self.text())
-            if found:
-                return found
-            if time.monotonic() > deadline:
-                self.fail(f"{what}: the browser did not show /{pattern}/ in {STEP_SECONDS:.0f} s")
-            self.page.wait_for_timeout(100)  # lets Playwright deliver the frames
-
-    def fail(self, reason: str) -> None:
-        shot = self.tmp_path / "serve-browser-failure.png"
-        self.page.screenshot(path=str(shot))
-        keep(shot)
-        raise AssertionError(
-            f"{reason}\n--- the screen ({self.screen.columns}x{self.screen.lines}, "
-            f"{self.sessions} session(s)):\n{self.text()}\n--- rcrp-tui serve said:\n"
-            f"{self.server.output()[-4000:]}\n--- screenshot: {shot}"
-        )
-
-
-def keep(picture: Path) -> Path:
-    """Copy a picture to test-artifacts/ (kept after the run, ignored by git)."""
-    ARTIFACTS.mkdir(exist_ok=True)
-    return Path(shutil.copy2(picture, ARTIFACTS / picture.name))
 
 
 def _drafts(db: Database, cad_ref: str) -> list[Any]:

@@ -99,7 +99,7 @@ async def test_idle_sign_out_names_the_unsaved_review_it_closed(
 ) -> None:
     data = seed_small_dataset(admin_ctx)
     time = MovableTime()
-    app = _app(db, tmp_path, time, idle_minutes=5)
+    app = _app(db, tmp_path, time, idle_minutes=1)
     async with app.run_test(size=SIZE) as pilot:
         await sign_in(pilot, data.usernames[Role.FLOORWALKER])
         await pilot.press("f2")
@@ -109,9 +109,9 @@ async def test_idle_sign_out_names_the_unsaved_review_it_closed(
         await pilot.press("1")  # one criterion scored, not saved
         title = app.screen.sub_title
         assert title.startswith("Review · ") and getattr(app.screen, "dirty", False)
-        time.forward(5)
+        time.forward(1)
         message = await _signed_out(pilot)
-        assert message.startswith("Signed out after 5 minutes without a key press.")
+        assert message.startswith("Signed out after 1 minute without a key press.")
         assert f"Not saved, and closed: {title}." in " ".join(message.split())
 
 

@@ -275,7 +275,8 @@ class RcrpApp(App[int]):
         if self._monotonic() - self._last_activity < self.idle_minutes * 60:
             return
         unsaved = [_screen_name(s) for s in self.screen_stack if _has_unsaved_changes(s)]
-        notice = f"Signed out after {self.idle_minutes} minutes without a key press."
+        minutes = f"{self.idle_minutes} minute{'' if self.idle_minutes == 1 else 's'}"
+        notice = f"Signed out after {minutes} without a key press."
         if unsaved:
             notice += " Not saved, and closed: " + "; ".join(unsaved) + "."
         self.action_sign_out(notice)

@@ -37,7 +37,6 @@ DEFAULT_MAX_SESSIONS = 20
 #: The page sent to browsers (textual-serve's, its font served from here).
 PAGE_FOLDER = Path(__file__).parent / "serve_page"
 TITLE = "RCRP decision QA"
-_LOOPBACK_NAMES = ("127.0.0.1", "localhost", "[::1]")
 
 
 def is_loopback(host: str) -> bool:
@@ -60,12 +59,12 @@ def _is_wildcard(host: str) -> bool:
 
 def _url_host(host: str) -> str:
     """``host`` as it is written in a URL (an IPv6 address in brackets)."""
+    bare = host.strip("[]")
     try:
-        return (
-            f"[{host.strip('[]')}]" if ipaddress.ip_address(host.strip("[]")).version == 6 else host
-        )
+        is_v6 = ipaddress.ip_address(bare).version == 6
     except ValueError:
         return host
+    return f"[{bare}]" if is_v6 else bare
 
 
 def _port(text: str) -> int:

@@ -1,4 +1,4 @@
-"""Per-user preferences remembered between runs (the colour theme).
+"""Per-user preferences remembered between runs (the colour theme, the idle sign-out).
 
 Stored as JSON in the platform's user configuration folder; ``RCRP_CONFIG_DIR`` moves
 the folder (tests point it at a temporary directory). A missing or damaged file simply
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import reprlib
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
@@ -16,6 +17,8 @@ from rcrp_tui.private_files import make_private_folder, write_private
 
 SETTINGS_FILE = "settings.json"
 DEFAULT_THEME = "textual-dark"
+#: The longest idle sign-out time taken, in minutes (a day); 0 means never.
+MAX_IDLE_MINUTES = 24 * 60
 
 
 def config_dir() -> Path:
@@ -53,21 +56,44 @@ class Settings:
     """What the app remembers for this user of this terminal."""
 
     theme: str = DEFAULT_THEME
+    #: Sign out after this many minutes without a key press, click or paste; 0: never.
+    idle_minutes: int = 0
 
     def with_theme(self, theme: str) -> Settings:
         return replace(self, theme=theme)
 
 
+def valid_idle_minutes(value: object) -> bool:
+    """A whole number of minutes from 0 (never) to ``MAX_IDLE_MINUTES``."""
+    return isinstance(value, int) and not isinstance(value, bool) and 0 <= value <= MAX_IDLE_MINUTES
+
+
 def load(path: Path) -> Settings:
     """Read settings from ``path``; defaults when it is missing or unreadable."""
+    return load_checked(path)[0]
+
+
+def load_checked(path: Path) -> tuple[Settings, list[str]]:
+    """Settings from ``path``, and what in the file was ignored and why (for the person)."""
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return Settings()
+        return Settings(), []
     if not isinstance(raw, dict):
-        return Settings()
+        return Settings(), []
     theme = raw.get("theme")
-    return Settings(theme=theme if isinstance(theme, str) and theme else DEFAULT_THEME)
+    idle = raw.get("idle_minutes", 0)
+    problems = []
+    if not valid_idle_minutes(idle):
+        problems.append(
+            f"idle_minutes in {path} is {reprlib.repr(idle)}, not a whole number of minutes from 0 "
+            f"(never) to {MAX_IDLE_MINUTES}; idle sign-out is off"
+        )
+        idle = 0
+    settings = Settings(
+        theme=theme if isinstance(theme, str) and theme else DEFAULT_THEME, idle_minutes=idle
+    )
+    return settings, problems
 
 
 def save(path: Path, settings: Settings) -> None:

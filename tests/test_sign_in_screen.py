@@ -154,6 +154,32 @@ async def test_a_burst_keeps_every_key_in_its_box(tmp_path: Path) -> None:
         assert app.screen.focused is app.screen.query_one("#password", Input)
 
 
+async def test_a_burst_with_enter_after_the_username_keeps_the_password_hidden(
+    tmp_path: Path,
+) -> None:
+    """Typed quickly, or arriving together over a slow link to ``rcrp-tui serve``,
+    "username Enter password Enter" puts the password in its own (hidden) box and signs
+    in: it never lands in the username box, which shows what it holds."""
+    db, _ = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        _burst(app, [*"floorwalker", "enter", *"abc"])
+        await settle(pilot)
+        assert app.screen.query_one("#username", Input).value == "floorwalker"
+        assert app.screen.query_one("#password", Input).value == "abc"
+        _burst(app, ["enter"])  # "abc" is refused; the password box is emptied
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert app.screen.query_one("#password", Input).value == ""
+        _burst(app, [*DEMO_PASSWORD, "enter"])
+        await settle(pilot)
+        await app.workers.wait_for_complete()
+        await settle(pilot)
+        assert isinstance(app.screen, HomeScreen), _message(app.screen)
+
+
 def _demo_age(screen: object) -> Static:
     assert isinstance(screen, SignInScreen)
     return screen.query_one("#sign-in-demo-age", Static)

@@ -35,6 +35,7 @@ from rcrp_tui.cli.readiness import add_readiness_parser
 from rcrp_tui.cli.report import add_report_parser
 from rcrp_tui.cli.rota import add_rota_parser
 from rcrp_tui.cli.sampling import add_sample_parser
+from rcrp_tui.cli.serve import add_serve_parser
 from rcrp_tui.cli.training import add_training_parser
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services.core.errors import ServiceError
@@ -54,16 +55,40 @@ def _add_database(parser: argparse.ArgumentParser) -> None:
     )
 
 
-def _run_app(db: Database | Callable[[], Database]) -> int:
+def idle_minutes_argument(text: str) -> int:
+    """``--idle-minutes``: a whole number of minutes, 0 (never) up to a day."""
+    from rcrp_tui.settings import MAX_IDLE_MINUTES, valid_idle_minutes
+
+    try:
+        minutes = int(text)
+    except ValueError:
+        minutes = -1
+    if not valid_idle_minutes(minutes):
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a whole number of minutes from 0 (never) to {MAX_IDLE_MINUTES}"
+        )
+    return minutes
+
+
+def _add_idle_minutes(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--idle-minutes",
+        type=idle_minutes_argument,
+        default=None,
+        metavar="N",
+        help="sign out after N minutes without a key press (0: never; default: the "
+        "settings file's idle_minutes, else never)",
+    )
+
+
+def _run_app(db: Database | Callable[[], Database], idle_minutes: int | None) -> int:
     from rcrp_tui.ui.shell.app import run_app
 
-    return run_app(db)
+    return run_app(db, idle_minutes=idle_minutes)
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    from rcrp_tui.ui.shell.app import run_app
-
-    return run_app(partial(open_database, args.database))
+    return _run_app(partial(open_database, args.database), args.idle_minutes)
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -87,7 +112,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
         print(f"Using the existing demo database at {db.display_name}")
     if args.no_open:
         return 0
-    return _run_app(db)
+    return _run_app(db, args.idle_minutes)
 
 
 def _demo_day(text: str) -> date:
@@ -372,6 +397,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"rcrp-tui {__version__}")
     _add_database(parser)
+    _add_idle_minutes(parser)
     parser.set_defaults(func=cmd_open)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
 
@@ -410,6 +436,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="replace an existing demo database with a new one built for today "
         "(refused for a database that is not a demo)",
     )
+    _add_idle_minutes(demo)
     demo.set_defaults(func=cmd_demo)
 
     imp = sub.add_parser("import", help="import decisions from a CAD export (CSV or .xlsx)")
@@ -523,6 +550,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_privacy_parser(sub)
     add_keys_parser(sub)
     add_retention_parser(sub, _add_database)
+    add_serve_parser(sub, _add_database)
     return parser
 
 

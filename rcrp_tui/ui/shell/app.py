@@ -6,17 +6,24 @@ the service layer for every read and write.
 
 Start-up is kept to what the first screen needs: the service layer, SQLAlchemy and the
 schema check load in a worker while the sign-in screen is already taking the username.
+
+Idle sign-out: with ``idle_minutes`` set (``--idle-minutes``, or ``idle_minutes`` in the
+settings file), a signed-in person who presses no key, clicks nothing and pastes nothing for
+that long is signed out; the sign-in screen then says so, and names any open form whose
+changes were not saved. ``rcrp-tui serve`` gives every browser session such a limit.
 """
 
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from rich.markup import escape
+from textual import events
 from textual.app import App, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.command import DiscoveryHit, Hit, Hits, Provider
@@ -36,6 +43,17 @@ if TYPE_CHECKING:
     from rcrp_tui.services.core.context import Actor, Ctx, Database
 
 APP_TITLE = "RCRP decision QA"
+#: How often the idle sign-out looks at the time since the last key press, in seconds.
+IDLE_CHECK_SECONDS = 15.0
+#: What counts as someone at the keyboard: keys, pastes, clicks and scrolling (not the
+#: mouse pointer drifting over the window).
+_ACTIVITY = (
+    events.Key,
+    events.Paste,
+    events.MouseDown,
+    events.MouseScrollDown,
+    events.MouseScrollUp,
+)
 
 
 def database_label(db: Database) -> str:
@@ -108,8 +126,15 @@ class RcrpApp(App[int]):
         clock: Clock | None = None,
         settings_path: Path | None = None,
         keymap_path: Path | None = None,
+        idle_minutes: int | None = None,
+        monotonic: Callable[[], float] = time.monotonic,
+        idle_check_seconds: float = IDLE_CHECK_SECONDS,
     ) -> None:
-        """``db`` is an open database, or a function that opens one (called in a worker)."""
+        """``db`` is an open database, or a function that opens one (called in a worker).
+
+        ``idle_minutes``: sign out after that long without a key press (0: never; ``None``:
+        the settings file's ``idle_minutes``). ``monotonic`` and ``idle_check_seconds`` let a
+        test move time on instead of waiting for it."""
         super().__init__()
         self._db: Database | None = None
         self._opener: Callable[[], Database] | None = None
@@ -121,7 +146,11 @@ class RcrpApp(App[int]):
         self._db_error: str | None = None
         self.clock: Clock = clock or SystemClock()
         self.settings_path = settings_path or settings.default_settings_path()
-        self.settings = settings.load(self.settings_path)
+        self.settings, self._settings_problems = settings.load_checked(self.settings_path)
+        self.idle_minutes = self.settings.idle_minutes if idle_minutes is None else idle_minutes
+        self._monotonic = monotonic
+        self._idle_check_seconds = idle_check_seconds
+        self._last_activity = monotonic()
         self.keymap_path = keymap_path or keymap.default_keymap_path()
         #: What the user's keymap file did: accepted remappings and ignored entries.
         self.user_keymap = keymap.UserKeymap(self.keymap_path)
@@ -209,6 +238,10 @@ class RcrpApp(App[int]):
         self.theme_changed_signal.subscribe(self, self._remember_theme)
         self.push_screen(_Blank())
         self._show_sign_in()
+        for problem in self._settings_problems:
+            self.notify(escape(problem), title="Settings", severity="warning", timeout=30)
+        if self.idle_minutes > 0:
+            self.set_interval(self._idle_check_seconds, self.check_idle_sign_out)
         if self.keymap_path.exists():
             # Checking the file needs every screen's bindings: read it after the first paint.
             self.call_after_refresh(
@@ -225,10 +258,28 @@ class RcrpApp(App[int]):
                 self.run_worker, self._open_database, thread=True, exit_on_error=False
             )
 
-    def _show_sign_in(self) -> None:
+    def _show_sign_in(self, notice: str = "") -> None:
         from rcrp_tui.ui.shell.sign_in import SignInScreen
 
-        self.push_screen(SignInScreen(self.wait_for_database, self.clock))
+        self.push_screen(SignInScreen(self.wait_for_database, self.clock, notice=notice))
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, _ACTIVITY) and not event.is_forwarded:
+            self._last_activity = self._monotonic()
+        await super().on_event(event)
+
+    def check_idle_sign_out(self) -> None:
+        """Sign out whoever is signed in if nothing was pressed for ``idle_minutes``."""
+        if self.actor is None or self.idle_minutes <= 0:
+            return
+        if self._monotonic() - self._last_activity < self.idle_minutes * 60:
+            return
+        unsaved = [_screen_name(s) for s in self.screen_stack if _has_unsaved_changes(s)]
+        minutes = f"{self.idle_minutes} minute{'' if self.idle_minutes == 1 else 's'}"
+        notice = f"Signed out after {minutes} without a key press."
+        if unsaved:
+            notice += " Not saved, and closed: " + "; ".join(unsaved) + "."
+        self.action_sign_out(notice)
 
     def on_sign_in_screen_signed_in(self, message: Any) -> None:
         from rcrp_tui.services.core.context import Ctx
@@ -238,6 +289,7 @@ class RcrpApp(App[int]):
         actor: Actor = message.actor
         self.actor = actor
         self._ctx = Ctx(self.db, actor, self.clock)
+        self._last_activity = self._monotonic()
         # One listener for every screen's saves: a write kept waiting says for what.
         self.db.on_wait = partial(announce_wait, self)
         self.sub_title = f"{actor.display_name} ({actor.role.label}) · {database_label(self.db)}"
@@ -296,14 +348,14 @@ class RcrpApp(App[int]):
         title = getattr(screen, "HELP_TITLE", "") or screen.sub_title or type(screen).__name__
         self.push_screen(HelpScreen(title, keys_of(self, screen)))
 
-    def action_sign_out(self) -> None:
+    def action_sign_out(self, notice: str = "") -> None:
         if self.actor is None:
             return
         self.actor, self._ctx = None, None
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.sub_title = f"Sign in · {database_label(self.db)}"
-        self._show_sign_in()
+        self._show_sign_in(notice)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand("Change theme", "Pick a colour theme (remembered)", self.search_themes)
@@ -339,15 +391,34 @@ class RcrpApp(App[int]):
         notify_failure(self, worker)
 
 
-def run_app(db: Database | Callable[[], Database]) -> int:
+def _has_unsaved_changes(screen: Screen[Any]) -> bool:
+    """A form whose fields differ from how it opened, or a review with unsaved answers."""
+    from rcrp_tui.ui.common.form import FormBehaviour
+
+    if isinstance(screen, FormBehaviour) and screen.form_changed():
+        return True
+    return getattr(screen, "dirty", False) is True
+
+
+def _screen_name(screen: Screen[Any]) -> str:
+    return (
+        getattr(screen, "HELP_TITLE", "")
+        or screen.sub_title
+        or screen.title
+        or type(screen).__name__
+    )
+
+
+def run_app(db: Database | Callable[[], Database], *, idle_minutes: int | None = None) -> int:
     """Run the app on ``db`` (or on what ``db()`` opens) until the user quits.
 
-    Returns the exit code.
+    ``idle_minutes``: sign out after that long without a key press (``None``: as the
+    settings file says). Returns the exit code.
     """
     from rcrp_tui.ui.common import paste_guard
 
     paste_guard.install()  # a paste arrives whole and in order, its controls shown
     gc_tuning.start()  # no pauses to walk what start-up imported (see gc_tuning)
-    app = RcrpApp(db)
+    app = RcrpApp(db, idle_minutes=idle_minutes)
     result = app.run()
     return int(result or app.return_code or 0)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, ClassVar
 
-from textual import on, work
+from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Vertical
@@ -29,11 +29,13 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
     CSS_PATH = "sign_in.tcss"
     HELP_TITLE = "Sign in"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("enter", "submit", "Sign in", id="sign-in.submit"),
         # Priority bindings run as the app takes the key from the terminal, before it hands
         # the next keys to the focused box. A password manager types "user<Tab>password
         # <Enter>" in one burst: as a plain binding, Tab moved the focus only after the
-        # password's keys had already gone to the username box.
+        # password's keys had already gone to the username box. Enter likewise: typed
+        # quickly, or arriving together over a slow link to `rcrp-tui serve`, "user<Enter>
+        # password" put the password, readable, in the username box.
+        Binding("enter", "submit", "Sign in", priority=True, id="sign-in.submit"),
         Binding("tab", "app.focus_next", "Next box", show=False, priority=True, id="sign-in.next"),
         Binding(
             "shift+tab",
@@ -66,11 +68,14 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
             super().__init__()
             self.message = message
 
-    def __init__(self, database: Callable[[], Database], clock: Clock) -> None:
-        """``database`` returns the open database, waiting while it opens (call it in a worker)."""
+    def __init__(self, database: Callable[[], Database], clock: Clock, *, notice: str = "") -> None:
+        """``database`` returns the open database, waiting while it opens (call it in a worker).
+
+        ``notice``: what to tell the next person first (why the last one was signed out)."""
         super().__init__()
         self.database = database
         self.clock = clock
+        self.notice = notice
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -90,6 +95,8 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
     def on_mount(self) -> None:
         # The header shows the app's sub-title: the database's name once it is open.
         self.query_one("#username", Input).focus()
+        if self.notice:
+            self._show(self.notice, error=False)
         self._check_demo_age()
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="sign-in-demo-age")
@@ -113,13 +120,6 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
         box.update(markup_safe(message.notice))
         box.display = True
 
-    @on(Input.Submitted, "#username")
-    def _username_done(self) -> None:
-        if not self.query_one("#username", Input).value.strip():
-            self._missing()
-            return
-        self.query_one("#password", Input).focus()
-
     def _missing(self) -> None:
         """Say what is missing and go to the first empty box."""
         username = self.query_one("#username", Input)
@@ -135,11 +135,24 @@ class SignInScreen(ReportsWorkerErrors, Screen[None]):
             self._show("Type your password.")
             password.focus()
 
-    @on(Input.Submitted, "#password")
-    def _password_done(self) -> None:
-        self.action_submit()
-
     def action_submit(self) -> None:
+        """Enter. It runs as the key arrives (a priority binding), perhaps before the keys
+        typed just ahead of it have reached their box: so it routes at once (after the
+        username, the next keys go to the password box) and reads the boxes only when
+        those keys are in (a callback queued behind them on the focused box)."""
+        username = self.query_one("#username", Input)
+        focused = self.focused
+        if focused is username:
+            self.set_focus(self.query_one("#password", Input))
+            username.call_later(self._username_entered)
+            return
+        (focused or self).call_later(self._submit)
+
+    def _username_entered(self) -> None:
+        if not self.query_one("#username", Input).value.strip():
+            self._missing()
+
+    def _submit(self) -> None:
         username = self.query_one("#username", Input).value
         password = self.query_one("#password", Input).value
         if not username.strip() or not password:

@@ -44,6 +44,8 @@ NOT_VERSIONED = {
     "import_runs": "written only by the process holding the import lock (Database.import_lock)",
     "audit_purge_permit": "inserted and deleted inside one retention apply transaction, never "
     "committed with a row in it",
+    "change_counters": "counters only ever added to by one statement (change_feed.announce) "
+    "under the SQLite write lock; nobody reads and writes them back",
 }
 
 

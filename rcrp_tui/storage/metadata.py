@@ -3,6 +3,7 @@
 from sqlmodel import SQLModel
 
 import rcrp_tui.storage.appeal_models
+import rcrp_tui.storage.change_feed
 import rcrp_tui.storage.coaching_models
 import rcrp_tui.storage.import_models
 import rcrp_tui.storage.retention_models

@@ -25,6 +25,7 @@ from rcrp_tui.services.core.concurrency import cas_update, check_seen
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, NotFound, ValidationFailed
 from rcrp_tui.services.core.free_text import refuse_personal_data
+from rcrp_tui.storage import change_feed
 from rcrp_tui.services.sampling.plans import require_sample_reader
 from rcrp_tui.services.sampling.population import (
     OPEN_SAMPLE,
@@ -172,6 +173,7 @@ def take_next(ctx: Ctx, sample_id: int) -> QueueItem | None:
             before={"status": SampleItemStatus.OPEN},
             after={"status": SampleItemStatus.CLAIMED, "claimed_by": me},
         )
+        change_feed.announce(session, change_feed.QUEUE, [item_id])
         return _item(session, item_id)
 
 
@@ -206,6 +208,7 @@ def _change(
         before={"status": item.status, "assigned_to": item.assigned_to_user_id},
         after=values,
     )
+    change_feed.announce(session, change_feed.QUEUE, [item_id])
     return _item(session, item_id)
 
 
@@ -355,6 +358,7 @@ def replace(
             new_id,
             after={"decision_id": new_decision, "replacement_of": item_id},
         )
+        change_feed.announce(session, change_feed.QUEUE, [new_id])
         return _item(session, new_id)
 
 
@@ -422,4 +426,6 @@ def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]
             before={"status": SampleItemStatus.CLAIMED},
             after={"status": SampleItemStatus.DONE, "by_review_of_decision": decision_id},
         )
+    if finished:
+        change_feed.announce(session, change_feed.QUEUE, finished)
     return finished

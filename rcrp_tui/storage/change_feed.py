@@ -76,7 +76,8 @@ def announce(session: Session | Connection, topic: str, ids: Iterable[int | None
     """Say, inside the writing transaction, that records of ``topic`` changed."""
     if topic not in TOPICS:
         raise ValueError(f"unknown change topic {topic!r}")
-    if session.get_bind().dialect.name == "sqlite":
+    bind = session if isinstance(session, Connection) else session.get_bind()
+    if bind.dialect.name == "sqlite":
         session.execute(
             text(
                 "INSERT INTO change_counters (topic, counter) VALUES (:t, 1) "

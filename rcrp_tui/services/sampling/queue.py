@@ -25,7 +25,6 @@ from rcrp_tui.services.core.concurrency import cas_update, check_seen
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, NotFound, ValidationFailed
 from rcrp_tui.services.core.free_text import refuse_personal_data
-from rcrp_tui.storage import change_feed
 from rcrp_tui.services.sampling.plans import require_sample_reader
 from rcrp_tui.services.sampling.population import (
     OPEN_SAMPLE,
@@ -38,6 +37,7 @@ from rcrp_tui.services.sampling.population import (
 from rcrp_tui.services.sampling.progress import SampleProgress as SampleProgress
 from rcrp_tui.services.sampling.progress import StratumProgress as StratumProgress
 from rcrp_tui.services.sampling.progress import progress as progress
+from rcrp_tui.storage import change_feed
 from rcrp_tui.storage.models import decisions_table, users_table
 from rcrp_tui.storage.sampling_models import REASON_MAX, sample_items_table, samples_table
 

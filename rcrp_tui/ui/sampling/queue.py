@@ -15,6 +15,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState
@@ -23,6 +24,7 @@ from rcrp_tui.domain.enums import Category, Outcome
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import LONDON, SampleItemStatus
 from rcrp_tui.domain.stratum_labels import stratum_label
+from rcrp_tui.services.core import changes
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.services.sampling import lists as sample_lists
@@ -35,6 +37,7 @@ from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys, shown_key
 from rcrp_tui.ui.common.literal import literal, markup_safe, visible
+from rcrp_tui.ui.common.live import DataChanged
 
 PAGE_SIZE = 50
 # Status first: it is what a floorwalker looks for, and it stays in view at 80 columns.
@@ -155,6 +158,11 @@ class SampleQueueScreen(FeatureScreen[None]):
         self.state = state = message.state
         table = self.query_one(DataTable)
         keep = table.cursor_row
+        # The highlighted item stays highlighted, wherever it now is on the page.
+        ids = [item.id for item in state.items]
+        held = self._shown_id(keep)
+        if held in ids:
+            keep = ids.index(held)
         table.clear()
         for item in state.items:
             table.add_row(*self._cells(item), key=str(item.id))
@@ -173,6 +181,18 @@ class SampleQueueScreen(FeatureScreen[None]):
             (f"items {first} to {last}" if state.items else "No items.") + more + back
         )
         self.refresh_bindings()
+
+    def _shown_id(self, row: int) -> int | None:
+        """The id of the item on ``row`` of the table as it is shown now."""
+        table = self.query_one(DataTable)
+        if row < 0 or row >= table.row_count:
+            return None
+        return int(str(table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value))
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Another terminal (or this one) changed sample items: read this page again."""
+        if message.touches(changes.QUEUE) and self.state is not None:
+            self.reload()
 
     def _summary(self, state: QueueState) -> Text:
         s, p = state.sample, state.progress

@@ -450,47 +450,50 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--anchor-seconds", type=float, default=15.0)
-    parser.add_argument("--think-ms", type=int, default=500,
-                        help="pause between one terminal's saves (0: as fast as it can)")  # fmt: skip
-    parser.add_argument("--items", type=int, default=0,
-                        help="sample size (default: enough for the run)")  # fmt: skip
+    think = "pause between one terminal's saves (0: as fast as it can)"
+    parser.add_argument("--think-ms", type=int, default=500, help=think)
+    sized = "sample size (default: enough for the run)"
+    parser.add_argument("--items", type=int, default=0, help=sized)
     parser.add_argument("--postgres", default=os.environ.get("RCRP_TEST_POSTGRES_URL"))
     args = parser.parse_args()
     per_item = max(0.05, 4 * 0.03 + 3 * args.think_ms / 1000)
     items = args.items or int(
         (args.workers * args.seconds + args.anchor_seconds) / per_item * 1.5 + 50
     )
-    with suppress(KeyboardInterrupt), _server(args.postgres) as server:
-        with throwaway_database(server) as url:
-            began = time.monotonic()
-            sample_id = seed(url, args.workers + 1, items)
-            print(
-                f"PostgreSQL {url.rsplit('@', 1)[-1]} · sample of {items} decisions, "
-                f"{args.workers + 1} floorwalkers (seeded in {time.monotonic() - began:.0f} s) "
-                f"· think {args.think_ms} ms · {os.cpu_count()} CPU(s)"
-            )
-            anchor, anchor_s = run(url, sample_id, ["fw01"], args.anchor_seconds, args.think_ms)
-            alone = report("anchor (one terminal alone)", anchor, anchor_s)
-            names = [f"fw{n:02d}" for n in range(2, args.workers + 2)]
-            loaded, loaded_s = run(url, sample_id, names, args.seconds, args.think_ms)
-            under = report(f"load ({args.workers} terminals at once)", loaded, loaded_s)
-            problems = check_database(url, anchor + loaded)
-            print(f"  lost or doubled updates: {len(problems)}")
-            for p in problems:
-                print(f"    {p}")
-            ratio = under["p95"] / alone["p95"] if alone["p95"] else float("nan")
-            print(f"p95 save under load is {ratio:.1f}x the anchor's")
-            met = (
-                under["errors"] == 0
-                and under["lost"] == 0
-                and not problems
-                and under["p95"] < 200
-                and under["notify_p95"] < 2000
-            )
-            print(
-                "targets (0 errors, 0 lost, p95 save < 200 ms, notification p95 < 2 s): "
-                + ("met" if met else "NOT met")
-            )
+    with (
+        suppress(KeyboardInterrupt),
+        _server(args.postgres) as server,
+        throwaway_database(server) as url,
+    ):
+        began = time.monotonic()
+        sample_id = seed(url, args.workers + 1, items)
+        print(
+            f"PostgreSQL {url.rsplit('@', 1)[-1]} · sample of {items} decisions, "
+            f"{args.workers + 1} floorwalkers (seeded in {time.monotonic() - began:.0f} s) "
+            f"· think {args.think_ms} ms · {os.cpu_count()} CPU(s)"
+        )
+        anchor, anchor_s = run(url, sample_id, ["fw01"], args.anchor_seconds, args.think_ms)
+        alone = report("anchor (one terminal alone)", anchor, anchor_s)
+        names = [f"fw{n:02d}" for n in range(2, args.workers + 2)]
+        loaded, loaded_s = run(url, sample_id, names, args.seconds, args.think_ms)
+        under = report(f"load ({args.workers} terminals at once)", loaded, loaded_s)
+        problems = check_database(url, anchor + loaded)
+        print(f"  lost or doubled updates: {len(problems)}")
+        for p in problems:
+            print(f"    {p}")
+        ratio = under["p95"] / alone["p95"] if alone["p95"] else float("nan")
+        print(f"p95 save under load is {ratio:.1f}x the anchor's")
+        met = (
+            under["errors"] == 0
+            and under["lost"] == 0
+            and not problems
+            and under["p95"] < 200
+            and under["notify_p95"] < 2000
+        )
+        print(
+            "targets (0 errors, 0 lost, p95 save < 200 ms, notification p95 < 2 s): "
+            + ("met" if met else "NOT met")
+        )
 
 
 @contextmanager

@@ -130,6 +130,8 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         self._seq = 0
         #: The keyset bounds of the page asked for last (the change feed asks for it again).
         self._bounds: tuple[AppealCursor | None, AppealCursor | None] = (None, None)
+        #: (request, row): the row to keep if a change elsewhere took its appeal off the page.
+        self._live_row: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -186,6 +188,10 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         ids = [row.id for row in message.page.rows]
         if held in ids:  # the highlighted appeal stays highlighted, wherever it now is
             table.move_cursor(row=ids.index(held))
+        elif ids and self._live_row is not None and self._live_row[0] == message.seq:
+            # Read again because of a change elsewhere, and that appeal left the page.
+            table.move_cursor(row=min(self._live_row[1], len(ids) - 1))
+        self._live_row = None
         self.query_one("#appeal-filter", Static).update(
             literal(describe_filter(self.flt), single_line=True)
         )
@@ -334,7 +340,9 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         """An appeal was recorded, decided or changed somewhere: read this page again."""
         if message.touches(changes.APPEALS) and self.page is not None:
             older, newer = self._bounds
+            row = self.query_one(DataTable).cursor_row
             self._request(self._wanted, older_than=older, newer_than=newer)
+            self._live_row = (self._seq, row)
 
     def on_screen_resume(self) -> None:
         # Back from a dialog or the detail: reload what was last asked for, which may be a

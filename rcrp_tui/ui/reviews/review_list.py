@@ -67,6 +67,7 @@ class ReviewsScreen(Screen[None]):
         self.queue = ctx.actor.role is Role.QA_LEAD
         self.rows: list[ReviewSummary] = []
         self._older_than: list[int | None] = [None]  # a stack of page starts
+        self._live_row: int | None = None  # the row to keep if its review left the page
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -122,12 +123,16 @@ class ReviewsScreen(Screen[None]):
         ids = [r.id for r in message.rows]
         if held in ids:  # the highlighted review stays highlighted, wherever it now is
             table.move_cursor(row=ids.index(held))
+        elif ids and self._live_row is not None:  # read again because of a change elsewhere
+            table.move_cursor(row=min(self._live_row, len(ids) - 1))
+        self._live_row = None
         if not message.rows:
             self.query_one("#reviews-title", Static).update("No reviews here.")
 
     def on_data_changed(self, message: DataChanged) -> None:
         """A review was submitted, moderated or released somewhere: read this page again."""
         if message.touches(changes.REVIEWS):
+            self._live_row = self.query_one(DataTable).cursor_row
             self._load(self._older_than[-1])
 
     def action_cursor(self, step: int) -> None:

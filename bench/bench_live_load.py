@@ -30,7 +30,9 @@ Targets (issue 21): 0 errors, 0 lost, p95 save < 200 ms, notification p95 < 2 s.
 PostgreSQL: ``--postgres URL`` (or RCRP_TEST_POSTGRES_URL) names a server, where a
 throw-away database is created and dropped; without one a throw-away server is started
 in a temporary folder as .ci/postgres.sh does (fsync off, like CI) and stopped afterwards.
-Run: ``python bench/bench_live_load.py [--workers 20] [--seconds 120] [--think-ms 500]``.
+Run: ``python bench/bench_live_load.py [--workers 20] [--seconds 120] [--think-ms 500]
+[--without-feed]``; ``--without-feed`` runs the same load again with no listener and no
+screen reads, to show what the feed itself costs.
 """
 
 from __future__ import annotations
@@ -61,8 +63,8 @@ from sqlalchemy.engine import make_url
 
 PASSWORD = "bench-password-1"
 START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
-#: How long a refresher gathers a burst of changes before reading (ui.common.live).
-GATHER_SECONDS = 0.15
+#: How long a refresher gathers a burst of changes before reading, and how often at most
+#: it reads, are the app's (ui.common.live, imported in the worker).
 #: How long listeners keep listening after the last save, so late notifications count.
 DRAIN_SECONDS = 3.0
 
@@ -201,8 +203,10 @@ def work(
     sample_id: int,
     seconds: float,
     think_ms: int,
+    feed: bool,
     ready: Any,
     go: Any,
+    finished: Any,
     out: Any,
 ) -> None:
     """One floorwalker's terminal: sign in, listen, work the queue for ``seconds``."""
@@ -216,6 +220,7 @@ def work(
     from rcrp_tui.services.sampling import queue as sample_queue
     from rcrp_tui.storage.change_feed import QUEUE, Change, PgListener
     from rcrp_tui.storage.db import Database
+    from rcrp_tui.ui.common import live
 
     result = Result(username)
     db = Database(url)
@@ -236,10 +241,12 @@ def work(
 
     def refresher() -> None:
         """What the open queue screen does when told: its page and the progress again."""
+        last = 0.0
         while not stop.is_set():
             if not dirty.wait(0.2):
                 continue
-            time.sleep(GATHER_SECONDS)
+            time.sleep(max(live.GATHER_SECONDS, last + live.MIN_GAP_SECONDS - time.monotonic()))
+            last = time.monotonic()
             dirty.clear()
             try:
                 sample_queue.queue_page(ctx, sample_id, after_position=0, limit=51)
@@ -257,10 +264,11 @@ def work(
 
     event.listen(db.engine, "commit", on_commit)
     listener = PgListener(db, heard)
-    listener.start()
-    listener.ready.wait(30)
     screen = threading.Thread(target=refresher, daemon=True)
-    screen.start()
+    if feed:
+        listener.start()
+        listener.ready.wait(30)
+        screen.start()
     ready.put(username)
     go.wait()
 
@@ -305,11 +313,13 @@ def work(
             think()
         except Exception:
             time.sleep(0.1)  # counted in timed(); go on with the next item
+    finished.wait()  # every terminal has finished working: listen a moment longer
     time.sleep(DRAIN_SECONDS)
     stop.set()
-    listener.stop()
+    if feed:
+        listener.stop()
+        screen.join(2)
     result.reconnects = max(0, listener.connections - 1)
-    screen.join(2)
     db.dispose()
     out.put(result)
 
@@ -323,13 +333,17 @@ def pct(values: list[float], q: float) -> float:
 
 
 def run(
-    url: str, sample_id: int, names: list[str], seconds: float, think_ms: int
+    url: str, sample_id: int, names: list[str], seconds: float, think_ms: int, feed: bool = True
 ) -> tuple[list[Result], float]:
     spawn = mp.get_context("spawn")
     ready, out = spawn.Queue(), spawn.Queue()
     go = spawn.Event()
+    finished = spawn.Barrier(len(names))
     procs = [
-        spawn.Process(target=work, args=(url, n, sample_id, seconds, think_ms, ready, go, out))
+        spawn.Process(
+            target=work,
+            args=(url, n, sample_id, seconds, think_ms, feed, ready, go, finished, out),
+        )
         for n in names
     ]
     for p in procs:
@@ -408,7 +422,9 @@ def check_database(url: str, results: list[Result]) -> list[str]:
     return problems
 
 
-def report(label: str, results: list[Result], elapsed: float) -> dict[str, float]:
+def report(
+    label: str, results: list[Result], elapsed: float, feed: bool = True
+) -> dict[str, float]:
     saves = [ms for r in results for _k, ms in r.saves]
     notify, lost, expected = delays(results)
     errors = [e for r in results for e in r.errors]
@@ -426,10 +442,14 @@ def report(label: str, results: list[Result], elapsed: float) -> dict[str, float
         f"{sum(r.completions for r in results)}; screen refreshes "
         f"{sum(r.refreshes for r in results)}"
     )
+    if not feed:
+        notify, lost = [], 0
     print(
         f"  notification delay: median {statistics.median(notify) if notify else float('nan'):.0f}"
         f" ms · p95 {pct(notify, 0.95):.0f} ms · max {max(notify, default=float('nan')):.0f} ms "
         f"({len(notify)} of {expected} heard; lost {lost})"
+        if feed
+        else "  notification delay: (no listener in this run)"
     )
     print(
         f"  conflicts {sum(r.conflicts for r in results)} · errors {len(errors)} · listener "
@@ -455,10 +475,13 @@ def main() -> None:
     sized = "sample size (default: enough for the run)"
     parser.add_argument("--items", type=int, default=0, help=sized)
     parser.add_argument("--postgres", default=os.environ.get("RCRP_TEST_POSTGRES_URL"))
+    quiet = "also run the same load with no listener and no screen reads (the feed's cost)"
+    parser.add_argument("--without-feed", action="store_true", help=quiet)
     args = parser.parse_args()
     per_item = max(0.05, 4 * 0.03 + 3 * args.think_ms / 1000)
+    runs = 2 if args.without_feed else 1
     items = args.items or int(
-        (args.workers * args.seconds + args.anchor_seconds) / per_item * 1.5 + 50
+        (args.workers * args.seconds * runs + args.anchor_seconds) / per_item * 1.5 + 50
     )
     with (
         suppress(KeyboardInterrupt),
@@ -477,7 +500,14 @@ def main() -> None:
         names = [f"fw{n:02d}" for n in range(2, args.workers + 2)]
         loaded, loaded_s = run(url, sample_id, names, args.seconds, args.think_ms)
         under = report(f"load ({args.workers} terminals at once)", loaded, loaded_s)
-        problems = check_database(url, anchor + loaded)
+        quiet: list[Result] = []
+        if args.without_feed:
+            quiet, quiet_s = run(url, sample_id, names, args.seconds, args.think_ms, feed=False)
+            label = f"the same load without the feed ({args.workers} terminals)"
+            without = report(label, quiet, quiet_s, feed=False)
+            cost = under["p95"] / without["p95"] if without["p95"] else float("nan")
+            print(f"p95 save with the feed is {cost:.2f}x without it")
+        problems = check_database(url, anchor + loaded + quiet)
         print(f"  lost or doubled updates: {len(problems)}")
         for p in problems:
             print(f"    {p}")

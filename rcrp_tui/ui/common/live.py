@@ -2,16 +2,17 @@
 
 The app owns one ``LiveUpdates`` (started at sign-in). Its watcher (``services.core.changes``:
 LISTEN/NOTIFY on PostgreSQL, a change check on SQLite) reports each committed change of a
-watched kind; ``LiveUpdates`` gathers a burst into one ``DataChanged`` message and posts it
-to the screen in front (the top screen that is not a dialog, so a dialog open over it stays
-open, its typing untouched). A screen further down the stack is told what it missed when
-it comes to the front again. A screen that shows a topic handles ``on_data_changed`` by
-reading its current page again by keyset, keeping the cursor on the same record; it never
-moves the focus.
+watched kind; ``LiveUpdates`` gathers a burst into one ``DataChanged`` message (at most one
+every ``MIN_GAP_SECONDS``) and posts it to the screen in front (the top screen that is not
+a dialog, so a dialog open over it stays open, its typing untouched). A screen further
+down the stack is told what it missed when it comes to the front again. A screen that
+shows a topic handles ``on_data_changed`` by reading its current page again by keyset,
+keeping the cursor on the same record; it never moves the focus.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 from weakref import WeakKeyDictionary
@@ -27,6 +28,9 @@ if TYPE_CHECKING:
 
 #: A burst of changes (an auto-fill, a busy queue) becomes one message this long after its first.
 GATHER_SECONDS = 0.15
+#: At most one message this often: twenty terminals working one queue would otherwise
+#: have every screen read its page several times a second (bench/bench_live_load.py).
+MIN_GAP_SECONDS = 0.75
 
 Changes = dict[str, frozenset[int]]
 
@@ -70,6 +74,7 @@ class LiveUpdates:
         self.watcher: Watcher | None = None
         self._pending: Changes = {}
         self._timer: Timer | None = None
+        self._last_flush = 0.0
         self._missed: WeakKeyDictionary[Screen[Any], Changes] = WeakKeyDictionary()
 
     def start(self, db: Database) -> None:
@@ -91,7 +96,8 @@ class LiveUpdates:
     def _gather(self, change: Change) -> None:
         _merge(self._pending, {change.topic: frozenset(change.ids)})
         if self._timer is None:
-            self._timer = self.app.set_timer(GATHER_SECONDS, self._flush)
+            wait = max(GATHER_SECONDS, self._last_flush + MIN_GAP_SECONDS - time.monotonic())
+            self._timer = self.app.set_timer(wait, self._flush)
 
     def _front(self) -> Screen[Any] | None:
         screens = [s for s in self.app.screen_stack if not isinstance(s, ModalScreen)]
@@ -99,6 +105,7 @@ class LiveUpdates:
 
     def _flush(self) -> None:
         self._timer = None
+        self._last_flush = time.monotonic()
         pending, self._pending = self._pending, {}
         if not pending:
             return

@@ -54,6 +54,15 @@ class DataChanged(Message):
         return any(t in self.ids for t in topics)
 
 
+class ChangeHeard(Message):
+    """A change the watcher heard, posted to the app from the watcher's thread (posting
+    never waits, so a watcher cannot hold up an app that is closing)."""
+
+    def __init__(self, change: Change) -> None:
+        super().__init__()
+        self.change = change
+
+
 def _merge(into: Changes, more: Mapping[str, frozenset[int]]) -> None:
     for topic, ids in more.items():
         if topic not in into:
@@ -86,14 +95,16 @@ class LiveUpdates:
             self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
 
     def stop(self) -> None:
+        """Stop watching; waits at most a second (the thread is a daemon either way)."""
         if self.watcher is not None:
-            self.watcher.stop()
+            self.watcher.stop(timeout=1.0)
 
     def _heard(self, change: Change) -> None:
-        """From the watcher's thread: hand the change to the UI thread."""
-        self.app.call_from_thread(self._gather, change)
+        """From the watcher's thread: hand the change to the app (which calls ``gather``)."""
+        self.app.post_message(ChangeHeard(change))
 
-    def _gather(self, change: Change) -> None:
+    def gather(self, change: Change) -> None:
+        """Add a change to the burst being gathered (on the UI thread)."""
         _merge(self._pending, {change.topic: frozenset(change.ids)})
         if self._timer is None:
             wait = max(GATHER_SECONDS, self._last_flush + MIN_GAP_SECONDS - time.monotonic())

@@ -30,7 +30,7 @@ from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.ui.common import keys
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import ScreenActions
-from rcrp_tui.ui.common.live import LiveUpdates
+from rcrp_tui.ui.common.live import ChangeHeard, LiveUpdates
 from rcrp_tui.ui.shell import navigation
 
 if TYPE_CHECKING:
@@ -259,6 +259,9 @@ class RcrpApp(App[int]):
 
         if "live_risk" in topics:
             live_risk_banner.refresh(self)
+
+    def on_change_heard(self, message: ChangeHeard) -> None:
+        self.live_updates.gather(message.change)
 
     def on_unmount(self) -> None:
         self.live_updates.stop()

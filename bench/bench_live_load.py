@@ -195,6 +195,9 @@ class Result:
     claims: int = 0
     completions: int = 0
     reconnects: int = 0
+    cpu_saving: float = 0.0  # CPU seconds of the thread that saves
+    cpu_screen: float = 0.0  # CPU seconds of the thread reading the page when told
+    cpu_process: float = 0.0  # CPU seconds of the whole process (listener included)
 
 
 def work(
@@ -249,8 +252,10 @@ def work(
             last = time.monotonic()
             dirty.clear()
             try:
+                began = time.thread_time()
                 sample_queue.queue_page(ctx, sample_id, after_position=0, limit=51)
                 sample_queue.progress(ctx, sample_id)
+                result.cpu_screen += time.thread_time() - began
                 result.refreshes += 1
             except Exception as exc:  # counted, never hidden
                 result.errors.append(f"refresh: {exc!r}")
@@ -292,6 +297,7 @@ def work(
         if think_ms:
             time.sleep(think_ms / 1000)
 
+    cpu_began, process_began = time.thread_time(), time.process_time()
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
@@ -313,6 +319,7 @@ def work(
             think()
         except Exception:
             time.sleep(0.1)  # counted in timed(); go on with the next item
+    result.cpu_saving = time.thread_time() - cpu_began
     finished.wait()  # every terminal has finished working: listen a moment longer
     time.sleep(DRAIN_SECONDS)
     stop.set()
@@ -320,6 +327,7 @@ def work(
         listener.stop()
         screen.join(2)
     result.reconnects = max(0, listener.connections - 1)
+    result.cpu_process = time.process_time() - process_began
     db.dispose()
     out.put(result)
 
@@ -454,6 +462,11 @@ def report(
     print(
         f"  conflicts {sum(r.conflicts for r in results)} · errors {len(errors)} · listener "
         f"reconnects {sum(r.reconnects for r in results)}"
+    )
+    print(
+        f"  client CPU: saving {sum(r.cpu_saving for r in results):.1f} s, screen reads "
+        f"{sum(r.cpu_screen for r in results):.1f} s, whole processes "
+        f"{sum(r.cpu_process for r in results):.1f} s (listeners and the rest: the difference)"
     )
     for e in errors[:10]:
         print(f"    error: {e}")

@@ -31,8 +31,9 @@ PostgreSQL: ``--postgres URL`` (or RCRP_TEST_POSTGRES_URL) names a server, where
 throw-away database is created and dropped; without one a throw-away server is started
 in a temporary folder as .ci/postgres.sh does (fsync off, like CI) and stopped afterwards.
 Run: ``python bench/bench_live_load.py [--workers 20] [--seconds 120] [--think-ms 500]
-[--without-feed]``; ``--without-feed`` runs the same load again with no listener and no
-screen reads, to show what the feed itself costs.
+[--without-feed] [--listen-only]``; ``--without-feed`` runs the same load again with no
+listener and no screen reads, to show what the feed costs; ``--listen-only`` runs it
+listening but never reading the page, to show which part of that cost is the reads.
 """
 
 from __future__ import annotations
@@ -206,7 +207,7 @@ def work(
     sample_id: int,
     seconds: float,
     think_ms: int,
-    feed: bool,
+    mode: str,
     ready: Any,
     go: Any,
     finished: Any,
@@ -270,9 +271,10 @@ def work(
     event.listen(db.engine, "commit", on_commit)
     listener = PgListener(db, heard)
     screen = threading.Thread(target=refresher, daemon=True)
-    if feed:
+    if mode != "none":
         listener.start()
         listener.ready.wait(30)
+    if mode == "feed":
         screen.start()
     ready.put(username)
     go.wait()
@@ -323,8 +325,9 @@ def work(
     finished.wait()  # every terminal has finished working: listen a moment longer
     time.sleep(DRAIN_SECONDS)
     stop.set()
-    if feed:
+    if mode != "none":
         listener.stop()
+    if mode == "feed":
         screen.join(2)
     result.reconnects = max(0, listener.connections - 1)
     result.cpu_process = time.process_time() - process_began
@@ -341,8 +344,10 @@ def pct(values: list[float], q: float) -> float:
 
 
 def run(
-    url: str, sample_id: int, names: list[str], seconds: float, think_ms: int, feed: bool = True
+    url: str, sample_id: int, names: list[str], seconds: float, think_ms: int, mode: str = "feed"
 ) -> tuple[list[Result], float]:
+    """Run ``names`` at once; ``mode``: "feed" (listen and read the page when told, as the
+    app does), "listen" (listen only) or "none" (neither)."""
     spawn = mp.get_context("spawn")
     ready, out = spawn.Queue(), spawn.Queue()
     go = spawn.Event()
@@ -350,7 +355,7 @@ def run(
     procs = [
         spawn.Process(
             target=work,
-            args=(url, n, sample_id, seconds, think_ms, feed, ready, go, finished, out),
+            args=(url, n, sample_id, seconds, think_ms, mode, ready, go, finished, out),
         )
         for n in names
     ]
@@ -490,9 +495,11 @@ def main() -> None:
     parser.add_argument("--postgres", default=os.environ.get("RCRP_TEST_POSTGRES_URL"))
     quiet = "also run the same load with no listener and no screen reads (the feed's cost)"
     parser.add_argument("--without-feed", action="store_true", help=quiet)
+    listen = "also run it listening but never reading the page (the reads' share of the cost)"
+    parser.add_argument("--listen-only", action="store_true", help=listen)
     args = parser.parse_args()
     per_item = max(0.05, 4 * 0.03 + 3 * args.think_ms / 1000)
-    runs = 2 if args.without_feed else 1
+    runs = 1 + int(args.without_feed) + int(args.listen_only)
     items = args.items or int(
         (args.workers * args.seconds * runs + args.anchor_seconds) / per_item * 1.5 + 50
     )
@@ -514,10 +521,18 @@ def main() -> None:
         loaded, loaded_s = run(url, sample_id, names, args.seconds, args.think_ms)
         under = report(f"load ({args.workers} terminals at once)", loaded, loaded_s)
         quiet: list[Result] = []
+        if args.listen_only:
+            heard, heard_s = run(url, sample_id, names, args.seconds, args.think_ms, "listen")
+            label = f"the same load listening, no page reads ({args.workers} terminals)"
+            listening = report(label, heard, heard_s)
+            quiet += heard
+            cost = listening["p95"] / under["p95"] if under["p95"] else float("nan")
+            print(f"p95 save listening only is {cost:.2f}x with the page reads")
         if args.without_feed:
-            quiet, quiet_s = run(url, sample_id, names, args.seconds, args.think_ms, feed=False)
+            none, none_s = run(url, sample_id, names, args.seconds, args.think_ms, "none")
             label = f"the same load without the feed ({args.workers} terminals)"
-            without = report(label, quiet, quiet_s, feed=False)
+            without = report(label, none, none_s, feed=False)
+            quiet += none
             cost = under["p95"] / without["p95"] if without["p95"] else float("nan")
             print(f"p95 save with the feed is {cost:.2f}x without it")
         problems = check_database(url, anchor + loaded + quiet)

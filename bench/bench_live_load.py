@@ -193,6 +193,7 @@ class Result:
     conflicts: int = 0
     errors: list[str] = field(default_factory=list)
     refreshes: int = 0
+    progress_only: int = 0  # refreshes that read only the progress line
     claims: int = 0
     completions: int = 0
     reconnects: int = 0
@@ -234,6 +235,9 @@ def work(
     stop = threading.Event()
     lock = threading.Lock()
 
+    named: set[int] = set()  # items named since the screen last read
+    unnamed = threading.Event()  # a change that named no items
+
     def heard(change: Change) -> None:
         now = time.time()
         if change.topic != QUEUE:
@@ -241,20 +245,36 @@ def work(
         with lock:
             for item_id in change.ids:
                 result.heard.setdefault(item_id, []).append(now)
+            named.update(change.ids)
+        if not change.ids:
+            unnamed.set()
         dirty.set()
 
     def refresher() -> None:
-        """What the open queue screen does when told: its page and the progress again."""
+        """What the open queue screen does when told (ui/sampling/queue.py): its page and
+        the progress again, or only the progress when none of the items named is on its
+        page and the page is not the last."""
         last = 0.0
+        page: set[int] = set()
+        more = False
         while not stop.is_set():
             if not dirty.wait(0.2):
                 continue
             time.sleep(max(live.GATHER_SECONDS, last + live.MIN_GAP_SECONDS - time.monotonic()))
             last = time.monotonic()
             dirty.clear()
+            with lock:
+                told = set(named)
+                named.clear()
+            vague = unnamed.is_set()
+            unnamed.clear()
             try:
                 began = time.thread_time()
-                sample_queue.queue_page(ctx, sample_id, after_position=0, limit=51)
+                if told and not vague and more and not told & page:
+                    result.progress_only += 1
+                else:
+                    items = sample_queue.queue_page(ctx, sample_id, after_position=0, limit=51)
+                    page, more = {i.id for i in items[:50]}, len(items) > 50
                 sample_queue.progress(ctx, sample_id)
                 result.cpu_screen += time.thread_time() - began
                 result.refreshes += 1
@@ -453,7 +473,8 @@ def report(
     print(
         f"  items claimed {sum(r.claims for r in results)}, completed "
         f"{sum(r.completions for r in results)}; screen refreshes "
-        f"{sum(r.refreshes for r in results)}"
+        f"{sum(r.refreshes for r in results)} ({sum(r.progress_only for r in results)} "
+        "of them the progress line only)"
     )
     if not feed:
         notify, lost = [], 0

@@ -48,6 +48,7 @@ from tests.apphelpers import (
     type_text,
 )
 from tests.conftest import FIXED_NOW, TEST_ADMIN
+from tests.review_helpers import PASSWORD as REVIEW_PASSWORD
 from tests.review_helpers import all_met, build_cast
 
 #: What the issue asks: a change shows at every other terminal within this long.
@@ -155,6 +156,40 @@ async def test_a_claim_and_a_completion_at_another_terminal_show_in_an_open_queu
             assert "1/8 done" in str(queue.query_one("#queue-summary").render())
             assert _highlighted_key(table) == held
             assert dialog.query_one(Input).value == "Half-typed reas"
+    finally:
+        other_db.dispose()
+
+
+async def test_an_item_finished_on_another_page_updates_the_progress_line(
+    any_db: Database, tmp_path: Path
+) -> None:
+    admin = Ctx(any_db, TEST_ADMIN, FixedClock(FIXED_NOW))
+    seed_small_dataset(admin)
+    qa = _ctx(any_db, "qalead")
+    spec = SamplingSpec(SamplingMethod.SIMPLE, size=60)
+    plan = sampling.save_plan(qa, "Big dip", PopulationFilter(), spec, seed=5)
+    sample_id = sampling.draw_sample(qa, plan.id).id
+    page_two = sample_queue.queue_page(qa, sample_id, after_position=55, limit=1)[0]
+    other_db = _second_terminal(any_db)
+    app = make_app(any_db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot, "floorwalker")
+            await pilot.press("f3")
+            await settle(pilot)
+            await pilot.press("enter")
+            await settle(pilot)
+            queue = app.screen
+            summary = queue.query_one("#queue-summary")
+            assert "0/60 done" in str(summary.render())
+            assert page_two.id not in {i.id for i in queue.state.items}  # not on this page
+            elsewhere = Ctx(other_db, qa.actor, FixedClock(FIXED_NOW))
+            await asyncio.to_thread(
+                sample_queue.skip, elsewhere, page_two.id, "Duplicate call", expected_version=1
+            )
+            assert await _within_bound(lambda: "1 skipped" in str(summary.render())), (
+                "the progress line did not follow a change on another page"
+            )
     finally:
         other_db.dispose()
 
@@ -271,6 +306,73 @@ async def test_a_live_risk_alert_raised_and_closed_elsewhere_shows_and_goes(
             assert await _within_bound(
                 lambda: table.row_count == 0 and not first.screen.query("#live-risk-banner")
             ), "the closing did not reach the first terminal"
+    finally:
+        other_db.dispose()
+
+
+async def test_a_rota_shift_assigned_elsewhere_shows_in_the_open_week(
+    any_db: Database, tmp_path: Path
+) -> None:
+    admin = Ctx(any_db, TEST_ADMIN, FixedClock(FIXED_NOW))
+    people.add_team(admin, "Rota A", "eln-8h", 0)
+    people.add_user(
+        admin, username="sup", display_name="Sam Sup", role=Role.SUPERVISOR, password=DEMO_PASSWORD
+    )
+    walker = people.add_user(
+        admin, username="fw1", display_name="Ash", role=Role.FLOORWALKER, password=DEMO_PASSWORD
+    )
+    sup = _ctx(any_db, "sup")
+    rota = rota_service.create_rota(
+        sup, name="Phase 1", phase=1, go_live=date(2026, 11, 16), shift_pattern="eln-8h"
+    )
+    other_db = _second_terminal(any_db)
+    app = make_app(any_db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot, "sup")
+            await pilot.press("f8")
+            await settle(pilot)
+            screen = app.screen
+            title = screen.query_one("#rota-title")
+            assert "week 2 of 6" in str(title.render()) and "(0/" in str(title.render())
+            slot = next(
+                s.key for s in rota_service.rota_view(sup, rota.id).slots
+                if date(2026, 11, 23) <= s.key.day <= date(2026, 11, 29)  # the week shown
+            )  # fmt: skip
+            elsewhere = Ctx(other_db, sup.actor, FixedClock(FIXED_NOW))
+            await asyncio.to_thread(rota_service.assign, elsewhere, rota.id, slot, walker.id)
+            assert await _within_bound(lambda: "(1/" in str(title.render())), (
+                "the assignment did not reach the open rota"
+            )
+            assert "week 2 of 6" in str(title.render())  # the same week still shown
+    finally:
+        other_db.dispose()
+
+
+async def test_a_review_submitted_elsewhere_joins_the_open_moderation_queue(
+    any_db: Database, tmp_path: Path
+) -> None:
+    clock = FixedClock(FIXED_NOW)
+    cast = build_cast(any_db, clock)
+    qa, floorwalker = cast.qa, cast.floorwalker
+    other_db = _second_terminal(any_db)
+    app = make_app(any_db, clock, tmp_config=tmp_path)
+    try:
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot, qa.actor.username, REVIEW_PASSWORD)
+            await pilot.press("f5")
+            await settle(pilot)
+            table = app.screen.query_one(DataTable)
+            assert table.row_count == 0
+            elsewhere = Ctx(other_db, floorwalker.actor, clock)
+            work = await asyncio.to_thread(reviews.open_for_decision, elsewhere, cast.decision_id)
+            await asyncio.to_thread(
+                reviews.submit, elsewhere, work.review, all_met(work), Judgement.APPROPRIATE
+            )
+            assert await _within_bound(lambda: table.row_count == 1), (
+                "the submitted review did not reach the open moderation queue"
+            )
+            assert table.get_row_at(0)[0] == str(work.review.id)
     finally:
         other_db.dispose()
 

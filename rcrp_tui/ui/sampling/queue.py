@@ -8,7 +8,7 @@ ask for a reason, which goes into the sample's report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -88,6 +88,11 @@ class SampleQueueScreen(FeatureScreen[None]):
         def __init__(self, item: QueueItem | None) -> None:
             super().__init__()
             self.item = item
+
+    class ProgressLoaded(Message):
+        def __init__(self, progress: SampleProgress) -> None:
+            super().__init__()
+            self.progress = progress
 
     class Changed(Message):
         def __init__(self, note: str) -> None:
@@ -190,9 +195,27 @@ class SampleQueueScreen(FeatureScreen[None]):
         return int(str(table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value))
 
     def on_data_changed(self, message: DataChanged) -> None:
-        """Another terminal (or this one) changed sample items: read this page again."""
-        if message.touches(changes.QUEUE) and self.state is not None:
+        """Another terminal (or this one) changed sample items: read this page again, or
+        only the progress line when the database named the items and none is on this page
+        (a page that is not the last: a replacement is added at the end)."""
+        state = self.state
+        if not message.touches(changes.QUEUE) or state is None:
+            return
+        named = message.ids[changes.QUEUE]
+        if named and state.has_more and not named & {item.id for item in state.items}:
+            self._load_progress()
+        else:
             self.reload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-progress")
+    def _load_progress(self) -> None:
+        self.post_message(self.ProgressLoaded(sample_queue.progress(self.ctx, self.sample_id)))
+
+    @on(ProgressLoaded)
+    def _progress_loaded(self, message: ProgressLoaded) -> None:
+        if self.state is not None:
+            self.state = replace(self.state, progress=message.progress)
+            self.query_one("#queue-summary", Static).update(self._summary(self.state))
 
     def _summary(self, state: QueueState) -> Text:
         s, p = state.sample, state.progress

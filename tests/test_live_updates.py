@@ -565,6 +565,32 @@ def test_the_sqlite_watcher_reads_only_data_version_while_nothing_changes(db: Da
     assert 2 <= len(reads) <= 3  # at start, after the team (unless folded into the next), rota
 
 
+def test_the_sqlite_watcher_survives_a_failed_look_and_then_reports_every_topic(
+    db: Database,
+) -> None:
+    got = _Heard()
+    watcher = SqliteWatcher(db, got, every=0.02)
+    watcher.start()
+    other = _second_terminal(db)
+    try:
+        assert watcher.ready.wait(10)
+        with other.write() as session:  # its next look at the counters fails
+            session.execute(text("ALTER TABLE change_counters RENAME TO counters_away"))
+        deadline = time.monotonic() + 10
+        while watcher.ready.is_set():
+            assert time.monotonic() < deadline, "the watcher did not notice its failed look"
+            time.sleep(0.02)
+        assert watcher.running  # still trying
+        with other.write() as session:
+            session.execute(text("ALTER TABLE counters_away RENAME TO change_counters"))
+        assert watcher.ready.wait(10)
+        # It could not see what changed meanwhile, so it says everything may have.
+        assert all(got.wait_for(topic) for topic in change_feed.TOPICS)
+    finally:
+        other.dispose()
+        watcher.stop()
+
+
 @pytest.mark.postgres
 def test_the_postgres_listener_reconnects_and_reports_what_it_may_have_missed(
     any_db: Database,

@@ -151,10 +151,25 @@ class SqliteWatcher(_Watcher):
         self.every = every
 
     def _run(self) -> None:
+        failed = False
+        while not self._stop.is_set():
+            try:
+                self._watch(failed)
+                return
+            except Exception:  # the file was unreadable a moment (a restore): try again
+                failed = True
+                self.ready.clear()
+                if self._stop.wait(RECONNECT_SECONDS):
+                    return
+
+    def _watch(self, failed: bool) -> None:
         conn = self.db.engine.connect().execution_options(**{AUTOCOMMIT_OPTION: True})
         try:
             version = self._data_version(conn)
             counters = self._counters(conn)
+            if failed:  # anything may have changed while it could not look
+                for topic in TOPICS:
+                    self._tell(Change(topic))
             self.ready.set()
             while not self._stop.wait(self.every):
                 now = self._data_version(conn)

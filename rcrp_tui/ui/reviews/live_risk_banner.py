@@ -4,10 +4,10 @@ any live-risk alert is open.
 ``install(app)`` is called once by the app. The list of open alerts is read (one indexed
 query, in a worker) at sign-in and whenever the change feed says an alert was raised or
 closed, at any terminal (``ui.common.live``: no poll on a timer); whenever it changes, or
-the screen changes, the banner is put on (or taken off) the screen in front. A screen change reuses
-the alerts already held (no query on every key that opens a screen) unless the signed-in
-person has changed since the last poll. It carries words and a
-symbol, not just colour.
+the screen changes, the banner is put on (or taken off) the screen in front. A screen
+change reuses the alerts already held (no query on every key that opens a screen) unless
+the signed-in person has changed since the last read. It carries words and a symbol, not
+just colour.
 """
 
 from __future__ import annotations

@@ -397,7 +397,9 @@ async def test_a_stale_queue_screen_is_told_in_the_dialog_and_keeps_the_reason(
         await settle(pilot)
         queue = pilot.app.screen
         first = queue.state.items[0]
-        # Another terminal assigns the first item while this screen shows it as it was.
+        # Another terminal assigns the first item while this screen shows it as it was
+        # (the change feed is stopped so this screen cannot hear of it first).
+        app.live_updates.stop()
         qa = _ctx(db, "qalead")
         sample_queue.assign(qa, first.id, qa.actor.user_id, expected_version=first.row_version)
         await pilot.press("s")  # skip it, from the stale screen

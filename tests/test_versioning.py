@@ -47,6 +47,8 @@ NOT_VERSIONED = {
     "calibration_answers": "rewritten whole with their calibration score, under its version",
     "audit_purge_permit": "inserted and deleted inside one retention apply transaction, never "
     "committed with a row in it",
+    "change_counters": "counters only ever added to by one statement (change_feed.announce) "
+    "under the SQLite write lock; nobody reads and writes them back",
 }
 
 

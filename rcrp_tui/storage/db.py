@@ -49,6 +49,9 @@ BUSY_TIMEOUT_MS = 60_000
 #: After this long waiting, a write tells ``on_wait`` listeners what it is waiting for.
 NOTICE_AFTER_MS = 1_000
 _WRITE_OPTION = "rcrp_write"
+#: A SQLite connection with this execution option begins no transaction: each statement
+#: is its own (the change watcher's ``PRAGMA data_version`` must see other commits).
+AUTOCOMMIT_OPTION = "rcrp_autocommit"
 #: The PostgreSQL advisory lock key an import holds for its run (any constant will do:
 #: advisory locks are per database).
 IMPORT_LOCK_KEY = 724_511_301
@@ -157,8 +160,11 @@ def _configure_sqlite(engine: Engine, db: Database) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn: Connection) -> None:
-        if conn.get_execution_options().get(_WRITE_OPTION):
+        options = conn.get_execution_options()
+        if options.get(_WRITE_OPTION):
             db._begin_immediate(conn)
+        elif options.get(AUTOCOMMIT_OPTION):
+            pass  # the sqlite3 module is in autocommit mode (isolation_level None)
         else:
             conn.exec_driver_sql("BEGIN")
 

@@ -4,6 +4,7 @@ from sqlmodel import SQLModel
 
 import rcrp_tui.storage.appeal_models
 import rcrp_tui.storage.calibration_models
+import rcrp_tui.storage.change_feed
 import rcrp_tui.storage.coaching_models
 import rcrp_tui.storage.import_models
 import rcrp_tui.storage.readiness_models

@@ -23,6 +23,7 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, ValidationFailed
 from rcrp_tui.services.sampling import plans as sampling
 from rcrp_tui.services.sampling.population import PopulationFilter
+from rcrp_tui.storage import change_feed
 from rcrp_tui.storage.review_models import reviews_table
 
 
@@ -69,6 +70,7 @@ def request_qa_review(
                 before=before,
                 after=snapshot(appeal),
             )
+            change_feed.announce(session, change_feed.APPEALS, [appeal_id])
     if not can(ctx.actor.role, Permission.PLAN_SAMPLES):
         return QaReviewRequest(
             appeal_id, requested_at, False, "QA review asked for; a QA lead will sample it"
@@ -139,3 +141,4 @@ def link_review(
             before=before,
             after=snapshot(appeal),
         )
+        change_feed.announce(session, change_feed.APPEALS, [appeal_id])

@@ -43,6 +43,7 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from rcrp_tui.services.core.free_text import guard_free_text
 from rcrp_tui.services.decisions.writes import normalise_cad_ref
+from rcrp_tui.storage import change_feed
 from rcrp_tui.storage.appeal_models import (
     Appeal,
     AppealTheme,
@@ -220,6 +221,7 @@ def record_appeal(ctx: Ctx, data: AppealInput) -> int:
             appeal_id,
             after=snapshot(appeal) | {"themes": themes},
         )
+        change_feed.announce(session, change_feed.APPEALS, [appeal_id])
         return appeal_id
 
 
@@ -280,6 +282,7 @@ def decide_appeal(
             before=before,
             after=snapshot(appeal),
         )
+        change_feed.announce(session, change_feed.APPEALS, [appeal_id])
 
 
 def set_themes(
@@ -323,6 +326,7 @@ def set_themes(
             before={"themes": sorted(current)},
             after={"themes": sorted(wanted)},
         )
+        change_feed.announce(session, change_feed.APPEALS, [appeal_id])
     return tuple(wanted)
 
 
@@ -358,6 +362,7 @@ def set_source_system(
             before=before,
             after=snapshot(appeal),
         )
+        change_feed.announce(session, change_feed.APPEALS, [appeal_id])
         return appeal.decision_id
 
 
@@ -410,4 +415,6 @@ def link_pending(ctx: Ctx) -> int:
                 before={"decision_id": None},
                 after={"decision_id": decision_id},
             )
+        if linked:
+            change_feed.announce(session, change_feed.APPEALS, [a for a, _d in linked])
     return len(linked)

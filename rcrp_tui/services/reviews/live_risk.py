@@ -24,6 +24,7 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, NotFound, ValidationFailed
 from rcrp_tui.services.core.free_text import guard_free_text
 from rcrp_tui.services.reviews.records import add_change
+from rcrp_tui.storage import change_feed
 from rcrp_tui.storage.models import decisions_table, users_table
 from rcrp_tui.storage.review_models import NOTE_MAX, LiveRiskAlert, Review, live_risk_table
 
@@ -100,6 +101,7 @@ def raise_live_risk(
         after = {"alert_id": alert.id, "escalated_to": target, "escalated_at": when.isoformat()}
         add_change(session, review_id, now, ctx.actor, "live_risk_raised", None, None, after)
         audit.record(session, ctx, "live_risk_raised", "live_risk", alert.id, after=after)
+        change_feed.announce(session, change_feed.LIVE_RISK, [alert.id])
         alert_id = alert.id or 0
     return _get(ctx, alert_id)
 
@@ -159,6 +161,7 @@ def close_alert(
         after = {"alert_id": alert_id, "closing_note": note}
         add_change(session, alert.review_id, now, ctx.actor, "live_risk_closed", note, None, after)
         audit.record(session, ctx, "live_risk_closed", "live_risk", alert_id, after=after)
+        change_feed.announce(session, change_feed.LIVE_RISK, [alert_id])
     return _get(ctx, alert_id)
 
 

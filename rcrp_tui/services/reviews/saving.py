@@ -51,6 +51,7 @@ from rcrp_tui.services.reviews.records import (
     snapshot_of,
     who,
 )
+from rcrp_tui.storage import change_feed
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.review_models import (
     Review,
@@ -314,6 +315,8 @@ def _write(
                 before=changed_before,
                 after={**changed_after, "reason": reason},
             )
+        if action is not Action.EDIT_DRAFT:  # a draft is the reviewer's own until submitted
+            change_feed.announce(session, change_feed.REVIEWS, [base.id])
         session.flush()
         view = load_view(session, base.id)
         assert view is not None

@@ -50,6 +50,7 @@ from rcrp_tui.services.rota.state import (
     rota_info,
     zone,
 )
+from rcrp_tui.storage import change_feed
 from rcrp_tui.storage.models import Team, User
 from rcrp_tui.storage.rota_models import FloorwalkerLeave, Rota, RotaAssignment
 
@@ -272,6 +273,7 @@ def assign(
         after = _record(row) | {"rules_overridden": [v.message for v in violations]}
         action = "rota_assigned_override" if reason else "rota_assigned"
         audit.record(session, ctx, action, "rota_assignment", row.id, after=after)
+        change_feed.announce(session, change_feed.ROTA, [rota_id])
 
 
 def unassign(ctx: Ctx, rota_id: int, key: SlotKey, *, expected_version: int | None = None) -> None:
@@ -289,6 +291,7 @@ def unassign(ctx: Ctx, rota_id: int, key: SlotKey, *, expected_version: int | No
         before = _record(row)
         session.delete(row)
         audit.record(session, ctx, "rota_unassigned", "rota_assignment", row.id, before=before)
+        change_feed.announce(session, change_feed.ROTA, [rota_id])
 
 
 def swap(
@@ -343,6 +346,7 @@ def swap(
         }
         action = "rota_swapped_override" if reason else "rota_swapped"
         audit.record(session, ctx, action, "rota", rota_id, before=before, after=after)
+        change_feed.announce(session, change_feed.ROTA, [rota_id])
 
 
 def add_leave(
@@ -411,6 +415,7 @@ def add_leave(
                 before=before,
                 after={"override_reason": reason, "clash": violation.message},
             )
+        change_feed.announce(session, change_feed.ROTA, {a.rota_id for a, _v in clashes})
         return row.id or 0
 
 
@@ -471,6 +476,7 @@ def accept_proposal(ctx: Ctx, rota_id: int, proposal: Proposal) -> int:
                 ],
             },
         )
+        change_feed.announce(session, change_feed.ROTA, [rota_id])
         return len(made)
 
 

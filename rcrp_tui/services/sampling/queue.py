@@ -37,6 +37,7 @@ from rcrp_tui.services.sampling.population import (
 from rcrp_tui.services.sampling.progress import SampleProgress as SampleProgress
 from rcrp_tui.services.sampling.progress import StratumProgress as StratumProgress
 from rcrp_tui.services.sampling.progress import progress as progress
+from rcrp_tui.storage import change_feed
 from rcrp_tui.storage.models import decisions_table, users_table
 from rcrp_tui.storage.sampling_models import REASON_MAX, sample_items_table, samples_table
 
@@ -172,6 +173,7 @@ def take_next(ctx: Ctx, sample_id: int) -> QueueItem | None:
             before={"status": SampleItemStatus.OPEN},
             after={"status": SampleItemStatus.CLAIMED, "claimed_by": me},
         )
+        change_feed.announce(session, change_feed.QUEUE, [item_id])
         return _item(session, item_id)
 
 
@@ -206,6 +208,7 @@ def _change(
         before={"status": item.status, "assigned_to": item.assigned_to_user_id},
         after=values,
     )
+    change_feed.announce(session, change_feed.QUEUE, [item_id])
     return _item(session, item_id)
 
 
@@ -355,6 +358,7 @@ def replace(
             new_id,
             after={"decision_id": new_decision, "replacement_of": item_id},
         )
+        change_feed.announce(session, change_feed.QUEUE, [new_id])
         return _item(session, new_id)
 
 
@@ -422,4 +426,6 @@ def finish_for_review(session: Session, ctx: Ctx, decision_id: int) -> list[int]
             before={"status": SampleItemStatus.CLAIMED},
             after={"status": SampleItemStatus.DONE, "by_review_of_decision": decision_id},
         )
+    if finished:
+        change_feed.announce(session, change_feed.QUEUE, finished)
     return finished

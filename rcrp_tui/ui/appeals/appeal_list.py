@@ -35,6 +35,7 @@ from rcrp_tui.services.appeals.queries import (
     AppealRow,
     AppealStatus,
 )
+from rcrp_tui.services.core import changes
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.appeals.detail import AppealDetailScreen
 from rcrp_tui.ui.appeals.stopwatch import STOPWATCH_SECONDS, time_cell
@@ -42,6 +43,7 @@ from rcrp_tui.ui.base import ReportsWorkerErrors
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal
+from rcrp_tui.ui.common.live import DataChanged
 
 # Status and the stopwatch come before the long organisation name, so an open live appeal's
 # waiting time stays on screen at 80 columns.
@@ -126,6 +128,10 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         self.page: AppealPage | None = None
         self._wanted = self.flt
         self._seq = 0
+        #: The keyset bounds of the page asked for last (the change feed asks for it again).
+        self._bounds: tuple[AppealCursor | None, AppealCursor | None] = (None, None)
+        #: (request, row): the row to keep if a change elsewhere took its appeal off the page.
+        self._live_row: tuple[int, int] | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -154,6 +160,7 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
     ) -> None:
         self._seq += 1
         self._wanted = flt
+        self._bounds = (older_than, newer_than)
         self._load(self._seq, flt, older_than, newer_than)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="appeals-page")
@@ -171,11 +178,20 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
     def _page_loaded(self, message: PageLoaded) -> None:
         if message.seq != self._seq:
             return  # superseded by a newer request
+        shown = self.current if self.page is not None else None
+        held = shown.id if shown is not None else None
         self.flt, self.page = message.flt, message.page
         table = self.query_one(DataTable)
         table.clear()
         for row in message.page.rows:
             table.add_row(*self._cells(row), key=str(row.id))
+        ids = [row.id for row in message.page.rows]
+        if held in ids:  # the highlighted appeal stays highlighted, wherever it now is
+            table.move_cursor(row=ids.index(held))
+        elif ids and self._live_row is not None and self._live_row[0] == message.seq:
+            # Read again because of a change elsewhere, and that appeal left the page.
+            table.move_cursor(row=min(self._live_row[1], len(ids) - 1))
+        self._live_row = None
         self.query_one("#appeal-filter", Static).update(
             literal(describe_filter(self.flt), single_line=True)
         )
@@ -319,6 +335,14 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
     def _changed(self, message: Changed) -> None:
         self.notify(message.note)
         self._request(self.flt)
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """An appeal was recorded, decided or changed somewhere: read this page again."""
+        if message.touches(changes.APPEALS) and self.page is not None:
+            older, newer = self._bounds
+            row = self.query_one(DataTable).cursor_row
+            self._request(self._wanted, older_than=older, newer_than=newer)
+            self._live_row = (self._seq, row)
 
     def on_screen_resume(self) -> None:
         # Back from a dialog or the detail: reload what was last asked for, which may be a

@@ -29,6 +29,7 @@ if TYPE_CHECKING:
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key, shown_key
 from rcrp_tui.ui.common.literal import literal
+from rcrp_tui.ui.common.live import DataChanged
 from rcrp_tui.ui.home.content import CHAIN_CHECKING, PANELS, chain, contents, when
 from rcrp_tui.ui.home.panel import HomePanel
 
@@ -88,6 +89,11 @@ class HomeScreen(FeatureScreen[None]):
         self._check_chain()
 
     def on_screen_resume(self) -> None:
+        if self.home is not None:
+            self._load()
+
+    def on_data_changed(self, _message: DataChanged) -> None:
+        """Queue, alerts, rota, appeals or reviews changed somewhere: the figures again."""
         if self.home is not None:
             self._load()
 

@@ -13,11 +13,13 @@ from zoneinfo import ZoneInfo
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.screen import Screen
 from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker
 
+from rcrp_tui.services.core import changes
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, ServiceError
 from rcrp_tui.services.core.free_text import PersonalDataFound
@@ -26,6 +28,7 @@ from rcrp_tui.services.reviews.live_risk import LiveRiskView
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys
 from rcrp_tui.ui.common.literal import literal
+from rcrp_tui.ui.common.live import DataChanged
 from rcrp_tui.ui.common.personal_data_dialog import PersonalDataDialog
 from rcrp_tui.ui.common.worker_errors import report_failure
 from rcrp_tui.ui.reviews import live_risk_banner
@@ -76,8 +79,10 @@ class LiveRiskScreen(Screen[None]):
         self.post_message(self.AlertsLoaded(live_risk.open_alerts(self.ctx)))
 
     def on_live_risk_screen_alerts_loaded(self, message: AlertsLoaded) -> None:
+        held = self._highlighted_id()
         self.alerts = message.alerts
         table = self.query_one(DataTable)
+        keep = table.cursor_row
         table.clear()
         for a in message.alerts:
             table.add_row(
@@ -87,13 +92,32 @@ class LiveRiskScreen(Screen[None]):
                 literal(a.escalated_to, single_line=True),
                 f"{a.escalated_at.astimezone(LOCAL):%H:%M}",
                 str(a.review_id),
+                key=str(a.id),
             )
+        ids = [a.id for a in message.alerts]
+        if held in ids:  # the highlighted alert stays highlighted, wherever it now is
+            keep = ids.index(held)
+        if ids:
+            table.move_cursor(row=min(max(keep, 0), len(ids) - 1))
         title = (
             f"⚠ {len(message.alerts)} open live-risk alert(s) · c closes the highlighted one"
             if message.alerts
             else "✓ No open live-risk alerts."
         )
         self.query_one("#live-risk-title", Static).update(title)
+
+    def _highlighted_id(self) -> int | None:
+        table = self.query_one(DataTable)
+        if 0 <= table.cursor_row < table.row_count:
+            return int(
+                str(table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value)
+            )
+        return None
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """An alert was raised or closed (here or at another terminal): read them again."""
+        if message.touches(changes.LIVE_RISK):
+            self._load()
 
     def action_cursor(self, step: int) -> None:
         table = self.query_one(DataTable)

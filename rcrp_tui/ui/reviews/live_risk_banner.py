@@ -1,12 +1,13 @@
 """The live-risk alert: a banner on every screen of every QA lead and supervisor while
 any live-risk alert is open.
 
-``install(app)`` is called once by the app. A light poll (one indexed query every few
-seconds, in a worker) keeps the list of open alerts; whenever it changes, or the screen
-changes, the banner is put on (or taken off) the screen in front. A screen change reuses
-the alerts already held (no query on every key that opens a screen) unless the signed-in
-person has changed since the last poll. It carries words and a
-symbol, not just colour.
+``install(app)`` is called once by the app. The list of open alerts is read (one indexed
+query, in a worker) at sign-in and whenever the change feed says an alert was raised or
+closed, at any terminal (``ui.common.live``: no poll on a timer); whenever it changes, or
+the screen changes, the banner is put on (or taken off) the screen in front. A screen
+change reuses the alerts already held (no query on every key that opens a screen) unless
+the signed-in person has changed since the last read. It carries words and a symbol, not
+just colour.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ from rcrp_tui.services.reviews.live_risk import LiveRiskView
 from rcrp_tui.ui.common.keys import shown_key
 from rcrp_tui.ui.common.literal import visible
 
-POLL_SECONDS = 5.0
 LOCAL = ZoneInfo("Europe/London")
 
 
@@ -57,7 +57,7 @@ class LiveRiskBanner(Static):
 
 
 class LiveRiskWatcher:
-    """Polls open alerts for the signed-in QA lead or supervisor and shows the banner."""
+    """Reads open alerts for the signed-in QA lead or supervisor and shows the banner."""
 
     def __init__(self, app: App[Any]) -> None:
         self.app = app
@@ -66,7 +66,6 @@ class LiveRiskWatcher:
         self._polled_for: Any = None
 
     def start(self) -> None:
-        self.app.set_interval(POLL_SECONDS, self.poll)
         self.app.screen_change_signal.subscribe(self.app, self._screen_changed)
 
     def _screen_changed(self, _screen: Any) -> None:
@@ -145,7 +144,7 @@ def install(app: App[Any]) -> LiveRiskWatcher:
 
 
 def refresh(app: App[Any]) -> None:
-    """Poll now (after raising or closing an alert) instead of waiting for the timer."""
+    """Read the open alerts again (an alert was raised or closed, here or elsewhere)."""
     watcher = getattr(app, "_live_risk_watcher", None)
     if isinstance(watcher, LiveRiskWatcher):
         watcher.poll()

@@ -21,12 +21,14 @@ from textual.worker import Worker
 from rcrp_tui.domain.enums import Category, Role
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.verdict import Outcome
+from rcrp_tui.services.core import changes
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews.records import ReviewSummary
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import key_for, list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal
+from rcrp_tui.ui.common.live import DataChanged
 from rcrp_tui.ui.common.worker_errors import report_failure
 
 LOCAL = ZoneInfo("Europe/London")
@@ -65,6 +67,7 @@ class ReviewsScreen(Screen[None]):
         self.queue = ctx.actor.role is Role.QA_LEAD
         self.rows: list[ReviewSummary] = []
         self._older_than: list[int | None] = [None]  # a stack of page starts
+        self._live_row: int | None = None  # the row to keep if its review left the page
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -102,8 +105,10 @@ class ReviewsScreen(Screen[None]):
         self.post_message(self.PageLoaded(rows))
 
     def on_reviews_screen_page_loaded(self, message: PageLoaded) -> None:
-        self.rows = message.rows
         table = self.query_one(DataTable)
+        keep = table.cursor_row
+        held = self.rows[keep].id if 0 <= keep < len(self.rows) else None
+        self.rows = message.rows
         table.clear()
         for r in message.rows:
             table.add_row(
@@ -115,8 +120,20 @@ class ReviewsScreen(Screen[None]):
                 r.judgement.label if r.judgement else "-",
                 result_words(r),
             )
+        ids = [r.id for r in message.rows]
+        if held in ids:  # the highlighted review stays highlighted, wherever it now is
+            table.move_cursor(row=ids.index(held))
+        elif ids and self._live_row is not None:  # read again because of a change elsewhere
+            table.move_cursor(row=min(self._live_row, len(ids) - 1))
+        self._live_row = None
         if not message.rows:
             self.query_one("#reviews-title", Static).update("No reviews here.")
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """A review was submitted, moderated or released somewhere: read this page again."""
+        if message.touches(changes.REVIEWS):
+            self._live_row = self.query_one(DataTable).cursor_row
+            self._load(self._older_than[-1])
 
     def action_cursor(self, step: int) -> None:
         table = self.query_one(DataTable)

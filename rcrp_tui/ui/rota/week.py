@@ -21,6 +21,7 @@ from textual.widgets import ContentSwitcher, Header, Static
 
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.rota import SlotKey
+from rcrp_tui.services.core import changes
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, ServiceError, ValidationFailed
 from rcrp_tui.services.readiness.briefings import DUE_WITHIN, FirstShift, first_shifts
@@ -31,6 +32,7 @@ from rcrp_tui.ui.common.form import plain_reason
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import key_for, list_keys
 from rcrp_tui.ui.common.literal import literal, markup_safe
+from rcrp_tui.ui.common.live import DataChanged
 from rcrp_tui.ui.rota.changes import RotaChanges
 from rcrp_tui.ui.rota.dialogs import FloorwalkerPicker, OverrideReasonDialog, PastShiftsDialog
 from rcrp_tui.ui.rota.grid import CoverageTable, WeekGrid, week_bounds
@@ -233,6 +235,11 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
                 self.week = self._week_of_today()
             self.week = max(0, min(self.week, self._week_count() - 1))
         self._redraw()
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """A shift or leave changed somewhere: read the rota again (week and cursor kept)."""
+        if message.touches(changes.ROTA) and self.view is not None:
+            self._load()
 
     def _week_count(self) -> int:
         return 0 if self.view is None else (self.view.rota.window_days + 6) // 7

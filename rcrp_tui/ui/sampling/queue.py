@@ -8,13 +8,14 @@ ask for a reason, which goes into the sample's report.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
+from textual.coordinate import Coordinate
 from textual.message import Message
 from textual.widgets import DataTable, Header, Static
 from textual.worker import Worker, WorkerState
@@ -23,6 +24,7 @@ from rcrp_tui.domain.enums import Category, Outcome
 from rcrp_tui.domain.permissions import Permission, can
 from rcrp_tui.domain.sampling import LONDON, SampleItemStatus
 from rcrp_tui.domain.stratum_labels import stratum_label
+from rcrp_tui.services.core import changes
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.services.sampling import lists as sample_lists
@@ -35,6 +37,7 @@ from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys, shown_key
 from rcrp_tui.ui.common.literal import literal, markup_safe, visible
+from rcrp_tui.ui.common.live import DataChanged
 
 PAGE_SIZE = 50
 # Status first: it is what a floorwalker looks for, and it stays in view at 80 columns.
@@ -85,6 +88,11 @@ class SampleQueueScreen(FeatureScreen[None]):
         def __init__(self, item: QueueItem | None) -> None:
             super().__init__()
             self.item = item
+
+    class ProgressLoaded(Message):
+        def __init__(self, progress: SampleProgress) -> None:
+            super().__init__()
+            self.progress = progress
 
     class Changed(Message):
         def __init__(self, note: str) -> None:
@@ -155,6 +163,11 @@ class SampleQueueScreen(FeatureScreen[None]):
         self.state = state = message.state
         table = self.query_one(DataTable)
         keep = table.cursor_row
+        # The highlighted item stays highlighted, wherever it now is on the page.
+        ids = [item.id for item in state.items]
+        held = self._shown_id(keep)
+        if held in ids:
+            keep = ids.index(held)
         table.clear()
         for item in state.items:
             table.add_row(*self._cells(item), key=str(item.id))
@@ -173,6 +186,36 @@ class SampleQueueScreen(FeatureScreen[None]):
             (f"items {first} to {last}" if state.items else "No items.") + more + back
         )
         self.refresh_bindings()
+
+    def _shown_id(self, row: int) -> int | None:
+        """The id of the item on ``row`` of the table as it is shown now."""
+        table = self.query_one(DataTable)
+        if row < 0 or row >= table.row_count:
+            return None
+        return int(str(table.coordinate_to_cell_key(Coordinate(row, 0)).row_key.value))
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Another terminal (or this one) changed sample items: read this page again, or
+        only the progress line when the database named the items and none is on this page
+        (a page that is not the last: a replacement is added at the end)."""
+        state = self.state
+        if not message.touches(changes.QUEUE) or state is None:
+            return
+        named = message.ids[changes.QUEUE]
+        if named and state.has_more and not named & {item.id for item in state.items}:
+            self._load_progress()
+        else:
+            self.reload()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="queue-progress")
+    def _load_progress(self) -> None:
+        self.post_message(self.ProgressLoaded(sample_queue.progress(self.ctx, self.sample_id)))
+
+    @on(ProgressLoaded)
+    def _progress_loaded(self, message: ProgressLoaded) -> None:
+        if self.state is not None:
+            self.state = replace(self.state, progress=message.progress)
+            self.query_one("#queue-summary", Static).update(self._summary(self.state))
 
     def _summary(self, state: QueueState) -> Text:
         s, p = state.sample, state.progress

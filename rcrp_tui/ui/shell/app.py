@@ -37,6 +37,7 @@ from rcrp_tui.domain.clock import Clock, SystemClock
 from rcrp_tui.ui.common import keys
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import ScreenActions
+from rcrp_tui.ui.common.live import ChangeHeard, LiveUpdates
 from rcrp_tui.ui.shell import navigation
 
 if TYPE_CHECKING:
@@ -157,6 +158,8 @@ class RcrpApp(App[int]):
         self.actor: Actor | None = None
         self._ctx: Ctx | None = None
         self._settle_timer: Timer | None = None
+        #: The one change watcher: tells the screen in front what other terminals changed.
+        self.live_updates = LiveUpdates(self, self._topics_changed)
 
     @property
     def db(self) -> Database:
@@ -295,12 +298,25 @@ class RcrpApp(App[int]):
         self.sub_title = f"{actor.display_name} ({actor.role.label}) · {database_label(self.db)}"
         if not hasattr(self, "_live_risk_watcher"):
             live_risk_banner.install(self)
+        self.live_updates.start(self.db)  # other terminals' changes, as they happen
         self.pop_screen()  # the sign-in screen
         home = navigation.home_for(actor.role)
         if home is None:
             self.notify("This account has nothing to open yet.", severity="warning")
             return
         self.open_destination(home.id)
+
+    def _topics_changed(self, topics: frozenset[str]) -> None:
+        from rcrp_tui.ui.reviews import live_risk_banner
+
+        if "live_risk" in topics:
+            live_risk_banner.refresh(self)
+
+    def on_change_heard(self, message: ChangeHeard) -> None:
+        self.live_updates.gather(message.change)
+
+    def on_unmount(self) -> None:
+        self.live_updates.stop()
 
     def open_destination(self, destination_id: str, **kwargs: Any) -> None:
         """Open a destination by id, if it exists and the signed-in role may use it."""

@@ -17,6 +17,7 @@ asserts nothing. ``--quick`` times only the 400-day period (for ``bench/run_all.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import resource
 import shutil
@@ -43,7 +44,7 @@ from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import decisions_table, users_table
 from rcrp_tui.storage.review_models import review_answers_table, reviews_table, toolkits_table
 
-FOLDER = Path("/tmp/rcrp-kpi-bench")
+FOLDER = Path(os.environ.get("RCRP_KPI_BENCH_DIR", "/tmp/rcrp-kpi-bench"))
 BASE = FOLDER / "base-demo.db"
 DATABASE = FOLDER / "kpis-1m.db"
 DECISIONS = 1_000_000

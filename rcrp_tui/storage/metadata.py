@@ -5,6 +5,7 @@ from sqlmodel import SQLModel
 import rcrp_tui.storage.appeal_models
 import rcrp_tui.storage.coaching_models
 import rcrp_tui.storage.import_models
+import rcrp_tui.storage.kpi_models
 import rcrp_tui.storage.retention_models
 import rcrp_tui.storage.review_models
 import rcrp_tui.storage.rota_models

@@ -17,6 +17,7 @@ from typing import Any, NamedTuple
 from sqlmodel import Session, col, select
 
 from rcrp_tui.domain.coaching import Theme
+from rcrp_tui.domain.criterion_results import CriterionResult
 from rcrp_tui.domain.enums import CallerType, Category
 from rcrp_tui.domain.kpis import Period, WeekBucket, month_buckets, rate, week_buckets
 from rcrp_tui.domain.permissions import Permission
@@ -30,7 +31,6 @@ from rcrp_tui.services.decisions import day_counts
 from rcrp_tui.services.kpis import queries as q
 from rcrp_tui.services.reviews.toolkits import parse_cached
 from rcrp_tui.services.rota.state import load_state
-from rcrp_tui.services.sampling.results import CriterionResult
 from rcrp_tui.storage.rota_models import Rota
 
 NO_JUDGEMENT = "none recorded"

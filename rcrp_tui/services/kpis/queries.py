@@ -35,7 +35,7 @@ from rcrp_tui.domain.coaching import NoteStatus
 from rcrp_tui.domain.enums import Outcome
 from rcrp_tui.domain.kpis import MONTHLY_MINIMUM, MonthBucket, Period, WeekBucket
 from rcrp_tui.domain.review_workflow import ReviewStatus
-from rcrp_tui.services.coaching.notes import overdue_clause
+from rcrp_tui.services.coaching.overdue import overdue_clause
 from rcrp_tui.storage.coaching_models import coaching_notes_table
 from rcrp_tui.storage.models import contact_officers_table, decisions_table
 from rcrp_tui.storage.review_models import review_answers_table, reviews_table, toolkits_table

@@ -22,7 +22,7 @@ from rcrp_tui.domain.enums import CallerType, Category
 from rcrp_tui.domain.kpis import Period, WeekBucket, month_buckets, rate, week_buckets
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.rota import coverage
-from rcrp_tui.domain.scoring import Judgement
+from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.statistics import Proportion, wilson_interval
 from rcrp_tui.services.appeals import reports as appeal_reports
 from rcrp_tui.services.appeals.reports import AppealFiguresReport
@@ -256,9 +256,15 @@ def _questions(session: Session) -> dict[str, str]:
 
 
 def _criteria(answered: Iterable[Any], questions: dict[str, str]) -> tuple[CriterionRow, ...]:
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in answered:
-        counts[row.key1][row.key2 or "unanswered"] += int(row.n)
+    counts = {
+        str(row.key1): {
+            Answer.MET.value: int(row.n or 0),
+            Answer.PARTIAL.value: int(row.a or 0),
+            Answer.NOT_MET.value: int(row.b or 0),
+            Answer.NA.value: int(row.c or 0),
+        }
+        for row in answered
+    }
     # The same rule as the sample results: met out of met + partially met + not met.
     return tuple(
         CriterionRow(questions.get(code, ""), CriterionResult.tally(code, c))

@@ -30,4 +30,7 @@ decision_day_counts_table = Table(
     PrimaryKeyConstraint(
         "slot", "category", "phase", "caller_type", "deployed", name="pk_decision_day_counts"
     ),
+    # On SQLite the key is the table: a trigger's upsert and a range of slots each walk one
+    # B-tree, not an index and then the rows behind it.
+    sqlite_with_rowid=False,
 )

@@ -114,6 +114,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint(
             "slot", "category", "phase", "caller_type", "deployed", name="pk_decision_day_counts"
         ),
+        sqlite_with_rowid=False,  # the key is the table: one B-tree per upsert and range
     )
     sqlite = op.get_bind().dialect.name == "sqlite"
     slot = _sqlite_slot("") if sqlite else _postgresql_slot("")

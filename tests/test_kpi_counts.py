@@ -305,7 +305,8 @@ def test_a_range_off_the_slot_boundaries_is_counted_directly(any_db: Database) -
     assert figures.total.not_deployed == 1
 
 
-def test_the_migration_fills_the_counts_from_existing_decisions(db: Database) -> None:
+def test_the_migration_fills_the_counts_from_existing_decisions(any_db: Database) -> None:
+    db = any_db
     from alembic import command
 
     with db.write_connection() as conn:

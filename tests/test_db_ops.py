@@ -103,7 +103,8 @@ def _passes_every_check(db: Database) -> None:
     chain = [r for r in results if r.name == "audit chain"]
     assert len(chain) == 1 and "warning" not in chain[0].detail  # guard triggers in place
     applies = {r.name.split(" ")[0] for r in results if r.applies}
-    expected = {"integrity", "foreign", "month", "audit"} if db.is_sqlite else {"month", "audit"}
+    counts = {"month", "day", "audit"}
+    expected = {"integrity", "foreign", *counts} if db.is_sqlite else counts
     assert applies == expected
 
 
@@ -299,7 +300,14 @@ def test_check_finds_a_broken_month_count_and_a_broken_chain(any_db: Database) -
     by_name = {r.name.split(" ")[0]: r for r in db_ops.check(any_db)}
     assert not by_name["month"].passed
     assert "stored" in by_name["month"].detail and "2026-10" in by_name["month"].detail
-    assert by_name["audit"].passed
+    assert by_name["audit"].passed and by_name["day"].passed
+
+    with any_db.write_connection() as conn:
+        conn.execute(text("UPDATE decision_day_counts SET n = n + 2 WHERE slot LIKE '2026-10%'"))
+    by_name = {r.name.split(" ")[0]: r for r in db_ops.check(any_db)}
+    assert not by_name["day"].passed
+    assert "stored 3, counted 1" in by_name["day"].detail, by_name["day"].detail
+    assert by_name["day"].detail.startswith("6 day count(s) differ: 2026-10-")
 
     _break_the_chain(any_db)
     by_name = {r.name.split(" ")[0]: r for r in db_ops.check(any_db)}

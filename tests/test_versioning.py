@@ -33,6 +33,8 @@ NOT_VERSIONED = {
     "review_changes": "append-only history of a review",
     "toolkits": "each toolkit version is immutable once added (its SHA-256 is kept)",
     "decision_stratum_months": "counts kept exact by database triggers, never by services",
+    "decision_day_counts": "counts kept exact by database triggers (migration 0020), never "
+    "by services",
     "review_answers": "rewritten whole with their review, under the review's version",
     "appeal_themes": "replaced with their appeal, under the appeal's version",
     "teams": "only ever inserted (people.add_team)",

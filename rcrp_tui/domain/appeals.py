@@ -32,7 +32,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from rcrp_tui.domain import personal_data
 from rcrp_tui.domain.clock import Clock, ensure_utc
 from rcrp_tui.domain.enums import LabelledEnum
 
@@ -144,6 +143,8 @@ def check_organisation(raw: str) -> str:
         raise ValueError("name the partner organisation (for example 'London Ambulance Service')")
     if len(text) > ORGANISATION_MAX:
         raise ValueError(f"at most {ORGANISATION_MAX} characters")
+    from rcrp_tui.domain import personal_data  # its patterns load only when a name is checked
+
     if _TITLED_NAME.search(text) or personal_data.scan(text):
         # The personal-data guard too: "John Smith" or a phone number is not an organisation.
         raise ValueError("record the organisation, not a person's name (docs/domain-rules.md §9)")

@@ -7,6 +7,7 @@ import rcrp_tui.storage.calibration_models
 import rcrp_tui.storage.change_feed
 import rcrp_tui.storage.coaching_models
 import rcrp_tui.storage.import_models
+import rcrp_tui.storage.kpi_models
 import rcrp_tui.storage.readiness_models
 import rcrp_tui.storage.retention_models
 import rcrp_tui.storage.review_models

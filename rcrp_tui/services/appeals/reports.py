@@ -42,6 +42,7 @@ from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ValidationFailed
 from rcrp_tui.services.core.export_marking import MARKING, csv_safe, md_cell
+from rcrp_tui.services.decisions import day_counts
 from rcrp_tui.storage.appeal_models import (
     appeal_themes_table,
     appeals_table,
@@ -74,6 +75,13 @@ class AppealFiguresReport:
     open_actions: tuple[OpenAction, ...]
 
 
+@dataclass(frozen=True)
+class _Span:
+    key: str
+    start: datetime
+    end: datetime
+
+
 def _bucket(column: Any, buckets: list[MonthBucket]) -> ColumnElement[Any]:
     return case(*((column < b.end, b.key) for b in buckets), else_=None)
 
@@ -82,8 +90,15 @@ def _in_range(column: Any, date_from: datetime, date_to: datetime) -> ColumnElem
     return and_(column >= date_from, column < date_to)
 
 
-def figures(ctx: Ctx, date_from: datetime, date_to: datetime) -> AppealFiguresReport:
-    """Appeal figures for [date_from, date_to), by London month and in total."""
+def figures(
+    ctx: Ctx, date_from: datetime, date_to: datetime, *, use_counts: bool = True
+) -> AppealFiguresReport:
+    """Appeal figures for [date_from, date_to), by London month and in total.
+
+    The not-deployed decisions per month are summed from the day counts when the months
+    start and end on London midnights (``day_counts.covers``); otherwise, or with
+    ``use_counts=False``, they are counted from the decisions (the same figures: tested).
+    """
     ctx.require(Permission.VIEW_KPIS)
     try:
         start, end = ensure_utc(date_from), ensure_utc(date_to)
@@ -108,20 +123,26 @@ def figures(ctx: Ctx, date_from: datetime, date_to: datetime) -> AppealFiguresRe
         return func.sum(case((_A.outcome == outcome.value, 1), else_=0))
 
     appeals_in_range = _in_range(_A.received_at, start, end)
+    # The months as ``_bucket`` gives them: from ``start``, each to its end.
+    spans = [
+        _Span(b.key, max(start, buckets[i - 1].end) if i else start, min(b.end, end))
+        for i, b in enumerate(buckets)
+    ]
     with ctx.db.read() as session:
-        # Each month its own range of the received_at index (no row is tested against
-        # every month boundary): the same months as ``_bucket`` gives.
-        not_deployed = union_all(
-            *(
-                select(literal(b.key), func.count()).where(
-                    _in_range(_D.received_at, start, end),
-                    _D.received_at >= (buckets[i - 1].end if i else start),
-                    _D.received_at < b.end,
-                    _D.outcome != Outcome.DEPLOYED.value,
+        if use_counts and day_counts.covers(spans):
+            not_deployed: Any = day_counts.not_deployed([(s.key, s) for s in spans])
+        else:
+            # Each month its own range of the received_at index (no row is tested
+            # against every month boundary).
+            not_deployed = union_all(
+                *(
+                    select(literal(s.key), func.count()).where(
+                        _in_range(_D.received_at, s.start, s.end),
+                        _D.outcome != Outcome.DEPLOYED.value,
+                    )
+                    for s in spans
                 )
-                for i, b in enumerate(buckets)
             )
-        )
         for month, n in session.execute(not_deployed):
             counts[month]["n"][0] = n
         for month, total, n_decided, over, partly, adverse in session.execute(

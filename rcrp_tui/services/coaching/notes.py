@@ -20,6 +20,7 @@ from rcrp_tui.domain.coaching import NoteStatus, NoteText, Theme, Transition, Vi
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.toolkit import load_shipped
+from rcrp_tui.services.coaching.overdue import overdue_clause
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
@@ -385,11 +386,6 @@ def list_notes(
         rows = session.execute(stmt).all()
     now = ctx.clock.now()
     return [_view(r, now) for r in rows]
-
-
-def overdue_clause(now: datetime) -> ColumnElement[bool]:
-    """Unsettled notes whose follow-up London day ended before ``now``."""
-    return and_(_N.status.in_(_UNSETTLED), _N.follow_up_on < rules.local_date(now))
 
 
 def overdue_for_team(

@@ -17,20 +17,21 @@ from typing import Any, NamedTuple
 from sqlmodel import Session, col, select
 
 from rcrp_tui.domain.coaching import Theme
+from rcrp_tui.domain.criterion_results import CriterionResult
 from rcrp_tui.domain.enums import CallerType, Category
 from rcrp_tui.domain.kpis import Period, WeekBucket, month_buckets, rate, week_buckets
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.rota import coverage
-from rcrp_tui.domain.scoring import Judgement
+from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.domain.statistics import Proportion, wilson_interval
 from rcrp_tui.services.appeals import reports as appeal_reports
 from rcrp_tui.services.appeals.reports import AppealFiguresReport
 from rcrp_tui.services.calibration.results import CalibrationSummary, latest_closed_summary
 from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.decisions import day_counts
 from rcrp_tui.services.kpis import queries as q
 from rcrp_tui.services.reviews.toolkits import parse_cached
 from rcrp_tui.services.rota.state import load_state
-from rcrp_tui.services.sampling.results import CriterionResult
 from rcrp_tui.storage.rota_models import Rota
 
 NO_JUDGEMENT = "none recorded"
@@ -204,9 +205,20 @@ def _rate_rows(
 
 
 def _deployment_groups(
-    session: Session, period: Period, weekly: bool, plain: bool = False
+    session: Session, period: Period, weekly: bool, plain: bool = False, use_counts: bool = True
 ) -> tuple[list[Any], datetime | None, datetime | None]:
+    """The period's decisions and deployments per category x phase x caller type (x week),
+    and its first and last decision.
+
+    From the day counts when they answer exactly (``day_counts.covers``: every London
+    midnight does), else, or with ``use_counts=False``, straight from the decisions.
+    """
     weeks = week_buckets(period) if weekly else None
+    if use_counts and not plain and day_counts.covers([period, *(weeks or ())]):
+        keyed = None if weeks is None else [(w.key, w) for w in weeks]
+        rows = list(session.execute(day_counts.deployment(period, keyed)))
+        first, last = session.execute(day_counts.first_and_last(period)).one()
+        return rows, first, last
     rows = list(session.execute(q.deployment(period, weeks, plain=plain)))
     first = min((r.first_at for r in rows), default=None)
     last = max((r.last_at for r in rows), default=None)
@@ -248,9 +260,15 @@ def _questions(session: Session) -> dict[str, str]:
 
 
 def _criteria(answered: Iterable[Any], questions: dict[str, str]) -> tuple[CriterionRow, ...]:
-    counts: dict[str, dict[str, int]] = defaultdict(lambda: defaultdict(int))
-    for row in answered:
-        counts[row.key1][row.key2 or "unanswered"] += int(row.n)
+    counts = {
+        str(row.key1): {
+            Answer.MET.value: int(row.n or 0),
+            Answer.PARTIAL.value: int(row.a or 0),
+            Answer.NOT_MET.value: int(row.b or 0),
+            Answer.NA.value: int(row.c or 0),
+        }
+        for row in answered
+    }
     # The same rule as the sample results: met out of met + partially met + not met.
     return tuple(
         CriterionRow(questions.get(code, ""), CriterionResult.tally(code, c))
@@ -323,19 +341,26 @@ def _judgement_rows(
     )
 
 
-def compute(ctx: Ctx, period: Period, baseline: Period, *, plain: bool = False) -> KpiReport:
+def compute(
+    ctx: Ctx, period: Period, baseline: Period, *, plain: bool = False, use_counts: bool = True
+) -> KpiReport:
     """Every KPI for ``period``, with ``baseline`` beside the deployment and QA figures.
 
-    ``plain=True`` sends the straightforward statements (a flat ``CASE`` per bucket, a
-    join for the active officers) that the quicker ones replace: the same figures, kept
-    for the tests that compare the two and for ``bench/bench_kpis.py``'s anchor.
+    Decisions are summed from the day counts (``services.decisions.day_counts``);
+    ``use_counts=False`` counts them straight from the decisions instead, with the same
+    figures (the tests compare the two). ``plain=True`` sends the straightforward
+    statements (no counts, a flat ``CASE`` per bucket, a join for the active officers)
+    that the quicker ones replace: the same figures again, kept for the tests and for
+    ``bench/bench_kpis.py``'s anchor.
     """
     ctx.require(Permission.VIEW_KPIS)
     now = ctx.clock.now()
     weeks = week_buckets(period)
     with ctx.db.read() as session:
-        rows, first, last = _deployment_groups(session, period, weekly=True, plain=plain)
-        base_rows, base_first, base_last = _deployment_groups(session, baseline, weekly=False)
+        rows, first, last = _deployment_groups(session, period, True, plain, use_counts)
+        base_rows, base_first, base_last = _deployment_groups(
+            session, baseline, False, plain, use_counts
+        )
         figures = list(
             session.execute(q.review_figures(period, weeks, month_buckets(period), plain=plain))
         )
@@ -353,7 +378,9 @@ def compute(ctx: Ctx, period: Period, baseline: Period, *, plain: bool = False) 
         ]
         open_now, overdue_now = session.execute(q.coaching_now(now)).one()
         floorwalking = _floorwalking(session, period)
-    appeals = appeal_reports.figures(ctx, period.start, period.end)
+    appeals = appeal_reports.figures(
+        ctx, period.start, period.end, use_counts=use_counts and not plain
+    )
     qa_rows = [_QaCount(r.key1, r.key2, bool(r.flag), int(r.n)) for r in figures if r.kind == "qa"]
     criteria = _criteria(answered, questions)
     months = [

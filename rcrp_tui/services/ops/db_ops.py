@@ -7,8 +7,9 @@
   there (row counts, integrity, audit chain) before the target is touched, signs the
   administrator in against the restored records, audits the restore, then replaces the
   target and verifies its chain again.
-- :func:`check`: SQLite's integrity and foreign-key checks, the month counts against a
-  direct count of the decisions, and the audit chain; each a :class:`CheckResult`.
+- :func:`check`: SQLite's integrity and foreign-key checks, the month counts and the day
+  counts against a direct count of the decisions, and the audit chain; each a
+  :class:`CheckResult`.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import func, select, text
+from sqlalchemy import case, func, select, text
 from sqlalchemy.engine import make_url
 
 from rcrp_tui import __version__
@@ -30,12 +31,15 @@ from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.storage import backup as store
 from rcrp_tui.storage.backup import BackupError, Manifest
 from rcrp_tui.storage.db import Database
+from rcrp_tui.storage.kpi_models import NO_PHASE, decision_day_counts_table
 from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.sampling_models import decision_stratum_months_table
 
 _D = decisions_table.c
 _C = decision_stratum_months_table.c
 _C_KEY = (_C.category, _C.shift, _C.team_id, _C.not_deployed, _C.partner, _C.month)
+_K = decision_day_counts_table.c
+_K_KEY = (_K.slot, _K.category, _K.phase, _K.caller_type, _K.deployed)
 
 
 class OperationRefused(ServiceError):
@@ -410,6 +414,58 @@ def _month_counts(db: Database) -> CheckResult:
     return CheckResult(name, False, f"{len(differences)} stratum-month(s) differ: {shown}{more}")
 
 
+def day_count_differences(db: Database) -> dict[tuple[object, ...], tuple[int, int]]:
+    """Every (slot, category, phase, caller type, deployed) whose stored day count
+    differs from a direct count of the decisions: key -> (stored, counted)."""
+    if db.is_sqlite:
+        day, hour = func.substr(_D.received_at, 1, 10), func.substr(_D.received_at, 12, 2)
+        late = hour == "23"
+    else:
+        utc = func.timezone("UTC", _D.received_at)
+        day, late = func.to_char(utc, "YYYY-MM-DD"), func.to_char(utc, "HH24") == "23"
+    slot = day.concat(case((late, " 23"), else_=" 00"))
+    key = (
+        slot,
+        _D.category,
+        func.coalesce(_D.phase, NO_PHASE),
+        _D.caller_type,
+        _D.outcome == "deployed",
+    )
+    with db.read() as session:
+        direct = {
+            (s, c, int(p), ct, bool(d)): int(n)
+            for s, c, p, ct, d, n in session.execute(select(*key, func.count()).group_by(*key))
+        }
+        stored = {
+            (s, c, int(p), ct, bool(d)): int(n)
+            for s, c, p, ct, d, n in session.execute(select(*_K_KEY, _K.n))
+            if n
+        }
+    return {
+        k: (stored.get(k, 0), direct.get(k, 0))
+        for k in set(direct) | set(stored)
+        if stored.get(k, 0) != direct.get(k, 0)
+    }
+
+
+def _day_counts(db: Database) -> CheckResult:
+    name = "day counts (decision_day_counts against the decisions)"
+    differences = day_count_differences(db)
+    if not differences:
+        with db.read() as session:
+            total = session.execute(select(func.count()).select_from(decisions_table)).scalar()
+        return CheckResult(name, True, f"equal to a direct count of the {total} decisions")
+    shown = "; ".join(
+        f"{slot}:00 UTC {category} (phase {phase or '-'}, {caller}, "
+        f"{'deployed' if deployed else 'not deployed'}): stored {s}, counted {d}"
+        for (slot, category, phase, caller, deployed), (s, d) in sorted(
+            differences.items(), key=lambda item: str(item[0])
+        )[:5]
+    )
+    more = f"; and {len(differences) - 5} more" if len(differences) > 5 else ""
+    return CheckResult(name, False, f"{len(differences)} day count(s) differ: {shown}{more}")
+
+
 def _chain(db: Database) -> CheckResult:
     state = verify_chain(Ctx(db, AUDIT_VERIFIER))
     detail = state.describe()
@@ -428,5 +484,6 @@ def check(db: Database) -> list[CheckResult]:
         results.append(CheckResult("tables", False, f"the decisions cannot be read: {exc}"))
         return results
     results.append(_month_counts(db))
+    results.append(_day_counts(db))
     results.append(_chain(db))
     return results

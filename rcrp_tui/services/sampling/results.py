@@ -10,13 +10,13 @@ from __future__ import annotations
 import csv
 import io
 from collections import Counter, defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy import Subquery, and_, func, literal, select
 from sqlmodel import Session
 
+from rcrp_tui.domain.criterion_results import CriterionResult
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.sampling import SampleItemStatus
@@ -36,29 +36,6 @@ _I = sample_items_table.c
 _R = reviews_table.c
 _A = review_answers_table.c
 _D = decisions_table.c
-
-
-@dataclass(frozen=True)
-class CriterionResult:
-    code: str
-    met: int
-    partial: int
-    not_met: int
-    not_applicable: int
-    compliance: Proportion  # met out of met + partial + not met
-
-    @classmethod
-    def tally(cls, code: str, answers: Mapping[str, int]) -> CriterionResult:
-        """The result for ``code`` from its answer counts (met, partial, not_met, na)."""
-        met, partial, not_met = (answers.get(k, 0) for k in ("met", "partial", "not_met"))
-        return cls(
-            code=code,
-            met=met,
-            partial=partial,
-            not_met=not_met,
-            not_applicable=answers.get("na", 0),
-            compliance=wilson_interval(met, met + partial + not_met),
-        )
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,36 @@
+"""Decision counts per UTC day-part for the KPIs over long periods (migration 0020).
+
+A London calendar day starts at 00:00 UTC (GMT) or 23:00 UTC the day before (BST), so
+each UTC day is counted in two slots: ``"YYYY-MM-DD 00"`` (00:00 to 23:00 UTC) and
+``"YYYY-MM-DD 23"`` (23:00 to midnight UTC). Any run of whole London days (a period, its
+ISO weeks, its months) is then a range of slots, whatever the clocks did, and its
+decisions per category, phase and caller type, deployed or not, are a sum of a few
+dozen counts a day instead of a pass over every decision. The counts are kept exact by
+triggers on ``decisions`` (every insert, update of a counted column and delete, whatever
+writes it), never by services; ``rcrp-tui db check`` compares them with the decisions.
+A decision without a phase is counted under phase 0 (never a real phase), because
+primary-key columns cannot be NULL.
+"""
+
+from sqlalchemy import Boolean, Column, Integer, PrimaryKeyConstraint, String, Table
+from sqlmodel import SQLModel
+
+NO_PHASE = 0
+
+decision_day_counts_table = Table(
+    "decision_day_counts",
+    SQLModel.metadata,
+    Column("slot", String(13), nullable=False),
+    Column("category", String(32), nullable=False),
+    Column("phase", Integer, nullable=False),
+    Column("caller_type", String(32), nullable=False),
+    Column("deployed", Boolean, nullable=False),
+    Column("n", Integer, nullable=False),
+    # Slot first: a period, a week or a month is one range of the key.
+    PrimaryKeyConstraint(
+        "slot", "category", "phase", "caller_type", "deployed", name="pk_decision_day_counts"
+    ),
+    # On SQLite the key is the table: a trigger's upsert and a range of slots each walk one
+    # B-tree, not an index and then the rows behind it.
+    sqlite_with_rowid=False,
+)

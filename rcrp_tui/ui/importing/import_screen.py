@@ -26,8 +26,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import ModalScreen
+from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import Header, Input, Label, ProgressBar, Select, Static
 from textual.worker import Worker, WorkerState
 
@@ -35,9 +34,10 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.common.form import FormInput
 from rcrp_tui.ui.common.key_footer import KeyFooter
-from rcrp_tui.ui.common.keys import KeyHints, shown_key
+from rcrp_tui.ui.common.keys import shown_key
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.importing.path_input import PathSuggester
+from rcrp_tui.ui.importing.stop_question import StopQuestion
 
 if TYPE_CHECKING:
     from rcrp_tui.importing.cad import ImportSummary
@@ -59,39 +59,6 @@ class Request:
             and other.profile.key == self.profile.key
             and other.sheet == self.sheet
         )
-
-
-class StopQuestion(ModalScreen[bool]):
-    """Asked on Escape while a dry run or import runs: y stops it, n or Esc goes on."""
-
-    DEFAULT_CSS = """
-    StopQuestion { align: center middle; }
-    StopQuestion > Vertical {
-        width: 64; max-width: 95%; height: auto;
-        border: thick $warning; background: $panel; padding: 1 2;
-    }
-    StopQuestion .dialog-title { text-style: bold; margin-bottom: 1; }
-    StopQuestion .dialog-help { color: $text-muted; margin-top: 1; }
-    """
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("y", "answer(True)", "Stop it", id="import.stop.yes"),
-        Binding("n,escape", "answer(False)", "Carry on", id="import.stop.no"),
-    ]
-
-    def __init__(self, what: str) -> None:
-        super().__init__()
-        self._what = what
-
-    def compose(self) -> ComposeResult:
-        with Vertical():
-            yield Label(literal(f"Stop the {self._what}?"), classes="dialog-title")
-            yield Static(
-                "Nothing has been written: stopping leaves the database exactly as it was."
-            )
-            yield KeyHints()
-
-    def action_answer(self, stop: bool) -> None:
-        self.dismiss(stop)
 
 
 class ImportScreen(FeatureScreen[None]):

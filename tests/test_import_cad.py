@@ -393,6 +393,8 @@ def test_command_line_import_with_a_shipped_profile_name(
     database = str(tmp_path / "cli.db")
     add_account(database, "ada", Role.ADMINISTRATOR)
     args = ["import", str(SAN_DIEGO), "--profile", "san-diego", "--database", database]
+    # The rejects and unmapped-values files go in tmp_path, not beside the shared sample.
+    args += ["--rejects", str(tmp_path / "sd.rejects.csv")]
     assert main([*args, *as_user(monkeypatch, "ada")]) == 0
     out = capsys.readouterr().out
     assert "inserted 360, updated 0, unchanged 0, skipped 4,640 (not RCRP calls), rejected 0" in out

@@ -114,6 +114,15 @@ DESTINATIONS: list[Destination] = [
         permission=Permission.CLOSE_LIVE_RISK,
     ),
     Destination(
+        id="calibration",
+        title="Calibration",
+        key="f10",
+        description="Calibration sessions: grade blind, reveal side by side, set references, "
+        "agreement figures and grader drift",
+        screen="rcrp_tui.ui.calibration.session_list:CalibrationScreen",
+        roles=(Role.QA_LEAD, Role.FLOORWALKER),
+    ),
+    Destination(
         id="kpis",
         title="KPIs and reports",
         key="f11",

@@ -1,0 +1,87 @@
+"""What the calibration screens share: short labels that read without colour, a yes/no
+question, and a figure with its interval."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Label, Static
+
+from rcrp_tui.domain.calibration.agreement import Estimate
+from rcrp_tui.domain.scoring import Answer
+from rcrp_tui.services.calibration.records import ScoreStatus
+from rcrp_tui.ui.base import ReportsWorkerErrors
+from rcrp_tui.ui.common.keys import KeyHints
+from rcrp_tui.ui.common.literal import literal
+
+DIALOG_CSS = """
+CalConfirmDialog, NewSessionDialog, ReferenceDialog, PickGraderDialog { align: center middle; }
+.cal-dialog {
+    width: 76;
+    max-width: 100%;
+    height: auto;
+    max-height: 100%;
+    background: $panel;
+    padding: 0 1;
+}
+.cal-dialog .dialog-error { height: auto; }
+.cal-dialog SelectionList { height: auto; max-height: 8; }
+.cal-dialog OptionList { height: auto; max-height: 10; }
+"""
+
+def answer_text(answer: Answer | None) -> str:
+    """``✓ Met`` and so on; a dash for no answer (never colour alone)."""
+    if answer is None:
+        return "-"
+    return f"{answer.symbol} {answer.label}"
+
+
+def status_text(status: ScoreStatus | None) -> str:
+    if status is None:
+        return "not started"
+    return "SUBMITTED" if status is ScoreStatus.SUBMITTED else "draft"
+
+
+def figure(e: Estimate, digits: int = 2) -> str:
+    """``0.61 [0.40, 0.79]``; ``n/a`` with nothing to compute from."""
+    if e.value is None:
+        return "n/a"
+    if e.low is None or e.high is None:
+        return f"{e.value:.{digits}f}"
+    return f"{e.value:.{digits}f} [{e.low:.{digits}f}, {e.high:.{digits}f}]"
+
+
+def percent(e: Estimate) -> str:
+    if e.value is None:
+        return "n/a"
+    if e.low is None or e.high is None:
+        return f"{e.value:.0%}"
+    return f"{e.value:.0%} [{e.low:.0%}-{e.high:.0%}]"
+
+
+class CalConfirmDialog(ReportsWorkerErrors, ModalScreen[bool | None]):
+    """A yes/no question: y or Enter confirms, n or Esc cancels."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("y,enter", "answer(True)", "Yes", id="calibration.confirm.yes"),
+        Binding("n,escape", "answer(False)", "No", id="calibration.confirm.no"),
+    ]
+
+    def __init__(self, title: str, question: str) -> None:
+        super().__init__()
+        self._title = title
+        self._question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="cal-dialog"):
+            yield Label(literal(self._title), classes="dialog-title")
+            yield Static(literal(self._question))
+            yield KeyHints()
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes or None)

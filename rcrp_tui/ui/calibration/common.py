@@ -33,11 +33,20 @@ CalConfirmDialog, NewSessionDialog, ReferenceDialog, PickGraderDialog { align: c
 .cal-dialog OptionList { height: auto; max-height: 10; }
 """
 
+
 def answer_text(answer: Answer | None) -> str:
     """``✓ Met`` and so on; a dash for no answer (never colour alone)."""
     if answer is None:
         return "-"
     return f"{answer.symbol} {answer.label}"
+
+
+SHORT = {Answer.MET: "Met", Answer.PARTIAL: "Part", Answer.NOT_MET: "Not met", Answer.NA: "N/A"}
+
+
+def short_answer(answer: Answer | None) -> str:
+    """``◐ Part``: a narrow answer for a column per grader."""
+    return "-" if answer is None else f"{answer.symbol} {SHORT[answer]}"
 
 
 def status_text(status: ScoreStatus | None) -> str:
@@ -52,7 +61,7 @@ def figure(e: Estimate, digits: int = 2) -> str:
         return "n/a"
     if e.low is None or e.high is None:
         return f"{e.value:.{digits}f}"
-    return f"{e.value:.{digits}f} [{e.low:.{digits}f}, {e.high:.{digits}f}]"
+    return f"{e.value:.{digits}f} [{e.low:.{digits}f},{e.high:.{digits}f}]"
 
 
 def percent(e: Estimate) -> str:
@@ -60,7 +69,7 @@ def percent(e: Estimate) -> str:
         return "n/a"
     if e.low is None or e.high is None:
         return f"{e.value:.0%}"
-    return f"{e.value:.0%} [{e.low:.0%}-{e.high:.0%}]"
+    return f"{e.value:.0%} [{e.low * 100:.0f}-{e.high * 100:.0f}]"
 
 
 class CalConfirmDialog(ReportsWorkerErrors, ModalScreen[bool | None]):

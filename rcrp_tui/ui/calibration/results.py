@@ -80,6 +80,7 @@ class ResultsScreen(FeatureScreen[None]):
         yield Header()
         yield Static("Working out the agreement figures…", id="results-head", classes="cal-line")
         yield DataTable(id="results-criteria", cursor_type="row")
+        yield Static("", id="results-row", classes="cal-line")
         with VerticalScroll(id="results-notes"):
             yield Static("", id="results-text")
         yield KeyFooter()
@@ -118,10 +119,14 @@ class ResultsScreen(FeatureScreen[None]):
             table.add_row(*_cells(name, c.figures), key=c.code)
         lines: list[str] = []
         if found.overall.divergence:
-            lines.append(f"Note: {found.overall.divergence}")
-        for c in found.criteria:
-            if c.figures.divergence:
-                lines.append(f"{c.code}: {c.figures.divergence}")
+            lines.append(f"Overall: {found.overall.divergence}")
+        diverging = [c.code for c in found.criteria if c.figures.divergence]
+        if diverging:
+            lines.append(
+                "Kappa and AC1 tell different stories on "
+                + ", ".join(diverging)
+                + " (highlight the row to read why)."
+            )
         lines.append("Agreement with the reference, per grader:")
         if not found.overall.with_reference:
             lines.append("  none yet: set references on the reveal screen (v)")
@@ -138,6 +143,25 @@ class ResultsScreen(FeatureScreen[None]):
         else:
             lines.append("No disagreement on a critical criterion.")
         self.query_one("#results-text", Static).update(literal("\n".join(lines)))
+        self._row()
+
+    def on_data_table_row_highlighted(self) -> None:
+        self._row()
+
+    def _row(self) -> None:
+        if self.results is None:
+            return
+        row = self.query_one(DataTable).cursor_row
+        if row <= 0 or row > len(self.results.criteria):
+            text = "All criteria together: every decision and criterion is one unit."
+            if self.results.overall.divergence:
+                text += " " + self.results.overall.divergence
+        else:
+            c = self.results.criteria[row - 1]
+            text = f"{c.code}: {c.question}"
+            if c.figures.divergence:
+                text += f" · {c.figures.divergence}"
+        self.query_one("#results-row", Static).update(literal(text))
 
     def action_cursor(self, direction: str) -> None:
         table = self.query_one(DataTable)

@@ -28,7 +28,7 @@ from rcrp_tui.services.calibration.reveal import (
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
 from rcrp_tui.ui.base import FeatureScreen, ReportsWorkerErrors
-from rcrp_tui.ui.calibration.common import DIALOG_CSS, answer_text
+from rcrp_tui.ui.calibration.common import DIALOG_CSS, answer_text, short_answer
 from rcrp_tui.ui.common.form import FormBehaviour, FormInput
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import KeyHints, list_keys, refresh_key
@@ -36,6 +36,15 @@ from rcrp_tui.ui.common.literal import literal
 
 #: A reference choice: ("grader", username) or ("consensus", answer value).
 Choice = tuple[str, str]
+
+
+def _reference_cell(c: CriterionSideBySide) -> str:
+    """``✓ Met (consensus)`` or ``◐ Part (Floorwalker 1)``; ``none`` when not set."""
+    ref = c.reference
+    if ref is None:
+        return "none"
+    origin = ref.source_grader.display_name if ref.source_grader else "consensus"
+    return f"{short_answer(ref.answer)} ({origin})"
 
 
 class RevealScreen(FeatureScreen[None]):
@@ -101,8 +110,8 @@ class RevealScreen(FeatureScreen[None]):
                     literal(d.decision.cad_ref, single_line=True),
                     c.code + (" !" if c.critical else ""),
                     "same" if c.agreed else "DIFFER",
-                    *(answer_text(a.answer) for a in c.answers),
-                    literal(c.reference.described, single_line=True) if c.reference else "none",
+                    *(short_answer(a.answer) for a in c.answers),
+                    literal(_reference_cell(c), single_line=True),
                 )
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1))

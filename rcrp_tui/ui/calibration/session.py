@@ -139,6 +139,11 @@ class SessionScreen(FeatureScreen[None]):
         self.query_one("#cal-session-hint", Static).update(" · ".join(hints))
         self.refresh_bindings()
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.check_action("grade", ()):
+            self.action_grade()
+
     def action_cursor(self, direction: str) -> None:
         table = self.query_one("#cal-decisions", DataTable)
         (table.action_cursor_down if direction == "down" else table.action_cursor_up)()

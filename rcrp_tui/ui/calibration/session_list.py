@@ -115,6 +115,11 @@ class CalibrationScreen(FeatureScreen[None]):
             return None
         return self.rows[table.cursor_row]
 
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        event.stop()
+        if self.check_action("open_session", ()):
+            self.action_open_session()
+
     def action_cursor(self, direction: str) -> None:
         table = self.query_one(DataTable)
         (table.action_cursor_down if direction == "down" else table.action_cursor_up)()

@@ -15,6 +15,7 @@ from rcrp_tui.sample_data.accounts import DEMO_PASSWORD
 from rcrp_tui.services.calibration import grading, reveal, sessions
 from rcrp_tui.services.calibration.records import ScoreStatus, SessionStatus
 from rcrp_tui.storage.db import Database
+from rcrp_tui.ui.calibration.common import compact
 from rcrp_tui.ui.calibration.grading import GradingScreen
 from rcrp_tui.ui.calibration.new_session import NewSessionDialog
 from rcrp_tui.ui.calibration.results import ResultsScreen
@@ -32,7 +33,7 @@ async def test_a_qa_lead_creates_a_session_then_grades_and_submits_a_decision(
     any_db: Database, tmp_path: Path
 ) -> None:
     cast = build(any_db, FixedClock(FIXED_NOW))
-    REFS = f"{cast.cad_refs[0]}, {cast.cad_refs[1]} {cast.cad_refs[2]}"  # noqa: N806
+    refs = f"{cast.cad_refs[0]}, {cast.cad_refs[1]} {cast.cad_refs[2]}"
     app = make_app(any_db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "qa.grader", PASSWORD)
@@ -48,12 +49,12 @@ async def test_a_qa_lead_creates_a_session_then_grades_and_submits_a_decision(
         assert isinstance(dialog, NewSessionDialog)
         # No title: refused under the title, and what was typed elsewhere stays.
         dialog.query_one("#new-deadline", Input).value = DEADLINE.isoformat()
-        dialog.query_one("#new-refs", Input).value = REFS
+        dialog.query_one("#new-refs", Input).value = refs
         await pilot.press("ctrl+s")
         await settle(pilot)
         error = rendered_text(dialog.query_one("#new-error", Static))
         assert "Title" in error, error
-        assert dialog.query_one("#new-refs", Input).value == REFS
+        assert dialog.query_one("#new-refs", Input).value == refs
         await type_text(pilot, "December check")
         # One grader only: the service's refusal appears under the graders.
         graders = dialog.query_one("#new-graders", SelectionList)
@@ -165,7 +166,8 @@ async def test_a_qa_lead_closes_reveals_sets_a_reference_and_reads_results(
         assert rows.row_count == 1 + len(results.results.criteria)
         overall = results.results.overall
         assert overall.fleiss.value is not None
-        assert f"{overall.fleiss.value:.2f}" in str(rows.get_row_at(0)[2])
+        assert str(rows.get_row_at(0)[2]) == compact(overall.fleiss)
+        assert str(rows.get_row_at(0)[2]).startswith(f"{overall.fleiss.value:.2f}".lstrip("0"))
         text = rendered_text(results.query_one("#results-text", Static))
         assert "Agreement with the reference" in text
 

@@ -55,13 +55,19 @@ def status_text(status: ScoreStatus | None) -> str:
     return "SUBMITTED" if status is ScoreStatus.SUBMITTED else "draft"
 
 
-def figure(e: Estimate, digits: int = 2) -> str:
-    """``0.61 [0.40, 0.79]``; ``n/a`` with nothing to compute from."""
+def _bare(x: float) -> str:
+    """``.42``, ``-.05``, ``1.00``: two decimals without the leading zero."""
+    text = f"{x:.2f}"
+    return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
+
+
+def compact(e: Estimate) -> str:
+    """``.42 [.35,.50]``: a figure and its interval narrow enough for 80 columns."""
     if e.value is None:
         return "n/a"
     if e.low is None or e.high is None:
-        return f"{e.value:.{digits}f}"
-    return f"{e.value:.{digits}f} [{e.low:.{digits}f},{e.high:.{digits}f}]"
+        return _bare(e.value)
+    return f"{_bare(e.value)} [{_bare(e.low)},{_bare(e.high)}]"
 
 
 def percent(e: Estimate) -> str:

@@ -25,12 +25,12 @@ from rcrp_tui.services.calibration.results import (
 )
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.base import FeatureScreen
-from rcrp_tui.ui.calibration.common import answer_text, figure, percent
+from rcrp_tui.ui.calibration.common import answer_text, compact, percent
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key
 from rcrp_tui.ui.common.literal import literal
 
-RESULT_COLUMNS = ("Criterion", "Raw agreement", "Fleiss kappa", "Kripp. alpha", "AC1", "n")
+RESULT_COLUMNS = ("Crit.", "Raw agree", "Fleiss kappa", "Kripp. alpha", "AC1", "n")
 SPARKS = "▁▂▃▄▅▆▇█"
 
 
@@ -49,9 +49,9 @@ def _cells(name: str, f: AgreementFigures) -> tuple[Any, ...]:
     return (
         name,
         percent(f.raw),
-        figure(f.fleiss),
-        figure(f.alpha),
-        figure(f.ac1),
+        compact(f.fleiss),
+        compact(f.alpha),
+        compact(f.ac1),
         str(f.fleiss.n_units or f.raw.n_units),
     )
 
@@ -108,14 +108,14 @@ class ResultsScreen(FeatureScreen[None]):
             literal(
                 f"{s.title} · {len(found.graders)} graders · references "
                 f"{found.references_set}/{found.references_needed} · "
-                "figures with 95% intervals; n = units (decision x criterion)"
+                "95% intervals; n = units (decision x criterion); ! critical"
             )
         )
         table = self.query_one(DataTable)
         table.clear()
         table.add_row(*_cells("OVERALL", found.overall), key="overall")
         for c in found.criteria:
-            name = c.code + (" (critical)" if c.critical else "")
+            name = c.code + (" !" if c.critical else "")
             table.add_row(*_cells(name, c.figures), key=c.code)
         lines: list[str] = []
         if found.overall.divergence:

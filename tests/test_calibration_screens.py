@@ -37,7 +37,7 @@ async def test_a_qa_lead_creates_a_session_then_grades_and_submits_a_decision(
     app = make_app(any_db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "qa.grader", PASSWORD)
-        await pilot.press("f10")
+        await pilot.press("ctrl+y")
         await settle(pilot)
         assert isinstance(app.screen, CalibrationScreen)
         assert "No calibration sessions yet" in rendered_text(
@@ -105,7 +105,7 @@ async def test_a_qa_lead_closes_reveals_sets_a_reference_and_reads_results(
     app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await sign_in(pilot, "qalead1", DEMO_PASSWORD)
-        await pilot.press("f10")
+        await pilot.press("ctrl+y")
         await settle(pilot)
         listing = app.screen
         assert isinstance(listing, CalibrationScreen)
@@ -156,7 +156,7 @@ async def test_a_qa_lead_closes_reveals_sets_a_reference_and_reads_results(
         assert "consensus" in cell
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("r")
+        await pilot.press("R")
         await settle(pilot)
         results = app.screen
         assert isinstance(results, ResultsScreen)
@@ -180,7 +180,7 @@ def test_snapshot_calibration_list_session_and_results_at_80x24(
 
     async def to_list(pilot: Pilot[object]) -> None:
         await sign_in(pilot, "qalead1", DEMO_PASSWORD)
-        await pilot.press("f10")
+        await pilot.press("ctrl+y")
         await settle(pilot)
 
     async def to_session(pilot: Pilot[object]) -> None:
@@ -188,7 +188,7 @@ def test_snapshot_calibration_list_session_and_results_at_80x24(
         await settle(pilot)
 
     async def to_results(pilot: Pilot[object]) -> None:
-        await pilot.press("r")
+        await pilot.press("R")
         await settle(pilot)
 
     steps = [("list", to_list), ("session", to_session), ("results", to_results)]

@@ -13,7 +13,7 @@ from textual.widgets import Label, Static
 
 from rcrp_tui.domain.calibration.agreement import Estimate
 from rcrp_tui.domain.scoring import Answer
-from rcrp_tui.services.calibration.records import ScoreStatus
+from rcrp_tui.services.calibration.records import ScoreStatus, SessionStatus, SessionSummary
 from rcrp_tui.ui.base import ReportsWorkerErrors
 from rcrp_tui.ui.common.keys import KeyHints
 from rcrp_tui.ui.common.literal import literal
@@ -47,6 +47,14 @@ SHORT = {Answer.MET: "Met", Answer.PARTIAL: "Part", Answer.NOT_MET: "Not met", A
 def short_answer(answer: Answer | None) -> str:
     """``◐ Part``: a narrow answer for a column per grader."""
     return "-" if answer is None else f"{answer.symbol} {SHORT[answer]}"
+
+
+def status_label(s: SessionSummary, overdue: bool) -> str:
+    if s.status is SessionStatus.CLOSED:
+        return "CLOSED"
+    if s.revealed:
+        return "REVEALED"
+    return "OPEN, OVERDUE" if overdue else "OPEN (blind)"
 
 
 def status_text(status: ScoreStatus | None) -> str:

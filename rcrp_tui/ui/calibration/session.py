@@ -2,7 +2,7 @@
 
 Enter grades the highlighted decision (graders only). A QA lead closes the session (``c``,
 after a question), opens the side-by-side reveal (``v``) where references are set, and
-the results (``r``) once the answers are revealed.
+the results (``R``) once the answers are revealed.
 """
 
 from __future__ import annotations
@@ -21,8 +21,7 @@ from rcrp_tui.services.calibration.records import SessionDetail, SessionStatus
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.ui.base import FeatureScreen
-from rcrp_tui.ui.calibration.common import CalConfirmDialog, status_text
-from rcrp_tui.ui.calibration.session_list import status_label
+from rcrp_tui.ui.calibration.common import CalConfirmDialog, status_label, status_text
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key
 from rcrp_tui.ui.common.literal import literal
@@ -36,7 +35,7 @@ class SessionScreen(FeatureScreen[None]):
         Binding("enter", "grade", "Grade", id="calibration.session.grade"),
         Binding("c", "close_session", "Close", id="calibration.session.close"),
         Binding("v", "reveal", "Reveal", id="calibration.session.reveal"),
-        Binding("r", "results", "Results", id="calibration.session.results"),
+        Binding("R", "results", "Results", id="calibration.session.results"),
         Binding("escape", "back", "Back", id="calibration.session.back"),
         refresh_key("reload", "Read the session again"),
         *list_keys("cursor('down')", "cursor('up')"),
@@ -135,7 +134,7 @@ class SessionScreen(FeatureScreen[None]):
         if s.i_grade and s.status is SessionStatus.OPEN:
             hints.append("Enter: grade the decision")
         if self.lead and s.revealed:
-            hints.append("v: answers side by side · r: results")
+            hints.append("v: answers side by side · R: results")
         self.query_one("#cal-session-hint", Static).update(" · ".join(hints))
         self.refresh_bindings()
 

@@ -1,4 +1,4 @@
-"""Calibration sessions (F10): status, deadline and my progress; ``n`` starts a session.
+"""Calibration sessions (ctrl+y): status, deadline and my progress; ``n`` starts a session.
 
 A QA lead sees every session; a floorwalker only the sessions they grade. The list is read
 in a thread worker; Enter opens the session screen.
@@ -18,19 +18,12 @@ from rcrp_tui.services.calibration import sessions
 from rcrp_tui.services.calibration.records import SessionSummary
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.base import FeatureScreen
+from rcrp_tui.ui.calibration.common import status_label
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key
 from rcrp_tui.ui.common.literal import literal
 
 COLUMNS = ("No.", "Title", "Status", "Deadline", "Scores", "Mine")
-
-
-def status_label(s: SessionSummary, overdue: bool) -> str:
-    if s.status.value == "closed":
-        return "CLOSED"
-    if s.revealed:
-        return "REVEALED"
-    return "OPEN, OVERDUE" if overdue else "OPEN (blind)"
 
 
 class CalibrationScreen(FeatureScreen[None]):

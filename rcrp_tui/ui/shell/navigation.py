@@ -114,15 +114,6 @@ DESTINATIONS: list[Destination] = [
         permission=Permission.CLOSE_LIVE_RISK,
     ),
     Destination(
-        id="calibration",
-        title="Calibration",
-        key="f10",
-        description="Calibration sessions: grade blind, reveal side by side, set references, "
-        "agreement figures and grader drift",
-        screen="rcrp_tui.ui.calibration.session_list:CalibrationScreen",
-        roles=(Role.QA_LEAD, Role.FLOORWALKER),
-    ),
-    Destination(
         id="kpis",
         title="KPIs and reports",
         key="f11",
@@ -137,6 +128,15 @@ DESTINATIONS: list[Destination] = [
         key="f12",
         description="What needs doing now: your role's queue, drafts, alerts, follow-ups",
         screen="rcrp_tui.ui.home.home:HomeScreen",
+    ),
+    Destination(
+        id="calibration",
+        title="Calibration",
+        key="ctrl+y",
+        description="Calibration sessions: grade blind, reveal side by side, set references, "
+        "agreement figures and grader drift",
+        screen="rcrp_tui.ui.calibration.session_list:CalibrationScreen",
+        roles=(Role.QA_LEAD, Role.FLOORWALKER),
     ),
     Destination(
         id="coaching_note",

@@ -78,7 +78,7 @@ async def test_a_qa_lead_creates_a_session_then_grades_and_submits_a_decision(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, GradingScreen)
-        assert "CALIBRATION" in screen.sub_title
+        assert screen.title == "CALIBRATION"
         assert screen.work is not None
         n = len(screen.work.criteria)
         await pilot.press(*(["1"] * n))

@@ -15,6 +15,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Header, Static
 
+from rcrp_tui.domain.appeals import LONDON
 from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.services.calibration import grading
 from rcrp_tui.services.calibration.grading import CalibrationWork
@@ -61,7 +62,7 @@ class GradingScreen(FeatureScreen[None]):
 
     def on_mount(self) -> None:
         self.title = "CALIBRATION"
-        self.sub_title = f"CALIBRATION · session {self.session_id} · blind grading"
+        self.sub_title = f"session {self.session_id} · blind grading"
         table = self.query_one(DataTable)
         for name in ("Code", "Answer", "Crit.", "Question"):
             table.add_column(name, key=name)
@@ -87,7 +88,7 @@ class GradingScreen(FeatureScreen[None]):
         self.query_one("#grading-head", Static).update(
             literal(
                 f"CALIBRATION · {d.cad_ref} · {d.category.label} · {d.outcome.label} · "
-                f"{d.received_at:%d %b %Y %H:%M}\nRationale: {d.rationale}"
+                f"{d.received_at.astimezone(LONDON):%d %b %Y %H:%M}\nRationale: {d.rationale}"
             )
         )
         table = self.query_one(DataTable)

@@ -14,6 +14,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Header, Static
 
+from rcrp_tui.domain.appeals import LONDON
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services.calibration import grading, sessions
 from rcrp_tui.services.calibration.grading import MyWork
@@ -61,7 +62,7 @@ class SessionScreen(FeatureScreen[None]):
         for name in ("Grader", "Submitted", "Drafts", "Done"):
             graders.add_column(name, key=name)
         table = self.query_one("#cal-decisions", DataTable)
-        for name in ("#", "CAD ref", "Category", "Received", "Mine"):
+        for name in ("#", "CAD ref", "Mine", "Category", "Received"):
             table.add_column(name, key=name)
         table.focus()
         self.action_reload()
@@ -123,9 +124,9 @@ class SessionScreen(FeatureScreen[None]):
             table.add_row(
                 str(d.position),
                 literal(d.cad_ref, single_line=True),
-                d.category.label,
-                f"{d.received_at:%d %b %Y %H:%M}",
                 (f"{status_text(my.status)} {my.answered}/{my.applicable}" if my else "-"),
+                d.category.label,
+                f"{d.received_at.astimezone(LONDON):%d %b %Y %H:%M}",
                 key=str(d.decision_id),
             )
         if detail.decisions:

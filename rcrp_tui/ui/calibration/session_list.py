@@ -23,7 +23,8 @@ from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key
 from rcrp_tui.ui.common.literal import literal
 
-COLUMNS = ("No.", "Title", "Status", "Deadline", "Scores", "Mine")
+# Title last: a long title must not push the figures off an 80-column screen.
+COLUMNS = ("No.", "Status", "Deadline", "Scores", "Mine", "Title")
 
 
 class CalibrationScreen(FeatureScreen[None]):
@@ -84,11 +85,11 @@ class CalibrationScreen(FeatureScreen[None]):
             mine = f"{s.my_submitted}/{s.decisions}" if s.i_grade else "not grading"
             table.add_row(
                 str(s.id),
-                literal(s.title, single_line=True),
                 status_label(s, s.overdue(today)),
                 f"{s.deadline:%d %b %Y}",
                 f"{s.submitted}/{s.expected}",
                 mine,
+                literal(s.title, single_line=True),
                 key=str(s.id),
             )
         if rows:

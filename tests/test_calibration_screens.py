@@ -64,6 +64,9 @@ async def test_a_qa_lead_creates_a_session_then_grades_and_submits_a_decision(
         assert app.screen is dialog
         assert "Graders" in rendered_text(dialog.query_one("#new-error", Static))
         graders.select("fw.a")
+        await pilot.pause()
+        chosen = rendered_text(dialog.query_one("#new-chosen", Static))
+        assert chosen.startswith("Chosen (2): "), chosen
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert isinstance(app.screen, CalibrationScreen)

@@ -20,7 +20,7 @@ from rcrp_tui.domain.scoring import Answer, Judgement
 from rcrp_tui.services.calibration import grading
 from rcrp_tui.services.calibration.grading import CalibrationWork
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.services.core.errors import ServiceError
+from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.reviews.records import AnswerEntry
 from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.calibration.common import CalConfirmDialog, answer_text, status_text
@@ -198,6 +198,10 @@ class GradingScreen(FeatureScreen[None]):
                 expected_version=version,
                 submit=submit,
             )
+        except ValidationFailed as exc:
+            reason = exc.reason[:1].upper() + exc.reason[1:]
+            self.app.call_from_thread(self.notify, reason, severity="error", markup=False)
+            return
         except ServiceError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return

@@ -72,6 +72,7 @@ class NewSessionDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[int | Non
             yield FormInput(id="new-deadline")
             yield Label("Graders (space to tick; at least two)")
             yield SelectionList[str](id="new-graders")
+            yield Static("Chosen: none yet", id="new-chosen")
             yield Label("Decisions: CAD references (commas or spaces between them)")
             yield FormInput(id="new-refs")
             yield Label("…or a saved sampling plan and how many decisions to draw")
@@ -105,6 +106,15 @@ class NewSessionDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[int | Non
             [(literal(p.name, single_line=True), p.id) for p in found]
         )
         self.remember_form()
+
+    @on(SelectionList.SelectedChanged)
+    def _chosen(self) -> None:
+        # The ticks differ by colour only: say in words who is chosen.
+        chosen = set(self.query_one("#new-graders", SelectionList).selected)
+        names = [p.display_name for p in self.graders if p.username in chosen]
+        self.query_one("#new-chosen", Static).update(
+            literal(f"Chosen ({len(names)}): " + ", ".join(names) if names else "Chosen: none yet")
+        )
 
     def _deadline(self) -> date | None:
         text = self.query_one("#new-deadline", Input).value.strip()

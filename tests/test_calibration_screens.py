@@ -118,6 +118,17 @@ async def test_a_qa_lead_closes_reveals_sets_a_reference_and_reads_results(
         await settle(pilot)
         screen = app.screen
         assert isinstance(screen, SessionScreen)
+        # Still blind: no side-by-side view, and the reveal screen says why if opened.
+        await pilot.press("v")
+        await settle(pilot)
+        assert app.screen is screen
+        await app.push_screen(RevealScreen(screen.ctx, open_.id))
+        await settle(pilot)
+        head = rendered_text(app.screen.query_one("#reveal-head", Static))
+        assert "hidden until" in head and not app.screen.rows, head  # type: ignore[attr-defined]
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is screen
         await pilot.press("c")
         await settle(pilot)
         await pilot.press("y")

@@ -262,13 +262,13 @@ async def test_an_action_chosen_in_the_palette_runs(tmp_path: Path) -> None:
 
 async def test_a_remapped_key_works_and_the_old_one_does_not(tmp_path: Path) -> None:
     (tmp_path / "keymap.toml").write_text(
-        '"decisions.filter" = "ctrl+f"\n"filter.apply" = "ctrl+g"\n', encoding="utf-8"
+        '"decisions.filter" = "ctrl+f"\n"filter.apply" = "ctrl+b"\n', encoding="utf-8"
     )
     db, _ = seeded_database(tmp_path)
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         await settle(pilot)
-        assert app.user_keymap.keys == {"decisions.filter": "ctrl+f", "filter.apply": "ctrl+g"}
+        assert app.user_keymap.keys == {"decisions.filter": "ctrl+f", "filter.apply": "ctrl+b"}
         await sign_in(pilot, "qalead")
         await pilot.press("f2")
         await settle(pilot)
@@ -288,8 +288,8 @@ async def test_a_remapped_key_works_and_the_old_one_does_not(tmp_path: Path) -> 
         await settle(pilot)
         assert isinstance(app.screen, FilterDialog)
         dialog = app.screen
-        assert str(dialog.query_one("#apply", Button).label) == "Apply (^g)"  # the key in use
-        await pilot.press("ctrl+g")
+        assert str(dialog.query_one("#apply", Button).label) == "Apply (^b)"  # the key in use
+        await pilot.press("ctrl+b")
         await settle(pilot)
         assert app.screen is browser  # applied (nothing typed, so no refusal) and closed
 
@@ -333,7 +333,7 @@ async def test_bad_toml_is_reported_and_every_key_stays_as_shipped(tmp_path: Pat
 
 
 async def test_dialog_key_lines_match_the_dialog_bindings(tmp_path: Path) -> None:
-    (tmp_path / "keymap.toml").write_text('"plan-dialog.draw" = "ctrl+g"\n', encoding="utf-8")
+    (tmp_path / "keymap.toml").write_text('"plan-dialog.draw" = "ctrl+b"\n', encoding="utf-8")
     db, _ = seeded_database(tmp_path)
     app = make_app(db, tmp_config=tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
@@ -352,7 +352,7 @@ async def test_dialog_key_lines_match_the_dialog_bindings(tmp_path: Path) -> Non
         ]
         assert shown and all(part in line for part in shown)
         assert app.user_keymap.problems == []
-        assert "^g Save and draw" in line  # the remapped key, not F10
+        assert "^b Save and draw" in line  # the remapped key, not F10
         assert "^s Save plan" in line and "esc Cancel" in line
 
 

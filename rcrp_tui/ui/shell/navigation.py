@@ -138,6 +138,15 @@ DESTINATIONS: list[Destination] = [
         permission=Permission.IMPORT_DECISIONS,
     ),
     Destination(
+        id="calibration",
+        title="Calibration",
+        key="ctrl+g",
+        description="Calibration sessions: grade blind, reveal side by side, set references, "
+        "agreement figures and grader drift",
+        screen="rcrp_tui.ui.calibration.session_list:CalibrationScreen",
+        roles=(Role.QA_LEAD, Role.FLOORWALKER),
+    ),
+    Destination(
         id="coaching_note",
         title="Coaching note",
         key="ctrl+n",

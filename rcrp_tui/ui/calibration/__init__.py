@@ -1,0 +1,1 @@
+"""Calibration screens: sessions, blind grading, the reveal, agreement results and drift."""

@@ -1,0 +1,329 @@
+"""The reveal (QA lead): every grader's answer beside the reference, per decision and
+criterion. ``f`` sets the reference for the highlighted criterion (a grader's answer, or a
+consensus answer with a note); ``a`` adopts one grader's answers wherever no reference is
+set yet. Before the reveal the service refuses (StillBlind) and this screen says so.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import Vertical
+from textual.screen import ModalScreen
+from textual.widgets import DataTable, Header, Input, Label, OptionList, Select, Static
+from textual.widgets.option_list import Option
+
+from rcrp_tui.domain.scoring import Answer
+from rcrp_tui.services.calibration import reveal
+from rcrp_tui.services.calibration.records import Person
+from rcrp_tui.services.calibration.reveal import (
+    REFERENCE_NOTE_FIELD,
+    CriterionSideBySide,
+    DecisionSideBySide,
+    Revealed,
+)
+from rcrp_tui.services.core.context import Ctx
+from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
+from rcrp_tui.ui.base import FeatureScreen, ReportsWorkerErrors
+from rcrp_tui.ui.calibration.common import DIALOG_CSS, answer_text, short_answer
+from rcrp_tui.ui.common.form import FormBehaviour, FormInput
+from rcrp_tui.ui.common.key_footer import KeyFooter
+from rcrp_tui.ui.common.keys import KeyHints, list_keys, refresh_key
+from rcrp_tui.ui.common.literal import literal
+
+#: A reference choice: ("grader", username) or ("consensus", answer value).
+Choice = tuple[str, str]
+
+
+def _reference_cell(c: CriterionSideBySide) -> str:
+    """``✓ Met (consensus)`` or ``◐ Part (Floorwalker 1)``; ``none`` when not set."""
+    ref = c.reference
+    if ref is None:
+        return "none"
+    origin = ref.source_grader.display_name if ref.source_grader else "consensus"
+    return f"{short_answer(ref.answer)} ({origin})"
+
+
+class RevealScreen(FeatureScreen[None]):
+    """Each grader's answer and the reference, a row per decision and criterion."""
+
+    CSS_PATH = "calibration.tcss"
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("f", "set_reference", "Set reference", id="calibration.reveal.reference"),
+        Binding("a", "adopt", "Adopt grader", id="calibration.reveal.adopt"),
+        Binding("escape", "back", "Back", id="calibration.reveal.back"),
+        refresh_key("reload", "Read the answers again"),
+        *list_keys("cursor('down')", "cursor('up')"),
+    ]
+
+    def __init__(self, ctx: Ctx, session_id: int, **kwargs: Any) -> None:
+        super().__init__(ctx, **kwargs)
+        self.session_id = session_id
+        self.revealed: Revealed | None = None
+        self.rows: list[tuple[DecisionSideBySide, CriterionSideBySide]] = []
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        yield Static("Loading…", id="reveal-head", classes="cal-line")
+        yield DataTable(id="reveal-table", classes="cal-table", cursor_type="row")
+        yield Static("", id="reveal-detail", classes="cal-line")
+        yield KeyFooter()
+
+    def on_mount(self) -> None:
+        self.sub_title = f"Calibration session {self.session_id} · answers side by side"
+        self.query_one(DataTable).focus()
+        self.action_reload()
+
+    def action_reload(self) -> None:
+        self._load()
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="calibration-reveal")
+    def _load(self) -> None:
+        try:
+            found = reveal.revealed_answers(self.ctx, self.session_id)
+        except ServiceError as exc:
+            self.app.call_from_thread(
+                self.query_one("#reveal-head", Static).update, literal(exc.message)
+            )
+            return
+        self.app.call_from_thread(self._show, found)
+
+    def _show(self, found: Revealed) -> None:
+        self.revealed = found
+        table = self.query_one(DataTable)
+        keep = table.cursor_row
+        table.clear(columns=True)
+        table.add_column("CAD ref", key="cad")
+        table.add_column("Code", key="code")
+        table.add_column("Agree", key="agree")
+        for i, g in enumerate(found.graders):
+            table.add_column(literal(g.display_name, single_line=True), key=f"g{i}")
+        table.add_column("Reference", key="ref")
+        self.rows = []
+        for d in found.decisions:
+            for c in d.criteria:
+                self.rows.append((d, c))
+                table.add_row(
+                    literal(d.decision.cad_ref, single_line=True),
+                    c.code + (" !" if c.critical else ""),
+                    "same" if c.agreed else "DIFFER",
+                    *(short_answer(a.answer) for a in c.answers),
+                    literal(_reference_cell(c), single_line=True),
+                )
+        if self.rows:
+            table.move_cursor(row=min(keep, len(self.rows) - 1))
+        self.query_one("#reveal-head", Static).update(
+            literal(
+                f"{found.session.title} · references set {found.references_set}/"
+                f"{found.references_needed} · ! marks a critical criterion"
+            )
+        )
+        self._detail()
+
+    def _current(self) -> tuple[DecisionSideBySide, CriterionSideBySide] | None:
+        row = self.query_one(DataTable).cursor_row
+        return self.rows[row] if 0 <= row < len(self.rows) else None
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self) -> None:
+        current = self._current()
+        text = ""
+        if current is not None:
+            _d, c = current
+            text = f"{c.code}: {c.question}"
+            if c.reference and c.reference.note:
+                text += f" · note: {c.reference.note}"
+        self.query_one("#reveal-detail", Static).update(literal(text))
+
+    def action_cursor(self, direction: str) -> None:
+        table = self.query_one(DataTable)
+        (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
+
+    def action_back(self) -> None:
+        self.dismiss(None)
+
+    def action_set_reference(self) -> None:
+        current = self._current()
+        if current is None:
+            return
+        d, c = current
+
+        def done(changed: bool | None) -> None:
+            if changed:
+                self.notify(f"Reference set for {d.decision.cad_ref} {c.code}.", markup=False)
+                self._load()
+
+        self.app.push_screen(ReferenceDialog(self.ctx, self.session_id, d, c), done)
+
+    def action_adopt(self) -> None:
+        if self.revealed is None:
+            return
+
+        def picked(username: str | None) -> None:
+            if username:
+                self._adopt(username)
+
+        self.app.push_screen(PickGraderDialog(self.revealed.graders), picked)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="calibration-adopt")
+    def _adopt(self, username: str) -> None:
+        try:
+            n = reveal.adopt_grader_answers(self.ctx, self.session_id, username)
+        except ServiceError as exc:
+            self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
+            return
+        self.app.call_from_thread(
+            self.notify,
+            f"{n} reference answer{'' if n == 1 else 's'} taken from {username} "
+            "(only where none was set).",
+            markup=False,
+        )
+        self.app.call_from_thread(self._load)
+
+
+class ReferenceDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[bool | None]):
+    """The reference answer for one criterion: a grader's answer, or a consensus with a
+    note saying what was agreed and why."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    FORM_ERROR_ID = "ref-error"
+    FORM_FIELDS: ClassVar[dict[str, tuple[str, str]]] = {
+        REFERENCE_NOTE_FIELD: ("ref-note", "Note"),
+        "Reference": ("ref-choice", "Reference"),
+        "reference": ("ref-choice", "Reference"),
+    }
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("ctrl+s", "save", "Save", id="calibration.reference.save"),
+        Binding("escape", "cancel", "Cancel", id="calibration.reference.cancel"),
+    ]
+
+    def __init__(
+        self, ctx: Ctx, session_id: int, d: DecisionSideBySide, c: CriterionSideBySide
+    ) -> None:
+        super().__init__()
+        self.ctx, self.session_id, self.d, self.c = ctx, session_id, d, c
+
+    def _choices(self) -> list[tuple[str, Choice]]:
+        out: list[tuple[str, Choice]] = []
+        for a in self.c.answers:
+            if a.answer is not None:
+                out.append(
+                    (
+                        f"{a.grader.display_name}'s answer: {answer_text(a.answer)}",
+                        ("grader", a.grader.username),
+                    )
+                )
+        for answer in Answer:
+            out.append((f"Consensus: {answer.label} (needs a note)", ("consensus", answer.value)))
+        return out
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="cal-dialog"):
+            yield Label(
+                literal(f"Reference for {self.d.decision.cad_ref} {self.c.code}"),
+                classes="dialog-title",
+            )
+            yield Static(literal(self.c.question))
+            yield Select[Choice](
+                [(literal(label, single_line=True), value) for label, value in self._choices()],
+                id="ref-choice",
+                prompt="Choose the reference answer",
+            )
+            yield Label("Note (what was agreed and why; needed for a consensus)")
+            yield FormInput(self.c.reference.note if self.c.reference else "", id="ref-note")
+            yield Static("", id="ref-error", classes="dialog-error")
+            yield KeyHints(before=[("Enter", "save")])
+
+    def on_mount(self) -> None:
+        self.query_one("#ref-choice", Select).focus()
+
+    @on(Input.Submitted)
+    def _submitted(self, event: Input.Submitted) -> None:
+        event.stop()
+        self.action_save()
+
+    def action_save(self) -> None:
+        self.clear_field_error()
+        value = self.query_one("#ref-choice", Select).value
+        if not isinstance(value, tuple):
+            self.show_field_error("ref-choice", "Reference: choose an answer from the list.")
+            return
+        note = self.query_one("#ref-note", Input).value
+        version = self.c.reference.row_version if self.c.reference else None
+        self._save(value, note, version)
+
+    @work(thread=True, exclusive=True, exit_on_error=False, group="calibration-reference")
+    def _save(self, choice: Choice, note: str, version: int | None) -> None:
+        kind, value = choice
+        try:
+            if kind == "grader":
+                reveal.set_reference(
+                    self.ctx,
+                    self.session_id,
+                    self.d.decision.decision_id,
+                    self.c.code,
+                    from_grader=value,
+                    note=note,
+                    expected_version=version,
+                )
+            else:
+                reveal.set_reference(
+                    self.ctx,
+                    self.session_id,
+                    self.d.decision.decision_id,
+                    self.c.code,
+                    answer=Answer(value),
+                    note=note,
+                    expected_version=version,
+                )
+        except ValidationFailed as exc:
+            self.app.call_from_thread(self.show_validation, exc)
+            return
+        except ServiceError as exc:
+            self.app.call_from_thread(self.show_field_error, None, exc.message)
+            return
+        self.app.call_from_thread(self.dismiss, True)
+
+    def action_cancel(self) -> None:
+        self.leave_form()
+
+
+class PickGraderDialog(ReportsWorkerErrors, ModalScreen[str | None]):
+    """Choose the grader whose answers become the reference wherever none is set."""
+
+    DEFAULT_CSS = DIALOG_CSS
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("escape", "cancel", "Cancel", id="calibration.adopt.cancel"),
+    ]
+
+    def __init__(self, graders: tuple[Person, ...]) -> None:
+        super().__init__()
+        self.graders = graders
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="cal-dialog"):
+            yield Label("Adopt a grader's answers as the reference", classes="dialog-title")
+            yield Static("Only criteria with no reference yet are set; none is replaced.")
+            yield OptionList(
+                *(
+                    Option(
+                        literal(f"{g.display_name} ({g.username})", single_line=True), g.username
+                    )
+                    for g in self.graders
+                ),
+                id="adopt-list",
+            )
+            yield KeyHints(before=[("Enter", "adopt")])
+
+    def on_mount(self) -> None:
+        self.query_one(OptionList).focus()
+
+    @on(OptionList.OptionSelected)
+    def _picked(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)

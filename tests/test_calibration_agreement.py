@@ -360,3 +360,14 @@ def test_importing_the_module_loads_no_numerical_library() -> None:
     )
     assert run.returncode == 0, run.stderr[-2000:]
     assert run.stdout.strip() == "True"
+
+
+def test_alpha_interval_leaves_out_resamples_with_one_answer_only() -> None:
+    # Five decisions, four graders; all agree on four of them, the fifth splits two and
+    # two. Many resamples draw only the unanimous decisions: alpha is undefined there.
+    # Counting those as 1.0 would put the interval's top at 1 for a negative alpha.
+    table = [["met"] * 4] * 4 + [["met", "met", "not_met", "not_met"]]
+    est = krippendorff_alpha(table, "ordinal")
+    assert est.value == pytest.approx(0.296, abs=1e-3)
+    assert est.high is not None and est.high < 1.0
+    assert "resamples had one answer only and were left out" in est.note

@@ -10,7 +10,9 @@ Which code computes what, and why:
   imported inside :func:`krippendorff_alpha` only. The package gives no interval, so the
   95% interval is a percentile bootstrap over decisions: 1,000 resamples drawn with
   Python's ``random.Random`` from a fixed seed, so the same table always gives the same
-  interval.
+  interval. A resample in which every answer is the same has no alpha; it is left out
+  (and counted in the note), and with fewer than half the resamples usable no interval
+  is given.
 - **Cohen's kappa, Fleiss' kappa and Gwet's AC1** are computed here, in plain Python,
   from the published formulas, with the standard errors of K. L. Gwet, *Handbook of
   Inter-Rater Reliability*, 4th ed. (2014), chapters 2-5 (the formulas of his R package
@@ -299,23 +301,33 @@ def krippendorff_alpha(table: Table, level: Level, order: Sequence[str] | None =
         return Estimate(value, None, None, n, n_ratings, _join(_too_few_for_interval(n), left_out))
     rng = random.Random(BOOTSTRAP_SEED)
     draws: list[float] = []
+    undefined = 0
     for _ in range(BOOTSTRAP_RESAMPLES):
         sample = [rng.randrange(n) for _ in range(n)]
         if len({v for j in sample for v in rows[j]}) < 2:
-            # Every answer in this resample is the same: no disagreement at all, which
-            # counts as perfect agreement (alpha itself is undefined there).
-            draws.append(1.0)
+            # Every answer in this resample is the same: alpha is undefined there. It is
+            # left out rather than counted as perfect agreement, which would stretch the
+            # interval up to 1 whatever the graders did; how many were left out is said.
+            undefined += 1
             continue
         draw = alpha(sample)
-        if not math.isnan(draw):
+        if math.isnan(draw):
+            undefined += 1
+        else:
             draws.append(draw)
-    if not draws:
+    if len(draws) < BOOTSTRAP_RESAMPLES // 2:
         note = _join(_too_few_for_interval(n), left_out)
         return Estimate(value, None, None, n, n_ratings, note)
     draws.sort()
     low = draws[int(0.025 * (len(draws) - 1))]
     high = draws[math.ceil(0.975 * (len(draws) - 1))]
-    note = _join(_few_note(n), left_out)
+    skipped = (
+        f"{undefined:,} of {BOOTSTRAP_RESAMPLES:,} resamples had one answer only and were "
+        "left out of the interval."
+        if undefined
+        else ""
+    )
+    note = _join(_join(_few_note(n), skipped), left_out)
     return Estimate(value, low, high, n, n_ratings, note)
 
 

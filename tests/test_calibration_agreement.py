@@ -371,3 +371,20 @@ def test_alpha_interval_leaves_out_resamples_with_one_answer_only() -> None:
     assert est.value == pytest.approx(0.296, abs=1e-3)
     assert est.high is not None and est.high < 1.0
     assert "resamples had one answer only and were left out" in est.note
+
+
+def test_kappa_and_ac1_intervals_stay_between_minus_one_and_one() -> None:
+    # Three decisions, three graders, answers all over the place: the t interval's
+    # half-width is wider than the room below the estimate.
+    table = [
+        ["met", "met", "met"],
+        ["met", "met", "partial"],
+        ["met", "partial", "met"],
+    ]
+    cats = ["met", "partial", "not_met"]
+    kappa = fleiss_kappa(table, cats)
+    assert kappa.value == pytest.approx(-0.286, abs=1e-3)
+    assert kappa.low == -1.0  # value - t x SE is below -1 here: cut at -1
+    for est in (kappa, gwet_ac1(table, cats)):
+        assert est.low is not None and est.high is not None and est.value is not None
+        assert -1.0 <= est.low <= est.value <= est.high <= 1.0

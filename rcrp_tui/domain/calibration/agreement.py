@@ -423,9 +423,10 @@ def _with_t_interval(
             value, None, None, n_units, n_ratings, _join(_too_few_for_interval(n_units), note)
         )
     half = t_quantile(1 - (1 - _CONFIDENCE) / 2, n - 1) * math.sqrt(max(variance, 0.0))
+    # Kappa and AC1 lie between -1 and 1; an interval reaching past either is cut there.
     return Estimate(
         value,
-        value - half,
+        max(-1.0, value - half),
         min(1.0, value + half),
         n_units,
         n_ratings,

@@ -66,6 +66,8 @@ def status_text(status: ScoreStatus | None) -> str:
 def _bare(x: float) -> str:
     """``.42``, ``-.05``, ``1.00``: two decimals without the leading zero."""
     text = f"{x:.2f}"
+    if text == "-0.00":  # a tiny negative rounds to zero: no stray minus sign
+        text = "0.00"
     return text.replace("0.", ".", 1) if text.startswith(("0.", "-0.")) else text
 
 

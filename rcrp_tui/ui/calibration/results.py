@@ -120,7 +120,13 @@ class ResultsScreen(FeatureScreen[None]):
         lines: list[str] = []
         if found.overall.divergence:
             lines.append(f"Overall: {found.overall.divergence}")
-        diverging = [c.code for c in found.criteria if c.figures.divergence]
+        # Only where kappa was computed: a criterion everyone answered alike has no kappa,
+        # and its row note says so; listing it here would read as a disagreement.
+        diverging = [
+            c.code
+            for c in found.criteria
+            if c.figures.divergence and c.figures.fleiss.value is not None
+        ]
         if diverging:
             lines.append(
                 "Kappa and AC1 tell different stories on "

@@ -35,7 +35,7 @@ class SessionScreen(FeatureScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("enter", "grade", "Grade", id="calibration.session.grade"),
         Binding("c", "close_session", "Close", id="calibration.session.close"),
-        Binding("v", "reveal", "Reveal", id="calibration.session.reveal"),
+        Binding("v", "reveal", "Side by side", id="calibration.session.reveal"),
         Binding("R", "results", "Results", id="calibration.session.results"),
         Binding("escape", "back", "Back", id="calibration.session.back"),
         refresh_key("reload", "Read the session again"),

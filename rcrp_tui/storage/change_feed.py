@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import json
 import threading
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from dataclasses import dataclass
@@ -105,7 +106,7 @@ def parse(payload: str) -> Change | None:
 OnChange = Callable[[Change], None]
 
 
-class _Watcher:
+class _Watcher(ABC):
     """A daemon thread calling ``on_change``; ``stop()`` ends it."""
 
     name = "rcrp-change-watcher"
@@ -136,8 +137,9 @@ class _Watcher:
         with suppress(Exception):
             self.on_change(change)
 
-    def _run(self) -> None:  # pragma: no cover - overridden
-        raise NotImplementedError
+    @abstractmethod
+    def _run(self) -> None:
+        """Watch until stopped, calling ``_tell`` for each change (each database its own way)."""
 
 
 class SqliteWatcher(_Watcher):

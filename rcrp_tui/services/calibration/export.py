@@ -8,19 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
-import os
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
 from rcrp_tui.domain.calibration.agreement import Estimate
 from rcrp_tui.domain.permissions import Permission
-from rcrp_tui.private_files import write_private
 from rcrp_tui.services.calibration.results import AgreementFigures, SessionResults
 from rcrp_tui.services.calibration.sessions import require_reader
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.core.export_files import write_export
 from rcrp_tui.services.core.export_marking import MARKING, csv_safe, md_cell
 
 Cell = str | int | float | None
@@ -222,18 +220,7 @@ def default_name(results: SessionResults, fmt: ResultsFormat) -> str:
 def write_results(ctx: Ctx, results: SessionResults, fmt: ResultsFormat, path: Path | str) -> Path:
     """Write the results to ``path`` (a folder gets the default name), owner-only; audit it."""
     require_reader(ctx)
-    target = Path(path).expanduser()
-    if isinstance(path, str) and path.endswith(("/", os.sep)) and not target.is_dir():
-        raise ValidationFailed("path", f"no such folder: {target}")
-    if target.is_dir():
-        target = target / default_name(results, fmt)
-    if not target.parent.is_dir():
-        raise ValidationFailed("path", f"no such folder: {target.parent}")
-    data = render(results, fmt)
-    try:
-        write_private(target, data)
-    except OSError as exc:
-        raise ValidationFailed("path", f"cannot write {target}: {exc.strerror}") from None
+    target, size = write_export(path, default_name(results, fmt), lambda: render(results, fmt))
     permission = (
         Permission.RUN_CALIBRATION
         if ctx.actor.role.value == "qa_lead"
@@ -246,6 +233,6 @@ def write_results(ctx: Ctx, results: SessionResults, fmt: ResultsFormat, path: P
             "calibration_results_exported",
             "calibration_session",
             results.session.id,
-            after={"file": str(target), "format": fmt.value, "bytes": len(data)},
+            after={"file": str(target), "format": fmt.value, "bytes": size},
         )
     return target

@@ -12,16 +12,14 @@ from __future__ import annotations
 import csv
 import html
 import io
-import os
 from collections.abc import Callable
 from enum import StrEnum
 from pathlib import Path
 
 from rcrp_tui.domain.permissions import Permission
-from rcrp_tui.private_files import write_private
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.core.export_files import write_export
 from rcrp_tui.services.core.export_marking import MARKING, csv_safe, md_cell
 from rcrp_tui.services.kpis.figures import KpiReport
 from rcrp_tui.services.kpis.report_sections import (
@@ -170,18 +168,7 @@ def write_report(ctx: Ctx, report: KpiReport, fmt: ReportFormat, path: Path | st
     slash and write a file named after the folder).
     """
     ctx.require(Permission.VIEW_KPIS)
-    target = Path(path).expanduser()
-    if isinstance(path, str) and path.endswith(("/", os.sep)) and not target.is_dir():
-        raise ValidationFailed("path", f"no such folder: {target}")
-    if target.is_dir():
-        target = target / default_name(report, fmt)
-    if not target.parent.is_dir():
-        raise ValidationFailed("path", f"no such folder: {target.parent}")
-    data = render(report, fmt)
-    try:
-        write_private(target, data)
-    except OSError as exc:
-        raise ValidationFailed("path", f"cannot write {target}: {exc.strerror}") from None
+    target, size = write_export(path, default_name(report, fmt), lambda: render(report, fmt))
     with ctx.writing(Permission.VIEW_KPIS) as session:
         audit.record(
             session,
@@ -189,6 +176,6 @@ def write_report(ctx: Ctx, report: KpiReport, fmt: ReportFormat, path: Path | st
             "kpi_report_exported",
             "kpi_report",
             f"{report.period.first_day}/{report.period.end_day}",
-            after={"file": str(target), "format": fmt.value, "bytes": len(data)},
+            after={"file": str(target), "format": fmt.value, "bytes": size},
         )
     return target

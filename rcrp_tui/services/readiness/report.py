@@ -9,15 +9,13 @@ formats are asked for.
 
 from __future__ import annotations
 
-import os
 from enum import StrEnum
 from pathlib import Path
 
 from rcrp_tui.domain.permissions import Permission
-from rcrp_tui.private_files import write_private
 from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.services.core.errors import ValidationFailed
+from rcrp_tui.services.core.export_files import write_export
 from rcrp_tui.services.core.export_marking import MARKING, md_cell
 from rcrp_tui.services.readiness.checklist import ReadinessReport
 from rcrp_tui.services.readiness.report_sections import COLUMNS, Row, header_lines, rows, title
@@ -71,18 +69,9 @@ def default_name(report: ReadinessReport, fmt: ReadinessFormat) -> str:
 def write_report(ctx: Ctx, report: ReadinessReport, fmt: ReadinessFormat, path: Path | str) -> Path:
     """Write the report to ``path`` (a folder gets the default name), owner-only; audit it."""
     ctx.require(Permission.VIEW_READINESS)
-    target = Path(path).expanduser()
-    if isinstance(path, str) and path.endswith(("/", os.sep)) and not target.is_dir():
-        raise ValidationFailed("output", f"no such folder: {target}")
-    if target.is_dir():
-        target = target / default_name(report, fmt)
-    if not target.parent.is_dir():
-        raise ValidationFailed("output", f"no such folder: {target.parent}")
-    data = render(report, fmt)
-    try:
-        write_private(target, data)
-    except OSError as exc:
-        raise ValidationFailed("output", f"cannot write {target}: {exc.strerror}") from None
+    target, size = write_export(
+        path, default_name(report, fmt), lambda: render(report, fmt), field="output"
+    )
     with ctx.writing(Permission.VIEW_READINESS) as session:
         audit.record(
             session,
@@ -90,6 +79,6 @@ def write_report(ctx: Ctx, report: ReadinessReport, fmt: ReadinessFormat, path: 
             "readiness_report_exported",
             "readiness_report",
             report.phase,
-            after={"file": str(target), "format": fmt.value, "bytes": len(data)},
+            after={"file": str(target), "format": fmt.value, "bytes": size},
         )
     return target

@@ -200,3 +200,21 @@ def test_buckets_tile_the_period_exactly(first: date, days: int) -> None:
             assert a.end == b.start and a.start < a.end
     baseline = previous_period(period)
     assert baseline.end_day == period.first_day and baseline.days == period.days
+
+
+@pytest.mark.parametrize(
+    ("typed", "said"),
+    [
+        ("2026-02-31", "Due: there is no day 31 in February 2026; type a date like 2026-10-01"),
+        ("2026-04-31", "Due: there is no day 31 in April 2026; type a date like 2026-10-01"),
+        ("2026-13-01", "Due: '2026-13-01' is not a date like 2026-10-01"),
+        ("0000-01-01", "Due: '0000-01-01' is not a date like 2026-10-01"),
+        ("", "Due: empty; type a date like 2026-10-01"),
+    ],
+)
+def test_a_day_that_does_not_exist_is_named_as_such(typed: str, said: str) -> None:
+    from rcrp_tui.domain.kpis import parse_day
+
+    with pytest.raises(ValueError) as caught:
+        parse_day(typed, "Due")
+    assert str(caught.value) == said

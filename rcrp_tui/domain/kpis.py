@@ -7,6 +7,7 @@ includes a day outside it. Everything here is pure: no storage, no screens.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -87,6 +88,13 @@ def parse_day(text: str, name: str) -> date:
         typed = text.strip()
         if not typed:
             raise ValueError(f"{name}: empty; type a date like 2026-10-01") from None
+        shape = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", typed)
+        if shape and int(shape[1]) >= 1 and 1 <= int(shape[2]) <= 12:
+            # The right shape, but the day does not exist (31 February, 31 April).
+            month = date(int(shape[1]), int(shape[2]), 1).strftime("%B %Y")
+            raise ValueError(
+                f"{name}: there is no day {int(shape[3])} in {month}; type a date like 2026-10-01"
+            ) from None
         raise ValueError(f"{name}: {quoted(typed)} is not a date like 2026-10-01") from None
 
 

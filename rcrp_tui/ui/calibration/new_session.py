@@ -29,6 +29,7 @@ from rcrp_tui.ui.calibration.common import DIALOG_CSS
 from rcrp_tui.ui.common.form import FormBehaviour, FormInput
 from rcrp_tui.ui.common.keys import KeyHints
 from rcrp_tui.ui.common.literal import literal
+from rcrp_tui.ui.common.worded_selection import WordedSelectionList
 
 NO_PLAN = -1
 
@@ -71,7 +72,7 @@ class NewSessionDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[int | Non
             yield Label("Deadline (YYYY-MM-DD)")
             yield FormInput(id="new-deadline")
             yield Label("Graders (space to tick; at least two)")
-            yield SelectionList[str](id="new-graders")
+            yield WordedSelectionList(id="new-graders")
             yield Static("Chosen: none yet", id="new-chosen")
             yield Label("Decisions: CAD references (commas or spaces between them)")
             yield FormInput(id="new-refs")

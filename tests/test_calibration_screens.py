@@ -56,6 +56,14 @@ async def test_a_qa_lead_creates_a_session_then_grades_and_submits_a_decision(
         assert "Title" in error, error
         assert dialog.query_one("#new-refs", Input).value == refs
         await type_text(pilot, "December check")
+        # A day that does not exist is named as such, and what was typed stays.
+        dialog.query_one("#new-deadline", Input).value = "2026-02-30"
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = rendered_text(dialog.query_one("#new-error", Static))
+        assert "there is no day 30 in February 2026" in error, error
+        assert dialog.query_one("#new-deadline", Input).value == "2026-02-30"
+        dialog.query_one("#new-deadline", Input).value = DEADLINE.isoformat()
         # One grader only: the service's refusal appears under the graders.
         graders = dialog.query_one("#new-graders", SelectionList)
         graders.select("qa.grader")

@@ -18,6 +18,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, SelectionList, Static
 
+from rcrp_tui.domain.kpis import parse_day
 from rcrp_tui.services.calibration import sessions
 from rcrp_tui.services.calibration.records import Person
 from rcrp_tui.services.core.context import Ctx
@@ -118,13 +119,12 @@ class NewSessionDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[int | Non
         )
 
     def _deadline(self) -> date | None:
-        text = self.query_one("#new-deadline", Input).value.strip()
+        # The one day parser every date box uses: it names a day that does not exist
+        # and never repeats a long paste in full.
         try:
-            return date.fromisoformat(text)
-        except ValueError:
-            self.show_field_error(
-                "new-deadline", f"Deadline: give a date as YYYY-MM-DD (not “{text}”)."
-            )
+            return parse_day(self.query_one("#new-deadline", Input).value, "Deadline")
+        except ValueError as exc:
+            self.show_field_error("new-deadline", f"{exc}.")
             return None
 
     def action_create(self) -> None:

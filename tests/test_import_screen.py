@@ -232,7 +232,10 @@ async def test_an_xlsx_sheet_imports_and_a_wrong_sheet_lists_the_sheets(world: P
         ("missing/calls.csv", "There is no folder missing."),
         ("profiles", "profiles is a folder: type the file's name after it."),
         ("notes.txt", "notes.txt is not a .csv or .xlsx file"),
+        # A name longer than the system allows: said in words, not a crash.
+        ("y" * 2000 + ".csv", "Cannot use the path 'yyyy"),
     ],
+    ids=["empty", "no-file", "no-folder", "folder", "not-csv", "name-too-long"],
 )
 async def test_the_file_box_says_what_is_wrong(world: Path, typed: str, message: str) -> None:
     db = _sqlite(world)
@@ -246,6 +249,7 @@ async def test_the_file_box_says_what_is_wrong(world: Path, typed: str, message:
         shown = rendered_text(screen.query_one("#import-file-message", Static), width=200)
         assert message in shown and shown.startswith("✗")
         assert screen.running is None and screen.focused is screen.query_one("#import-file")
+        assert screen.query_one("#import-file", Input).value == typed  # what was typed stays
 
 
 def test_path_completion_offers_folders_and_export_files_only(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from rcrp_tui.domain.safe_text import quoted
 from rcrp_tui.importing.errors import ImportFailed
 
 #: The kinds of file the import screen offers: a CSV export, or an Excel workbook.
@@ -18,6 +19,16 @@ def check_source_path(text: str) -> Path:
     if not text:
         raise ImportFailed("Type the path of the CSV or .xlsx file to import.")
     path = Path(text).expanduser()  # a relative path is from the app's working folder
+    try:
+        return _checked(path)
+    except OSError as exc:
+        # The system refused to look at the path at all (a name too long, a loop of links):
+        # say so in words, quoting no more than the start of what was typed.
+        reason = exc.strerror or "it cannot be read"
+        raise ImportFailed(f"Cannot use the path {quoted(text)}: {reason.lower()}.") from None
+
+
+def _checked(path: Path) -> Path:
     if path.is_dir():
         raise ImportFailed(f"{path} is a folder: type the file's name after it.")
     if not path.exists():

@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from pathlib import Path
 
+from rcrp_tui.domain.safe_text import quoted
 from rcrp_tui.private_files import write_private
 from rcrp_tui.services.core.errors import ValidationFailed
 
@@ -24,12 +25,16 @@ def write_export(
     The target is checked before ``render`` runs, so a bad path costs no rendering.
     """
     target = Path(path).expanduser()
-    if isinstance(path, str) and path.endswith(("/", os.sep)) and not target.is_dir():
-        raise ValidationFailed(field, f"no such folder: {target}")
-    if target.is_dir():
-        target = target / default_name
-    if not target.parent.is_dir():
-        raise ValidationFailed(field, f"no such folder: {target.parent}")
+    try:
+        if isinstance(path, str) and path.endswith(("/", os.sep)) and not target.is_dir():
+            raise ValidationFailed(field, f"no such folder: {target}")
+        if target.is_dir():
+            target = target / default_name
+        if not target.parent.is_dir():
+            raise ValidationFailed(field, f"no such folder: {target.parent}")
+    except OSError as exc:  # the system will not look at it (a name too long, say)
+        reason = (exc.strerror or "it cannot be used").lower()
+        raise ValidationFailed(field, f"cannot use {quoted(str(path))}: {reason}") from None
     data = render()
     try:
         write_private(target, data)

@@ -290,7 +290,7 @@ def test_the_live_demo_and_its_build_day_on_both_databases(any_db: Database) -> 
     assert window.now - timedelta(hours=2) < alert.raised_at < window.now
     assert rota.on_duty_now(lead)
     if not any_db.is_sqlite:
-        from rcrp_tui.cli.main import _emptied_demo
+        from rcrp_tui.cli.app import _emptied_demo
 
         with pytest.raises(ValueError, match="--rebuild replaces a SQLite demo file"):
             _emptied_demo(any_db, any_db.url.render_as_string(hide_password=False))

@@ -306,6 +306,7 @@ def test_read_filter_names_the_field_that_is_wrong() -> None:
     with pytest.raises(ValidationFailed) as bad_from:
         read_filter(FilterForm(date_from="2026-02-30"))
     assert bad_from.value.field == "Date from"
+    assert bad_from.value.reason.startswith("there is no day 30 in February 2026")
     with pytest.raises(ValidationFailed) as reversed_range:
         read_filter(FilterForm(date_from="2026-11-24", date_to="2026-11-01"))
     assert reversed_range.value.field == "Date to"

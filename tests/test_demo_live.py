@@ -226,7 +226,7 @@ def test_a_bad_today_is_refused_in_words(
 ) -> None:
     with pytest.raises(SystemExit):
         _demo(tmp_path / "demo.db", "--today", "3/12/2026")
-    assert "'3/12/2026' is not a date like 2026-12-03" in capsys.readouterr().err
+    assert "argument --today: '3/12/2026' is not a date like 2026-10-01" in capsys.readouterr().err
 
 
 def test_rebuild_refuses_a_database_that_is_not_a_demo(

@@ -16,7 +16,7 @@ from rcrp_tui.services.core.context import Actor, Ctx
 from rcrp_tui.services.rota import planning as rota_service
 from rcrp_tui.storage.db import Database
 from rcrp_tui.ui.rota.grid import WeekGrid
-from tests.apphelpers import DEMO_PASSWORD, make_app, settle, sign_in, type_text
+from tests.apphelpers import DEMO_PASSWORD, make_app, rendered_text, settle, sign_in, type_text
 from tests.snapshots import assert_snapshots
 
 GO_LIVE = date(2026, 11, 16)  # the fixed clock (24 November) falls in week 2
@@ -187,6 +187,29 @@ async def test_leave_over_an_assigned_shift_needs_a_reason_and_leaves_a_gap(
         await settle(pilot)
         assert _view(admin_ctx, rota_id).slot(night).floorwalker_id is None  # type: ignore[union-attr]
         assert "(0/126)" in _title(screen)
+
+
+async def test_leave_names_a_day_that_does_not_exist_and_stays_open(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    _seed(admin_ctx)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _open_rota(pilot)
+        await pilot.press("L")
+        await settle(pilot)
+        from textual.widgets import Static
+
+        from rcrp_tui.ui.rota.dialogs import LeaveDialog
+
+        assert isinstance(app.screen, LeaveDialog)
+        app.screen.query_one("#first").focus()
+        await type_text(pilot, "2026-02-31")
+        await pilot.press("enter")
+        await settle(pilot)
+        assert isinstance(app.screen, LeaveDialog)
+        shown = rendered_text(app.screen.query_one("#leave-error", Static), width=200)
+        assert shown.startswith("✗ First day: there is no day 31 in February 2026"), shown
 
 
 async def test_rule_break_needs_an_override_reason(

@@ -77,6 +77,16 @@ def test_targeted_census_and_quota_plans() -> None:
         (PlanForm(name="x", size="ten"), "Size", "'ten' is not a whole number"),
         (PlanForm(name="x", size="5", date_from="1/11/2026"), "From", "not a date"),
         (
+            PlanForm(name="x", size="5", date_from="2026-02-31"),
+            "From",
+            "there is no day 31 in February 2026",
+        ),
+        (
+            PlanForm(name="x", size="5", date_to="2026-04-31"),
+            "To",
+            "there is no day 31 in April 2026",
+        ),
+        (
             PlanForm(name="x", size="5", date_from="2026-11-05", date_to="2026-11-01"),
             "To",
             "before the 'from' day",

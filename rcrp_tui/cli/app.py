@@ -8,12 +8,11 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rcrp_tui.cli.arguments import add_database, add_idle_minutes
+from rcrp_tui.cli.arguments import add_database, add_idle_minutes, day_argument
 from rcrp_tui.cli.database import demo_database_url, open_database
 
 if TYPE_CHECKING:
@@ -52,13 +51,6 @@ def cmd_demo(args: argparse.Namespace) -> int:
     if args.no_open:
         return 0
     return _run_app(db, args.idle_minutes)
-
-
-def _demo_day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-12-03") from None
 
 
 def _emptied_demo(db: Database, argument: str | None) -> Database:
@@ -120,7 +112,7 @@ def add_demo_parser(sub: Any) -> None:
     when = demo.add_mutually_exclusive_group()
     when.add_argument(
         "--today",
-        type=_demo_day,
+        type=day_argument,
         default=None,
         metavar="DATE",
         help="build the demo as if today were DATE (YYYY-MM-DD), its 'now' 14:00 that day "

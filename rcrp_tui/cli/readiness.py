@@ -13,10 +13,9 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
-from rcrp_tui.domain.kpis import parse_day
+from rcrp_tui.cli.arguments import day_argument
 from rcrp_tui.domain.phases import parse_phase
 
 FORMATS = ("md", "xlsx", "pdf")
@@ -27,13 +26,6 @@ def _phase(text: str) -> int:
         return parse_phase(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
-
-
-def _day(text: str) -> date:
-    try:
-        return parse_day(text, "date")
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("date: ")) from None
 
 
 def cmd_readiness(args: argparse.Namespace) -> int:
@@ -85,7 +77,7 @@ def add_readiness_parser(
     parser.add_argument(
         "--set-baseline",
         nargs=2,
-        type=_day,
+        type=day_argument,
         metavar=("FIRST", "END"),
         help="set the phase's KPI baseline period first (END not included)",
     )

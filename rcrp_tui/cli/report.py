@@ -13,20 +13,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date
 from typing import Any
 
-from rcrp_tui.domain.kpis import make_period, parse_day, previous_period
+from rcrp_tui.cli.arguments import day_argument
+from rcrp_tui.domain.kpis import make_period, previous_period
 from rcrp_tui.services.core.errors import ValidationFailed
 
 FORMATS = ("md", "html", "xlsx", "csv", "pdf")
-
-
-def _day(text: str) -> date:
-    try:
-        return parse_day(text, "date")
-    except ValueError as exc:
-        raise argparse.ArgumentTypeError(str(exc).removeprefix("date: ")) from None
 
 
 def cmd_report(args: argparse.Namespace) -> int:
@@ -72,15 +65,28 @@ def add_report_parser(
         "report", help="KPI report for a period against a baseline (see docs/kpis-and-reports.md)"
     )
     report.add_argument(
-        "--from", dest="date_from", type=_day, required=True, metavar="DATE", help="first day"
+        "--from",
+        dest="date_from",
+        type=day_argument,
+        required=True,
+        metavar="DATE",
+        help="first day",
     )
     report.add_argument(
-        "--to", dest="date_to", type=_day, required=True, metavar="DATE", help="not included"
+        "--to",
+        dest="date_to",
+        type=day_argument,
+        required=True,
+        metavar="DATE",
+        help="not included",
     )
     report.add_argument(
-        "--baseline-from", type=_day, metavar="DATE", help="default: the same length just before"
+        "--baseline-from",
+        type=day_argument,
+        metavar="DATE",
+        help="default: the same length just before",
     )
-    report.add_argument("--baseline-to", type=_day, metavar="DATE", help="not included")
+    report.add_argument("--baseline-to", type=day_argument, metavar="DATE", help="not included")
     report.add_argument("--format", choices=FORMATS, required=True)
     report.add_argument(
         "--output",

@@ -4,21 +4,14 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from rcrp_tui.cli.arguments import day_argument
 from rcrp_tui.services.core.errors import ValidationFailed
 
 if TYPE_CHECKING:
     from rcrp_tui.services.core.context import Ctx
-
-
-def _day(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-02") from None
 
 
 def _ctx(args: argparse.Namespace) -> Ctx:
@@ -112,7 +105,7 @@ def add_rota_parser(
     create = actions.add_parser("create", help="create a rota for every team on a shift pattern")
     create.add_argument("--name", required=True)
     create.add_argument("--phase", type=int, required=True)
-    create.add_argument("--go-live", type=_day, required=True, metavar="YYYY-MM-DD")
+    create.add_argument("--go-live", type=day_argument, required=True, metavar="YYYY-MM-DD")
     create.add_argument("--pattern", required=True, help="shift pattern, e.g. eln-8h")
     create.add_argument("--days", type=int, default=42, help="window length (default 42)")
     create.add_argument("--time-zone", default="Europe/London")
@@ -127,8 +120,8 @@ def add_rota_parser(
 
     leave = actions.add_parser("leave", help="record a floorwalker as unavailable")
     leave.add_argument("username")
-    leave.add_argument("first_day", type=_day, metavar="FIRST_DAY")
-    leave.add_argument("last_day", type=_day, metavar="LAST_DAY")
+    leave.add_argument("first_day", type=day_argument, metavar="FIRST_DAY")
+    leave.add_argument("last_day", type=day_argument, metavar="LAST_DAY")
     leave.add_argument(
         "--kind",
         default="annual_leave",

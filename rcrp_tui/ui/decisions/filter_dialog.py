@@ -18,7 +18,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Select, Static
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
-from rcrp_tui.domain.safe_text import quoted
+from rcrp_tui.domain.kpis import parse_day
 from rcrp_tui.services.core.errors import ValidationFailed
 from rcrp_tui.services.core.people import STAFF_ID_RE
 from rcrp_tui.services.decisions.queries import DecisionFilter
@@ -44,19 +44,12 @@ class FilterForm:
 
 
 def _parse_day(field: str, raw: str) -> date | None:
-    text = raw.strip()
-    if not text:
+    if not raw.strip():
         return None
     try:
-        return date.fromisoformat(text) if len(text) == 10 else _bad_day(field, text)
-    except ValueError:
-        return _bad_day(field, text)
-
-
-def _bad_day(field: str, text: str) -> date:
-    raise ValidationFailed(
-        field, f"{quoted(text)} is not a date; type it as YYYY-MM-DD, e.g. 2026-11-24"
-    )
+        return parse_day(raw, field)
+    except ValueError as exc:
+        raise ValidationFailed(field, str(exc).removeprefix(f"{field}: ")) from None
 
 
 def read_filter(form: FilterForm, *, keep: DecisionFilter | None = None) -> DecisionFilter:

@@ -15,6 +15,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from rcrp_tui.domain.kpis import parse_day
 from rcrp_tui.domain.personal_data import kinds_found, scan
 from rcrp_tui.domain.rota_autofill import Proposal
 from rcrp_tui.services.rota.planning import OVERRIDE_MAX, Candidate, FloorwalkerInfo, RotaView
@@ -329,11 +330,9 @@ class LeaveDialog(FormBehaviour, ModalScreen[LeaveChoice | None]):
                 days.append(days[0])
                 continue
             try:
-                days.append(date.fromisoformat(raw))
-            except ValueError:
-                self.show_field_error(
-                    box, f"{name}: {raw or 'empty'} is not a date like 2026-11-20."
-                )
+                days.append(parse_day(raw, name))
+            except ValueError as exc:
+                self.show_field_error(box, f"{exc}.")
                 return
         if days[1] < days[0]:
             self.show_field_error(

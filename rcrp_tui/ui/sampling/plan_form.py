@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 
 from rcrp_tui.domain.enums import CallerType, Category, LabelledEnum, Outcome, Shift
-from rcrp_tui.domain.safe_text import quoted
+from rcrp_tui.domain.kpis import parse_day
 from rcrp_tui.domain.sampling import (
     LONDON,
     Allocation,
@@ -99,9 +99,9 @@ def _day(field: str, raw: str) -> date | None:
     if not text:
         return None
     try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise ValidationFailed(field, f"{quoted(text)} is not a date like 2026-11-01") from None
+        return parse_day(text, field)
+    except ValueError as exc:
+        raise ValidationFailed(field, str(exc).removeprefix(f"{field}: ")) from None
 
 
 def _london_midnight(day: date) -> datetime:

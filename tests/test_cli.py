@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -335,3 +336,127 @@ def test_a_database_path_the_system_refuses_is_a_message_not_a_traceback(
     assert main(["db", "upgrade", "--database", str(not_a_folder / "rcrp.db")]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error: Not a directory") and str(not_a_folder) in err
+
+
+# Every option that takes a day, with the rest of its command line valid: the option is
+# named (by argparse), the impossible day is named (by domain.kpis.parse_day).
+DAY_OPTIONS = {
+    "demo --today": ("demo --no-open --today {day}", "--today"),
+    "report --from": ("report --from {day} --to 2026-03-01 --format md", "--from"),
+    "report --to": ("report --from 2026-01-01 --to {day} --format md", "--to"),
+    "report --baseline-from": (
+        "report --from 2026-03-01 --to 2026-04-01 --format md "
+        "--baseline-from {day} --baseline-to 2026-03-01",
+        "--baseline-from",
+    ),
+    "report --baseline-to": (
+        "report --from 2026-03-01 --to 2026-04-01 --format md "
+        "--baseline-from 2026-01-01 --baseline-to {day}",
+        "--baseline-to",
+    ),
+    "readiness --set-baseline FIRST": (
+        "readiness --phase 1 --set-baseline {day} 2026-03-01",
+        "--set-baseline",
+    ),
+    "readiness --set-baseline END": (
+        "readiness --phase 1 --set-baseline 2026-01-01 {day}",
+        "--set-baseline",
+    ),
+    "rota create --go-live": (
+        "rota create --name R --phase 1 --pattern eln-8h --go-live {day}",
+        "--go-live",
+    ),
+    "rota leave FIRST_DAY": ("rota leave walker1 {day} 2026-03-02", "FIRST_DAY"),
+    "rota leave LAST_DAY": ("rota leave walker1 2026-02-01 {day}", "LAST_DAY"),
+}
+
+
+@pytest.mark.parametrize("option", DAY_OPTIONS)
+def test_every_day_option_names_a_day_that_does_not_exist(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv, name = DAY_OPTIONS[option]
+    with pytest.raises(SystemExit) as done:
+        main([a.replace("{day}", "2026-02-31") for a in argv.split()])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert (
+        f"argument {name}: there is no day 31 in February 2026; type a date like 2026-10-01" in err
+    ), err
+
+
+@pytest.mark.parametrize("option", DAY_OPTIONS)
+def test_every_day_option_quotes_only_the_start_of_a_long_paste(
+    option: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv, name = DAY_OPTIONS[option]
+    paste = "2026-" + "x" * 2000
+    with pytest.raises(SystemExit):
+        main([a.replace("{day}", paste) for a in argv.split()])
+    err = capsys.readouterr().err
+    assert f"argument {name}: '2026-xxx" in err and "(2,005 characters)" in err, err
+    assert paste[:100] not in err
+
+
+# A 2,000-character path (one name far longer than the system allows) given to each
+# command that takes a path: the error quotes its start and says how long it was.
+LONG_NAME = "y" * 2000
+PATH_COMMANDS = {
+    "import FILE": "import {tmp}/{long}.csv --profile san-diego",
+    "import --profile": "import {tmp}/calls.csv --profile {tmp}/{long}.toml",
+    "import, no such folder": "import {tmp}/missing/{long}.csv --profile san-diego",
+    "report --output": "report --from 2026-01-01 --to 2026-02-01 --format md --output {tmp}/{long}",
+    "report --output, no such folder": (
+        "report --from 2026-01-01 --to 2026-02-01 --format md --output {tmp}/no/{long}/r.md"
+    ),
+    "readiness --output": "readiness --phase 1 --output {tmp}/{long}.md",
+    "db backup": "db backup {tmp}/{long}.db",
+    "db restore": "db restore {tmp}/{long}.db",
+    "toolkit add": "toolkit add {tmp}/{long}.toml",
+    "retention plan --rules": "retention plan --rules {tmp}/{long}.toml",
+    "subject-access --output": "subject-access CO1 --output {tmp}/{long}.md",
+    "rota export --folder": "rota export 1 --folder {tmp}/{long}",
+}
+
+
+@pytest.mark.parametrize("command", PATH_COMMANDS)
+def test_a_long_path_is_not_repeated_in_full_in_an_error(
+    command: str,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from rcrp_tui.domain.enums import Role
+    from tests.cli_helpers import add_account, as_user
+
+    database = tmp_path / "cli.db"
+    add_account(database, "ada", Role.ADMINISTRATOR)
+    (tmp_path / "calls.csv").write_text("Ref,Received\n")
+    argv = PATH_COMMANDS[command].format(tmp=tmp_path, long=LONG_NAME).split()
+    code = main([*argv, "--database", str(database), *as_user(monkeypatch, "ada")])
+    err = capsys.readouterr().err
+    assert code == 2, err
+    (line,) = [x for x in err.splitlines() if x.startswith("error: ")]
+    assert re.search(r"'… \(2,\d{3} characters\)", line), line
+    assert LONG_NAME[:100] not in err and len(line) < 250, line
+
+
+def test_argparse_quotes_only_the_start_of_a_long_paste(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["report", "--from", "2026-01-01", "--to", "2026-02-01", "--format", LONG_NAME])
+    assert done.value.code == 2
+    err = capsys.readouterr().err
+    assert "invalid choice: 'yyyy" in err and "(2,000 characters) (choose from" in err, err
+    assert LONG_NAME[:100] not in err
+
+
+def test_a_real_path_in_an_error_is_shown_in_full(capsys: pytest.CaptureFixture[str]) -> None:
+    from rcrp_tui.cli.output import LONG_INPUT, shortened
+
+    path = "/srv/qa/" + "exports/" * 18 + "board.md"  # a deep folder, but a real one
+    assert len(path) <= LONG_INPUT
+    assert shortened(f"no such folder: {path}") == f"no such folder: {path}"
+    pasted = path + "x" * (LONG_INPUT - len(path) + 1)
+    assert shortened(f"no such folder: {pasted}") == (
+        f"no such folder: {pasted[:40]!r}… ({LONG_INPUT + 1} characters)"
+    )

@@ -9,8 +9,19 @@ from __future__ import annotations
 
 import argparse
 from datetime import date
+from typing import NoReturn
 
+from rcrp_tui.cli.output import shortened
 from rcrp_tui.domain.kpis import parse_day
+
+
+class CommandParser(argparse.ArgumentParser):
+    """The ``rcrp-tui`` parser (its sub-commands' parsers are of the same class): argparse
+    repeats a refused value in its message ("invalid choice: ..."), so a long paste is
+    shortened there as in every other error (``cli.output.shortened``)."""
+
+    def error(self, message: str) -> NoReturn:
+        super().error(shortened(message))
 
 
 def add_database(parser: argparse.ArgumentParser) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from rcrp_tui.cli.auth import signed_in
-from rcrp_tui.cli.output import say_database
+from rcrp_tui.cli.output import say_database, say_error
 
 
 def cmd_import(args: argparse.Namespace) -> int:
@@ -25,7 +25,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         profile = load_profile(Path(args.profile))
     except ProfileError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say_error(str(exc))
         return 2
     ctx = signed_in(args)
     ctx.db.on_wait = lambda wait: print(wait.describe(), file=sys.stderr)
@@ -41,7 +41,7 @@ def cmd_import(args: argparse.Namespace) -> int:
             sheet=args.sheet,
         )
     except ImportFailed as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say_error(str(exc))
         return 2
     say_database(ctx)
     print(summary.describe())

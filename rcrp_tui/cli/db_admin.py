@@ -8,12 +8,12 @@ database, before there may be any account to sign in as.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rcrp_tui.cli.database import database_url_from, default_url, revisions_text
 from rcrp_tui.cli.ops import add_ops_parser
+from rcrp_tui.cli.output import say_error
 
 if TYPE_CHECKING:
     from rcrp_tui.storage.db import Database
@@ -50,7 +50,7 @@ def _grant(db: Database, role: str) -> int:
     try:
         created, statements = grant_app_role(db, role)
     except RoleError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say_error(str(exc))
         return 2
     if created:
         print(f"Created role {role} (LOGIN, no password yet: set one with ALTER ROLE).")

@@ -17,12 +17,11 @@ behind it, and ``report --format md`` loads only what a Markdown report needs.
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from rcrp_tui import __version__
 from rcrp_tui.cli.app import add_demo_parser, cmd_demo, cmd_open
-from rcrp_tui.cli.arguments import add_database, add_idle_minutes
+from rcrp_tui.cli.arguments import CommandParser, add_database, add_idle_minutes
 from rcrp_tui.cli.audit import add_audit_parser
 from rcrp_tui.cli.auth import add_sign_in
 from rcrp_tui.cli.cad_import import add_import_parser
@@ -30,7 +29,7 @@ from rcrp_tui.cli.calibration import add_calibration_parser
 from rcrp_tui.cli.db_admin import add_db_parser
 from rcrp_tui.cli.keys import add_keys_parser
 from rcrp_tui.cli.ops import add_retention_parser
-from rcrp_tui.cli.output import visible_output
+from rcrp_tui.cli.output import say_error, visible_output
 from rcrp_tui.cli.privacy import add_privacy_parser
 from rcrp_tui.cli.readiness import add_readiness_parser
 from rcrp_tui.cli.report import add_report_parser
@@ -44,7 +43,7 @@ from rcrp_tui.services.core.errors import ServiceError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = CommandParser(
         prog="rcrp-tui",
         description="Quality assurance of Right Care, Right Person control-room decisions.",
     )
@@ -86,13 +85,14 @@ def _run(args: argparse.Namespace) -> int:
     try:
         return int(args.func(args))
     except ServiceError as exc:
-        print(f"error: {exc.message}", file=sys.stderr)
+        say_error(exc.message)
         return 2
     except ValueError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        say_error(str(exc))
         return 2
     except OSError as exc:
-        # A folder or file the system refuses (no permission, a full disk): say which.
+        # A folder or file the system refuses (no permission, a full disk, a name too
+        # long): say which, shortened if it was a paste.
         where = f" ({exc.filename})" if exc.filename else ""
-        print(f"error: {exc.strerror or exc}{where}", file=sys.stderr)
+        say_error(f"{exc.strerror or exc}{where}")
         return 2

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from rcrp_tui.cli.auth import add_sign_in, sign_in
+from rcrp_tui.cli.output import say_error
 
 
 def _url(argument: str | None) -> str:
@@ -87,11 +88,10 @@ def cmd_db_check(args: argparse.Namespace) -> int:
 
     url = make_url(_url(args.database))
     if url.get_backend_name() == "sqlite" and manifest_path(Path(str(url.database))).exists():
-        print(
-            f"error: {url.database} is a backup (its manifest lies beside it): opening it "
+        say_error(
+            f"{url.database} is a backup (its manifest lies beside it): opening it "
             "would change it, and it would no longer match its manifest. Restore it into a "
-            "scratch file and check that (docs/operations.md).",
-            file=sys.stderr,
+            "scratch file and check that (docs/operations.md)."
         )
         return 2
     db = _database(args.database)

@@ -11,15 +11,53 @@ reorder what the terminal shows.
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, TextIO, cast
 
-from rcrp_tui.domain.safe_text import terminal_text
+from rcrp_tui.domain.safe_text import quoted, terminal_text
 
 if TYPE_CHECKING:
     from rcrp_tui.services.core.context import Ctx
+
+#: The longest run of characters without a space an error message repeats in full: a
+#: real path fits (two 80-column lines); a 2,000-character paste does not.
+LONG_INPUT = 160
+
+_LONG_RUN = re.compile(rf"\S{{{LONG_INPUT + 1},}}")
+_QUOTES = "'\""
+_OPENERS = "([<" + _QUOTES
+_CLOSERS = ")]>.,;:" + _QUOTES
+
+
+def _shorten_run(match: re.Match[str]) -> str:
+    run = match.group()
+    inner = run.lstrip(_OPENERS).rstrip(_CLOSERS)
+    if not inner:
+        return run
+    start = run.index(inner)
+    before, after = run[:start], run[start + len(inner) :]
+    # quoted() puts its own quotes round what it shows: drop the message's.
+    before = "".join(c for c in before if c not in _QUOTES)
+    after = "".join(c for c in after if c not in _QUOTES)
+    return before + quoted(inner) + after
+
+
+def shortened(message: str) -> str:
+    """``message`` with each run of more than ``LONG_INPUT`` characters without a space
+    (a pasted path, a paste into an option) cut by ``domain.safe_text.quoted``, as the
+    screens cut a paste: its first characters, quoted, and how long it was. The services
+    and the import echo what was typed in their errors; this is where the command line
+    shortens it, so no error floods the terminal with a paste."""
+    return _LONG_RUN.sub(_shorten_run, message)
+
+
+def say_error(message: str, *, kind: str = "error") -> None:
+    """``error: message`` (or ``warning: ...``) on standard error, a long paste in it
+    shortened (``shortened``)."""
+    print(f"{kind}: {shortened(message)}", file=sys.stderr)
 
 
 class VisibleStream(io.TextIOBase):

@@ -17,6 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TextIO
 
+from rcrp_tui.cli.output import say_error
+
 #: Exit statuses.
 CLEAN, FOUND, READ_ERROR = 0, 1, 2
 
@@ -66,12 +68,12 @@ def cmd_privacy_scan(args: argparse.Namespace) -> int:
     try:
         lines = _read_lines(source)
     except FileNotFoundError:
-        print(f"error: {source}: no such file", file=sys.stderr)
+        say_error(f"{source}: no such file")
         return READ_ERROR
     except (OSError, ValueError) as exc:
         message = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         where = "" if isinstance(exc, ValueError) or message.startswith(source) else f"{source}: "
-        print(f"error: {where}{message}", file=sys.stderr)
+        say_error(f"{where}{message}")
         return READ_ERROR
     from rcrp_tui.domain.name_lists import shared_gazetteer
 

@@ -109,3 +109,42 @@ async def test_a_conflicting_save_keeps_what_was_typed(
         assert not screen.dirty
         assert screen.base.answers["C02"].answer is Answer.PARTIAL
         assert screen.base.answers["C04"].answer is Answer.NOT_MET
+
+
+async def test_the_reviews_list_says_whose_reviews_it_holds(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    from textual.widgets import Static
+
+    from rcrp_tui.ui.reviews.review_list import ReviewsScreen
+    from tests.apphelpers import rendered_text
+
+    data = seed_small_dataset(admin_ctx)
+    _submitted(db, data.decision_ids[0])
+    expected = {
+        "floorwalker": (
+            "Demo Floorwalker (Floorwalker)",
+            "Your reviews",
+            "Your reviews awaiting moderation",
+        ),
+        "qalead": (
+            "Demo QA lead (QA lead)",
+            "Moderation queue (submitted, moderated)",
+            "All reviews, by every reviewer",
+        ),
+    }
+    for username, (header, first, after_m) in expected.items():
+        app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+        async with app.run_test(size=SIZE) as pilot:
+            await sign_in(pilot, username)
+            await pilot.press("f5")
+            await settle(pilot)
+            screen = app.screen
+            assert isinstance(screen, ReviewsScreen)
+            assert screen.sub_title == f"Reviews · {header}"
+            title = rendered_text(screen.query_one("#reviews-title", Static), width=200)
+            assert title.startswith(f"{first} · m switches"), title
+            await pilot.press("m")
+            await settle(pilot)
+            title = rendered_text(screen.query_one("#reviews-title", Static), width=200)
+            assert title.startswith(f"{after_m} · m switches"), title

@@ -73,12 +73,14 @@ class ReviewsScreen(Screen[None]):
         yield Header()
         yield Static("", id="reviews-title")
         yield DataTable(id="reviews", cursor_type="row", zebra_stripes=True)
-        yield KeyFooter()
+        yield KeyFooter(whole_keys=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         report_failure(self, event)
 
     def on_mount(self) -> None:
+        actor = self.ctx.actor
+        self.sub_title = f"Reviews · {actor.display_name} ({actor.role.label})"
         table = self.query_one(DataTable)
         table.add_columns("ID", "CAD ref", "Category", "Reviewer", "Status", "Judgement", "Result")
         table.focus()
@@ -88,12 +90,29 @@ class ReviewsScreen(Screen[None]):
         if self.rows:
             self._reload()
 
+    def list_name(self) -> str:
+        """Which reviews this list holds, in the words of the person reading it (the
+        header names them: "Reviews · Floorwalker 1 (Floorwalker)")."""
+        role = self.ctx.actor.role
+        if role is Role.CONTACT_OFFICER:
+            if self.queue:
+                return "Reviews of your decisions awaiting moderation (you see them once released)"
+            return "Released reviews of your decisions"
+        if role is Role.FLOORWALKER:
+            whose = "Your reviews"
+        elif role is Role.SUPERVISOR:
+            whose = "Reviews of your team's decisions"
+        elif self.queue:
+            return "Moderation queue (submitted, moderated)"
+        else:
+            return "All reviews, by every reviewer"
+        return f"{whose} awaiting moderation" if self.queue else whose
+
     def _reload(self) -> None:
-        mode = "Moderation queue (submitted, moderated)" if self.queue else "All reviews"
         switch = key_for(self, "reviews.queue", "m")
         opens = key_for(self, "reviews.open", "⏎")
         self.query_one("#reviews-title", Static).update(
-            f"{mode} · {switch} switches · {opens} opens"
+            literal(f"{self.list_name()} · {switch} switches · {opens} opens", single_line=True)
         )
         self._load(self._older_than[-1])
 
@@ -127,7 +146,9 @@ class ReviewsScreen(Screen[None]):
             table.move_cursor(row=min(self._live_row, len(ids) - 1))
         self._live_row = None
         if not message.rows:
-            self.query_one("#reviews-title", Static).update("No reviews here.")
+            self.query_one("#reviews-title", Static).update(
+                literal(f"{self.list_name()}: none.", single_line=True)
+            )
 
     def on_data_changed(self, message: DataChanged) -> None:
         """A review was submitted, moderated or released somewhere: read this page again."""

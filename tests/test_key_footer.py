@@ -81,3 +81,63 @@ async def test_a_focus_change_that_shows_the_same_keys_keeps_the_footer_as_it_is
         await pilot.pause()
         await pilot.pause()
         assert [id(k) for k in plain.screen.query(FooterKey)] != [id(k) for k in before]
+
+
+class _ManyKeys(App[None]):
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding(key, f"noop({key!r})", f"Action {key}") for key in "abcdefg"
+    ]
+
+    def __init__(self, *, whole_keys: bool) -> None:
+        super().__init__()
+        self.whole_keys = whole_keys
+
+    def compose(self) -> ComposeResult:
+        yield KeyFooter(whole_keys=self.whole_keys)
+
+    def action_noop(self, key: str) -> None: ...
+
+
+def _footer_line(app: App[None]) -> str:
+    (strip,) = app.screen._compositor.render_strips()[-1:]
+    return "".join(segment.text for segment in strip)
+
+
+def _keys(app: App[None]) -> tuple[list[FooterKey], int]:
+    """The footer's own keys, and the column where the palette key starts."""
+    keys = list(app.screen.query(FooterKey))
+    (palette,) = [k for k in keys if k.has_class("-command-palette")]
+    return [k for k in keys if k is not palette], palette.region.x
+
+
+async def test_a_whole_keys_footer_shows_only_whole_keys_and_says_more_exist() -> None:
+    # Seven keys of eleven cells do not fit in 50 columns beside the palette key.
+    app = _ManyKeys(whole_keys=True)
+    async with app.run_test(size=(50, 5)) as pilot:
+        await pilot.pause()
+        await pilot.pause()
+        keys, edge = _keys(app)
+        shown = [k for k in keys if k.display]
+        assert shown and len(shown) < len(keys)
+        assert all(k.region.right <= edge for k in shown)
+        assert keys[: len(shown)] == shown  # the first keys, in order
+        line = _footer_line(app)
+        assert "…" in line, line
+        for key in keys[len(shown) :]:
+            assert f"Action {key.key}" not in line
+        await pilot.resize_terminal(140, 5)
+        await pilot.pause()
+        await pilot.pause()
+        keys, edge = _keys(app)
+        assert all(k.display and k.region.right <= edge for k in keys)
+        line = _footer_line(app)
+        assert "Action g" in line and "…" not in line, line
+
+
+async def test_a_plain_footer_runs_its_last_key_under_the_edge() -> None:
+    # What whole_keys is for: Textual's footer lets a key run under the palette key.
+    app = _ManyKeys(whole_keys=False)
+    async with app.run_test(size=(50, 5)) as pilot:
+        await pilot.pause()
+        keys, edge = _keys(app)
+        assert any(k.region.x < edge < k.region.right for k in keys)

@@ -138,7 +138,7 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         yield Static(literal(describe_filter(self.flt), single_line=True), id="appeal-filter")
         yield DataTable(id="appeal-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading…", id="appeal-position")
-        yield KeyFooter()
+        yield KeyFooter(whole_keys=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"Appeals · {self.ctx.actor.display_name} ({self.ctx.actor.role.label})"

@@ -140,7 +140,7 @@ class DecisionBrowserScreen(FeatureScreen[None]):
             yield DecisionTable(id="decisions")
             yield DecisionDetail(id="detail", classes="hidden")
         yield Static("Loading…", id="position")
-        yield KeyFooter(compact=True)
+        yield KeyFooter(compact=True, whole_keys=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"Decisions · {self.ctx.actor.display_name} ({self.ctx.actor.role.label})"

@@ -136,7 +136,7 @@ class RotaScreen(RotaChanges, ReportsWorkerErrors, Screen[None]):
             with Vertical(id="coverage"):
                 yield CoverageTable(id="coverage-table")
         yield Static("", id="rota-status")
-        yield KeyFooter()
+        yield KeyFooter(whole_keys=True)
 
     def on_mount(self) -> None:
         self.sub_title = f"Rota · {self.ctx.actor.display_name} ({self.ctx.actor.role.label})"

@@ -45,9 +45,14 @@ def _browser(app: object) -> DecisionBrowserScreen:
     return screen
 
 
-def _position(app: object) -> str:
+def _position_line(app: object) -> str:
     # The screen separates the range with an en dash; compare with a plain hyphen.
     return str(_browser(app).query_one("#position", Static).render()).replace("\u2013", "-")
+
+
+def _position(app: object) -> str:
+    """Where the page is, without the note about columns out of view."""
+    return _position_line(app).split(" · ")[0]
 
 
 def _table(app: object) -> DecisionTable:
@@ -366,3 +371,29 @@ async def test_search_text_is_shown_literally_never_as_markup(tmp_path: Path) ->
         summary = str(browser.query_one("#filter-summary", Static).render())
         assert "[REVERSE]CAD-2026" in summary  # not read as a style tag (upper-cased)
         assert "\x1b" not in summary and "␛[31M" in summary  # the ESC is shown, not sent
+
+
+async def test_columns_out_of_view_are_named_or_counted_never_hidden_silently(
+    tmp_path: Path,
+) -> None:
+    db, _seeded = seeded_database(tmp_path)
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "floorwalker")
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.pause()
+        line = _position_line(app)
+        assert line == (
+            f"showing 1-50 of {SEEDED_DECISIONS} · out of view (← → scroll): Staff, Rationale"
+        )
+        await pilot.press("enter")  # the detail pane leaves the table too narrow to name them
+        await settle(pilot)
+        await pilot.pause()
+        assert _position_line(app).endswith("· 5 of 7 columns out of view (← → scroll)")
+        await pilot.press("enter")
+        await pilot.resize_terminal(220, 24)  # everything fits: no note
+        await settle(pilot)
+        await pilot.pause()
+        assert _position_line(app) == f"showing 1-50 of {SEEDED_DECISIONS}"
+        assert _table(app).hidden_titles == ()

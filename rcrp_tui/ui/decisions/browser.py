@@ -33,10 +33,11 @@ from rcrp_tui.services.reviews.records import ReviewSummary
 from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.common.form import FormInput
 from rcrp_tui.ui.common.key_footer import KeyFooter
+from rcrp_tui.ui.common.keys import key_for
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.decisions.detail import DecisionDetail
 from rcrp_tui.ui.decisions.filter_dialog import FilterDialog
-from rcrp_tui.ui.decisions.table import DecisionTable, PageWanted
+from rcrp_tui.ui.decisions.table import COLUMNS, DecisionTable, PageWanted
 from rcrp_tui.ui.reviews.existing_review_dialog import NEW_REVIEW, ExistingReviewDialog
 from rcrp_tui.ui.shell import navigation
 
@@ -221,7 +222,24 @@ class DecisionBrowserScreen(FeatureScreen[None]):
             text = f"showing the oldest {rows} of {total}"
         else:
             text = f"showing {first + 1:,}{EN_DASH}{first + rows:,} of {total}"
-        self.query_one("#position", Static).update(text)
+        self.query_one("#position", Static).update(text + self._hidden_note(text))
+
+    def _hidden_note(self, shown: str) -> str:
+        """Which columns are out of view, so a narrow terminal hides none silently: by
+        name when they fit on the line after ``shown``, else how many."""
+        hidden = self.query_one(DecisionTable).hidden_titles
+        if not hidden:
+            return ""
+        keys = f"{key_for(self, 'decisions.left', '←')} {key_for(self, 'decisions.right', '→')}"
+        named = f" · out of view ({keys} scroll): {', '.join(hidden)}"
+        room = self.query_one("#position", Static).content_region.width
+        if len(shown) + len(named) <= room:
+            return named
+        return f" · {len(hidden)} of {len(COLUMNS)} columns out of view ({keys} scroll)"
+
+    @on(DecisionTable.ColumnsHidden)
+    def _columns_hidden(self, _message: DecisionTable.ColumnsHidden) -> None:
+        self._update_position()
 
     # ----- paging --------------------------------------------------------------
 

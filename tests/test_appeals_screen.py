@@ -250,3 +250,38 @@ def test_snapshots(
 
     steps = [("list", appeal_list), ("live-detail", live_detail)]
     assert_snapshots(snapshot, app, (140, 36), steps)
+
+
+async def test_the_appeal_forms_read_as_sentences_and_name_an_impossible_day(
+    admin_ctx: Ctx, db: Database, tmp_path: Path
+) -> None:
+    seeded = seed_small_dataset(admin_ctx)
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await _open_appeals(pilot, "supervisor")
+        await pilot.press("a")
+        await settle(pilot)
+        form = pilot.app.screen
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = str(form.query_one("#form-error").render())
+        assert error.startswith("✗ CAD reference is empty: type the CAD reference"), error
+        await type_text(pilot, seeded.cad_refs[0])
+        await pilot.press("tab", "tab", "tab")
+        await type_text(pilot, "London Ambulance Service")
+        await pilot.press("tab", "tab")
+        await type_text(pilot, "2099-01-01 10:00")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = str(form.query_one("#form-error").render())
+        assert error == "✗ Time received is in the future.", error
+        await pilot.press("escape", "y")  # discard the form
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        pilot.app.screen.query_one("#date-from").focus()
+        await type_text(pilot, "2026-02-31")
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        error = str(pilot.app.screen.query_one("#form-error").render())
+        assert error.startswith("✗ From: there is no day 31 in February 2026"), error

@@ -14,6 +14,7 @@ from textual.widgets import Input, Label, Select, Static
 
 from rcrp_tui.domain.appeals import ACTION_MAX, LONDON, OWNER_MAX, normalise_theme, theme_label
 from rcrp_tui.domain.enums import Category
+from rcrp_tui.domain.kpis import parse_day
 from rcrp_tui.services.appeals import learning as appeal_learning
 from rcrp_tui.services.appeals import recording as appeals
 from rcrp_tui.services.appeals.queries import AppealFilter
@@ -29,9 +30,9 @@ from rcrp_tui.ui.common.form import FormInput
 from rcrp_tui.ui.common.keys import KeyHints
 
 
-def _local_day(text: str) -> date | None:
-    raw = text.strip()
-    return None if not raw else datetime.strptime(raw, "%Y-%m-%d").date()
+def _local_day(text: str, label: str) -> date | None:
+    """A day typed as YYYY-MM-DD, or None when blank; ValueError naming ``label``."""
+    return parse_day(text, label) if text.strip() else None
 
 
 def _day_start(day: date) -> datetime:
@@ -68,9 +69,9 @@ class AppealFilterDialog(AppealForm):
             )
             yield Label("Theme (one of the six, or a free tag)")
             yield FormInput(value=f.theme or "", placeholder="any theme", id="theme")
-            yield Label("Received from (YYYY-MM-DD, local)")
+            yield Label("Received from (YYYY-MM-DD, UK time)")
             yield FormInput(value=first, placeholder="any", id="date-from")
-            yield Label("Received to, inclusive (YYYY-MM-DD, local)")
+            yield Label("Received up to and including (YYYY-MM-DD, UK time)")
             yield FormInput(value=last, placeholder="any", id="date-to")
             yield Static("", id="form-error", classes="form-error")
             yield KeyHints(classes="form-hint")
@@ -80,14 +81,14 @@ class AppealFilterDialog(AppealForm):
 
     def action_save(self) -> None:
         try:
-            first = _local_day(self.query_one("#date-from", Input).value)
-        except ValueError:
-            self.show_error("date_from", "type a date as YYYY-MM-DD")
+            first = _local_day(self.query_one("#date-from", Input).value, "From")
+        except ValueError as exc:
+            self.show_error("date_from", str(exc).removeprefix("From: "))
             return
         try:
-            last = _local_day(self.query_one("#date-to", Input).value)
-        except ValueError:
-            self.show_error("date_to", "type a date as YYYY-MM-DD")
+            last = _local_day(self.query_one("#date-to", Input).value, "To")
+        except ValueError as exc:
+            self.show_error("date_to", str(exc).removeprefix("To: "))
             return
         if first and last and last < first:
             self.show_error("date_to", "is before the start date")
@@ -196,11 +197,9 @@ class LearningActionDialog(AppealForm):
         if self.refuse_over_limits():
             return
         try:
-            due = _local_day(self.query_one("#due-date", Input).value)
-        except ValueError:
-            due = None
-        if due is None:
-            self.show_error("due_date", "type a date as YYYY-MM-DD")
+            due = parse_day(self.query_one("#due-date", Input).value, "Due")
+        except ValueError as exc:
+            self.show_error("due_date", str(exc).removeprefix("Due: "))
             return
         self._save(
             self.query_one("#action", Input).value,

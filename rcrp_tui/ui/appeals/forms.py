@@ -40,19 +40,21 @@ from rcrp_tui.ui.common.literal import visible
 #: Service field name -> (widget id, what a person calls it).
 RECORD_FIELDS: dict[str, tuple[str, str]] = {
     "cad_ref": ("cad-ref", "CAD reference"),
-    "route": ("route", "Route"),
+    "route": ("route", "How it came in"),
     "partner_type": ("partner-type", "Partner type"),
     "partner_org": ("partner-org", "Partner organisation"),
     "original_decision": ("original-decision", "Original decision"),
-    "received_at": ("received-at", "Received"),
+    "received_at": ("received-at", "Time received"),
     "themes": ("themes", "Themes"),
 }
+#: Service reasons that finish a sentence begun by the field's name, with no colon.
+_PREDICATES = ("is empty", "is required", "is in the future", "is before")
 #: The longest "save it as it is" reason the guard takes.
 OVERRIDE_REASON_MAX = MAX_REASON_LENGTH
 DECIDE_FIELDS: dict[str, tuple[str, str]] = {
     "outcome": ("outcome", "Outcome"),
     "rationale": ("rationale", "Rationale"),
-    "decided_at": ("rationale", "Decided"),
+    "decided_at": ("rationale", "Time decided"),
 }
 
 
@@ -99,7 +101,11 @@ class AppealForm(FormBehaviour, ReportsWorkerErrors, ModalScreen[Any]):
             widget_id, label = "override-reason", field  # the guard's own field name
         if field and label is None:
             label = self.field_label(field)
-        text = f"{label}: {plain_reason(message)}" if label else plain_reason(message)
+        reason = plain_reason(message)
+        if label and reason.startswith(_PREDICATES):
+            text = f"{label} {reason}"  # "Time received is in the future.", not "...: is in"
+        else:
+            text = f"{label}: {reason}" if label else reason
         self.show_field_error(widget_id, text)
 
     def override_reason(self) -> str | None:
@@ -170,31 +176,41 @@ class RecordAppealDialog(AppealForm):
             yield Label("Record a partner appeal", classes="form-title")
             yield KeyHints(after=[("Tab", "next box")], classes="form-hint")
             yield Static("", id="form-error", classes="form-error")
-            yield Label("CAD reference")
+            yield Label("CAD reference of the decision appealed")
             yield FormInput(placeholder="e.g. CAD260120", id="cad-ref")
-            yield Label("Route")
+            yield Label("How it came in")
             yield Select(
                 [(r.label, r) for r in AppealRoute],
                 value=AppealRoute.LIVE_999,
                 allow_blank=False,
                 id="route",
             )
-            yield Label("Partner type")
+            yield Label("Partner type (who is appealing)")
             yield Select(
                 [(p.label, p) for p in PartnerType],
                 value=PartnerType.AMBULANCE,
                 allow_blank=False,
                 id="partner-type",
             )
-            yield Label("Partner organisation (never a person's name)")
+            yield Label("Partner organisation (the organisation, never a person's name)")
             yield FormInput(placeholder="e.g. London Ambulance Service", id="partner-org")
-            yield Label("Original decision")
-            yield FormInput(placeholder="blank: from the imported decision", id="original-decision")
-            yield Label("Received (local time)")
-            yield FormInput(placeholder="blank: now · HH:MM · YYYY-MM-DD HH:MM", id="received-at")
-            yield Label("Themes (comma separated, optional)")
+            yield Label("Original decision (what the control room decided)")
+            yield FormInput(
+                placeholder="blank: from the import · else e.g. signposted",
+                id="original-decision",
+            )
+            yield Label("Time received (UK time)")
+            yield FormInput(
+                placeholder="blank: now · HH:MM (today) · YYYY-MM-DD HH:MM", id="received-at"
+            )
+            yield Label("Themes (optional, comma separated)")
+            yield Static(
+                "Governance, Guidelines, Compliance, Resources, Human error, Better "
+                "practice, or a short tag of your own",
+                classes="form-note",
+            )
             yield FormInput(placeholder="e.g. Resources, night cover", id="themes")
-            yield Checkbox("Adverse outcome reported", id="adverse")
+            yield Checkbox("Adverse outcome reported (harm after the decision)", id="adverse")
 
     def on_mount(self) -> None:
         self.query_one("#cad-ref", Input).focus()
@@ -254,7 +270,7 @@ class DecideAppealDialog(AppealForm):
     def compose(self) -> ComposeResult:
         a = self.appeal
         with VerticalScroll(id="decide-form", classes="form"):
-            yield Label("Decide appeal", classes="form-title")
+            yield Label("Decide the appeal", classes="form-title")
             yield Static(
                 Text(
                     visible(
@@ -264,14 +280,14 @@ class DecideAppealDialog(AppealForm):
                 ),
                 classes="form-context",
             )
-            yield Label("Outcome")
+            yield Label("Outcome: does the original decision stand?")
             yield Select(
                 [(o.label, o) for o in AppealOutcome],
                 value=AppealOutcome.UPHELD,
                 allow_blank=False,
                 id="outcome",
             )
-            yield Label(f"Rationale (at most {RATIONALE_MAX} characters; no personal details)")
+            yield Label(f"Rationale: why (at most {RATIONALE_MAX:,} characters, no personal data)")
             yield FormInput(id="rationale")
             yield override_box()
             yield Static("", id="form-error", classes="form-error")

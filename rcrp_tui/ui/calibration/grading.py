@@ -150,14 +150,15 @@ class GradingScreen(FeatureScreen[None]):
         )
         judgement = self.judgement.label if self.judgement else "not given (J)"
         state = status_text(self.work.status)
+        keys = " · 1 met, 2 partial, 3 not met, 0 N/A"
         if not self.work.editable:
-            state += " · read only"
+            state, keys = state + " · read only", ""
         elif self.dirty:
             state += " · UNSAVED changes"
         self.query_one("#grading-status", Static).update(
             literal(
                 f"{answered}/{len(self.work.criteria)} answered · judgement: {judgement} · "
-                f"{state} · 1 met, 2 partial, 3 not met, 0 N/A"
+                f"{state}{keys}"
             )
         )
 

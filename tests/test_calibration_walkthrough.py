@@ -359,7 +359,7 @@ def test_grader_headings_are_initials_or_numbers_never_the_same_twice() -> None:
     assert grader_labels(["Ann Lee", "[bold]"]) == ("AL", "B")
 
 
-def test_snapshot_side_by_side_and_grading_at_80x24(
+def test_snapshot_side_by_side_at_80x24(
     snapshot: SnapshotAssertion, tmp_path: Path
 ) -> None:
     app, _db = _app(tmp_path)

@@ -115,7 +115,7 @@ async def test_the_adopt_dialog_marks_the_highlighted_grader_without_colour(
 async def test_adopting_redraws_the_side_by_side_at_full_width_keeping_the_cursor(
     tmp_path: Path,
 ) -> None:
-    app, db = _app(tmp_path)
+    app, _db = _app(tmp_path)
     async with app.run_test(size=(80, 24)) as pilot:
         side = await _side_by_side_of_the_closed_open_session(pilot)
         table = side.query_one(DataTable)
@@ -248,7 +248,7 @@ async def test_v_and_r_on_a_blind_session_say_why_nothing_opens(tmp_path: Path) 
 async def test_a_grader_reads_the_side_by_side_after_the_reveal_but_sets_nothing(
     tmp_path: Path,
 ) -> None:
-    app, db = _app(tmp_path)
+    app, _db = _app(tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
         screen = await _open_session(pilot, "floorwalker1", closed=True)
         await pilot.press("v")
@@ -359,9 +359,7 @@ def test_grader_headings_are_initials_or_numbers_never_the_same_twice() -> None:
     assert grader_labels(["Ann Lee", "[bold]"]) == ("AL", "B")
 
 
-def test_snapshot_side_by_side_at_80x24(
-    snapshot: SnapshotAssertion, tmp_path: Path
-) -> None:
+def test_snapshot_side_by_side_at_80x24(snapshot: SnapshotAssertion, tmp_path: Path) -> None:
     app, _db = _app(tmp_path)
 
     async def side_by_side(pilot: Pilot[object]) -> None:

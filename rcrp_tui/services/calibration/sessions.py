@@ -336,8 +336,9 @@ def new_session_problems(
     toolkit_row_id: int | None = None,
 ) -> tuple[ValidationFailed, ...]:
     """Every problem ``create_session`` would find with these fields, all at once, in the
-    form's order; empty when it would accept them. Writes nothing. ``deadline`` None
-    leaves the deadline to the caller (a form that could not read the date says so)."""
+    form's order; empty when it would accept them. Saves no session (it stores the
+    shipped toolkit if the database lacks it, as ``create_session`` does). ``deadline``
+    None leaves the deadline to the caller (a form that could not read the date says so)."""
     ctx.require(Permission.RUN_CALIBRATION)
     toolkits.ensure_shipped(ctx)
     with ctx.db.read() as session:

@@ -47,30 +47,34 @@ async def test_a_qa_lead_creates_a_session_then_grades_and_submits_a_decision(
         await settle(pilot)
         dialog = app.screen
         assert isinstance(dialog, NewSessionDialog)
-        # No title: refused under the title, and what was typed elsewhere stays.
-        dialog.query_one("#new-deadline", Input).value = DEADLINE.isoformat()
-        dialog.query_one("#new-refs", Input).value = refs
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        error = rendered_text(dialog.query_one("#new-error", Static))
-        assert "Title" in error, error
-        assert dialog.query_one("#new-refs", Input).value == refs
-        await type_text(pilot, "December check")
-        # A day that does not exist is named as such, and what was typed stays.
+        # No title, a day that does not exist, one grader: every problem at once, each
+        # under its own field, and what was typed stays.
         dialog.query_one("#new-deadline", Input).value = "2026-02-30"
-        await pilot.press("ctrl+s")
-        await settle(pilot)
-        error = rendered_text(dialog.query_one("#new-error", Static))
-        assert "there is no day 30 in February 2026" in error, error
-        assert dialog.query_one("#new-deadline", Input).value == "2026-02-30"
-        dialog.query_one("#new-deadline", Input).value = DEADLINE.isoformat()
-        # One grader only: the service's refusal appears under the graders.
+        dialog.query_one("#new-refs", Input).value = refs
         graders = dialog.query_one("#new-graders", SelectionList)
         graders.select("qa.grader")
         await pilot.press("ctrl+s")
         await settle(pilot)
         assert app.screen is dialog
-        assert "Graders" in rendered_text(dialog.query_one("#new-error", Static))
+
+        def under(field: str) -> str:
+            return rendered_text(dialog.query_one(f"#new-{field}-error", Static))
+
+        assert "Title" in under("title"), under("title")
+        assert "there is no day 30 in February 2026" in under("deadline"), under("deadline")
+        assert "Graders" in under("graders") and "at least 2" in under("graders")
+        assert under("refs").strip() == ""
+        assert dialog.query_one("#new-refs", Input).value == refs
+        assert dialog.query_one("#new-deadline", Input).value == "2026-02-30"
+        assert dialog.focused is dialog.query_one("#new-title", Input)  # the first at fault
+        await type_text(pilot, "December check")
+        dialog.query_one("#new-deadline", Input).value = DEADLINE.isoformat()
+        # Still one grader: only that problem is left, under the graders.
+        await pilot.press("ctrl+s")
+        await settle(pilot)
+        assert app.screen is dialog
+        assert "Graders" in under("graders")
+        assert under("title").strip() == "" and under("deadline").strip() == ""
         graders.select("fw.a")
         await pilot.pause()
         chosen = rendered_text(dialog.query_one("#new-chosen", Static))
@@ -174,7 +178,7 @@ async def test_a_qa_lead_closes_reveals_sets_a_reference_and_reads_results(
             if c.code == criterion.code
         )
         assert ref is not None and ref.answer.value == "met" and ref.source_grader is None
-        cell = str(table.get_row_at(row)[-1])
+        cell = str(table.get_row_at(row)[3])  # the Reference column
         assert "consensus" in cell
         await pilot.press("escape")
         await settle(pilot)

@@ -128,6 +128,39 @@ def test_creating_refuses_wrong_input_in_plain_words(
     assert sessions.list_sessions(cast.lead) == []
 
 
+def test_every_problem_with_a_new_session_is_named_at_once(cast: CalCast) -> None:
+    args: dict[str, object] = {
+        "title": " ",
+        "deadline": date(2026, 11, 1),
+        "graders_usernames": ["fw.a"],
+        "cad_refs": ["CAD-0001", "CAD-9999"],
+    }
+    expected = [
+        ("Title", "give the session a title"),
+        ("Deadline", "has passed"),
+        ("Graders", "at least 2 graders"),
+        ("Decisions", "CAD-9999"),
+    ]
+    found = sessions.new_session_problems(cast.lead, **args)  # type: ignore[arg-type]
+    assert [(p.field, w in p.reason) for p, (_f, w) in zip(found, expected, strict=True)] == [
+        (f, True) for f, _w in expected
+    ]
+    with pytest.raises(sessions.SessionProblems) as refused:
+        sessions.create_session(cast.lead, **args)  # type: ignore[arg-type]
+    assert [p.field for p in refused.value.problems] == [f for f, _w in expected]
+    assert refused.value.field == "Title"  # one message: the first, as before
+    assert all(w in refused.value.message for _f, w in expected)
+    assert sessions.list_sessions(cast.lead) == []
+    # A deadline the form could not read is left out; the rest are still checked.
+    none_day = sessions.new_session_problems(cast.lead, **{**args, "deadline": None})  # type: ignore[arg-type]
+    assert [p.field for p in none_day] == ["Title", "Graders", "Decisions"]
+    fine = {**args, "title": "T", "deadline": DEADLINE, "graders_usernames": ["fw.a", "fw.b"]}
+    fine["cad_refs"] = list(cast.cad_refs[:3])
+    assert sessions.new_session_problems(cast.lead, **fine) == ()  # type: ignore[arg-type]
+    with pytest.raises(PermissionDenied):
+        sessions.new_session_problems(cast.fw_a, **fine)  # type: ignore[arg-type]
+
+
 def test_the_graders_to_choose_from_are_active_floorwalkers_and_qa_leads(cast: CalCast) -> None:
     names = [p.username for p in sessions.eligible_graders(cast.lead)]
     assert names == ["fw.a", "fw.b", "qa.grader", "qa.lead"]

@@ -291,6 +291,7 @@ def set_reference(
                 f"{decisions[decision_id].category.label}",
             )
         source_user_id: int | None = None
+        source_name: str | None = None
         source = CONSENSUS
         if from_grader is not None:
             person = next(
@@ -310,6 +311,7 @@ def set_reference(
                 )
             answer = Answer(raw)
             source, source_user_id = FROM_GRADER, person.user_id
+            source_name = person.display_name
         elif not note:
             raise ValidationFailed(
                 REFERENCE_NOTE_FIELD, "say in a note what the meeting agreed and why"
@@ -386,6 +388,8 @@ def set_reference(
                 "answer": answer.value,
                 "source": source,
                 "from_grader": from_grader,
+                # The name the side-by-side and the reference's detail show.
+                "from_grader_name": source_name,
                 "note": note,
             },
         )
@@ -440,6 +444,10 @@ def adopt_grader_answers(ctx: Ctx, session_id: int, grader_username: str) -> int
                 "calibration_references_adopted",
                 "calibration_session",
                 session_id,
-                after={"from_grader": grader_username, "references": len(added)},
+                after={
+                    "from_grader": grader_username,
+                    "from_grader_name": person.display_name,
+                    "references": len(added),
+                },
             )
         return len(added)

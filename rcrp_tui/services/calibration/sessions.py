@@ -9,6 +9,7 @@ decision, or when the QA lead closes the session, whichever comes first.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass, field
 from datetime import date
 
 from sqlalchemy import func, select
@@ -248,6 +249,113 @@ def _toolkit(
     )
 
 
+class SessionProblems(ValidationFailed):
+    """Every problem with a new session at once, in the form's order (title, deadline,
+    graders, decisions). ``field`` and ``reason`` are the first problem's, so a caller
+    that shows one message still shows the right one; ``problems`` holds them all."""
+
+    def __init__(self, problems: Sequence[ValidationFailed]) -> None:
+        first = problems[0]
+        super().__init__(first.field, first.reason)
+        self.problems = tuple(problems)
+        self.message = "; ".join(p.message for p in problems)
+        self.args = (self.message,)
+
+
+@dataclass
+class _NewSession:
+    """A new session's fields as checked: what was wrong, and what was found."""
+
+    problems: list[ValidationFailed] = field(default_factory=list)
+    title: str = ""
+    ids: list[int] = field(default_factory=list)
+    people: list[tuple[int, str]] = field(default_factory=list)
+    kit_row: int = 0
+    kit: Toolkit | None = None
+
+
+def _check_new_session(
+    ctx: Ctx,
+    session: Session,
+    *,
+    title: str,
+    deadline: date | None,
+    graders_usernames: Sequence[str],
+    cad_refs: Sequence[str],
+    plan_id: int | None,
+    plan_count: int | None,
+    toolkit_row_id: int | None,
+) -> _NewSession:
+    """Check every field, each on its own, so that every problem is found at once."""
+    out = _NewSession()
+    try:
+        out.title = _clean_title(ctx, title)
+    except ValidationFailed as exc:
+        out.problems.append(exc)
+    if deadline is not None and deadline < ctx.clock.now().date():
+        out.problems.append(
+            ValidationFailed("Deadline", f"{deadline:%d %b %Y} has passed; give a later date")
+        )
+    try:
+        out.people = _graders(session, graders_usernames)
+    except ValidationFailed as exc:
+        out.problems.append(exc)
+    try:
+        if plan_id is not None and (plan_count is None or plan_count < 1):
+            raise ValidationFailed("Decisions", "say how many decisions to draw from the plan")
+        ids = _decision_ids_by_cad(session, cad_refs)
+        if plan_id is not None and plan_count is not None:
+            for decision_id in _decision_ids_from_plan(ctx, session, plan_id, plan_count):
+                if decision_id not in ids:
+                    ids.append(decision_id)
+        if not MIN_DECISIONS <= len(ids) <= MAX_DECISIONS:
+            raise ValidationFailed(
+                "Decisions",
+                f"a session has {MIN_DECISIONS} to {MAX_DECISIONS} decisions; {len(ids)} chosen",
+            )
+        categories = {
+            Category(c)
+            for c in session.execute(select(_D.category).where(_D.id.in_(ids))).scalars()
+        }
+        out.kit_row, out.kit = _toolkit(ctx, session, toolkit_row_id, categories)
+        out.ids = ids
+    except ValidationFailed as exc:
+        out.problems.append(exc)
+    return out
+
+
+def new_session_problems(
+    ctx: Ctx,
+    *,
+    title: str,
+    deadline: date | None,
+    graders_usernames: Sequence[str],
+    cad_refs: Sequence[str] = (),
+    plan_id: int | None = None,
+    plan_count: int | None = None,
+    toolkit_row_id: int | None = None,
+) -> tuple[ValidationFailed, ...]:
+    """Every problem ``create_session`` would find with these fields, all at once, in the
+    form's order; empty when it would accept them. Saves no session (it stores the
+    shipped toolkit if the database lacks it, as ``create_session`` does). ``deadline``
+    None leaves the deadline to the caller (a form that could not read the date says so)."""
+    ctx.require(Permission.RUN_CALIBRATION)
+    toolkits.ensure_shipped(ctx)
+    with ctx.db.read() as session:
+        checked = _check_new_session(
+            ctx,
+            session,
+            title=title,
+            deadline=deadline,
+            graders_usernames=graders_usernames,
+            cad_refs=cad_refs,
+            plan_id=plan_id,
+            plan_count=plan_count,
+            toolkit_row_id=toolkit_row_id,
+        )
+    return tuple(checked.problems)
+
+
 def create_session(
     ctx: Ctx,
     *,
@@ -264,35 +372,30 @@ def create_session(
     Decisions come from ``cad_refs``, or from the saved sampling plan ``plan_id`` (its
     first ``plan_count`` decisions in draw order, the same ones every time for the same
     plan and data), or both. ``toolkit_row_id`` None takes the newest stored toolkit that
-    covers every decision's category.
+    covers every decision's category. Wrong fields raise ``SessionProblems`` naming every
+    one of them.
     """
     ctx.require(Permission.RUN_CALIBRATION)
-    clean_title = _clean_title(ctx, title)
-    today = ctx.clock.now().date()
-    if deadline < today:
-        raise ValidationFailed("Deadline", f"{deadline:%d %b %Y} has passed; give a later date")
-    if plan_id is not None and (plan_count is None or plan_count < 1):
-        raise ValidationFailed("Decisions", "say how many decisions to draw from the plan")
     if ctx.actor.user_id is None:
         raise PermissionDenied("A calibration session is created by a signed-in QA lead.")
     toolkits.ensure_shipped(ctx)
     with ctx.writing(Permission.RUN_CALIBRATION) as session:
-        ids = _decision_ids_by_cad(session, cad_refs)
-        if plan_id is not None and plan_count is not None:
-            for decision_id in _decision_ids_from_plan(ctx, session, plan_id, plan_count):
-                if decision_id not in ids:
-                    ids.append(decision_id)
-        if not MIN_DECISIONS <= len(ids) <= MAX_DECISIONS:
-            raise ValidationFailed(
-                "Decisions",
-                f"a session has {MIN_DECISIONS} to {MAX_DECISIONS} decisions; {len(ids)} chosen",
-            )
-        people = _graders(session, graders_usernames)
-        categories = {
-            Category(c)
-            for c in session.execute(select(_D.category).where(_D.id.in_(ids))).scalars()
-        }
-        kit_row, kit = _toolkit(ctx, session, toolkit_row_id, categories)
+        checked = _check_new_session(
+            ctx,
+            session,
+            title=title,
+            deadline=deadline,
+            graders_usernames=graders_usernames,
+            cad_refs=cad_refs,
+            plan_id=plan_id,
+            plan_count=plan_count,
+            toolkit_row_id=toolkit_row_id,
+        )
+        if checked.problems:
+            raise SessionProblems(checked.problems)
+        assert checked.kit is not None
+        clean_title, ids, people = checked.title, checked.ids, checked.people
+        kit_row, kit = checked.kit_row, checked.kit
         row = CalibrationSession(
             title=clean_title,
             toolkit_row_id=kit_row,

@@ -3,6 +3,7 @@ question, and a figure with its interval."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import ClassVar
 
 from textual.app import ComposeResult
@@ -47,6 +48,43 @@ SHORT = {Answer.MET: "Met", Answer.PARTIAL: "Part", Answer.NOT_MET: "Not met", A
 def short_answer(answer: Answer | None) -> str:
     """``◐ Part``: a narrow answer for a column per grader."""
     return "-" if answer is None else f"{answer.symbol} {SHORT[answer]}"
+
+
+#: The narrowest answer that still reads without colour: one grader's column.
+NARROW = {Answer.MET: "Met", Answer.PARTIAL: "Part", Answer.NOT_MET: "Not", Answer.NA: "N/A"}
+
+
+def narrow_answer(answer: Answer | None) -> str:
+    """``✗ Not``: six cells at most, for the side-by-side's column per grader."""
+    return "-" if answer is None else f"{answer.symbol} {NARROW[answer]}"
+
+
+def grader_labels(names: Sequence[str]) -> tuple[str, ...]:
+    """A short column heading per grader: the initials of their display name, numbers kept
+    whole ("Floorwalker 1" is F1, "QA lead 2" QL2). When two would be the same (or a name
+    gives none) every grader is G1, G2, ... instead, so a heading never names two people."""
+    labels = []
+    for name in names:
+        parts = []
+        for word in name.split():
+            if word.isdigit():
+                parts.append(word)
+                continue
+            first = next((ch for ch in word if ch.isalnum()), "")
+            parts.append(first.upper())
+        labels.append("".join(parts)[:5])
+    if any(not label for label in labels) or len(set(labels)) != len(labels):
+        return tuple(f"G{i}" for i in range(1, len(names) + 1))
+    return tuple(labels)
+
+
+def blind_reason(s: SessionSummary, *, lead: bool) -> str:
+    """Why a session's answers cannot be shown yet, with what would show them."""
+    closer = "you close the session (c)" if lead else "a QA lead closes the session"
+    return (
+        f"Answers are hidden until all {s.graders} graders submit or {closer}: "
+        f"{s.submitted} of {s.expected} scores submitted."
+    )
 
 
 def status_label(s: SessionSummary, overdue: bool) -> str:

@@ -2,21 +2,24 @@
 
 A compact screen rather than the review screen: the criteria that apply, answered with
 1 met / 2 partially met / 3 not met / 0 N/A as on the review screen, a judgement (``J``
-steps through the toolkit's options), ctrl+s to save a draft and ``S`` to submit after a
-question. Only the grader's own answers are shown: the service gives nothing else.
+steps through the toolkit's options), ctrl+s to save a draft and ``S`` to submit: it names
+every unanswered criterion at once, and asks only when nothing is missing. The line under
+the table shows the highlighted criterion's whole question. Only the grader's own answers
+are shown: the service gives nothing else.
 """
 
 from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.widgets import DataTable, Header, Static
 
 from rcrp_tui.domain.appeals import LONDON
 from rcrp_tui.domain.scoring import Answer, Judgement
+from rcrp_tui.domain.toolkit import Criterion
 from rcrp_tui.services.calibration import grading
 from rcrp_tui.services.calibration.grading import CalibrationWork
 from rcrp_tui.services.core.context import Ctx
@@ -26,7 +29,16 @@ from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.calibration.common import CalConfirmDialog, answer_text, status_text
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys
-from rcrp_tui.ui.common.literal import literal
+from rcrp_tui.ui.common.literal import literal, visible
+
+#: How many unanswered criteria a refused submission names by row, code and question.
+SUBMIT_NAMED = 4
+
+
+def shorten(text: str, width: int) -> str:
+    """``text`` up to ``width`` characters, ending in … when it was longer."""
+    text = " ".join(text.split())
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 class GradingScreen(FeatureScreen[None]):
@@ -34,10 +46,12 @@ class GradingScreen(FeatureScreen[None]):
 
     CSS_PATH = "calibration.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("1", "answer('met')", "Met", id="calibration.grade.met"),
-        Binding("2", "answer('partial')", "Partial", id="calibration.grade.partial"),
-        Binding("3", "answer('not_met')", "Not met", id="calibration.grade.not-met"),
-        Binding("0", "answer('na')", "N/A", id="calibration.grade.na"),
+        # The answer keys are named on the status line (and in F1 help and the palette):
+        # in the footer too, the footer ran out of room at 80 columns ("S S").
+        Binding("1", "answer('met')", "Met", show=False, id="calibration.grade.met"),
+        Binding("2", "answer('partial')", "Partial", show=False, id="calibration.grade.partial"),
+        Binding("3", "answer('not_met')", "Not met", show=False, id="calibration.grade.not-met"),
+        Binding("0", "answer('na')", "N/A", show=False, id="calibration.grade.na"),
         Binding("J", "judgement", "Judgement", id="calibration.grade.judgement"),
         Binding("ctrl+s", "save", "Save draft", id="calibration.grade.save"),
         Binding("S", "submit", "Submit", id="calibration.grade.submit"),
@@ -57,6 +71,7 @@ class GradingScreen(FeatureScreen[None]):
         yield Header()
         yield Static("Loading…", id="grading-head", classes="cal-line")
         yield DataTable(id="grading-criteria", cursor_type="row")
+        yield Static("", id="grading-detail", classes="cal-line")
         yield Static("", id="grading-status", classes="cal-line")
         yield KeyFooter()
 
@@ -105,7 +120,27 @@ class GradingScreen(FeatureScreen[None]):
         if found.criteria:
             table.move_cursor(row=min(keep, len(found.criteria) - 1))
         self._status()
+        self._detail()
         self.refresh_bindings()
+
+    def _criterion(self) -> Criterion | None:
+        if self.work is None or not self.work.criteria:
+            return None
+        row = self.query_one(DataTable).cursor_row
+        return self.work.criteria[min(max(row, 0), len(self.work.criteria) - 1)]
+
+    @on(DataTable.RowHighlighted)
+    def _detail(self) -> None:
+        """The highlighted criterion's whole question, wrapped: the table cuts it."""
+        c = self._criterion()
+        if c is None:
+            self.query_one("#grading-detail", Static).update("")
+            return
+        flags = ["CRITICAL: Not met fails the review"] if c.critical else []
+        if not c.na_allowed:
+            flags.append("N/A not allowed")
+        head = f"{c.code}" + (f" ({', '.join(flags)})" if flags else "")
+        self.query_one("#grading-detail", Static).update(literal(f"{head}: {c.question}"))
 
     def _status(self) -> None:
         if self.work is None:
@@ -115,14 +150,15 @@ class GradingScreen(FeatureScreen[None]):
         )
         judgement = self.judgement.label if self.judgement else "not given (J)"
         state = status_text(self.work.status)
+        keys = " · 1 met, 2 partial, 3 not met, 0 N/A"
         if not self.work.editable:
-            state += " · read only"
+            state, keys = state + " · read only", ""
         elif self.dirty:
             state += " · UNSAVED changes"
         self.query_one("#grading-status", Static).update(
             literal(
                 f"{answered}/{len(self.work.criteria)} answered · judgement: {judgement} · "
-                f"{state} · 1 met, 2 partial, 3 not met, 0 N/A"
+                f"{state}{keys}"
             )
         )
 
@@ -162,7 +198,50 @@ class GradingScreen(FeatureScreen[None]):
     def action_save(self) -> None:
         self._save(submit=False)
 
+    def _not_ready(self) -> str | None:
+        """What stops a submission, naming each unanswered criterion; None when ready."""
+        if self.work is None:
+            return None
+        missing = [
+            (row, c)
+            for row, c in enumerate(self.work.criteria, start=1)
+            if not self.answers.get(c.code, AnswerEntry()).answer
+        ]
+        problems = []
+        if missing:
+            named = "; ".join(
+                f"row {row} {c.code} {visible(shorten(c.question, 32), single_line=True)}"
+                for row, c in missing[:SUBMIT_NAMED]
+            )
+            more = len(missing) - SUBMIT_NAMED
+            if more > 0:
+                named += f"; and {more} more"
+            count = f"{len(missing)} criteri{'on' if len(missing) == 1 else 'a'}"
+            problems.append(f"{count} not answered: {named}")
+        if self.judgement is None:
+            problems.append("no overall judgement (J)")
+        if not problems:
+            return None
+        return "Not submitted yet: " + " · ".join(problems) + "."
+
     def action_submit(self) -> None:
+        problem = self._not_ready()
+        if problem is not None:
+            # Said at once, without a question first; the cursor goes to the first gap.
+            assert self.work is not None
+            first = next(
+                (
+                    i
+                    for i, c in enumerate(self.work.criteria)
+                    if not self.answers.get(c.code, AnswerEntry()).answer
+                ),
+                None,
+            )
+            if first is not None:
+                self.query_one(DataTable).move_cursor(row=first, scroll=True)
+            self.notify(problem, severity="warning", markup=False, timeout=12)
+            return
+
         def answered(yes: bool | None) -> None:
             if yes:
                 self._save(submit=True)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
+from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
@@ -16,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
 
+from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.scoring import Answer
 from rcrp_tui.services.calibration import reveal
 from rcrp_tui.services.calibration.records import Person
@@ -28,27 +30,53 @@ from rcrp_tui.services.calibration.reveal import (
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
 from rcrp_tui.ui.base import FeatureScreen, ReportsWorkerErrors
-from rcrp_tui.ui.calibration.common import DIALOG_CSS, answer_text, short_answer
+from rcrp_tui.ui.calibration.common import (
+    DIALOG_CSS,
+    answer_text,
+    grader_labels,
+    narrow_answer,
+    short_answer,
+)
 from rcrp_tui.ui.common.form import FormBehaviour, FormInput
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import KeyHints, list_keys, refresh_key
 from rcrp_tui.ui.common.literal import literal
+from rcrp_tui.ui.common.table_fit import fit_columns
 
 #: A reference choice: ("grader", username) or ("consensus", answer value).
 Choice = tuple[str, str]
 
+#: The columns that never scroll sideways: the reference is never cut off.
+FIXED = ("#", "Code", "Agree", "Reference")
 
-def _reference_cell(c: CriterionSideBySide) -> str:
-    """``✓ Met (consensus)`` or ``◐ Part (Floorwalker 1)``; ``none`` when not set."""
+
+def _reference_cell(c: CriterionSideBySide, labels: dict[int, str]) -> str:
+    """``✓ Met (consensus)`` or ``◐ Part (QL2)`` (the grader's column heading); ``none``
+    when not set."""
     ref = c.reference
     if ref is None:
         return "none"
-    origin = ref.source_grader.display_name if ref.source_grader else "consensus"
+    if ref.source_grader is None:
+        return f"{short_answer(ref.answer)} (consensus)"
+    origin = labels.get(ref.source_grader.user_id, ref.source_grader.display_name)
     return f"{short_answer(ref.answer)} ({origin})"
 
 
+def reference_words(c: CriterionSideBySide) -> str:
+    """``Reference: Met, from QA lead 2`` as the detail line and the audit name it."""
+    ref = c.reference
+    if ref is None:
+        return "Reference: not set yet"
+    origin = f"from {ref.source_grader.display_name}" if ref.source_grader else "by consensus"
+    text = f"Reference: {ref.answer.label}, {origin} (set by {ref.set_by})"
+    return text + (f" · note: {ref.note}" if ref.note else "")
+
+
 class RevealScreen(FeatureScreen[None]):
-    """Each grader's answer and the reference, a row per decision and criterion."""
+    """Each grader's answer and the reference, a row per decision and criterion.
+
+    A QA lead sets references here; a grader of the session sees the same table read
+    only (the services refuse them a reference, whatever the screen offers)."""
 
     CSS_PATH = "calibration.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -56,26 +84,49 @@ class RevealScreen(FeatureScreen[None]):
         Binding("a", "adopt", "Adopt grader", id="calibration.reveal.adopt"),
         Binding("escape", "back", "Back", id="calibration.reveal.back"),
         refresh_key("reload", "Read the answers again"),
-        *list_keys("cursor('down')", "cursor('up')"),
-    ]
+        *list_keys("cursor('down')", "cursor('up')", "cursor('first')", "cursor('last')"),
+        # The table's own Home/End scroll sideways: here they go to the first/last row.
+        Binding(
+            "home", "cursor('first')", "First row", show=False, priority=True,
+            id="calibration.reveal.first",
+        ),
+        Binding(
+            "end", "cursor('last')", "Last row", show=False, priority=True,
+            id="calibration.reveal.last",
+        ),
+    ]  # fmt: skip
 
     def __init__(self, ctx: Ctx, session_id: int, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
         self.session_id = session_id
         self.revealed: Revealed | None = None
         self.rows: list[tuple[DecisionSideBySide, CriterionSideBySide]] = []
+        self.labels: dict[int, str] = {}  # grader user id -> column heading
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading…", id="reveal-head", classes="cal-line")
+        yield Static("", id="reveal-legend", classes="cal-line")
         yield DataTable(id="reveal-table", classes="cal-table", cursor_type="row")
         yield Static("", id="reveal-detail", classes="cal-line")
         yield KeyFooter()
 
     def on_mount(self) -> None:
         self.sub_title = f"Calibration session {self.session_id} · answers side by side"
-        self.query_one(DataTable).focus()
+        table = self.query_one(DataTable)
+        table.fixed_columns = len(FIXED)
+        table.focus()
         self.action_reload()
+
+    @property
+    def lead(self) -> bool:
+        return self.ctx.actor.role is Role.QA_LEAD
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("set_reference", "adopt"):
+            # Only a QA lead sets references (the service refuses anyone else too).
+            return self.lead and self.revealed is not None
+        return True
 
     def action_reload(self) -> None:
         self._load()
@@ -93,35 +144,64 @@ class RevealScreen(FeatureScreen[None]):
 
     def _show(self, found: Revealed) -> None:
         self.revealed = found
+        names = [g.display_name for g in found.graders]
+        short = grader_labels(names)
+        self.labels = {g.user_id: label for g, label in zip(found.graders, short, strict=True)}
         table = self.query_one(DataTable)
         keep = table.cursor_row
-        table.clear(columns=True)
-        table.add_column("CAD ref", key="cad")
-        table.add_column("Code", key="code")
-        table.add_column("Agree", key="agree")
-        for i, g in enumerate(found.graders):
-            table.add_column(literal(g.display_name, single_line=True), key=f"g{i}")
-        table.add_column("Reference", key="ref")
+        columns = [*FIXED, *short]
+        if [str(c.label) for c in table.ordered_columns] != columns:
+            table.clear(columns=True)
+            for key in FIXED:
+                table.add_column(key, key=key)
+            for i, label in enumerate(short):
+                table.add_column(label, key=f"g{i}")
+        else:
+            table.clear()  # the same columns: only the rows change
         self.rows = []
         for d in found.decisions:
             for c in d.criteria:
                 self.rows.append((d, c))
                 table.add_row(
-                    literal(d.decision.cad_ref, single_line=True),
+                    str(d.decision.position),
                     c.code + (" !" if c.critical else ""),
                     "same" if c.agreed else "DIFFER",
-                    *(short_answer(a.answer) for a in c.answers),
-                    literal(_reference_cell(c), single_line=True),
+                    literal(_reference_cell(c, self.labels), single_line=True),
+                    *(narrow_answer(a.answer) for a in c.answers),
                 )
+        # Measured now, not when the table is next idle: the first frame after a fill
+        # (after adopting, say) is never drawn with columns cut to their headings.
+        fit_columns(table)
         if self.rows:
-            table.move_cursor(row=min(keep, len(self.rows) - 1))
+            table.move_cursor(row=min(keep, len(self.rows) - 1), scroll=True)
+        mode = "" if self.lead else " · read only"
         self.query_one("#reveal-head", Static).update(
             literal(
                 f"{found.session.title} · references set {found.references_set}/"
-                f"{found.references_needed} · ! marks a critical criterion"
+                f"{found.references_needed} · # decision · ! critical{mode}"
             )
         )
+        self._legend()
         self._detail()
+        self.refresh_bindings()
+
+    def _legend(self) -> None:
+        """Who each grader column is, and, when they do not all fit, that more are to
+        the right (the reference never scrolls away)."""
+        if self.revealed is None:
+            return
+        text = "Graders: " + " · ".join(
+            f"{self.labels[g.user_id]} {g.display_name}" for g in self.revealed.graders
+        )
+        table = self.query_one(DataTable)
+        wanted = sum(c.get_render_width(table) for c in table.ordered_columns)
+        room = table.scrollable_content_region.width
+        if room and wanted > room:
+            text += " · more graders to the right: → scrolls, ← back"
+        self.query_one("#reveal-legend", Static).update(literal(text))
+
+    def on_resize(self) -> None:
+        self.call_after_refresh(self._legend)
 
     def _current(self) -> tuple[DecisionSideBySide, CriterionSideBySide] | None:
         row = self.query_one(DataTable).cursor_row
@@ -132,15 +212,24 @@ class RevealScreen(FeatureScreen[None]):
         current = self._current()
         text = ""
         if current is not None:
-            _d, c = current
-            text = f"{c.code}: {c.question}"
-            if c.reference and c.reference.note:
-                text += f" · note: {c.reference.note}"
+            d, c = current
+            critical = " (critical)" if c.critical else ""
+            text = (
+                f"Decision {d.decision.position} {d.decision.cad_ref} · {c.code}{critical}: "
+                f"{c.question}\n{reference_words(c)}"
+            )
         self.query_one("#reveal-detail", Static).update(literal(text))
 
     def action_cursor(self, direction: str) -> None:
         table = self.query_one(DataTable)
-        (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
+        if not self.rows:
+            return
+        if direction == "first":
+            table.move_cursor(row=0, scroll=True)
+        elif direction == "last":
+            table.move_cursor(row=len(self.rows) - 1, scroll=True)
+        else:
+            (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
 
     def action_back(self) -> None:
         self.dismiss(None)
@@ -161,23 +250,26 @@ class RevealScreen(FeatureScreen[None]):
     def action_adopt(self) -> None:
         if self.revealed is None:
             return
+        graders = self.revealed.graders
 
         def picked(username: str | None) -> None:
-            if username:
-                self._adopt(username)
+            person = next((g for g in graders if g.username == username), None)
+            if person is not None:
+                self._adopt(person)
 
-        self.app.push_screen(PickGraderDialog(self.revealed.graders), picked)
+        self.app.push_screen(PickGraderDialog(graders), picked)
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="calibration-adopt")
-    def _adopt(self, username: str) -> None:
+    def _adopt(self, person: Person) -> None:
         try:
-            n = reveal.adopt_grader_answers(self.ctx, self.session_id, username)
+            n = reveal.adopt_grader_answers(self.ctx, self.session_id, person.username)
         except ServiceError as exc:
             self.app.call_from_thread(self.notify, exc.message, severity="error", markup=False)
             return
+        # The display name, as the side-by-side and the reference's detail name them.
         self.app.call_from_thread(
             self.notify,
-            f"{n} reference answer{'' if n == 1 else 's'} taken from {username} "
+            f"{n} reference answer{'' if n == 1 else 's'} taken from {person.display_name} "
             "(only where none was set).",
             markup=False,
         )
@@ -292,7 +384,10 @@ class ReferenceDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[bool | Non
 
 
 class PickGraderDialog(ReportsWorkerErrors, ModalScreen[str | None]):
-    """Choose the grader whose answers become the reference wherever none is set."""
+    """Choose the grader whose answers become the reference wherever none is set.
+
+    The highlighted grader has ``▶`` before their name: the list's highlight alone is a
+    colour."""
 
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -303,23 +398,31 @@ class PickGraderDialog(ReportsWorkerErrors, ModalScreen[str | None]):
         super().__init__()
         self.graders = graders
 
+    def _prompt(self, g: Person, highlighted: bool) -> Text:
+        marker = "▶ " if highlighted else "  "
+        return literal(f"{marker}{g.display_name} ({g.username})", single_line=True)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="cal-dialog"):
             yield Label("Adopt a grader's answers as the reference", classes="dialog-title")
             yield Static("Only criteria with no reference yet are set; none is replaced.")
             yield OptionList(
-                *(
-                    Option(
-                        literal(f"{g.display_name} ({g.username})", single_line=True), g.username
-                    )
-                    for g in self.graders
-                ),
+                *(Option(self._prompt(g, i == 0), g.username) for i, g in enumerate(self.graders)),
                 id="adopt-list",
             )
-            yield KeyHints(before=[("Enter", "adopt")])
+            yield KeyHints(before=[("↑↓", "choose"), ("Enter", "adopt")])
 
     def on_mount(self) -> None:
-        self.query_one(OptionList).focus()
+        box = self.query_one(OptionList)
+        box.focus()
+        if self.graders:
+            box.highlighted = 0
+
+    @on(OptionList.OptionHighlighted)
+    def _marked(self, event: OptionList.OptionHighlighted) -> None:
+        box = self.query_one(OptionList)
+        for i, g in enumerate(self.graders):
+            box.replace_option_prompt_at_index(i, self._prompt(g, i == event.option_index))
 
     @on(OptionList.OptionSelected)
     def _picked(self, event: OptionList.OptionSelected) -> None:

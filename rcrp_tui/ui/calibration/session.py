@@ -1,8 +1,9 @@
 """One calibration session: each grader's progress and the decisions with my status.
 
 Enter grades the highlighted decision (graders only). A QA lead closes the session (``c``,
-after a question), opens the side-by-side reveal (``v``) where references are set, and
-the results (``R``) once the answers are revealed.
+after a question). Once the answers are revealed, ``v`` opens them side by side (where a
+QA lead sets references; a grader reads them) and ``R`` the results; before that, either
+key says why nothing opens.
 """
 
 from __future__ import annotations
@@ -22,7 +23,12 @@ from rcrp_tui.services.calibration.records import SessionDetail, SessionStatus
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.ui.base import FeatureScreen
-from rcrp_tui.ui.calibration.common import CalConfirmDialog, status_label, status_text
+from rcrp_tui.ui.calibration.common import (
+    CalConfirmDialog,
+    blind_reason,
+    status_label,
+    status_text,
+)
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key
 from rcrp_tui.ui.common.literal import literal
@@ -76,7 +82,8 @@ class SessionScreen(FeatureScreen[None]):
         if action == "close_session":
             return self.lead and s is not None and s.status is SessionStatus.OPEN
         if action in ("reveal", "results"):
-            return self.lead and s is not None and s.revealed
+            # Shown before the reveal too: pressed then, they say why nothing opens.
+            return s is not None and (self.lead or s.i_grade)
         if action == "grade":
             return s is not None and s.i_grade
         return True
@@ -134,8 +141,9 @@ class SessionScreen(FeatureScreen[None]):
         hints = []
         if s.i_grade and s.status is SessionStatus.OPEN:
             hints.append("Enter: grade the decision")
-        if self.lead and s.revealed:
-            hints.append("v: answers side by side · R: results")
+        if s.revealed:
+            read_only = "" if self.lead else " (read only)"
+            hints.append(f"v: answers side by side{read_only} · R: results")
         self.query_one("#cal-session-hint", Static).update(" · ".join(hints))
         self.refresh_bindings()
 
@@ -192,12 +200,26 @@ class SessionScreen(FeatureScreen[None]):
             self.app.call_from_thread(self.notify, f"Session {self.session_id} closed.")
         self.app.call_from_thread(self._load)
 
+    def _still_blind(self) -> bool:
+        """True (and says why, in words) while the session's answers are hidden."""
+        s = self.detail.session if self.detail else None
+        if s is None:
+            return True
+        if s.revealed:
+            return False
+        self.notify(blind_reason(s, lead=self.lead), severity="warning", markup=False)
+        return True
+
     def action_reveal(self) -> None:
         from rcrp_tui.ui.calibration.reveal import RevealScreen
 
+        if self._still_blind():
+            return
         self.app.push_screen(RevealScreen(self.ctx, self.session_id), self._reload_after)
 
     def action_results(self) -> None:
         from rcrp_tui.ui.calibration.results import ResultsScreen
 
+        if self._still_blind():
+            return
         self.app.push_screen(ResultsScreen(self.ctx, self.session_id))

@@ -143,9 +143,7 @@ def agreement_with_reference(ratings: Sequence[Rating], reference: Sequence[Rati
     skipped = len(ratings) - len(pairs)
     if skipped:
         note = f"{_decisions(skipped)} without both answers left out."
-    return _proportion(
-        agreeing / len(pairs), len(pairs), 2 * len(pairs), note, "with both answers"
-    )
+    return _proportion(agreeing / len(pairs), len(pairs), 2 * len(pairs), note, "with both answers")
 
 
 # ------------------------------------------------------------------------------ Cohen's kappa

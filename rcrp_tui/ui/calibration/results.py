@@ -212,9 +212,8 @@ class ResultsScreen(FeatureScreen[None]):
         row = self.query_one(DataTable).cursor_row
         if row <= 0 or row > len(self.results.criteria):
             f = self.results.overall
-            text = "ALL: every criterion together, each decision and criterion one unit; " + _counts(
-                f, "units"
-            )
+            text = "ALL: every criterion together, each decision and criterion one unit; "
+            text += _counts(f, "units")
         else:
             c = self.results.criteria[row - 1]
             f = c.figures

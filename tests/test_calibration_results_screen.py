@@ -162,6 +162,10 @@ async def test_the_drift_line_names_its_grader_and_t_charts_their_criteria(
         await pilot.press("escape")
         await settle(pilot)
         assert app.screen is drift
+        await pilot.press("enter")  # Enter on a grader opens the same chart
+        await settle(pilot)
+        assert isinstance(app.screen, CriterionTrendScreen)
+        assert app.screen.grader == drift.drift[lenient].grader
 
 
 async def test_a_floorwalker_sees_only_their_own_drift_and_chart(tmp_path: Path) -> None:

@@ -67,7 +67,7 @@ class DriftScreen(FeatureScreen[None]):
 
     CSS_PATH = "calibration.tcss"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("t,enter", "criteria", "Criteria over time", id="calibration.drift.criteria"),
+        Binding("t", "criteria", "Criteria over time", id="calibration.drift.criteria"),
         Binding("escape", "back", "Back", id="calibration.drift.back"),
         refresh_key("reload", "Work the drift out again"),
         *list_keys("cursor('down')", "cursor('up')"),
@@ -147,6 +147,11 @@ class DriftScreen(FeatureScreen[None]):
                 + (f" · most disagreed: {worst}" if worst else "")
             )
         )
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        # Enter on a grader (the table takes Enter itself): the same as t.
+        event.stop()
+        self.action_criteria()
 
     def action_criteria(self) -> None:
         g = self._highlighted()

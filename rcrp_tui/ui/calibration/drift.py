@@ -227,7 +227,7 @@ class CriterionTrendScreen(FeatureScreen[None]):
         head.update(
             literal(
                 f"{self.grader.display_name}: agreement with the reference per criterion, "
-                f"{count} session{'s' if count != 1 else ''} oldest first. {TREND_LEGEND}"
+                f"{count} session{'s' if count != 1 else ''}, oldest first. {TREND_LEGEND}"
             )
         )
         self._detail()

@@ -97,9 +97,13 @@ def test_the_kpi_report_does_not_judge_a_grader_on_too_few_reference_answers(
 
     section = _calibration(Report())  # type: ignore[arg-type]
     row = next(r for r in section.rows if r[0] == "Too few to judge: Fw B")
-    assert row[1:4] == (0.5, "too few to judge (n=2)", "too few to judge (n=2)")
+    assert row[1:4] == ("0.50", "too few to judge (n=2)", "too few to judge (n=2)")
     assert "2 units, 4 ratings" in str(row[4])
     assert "2 grader(s) have too few answers with a reference to judge" in section.note
+    # Coefficients keep two decimals (the report's other numbers show one).
+    alpha = next(r for r in section.rows if r[0] == "Krippendorff's alpha (ordinal)")
+    assert summary.alpha.value is not None and summary.alpha.low is not None
+    assert alpha[1:3] == (f"{summary.alpha.value:.2f}", f"{summary.alpha.low:.2f}")
 
 
 def test_each_graders_agreement_per_criterion_session_by_session(cast: CalCast) -> None:

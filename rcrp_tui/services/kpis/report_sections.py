@@ -333,12 +333,18 @@ def sections(report: KpiReport) -> list[Section]:
     return out
 
 
+def _coefficient(x: float | None) -> str | None:
+    # Two decimals as text: the report shows other numbers to one decimal, which would
+    # print alpha 0.44 [0.38, 0.50] as 0.4 [0.4, 0.5].
+    return None if x is None else f"{x:.2f}"
+
+
 def _estimate(label: str, e: Estimate, detail: str = "") -> tuple[Cell, ...]:
-    low: Cell = None if e.low is None else round(e.low, 3)
-    high: Cell = None if e.high is None else round(e.high, 3)
+    low: Cell = _coefficient(e.low)
+    high: Cell = _coefficient(e.high)
     if e.too_few:  # no interval from one or two units: say so where it would stand
         low = high = too_few_words(e)
-    value = None if e.value is None else round(e.value, 3)
+    value = _coefficient(e.value)
     said = "; ".join(x for x in (f"{e.n_units} units, {e.n_ratings} ratings", detail, e.note) if x)
     return (label, value, low, high, said)
 

@@ -19,6 +19,7 @@ from rcrp_tui.domain.calibration.agreement import (
     rating_of,
     raw_agreement,
     t_quantile,
+    too_few_words,
 )
 from rcrp_tui.domain.scoring import Answer
 
@@ -273,10 +274,46 @@ def test_decisions_with_fewer_than_two_answers_are_left_out_and_said_so() -> Non
 
 def test_a_single_pairable_decision_gives_a_figure_but_no_interval() -> None:
     for table in ([["met", "partial", "met"]], [["met", "partial", "met"], ["met"], ["not_met"]]):
-        for estimate in (fleiss_kappa(table, ORDER), gwet_ac1(table, ORDER)):
+        for estimate in (
+            fleiss_kappa(table, ORDER),
+            gwet_ac1(table, ORDER),
+            raw_agreement(table),
+            krippendorff_alpha(table, "ordinal"),
+        ):
             assert estimate.value is not None and estimate.n_units == 1
             assert estimate.low is None and estimate.high is None
-            assert "Only 1 decision with two or more answers: no interval" in estimate.note
+            assert estimate.too_few and too_few_words(estimate) == "too few to judge (n=1)"
+            assert "Too few to judge (n=1): only 1 decision with two or more answers" in (
+                estimate.note
+            )
+
+
+def test_no_statistic_gives_an_interval_from_fewer_than_three_units() -> None:
+    # Raw agreement once gave a Wilson interval from one decision (100% [21-100]); every
+    # figure from one or two units now says it is too few to judge instead.
+    one = [["met", "met", "met", "met"]]
+    two = [["met", "met", "partial"], ["partial", "partial", "not_met"]]
+    for table in (one, two):
+        n = len(table)
+        for estimate in (
+            raw_agreement(table),
+            fleiss_kappa(table, ORDER),
+            gwet_ac1(table, ORDER),
+            krippendorff_alpha(table, "ordinal"),
+            cohen_kappa([r[0] for r in table], [r[2] for r in table]),
+            agreement_with_reference([r[0] for r in table], [r[1] for r in table]),
+        ):
+            assert estimate.n_units == n
+            assert (estimate.low, estimate.high) == (None, None), estimate
+            if estimate.value is not None:
+                assert estimate.too_few and f"Too few to judge (n={n})" in estimate.note
+    three = [*two, ["met", "met", "met"]]
+    for estimate in (
+        raw_agreement(three),
+        gwet_ac1(three, ORDER),
+        agreement_with_reference([r[0] for r in three], [r[1] for r in three]),
+    ):
+        assert not estimate.too_few and estimate.low is not None and estimate.high is not None
 
 
 def test_the_prevalence_paradox_gets_a_sentence_and_ordinary_figures_do_not() -> None:

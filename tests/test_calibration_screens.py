@@ -15,7 +15,7 @@ from rcrp_tui.sample_data.accounts import DEMO_PASSWORD
 from rcrp_tui.services.calibration import grading, reveal, sessions
 from rcrp_tui.services.calibration.records import ScoreStatus, SessionStatus
 from rcrp_tui.storage.db import Database
-from rcrp_tui.ui.calibration.common import compact
+from rcrp_tui.ui.calibration.figures import compact
 from rcrp_tui.ui.calibration.grading import GradingScreen
 from rcrp_tui.ui.calibration.new_session import NewSessionDialog
 from rcrp_tui.ui.calibration.results import ResultsScreen
@@ -188,12 +188,13 @@ async def test_a_qa_lead_closes_reveals_sets_a_reference_and_reads_results(
         assert isinstance(results, ResultsScreen)
         assert results.results is not None
         rows = results.query_one(DataTable)
-        assert str(rows.get_row_at(0)[0]) == "OVERALL"
+        assert str(rows.get_row_at(0)[0]) == "ALL"
         assert rows.row_count == 1 + len(results.results.criteria)
         overall = results.results.overall
         assert overall.fleiss.value is not None
-        assert str(rows.get_row_at(0)[2]) == compact(overall.fleiss)
-        assert str(rows.get_row_at(0)[2]).startswith(f"{overall.fleiss.value:.2f}".lstrip("0"))
+        assert str(rows.get_row_at(0)[1]) == str(overall.raw.n_units)
+        assert str(rows.get_row_at(0)[3]) == compact(overall.fleiss)
+        assert str(rows.get_row_at(0)[3]).startswith(f"{overall.fleiss.value:.2f}".lstrip("0"))
         text = rendered_text(results.query_one("#results-text", Static))
         assert "Agreement with the reference" in text
 

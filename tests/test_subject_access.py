@@ -9,7 +9,7 @@ import stat
 import subprocess
 import sys
 import tempfile
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,8 +19,13 @@ from sqlalchemy import select
 from rcrp_tui.cli.main import main
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.domain.coaching import Transition
+from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.scoring import Answer, Judgement
+from rcrp_tui.services.calibration import grading as cal_grading
+from rcrp_tui.services.calibration import sessions as cal_sessions
 from rcrp_tui.services.coaching import notes as coaching
+from rcrp_tui.services.core import people
+from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import NotFound, PermissionDenied
 from rcrp_tui.services.ops import subject_access
 from rcrp_tui.services.ops.subject_access import SubjectFormat, export_subject_access
@@ -91,6 +96,8 @@ def test_the_markdown_export_holds_everything_about_them_and_nothing_else(
         "coaching notes": 1,
         "acknowledgements": 2,
         "appeals": 1,
+        "calibration scores": 0,
+        "calibration answers": 0,
         "audit rows": result.counts["audit rows"],
     }
     assert result.counts["review answers"] > 1 and result.counts["audit rows"] >= 5
@@ -122,6 +129,60 @@ def test_the_markdown_export_holds_everything_about_them_and_nothing_else(
     facts = json.loads(row.after_json)
     assert row.actor == "qa.one"
     assert facts == {"staff_id": "CO-101", "format": "md", "counts": result.counts}
+
+
+def test_a_graders_own_calibration_scores_and_answers_are_in_their_export(
+    any_db: Database, tmp_path: Path
+) -> None:
+    cast = build_cast(any_db, FixedClock(FIXED_NOW))
+    people.add_contact_officer(cast.admin, "CO-303", "Red")
+    grader = cast._user("fw.three", Role.FLOORWALKER, "Red", staff="CO-303")
+    other = cast.floorwalker
+    refs = ["CAD-0001"]
+    for i in (1, 2):
+        refs.append(f"CAD-C{i}")
+        add_decision(cast, f"CAD-C{i}", "CO-101", FIXED_NOW - timedelta(days=i))
+    sid = cal_sessions.create_session(
+        cast.qa, title="Subject calibration", deadline=date(2026, 12, 4),
+        graders_usernames=["fw.three", other.actor.username], cad_refs=refs,
+    ).session.id  # fmt: skip
+    decisions = [d.decision_id for d in cal_sessions.session_detail(cast.qa, sid).decisions]
+
+    def score(ctx: Ctx, decision: int, note: str, *, submit: bool = True) -> str:
+        work = cal_grading.open_decision(ctx, sid, decision)
+        answers = {c.code: AnswerEntry(Answer.MET) for c in work.criteria}
+        first = work.criteria[0].code
+        answers[first] = AnswerEntry(Answer.PARTIAL, note)
+        cal_grading.save_score(
+            ctx, sid, decision, answers, Judgement.APPROPRIATE,
+            expected_version=work.row_version, submit=submit,
+        )  # fmt: skip
+        return first
+
+    first = score(grader, decisions[0], "Grader three's reasoning.")
+    score(grader, decisions[1], "Still thinking.", submit=False)  # a draft is theirs too
+    score(other, decisions[0], "Another grader's note that must not appear.")
+    out = tmp_path / "sar.md"
+    result = export_subject_access(cast.qa, "CO-303", out)
+    body = out.read_text(encoding="utf-8")
+    n_criteria = len(cal_grading.open_decision(grader, sid, decisions[0]).criteria)
+    assert result.counts["calibration scores"] == 2
+    assert result.counts["calibration answers"] == 2 * n_criteria
+    assert "## Calibration answers given as a grader" in body
+    submitted = f"{FIXED_NOW:%Y-%m-%d %H:%M}Z"
+    assert (
+        f"| {sid} | CAD-0001 | {first} | partial | Grader three's reasoning. | submitted | "
+        f"{submitted} |"
+    ) in body
+    assert f"| {sid} | Subject calibration | CAD-0001 | submitted | APPROPRIATE |" in body
+    assert "Still thinking. | draft |" in body
+    assert "Another grader's note" not in body
+    # Their submission's audit row is among the rows naming them.
+    assert "| fw.three | floorwalker | calibration_score_submitted |" in body
+    # The decisions' officer gets no calibration scores: they test the grader, not them.
+    officer = export_subject_access(cast.qa, "CO-101", tmp_path / "co101.md")
+    assert officer.counts["calibration answers"] == 0
+    assert "Grader three's reasoning." not in (tmp_path / "co101.md").read_text("utf-8")
 
 
 def test_paging_loses_no_row(db: Database, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -24,9 +24,11 @@ Which code computes what, and why:
   textbook Cohen's kappa to three decimals.
 - Their intervals are Gwet's: value ± t(0.975, n-1) · standard error, where n is the
   number of decisions with at least one answer (Gwet's n), and the upper end is capped
-  at 1; no interval is given from fewer than two decisions with two or more answers.
-  The t quantile is computed exactly here (Abramowitz & Stegun 26.7.3-4) rather than by
-  loading scipy.
+  at 1. The t quantile is computed exactly here (Abramowitz & Stegun 26.7.3-4) rather
+  than by loading scipy.
+- **No interval from fewer than** :data:`MIN_UNITS` **units** (decisions with two or more
+  answers; for the overall figures, decision-criterion pairs), for every statistic: the
+  figure is given, its interval is "too few to judge (n=…)" (:func:`too_few_words`).
 - **Raw agreement** and **agreement with the reference** use the Wilson score interval
   (:func:`rcrp_tui.domain.statistics.wilson_bounds`). For raw agreement with more than two
   graders each decision counts as one trial, which gives a cautious (wider) interval.
@@ -55,6 +57,10 @@ ORDER: tuple[str, ...] = (Answer.MET.value, Answer.PARTIAL.value, Answer.NOT_MET
 
 #: Below this many decisions an interval is wide; the note says so.
 FEW_UNITS = 10
+#: Below this many units (decisions, or decision-criterion pairs overall) with two or more
+#: answers a figure gets no interval: it is "too few to judge (n=…)". A Wilson or t
+#: interval from one or two units is arithmetic, not evidence.
+MIN_UNITS = 3
 #: Bootstrap resamples and seed for Krippendorff's alpha.
 BOOTSTRAP_RESAMPLES = 1000
 BOOTSTRAP_SEED = 16
@@ -75,6 +81,17 @@ class Estimate:
     n_units: int
     n_ratings: int
     note: str = ""
+
+    @property
+    def too_few(self) -> bool:
+        """A figure from fewer than :data:`MIN_UNITS` units: shown, but with no interval."""
+        return self.value is not None and self.n_units < MIN_UNITS
+
+
+def too_few_words(e: Estimate) -> str:
+    """``too few to judge (n=1)``: what stands in for the interval of a figure that rests
+    on fewer than :data:`MIN_UNITS` units."""
+    return f"too few to judge (n={e.n_units})"
 
 
 def rating_of(answer: str | None) -> Rating:
@@ -126,7 +143,7 @@ def agreement_with_reference(ratings: Sequence[Rating], reference: Sequence[Rati
     skipped = len(ratings) - len(pairs)
     if skipped:
         note = f"{_decisions(skipped)} without both answers left out."
-    return _proportion(agreeing / len(pairs), len(pairs), 2 * len(pairs), note)
+    return _proportion(agreeing / len(pairs), len(pairs), 2 * len(pairs), note, "with both answers")
 
 
 # ------------------------------------------------------------------------------ Cohen's kappa
@@ -161,7 +178,7 @@ def cohen_kappa(a: Sequence[Rating], b: Sequence[Rating]) -> Estimate:
         w = 1.0 if x == y else 0.0
         total += (w - (1 - kappa) * (col[x] + row[y])) ** 2 / n
     variance = (total - (pa - 2 * (1 - kappa) * pe) ** 2) / (n * (1 - pe) ** 2)
-    return _with_t_interval(kappa, variance, n, n, 2 * n, left_out)
+    return _with_t_interval(kappa, variance, n, n, 2 * n, left_out, "rated by both")
 
 
 # ---------------------------------------------------------------------- Fleiss' kappa, AC1
@@ -297,7 +314,7 @@ def krippendorff_alpha(table: Table, level: Level, order: Sequence[str] | None =
         )
 
     value = alpha(range(n))
-    if n < 2:
+    if n < MIN_UNITS:
         return Estimate(value, None, None, n, n_ratings, _join(_too_few_for_interval(n), left_out))
     rng = random.Random(BOOTSTRAP_SEED)
     draws: list[float] = []
@@ -316,7 +333,11 @@ def krippendorff_alpha(table: Table, level: Level, order: Sequence[str] | None =
         else:
             draws.append(draw)
     if len(draws) < BOOTSTRAP_RESAMPLES // 2:
-        note = _join(_too_few_for_interval(n), left_out)
+        note = _join(
+            f"Fewer than half the {BOOTSTRAP_RESAMPLES:,} resamples had more than one answer: "
+            "no interval can be given.",
+            left_out,
+        )
         return Estimate(value, None, None, n, n_ratings, note)
     draws.sort()
     low = draws[int(0.025 * (len(draws) - 1))]
@@ -405,22 +426,37 @@ def _few_note(n: int) -> str:
     return f"Only {_decisions(n)}: the interval is wide; read the figure with care."
 
 
-def _too_few_for_interval(n: int) -> str:
-    return f"Only {_decisions(n)} with two or more answers: no interval can be given."
+def _too_few_for_interval(n: int, what: str = "with two or more answers") -> str:
+    return (
+        f"Too few to judge (n={n}): only {_decisions(n)} {what}; an interval needs at "
+        f"least {MIN_UNITS}."
+    )
 
 
-def _proportion(value: float, n_units: int, n_ratings: int, note: str) -> Estimate:
+def _proportion(
+    value: float, n_units: int, n_ratings: int, note: str, what: str = "with two or more answers"
+) -> Estimate:
+    if n_units < MIN_UNITS:
+        return Estimate(
+            value, None, None, n_units, n_ratings, _join(_too_few_for_interval(n_units, what), note)
+        )
     low, high = wilson_bounds(value * n_units, n_units, confidence=_CONFIDENCE)
     low, high = max(0.0, min(low, value)), min(1.0, max(high, value))
     return Estimate(value, low, high, n_units, n_ratings, _join(_few_note(n_units), note))
 
 
 def _with_t_interval(
-    value: float, variance: float, n: int, n_units: int, n_ratings: int, note: str
+    value: float,
+    variance: float,
+    n: int,
+    n_units: int,
+    n_ratings: int,
+    note: str,
+    what: str = "with two or more answers",
 ) -> Estimate:
-    if n < 2 or math.isnan(variance):
+    if n < 2 or n_units < MIN_UNITS or math.isnan(variance):
         return Estimate(
-            value, None, None, n_units, n_ratings, _join(_too_few_for_interval(n_units), note)
+            value, None, None, n_units, n_ratings, _join(_too_few_for_interval(n_units, what), note)
         )
     half = t_quantile(1 - (1 - _CONFIDENCE) / 2, n - 1) * math.sqrt(max(variance, 0.0))
     # Kappa and AC1 lie between -1 and 1; an interval reaching past either is cut there.

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
 
-from rcrp_tui.domain.calibration.agreement import Estimate
+from rcrp_tui.domain.calibration.agreement import Estimate, too_few_words
 from rcrp_tui.domain.permissions import Permission
 from rcrp_tui.services.calibration.results import AgreementFigures, SessionResults
 from rcrp_tui.services.calibration.sessions import require_reader
@@ -42,8 +42,18 @@ def _r(value: float | None) -> float | None:
     return None if value is None else round(value, 3)
 
 
+def _estimate_cells(e: Estimate) -> tuple[Cell, ...]:
+    """Value, 95% low and high, units, ratings and note. A figure from too few units has
+    no interval: both ends say "too few to judge (n=…)" instead of being left blank."""
+    low: Cell = _r(e.low)
+    high: Cell = _r(e.high)
+    if e.too_few:
+        low = high = too_few_words(e)
+    return (_r(e.value), low, high, e.n_units, e.n_ratings, e.note)
+
+
 def _row(label: str, e: Estimate) -> tuple[Cell, ...]:
-    return (label, _r(e.value), _r(e.low), _r(e.high), e.n_units, e.n_ratings, e.note)
+    return (label, *_estimate_cells(e))
 
 
 ESTIMATE_COLUMNS = ("Statistic", "Value", "95% low", "95% high", "Units", "Ratings", "Note")
@@ -66,6 +76,18 @@ def _figures_rows(f: AgreementFigures) -> tuple[tuple[Cell, ...], ...]:
     )
 
 
+def _criterion_rows(f: AgreementFigures) -> list[tuple[Cell, ...]]:
+    rows = [
+        _row("Raw agreement", f.raw),
+        _row("Fleiss' kappa", f.fleiss),
+        _row("Krippendorff's alpha (ordinal)", f.alpha),
+        _row("Gwet's AC1", f.ac1),
+    ]
+    if f.divergence:
+        rows.append(("Kappa and AC1 differ", *([None] * 5), f.divergence))
+    return rows
+
+
 def header_lines(results: SessionResults) -> list[str]:
     s = results.session
     return [
@@ -86,29 +108,12 @@ def tables(results: SessionResults) -> list[Table]:
     )  # fmt: skip
     by_criterion = Table(
         "By criterion",
-        "Agreement per criterion",
-        (
-            "Criterion",
-            "Critical",
-            "Raw agreement",
-            "Fleiss' kappa",
-            "Krippendorff's alpha",
-            "Gwet's AC1",
-            "Decisions",
-            "Note",
-        ),
+        "Agreement per criterion, with 95% intervals and the units and ratings behind each",
+        ("Criterion", "Critical", *ESTIMATE_COLUMNS),
         tuple(
-            (
-                c.code,
-                "CRITICAL" if c.critical else "",
-                _r(c.figures.raw.value),
-                _r(c.figures.fleiss.value),
-                _r(c.figures.alpha.value),
-                _r(c.figures.ac1.value),
-                c.figures.raw.n_units,
-                c.figures.divergence or c.figures.alpha.note,
-            )
+            (c.code, "CRITICAL" if c.critical else "", *row)
             for c in results.criteria
+            for row in _criterion_rows(c.figures)
         ),
     )
     critical = Table(

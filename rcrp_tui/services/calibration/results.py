@@ -243,6 +243,8 @@ class SessionDrift:
     decisions_compared: int
     lenient_verdicts: int  # grader PASS where the reference FAILs
     severe_verdicts: int  # grader FAIL where the reference PASSes
+    #: Per criterion in this session: (code, answers matching the reference, compared).
+    by_criterion: tuple[tuple[str, int, int], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -251,6 +253,28 @@ class CriterionDisagreement:
     question: str
     disagreed: int
     compared: int
+
+
+@dataclass(frozen=True)
+class TrendCell:
+    """One criterion in one session: how many of the grader's answers matched the reference."""
+
+    agreed: int
+    compared: int
+
+    @property
+    def share(self) -> float:
+        return self.agreed / self.compared
+
+
+@dataclass(frozen=True)
+class CriterionTrend:
+    """One criterion across a grader's sessions, oldest first: a cell per session, None
+    where the criterion had no answer of theirs with a reference in that session."""
+
+    code: str
+    question: str
+    cells: tuple[TrendCell | None, ...]
 
 
 @dataclass(frozen=True)
@@ -264,6 +288,9 @@ class GraderDrift:
     lenient_verdicts: int
     severe_verdicts: int
     most_disagreed: tuple[CriterionDisagreement, ...]
+    #: Agreement with the reference per criterion, session by session (the sessions are
+    #: ``sessions``, in the same order), criteria in toolkit order.
+    criteria_over_time: tuple[CriterionTrend, ...] = ()
 
     @property
     def verdict_difference(self) -> float | None:
@@ -323,6 +350,7 @@ def grader_drift(ctx: Ctx, grader_username: str | None = None) -> tuple[GraderDr
             lenient = severe = 0
             ratings: list[Rating] = []
             refs: list[Rating] = []
+            matched: dict[str, list[int]] = {}  # code -> [agreed, compared], this session
             for d in revealed.decisions:
                 mine: dict[str, Answer] = {}
                 theirs: dict[str, Answer] = {}
@@ -334,8 +362,12 @@ def grader_drift(ctx: Ctx, grader_username: str | None = None) -> tuple[GraderDr
                     if a is not None and c.reference is not None:
                         mine[c.code], theirs[c.code] = a, c.reference.answer
                         compared.setdefault(p.user_id, Counter())[c.code] += 1
+                        tally = matched.setdefault(c.code, [0, 0])
+                        tally[1] += 1
                         if a is not c.reference.answer:
                             disagreed.setdefault(p.user_id, Counter())[c.code] += 1
+                        else:
+                            tally[0] += 1
                 if not mine:
                     continue
                 crit = tuple(kit.criterion(code) for code in sorted(mine))
@@ -357,6 +389,7 @@ def grader_drift(ctx: Ctx, grader_username: str | None = None) -> tuple[GraderDr
                     len(diffs),
                     lenient,
                     severe,
+                    tuple((code, t[0], t[1]) for code, t in matched.items()),
                 )
             )
             totals.setdefault(p.user_id, []).extend(diffs)
@@ -383,9 +416,32 @@ def grader_drift(ctx: Ctx, grader_username: str | None = None) -> tuple[GraderDr
                     CriterionDisagreement(code, questions[code], wrong[code], seen[code])
                     for code in top
                 ),
+                criteria_over_time=_over_time(per.get(uid, []), questions),
             )
         )
     return tuple(out)
+
+
+def _over_time(
+    sessions: Sequence[SessionDrift], questions: dict[str, str]
+) -> tuple[CriterionTrend, ...]:
+    codes: dict[str, None] = {}  # first seen first: the toolkit's order
+    for s in sessions:
+        codes.update((code, None) for code, _, _ in s.by_criterion)
+    cells = [{code: TrendCell(a, n) for code, a, n in s.by_criterion} for s in sessions]
+    return tuple(
+        CriterionTrend(code, questions.get(code, ""), tuple(c.get(code) for c in cells))
+        for code in codes
+    )
+
+
+def criterion_trend(ctx: Ctx, grader_username: str) -> GraderDrift | None:
+    """One grader's drift with their agreement per criterion, session by session (the
+    chart of ``criteria_over_time``); None when they have no revealed session with
+    references. The same rule as :func:`grader_drift`: a QA lead may ask about anyone, a
+    floorwalker only about themselves (anyone else is refused)."""
+    found = grader_drift(ctx, grader_username)
+    return found[0] if found else None
 
 
 # --- the KPI report's section --------------------------------------------------------
@@ -404,6 +460,9 @@ class CalibrationSummary:
     below_threshold: tuple[GraderAgreement, ...]  # agreement with the reference under it
     references_set: int
     references_needed: int
+    #: Graders compared with the reference on too few answers to judge either way
+    #: (fewer than ``agreement.MIN_UNITS``): neither below nor above the threshold.
+    too_few_to_judge: tuple[GraderAgreement, ...] = ()
 
 
 def latest_closed_summary(ctx: Ctx) -> CalibrationSummary | None:
@@ -439,8 +498,11 @@ def latest_closed_summary(ctx: Ctx) -> CalibrationSummary | None:
     )
     threshold = force_settings().calibration_min_agreement
     below = tuple(
-        g for g in with_reference if g.estimate.value is not None and g.estimate.value < threshold
+        g
+        for g in with_reference
+        if g.estimate.value is not None and not g.estimate.too_few and g.estimate.value < threshold
     )
+    too_few = tuple(g for g in with_reference if g.estimate.too_few)
     return CalibrationSummary(
         session_id=revealed.session.id,
         title=revealed.session.title,
@@ -451,4 +513,5 @@ def latest_closed_summary(ctx: Ctx) -> CalibrationSummary | None:
         below_threshold=below,
         references_set=revealed.references_set,
         references_needed=revealed.references_needed,
+        too_few_to_judge=too_few,
     )

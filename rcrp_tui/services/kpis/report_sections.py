@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from rcrp_tui.domain.appeals import format_rate, theme_label
-from rcrp_tui.domain.calibration.agreement import Estimate
+from rcrp_tui.domain.calibration.agreement import Estimate, too_few_words
 from rcrp_tui.domain.kpis import LONDON, MONTHLY_MINIMUM, change_points
 from rcrp_tui.domain.statistics import Proportion
 from rcrp_tui.services.kpis.figures import KpiReport, RateRow
@@ -333,10 +333,18 @@ def sections(report: KpiReport) -> list[Section]:
     return out
 
 
+def _coefficient(x: float | None) -> str | None:
+    # Two decimals as text: the report shows other numbers to one decimal, which would
+    # print alpha 0.44 [0.38, 0.50] as 0.4 [0.4, 0.5].
+    return None if x is None else f"{x:.2f}"
+
+
 def _estimate(label: str, e: Estimate, detail: str = "") -> tuple[Cell, ...]:
-    low = None if e.low is None else round(e.low, 3)
-    high = None if e.high is None else round(e.high, 3)
-    value = None if e.value is None else round(e.value, 3)
+    low: Cell = _coefficient(e.low)
+    high: Cell = _coefficient(e.high)
+    if e.too_few:  # no interval from one or two units: say so where it would stand
+        low = high = too_few_words(e)
+    value = _coefficient(e.value)
     said = "; ".join(x for x in (f"{e.n_units} units, {e.n_ratings} ratings", detail, e.note) if x)
     return (label, value, low, high, said)
 
@@ -364,6 +372,14 @@ def _calibration(report: KpiReport) -> Section:
             )
             for g in c.below_threshold
         ),
+        *(
+            _estimate(
+                f"Too few to judge: {g.grader.display_name}",
+                g.estimate,
+                "agreement with the reference answers",
+            )
+            for g in c.too_few_to_judge
+        ),
     ]
     closed = _when(c.closed_at)
     below = (
@@ -372,6 +388,10 @@ def _calibration(report: KpiReport) -> Section:
         if c.below_threshold
         else f"every grader agrees with the reference at least {c.threshold:.0%} of the time"
     )
+    if c.too_few_to_judge:
+        below += (
+            f"; {len(c.too_few_to_judge)} grader(s) have too few answers with a reference to judge"
+        )
     if c.references_set == 0:
         below = "no reference answers are set yet, so no grader is compared with them"
     return Section(

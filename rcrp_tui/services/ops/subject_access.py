@@ -3,10 +3,12 @@
 For a contact officer's subject access request (Data Protection Act 2018, Part 3): the
 person's record and accounts, the decisions they handled, the reviews of those decisions
 (scores, answers and comments), the coaching notes about them, their acknowledgements,
-the partner appeals about their decisions, and every audit row that names them, as the
+the partner appeals about their decisions, the calibration scores and answers they gave
+as a grader (one of their accounts; a calibration score tests the grader, so it is
+personal data about them, drafts included), and every audit row that names them, as the
 actor (one of their accounts) or as the subject (their accounts, their contact officer
 record, their decisions, the reviews of them, the coaching notes about them, the appeals
-about their decisions).
+about their decisions, their calibration scores).
 
 QA leads and administrators only. The file is Markdown or PDF, marked OFFICIAL-SENSITIVE
 at the top and bottom (PDF: on every page), written owner-only through
@@ -39,6 +41,11 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import NotFound, ValidationFailed
 from rcrp_tui.services.core.export_marking import MARKING, md_cell
 from rcrp_tui.storage.appeal_models import appeals_table
+from rcrp_tui.storage.calibration_models import (
+    calibration_answers_table,
+    calibration_scores_table,
+    calibration_sessions_table,
+)
 from rcrp_tui.storage.coaching_models import coaching_notes_table
 from rcrp_tui.storage.models import (
     audit_table,
@@ -58,6 +65,8 @@ _D, _R, _N = decisions_table.c, reviews_table.c, coaching_notes_table.c
 _A, _U, _AP = audit_table.c, users_table.c, appeals_table.c
 _ANS = review_answers_table.c
 _TR = training_records_table.c
+_CS, _CA = calibration_scores_table.c, calibration_answers_table.c
+_CSESS = calibration_sessions_table.c
 
 
 class SubjectFormat(StrEnum):
@@ -176,6 +185,9 @@ class _Subject:
         self.their_review_ids = select(_R.id).where(_R.decision_id.in_(self.their_decision_ids))
         self.their_note_ids = select(_N.id).where(_N.contact_officer_id == self.officer_id)
         self.their_appeal_ids = select(_AP.id).where(_AP.decision_id.in_(self.their_decision_ids))
+        # As a grader: a calibration score tests the person who gave it (their accounts).
+        self.graded = _CS.grader_user_id.in_(self.user_ids)
+        self.their_calibration_score_ids = select(_CS.id).where(self.graded)
 
     def audit_condition(self) -> Any:
         def named(entity: str, ids: Any) -> Any:
@@ -194,6 +206,7 @@ class _Subject:
             named("review", as_text(self.their_review_ids)),
             named("coaching_note", as_text(self.their_note_ids)),
             named("appeal", as_text(self.their_appeal_ids)),
+            named("calibration_score", as_text(self.their_calibration_score_ids)),
         )
 
 
@@ -205,8 +218,8 @@ def _write(conn: Connection, subject: _Subject, out: Writer, ctx: Ctx) -> dict[s
         f"{cell(ctx.clock.now())} by {ctx.actor.username} ({ctx.actor.role.value}). "
         "Times are UTC. The sections are: accounts, training records, decisions handled, "
         "reviews of those decisions, review answers and comments, coaching notes, "
-        "acknowledgements, partner appeals about those decisions, and audit rows naming the "
-        "person."
+        "acknowledgements, partner appeals about those decisions, their calibration scores "
+        "and answers as a grader, and audit rows naming the person."
     )
     out.heading(2, "Contact officer record and accounts")
     out.paragraph(
@@ -402,6 +415,7 @@ def _write(conn: Connection, subject: _Subject, out: Writer, ctx: Ctx) -> dict[s
             )
         ),
     )
+    _calibration(conn, subject, out, counts)
     out.heading(2, "Audit rows naming them")
 
     def audit_rows() -> Iterator[tuple[str, ...]]:
@@ -426,6 +440,47 @@ def _write(conn: Connection, subject: _Subject, out: Writer, ctx: Ctx) -> dict[s
     )
     out.paragraph(f"End of the export about staff id {subject.staff_id}.")
     return counts
+
+
+def _calibration(conn: Connection, subject: _Subject, out: Writer, counts: dict[str, int]) -> None:
+    """Their calibration scores and answers as a grader (docs/calibration.md): a test of
+    how they grade, so personal data about them, drafts included."""
+    out.heading(2, "Calibration scores given as a grader")
+    counts["calibration scores"] = out.table(
+        ("score", "session", "session title", "CAD ref", "status", "judgement", "started",
+         "submitted"),
+        _cells(
+            _pages(
+                conn,
+                select(
+                    _CS.id, _CS.session_id, _CSESS.title, _D.cad_ref, _CS.status, _CS.judgement,
+                    _CS.created_at, _CS.submitted_at,
+                )
+                .join(calibration_sessions_table, _CSESS.id == _CS.session_id)
+                .join(decisions_table, _D.id == _CS.decision_id)
+                .where(subject.graded),
+                _CS.id,
+            )
+        ),
+    )  # fmt: skip
+    out.heading(2, "Calibration answers given as a grader")
+    counts["calibration answers"] = out.table(
+        ("answer id", "session", "CAD ref", "criterion", "answer", "comment", "status",
+         "submitted"),
+        _cells(
+            _pages(
+                conn,
+                select(
+                    _CA.id, _CS.session_id, _D.cad_ref, _CA.criterion_code, _CA.answer,
+                    _CA.note, _CS.status, _CS.submitted_at,
+                )
+                .join(calibration_scores_table, _CS.id == _CA.score_id)
+                .join(decisions_table, _D.id == _CS.decision_id)
+                .where(subject.graded),
+                _CA.id,
+            )
+        ),
+    )  # fmt: skip
 
 
 def export_subject_access(

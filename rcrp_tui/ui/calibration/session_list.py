@@ -136,6 +136,6 @@ class CalibrationScreen(FeatureScreen[None]):
         self.app.push_screen(NewSessionDialog(self.ctx), created)
 
     def action_drift(self) -> None:
-        from rcrp_tui.ui.calibration.results import DriftScreen
+        from rcrp_tui.ui.calibration.drift import DriftScreen
 
         self.app.push_screen(DriftScreen(self.ctx))

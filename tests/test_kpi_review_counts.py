@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import func, insert, select, update
@@ -30,6 +31,7 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
 from rcrp_tui.services.kpis import figures as kpis
+from rcrp_tui.services.kpis import review_counts
 from rcrp_tui.services.ops import retention
 from rcrp_tui.services.ops.db_ops import review_count_differences
 from rcrp_tui.services.reviews import saving as reviews
@@ -255,19 +257,36 @@ def test_counts_and_direct_queries_give_identical_review_figures(
     assert_both_ways_agree(world)
 
 
+SOME_STEPS: list[tuple[Any, ...]] = [
+    ("decide", datetime(2026, 3, 28, 23, 30, tzinfo=UTC), "CO-101", Category.MEDICAL),
+    ("decide", datetime(2026, 10, 31, 23, 30, tzinfo=UTC), "CO-202", Category.AWOL),
+    ("decide", datetime(2026, 10, 25, 0, 30, tzinfo=UTC), None, Category.WALK_OUT),
+    ("score", 0, 0, 1, Judgement.APPROPRIATE, True),
+    ("score", 0, 1, 2, Judgement.SHOULD_HAVE_DEPLOYED, True),
+    ("score", 1, 0, 3, Judgement.APPROPRIATE, False),
+    ("score", 2, 1, 4, Judgement.APPROPRIATE, True),
+    ("score", 3, 0, 5, Judgement.WRONG_AGENCY_OR_ROUTE, True),
+]
+
+
+def test_more_weeks_than_ranges_are_bucketed_by_case_with_the_same_figures(
+    any_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past ``MAX_RANGES`` weeks or months the counts are bucketed by one ``CASE``."""
+    world = _world(any_db)
+    for step in SOME_STEPS:
+        assert _step(world, step)
+    assert_both_ways_agree(world)
+    monkeypatch.setattr(review_counts, "MAX_RANGES", 0)
+    assert_both_ways_agree(world)
+
+
 def test_the_migration_fills_the_review_counts_from_existing_reviews(any_db: Database) -> None:
     from alembic import command
 
     world = _world(any_db)
-    for step in [
-        ("decide", datetime(2026, 3, 28, 23, 30, tzinfo=UTC), "CO-101", Category.MEDICAL),
-        ("decide", datetime(2026, 10, 31, 23, 30, tzinfo=UTC), "CO-202", Category.AWOL),
-        ("score", 0, 0, 1, Judgement.APPROPRIATE, True),
-        ("score", 0, 1, 2, Judgement.SHOULD_HAVE_DEPLOYED, True),
-        ("score", 1, 0, 3, Judgement.APPROPRIATE, False),
-        ("score", 2, 1, 4, Judgement.APPROPRIATE, True),
-    ]:
-        _step(world, step)
+    for step in SOME_STEPS[:7]:
+        assert _step(world, step)
     cfg = schema._config()
     with any_db.write_connection() as conn:
         cfg.attributes["connection"] = conn

@@ -363,12 +363,12 @@ def compute(
         base_rows, base_first, base_last = _deployment_groups(
             session, baseline, False, plain, use_counts
         )
-        months = month_buckets(period)
+        month_spans = month_buckets(period)
         counted = use_counts and not plain
-        if counted and day_counts.covers([period, *weeks, *months]):
-            review_sql = review_counts.review_figures(period, weeks, months)
+        if counted and day_counts.covers([period, *weeks, *month_spans]):
+            review_sql = review_counts.review_figures(period, weeks, month_spans)
         else:
-            review_sql = q.review_figures(period, weeks, months, plain=plain)
+            review_sql = q.review_figures(period, weeks, month_spans, plain=plain)
         figures = list(session.execute(review_sql))
         if counted and day_counts.covers([baseline]):
             base_sql = review_counts.compliance(baseline)

@@ -14,6 +14,7 @@ import random
 from collections import Counter
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -27,6 +28,8 @@ from rcrp_tui.domain.kpis import Period, previous_period
 from rcrp_tui.domain.retention import parse_rules
 from rcrp_tui.domain.review_workflow import ReviewStatus
 from rcrp_tui.domain.scoring import Answer, Judgement
+from rcrp_tui.importing.cad import import_file
+from rcrp_tui.importing.profile import load_profile
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
@@ -43,6 +46,7 @@ from rcrp_tui.storage.models import decisions_table
 from rcrp_tui.storage.review_models import review_answers_table, reviews_table
 from tests.conftest import TEST_ADMIN
 from tests.review_helpers import Cast, build_cast
+from tests.test_import_cad import HEADER, PROFILE, _csv
 from tests.test_kpi_counts import PERIODS, moments
 
 _D, _R, _A = decisions_table.c, reviews_table.c, review_answers_table.c
@@ -322,4 +326,44 @@ def test_the_migration_fills_the_review_counts_from_existing_reviews(any_db: Dat
         ).scalar()
     assert reviewed == counted == 3
     assert answered and answered > 3
+    assert_both_ways_agree(world)
+
+
+def test_a_reimport_moving_reviewed_decisions_keeps_the_review_counts(
+    any_db: Database, tmp_path: Path
+) -> None:
+    """Decisions with counted reviews moved by a re-import to another day, across a
+    London midnight in BST, and to another officer (or none)."""
+    world = _world(any_db)
+    admin = world.cast.admin
+    profile_path = tmp_path / "test-force.toml"
+    profile_path.write_text(PROFILE, encoding="utf-8")
+    profile = load_profile(profile_path)
+    times = ["28/03/2026 23:59", "31/05/2026 23:30", "24/10/2026 23:59", "31/12/2026 23:59"]
+    rows = [
+        [f"IMP-{i}", when, "CFW", "DEP", "CO-101", "G1", "", "1 High St"]
+        for i, when in enumerate(times)
+    ]
+    import_file(admin, _csv(tmp_path / "first.csv", rows, HEADER), profile)
+    with any_db.read() as session:
+        imported = list(
+            session.execute(select(_D.id).where(_D.cad_ref.like("IMP-%")).order_by(_D.id)).scalars()
+        )
+    for n, decision_id in enumerate(imported):
+        work = reviews.open_for_decision(world.cast.qa, decision_id)
+        answers = _answers(n, work.criteria, True)
+        reviews.submit(world.cast.qa, work.review, answers, list(Judgement)[n % len(Judgement)])
+    assert_both_ways_agree(world)
+    with any_db.read() as session:
+        before = dict(session.execute(select(_D.id, _D.contact_officer_id)).all())
+    moved = [
+        [r[0], "01/06/2026 00:30" if i % 2 else "31/12/2026 23:30", "CFW", "DEP",
+         "CO-202" if i % 2 else "", *r[5:]]
+        for i, r in enumerate(rows)
+    ]  # fmt: skip
+    summary = import_file(admin, _csv(tmp_path / "second.csv", moved, HEADER), profile)
+    assert summary.updated == len(rows)
+    with any_db.read() as session:
+        after = dict(session.execute(select(_D.id, _D.contact_officer_id)).all())
+    assert all(after[d] != before[d] for d in imported)
     assert_both_ways_agree(world)

@@ -35,7 +35,7 @@ from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
 from rcrp_tui.services.kpis import figures as kpis
 from rcrp_tui.services.kpis import review_counts
-from rcrp_tui.services.ops import retention
+from rcrp_tui.services.ops import db_ops, retention
 from rcrp_tui.services.ops.db_ops import review_count_differences
 from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.services.reviews.records import AnswerEntry
@@ -367,3 +367,17 @@ def test_a_reimport_moving_reviewed_decisions_keeps_the_review_counts(
         after = dict(session.execute(select(_D.id, _D.contact_officer_id)).all())
     assert all(after[d] != before[d] for d in imported)
     assert_both_ways_agree(world)
+
+
+def test_db_check_reports_a_review_count_written_by_hand(any_db: Database) -> None:
+    world = _world(any_db)
+    for step in SOME_STEPS:
+        assert _step(world, step)
+    checks = {r.name.split(" ")[0]: r for r in db_ops.check(any_db)}
+    assert checks["review"].passed, checks["review"].detail
+    with any_db.write_connection() as conn:
+        conn.execute(update(answer_day_counts_table).values(met=answer_day_counts_table.c.met + 1))
+    checks = {r.name.split(" ")[0]: r for r in db_ops.check(any_db)}
+    assert not checks["review"].passed
+    assert "review count(s) differ: answer " in checks["review"].detail
+    assert checks["day"].passed

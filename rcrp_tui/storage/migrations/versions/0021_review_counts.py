@@ -87,10 +87,12 @@ def _answer_of_row(sign: str, row: str) -> list[str]:
     return [sign] + [f"CASE WHEN {row}answer = '{a}' THEN {sign} ELSE 0 END" for a in _ANSWERS]
 
 
-def _insert_answers(sqlite: bool, select_rest: str, values: list[str], slot: str) -> str:
+def _insert_answers(
+    sqlite: bool, select_rest: str, values: list[str], slot: str, code: str = "a.criterion_code"
+) -> str:
     return (
         f"INSERT INTO answer_day_counts ({_A_KEY}, {', '.join(_A_COLUMNS)}) "
-        f"SELECT {slot}, a.criterion_code, {', '.join(values)} {select_rest} "
+        f"SELECT {slot}, {code}, {', '.join(values)} {select_rest} "
         f"{_upsert_answers(sqlite)}"
     )
 
@@ -147,7 +149,8 @@ def _one_answer(sqlite: bool, sign: str, row: str) -> str:
         f"WHERE r.id = {row}review_id AND r.id = {_counted('r.decision_id')}",
         _answer_of_row(sign, row),
         slot,
-    ).replace("a.criterion_code", f"{row}criterion_code", 1)
+        f"{row}criterion_code",
+    )
 
 
 _DECISION_MOVED_SQLITE = (

@@ -9,8 +9,8 @@ by bulk Core inserts (one decision in ten, spread over the whole range). Every s
 the service sends is captured with its parameters, written into one SQL file, and that
 file is timed through ``sqlite3 FILE < queries.sql``: the floor any Python code over the
 same queries can reach. Then the 400-day period (issue 20: <= 300 ms) is timed with the
-service's statements, with the service counting decisions directly instead of from the
-day counts (``use_counts=False``) and with the plain statements (``compute(plain=True)``),
+service's statements, with the service counting decisions and reviews directly instead of
+from the day counts (``use_counts=False``) and with the plain statements (``compute(plain=True)``),
 alternating in the same run. ``RCRP_KPI_BENCH_DIR`` moves the database's folder. Prints
 the median wall-clock and CPU times and their ratios; asserts nothing. ``--quick`` times
 only the 400-day period (for ``bench/run_all.py``).
@@ -231,12 +231,13 @@ def compare(name: str, db: Database, fn: Callable[[], Any], runs: int) -> None:
 
 def long_period(qa: Ctx, runs: int) -> dict[str, tuple[float, float]]:
     """Median wall and CPU ms of the 400-day KPIs, three ways alternating: the service
-    (decisions from the day counts), the service counting decisions directly
-    (``use_counts=False``, the statements before the day counts) and the plain ones."""
+    (decisions, reviews and answers from the day counts), the service counting them
+    directly (``use_counts=False``, the statements before the day counts) and the plain
+    ones."""
     baseline = previous_period(LONG)
     ways: dict[str, Callable[[], Any]] = {
         "service": lambda: kpis.compute(qa, LONG, baseline),
-        "without day counts": lambda: kpis.compute(qa, LONG, baseline, use_counts=False),
+        "without counts": lambda: kpis.compute(qa, LONG, baseline, use_counts=False),
         "plain statements": lambda: kpis.compute(qa, LONG, baseline, plain=True),
     }
     times: dict[str, list[tuple[float, float]]] = {name: [] for name in ways}

@@ -103,7 +103,7 @@ def _passes_every_check(db: Database) -> None:
     chain = [r for r in results if r.name == "audit chain"]
     assert len(chain) == 1 and "warning" not in chain[0].detail  # guard triggers in place
     applies = {r.name.split(" ")[0] for r in results if r.applies}
-    counts = {"month", "day", "audit"}
+    counts = {"month", "day", "review", "audit"}
     expected = {"integrity", "foreign", *counts} if db.is_sqlite else counts
     assert applies == expected
 

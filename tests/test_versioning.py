@@ -35,6 +35,10 @@ NOT_VERSIONED = {
     "decision_stratum_months": "counts kept exact by database triggers, never by services",
     "decision_day_counts": "counts kept exact by database triggers (migration 0020), never "
     "by services",
+    "review_day_counts": "counts kept exact by database triggers (migration 0021), never "
+    "by services",
+    "answer_day_counts": "counts kept exact by database triggers (migration 0021), never "
+    "by services",
     "review_answers": "rewritten whole with their review, under the review's version",
     "appeal_themes": "replaced with their appeal, under the appeal's version",
     "teams": "only ever inserted (people.add_team)",

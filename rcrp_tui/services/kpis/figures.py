@@ -30,6 +30,7 @@ from rcrp_tui.services.calibration.results import CalibrationSummary, latest_clo
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.decisions import day_counts
 from rcrp_tui.services.kpis import queries as q
+from rcrp_tui.services.kpis import review_counts
 from rcrp_tui.services.reviews.toolkits import parse_cached
 from rcrp_tui.services.rota.state import load_state
 from rcrp_tui.storage.rota_models import Rota
@@ -346,12 +347,13 @@ def compute(
 ) -> KpiReport:
     """Every KPI for ``period``, with ``baseline`` beside the deployment and QA figures.
 
-    Decisions are summed from the day counts (``services.decisions.day_counts``);
-    ``use_counts=False`` counts them straight from the decisions instead, with the same
-    figures (the tests compare the two). ``plain=True`` sends the straightforward
-    statements (no counts, a flat ``CASE`` per bucket, a join for the active officers)
-    that the quicker ones replace: the same figures again, kept for the tests and for
-    ``bench/bench_kpis.py``'s anchor.
+    Decisions are summed from the day counts (``services.decisions.day_counts``), and the
+    counted reviews and their answers from the review and answer day counts
+    (``services.kpis.review_counts``); ``use_counts=False`` counts them straight from the
+    decisions and reviews instead, with the same figures (the tests compare the two).
+    ``plain=True`` sends the straightforward statements (no counts, a flat ``CASE`` per
+    bucket, a join for the active officers) that the quicker ones replace: the same
+    figures again, kept for the tests and for ``bench/bench_kpis.py``'s anchor.
     """
     ctx.require(Permission.VIEW_KPIS)
     now = ctx.clock.now()
@@ -361,12 +363,20 @@ def compute(
         base_rows, base_first, base_last = _deployment_groups(
             session, baseline, False, plain, use_counts
         )
-        figures = list(
-            session.execute(q.review_figures(period, weeks, month_buckets(period), plain=plain))
-        )
+        month_spans = month_buckets(period)
+        counted = use_counts and not plain
+        if counted and day_counts.covers([period, *weeks, *month_spans]):
+            review_sql = review_counts.review_figures(period, weeks, month_spans)
+        else:
+            review_sql = q.review_figures(period, weeks, month_spans, plain=plain)
+        figures = list(session.execute(review_sql))
+        if counted and day_counts.covers([baseline]):
+            base_sql = review_counts.compliance(baseline)
+        else:
+            base_sql = q.compliance(baseline, None)
         base_qa_rows = [
             _QaCount(None, r.judgement, bool(r.passed), int(r.reviews))
-            for r in session.execute(q.compliance(baseline, None))
+            for r in session.execute(base_sql)
         ]
         answered = [r for r in figures if r.kind == "answer"]
         questions = _questions(session) if answered else {}

@@ -8,7 +8,8 @@
   administrator in against the restored records, audits the restore, then replaces the
   target and verifies its chain again.
 - :func:`check`: SQLite's integrity and foreign-key checks, the month counts and the day
-  counts against a direct count of the decisions, and the audit chain; each a
+  counts against a direct count of the decisions, the review and answer day counts
+  against a direct count of the reviews that count, and the audit chain; each a
   :class:`CheckResult`.
 """
 
@@ -18,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import case, func, select, text
 from sqlalchemy.engine import make_url
@@ -31,8 +33,16 @@ from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.storage import backup as store
 from rcrp_tui.storage.backup import BackupError, Manifest
 from rcrp_tui.storage.db import Database
-from rcrp_tui.storage.kpi_models import NO_PHASE, decision_day_counts_table
+from rcrp_tui.storage.kpi_models import (
+    NO_JUDGEMENT,
+    NO_OFFICER,
+    NO_PHASE,
+    answer_day_counts_table,
+    decision_day_counts_table,
+    review_day_counts_table,
+)
 from rcrp_tui.storage.models import decisions_table
+from rcrp_tui.storage.review_models import review_answers_table, reviews_table
 from rcrp_tui.storage.sampling_models import decision_stratum_months_table
 
 _D = decisions_table.c
@@ -414,16 +424,21 @@ def _month_counts(db: Database) -> CheckResult:
     return CheckResult(name, False, f"{len(differences)} stratum-month(s) differ: {shown}{more}")
 
 
-def day_count_differences(db: Database) -> dict[tuple[object, ...], tuple[int, int]]:
-    """Every (slot, category, phase, caller type, deployed) whose stored day count
-    differs from a direct count of the decisions: key -> (stored, counted)."""
+def _slot(db: Database) -> Any:
+    """The slot of a decision's ``received_at`` (``"YYYY-MM-DD 00"`` or ``" 23"``), in SQL."""
     if db.is_sqlite:
         day, hour = func.substr(_D.received_at, 1, 10), func.substr(_D.received_at, 12, 2)
         late = hour == "23"
     else:
         utc = func.timezone("UTC", _D.received_at)
         day, late = func.to_char(utc, "YYYY-MM-DD"), func.to_char(utc, "HH24") == "23"
-    slot = day.concat(case((late, " 23"), else_=" 00"))
+    return day.concat(case((late, " 23"), else_=" 00"))
+
+
+def day_count_differences(db: Database) -> dict[tuple[object, ...], tuple[int, int]]:
+    """Every (slot, category, phase, caller type, deployed) whose stored day count
+    differs from a direct count of the decisions: key -> (stored, counted)."""
+    slot = _slot(db)
     key = (
         slot,
         _D.category,
@@ -466,6 +481,102 @@ def _day_counts(db: Database) -> CheckResult:
     return CheckResult(name, False, f"{len(differences)} day count(s) differ: {shown}{more}")
 
 
+def _differences(
+    stored: dict[tuple[object, ...], tuple[int, ...]],
+    direct: dict[tuple[object, ...], tuple[int, ...]],
+) -> dict[tuple[object, ...], tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Keys whose stored counts differ from the direct ones (a missing key counts 0)."""
+    zero = {k: tuple(0 for _ in v) for k, v in [*stored.items(), *direct.items()]}
+    return {
+        k: (stored.get(k, zero[k]), direct.get(k, zero[k]))
+        for k in set(direct) | set(stored)
+        if stored.get(k, zero[k]) != direct.get(k, zero[k])
+    }
+
+
+def review_count_differences(
+    db: Database,
+) -> dict[tuple[object, ...], tuple[tuple[int, ...], tuple[int, ...]]]:
+    """Every stored review or answer day count that differs from a direct count of the
+    reviews that count (per decision, its latest review past draft): ``("review", slot,
+    officer, judgement, passed)`` -> ((n stored), (n counted)), and ``("answer", slot,
+    criterion)`` -> ((answers, met, partial, not met, n/a) stored, (...) counted)."""
+    r, a = reviews_table.c, review_answers_table.c
+    latest = (
+        select(func.max(r.id).label("id"))
+        .where(r.status != "draft")
+        .group_by(r.decision_id)
+        .subquery("latest")
+    )
+    counted = latest.join(reviews_table, r.id == latest.c.id).join(
+        decisions_table, _D.id == r.decision_id
+    )
+    slot = _slot(db)
+    review_key = (
+        slot,
+        func.coalesce(_D.contact_officer_id, NO_OFFICER),
+        func.coalesce(r.judgement, NO_JUDGEMENT),
+        r.passed,
+    )
+
+    def answered(value: str) -> Any:
+        return func.sum(case((a.answer == value, 1), else_=0))
+
+    answers = (func.count(), *(answered(v) for v in ("met", "partial", "not_met", "na")))
+    _RC, _AC = review_day_counts_table.c, answer_day_counts_table.c
+    with db.read() as session:
+        direct: dict[tuple[object, ...], tuple[int, ...]] = {
+            ("review", s, int(o), j, bool(p)): (int(n),)
+            for s, o, j, p, n in session.execute(
+                select(*review_key, func.count()).select_from(counted).group_by(*review_key)
+            )
+        }
+        direct |= {
+            ("answer", s, code): tuple(int(x) for x in rest)
+            for s, code, *rest in session.execute(
+                select(slot, a.criterion_code, *answers)
+                .select_from(counted.join(review_answers_table, a.review_id == r.id))
+                .group_by(slot, a.criterion_code)
+            )
+        }
+        stored: dict[tuple[object, ...], tuple[int, ...]] = {
+            ("review", s, int(o), j, bool(p)): (int(n),)
+            for s, o, j, p, n in session.execute(
+                select(_RC.slot, _RC.officer_id, _RC.judgement, _RC.passed, _RC.n)
+            )
+            if n
+        }
+        stored |= {
+            ("answer", s, code): (int(n), int(m), int(pa), int(nm), int(na))
+            for s, code, n, m, pa, nm, na in session.execute(
+                select(
+                    _AC.slot,
+                    _AC.criterion_code,
+                    _AC.answers,
+                    _AC.met,
+                    _AC.partial,
+                    _AC.not_met,
+                    _AC.na,
+                )
+            )
+            if n or m or pa or nm or na
+        }
+    return _differences(stored, direct)
+
+
+def _review_counts(db: Database) -> CheckResult:
+    name = "review counts (review_day_counts and answer_day_counts against the reviews)"
+    differences = review_count_differences(db)
+    if not differences:
+        return CheckResult(name, True, "equal to a direct count of the reviews that count")
+    shown = "; ".join(
+        f"{' '.join(str(part) for part in key)}: stored {list(s)}, counted {list(d)}"
+        for key, (s, d) in sorted(differences.items(), key=lambda item: str(item[0]))[:5]
+    )
+    more = f"; and {len(differences) - 5} more" if len(differences) > 5 else ""
+    return CheckResult(name, False, f"{len(differences)} review count(s) differ: {shown}{more}")
+
+
 def _chain(db: Database) -> CheckResult:
     state = verify_chain(Ctx(db, AUDIT_VERIFIER))
     detail = state.describe()
@@ -485,5 +596,6 @@ def check(db: Database) -> list[CheckResult]:
         return results
     results.append(_month_counts(db))
     results.append(_day_counts(db))
+    results.append(_review_counts(db))
     results.append(_chain(db))
     return results

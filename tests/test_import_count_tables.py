@@ -238,7 +238,10 @@ def test_sqlite_an_import_failing_after_its_insert_leaves_triggers_and_counts(
             conn.exec_driver_sql(f"SELECT * FROM {table} ORDER BY 1, 2, 3, 4, 5").all()
             for table in ("decision_day_counts", "decision_stratum_months")
         ] == counts
-        assert conn.exec_driver_sql(
-            "SELECT count(*) FROM decisions WHERE source_system = 'SECOND'"
-        ).scalar_one() == 0
+        assert (
+            conn.exec_driver_sql(
+                "SELECT count(*) FROM decisions WHERE source_system = 'SECOND'"
+            ).scalar_one()
+            == 0
+        )
     _assert_recounted(db)

@@ -113,7 +113,7 @@ def _known_triggers(conn: Connection) -> list[str] | None:
     """The known insert triggers' SQL, if both exist exactly as known; else None."""
     names = list(KNOWN_TRIGGERS)
     marks = ", ".join("?" * len(names))
-    found = dict(
+    found: dict[str, str] = dict(
         conn.exec_driver_sql(
             "SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
             f"AND tbl_name = 'decisions' AND name IN ({marks})",

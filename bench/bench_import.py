@@ -10,8 +10,10 @@ temporary directory. For each scenario it times, alternating in the same run,
   database, in a child process, whose peak resident memory (``ru_maxrss``) is reported,
   with the share of rows the SQL fast path handled (the rest take the Python converter);
 * floor: one ``INSERT ... SELECT`` of the decisions ours stored, in id order, into a
-  fresh migrated database (the indexed table and its month-count trigger, with no CSV
-  parsing, conversion or Python in the loop).
+  fresh migrated database (the indexed table and its month- and day-count triggers, with
+  no CSV parsing, conversion or Python in the loop). The import itself adds its new
+  decisions to the count tables once per key instead of by those triggers
+  (``importing.counting``).
 
 The scenarios: ``ordered``, every row an RCRP call type (CW, 5150, 5150V) in time order,
 the worst case for the importer (every row converted, checked and inserted);
@@ -136,7 +138,7 @@ def bare_import(csv_path: Path, db_path: Path) -> tuple[float, float, str]:
 def storage_floor(imported: Path, db_path: Path) -> tuple[float, float]:
     """Seconds (and CPU seconds) to copy the imported decisions into a fresh migrated
     database with one ``INSERT ... SELECT``: the cost of the decisions table, its indexes
-    and its month-count trigger, with no CSV parsing, conversion or Python in the loop."""
+    and its count triggers, with no CSV parsing, conversion or Python in the loop."""
     import sqlite3
 
     from rcrp_tui.storage import schema

@@ -126,6 +126,43 @@ def test_an_import_leaves_counts_equal_to_a_direct_recount(
     _assert_recounted(any_db)
 
 
+#: One decision per incident from its unit rows (docs/import-profiles.md, "[rows]").
+BY_INCIDENT = """
+[rows]
+duplicates = "merge"
+[rows.merge]
+outcome = { prefer = ["deployed"] }
+received_at = "earliest"
+"""
+
+
+def test_an_import_by_incident_leaves_counts_equal_to_a_direct_recount(
+    any_db: Database, clock: FixedClock, tmp_path: Path
+) -> None:
+    ctx = _ctx(any_db, clock)
+    profile = parse_profile(
+        FULL.format(source="UNITS", zone="Europe/London") + BY_INCIDENT, Path("u.toml")
+    )
+    rows = _rows(200)
+    # A second unit on most calls, an hour later, not sent: shuffled among the rest.
+    units = []
+    for row in rows[::2]:
+        later = datetime.fromisoformat(row[1]) + timedelta(hours=1) if row[1][5:7] != "02" else None
+        if later is not None:
+            units.append([row[0], f"{later:%Y-%m-%d %H:%M:%S}", row[2], "AMB", *row[4:]])
+    mixed = rows + units
+    random.Random(11).shuffle(mixed)
+    summary = import_file(ctx, _write(tmp_path / "units.csv", mixed), profile)
+    assert summary.incidents is not None and summary.inserted > 100
+    assert sum(summary.report.by_category_outcome.values()) == summary.inserted
+    _assert_recounted(any_db)
+    with any_db.engine.connect() as conn:
+        stored = conn.execute(text("SELECT count(*) FROM decisions")).scalar_one()
+    assert stored == summary.inserted
+    assert _table_total(any_db, "decision_day_counts") == stored
+    assert _table_total(any_db, "decision_stratum_months") == stored
+
+
 def _triggers(db: Database) -> set[tuple[str, str]]:
     with db.engine.connect() as conn:
         rows = conn.exec_driver_sql(

@@ -10,8 +10,10 @@ temporary directory. For each scenario it times, alternating in the same run,
   database, in a child process, whose peak resident memory (``ru_maxrss``) is reported,
   with the share of rows the SQL fast path handled (the rest take the Python converter);
 * floor: one ``INSERT ... SELECT`` of the decisions ours stored, in id order, into a
-  fresh migrated database (the indexed table and its month-count trigger, with no CSV
-  parsing, conversion or Python in the loop).
+  fresh migrated database (the indexed table and its month- and day-count triggers, with
+  no CSV parsing, conversion or Python in the loop). The import itself adds its new
+  decisions to the count tables once per key instead of by those triggers
+  (``importing.counting``).
 
 The scenarios: ``ordered``, every row an RCRP call type (CW, 5150, 5150V) in time order,
 the worst case for the importer (every row converted, checked and inserted);
@@ -25,7 +27,9 @@ import; peak memory at most 200 MB (issue 2). ``--repeat N`` runs each scenario 
 and reports the medians.
 
 Run: ``python bench/bench_import.py [--rows N] [--repeat N] [--only SCENARIO]
-[--mix-share F] [--keep DIR] [--python-path] [--rules]`` (``--python-path`` for
+[--mix-share F] [--keep DIR] [--python-path] [--rules] [--profile]`` (``--profile``:
+where each import's CPU goes, by SQL statement, the rest being Python, the driver's
+inserts and the commit; ``--python-path`` for
 comparison: every row through the Python converter; ``--rules``: the profile also uses
 ``extract``, ``cases``, ``skip_when`` and ``duplicates = "merge"``, which change nothing
 on these files but are evaluated on every row, so they take the Python path: compare
@@ -48,6 +52,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 HEADER = [
     "incident_num",
@@ -136,7 +141,7 @@ def bare_import(csv_path: Path, db_path: Path) -> tuple[float, float, str]:
 def storage_floor(imported: Path, db_path: Path) -> tuple[float, float]:
     """Seconds (and CPU seconds) to copy the imported decisions into a fresh migrated
     database with one ``INSERT ... SELECT``: the cost of the decisions table, its indexes
-    and its month-count trigger, with no CSV parsing, conversion or Python in the loop."""
+    and its count triggers, with no CSV parsing, conversion or Python in the loop."""
     import sqlite3
 
     from rcrp_tui.storage import schema
@@ -217,14 +222,44 @@ def child(csv_path: Path, db_path: Path, fast: bool = True) -> None:
         shipped = resources.files(SHIPPED_PACKAGE).joinpath("san-diego.toml")
         text = shipped.read_text(encoding="utf-8")
         profile = parse_profile(text + UNITS, Path("san-diego-units.toml"))
+    statements = _statement_cpu() if os.environ.get("RCRP_BENCH_PROFILE") else None
     began, cpu = time.perf_counter(), time.process_time()
     summary = import_file(Ctx(db, DEMO_BUILDER), csv_path, profile, fast=fast)
     seconds, cpu = time.perf_counter() - began, time.process_time() - cpu
+    if statements is not None:
+        shown = sorted(statements.items(), key=lambda item: -item[1])
+        for statement, used in shown[:8]:
+            print(f"  {used:6.3f} s CPU  {statement}", file=sys.stderr)
+        rest = cpu - sum(statements.values())
+        print(
+            f"  {rest:6.3f} s CPU  everything else (Python, staging inserts, commit)",
+            file=sys.stderr,
+        )
     peak_kb = peak_resident_kb()
     print(
         f"{seconds:.3f} {peak_kb} {summary.inserted} {summary.updated} {summary.rejected} "
         f"{summary.fast_rows} {summary.total_rows} {cpu:.3f}"
     )
+
+
+def _statement_cpu() -> dict[str, float]:
+    """CPU seconds of every SQL statement the import runs through SQLAlchemy, by the
+    statement's first words and the table it writes or reads (filled as it runs)."""
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    used: dict[str, float] = {}
+
+    @event.listens_for(Engine, "before_cursor_execute")
+    def before(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        conn.info["bench_cpu"] = time.process_time()
+
+    @event.listens_for(Engine, "after_cursor_execute")
+    def after(conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        key = " ".join(statement.split()[:4])[:70]
+        used[key] = used.get(key, 0.0) + time.process_time() - conn.info.pop("bench_cpu")
+
+    return used
 
 
 #: The ``units`` scenario's rules: one decision per incident from its unit rows.
@@ -272,7 +307,10 @@ def ours(
     fresh process."""
     mode = "python" if python_path else "fast"
     command = [sys.executable, __file__, "--child", str(csv_path), str(db_path), mode]
-    out = subprocess.run(command, capture_output=True, text=True, check=True).stdout.split()
+    done = subprocess.run(command, capture_output=True, text=True, check=True)
+    if os.environ.get("RCRP_BENCH_PROFILE"):
+        print(done.stderr, end="", flush=True)
+    out = done.stdout.split()
     counts = f"inserted {int(out[2]):,}, updated {out[3]}, rejected {out[4]}"
     return float(out[0]), float(out[7]), int(out[1]), counts, int(out[5]), int(out[6])
 
@@ -353,10 +391,15 @@ def main() -> None:
     parser.add_argument(
         "--rules", action="store_true", help="a profile using the language's rules (Python path)"
     )
+    parser.add_argument(
+        "--profile", action="store_true", help="print where each import's CPU goes, by statement"
+    )
     parser.add_argument("--child", nargs=3, metavar=("CSV", "DB", "FAST"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.rules:
         os.environ["RCRP_BENCH_RULES"] = "1"  # read by the child processes
+    if args.profile:
+        os.environ["RCRP_BENCH_PROFILE"] = "1"
     if args.child:
         child(Path(args.child[0]), Path(args.child[1]), args.child[2] == "fast")
         return

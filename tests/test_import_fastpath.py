@@ -20,7 +20,7 @@ from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, parse_profile, shipped_profile
 from rcrp_tui.services.core import people
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.services.ops.db_ops import month_count_differences
+from rcrp_tui.services.ops.db_ops import day_count_differences, month_count_differences
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from tests.conftest import TEST_ADMIN
@@ -99,9 +99,10 @@ def _both(
     for ctx, fast in zip(pair, (True, False), strict=True):
         rejects = (out or path.parent) / f"{path.name}.{fast}.rejects.csv"
         summary = import_file(ctx, path, profile, rejects_path=rejects, fast=fast)
-        # The month counts match the decisions (the check `rcrp-tui db check` runs),
-        # whether the import counted them itself or the trigger did.
+        # The month and day counts match the decisions (the check `rcrp-tui db check`
+        # runs), whether the import counted them itself or the triggers did.
         assert month_count_differences(ctx.db) == {}
+        assert day_count_differences(ctx.db) == {}
         states.append(_state(ctx.db, summary, profile.source_system))
         states[-1]["fast_rows"] = summary.fast_rows
     return states

@@ -14,7 +14,9 @@ serves as it is. ``run``, inside the import's write transaction, then
 * writes every reference in one ``INSERT ... SELECT ... ON CONFLICT DO UPDATE``, which
   leaves a stored decision whose values already match untouched (its ``row_version``
   stays), and gives a changed one its new values, ``updated_at`` and one more
-  ``row_version``. The month counts follow by the table's triggers.
+  ``row_version``. The count tables follow by the table's triggers, except for an
+  import that only inserts, on SQLite: then they are added to once, from the per-key
+  totals made in ``prepare`` (``importing.counting``).
 * writes in order of received time, then reference, whatever the file's order: the
   indexes of ``decisions`` fill in order, and a shuffled file gives the same ids.
 
@@ -29,6 +31,7 @@ from collections.abc import Sequence
 
 from sqlalchemy.engine import Connection
 
+from rcrp_tui.importing.counting import counted_once, make_totals, totals_by_category_outcome
 from rcrp_tui.importing.incidents import SkippedIncidents, incident_table
 from rcrp_tui.importing.profile import ImportProfile
 from rcrp_tui.importing.writer import READY_COLUMNS, READY_TABLE, sqlite_upsert, temp_name
@@ -75,7 +78,14 @@ class Merge:
 
         When no reference repeats (the usual file), that is the ready table itself.
         With ``skips`` (counting by incident), return the skipped incidents by code.
+        On SQLite the per-key totals of those rows (``importing.counting``) are made too.
         """
+        skipped = self._prepare(skips)
+        if self.is_sqlite:
+            make_totals(self.conn, self.source)
+        return skipped
+
+    def _prepare(self, skips: SkippedIncidents | None) -> Counter[str] | None:
         self.conn.exec_driver_sql(f"DROP TABLE IF EXISTS {self.final}")
         self.conn.exec_driver_sql(
             f"CREATE INDEX {self._index_name('ref')} ON {READY_TABLE} (cad_ref)"
@@ -155,6 +165,8 @@ class Merge:
     def by_category_outcome(self) -> dict[tuple[str, str], int]:
         """The decisions the file would make (one per CAD reference), by category and
         outcome."""
+        if self.is_sqlite:
+            return totals_by_category_outcome(self.conn)
         rows = self.conn.exec_driver_sql(
             f"SELECT category, outcome, count(*) FROM {self.source} GROUP BY category, outcome"
         ).all()
@@ -206,9 +218,13 @@ class Merge:
             sql += f"{sqlite_upsert(self.compared)} WHERE {changed}"
             self.conn.exec_driver_sql(sql)
             return
-        if self.is_sqlite:
-            # Inserts only: new rows in received-time order fill every index at a few
-            # places only, so a smaller page cache does as well, and it also bounds the
-            # memory of the sort. The month counts follow by the insert trigger.
-            self.conn.exec_driver_sql(f"PRAGMA main.cache_size = -{INSERT_CACHE_KB}")
-        self.conn.exec_driver_sql(sql)
+        if not self.is_sqlite:
+            self.conn.exec_driver_sql(sql)  # the count tables follow by their triggers
+            return
+        # Inserts only: new rows in received-time order fill every index at a few
+        # places only, so a smaller page cache does as well, and it also bounds the
+        # memory of the sort. The count tables are added to once, from the per-key
+        # totals, instead of by the insert triggers row by row (``importing.counting``).
+        self.conn.exec_driver_sql(f"PRAGMA main.cache_size = -{INSERT_CACHE_KB}")
+        with counted_once(self.conn):
+            self.conn.exec_driver_sql(sql)

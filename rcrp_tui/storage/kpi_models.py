@@ -8,7 +8,9 @@ ISO weeks, its months) is then a range of slots, whatever the clocks did, and it
 decisions per category, phase and caller type, deployed or not, are a sum of a few
 dozen counts a day instead of a pass over every decision. The counts are kept exact by
 triggers on ``decisions`` (every insert, update of a counted column and delete, whatever
-writes it), never by services; ``rcrp-tui db check`` compares them with the decisions.
+writes it), never by services; an import of new decisions on SQLite alone adds its own
+per-key totals once, with the insert triggers dropped inside its write transaction
+(``importing.counting``); ``rcrp-tui db check`` compares them with the decisions.
 A decision without a phase is counted under phase 0 (never a real phase), because
 primary-key columns cannot be NULL.
 

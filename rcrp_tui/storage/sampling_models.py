@@ -101,7 +101,8 @@ SAMPLING_INDEX_COLUMNS = (
 Index("ix_decisions_sampling", *(decisions_table.c[name] for name in SAMPLING_INDEX_COLUMNS))
 
 # How many decisions each stratum holds in each UTC month, kept exact by triggers on
-# ``decisions`` (migration 0008), so a draw over a million decisions sums a few thousand
+# ``decisions`` (migration 0008; an import of new decisions on SQLite adds its own totals
+# once instead, ``importing.counting``), so a draw over a million decisions sums a few thousand
 # counts instead of counting a million index entries. A decision without a shift or a
 # team is counted under "" and 0 (neither is ever a real value), because primary-key
 # columns cannot be NULL. Month comes last in the key, so sums per stratum read in order.

@@ -320,6 +320,14 @@ async def test_each_session_is_its_own_app_process_on_the_given_database(
                 ),
                 server,
             )
+            # The server counts the tab closed only after its process has gone: wait for
+            # that, or a loaded machine sees the third tab refused as still "2 open".
+            await asyncio.to_thread(
+                _wait_for,
+                "the server to count the closed tab",
+                lambda: "session closed (1 open)" in server.output(),
+                server,
+            )
             third = await client.ws_connect(ws_url, headers=origin)  # room again
             painted = await asyncio.wait_for(_bytes_until(third, b"Username"), PROCESS_SECONDS)
             assert b"Username" in painted

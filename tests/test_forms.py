@@ -182,7 +182,7 @@ CASES = [
         [("cad-ref", "CAD260120"), ("themes", "Resources"), ("received-at", "yesterday-ish")],
         "ctrl+s",
         "received-at",
-        "Received",
+        "Time received",
         "form-error",
     ),
     Case(

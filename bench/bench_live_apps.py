@@ -26,8 +26,8 @@ Anchor: one app alone, the same loop, in the same run. Targets (issue 21): 0 err
 
 Run: ``python bench/bench_live_apps.py [--apps 20] [--seconds 120] [--think-ms 500]
 [--postgres URL] [--profile]``; without ``--postgres`` (or RCRP_TEST_POSTGRES_URL) a
-throw-away server is started as .ci/postgres.sh does. ``--profile`` profiles one of the
-apps (cProfile) and prints where its time went.
+throw-away server is started as .ci/postgres.sh does. ``--profile`` profiles the UI thread
+of one of the apps (cProfile, CPU time) and prints where its time went.
 """
 
 from __future__ import annotations
@@ -248,12 +248,14 @@ async def _drive(app: Any, pilot: Any, result: Result, pressed: dict[str, float]
         await think()
         version = review.base.row_version
         await press(*["1"] * (count // 2), "ctrl+s")
-        await until("draft saved", lambda: not review.dirty and review.base.row_version > version)
+        saved = lambda r=review, v=version: not r.dirty and r.base.row_version > v  # noqa: E731
+        await until("draft saved", saved)
         await think()
         await press(*["1"] * (count - count // 2), "o")
         await until("judgement", lambda: isinstance(app.screen, JudgementDialog))
         await press("1", "f10")
-        if not await until("submitted", lambda: review.base.status is ReviewStatus.SUBMITTED):
+        submitted = lambda r=review: r.base.status is ReviewStatus.SUBMITTED  # noqa: E731
+        if not await until("submitted", submitted):
             break
         await press("escape")
         await until("queue", lambda: app.screen is queue)
@@ -290,7 +292,7 @@ def work(url: str, username: str, seconds: float, think_ms: int, profile: bool,
     if profile:
         import cProfile
 
-        profiler = cProfile.Profile()
+        profiler = cProfile.Profile(time.thread_time)  # the UI thread's own CPU time
         profiler.enable()
     try:
         asyncio.run(main())
@@ -302,7 +304,7 @@ def work(url: str, username: str, seconds: float, think_ms: int, profile: bool,
 
         profiler.disable()
         text = io.StringIO()
-        pstats.Stats(profiler, stream=text).sort_stats("tottime").print_stats(18)
+        pstats.Stats(profiler, stream=text).sort_stats("cumulative").print_stats(40)
         result.profile = text.getvalue()
     out.put(result)
 
@@ -314,8 +316,10 @@ def run(url: str, names: list[str], seconds: float, think_ms: int,
     go = spawn.Event()
     finished = spawn.Barrier(len(names))
     procs = [
-        spawn.Process(target=work, args=(url, n, seconds, think_ms, profile and i == 0,
-                                         ready, go, finished, out))  # fmt: skip
+        spawn.Process(
+            target=work,
+            args=(url, n, seconds, think_ms, profile and i == 0, ready, go, finished, out),
+        )
         for i, n in enumerate(names)
     ]
     for p in procs:
@@ -372,8 +376,10 @@ def lost_saves(url: str, results: list[Result]) -> list[str]:
     for res in results:
         for review_id, version, what in res.saved:
             row = reviews.get(review_id)
-            if row is None or row.row_version < version or (
-                what == "submit" and row.status == "draft"
+            if (
+                row is None
+                or row.row_version < version
+                or (what == "submit" and row.status == "draft")
             ):
                 problems.append(f"{res.username}: {what} of review {review_id} v{version}")
         for item_id in res.completed:
@@ -427,7 +433,7 @@ def report(
         print(f"    {e}")
     for res in results:
         if res.profile:
-            print(f"  profile of {res.username} (cProfile, by own time):\n{res.profile}")
+            print(f"  profile of {res.username}'s UI thread (cProfile, CPU time, cumulative):\n{res.profile}")
     return {
         "p95": pct(saves, 0.95),
         "notify_p95": max(pct(told, 0.95), pct(drawn, 0.95)) if told else 0.0,

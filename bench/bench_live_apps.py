@@ -406,6 +406,11 @@ def report(
         f"{statistics.median(saves) if saves else nan:.0f} ms · p95 {pct(saves, 0.95):.0f} ms"
         f" · max {max(saves, default=nan):.0f} ms (key press to commit)"
     )
+    keyed = [ms for res in results for k, ms in res.saves if k != "start review"]
+    print(
+        f"  the saves a key starts (claim, save draft, submit): median "
+        f"{statistics.median(keyed) if keyed else nan:.0f} ms · p95 {pct(keyed, 0.95):.0f} ms"
+    )
     for kind in ("claim", "start review", "save draft", "submit"):
         these = [ms for res in results for k, ms in res.saves if k == kind]
         print(f"    {kind:<12} n={len(these):<5} median "
@@ -433,9 +438,13 @@ def report(
         print(f"    {e}")
     for res in results:
         if res.profile:
-            print(f"  profile of {res.username}'s UI thread (cProfile, CPU time, cumulative):\n{res.profile}")
+            print(
+                f"  profile of {res.username}'s UI thread (cProfile, CPU time, cumulative):\n"
+                + res.profile
+            )
     return {
         "p95": pct(saves, 0.95),
+        "keyed_p95": pct(keyed, 0.95),
         "notify_p95": max(pct(told, 0.95), pct(drawn, 0.95)) if told else 0.0,
         "bad": float(len(errors) + len(lost) + not_told),
     }
@@ -470,6 +479,8 @@ def main() -> None:
         print(f"  load average at the end {os.getloadavg()[0]:.1f}")
         print(f"RESULT live_apps_save_p95 ms={under['p95']:.1f} anchor_ms={alone['p95']:.1f} "
               f"target_ms={TARGET_SAVE_MS:.0f}")  # fmt: skip
+        print(f"RESULT live_apps_keyed_save_p95 ms={under['keyed_p95']:.1f} "
+              f"anchor_ms={alone['keyed_p95']:.1f} target_ms={TARGET_SAVE_MS:.0f}")  # fmt: skip
         print(f"RESULT live_apps_notify_p95 ms={under['notify_p95']:.1f} "
               f"target_ms={TARGET_NOTIFY_MS:.0f}")  # fmt: skip
         met = (

@@ -167,19 +167,29 @@ class SampleQueueScreen(FeatureScreen[None]):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        shown = self.state.items if self.state is not None else None
         self.state = state = message.state
         table = self.query_one(DataTable)
-        keep = table.cursor_row
-        # The highlighted item stays highlighted, wherever it now is on the page.
         ids = [item.id for item in state.items]
-        held = self._shown_id(keep)
-        if held in ids:
-            keep = ids.index(held)
-        table.clear()
-        for item in state.items:
-            table.add_row(*self._cells(item), key=str(item.id))
-        if state.items:
-            table.move_cursor(row=min(max(keep, 0), len(state.items) - 1))
+        if shown is not None and [i.id for i in shown] == ids and table.row_count == len(ids):
+            # The same items (another terminal claimed or finished one): only the rows that
+            # changed are redrawn, and the table keeps its rows, its size and its cursor.
+            before = dict(zip(ids, shown, strict=True))
+            for item in state.items:
+                if item != before[item.id]:
+                    for column, cell in zip(COLUMNS, self._cells(item), strict=True):
+                        table.update_cell(str(item.id), column, cell, update_width=True)
+        else:
+            keep = table.cursor_row
+            # The highlighted item stays highlighted, wherever it now is on the page.
+            held = self._shown_id(keep)
+            if held in ids:
+                keep = ids.index(held)
+            table.clear()
+            for item in state.items:
+                table.add_row(*self._cells(item), key=str(item.id))
+            if state.items:
+                table.move_cursor(row=min(max(keep, 0), len(state.items) - 1))
         self.query_one("#queue-summary", Static).update(self._summary(state))
         first = state.items[0].position if state.items else 0
         last = state.items[-1].position if state.items else 0

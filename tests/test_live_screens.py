@@ -231,3 +231,22 @@ def test_reading_every_part_again_gives_what_a_full_load_gives(any_db: Database)
             continue
         whole = replace(summary.home(ctx), generated_at=again.generated_at)
         assert again == whole, role
+
+
+def test_every_role_redraws_the_panels_of_exactly_the_topics_its_home_reads_again() -> None:
+    from rcrp_tui.services.home import records
+    from rcrp_tui.ui.home.content import LIVE_PANELS, PANELS
+
+    homes = {
+        Role.FLOORWALKER: records.FloorwalkerHome,
+        Role.QA_LEAD: records.QaLeadHome,
+        Role.SUPERVISOR: records.SupervisorHome,
+        Role.CONTACT_OFFICER: records.OfficerHome,
+        Role.ADMINISTRATOR: records.AdministratorHome,
+    }
+    for role, home_type in homes.items():
+        assert LIVE_PANELS[role].keys() == summary.PARTS[home_type].keys(), role
+        assert set(LIVE_PANELS[role]) <= set(change_feed.TOPICS)
+        panels = {panel_id for panel_id, _title, _listed in PANELS[role]}
+        for shown in LIVE_PANELS[role].values():
+            assert set(shown) <= panels, (role, shown)

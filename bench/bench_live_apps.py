@@ -41,6 +41,7 @@ import sys
 import tempfile
 import threading
 import time
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -72,6 +73,7 @@ class Result:
     errors: list[str] = field(default_factory=list)
     cpu: float = 0.0
     profile: str = ""
+    signed_in: bool = False
 
 
 def _instrument(result: Result) -> dict[str, float]:
@@ -197,8 +199,6 @@ def _instrument(result: Result) -> dict[str, float]:
 
 async def _drive(app: Any, pilot: Any, result: Result, pressed: dict[str, float],
                  args: tuple[Any, ...]) -> None:  # fmt: skip
-    from textual.widgets import DataTable
-
     from rcrp_tui.domain.review_workflow import ReviewStatus
     from rcrp_tui.ui.reviews.dialogs import JudgementDialog
     from rcrp_tui.ui.reviews.review import ReviewScreen
@@ -234,6 +234,7 @@ async def _drive(app: Any, pilot: Any, result: Result, pressed: dict[str, float]
     await until("queue", lambda: isinstance(app.screen, SampleQueueScreen) and app.screen.state)
     queue = app.screen
     ready.put(result.username)
+    result.signed_in = True
     await asyncio.to_thread(go.wait)
     began = time.process_time()
     deadline = time.monotonic() + seconds
@@ -261,9 +262,8 @@ async def _drive(app: Any, pilot: Any, result: Result, pressed: dict[str, float]
         await until("queue", lambda: app.screen is queue)
         await think()
     result.cpu = time.process_time() - began
-    await asyncio.to_thread(finished.wait)
+    await asyncio.to_thread(finished.wait, seconds + 300)
     await pilot.pause(DRAIN_SECONDS)  # late notifications still count
-    assert queue.query_one(DataTable) is not None
 
 
 def work(url: str, username: str, seconds: float, think_ms: int, profile: bool,
@@ -298,6 +298,10 @@ def work(url: str, username: str, seconds: float, think_ms: int, profile: bool,
         asyncio.run(main())
     except Exception as exc:  # counted, never hidden
         result.errors.append(f"app: {exc!r}")
+        if not result.signed_in:
+            ready.put(username)  # the parent is not kept waiting for an app that failed
+        with suppress(Exception):
+            finished.abort()  # nor are the others, at the end
     if profiler is not None:
         import io
         import pstats

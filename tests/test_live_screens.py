@@ -250,3 +250,39 @@ def test_every_role_redraws_the_panels_of_exactly_the_topics_its_home_reads_agai
         panels = {panel_id for panel_id, _title, _listed in PANELS[role]}
         for shown in LIVE_PANELS[role].values():
             assert set(shown) <= panels, (role, shown)
+
+
+async def test_the_queue_does_not_read_again_for_a_change_a_later_read_already_saw(
+    db: Database, tmp_path: Path
+) -> None:
+    from rcrp_tui.ui.sampling.queue import SampleQueueScreen
+
+    admin = Ctx(db, TEST_ADMIN, FixedClock(FIXED_NOW))
+    seed_small_dataset(admin)
+    _draw(_ctx(db, "qalead"), "Once dip")
+    loads: list[SampleQueueScreen.Loaded] = []
+
+    def hook(message: Any) -> None:
+        # Seen by each pump it passes (it bubbles from the screen to the app): once each.
+        if isinstance(message, SampleQueueScreen.Loaded) and message not in loads:
+            loads.append(message)
+
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=SIZE, message_hook=hook) as pilot:
+        await sign_in(pilot, "floorwalker")
+        await pilot.press("f3")
+        await settle(pilot)
+        await pilot.press("enter")
+        await settle(pilot)
+        queue = app.screen
+        assert isinstance(queue, SampleQueueScreen)
+        heard = time.monotonic()  # a change heard now...
+        queue.reload()  # ...and a read of the page asked for after it
+        await settle(pilot)
+        loads.clear()
+        queue.post_message(DataChanged({change_feed.QUEUE: frozenset()}, heard))
+        await settle(pilot)
+        assert loads == [], "the page was read again for a change the last read saw"
+        queue.post_message(DataChanged({change_feed.QUEUE: frozenset()}, time.monotonic()))
+        await settle(pilot)
+        assert len(loads) == 1, "a change heard after the last read did not read the page"

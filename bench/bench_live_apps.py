@@ -451,7 +451,48 @@ def report(
         "keyed_p95": pct(keyed, 0.95),
         "notify_p95": max(pct(told, 0.95), pct(drawn, 0.95)) if told else 0.0,
         "bad": float(len(errors) + len(lost) + not_told),
+        "rate": len(saves) / elapsed,
+        "errors": float(len(errors)),
+        "lost": float(len(lost)),
+        "never_told": float(not_told),
+        "conflicts": float(sum(res.conflicts for res in results)),
     }
+
+
+def summary(apps: int, under: dict[str, float], alone: dict[str, float]) -> None:
+    """The figures, the anchor's and the targets in one table."""
+    rows = [("figure", f"{apps} apps", "anchor (1 app)", "target", "met?")]
+
+    def row(label: str, key: str, unit: str, limit: float | None, anchor: bool = True) -> None:
+        value = under[key]
+        shown = f"{value:.0f} {unit}".strip() if key != "rate" else f"{value:.2f}"
+        base = alone[key] if anchor else None
+        base_shown = (
+            "—"
+            if base is None
+            else (f"{base:.0f} {unit}".strip() if key != "rate" else f"{base:.2f}")
+        )
+        if limit is None:
+            rows.append((label, shown, base_shown, "—", "—"))
+        elif limit == 0:
+            rows.append((label, shown, base_shown, "0", "yes" if value == 0 else "NO"))
+        else:
+            rows.append((label, shown, base_shown, f"< {limit:.0f} {unit}",
+                         "yes" if value < limit else "NO"))  # fmt: skip
+
+    row("saves per second", "rate", "", None)
+    row("p95 save, every write", "p95", "ms", TARGET_SAVE_MS)
+    row("p95 save a key starts", "keyed_p95", "ms", TARGET_SAVE_MS)
+    row("notification p95", "notify_p95", "ms", TARGET_NOTIFY_MS, anchor=False)
+    row("errors", "errors", "", 0)
+    row("lost saves", "lost", "", 0)
+    row("notifications never told", "never_told", "", 0, anchor=False)
+    row("conflicts (shown, not errors)", "conflicts", "", None)
+    widths = [max(len(r[i]) for r in rows) for i in range(5)]
+    for n, r in enumerate(rows):
+        print("  ".join(c.ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if n == 0:
+            print("  ".join("-" * w for w in widths))
 
 
 def main() -> None:
@@ -481,6 +522,7 @@ def main() -> None:
         loaded, loaded_s = run(url, names, args.seconds, args.think_ms, args.profile)
         under = report(f"load ({args.apps} apps at once)", loaded, loaded_s, url, anchor)
         print(f"  load average at the end {os.getloadavg()[0]:.1f}")
+        summary(args.apps, under, alone)
         print(f"RESULT live_apps_save_p95 ms={under['p95']:.1f} anchor_ms={alone['p95']:.1f} "
               f"target_ms={TARGET_SAVE_MS:.0f}")  # fmt: skip
         print(f"RESULT live_apps_keyed_save_p95 ms={under['keyed_p95']:.1f} "

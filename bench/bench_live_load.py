@@ -41,144 +41,33 @@ from __future__ import annotations
 import argparse
 import multiprocessing as mp
 import os
-import shutil
-import socket
 import statistics
-import subprocess
 import sys
-import tempfile
 import threading
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager, suppress
+from contextlib import suppress
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from sqlalchemy import create_engine, event, func, select, text
-from sqlalchemy.engine import make_url
+from _live_setup import (
+    PASSWORD,
+    cheap_hashing,
+    check_claims_and_completions,
+    pct,
+    seed,
+    server,
+    throwaway_database,
+)
+from sqlalchemy import event
 
-PASSWORD = "bench-password-1"
-START = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
 #: How long a refresher gathers a burst of changes before reading, and how often at most
 #: it reads, are the app's (ui.common.live, imported in the worker).
 #: How long listeners keep listening after the last save, so late notifications count.
 DRAIN_SECONDS = 3.0
-
-
-# ----- a throw-away PostgreSQL server, as .ci/postgres.sh starts one -----------------------
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@contextmanager
-def throwaway_server() -> Iterator[str]:
-    pg_ctl = shutil.which("pg_ctl") or "/usr/lib/postgresql/15/bin/pg_ctl"
-    bin_dir = Path(pg_ctl).parent
-    folder = Path(tempfile.mkdtemp(prefix="rcrp-bench-pg."))
-    as_pg: list[str] = []
-    if os.getuid() == 0:  # PostgreSQL refuses to run as root
-        import pwd
-
-        os.chown(folder, pwd.getpwnam("postgres").pw_uid, -1)
-        as_pg = ["runuser", "-u", "postgres", "--"]
-    port = _free_port()
-    data = folder / "data"
-    subprocess.run(
-        [*as_pg, str(bin_dir / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust",
-         "--no-sync"],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    options = (
-        f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=300"
-    )
-    subprocess.run(
-        [*as_pg, str(bin_dir / "pg_ctl"), "-D", str(data), "-l", str(folder / "log"), "-w",
-         "-o", options, "start"],
-        check=True, stdout=subprocess.DEVNULL,
-    )  # fmt: skip
-    try:
-        yield f"postgresql+psycopg://postgres@127.0.0.1:{port}/postgres"
-    finally:
-        subprocess.run(
-            [*as_pg, str(bin_dir / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"],
-            check=False, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )  # fmt: skip
-        shutil.rmtree(folder, ignore_errors=True)
-
-
-@contextmanager
-def throwaway_database(server_url: str) -> Iterator[str]:
-    name = f"rcrp_bench_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-# ----- the data ----------------------------------------------------------------------------
-
-
-def seed(url: str, workers: int, items: int) -> int:
-    """Teams, floorwalkers fw01.., ``items`` decisions and one sample of them all."""
-    from rcrp_tui.domain.clock import FixedClock
-    from rcrp_tui.domain.enums import CallerType, Category, Outcome, Role, Shift, ThresholdBasis
-    from rcrp_tui.domain.sampling import SamplingMethod, SamplingSpec
-    from rcrp_tui.services.core import people
-    from rcrp_tui.services.core.context import Actor, Ctx
-    from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
-    from rcrp_tui.services.sampling import plans as sampling
-    from rcrp_tui.services.sampling.population import PopulationFilter
-    from rcrp_tui.storage import schema
-    from rcrp_tui.storage.db import Database
-
-    db = Database(url)
-    schema.upgrade(db)
-    admin = Ctx(db, Actor(None, "bench-setup", "Bench set-up", Role.ADMINISTRATOR),
-                FixedClock(START + timedelta(days=60)))  # fmt: skip
-    people.add_team(admin, "Team A", "2d2n4off-12h")
-    people.add_contact_officer(admin, "CO-001", "Team A")
-    qa = people.add_user(admin, username="qa", display_name="QA lead", role=Role.QA_LEAD,
-                         password=PASSWORD)  # fmt: skip
-    for n in range(1, workers + 1):
-        people.add_user(admin, username=f"fw{n:02d}", display_name=f"Floorwalker {n}",
-                        role=Role.FLOORWALKER, password=PASSWORD, team="Team A")  # fmt: skip
-    for n in range(items):
-        received = START + timedelta(minutes=7 * n)
-        record_decision(
-            admin,
-            DecisionInput(
-                cad_ref=f"CAD{n:07d}",
-                source_system="BENCH",
-                received_at=received,
-                category=list(Category)[n % len(Category)],
-                caller_type=CallerType.PUBLIC,
-                outcome=list(Outcome)[n % len(Outcome)],
-                threshold_basis=ThresholdBasis.NONE,
-                staff_id="CO-001",
-                shift=Shift.DAY if 7 <= received.hour < 19 else Shift.NIGHT,
-                rationale="Assessed against the threshold.",
-            ),
-        )
-    lead = admin.as_actor(Actor(qa.id, "qa", "QA lead", Role.QA_LEAD))
-    spec = SamplingSpec(SamplingMethod.SIMPLE, size=items)
-    plan = sampling.save_plan(lead, "Load bench", PopulationFilter(), spec, seed=11)
-    sample_id = sampling.draw_sample(lead, plan.id).id
-    db.dispose()
-    return sample_id
 
 
 # ----- one terminal ----------------------------------------------------------------------
@@ -227,6 +116,7 @@ def work(
     from rcrp_tui.storage.db import Database
     from rcrp_tui.ui.common import live
 
+    cheap_hashing()  # the accounts' hashes are cheap: sign-in must not rehash them
     result = Result(username)
     db = Database(url)
     clock = SystemClock()
@@ -358,11 +248,6 @@ def work(
 # ----- running and reporting ---------------------------------------------------------------
 
 
-def pct(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(len(ordered) * q))] if ordered else float("nan")
-
-
 def run(
     url: str, sample_id: int, names: list[str], seconds: float, think_ms: int, mode: str = "feed"
 ) -> tuple[list[Result], float]:
@@ -416,43 +301,9 @@ def delays(results: list[Result]) -> tuple[list[float], int, int]:
 
 def check_database(url: str, results: list[Result]) -> list[str]:
     """Claims and completions the workers reported, against the audit log and the items."""
-    from rcrp_tui.domain.sampling import SampleItemStatus
-    from rcrp_tui.storage.db import Database
-    from rcrp_tui.storage.models import AuditEntry
-    from rcrp_tui.storage.sampling_models import sample_items_table
-
-    db = Database(url)
-    problems: list[str] = []
     claims = sum(r.claims for r in results)
     completions = sum(r.completions for r in results)
-    with db.read() as session:
-        audited = dict(
-            session.execute(
-                select(AuditEntry.action, func.count())  # type: ignore[call-overload]
-                .where(AuditEntry.action.in_(("sample_item.claim", "sample_item.done")))  # type: ignore[attr-defined]
-                .group_by(AuditEntry.action)
-            ).all()
-        )
-        doubled = session.execute(
-            select(func.count()).select_from(
-                select(AuditEntry.entity_id)
-                .where(AuditEntry.action == "sample_item.claim")
-                .group_by(AuditEntry.entity_id)
-                .having(func.count() > 1)
-                .subquery()
-            )
-        ).scalar_one()
-        done = session.execute(
-            select(func.count()).where(sample_items_table.c.status == SampleItemStatus.DONE)
-        ).scalar_one()
-    db.dispose()
-    if audited.get("sample_item.claim", 0) != claims:
-        problems.append(f"{claims} claims reported, {audited.get('sample_item.claim', 0)} audited")
-    if audited.get("sample_item.done", 0) != completions or done != completions:
-        problems.append(f"{completions} completions reported, {done} items done")
-    if doubled:
-        problems.append(f"{doubled} items claimed twice")
-    return problems
+    return check_claims_and_completions(url, claims, completions)
 
 
 def report(
@@ -526,8 +377,8 @@ def main() -> None:
     )
     with (
         suppress(KeyboardInterrupt),
-        _server(args.postgres) as server,
-        throwaway_database(server) as url,
+        server(args.postgres) as started,
+        throwaway_database(started) as url,
     ):
         began = time.monotonic()
         sample_id = seed(url, args.workers + 1, items)
@@ -573,15 +424,6 @@ def main() -> None:
             "targets (0 errors, 0 lost, p95 save < 200 ms, notification p95 < 2 s): "
             + ("met" if met else "NOT met")
         )
-
-
-@contextmanager
-def _server(url: str | None) -> Iterator[str]:
-    if url:
-        yield url
-        return
-    with throwaway_server() as started:
-        yield started
 
 
 if __name__ == "__main__":

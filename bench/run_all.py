@@ -150,6 +150,8 @@ BENCHES = (
         ("--rounds", "50"),
         needs=("RCRP_TEST_POSTGRES_URL",),
     ),
+    # Real headless apps on PostgreSQL (a throw-away server unless RCRP_TEST_POSTGRES_URL).
+    Bench("live apps", "bench_live_apps.py", ("--apps", "5", "--seconds", "30")),
     Bench(
         "demo build",
         "bench_demo.py",

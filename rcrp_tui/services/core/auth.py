@@ -20,7 +20,7 @@ from rcrp_tui.domain.clock import Clock
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.services.core.audit import append_row
 from rcrp_tui.services.core.concurrency import retry_on_stale
-from rcrp_tui.services.core.context import Actor
+from rcrp_tui.services.core.context import Actor, Ctx
 from rcrp_tui.services.core.errors import AuthenticationFailed
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.models import User
@@ -123,6 +123,35 @@ def sign_in(db: Database, clock: Clock, username: str, password: str) -> Actor:
     if actor is None:
         raise AuthenticationFailed(REFUSED)
     return actor
+
+
+#: Why a session ended: the person chose to (ctrl+o, the palette), or no key was pressed
+#: for the idle limit (``--idle-minutes``).
+SIGN_OUT_REASONS = ("manual", "idle")
+
+
+def sign_out(ctx: Ctx, reason: str, *, idle_minutes: int | None = None) -> None:
+    """Record in the audit trail that ``ctx``'s person signed out, and why (one of
+    ``SIGN_OUT_REASONS``; an idle sign-out names its limit). Any role may: it is their
+    own session. The row is written in its own transaction, as a sign-in's is."""
+    if reason not in SIGN_OUT_REASONS:
+        raise ValueError(f"unknown sign-out reason {reason!r}")
+    actor = ctx.actor
+    after: dict[str, object] = {"reason": reason}
+    if idle_minutes is not None:
+        after["idle_minutes"] = idle_minutes
+    with ctx.db.write() as session:
+        append_row(
+            session,
+            at=ctx.clock.now(),
+            actor_user_id=actor.user_id,
+            actor=actor.username,
+            actor_role=actor.role.value,
+            action="signed_out",
+            entity="user",
+            entity_id=str(actor.user_id) if actor.user_id is not None else None,
+            after_json=json.dumps(after),
+        )
 
 
 @cache

@@ -7,8 +7,10 @@ force's history grows. "This month" is the London calendar month of ``ctx.clock`
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -49,6 +51,7 @@ from rcrp_tui.services.readiness.briefings import briefings_due
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews import live_risk
 from rcrp_tui.services.rota import planning as rota
+from rcrp_tui.storage import change_feed
 from rcrp_tui.storage.coaching_models import coaching_notes_table
 from rcrp_tui.storage.models import (
     audit_table,
@@ -199,30 +202,39 @@ def qa_lead_home(ctx: Ctx) -> QaLeadHome:
     open live-risk alerts and overdue coaching follow-ups in every team."""
     _require(ctx, Role.QA_LEAD)
     now = ctx.clock.now()
-    queue = (ReviewStatus.SUBMITTED, ReviewStatus.MODERATED)
     with ctx.db.read() as session:
         open_samples, samples = q.sample_rows(session)
+        overdue = q.overdue_everywhere(session, now)
+    return QaLeadHome(
+        samples=samples,
+        open_samples=open_samples,
+        alerts=_open_alerts(ctx),
+        overdue=overdue,
+        generated_at=now,
+        go_live=_go_live(ctx),
+        **_qa_reviews(ctx),
+    )
+
+
+def _qa_reviews(ctx: Ctx, _home: Home | None = None) -> dict[str, Any]:
+    """The moderation queue and compliance this month against last."""
+    now = ctx.clock.now()
+    queue = (ReviewStatus.SUBMITTED, ReviewStatus.MODERATED)
+    with ctx.db.read() as session:
         waiting = q.status_count(session, queue)
         this_month, _ = q.month_compliance(session, now)
         last_month, _ = q.month_compliance(session, now, months_back=1)
-        overdue = q.overdue_everywhere(session, now)
     # One query per status: each walks the (status, id) index newest first and stops after
     # a few rows, where one IN over both statuses would sort every waiting review.
     per_status = [
         r for s in queue for r in review_lists.list_reviews(ctx, statuses=(s,), limit=FIRST_FEW)
     ]
     first = sorted(per_status, key=lambda r: r.id, reverse=True)[:FIRST_FEW]
-    return QaLeadHome(
-        samples=samples,
-        open_samples=open_samples,
-        moderation=ReviewList(waiting, tuple(first)),
-        this_month=this_month,
-        last_month=last_month,
-        alerts=_open_alerts(ctx),
-        overdue=overdue,
-        generated_at=now,
-        go_live=_go_live(ctx),
-    )
+    return {
+        "moderation": ReviewList(waiting, tuple(first)),
+        "this_month": this_month,
+        "last_month": last_month,
+    }
 
 
 # --- supervisor ----------------------------------------------------------------------
@@ -412,3 +424,96 @@ def administrator_home(ctx: Ctx) -> AdministratorHome:
         generated_at=now,
         go_live=_go_live(ctx),
     )
+
+
+# --- one part again, when another terminal changed what it shows --------------------
+
+Part = Callable[[Ctx, Home], dict[str, Any]]
+
+
+def _fw_queue(ctx: Ctx, _home: Home) -> dict[str, Any]:
+    with ctx.db.read() as session:
+        queue_count, queue = q.my_queue(session, ctx.actor.user_id)
+        waiting = q.unassigned_open_items(session)
+    return {"queue_count": queue_count, "queue": queue, "waiting_in_open_samples": waiting}
+
+
+def _fw_drafts(ctx: Ctx, _home: Home) -> dict[str, Any]:
+    mine = _R.reviewer_user_id == ctx.actor.user_id
+    with ctx.db.read() as session:
+        drafts = q.review_count(session, mine, _R.status == ReviewStatus.DRAFT.value)
+    return {"drafts": _reviews(ctx, ReviewStatus.DRAFT, drafts)}
+
+
+def _fw_alerts(ctx: Ctx, _home: Home) -> dict[str, Any]:
+    with ctx.db.read() as session:
+        return {"alerts": q.alerts_raised_by(session, ctx.actor.user_id)}
+
+
+def _qa_samples(ctx: Ctx, _home: Home) -> dict[str, Any]:
+    with ctx.db.read() as session:
+        open_samples, samples = q.sample_rows(session)
+    return {"samples": samples, "open_samples": open_samples}
+
+
+def _supervisor_coverage(ctx: Ctx, home: Home) -> dict[str, Any]:
+    assert isinstance(home, SupervisorHome)
+    return {"coverage": _coverage(ctx, ctx.actor.team_id, home.results.scope)}
+
+
+def _supervisor_results(ctx: Ctx, home: Home) -> dict[str, Any]:
+    assert isinstance(home, SupervisorHome)
+    with ctx.db.read() as session:
+        month, should_have = q.month_compliance(session, ctx.clock.now(), team_id=ctx.actor.team_id)
+    return {"results": TeamResults(home.results.scope, month, should_have)}
+
+
+def _officer_released(ctx: Ctx, _home: Home) -> dict[str, Any]:
+    officer = ctx.actor.contact_officer_id
+    with ctx.db.read() as session:
+        released = q.review_count(
+            session, _D.contact_officer_id == officer, _R.status == ReviewStatus.RELEASED.value
+        )
+    return {"to_acknowledge": _reviews(ctx, ReviewStatus.RELEASED, released)}
+
+
+#: For each role's home, what each change-feed topic touches and how to read it again.
+PARTS: dict[type[Home], dict[str, Part]] = {
+    FloorwalkerHome: {
+        change_feed.QUEUE: _fw_queue,
+        change_feed.REVIEWS: _fw_drafts,
+        change_feed.LIVE_RISK: _fw_alerts,
+        change_feed.ROTA: lambda ctx, _home: {"duty": _duty(ctx)},
+    },
+    QaLeadHome: {
+        change_feed.QUEUE: _qa_samples,
+        change_feed.REVIEWS: _qa_reviews,
+        change_feed.LIVE_RISK: lambda ctx, _home: {"alerts": _open_alerts(ctx)},
+    },
+    SupervisorHome: {
+        change_feed.ROTA: _supervisor_coverage,
+        change_feed.LIVE_RISK: lambda ctx, _home: {"alerts": _open_alerts(ctx)},
+        change_feed.APPEALS: lambda ctx, _home: {"appeals": _live_appeals(ctx)},
+        change_feed.REVIEWS: _supervisor_results,
+    },
+    OfficerHome: {change_feed.REVIEWS: _officer_released},
+    AdministratorHome: {},
+}
+_ROLE_OF: dict[type[Home], Role] = {
+    FloorwalkerHome: Role.FLOORWALKER,
+    QaLeadHome: Role.QA_LEAD,
+    SupervisorHome: Role.SUPERVISOR,
+    OfficerHome: Role.CONTACT_OFFICER,
+    AdministratorHome: Role.ADMINISTRATOR,
+}
+
+
+def refreshed(ctx: Ctx, home: Home, topics: Iterable[str]) -> Home:
+    """``home`` with only the parts that the changed ``topics`` touch read again; the rest,
+    and ``generated_at``, as they were. A topic this home does not show reads nothing."""
+    _require(ctx, _ROLE_OF[type(home)])
+    parts = PARTS[type(home)]
+    fields: dict[str, Any] = {}
+    for topic in sorted(set(topics) & parts.keys()):
+        fields.update(parts[topic](ctx, home))
+    return replace(home, **fields) if fields else home

@@ -39,12 +39,15 @@ class DataChanged(Message):
     """Records of these topics changed in the database (here or at another terminal).
 
     ``ids`` maps each topic to the ids of the records that changed, where the database
-    says (PostgreSQL does, SQLite does not); an empty set means "some".
+    says (PostgreSQL does, SQLite does not); an empty set means "some". ``heard_at``
+    (``time.monotonic()``) is when the last of them was handed on, after its commit: a
+    read begun later already sees them all (0: not known).
     """
 
-    def __init__(self, ids: Mapping[str, frozenset[int]]) -> None:
+    def __init__(self, ids: Mapping[str, frozenset[int]], heard_at: float = 0.0) -> None:
         super().__init__()
         self.ids: Changes = dict(ids)
+        self.heard_at = heard_at
 
     @property
     def topics(self) -> frozenset[str]:
@@ -85,6 +88,7 @@ class LiveUpdates:
         self._timer: Timer | None = None
         self._last_flush = 0.0
         self._missed: WeakKeyDictionary[Screen[Any], Changes] = WeakKeyDictionary()
+        self._missed_at: WeakKeyDictionary[Screen[Any], float] = WeakKeyDictionary()
 
     def start(self, db: Database) -> None:
         """Start watching ``db`` (once; a second call does nothing)."""
@@ -125,8 +129,9 @@ class LiveUpdates:
             if isinstance(screen, ModalScreen) or screen is front:
                 continue
             _merge(self._missed.setdefault(screen, {}), pending)
+            self._missed_at[screen] = self._last_flush
         if front is not None:
-            front.post_message(DataChanged(pending))
+            front.post_message(DataChanged(pending, self._last_flush))
         self.on_topics(frozenset(pending))
 
     def _screen_changed(self, _screen: Any) -> None:
@@ -135,5 +140,6 @@ class LiveUpdates:
         if front is None:
             return
         missed = self._missed.pop(front, None)
+        heard_at = self._missed_at.pop(front, 0.0)
         if missed:
-            front.post_message(DataChanged(missed))
+            front.post_message(DataChanged(missed, heard_at))

@@ -80,6 +80,30 @@ PANELS: dict[Role, tuple[tuple[str, str, bool], ...]] = {
     ),
 }
 
+#: The panels each change-feed topic touches (``services.home.summary.PARTS`` reads them
+#: again): a change elsewhere redraws only these, and a topic not listed reads nothing.
+LIVE_PANELS: dict[Role, dict[str, tuple[str, ...]]] = {
+    Role.FLOORWALKER: {
+        "queue": ("queue",),
+        "reviews": ("drafts",),
+        "live_risk": ("alerts",),
+        "rota": ("duty",),
+    },
+    Role.QA_LEAD: {
+        "queue": ("samples",),
+        "reviews": ("moderation", "compliance"),
+        "live_risk": ("alerts",),
+    },
+    Role.SUPERVISOR: {
+        "rota": ("coverage",),
+        "live_risk": ("alerts",),
+        "appeals": ("appeals",),
+        "reviews": ("results",),
+    },
+    Role.CONTACT_OFFICER: {"reviews": ("acknowledge",)},
+    Role.ADMINISTRATOR: {},
+}
+
 
 def when(instant: datetime) -> str:
     """ "Tue 24 Nov 19:00": an instant in London time."""

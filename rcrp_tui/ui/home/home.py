@@ -3,7 +3,9 @@
 Every role lands here after signing in. Tab moves between panels, arrows (or j/k) along a
 panel's list, Enter opens the highlighted item where it lives (a draft in the review
 screen, an alert on the live-risk screen, an overdue follow-up in the development record).
-ctrl+r loads the figures again; they also reload on coming back to this screen.
+ctrl+r loads the figures again; they also reload on coming back to this screen. A change
+made at another terminal (the change feed) reads again only the panels its kind touches
+(``content.LIVE_PANELS``).
 """
 
 from __future__ import annotations
@@ -30,7 +32,14 @@ from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key, shown_key
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.common.live import DataChanged
-from rcrp_tui.ui.home.content import CHAIN_CHECKING, PANELS, chain, contents, when
+from rcrp_tui.ui.home.content import (
+    CHAIN_CHECKING,
+    LIVE_PANELS,
+    PANELS,
+    chain,
+    contents,
+    when,
+)
 from rcrp_tui.ui.home.panel import HomePanel
 
 
@@ -55,6 +64,15 @@ class HomeScreen(FeatureScreen[None]):
         def __init__(self, home: Home) -> None:
             super().__init__()
             self.home = home
+
+    class PartLoaded(Message):
+        """Some panels read again after a change elsewhere, on top of ``base``."""
+
+        def __init__(self, base: Home, home: Home, topics: frozenset[str]) -> None:
+            super().__init__()
+            self.base = base
+            self.home = home
+            self.topics = topics
 
     class ChainChecked(Message):
         """The audit chain walk finished (``state`` None: it failed, ``failure`` says why)."""
@@ -92,10 +110,33 @@ class HomeScreen(FeatureScreen[None]):
         if self.home is not None:
             self._load()
 
-    def on_data_changed(self, _message: DataChanged) -> None:
-        """Queue, alerts, rota, appeals or reviews changed somewhere: the figures again."""
-        if self.home is not None:
-            self._load()
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Queue, alerts, rota, appeals or reviews changed somewhere: the panels that show
+        that kind of record again, and nothing for a kind this home does not show."""
+        topics = message.topics & LIVE_PANELS[self.ctx.actor.role].keys()
+        if self.home is not None and topics:
+            self._load_part(self.home, frozenset(topics))
+
+    @work(thread=True, exclusive=False, exit_on_error=False, group="home-part")
+    def _load_part(self, base: Home, topics: frozenset[str]) -> None:
+        from rcrp_tui.services.home import summary as home
+
+        self.post_message(self.PartLoaded(base, home.refreshed(self.ctx, base, topics), topics))
+
+    @on(PartLoaded)
+    def _part_loaded(self, message: PartLoaded) -> None:
+        if message.base is not self.home:
+            # Something else arrived meanwhile (a full load, another part): read these
+            # parts again on top of it, so neither overwrites the other.
+            if self.home is not None:
+                self._load_part(self.home, message.topics)
+            return
+        self.home = message.home
+        panels = {p for t in message.topics for p in LIVE_PANELS[self.ctx.actor.role][t]}
+        import_key = shown_key(self.app, "go.import", "ctrl+l")
+        for panel_id, content in contents(message.home, import_key).items():
+            if panel_id in panels:
+                self.query_one(f"#panel-{panel_id}", HomePanel).show(content)
 
     def _check_chain(self) -> None:
         """Administrators: walk the audit chain in its own worker, so Home never waits."""

@@ -8,6 +8,7 @@ ask for a reason, which goes into the sample's report.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, replace
 from typing import Any, ClassVar
 
@@ -104,6 +105,11 @@ class SampleQueueScreen(FeatureScreen[None]):
         self.sample_id = sample_id
         self.state: QueueState | None = None
         self._page_starts: list[int] = [0]  # after_position of each page read so far
+        #: When the page was last asked for, and when another screen last covered this one
+        #: (``time.monotonic()``): a change heard before the last read began, or a return
+        #: to the screen after a read asked for since it was covered, needs no read again.
+        self._read_asked_at = 0.0
+        self._covered_at = 0.0
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -132,6 +138,7 @@ class SampleQueueScreen(FeatureScreen[None]):
 
     def reload(self) -> None:
         """Read the current page, the sample and its progress again."""
+        self._read_asked_at = time.monotonic()
         self._load(self._page_starts[-1])
 
     @work(thread=True, exclusive=True, exit_on_error=False, group="queue-load")
@@ -160,19 +167,29 @@ class SampleQueueScreen(FeatureScreen[None]):
 
     @on(Loaded)
     def _loaded(self, message: Loaded) -> None:
+        shown = self.state.items if self.state is not None else None
         self.state = state = message.state
         table = self.query_one(DataTable)
-        keep = table.cursor_row
-        # The highlighted item stays highlighted, wherever it now is on the page.
         ids = [item.id for item in state.items]
-        held = self._shown_id(keep)
-        if held in ids:
-            keep = ids.index(held)
-        table.clear()
-        for item in state.items:
-            table.add_row(*self._cells(item), key=str(item.id))
-        if state.items:
-            table.move_cursor(row=min(max(keep, 0), len(state.items) - 1))
+        if shown is not None and [i.id for i in shown] == ids and table.row_count == len(ids):
+            # The same items (another terminal claimed or finished one): only the rows that
+            # changed are redrawn, and the table keeps its rows, its size and its cursor.
+            before = dict(zip(ids, shown, strict=True))
+            for item in state.items:
+                if item != before[item.id]:
+                    for column, cell in zip(COLUMNS, self._cells(item), strict=True):
+                        table.update_cell(str(item.id), column, cell, update_width=True)
+        else:
+            keep = table.cursor_row
+            # The highlighted item stays highlighted, wherever it now is on the page.
+            held = self._shown_id(keep)
+            if held in ids:
+                keep = ids.index(held)
+            table.clear()
+            for item in state.items:
+                table.add_row(*self._cells(item), key=str(item.id))
+            if state.items:
+                table.move_cursor(row=min(max(keep, 0), len(state.items) - 1))
         self.query_one("#queue-summary", Static).update(self._summary(state))
         first = state.items[0].position if state.items else 0
         last = state.items[-1].position if state.items else 0
@@ -201,6 +218,8 @@ class SampleQueueScreen(FeatureScreen[None]):
         state = self.state
         if not message.touches(changes.QUEUE) or state is None:
             return
+        if 0 < message.heard_at <= self._read_asked_at:
+            return  # a read begun since then sees it already
         named = message.ids[changes.QUEUE]
         if named and state.has_more and not named & {item.id for item in state.items}:
             self._load_progress()
@@ -446,7 +465,11 @@ class SampleQueueScreen(FeatureScreen[None]):
         self.notify(markup_safe(message.note))
         self.reload()
 
+    def on_screen_suspend(self) -> None:
+        self._covered_at = time.monotonic()
+
     def on_screen_resume(self) -> None:
-        # Back from a review or a dialog: a submitted review has finished its item.
-        if self.state is not None:
+        # Back from a review or a dialog: a submitted review has finished its item (unless
+        # a read has been asked for since then: what it missed, or a dialog's result).
+        if self.state is not None and self._read_asked_at <= self._covered_at:
             self.reload()

@@ -5,6 +5,10 @@ and close samples (c). Floorwalkers and QA leads open a sample's queue with Ente
 detail beside the list says who drew the sample, when, from what population, by what
 method and seed, and how far each stratum has got, with the sample-size helper's figures
 for the population it was drawn from.
+
+Claims and completions made at another terminal show without a key press: the change feed
+(``ui.common.live``) tells the screen, which reads its page again, the highlighted sample
+staying highlighted.
 """
 
 from __future__ import annotations
@@ -28,7 +32,12 @@ from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal, markup_safe
+from rcrp_tui.ui.common.live import DataChanged
 from rcrp_tui.ui.common.table_fit import fit_columns
+
+#: The change-feed topic of sample items (``storage.change_feed.QUEUE``), named here so
+#: the screen opens without importing the service layer.
+QUEUE_TOPIC = "queue"
 
 # The services are imported in the workers, so opening this screen never waits for them
 # on the UI thread.
@@ -173,10 +182,16 @@ class SamplesScreen(FeatureScreen[None]):
     def _page_loaded(self, message: PageLoaded) -> None:
         if message.request.seq != self._seq:
             return  # superseded by a newer request
-        self.status, self.page = message.request.status, message.page
+        self.status = message.request.status
         self._pages_shown += 1
         table = self.query_one("#samples-table", DataTable)
         keep = table.cursor_row
+        # The highlighted sample stays highlighted when it is still on the page.
+        held = self.current.sample.id if self.current is not None else None
+        ids = [row.sample.id for row in message.page.rows]
+        if held in ids:
+            keep = ids.index(held)
+        self.page = message.page
         table.clear()
         for row in message.page.rows:
             table.add_row(*self._cells(row), key=str(row.sample.id))
@@ -376,11 +391,18 @@ class SamplesScreen(FeatureScreen[None]):
         self.notify(f"Sample #{message.sample_id} closed.")
         self._request(self.status)
 
+    def _reload(self) -> None:
+        """Read the page on screen again (the same keyset bounds)."""
+        self._request(
+            self._last.status, older_than=self._last.older_than, newer_than=self._last.newer_than
+        )
+
+    def on_data_changed(self, message: DataChanged) -> None:
+        """Items were claimed, finished, skipped or replaced somewhere: the page again."""
+        if message.touches(QUEUE_TOPIC) and self.page is not None:
+            self._reload()
+
     def on_screen_resume(self) -> None:
         # Back from a queue, results or a dialog: progress may have moved.
         if self.page is not None:
-            self._request(
-                self._last.status,
-                older_than=self._last.older_than,
-                newer_than=self._last.newer_than,
-            )
+            self._reload()

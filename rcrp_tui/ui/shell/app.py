@@ -282,7 +282,7 @@ class RcrpApp(App[int]):
         notice = f"Signed out after {minutes} without a key press."
         if unsaved:
             notice += " Not saved, and closed: " + "; ".join(unsaved) + "."
-        self.action_sign_out(notice)
+        self._end_session("idle", notice)
 
     def on_sign_in_screen_signed_in(self, message: Any) -> None:
         from rcrp_tui.services.core.context import Ctx
@@ -364,14 +364,32 @@ class RcrpApp(App[int]):
         title = getattr(screen, "HELP_TITLE", "") or screen.sub_title or type(screen).__name__
         self.push_screen(HelpScreen(title, keys_of(self, screen)))
 
-    def action_sign_out(self, notice: str = "") -> None:
-        if self.actor is None:
+    def action_sign_out(self) -> None:
+        self._end_session("manual")
+
+    def _end_session(self, reason: str, notice: str = "") -> None:
+        """Back to the sign-in screen; the sign-out (``reason``: manual or idle) goes into
+        the audit trail from a worker, so the screen never waits for the database."""
+        ctx = self._ctx
+        if self.actor is None or ctx is None:
             return
         self.actor, self._ctx = None, None
         while len(self.screen_stack) > 2:
             self.pop_screen()
         self.sub_title = f"Sign in · {database_label(self.db)}"
         self._show_sign_in(notice)
+        self.run_worker(
+            partial(self._record_sign_out, ctx, reason),
+            thread=True,
+            exit_on_error=False,
+            group="sign-out",
+        )
+
+    def _record_sign_out(self, ctx: Ctx, reason: str) -> None:
+        from rcrp_tui.services.core import auth
+
+        idle = self.idle_minutes if reason == "idle" else None
+        auth.sign_out(ctx, reason, idle_minutes=idle)
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         yield SystemCommand("Change theme", "Pick a colour theme (remembered)", self.search_themes)

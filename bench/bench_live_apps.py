@@ -8,6 +8,14 @@ F3, Enter on the sample, then until the time is up: n (take next: the claim, and
 opens), 1 for half the criteria, ctrl+s (save draft), 1 for the rest, o 1 (judgement), F10
 (submit: the item is done), escape (back to the queue), with ``--think-ms`` after each save.
 
+Pace: by default each app works as a quick person does: ``--key-ms`` (300) between key
+presses and about ``--read-ms`` (8,000; each item 0.5 to 1.5 times it, and each app
+starting at its own moment, as people are not in step) reading the decision when its
+review opens, about 15 s an item, where a real floorwalker takes minutes.
+``--key-ms 0 --read-ms 0`` drives every app as fast as the machine allows: then the apps'
+own drawing needs far more CPU than a 2-core machine has for 20 of them, and the save
+times measure the queue for the CPU.
+
 Measured in each app process (one machine, one clock):
 
 - save time: from the key press (n, ctrl+s, F10) to the commit of the write it started
@@ -36,6 +44,7 @@ import argparse
 import asyncio
 import multiprocessing as mp
 import os
+import random
 import statistics
 import sys
 import tempfile
@@ -66,7 +75,7 @@ async def _drive(app: Any, pilot: Any, result: Result, pressed: dict[str, float]
     from rcrp_tui.ui.sampling.queue import SampleQueueScreen
     from rcrp_tui.ui.sampling.samples import SamplesScreen
 
-    seconds, think_ms, ready, go, finished = args
+    seconds, think_ms, key_ms, read_ms, ready, go, finished = args
 
     async def until(what: str, check: Any) -> bool:
         deadline = time.monotonic() + SCREEN_WAIT_SECONDS
@@ -79,6 +88,8 @@ async def _drive(app: Any, pilot: Any, result: Result, pressed: dict[str, float]
 
     async def press(*keys: str) -> None:
         for key in keys:
+            if key_ms:
+                await pilot.pause(key_ms / 1000)
             pressed[key] = time.perf_counter()
             await pilot.press(key)
 
@@ -99,6 +110,10 @@ async def _drive(app: Any, pilot: Any, result: Result, pressed: dict[str, float]
     await asyncio.to_thread(go.wait)
     began = time.process_time()
     deadline = time.monotonic() + seconds
+    # People are not in step: each starts at its own moment and reads for its own time.
+    # Without this every app would claim, and draw its review, at the same instant.
+    rng = random.Random(result.username)
+    await pilot.pause(rng.uniform(0, read_ms) / 1000)
     while time.monotonic() < deadline:
         await press("n")
         if not await until("review", lambda: isinstance(app.screen, ReviewScreen)
@@ -107,6 +122,7 @@ async def _drive(app: Any, pilot: Any, result: Result, pressed: dict[str, float]
         review: ReviewScreen = app.screen
         assert review.work is not None and review.base is not None
         count = len(review.work.criteria)
+        await pilot.pause(rng.uniform(0.5, 1.5) * read_ms / 1000)  # reading the decision
         await think()
         version = review.base.row_version
         await press(*["1"] * (count // 2), "ctrl+s")
@@ -127,7 +143,7 @@ async def _drive(app: Any, pilot: Any, result: Result, pressed: dict[str, float]
     await pilot.pause(DRAIN_SECONDS)  # late notifications still count
 
 
-def work(url: str, username: str, seconds: float, think_ms: int, profile: bool,
+def work(url: str, username: str, seconds: float, pace: tuple[int, int, int], profile: bool,
          ready: Any, go: Any, finished: Any, out: Any) -> None:  # fmt: skip
     """One floorwalker's terminal: the real app, headless, driven by keys."""
     from _live_setup import cheap_hashing
@@ -147,7 +163,7 @@ def work(url: str, username: str, seconds: float, think_ms: int, profile: bool,
 
     async def main() -> None:
         async with app.run_test(size=(120, 36)) as pilot:
-            await _drive(app, pilot, result, pressed, (seconds, think_ms, ready, go, finished))
+            await _drive(app, pilot, result, pressed, (seconds, *pace, ready, go, finished))
 
     profiler = None
     if profile:
@@ -174,7 +190,7 @@ def work(url: str, username: str, seconds: float, think_ms: int, profile: bool,
     out.put(result)
 
 
-def run(url: str, names: list[str], seconds: float, think_ms: int,
+def run(url: str, names: list[str], seconds: float, pace: tuple[int, int, int],
         profile: bool = False) -> tuple[list[Result], float]:  # fmt: skip
     spawn = mp.get_context("spawn")
     ready, out = spawn.Queue(), spawn.Queue()
@@ -183,7 +199,7 @@ def run(url: str, names: list[str], seconds: float, think_ms: int,
     procs = [
         spawn.Process(
             target=work,
-            args=(url, n, seconds, think_ms, profile and i == 0, ready, go, finished, out),
+            args=(url, n, seconds, pace, profile and i == 0, ready, go, finished, out),
         )
         for i, n in enumerate(names)
     ]
@@ -360,13 +376,17 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--apps", type=int, default=20)
     parser.add_argument("--seconds", type=float, default=120.0)
-    parser.add_argument("--anchor-seconds", type=float, default=20.0)
+    parser.add_argument("--anchor-seconds", type=float, default=45.0)
     think = "pause after each save, as a person reading the screen"
     parser.add_argument("--think-ms", type=int, default=500, help=think)
+    parser.add_argument("--key-ms", type=int, default=300, help="pause before each key press")
+    read = "pause when a review opens, as a person reading the decision"
+    parser.add_argument("--read-ms", type=int, default=8000, help=read)
     parser.add_argument("--postgres", default=os.environ.get("RCRP_TEST_POSTGRES_URL"))
     parser.add_argument("--profile", action="store_true", help="profile one app (cProfile)")
     args = parser.parse_args()
-    per_item = 1.0 + 3 * args.think_ms / 1000
+    pace = (args.think_ms, args.key_ms, args.read_ms)
+    per_item = 1.0 + (3 * args.think_ms + 20 * args.key_ms + args.read_ms) / 1000
     items = int((args.apps * args.seconds + args.anchor_seconds) / per_item * 1.5 + 50)
     with server(args.postgres) as started, database(started) as url:
         began = time.monotonic()
@@ -374,13 +394,14 @@ def main() -> None:
         print(
             f"PostgreSQL {url.rsplit('@', 1)[-1]} · sample of {items} decisions, "
             f"{args.apps + 1} floorwalkers (seeded in {time.monotonic() - began:.0f} s) · "
-            f"think {args.think_ms} ms · {os.cpu_count()} CPU(s) · load average "
+            f"think {args.think_ms} ms, key {args.key_ms} ms, read {args.read_ms} ms · "
+            f"{os.cpu_count()} CPU(s) · load average "
             f"{os.getloadavg()[0]:.1f}"
         )
-        anchor, anchor_s = run(url, ["fw01"], args.anchor_seconds, args.think_ms)
+        anchor, anchor_s = run(url, ["fw01"], args.anchor_seconds, pace)
         alone = report("anchor (one app alone)", anchor, anchor_s, url, [])
         names = [f"fw{n:02d}" for n in range(2, args.apps + 2)]
-        loaded, loaded_s = run(url, names, args.seconds, args.think_ms, args.profile)
+        loaded, loaded_s = run(url, names, args.seconds, pace, args.profile)
         under = report(f"load ({args.apps} apps at once)", loaded, loaded_s, url, anchor)
         print(f"  load average at the end {os.getloadavg()[0]:.1f}")
         summary(args.apps, under, alone)

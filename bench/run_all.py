@@ -192,6 +192,8 @@ class Row:
 
 def _num(text: str) -> str:
     value = float(text)
+    if "." not in text and value.is_integer():
+        return f"{int(value):,}"  # printed whole (a count, whole MB or ms): shown whole
     return f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
 
 

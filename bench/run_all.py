@@ -250,6 +250,9 @@ def read(bench: Bench, output: str) -> list[Row]:
 
 def from_log(bench: Bench) -> list[Row]:
     log = LOGS / f"{bench.name.replace(' ', '-')}.txt"
+    missing = [n.replace("|", " or ") for n in bench.needs if not _present(n)]
+    if missing and not log.exists():
+        return [Row(bench.name, "—", f"skipped: needs {', '.join(missing)}")]
     if not log.exists():
         return [Row(bench.name, "—", "no log yet")]
     return read(bench, log.read_text(encoding="utf-8")) or [Row(bench.name, "—", "no figure")]

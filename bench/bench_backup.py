@@ -79,6 +79,7 @@ def main() -> None:
     for old in FOLDER.glob("restored*"):
         old.unlink()
     db = Database(f"sqlite:///{source}")
+    schema.upgrade(db)  # a copy kept from an older version gets this version's tables
     size = source.stat().st_size
     start = time.perf_counter()
     shutil.copyfile(source, FOLDER / "copy-anchor.db")

@@ -107,6 +107,8 @@ def main() -> None:
     print(f"  revealed answers (anchor)        {anchor:.3f} s")
     print(f"  session results, every statistic {full:.3f} s  ({full / anchor:.1f}x the anchor)")
     print(f"  KPI report's calibration figures {kpi:.3f} s  ({kpi / anchor:.1f}x the anchor)")
+    print(f"RESULT calibration_results s={full:.3f} anchor_s={anchor:.3f}")
+    print(f"RESULT calibration_kpi_figures s={kpi:.3f} anchor_s={anchor:.3f}")
 
 
 if __name__ == "__main__":

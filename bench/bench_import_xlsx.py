@@ -264,6 +264,11 @@ def main() -> None:
         )
         met = xl_kb / 1024 < TARGET_MB
         print(f"target: xlsx peak under {TARGET_MB} MB: {'met' if met else 'NOT met'}")
+        print(
+            f"RESULT import_xlsx_peak mb={xl_kb / 1024:.0f} anchor_mb={csv_kb / 1024:.0f} "
+            f"target_mb={TARGET_MB}"
+        )
+        print(f"RESULT import_xlsx s={xl_s:.1f} anchor_s={csv_s:.1f}")
     finally:
         if not args.keep:
             shutil.rmtree(work, ignore_errors=True)

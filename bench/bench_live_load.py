@@ -424,6 +424,13 @@ def main() -> None:
             "targets (0 errors, 0 lost, p95 save < 200 ms, notification p95 < 2 s): "
             + ("met" if met else "NOT met")
         )
+        print(
+            f"RESULT live_load_p95_save ms={under['p95']:.1f} "
+            f"anchor_ms={alone['p95']:.1f} target_ms=200"
+        )
+        print(f"RESULT live_load_notify_p95 ms={under['notify_p95']:.1f} target_ms=2000")
+        print(f"RESULT live_load_errors n={under['errors']:.0f} target_n=0")
+        print(f"RESULT live_load_lost n={under['lost'] + len(problems):.0f} target_n=0")
 
 
 if __name__ == "__main__":

@@ -1,7 +1,7 @@
 """Run every bench (each in its quick form) and print one table: figure, anchor, ratio,
 target, met or missed.
 
-    python bench/run_all.py [--only NAME ...] [--full] [--list] [--from-logs]
+    python bench/run_all.py [--only NAME ...] [--quick | --full] [--list] [--from-logs]
 
 Each bench runs as its own process with the arguments below (``--full``: the bench's
 own defaults, which can take many minutes each); its whole output is kept in
@@ -9,7 +9,8 @@ own defaults, which can take many minutes each); its whole output is kept in
 (``ms``/``s`` the figure, ``anchor_ms``/``anchor_s`` the anchor measured in the same run,
 ``target_ms``/``target_s``/``target_ratio`` the target) is read from those; for the
 older ones a pattern picks the headline figure out of the text. A bench that fails, or
-whose figure cannot be read, says so in the table instead of a number. Benches that
+whose figure cannot be read, says so in the table instead of a number; one that needs
+what this machine lacks (PostgreSQL, Chromium) is skipped with the reason. Benches that
 build a database of a million decisions build it once and keep it under /tmp, so the
 first run takes longer. Asserts nothing; the figures are only comparable with their
 anchors on the same machine in the same run.
@@ -18,8 +19,10 @@ anchors on the same machine in the same run.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -40,8 +43,16 @@ class Bench:
     anchor: tuple[str, str] | None = None  # (pattern with a ``v`` group, unit)
     target: str = "—"
     limit: float | None = None  # met when figure <= limit (same unit as the figure)
-    needs: tuple[str, ...] = field(default=())  # environment variables it needs
+    #: What it cannot run without, each one of: an environment variable (NAME), a file
+    #: (/path), a program on the PATH (name), a Python module (py:name); "a|b": either.
+    needs: tuple[str, ...] = field(default=())
 
+
+# One line per bench that prints RESULT lines (see the module's docstring):
+#     Bench("name", "bench_name.py", (quick arguments...), needs=(...)),
+#: A server to use, or the programs to start a throw-away one.
+_POSTGRES = "RCRP_TEST_POSTGRES_URL|pg_ctl|/usr/lib/postgresql/15/bin/pg_ctl"
+_LIVE_QUICK = ("--workers", "5", "--seconds", "20", "--anchor-seconds", "5")
 
 BENCHES = (
     Bench("startup", "bench_startup.py", ("--runs", "3")),
@@ -158,8 +169,15 @@ BENCHES = (
         ("50000",),
         figures=(("demo decisions", r"decisions\s+(?P<v>[\d.]+) s", "s"),),
     ),
+    Bench("readiness", "bench_readiness.py", ("--decisions", "50000", "--runs", "3")),
+    Bench("calibration", "bench_calibration.py", ("--runs", "3")),
+    Bench("import xlsx", "bench_import_xlsx.py", ("--rows", "100000")),
+    Bench("serve", "bench_serve.py", ("--runs", "2"), needs=("/usr/bin/chromium", "py:playwright")),
+    Bench("live load", "bench_live_load.py", _LIVE_QUICK, needs=(_POSTGRES,)),
 )
 
+#: How a RESULT unit is shown ("n" is a count).
+_UNITS = {"mb": "MB", "n": ""}
 _RESULT = re.compile(r"^RESULT (?P<name>\S+) (?P<rest>.*)$", re.MULTILINE)
 
 
@@ -176,6 +194,8 @@ class Row:
 
 def _num(text: str) -> str:
     value = float(text)
+    if "." not in text and value.is_integer():
+        return f"{int(value):,}"  # printed whole (a count, whole MB or ms): shown whole
     return f"{value:,.3f}" if value < 10 else f"{value:,.1f}"
 
 
@@ -183,18 +203,20 @@ def from_results(bench: Bench, output: str) -> list[Row]:
     rows = []
     for match in _RESULT.finditer(output):
         pairs = dict(p.split("=", 1) for p in match["rest"].split() if "=" in p)
-        unit = next((u for u in ("ms", "s") if u in pairs), None)
+        # The figure is the first key that is not an anchor or a target: ms, s, mb, n ...
+        unit = next((k for k in pairs if not k.startswith(("anchor_", "target_"))), None)
         if unit is None:
             continue
         value = float(pairs[unit])
-        row = Row(bench.name, match["name"], f"{_num(pairs[unit])} {unit}")
+        shown = _UNITS.get(unit, unit)
+        row = Row(bench.name, match["name"], f"{_num(pairs[unit])} {shown}".rstrip())
         anchor = pairs.get(f"anchor_{unit}")
         if anchor:
-            row.anchor = f"{_num(anchor)} {unit}"
-            row.ratio = f"{value / float(anchor):.2f}x"
+            row.anchor = f"{_num(anchor)} {shown}".rstrip()
+            row.ratio = f"{value / float(anchor):.2f}x" if float(anchor) else "—"
         if f"target_{unit}" in pairs:
             limit = float(pairs[f"target_{unit}"])
-            row.target = f"<= {_num(pairs[f'target_{unit}'])} {unit}"
+            row.target = f"<= {_num(pairs[f'target_{unit}'])} {shown}".rstrip()
             row.verdict = "met" if value <= limit else "missed"
         elif "target_ratio" in pairs and anchor:
             limit = float(pairs["target_ratio"])
@@ -230,15 +252,33 @@ def read(bench: Bench, output: str) -> list[Row]:
 
 def from_log(bench: Bench) -> list[Row]:
     log = LOGS / f"{bench.name.replace(' ', '-')}.txt"
+    missing = [n.replace("|", " or ") for n in bench.needs if not _present(n)]
+    if missing and not log.exists():
+        return [Row(bench.name, "—", f"skipped: needs {', '.join(missing)}")]
     if not log.exists():
         return [Row(bench.name, "—", "no log yet")]
     return read(bench, log.read_text(encoding="utf-8")) or [Row(bench.name, "—", "no figure")]
 
 
+def _present(need: str) -> bool:
+    """Whether one thing a bench needs is here (see ``Bench.needs``)."""
+    if "|" in need:
+        return any(_present(n) for n in need.split("|"))
+    if need.startswith("/"):
+        return Path(need).exists()
+    if need.startswith("py:"):
+        return importlib.util.find_spec(need[3:]) is not None
+    if need.isupper():
+        return bool(os.environ.get(need))
+    return shutil.which(need) is not None
+
+
 def run(bench: Bench, full: bool) -> list[Row]:
-    missing = [n for n in bench.needs if not os.environ.get(n)]
+    missing = [n.replace("|", " or ") for n in bench.needs if not _present(n)]
     if missing:
-        return [Row(bench.name, "—", f"skipped: needs {', '.join(missing)}")]
+        reason = f"skipped: needs {', '.join(missing)}"
+        print(f"  {bench.name}: {reason}", file=sys.stderr, flush=True)
+        return [Row(bench.name, "—", reason)]
     command = [sys.executable, str(HERE / bench.script), *(() if full else bench.quick)]
     started = time.perf_counter()
     done = subprocess.run(command, capture_output=True, text=True)
@@ -268,7 +308,11 @@ def table(rows: list[Row]) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", metavar="NAME", help="run only these benches")
-    parser.add_argument("--full", action="store_true", help="each bench's own defaults")
+    size = parser.add_mutually_exclusive_group()
+    size.add_argument("--full", action="store_true", help="each bench's own defaults")
+    size.add_argument(
+        "--quick", action="store_true", help="each bench's quick form, small sizes (the default)"
+    )
     parser.add_argument("--list", action="store_true", help="list the benches and stop")
     parser.add_argument(
         "--from-logs", action="store_true", help="print the table from the last logs, run nothing"

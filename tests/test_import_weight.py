@@ -31,14 +31,31 @@ HEAVY = {
 DATABASE_STACK = {"sqlalchemy", "sqlmodel", "alembic", "psycopg", "argon2"}
 
 
+#: What `rcrp-tui report --format md` does not need when no calibration session has closed:
+#: running and revealing sessions (with the sampling and personal-data checks behind
+#: them), the keymap and the UI.
+NOT_FOR_A_REPORT = {
+    "rcrp_tui.services.calibration.reveal",
+    "rcrp_tui.services.calibration.sessions",
+    "rcrp_tui.services.sampling.plans",
+    "rcrp_tui.domain.personal_data",
+    "rcrp_tui.keymap",
+    "rcrp_tui.ui",
+}
+
+
+def _modules(stderr: str) -> set[str]:
+    """Every module name in a ``-X importtime`` log."""
+    return {
+        line.rsplit("|", 1)[1].strip()
+        for line in stderr.splitlines()
+        if line.startswith("import time:") and "|" in line
+    }
+
+
 def _loaded(stderr: str) -> set[str]:
     """Top-level package names in a ``-X importtime`` log."""
-    names = set()
-    for line in stderr.splitlines():
-        if line.startswith("import time:") and "|" in line:
-            name = line.rsplit("|", 1)[1].strip()
-            names.add(name.split(".")[0])
-    return names
+    return {name.split(".")[0] for name in _modules(stderr)}
 
 
 def test_the_sign_in_screen_needs_no_heavy_library_and_no_database_stack() -> None:
@@ -90,3 +107,6 @@ def test_a_markdown_report_from_the_command_line_loads_no_pdf_or_spreadsheet_lib
     loaded = _loaded(run.stderr)
     assert "sqlalchemy" in loaded  # the log was read
     assert loaded & (HEAVY | {"textual", "alembic"}) == set()
+    modules = _modules(run.stderr)
+    assert "rcrp_tui.services.calibration.results" in modules  # the figures were computed
+    assert modules & NOT_FOR_A_REPORT == set()

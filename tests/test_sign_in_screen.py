@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import threading
 from datetime import date
 from pathlib import Path
 
+import pytest
 from textual import events
 from textual.widgets import Input, Static
 
 from rcrp_tui.services.core.auth import MAX_FAILED_SIGN_INS, REFUSED
+from rcrp_tui.services.core.errors import ServiceError
 from rcrp_tui.storage.db import Database
 from rcrp_tui.ui.home.home import HomeScreen
 from rcrp_tui.ui.shell.app import RcrpApp
@@ -113,6 +116,32 @@ async def test_a_database_that_will_not_open_is_reported_not_fatal(tmp_path: Pat
         assert app.is_running
         assert isinstance(app.screen, SignInScreen)
         assert "Cannot open the database: schema is at 0001" in _message(app.screen)
+
+
+async def test_closing_before_the_database_opens_releases_what_waits_for_it(
+    tmp_path: Path,
+) -> None:
+    db, _ = seeded_database(tmp_path)
+    release = threading.Event()
+
+    def slow() -> Database:
+        release.wait()
+        return db
+
+    app = RcrpApp(slow, settings_path=tmp_path / "settings.json")
+    try:
+        async with app.run_test(size=(100, 30)) as pilot:
+            await pilot.pause()
+            assert isinstance(app.screen, SignInScreen)
+            assert not app._db_ready.is_set()
+        # The app has closed and the database is still opening: the sign-in screen's
+        # worker waiting for it (and so the process's end) is let go.
+        released = app._db_ready.is_set()
+    finally:
+        release.set()
+    assert released
+    with pytest.raises(ServiceError, match="closed before the database opened"):
+        app.wait_for_database()
 
 
 def _burst(app: RcrpApp, keys: list[str]) -> None:

@@ -13,8 +13,6 @@ import argparse
 from pathlib import Path
 from typing import Any
 
-from rcrp_tui import keymap
-
 
 def add_keys_parser(sub: Any) -> None:
     keys = sub.add_parser("keys", help="the app's keys and your keymap file (docs/keys.md)")
@@ -37,6 +35,7 @@ def cmd_keys_list(args: argparse.Namespace) -> int:
 
 
 def cmd_keys_check(args: argparse.Namespace) -> int:
+    from rcrp_tui import keymap
     from rcrp_tui.ui.shell.app import RcrpApp
     from rcrp_tui.ui.shell.catalogue import catalogue
 

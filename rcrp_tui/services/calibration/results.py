@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from itertools import combinations
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
@@ -29,18 +30,16 @@ from rcrp_tui.services.calibration.records import (
     SessionSummary,
     summaries,
 )
-from rcrp_tui.services.calibration.reveal import (
-    CriterionSideBySide,
-    ReferenceView,
-    Revealed,
-    revealed_answers,
-    session_toolkit,
-)
-from rcrp_tui.services.calibration.sessions import require_reader
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import PermissionDenied
 from rcrp_tui.storage.calibration_models import calibration_sessions_table
 from rcrp_tui.storage.models import users_table
+
+# Revealing and running sessions (with the sampling and free-text checks behind them) is
+# imported where it is used: the KPI report reads only the latest closed session's
+# summary, and `rcrp-tui report` should not pay for the rest (issue 20).
+if TYPE_CHECKING:
+    from rcrp_tui.services.calibration.reveal import CriterionSideBySide, ReferenceView, Revealed
 
 _S = calibration_sessions_table.c
 _U = users_table.c
@@ -225,6 +224,8 @@ def session_results(ctx: Ctx, session_id: int) -> SessionResults:
     Cohen's kappa per pair, Fleiss' kappa, Krippendorff's ordinal alpha, Gwet's AC1, the
     divergence note, and every critical criterion the graders split on. Refused with
     ``StillBlind`` before the reveal; a floorwalker sees only sessions they graded."""
+    from rcrp_tui.services.calibration.reveal import revealed_answers
+
     return results_of(revealed_answers(ctx, session_id))
 
 
@@ -322,6 +323,9 @@ def grader_drift(ctx: Ctx, grader_username: str | None = None) -> tuple[GraderDr
     """Each grader's leniency or severity, agreement with the reference over time and the
     criteria they most often disagree on. A QA lead sees every grader (or the one named);
     a floorwalker sees only their own, and naming anyone else is refused."""
+    from rcrp_tui.services.calibration.reveal import revealed_answers, session_toolkit
+    from rcrp_tui.services.calibration.sessions import require_reader
+
     require_reader(ctx)
     if ctx.actor.role is not Role.QA_LEAD:
         if grader_username not in (None, ctx.actor.username):

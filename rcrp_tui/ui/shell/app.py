@@ -317,6 +317,11 @@ class RcrpApp(App[int]):
 
     def on_unmount(self) -> None:
         self.live_updates.stop()
+        if not self._db_ready.is_set():
+            # Closed before the database opened: a worker waiting for it (the sign-in
+            # screen's demo check) gives up instead of keeping the process from ending.
+            self._db_error = self._db_error or "The app closed before the database opened."
+            self._db_ready.set()
 
     def open_destination(self, destination_id: str, **kwargs: Any) -> None:
         """Open a destination by id, if it exists and the signed-in role may use it."""

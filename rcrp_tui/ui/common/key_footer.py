@@ -8,7 +8,7 @@ exactly what ``Footer`` shows, asked at the same moments; it rebuilds only when 
 their labels, whether each is enabled and their tooltips differ from what it shows.
 
 ``Footer`` also lets keys run off its right edge, so a narrow terminal shows the last one
-cut mid-word ("f2 Decis"). With ``whole_keys`` the footer shows only the keys that fit
+cut mid-word ("f2 Decis"). With ``whole_keys`` (the default) the footer shows only the keys that fit
 whole and ends with "…" when some do not (F1 Help and the palette list every key).
 """
 
@@ -39,7 +39,7 @@ class KeyFooter(Footer):
     }
     """
 
-    def __init__(self, *args: Any, whole_keys: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, whole_keys: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self._shown: tuple[object, ...] | None = None
         self.whole_keys = whole_keys

@@ -63,6 +63,22 @@ class PageRequest:
     newer_than: int | None = None
 
 
+def to_review(total: int, drawn: int, skipped: int, replaced: int) -> str:
+    """Why the number to review differs from the number drawn, when it does: e.g. "To
+    review: 29 = 30 drawn + 1 replacement - 1 skipped - 1 replaced"."""
+    added = total + skipped + replaced - drawn
+    if total == drawn and not added:
+        return ""
+    parts = [f"To review: {total:,} = {drawn:,} drawn"]
+    if added:
+        parts.append(f"+ {added:,} replacement{'s' if added != 1 else ''}")
+    if skipped:
+        parts.append(f"- {skipped:,} skipped")
+    if replaced:
+        parts.append(f"- {replaced:,} replaced")
+    return " ".join(parts) + "\n"
+
+
 def provenance(summary: SampleSummary) -> Text:
     """Who drew the sample, when, from what, how; and the sample-size helper's figures."""
     s = summary.sample
@@ -79,6 +95,7 @@ def provenance(summary: SampleSummary) -> Text:
         f"Progress: {summary.done}/{summary.total} done · {summary.claimed} claimed · "
         f"{summary.skipped} skipped · {summary.replaced} replaced\n"
     )
+    text.append(to_review(summary.total, s.size, summary.skipped, summary.replaced))
     if s.margin is not None:
         text.append(f"This sample gives ±{s.margin:.1%} at 95% confidence. ")
     if s.population_size >= 1:

@@ -25,9 +25,15 @@ class CommandParser(argparse.ArgumentParser):
 
 
 def add_database(parser: argparse.ArgumentParser) -> None:
-    """``--database PATH_OR_URL`` (see ``cli.database`` for how it is chosen)."""
+    """``--database PATH_OR_URL`` (see ``cli.database`` for how it is chosen).
+
+    Given before the command (``rcrp-tui --database X calibration list``) or after it, it
+    counts: the option has no default of its own (the top-level parser sets None), because
+    a sub-command's default would otherwise overwrite the value given before it and the
+    command would quietly open the default database instead."""
     parser.add_argument(
         "--database",
+        default=argparse.SUPPRESS,
         metavar="PATH_OR_URL",
         help="SQLite file path or SQLAlchemy URL (default: $RCRP_DATABASE_URL, else the "
         "user-data directory)",
@@ -63,7 +69,7 @@ def add_idle_minutes(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--idle-minutes",
         type=idle_minutes_argument,
-        default=None,
+        default=argparse.SUPPRESS,  # as --database: the top-level parser sets None
         metavar="N",
         help="sign out after N minutes without a key press (0: never; default: the "
         "settings file's idle_minutes, else never)",

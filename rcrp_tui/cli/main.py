@@ -50,7 +50,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"rcrp-tui {__version__}")
     add_database(parser)
     add_idle_minutes(parser)
-    parser.set_defaults(func=cmd_open)
+    parser.set_defaults(func=cmd_open, database=None, idle_minutes=None)
     sub = parser.add_subparsers(title="commands", metavar="COMMAND")
     add_demo_parser(sub)
     add_import_parser(sub, add_database, add_sign_in)

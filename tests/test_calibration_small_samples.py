@@ -125,9 +125,9 @@ def test_each_graders_agreement_per_criterion_session_by_session(cast: CalCast) 
     c01 = by_code["C01"]
     assert [(c.agreed, c.compared) for c in c01.cells if c] == [(2, 3), (3, 4)]
     assert c01.question
-    # An N/A that matches the reference's N/A counts as a match here, as in "most
-    # disagreed": it is the answer the grader gave.
-    assert [(c.agreed, c.compared) for c in by_code[SPARSE].cells if c] == [(3, 3), (4, 4)]
+    # An N/A that matches the reference's N/A is left out (nothing was judged), as the
+    # statistics leave N/A out: only the first decision, answered by both, counts.
+    assert [(c.agreed, c.compared) for c in by_code[SPARSE].cells if c] == [(1, 1), (1, 1)]
     assert list(by_code)[:2] == ["C01", "C02"]  # the toolkit's order
 
     # A floorwalker sees their own chart and nobody else's, whatever the screen asks.

@@ -365,6 +365,10 @@ def grader_drift(ctx: Ctx, grader_username: str | None = None) -> tuple[GraderDr
                     questions[c.code] = c.question
                     if a is not None and c.reference is not None:
                         mine[c.code], theirs[c.code] = a, c.reference.answer
+                        if a is Answer.NA and c.reference.answer is Answer.NA:
+                            # Both N/A: nothing was judged, so it is neither a match nor
+                            # a disagreement (N/A against a real answer is a disagreement).
+                            continue
                         compared.setdefault(p.user_id, Counter())[c.code] += 1
                         tally = matched.setdefault(c.code, [0, 0])
                         tally[1] += 1

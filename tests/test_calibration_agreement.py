@@ -425,3 +425,16 @@ def test_kappa_and_ac1_intervals_stay_between_minus_one_and_one() -> None:
     for est in (kappa, gwet_ac1(table, cats)):
         assert est.low is not None and est.high is not None and est.value is not None
         assert -1.0 <= est.low <= est.value <= est.high <= 1.0
+
+
+def test_the_same_figure_reached_two_ways_prints_the_same() -> None:
+    """-0.125 reached by sums in another order (one ulp either side) once printed as -.13
+    on one row and -.12 on the next for criteria with identical answers."""
+    from rcrp_tui.domain.calibration.agreement import Estimate
+    from rcrp_tui.ui.calibration.figures import compact
+
+    below = Estimate(-0.12499999999999997, -0.6000000000000001, 0.35, 3, 9)
+    above = Estimate(-0.12500000000000003, -0.5999999999999999, 0.35, 3, 9)
+    assert below == above
+    assert compact(below) == compact(above)
+    assert Estimate(None, None, None, 0, 0).value is None

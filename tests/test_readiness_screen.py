@@ -188,6 +188,21 @@ async def test_a_floorwalker_cannot_open_it_and_home_counts_down(
         assert isinstance(app.screen, ReadinessScreen) and app.screen.phase == PHASE
 
 
+async def test_homes_readiness_key_follows_the_keymap(db: Database, tmp_path: Path) -> None:
+    """Home names the readiness screen's key as the user's keymap has it, not "ctrl+y"."""
+    _seed(db)
+    (tmp_path / "keymap.toml").write_text('"go.readiness" = "ctrl+b"\n', encoding="utf-8")
+    app = make_app(db, tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "sup", PASSWORD)
+        panel = panel_text(pilot, "golive")
+        assert "Readiness 0% · ✗ 27 items blocking go-live · ^b" in panel
+        assert "ctrl+y" not in panel
+        await pilot.press("ctrl+b")
+        await settle(pilot)
+        assert isinstance(app.screen, ReadinessScreen)
+
+
 def test_snapshots(snapshot: SnapshotAssertion, db: Database, tmp_path: Path) -> None:
     """Phase 2 at 100x30, then the item dialog; the same screen at 80x24."""
     _seed(db)

@@ -439,12 +439,13 @@ def chain(state: ChainState | None, failure: str | None = None) -> PanelContent:
     return PanelContent(out)
 
 
-def go_live(g: GoLive | None) -> PanelContent:
-    """The next phase's go-live countdown and readiness; Enter opens the readiness screen."""
+def go_live(g: GoLive | None, readiness_key: str = "ctrl+y") -> PanelContent:
+    """The next phase's go-live countdown and readiness; Enter opens the readiness screen
+    (``readiness_key``: how the panel names its key, as the keymap has it)."""
     if g is None:
         return PanelContent(
             Text("No phase has a floorwalking rota yet, so no go-live date."),
-            (PanelItem(Text("Go-live readiness (ctrl+y)"), "readiness:"),),
+            (PanelItem(Text(f"Go-live readiness ({readiness_key})"), "readiness:"),),
         )
     if g.problem:
         return PanelContent(literal(f"{g.countdown}: {g.problem}"))
@@ -457,16 +458,18 @@ def go_live(g: GoLive | None) -> PanelContent:
         Text(g.countdown, style="bold"),
         (
             PanelItem(
-                join([f"Readiness {g.percent_text}", blocking, "ctrl+y"]),
+                join([f"Readiness {g.percent_text}", blocking, readiness_key]),
                 f"readiness:{g.phase}",
             ),
         ),
     )
 
 
-def contents(h: Home, import_key: str = "ctrl+l") -> dict[str, PanelContent]:
-    """Every panel's content for whichever role's home ``h`` is (``import_key``: how the
-    administrator's panel names the Import screen's key)."""
+def contents(
+    h: Home, import_key: str = "ctrl+l", readiness_key: str = "ctrl+y"
+) -> dict[str, PanelContent]:
+    """Every panel's content for whichever role's home ``h`` is (``import_key`` and
+    ``readiness_key``: how the panels name the Import and readiness screens' keys)."""
     if isinstance(h, FloorwalkerHome):
         return floorwalker(h)
     if isinstance(h, OfficerHome):
@@ -477,4 +480,4 @@ def contents(h: Home, import_key: str = "ctrl+l") -> dict[str, PanelContent]:
         panels = supervisor(h)
     else:
         panels = administrator(h, import_key)
-    return {"golive": go_live(h.go_live), **panels}
+    return {"golive": go_live(h.go_live, readiness_key), **panels}

@@ -134,7 +134,8 @@ class HomeScreen(FeatureScreen[None]):
         self.home = message.home
         panels = {p for t in message.topics for p in LIVE_PANELS[self.ctx.actor.role][t]}
         import_key = shown_key(self.app, "go.import", "ctrl+l")
-        for panel_id, content in contents(message.home, import_key).items():
+        readiness_key = shown_key(self.app, "go.readiness", "ctrl+y")
+        for panel_id, content in contents(message.home, import_key, readiness_key).items():
             if panel_id in panels:
                 self.query_one(f"#panel-{panel_id}", HomePanel).show(content)
 
@@ -173,7 +174,8 @@ class HomeScreen(FeatureScreen[None]):
         first_load = self.home is None
         self.home = message.home
         import_key = shown_key(self.app, "go.import", "ctrl+l")
-        for panel_id, content in contents(message.home, import_key).items():
+        readiness_key = shown_key(self.app, "go.readiness", "ctrl+y")
+        for panel_id, content in contents(message.home, import_key, readiness_key).items():
             self.query_one(f"#panel-{panel_id}", HomePanel).show(content)
         status = f"as of {when(message.home.generated_at)}"
         self.query_one("#home-title", Static).update(self._title(status))

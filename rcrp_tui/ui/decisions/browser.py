@@ -31,6 +31,7 @@ from rcrp_tui.services.decisions.queries import Cursor, DecisionFilter, Page
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews.records import ReviewSummary
 from rcrp_tui.ui.base import FeatureScreen
+from rcrp_tui.ui.common.columns_in_view import out_of_view_note
 from rcrp_tui.ui.common.form import FormInput
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import key_for
@@ -227,15 +228,14 @@ class DecisionBrowserScreen(FeatureScreen[None]):
     def _hidden_note(self, shown: str) -> str:
         """Which columns are out of view, so a narrow terminal hides none silently: by
         name when they fit on the line after ``shown``, else how many."""
-        hidden = self.query_one(DecisionTable).hidden_titles
-        if not hidden:
-            return ""
         keys = f"{key_for(self, 'decisions.left', '←')} {key_for(self, 'decisions.right', '→')}"
-        named = f" · out of view ({keys} scroll): {', '.join(hidden)}"
-        room = self.query_one("#position", Static).content_region.width
-        if len(shown) + len(named) <= room:
-            return named
-        return f" · {len(hidden)} of {len(COLUMNS)} columns out of view ({keys} scroll)"
+        return out_of_view_note(
+            shown,
+            self.query_one(DecisionTable).hidden_titles,
+            of=len(COLUMNS),
+            room=self.query_one("#position", Static).content_region.width,
+            keys=keys,
+        )
 
     @on(DecisionTable.ColumnsHidden)
     def _columns_hidden(self, _message: DecisionTable.ColumnsHidden) -> None:

@@ -13,10 +13,10 @@ from typing import ClassVar, Literal
 from rich.text import Text
 from textual.binding import Binding, BindingType
 from textual.message import Message
-from textual.widgets import DataTable
 
 from rcrp_tui.domain.enums import CallerType, Category, Outcome
 from rcrp_tui.services.decisions.queries import DecisionRow
+from rcrp_tui.ui.common.columns_in_view import ColumnsTable
 from rcrp_tui.ui.common.keys import list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal
 
@@ -67,7 +67,7 @@ COLUMNS = (
 )
 
 
-class DecisionTable(DataTable[object], inherit_bindings=False):
+class DecisionTable(ColumnsTable[object], inherit_bindings=False):
     """One page of decisions; asks for the next page at its edges."""
 
     #: Where its keys apply, for the keymap checker (``ui.common.keys.scope_name``).
@@ -101,52 +101,13 @@ class DecisionTable(DataTable[object], inherit_bindings=False):
     class DetailToggled(Message):
         """Enter was pressed on a row."""
 
-    class ColumnsHidden(Message):
-        """The columns not wholly in view, or the table's width, changed (a resize, the
-        detail pane, ← →)."""
-
-        def __init__(self, titles: tuple[str, ...]) -> None:
-            super().__init__()
-            self.titles = titles
-
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self.rows_shown: tuple[DecisionRow, ...] = ()
-        self.hidden_titles: tuple[str, ...] = ()
-        self._checked_width = 0
 
     def on_mount(self) -> None:
         for title, width in COLUMNS:
             self.add_column(title, width=width, key=title)
-
-    def columns_out_of_view(self) -> tuple[str, ...]:
-        """The titles of the columns not wholly in view at this width and scroll."""
-        left = round(self.scroll_x)
-        right = left + self.scrollable_content_region.width
-        hidden: list[str] = []
-        x = 0
-        for column in self.ordered_columns:
-            width = column.get_render_width(self)
-            if x < left or x + width > right:
-                hidden.append(str(column.label))
-            x += width
-        return tuple(hidden)
-
-    def _check_columns(self) -> None:
-        width = self.scrollable_content_region.width
-        if not self.is_mounted or not width:
-            return
-        hidden = self.columns_out_of_view()
-        if (hidden, width) != (self.hidden_titles, self._checked_width):
-            self.hidden_titles, self._checked_width = hidden, width
-            self.post_message(self.ColumnsHidden(hidden))
-
-    def on_resize(self) -> None:
-        self.call_after_refresh(self._check_columns)
-
-    def watch_scroll_x(self, old_value: float, new_value: float) -> None:
-        super().watch_scroll_x(old_value, new_value)
-        self.call_after_refresh(self._check_columns)
 
     def show_rows(self, rows: Sequence[DecisionRow], *, cursor: int = 0) -> None:
         """Replace the page, putting the cursor on row ``cursor`` (clamped)."""

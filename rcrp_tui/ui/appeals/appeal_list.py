@@ -40,6 +40,7 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.appeals.detail import AppealDetailScreen
 from rcrp_tui.ui.appeals.stopwatch import STOPWATCH_SECONDS, time_cell
 from rcrp_tui.ui.base import ReportsWorkerErrors
+from rcrp_tui.ui.common.columns_in_view import ColumnsTable, out_of_view_note
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal
@@ -136,7 +137,7 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static(literal(describe_filter(self.flt), single_line=True), id="appeal-filter")
-        yield DataTable(id="appeal-table", cursor_type="row", zebra_stripes=True)
+        yield ColumnsTable[Any](id="appeal-table", cursor_type="row", zebra_stripes=True)
         yield Static("Loading…", id="appeal-position")
         yield KeyFooter(whole_keys=True)
 
@@ -195,14 +196,29 @@ class AppealsScreen(ReportsWorkerErrors, Screen[None]):
         self.query_one("#appeal-filter", Static).update(
             literal(describe_filter(self.flt), single_line=True)
         )
-        n = len(message.page.rows)
-        more = f" · {key_for(self, PAGE_DOWN, 'pgdn')}: older" if message.page.has_older else ""
-        newer = f" · {key_for(self, PAGE_UP, 'pgup')}: newer" if message.page.has_newer else ""
-        self.query_one("#appeal-position", Static).update(
+        self._update_position()
+
+    def _update_position(self) -> None:
+        if self.page is None:
+            return
+        n = len(self.page.rows)
+        more = f" · {key_for(self, PAGE_DOWN, 'pgdn')}: older" if self.page.has_older else ""
+        newer = f" · {key_for(self, PAGE_UP, 'pgup')}: newer" if self.page.has_newer else ""
+        text = (
             ("No appeals match." if n == 0 else f"{n} appeal{'' if n == 1 else 's'} on this page")
             + more
             + newer
         )
+        position = self.query_one("#appeal-position", Static)
+        table = self.query_one(ColumnsTable)
+        note = out_of_view_note(
+            text, table.hidden_titles, of=len(COLUMNS), room=position.content_region.width
+        )
+        position.update(text + note)
+
+    @on(ColumnsTable.ColumnsHidden)
+    def _columns_hidden(self) -> None:
+        self._update_position()
 
     def _cells(self, row: AppealRow) -> tuple[Any, ...]:
         local = row.received_at.astimezone(LONDON)

@@ -4,7 +4,8 @@ At 80 columns a list's table is often wider than the terminal: the columns past 
 right edge are hidden, and the one on the edge is cut. Nothing may be hidden without a
 word, so ``ColumnsTable`` works out, on every resize, horizontal scroll and change of
 column widths, which columns are not wholly in view (a cut one counts) and posts
-``ColumnsHidden`` when that, or its width, changes. ``out_of_view_note`` words it for the screen's position line.
+``ColumnsHidden`` when that, or its width, changes. ``out_of_view_note`` words it for
+the screen's position line.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 from zoneinfo import ZoneInfo
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.message import Message
@@ -25,6 +25,7 @@ from rcrp_tui.services.core import changes
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.reviews import lists as review_lists
 from rcrp_tui.services.reviews.records import ReviewSummary
+from rcrp_tui.ui.common.columns_in_view import ColumnsTable, out_of_view_note
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import key_for, list_keys, paging_keys
 from rcrp_tui.ui.common.literal import literal
@@ -42,6 +43,9 @@ def result_words(r: ReviewSummary) -> str:
         return v.short
     band = f" {r.band}" if r.band and v.outcome is not Outcome.INCOMPLETE else ""
     return f"{r.score:.1f}%{band} {v.words}"
+
+
+COLUMNS = ("ID", "CAD ref", "Category", "Reviewer", "Status", "Judgement", "Result")
 
 
 class ReviewsScreen(Screen[None]):
@@ -72,7 +76,8 @@ class ReviewsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("", id="reviews-title")
-        yield DataTable(id="reviews", cursor_type="row", zebra_stripes=True)
+        yield ColumnsTable[Any](id="reviews", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="reviews-position")
         yield KeyFooter(whole_keys=True)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
@@ -82,7 +87,7 @@ class ReviewsScreen(Screen[None]):
         actor = self.ctx.actor
         self.sub_title = f"Reviews · {actor.display_name} ({actor.role.label})"
         table = self.query_one(DataTable)
-        table.add_columns("ID", "CAD ref", "Category", "Reviewer", "Status", "Judgement", "Result")
+        table.add_columns(*COLUMNS)
         table.focus()
         self._reload()
 
@@ -149,6 +154,24 @@ class ReviewsScreen(Screen[None]):
             self.query_one("#reviews-title", Static).update(
                 literal(f"{self.list_name()}: none.", single_line=True)
             )
+        self._update_position()
+
+    def _update_position(self) -> None:
+        """The line under the table: how many reviews, and which columns are out of view."""
+        n = len(self.rows)
+        text = f"{n} review{'' if n == 1 else 's'} on this page"
+        position = self.query_one("#reviews-position", Static)
+        note = out_of_view_note(
+            text,
+            self.query_one(ColumnsTable).hidden_titles,
+            of=len(COLUMNS),
+            room=position.content_region.width,
+        )
+        position.update(text + note)
+
+    @on(ColumnsTable.ColumnsHidden)
+    def _columns_hidden(self) -> None:
+        self._update_position()
 
     def on_data_changed(self, message: DataChanged) -> None:
         """A review was submitted, moderated or released somewhere: read this page again."""

@@ -35,6 +35,7 @@ from rcrp_tui.services.sampling.plans import SampleView
 from rcrp_tui.services.sampling.progress import SampleProgress
 from rcrp_tui.services.sampling.queue import QueueItem
 from rcrp_tui.ui.base import FeatureScreen
+from rcrp_tui.ui.common.columns_in_view import ColumnsTable, out_of_view_note
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import PAGE_DOWN, PAGE_UP, key_for, list_keys, paging_keys, shown_key
 from rcrp_tui.ui.common.literal import literal, markup_safe, visible
@@ -105,6 +106,7 @@ class SampleQueueScreen(FeatureScreen[None]):
         self.sample_id = sample_id
         self.state: QueueState | None = None
         self._page_starts: list[int] = [0]  # after_position of each page read so far
+        self._position = ""  # the position line without the note on columns out of view
         #: When the page was last asked for, and when another screen last covered this one
         #: (``time.monotonic()``): a change heard before the last read began, or a return
         #: to the screen after a read asked for since it was covered, needs no read again.
@@ -114,7 +116,7 @@ class SampleQueueScreen(FeatureScreen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Loading…", id="queue-summary")
-        yield DataTable(id="queue-table", cursor_type="row", zebra_stripes=True)
+        yield ColumnsTable[Any](id="queue-table", cursor_type="row", zebra_stripes=True)
         yield Static("", id="queue-position")
         yield KeyFooter()
 
@@ -199,10 +201,23 @@ class SampleQueueScreen(FeatureScreen[None]):
             if len(self._page_starts) > 1
             else ""
         )
-        self.query_one("#queue-position", Static).update(
-            (f"items {first} to {last}" if state.items else "No items.") + more + back
-        )
+        self._position = (f"items {first} to {last}" if state.items else "No items.") + more + back
+        self._update_position()
         self.refresh_bindings()
+
+    def _update_position(self) -> None:
+        position = self.query_one("#queue-position", Static)
+        note = out_of_view_note(
+            self._position,
+            self.query_one(ColumnsTable).hidden_titles,
+            of=len(COLUMNS),
+            room=position.content_region.width,
+        )
+        position.update(self._position + note)
+
+    @on(ColumnsTable.ColumnsHidden)
+    def _columns_hidden(self) -> None:
+        self._update_position()
 
     def _shown_id(self, row: int) -> int | None:
         """The id of the item on ``row`` of the table as it is shown now."""

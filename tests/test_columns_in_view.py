@@ -125,8 +125,9 @@ async def test_sample_queue_names_the_columns_out_of_view_and_follows_the_scroll
         await settle(pilot)
         await pilot.pause()
         assert _line(app, "#queue-position") == (
-            "items 1 to 8 · out of view (← → scroll): #, Status, Outcome, Stratum, Reason"
+            "items 1 to 8 · out of view (← → scroll): #, Outcome, Stratum, Reason"
         )
         await _wide(pilot)
         assert _line(app, "#queue-position") == "items 1 to 8"
         assert table.hidden_titles == ()
+

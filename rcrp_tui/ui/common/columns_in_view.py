@@ -38,14 +38,16 @@ class ColumnsTable(DataTable[CellT]):
     _checked_width = 0
 
     def columns_out_of_view(self) -> tuple[str, ...]:
-        """The titles of the columns not wholly in view at this width and scroll."""
+        """The titles of the columns not wholly in view at this width and scroll. Only
+        the cell padding beyond an edge does not count: the text is all there to read."""
         left = round(self.scroll_x)
         right = left + self.scrollable_content_region.width
+        pad = self.cell_padding
         hidden: list[str] = []
         x = 0
         for column in self.ordered_columns:
             width = column.get_render_width(self)
-            if x < left or x + width > right:
+            if x + pad < left or x + width - pad > right:
                 hidden.append(str(column.label))
             x += width
         return tuple(hidden)

@@ -130,4 +130,3 @@ async def test_sample_queue_names_the_columns_out_of_view_and_follows_the_scroll
         await _wide(pilot)
         assert _line(app, "#queue-position") == "items 1 to 8"
         assert table.hidden_titles == ()
-

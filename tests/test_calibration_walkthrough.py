@@ -379,3 +379,81 @@ def test_snapshot_grading_at_80x24(snapshot: SnapshotAssertion, tmp_path: Path) 
         await pilot.press("1", "2")
 
     assert_snapshots(snapshot, app, (80, 24), [("grading", grading)])
+
+
+def _notes(app: RcrpApp) -> list[str]:
+    return [str(n.message) for n in app._notifications]
+
+
+async def test_enter_on_a_decision_tells_a_lead_who_does_not_grade_it_why(
+    tmp_path: Path,
+) -> None:
+    app, _db = _app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _open_session(pilot, "qalead1", closed=False)
+        assert screen.detail is not None and not screen.detail.session.i_grade
+        app.clear_notifications()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert app.screen is screen
+        assert any("not a grader of this session" in n for n in _notes(app)), _notes(app)
+
+
+async def test_f_a_and_r_in_a_graders_side_by_side_say_why_or_open_results(
+    tmp_path: Path,
+) -> None:
+    app, _db = _app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_session(pilot, "floorwalker1", closed=True)
+        await pilot.press("v")
+        await settle(pilot)
+        side = app.screen
+        assert isinstance(side, RevealScreen)
+        for key in ("f", "a"):
+            app.clear_notifications()
+            await pilot.press(key)
+            await settle(pilot)
+            assert app.screen is side, key
+            assert "Read only: only a QA lead sets references." in _notes(app), (key, _notes(app))
+        await pilot.press("R")
+        await settle(pilot)
+        assert isinstance(app.screen, ResultsScreen) and app.screen.results is not None
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is side
+
+
+async def test_end_and_home_go_to_the_last_and_first_row_of_results_and_chart(
+    tmp_path: Path,
+) -> None:
+    from rcrp_tui.ui.calibration.drift import CriterionTrendScreen
+
+    app, _db = _app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_session(pilot, "qalead1", closed=True)
+        await pilot.press("R")
+        await settle(pilot)
+        results = app.screen
+        assert isinstance(results, ResultsScreen)
+        table = results.query_one(DataTable)
+        assert table.row_count > 5
+        await pilot.press("end")
+        await pilot.pause()
+        assert table.cursor_row == table.row_count - 1
+        await pilot.press("home")
+        await pilot.pause()
+        assert table.cursor_row == 0
+        await pilot.press("d")
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        chart = app.screen
+        assert isinstance(chart, CriterionTrendScreen) and chart.trend is not None
+        rows = chart.query_one(DataTable)
+        assert rows.row_count > 5
+        await pilot.press("end")
+        await pilot.pause()
+        assert rows.cursor_row == rows.row_count - 1
+        await pilot.press("home")
+        await pilot.pause()
+        assert rows.cursor_row == 0

@@ -176,8 +176,17 @@ class CriterionTrendScreen(FeatureScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="calibration.trend.back"),
         refresh_key("reload", "Work the chart out again"),
-        *list_keys("cursor('down')", "cursor('up')"),
-    ]
+        *list_keys("cursor('down')", "cursor('up')", "cursor('first')", "cursor('last')"),
+        # The table's own Home/End scroll sideways: here they go to the first/last row.
+        Binding(
+            "home", "cursor('first')", "First row", show=False, priority=True,
+            id="calibration.trend.first",
+        ),
+        Binding(
+            "end", "cursor('last')", "Last row", show=False, priority=True,
+            id="calibration.trend.last",
+        ),
+    ]  # fmt: skip
 
     def __init__(self, ctx: Ctx, grader: Person, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
@@ -264,7 +273,12 @@ class CriterionTrendScreen(FeatureScreen[None]):
 
     def action_cursor(self, direction: str) -> None:
         table = self.query_one(DataTable)
-        (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
+        if direction == "first":
+            table.move_cursor(row=0, scroll=True)
+        elif direction == "last":
+            table.move_cursor(row=max(0, table.row_count - 1), scroll=True)
+        else:
+            (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -82,6 +82,10 @@ class RevealScreen(FeatureScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "set_reference", "Set reference", id="calibration.reveal.reference"),
         Binding("a", "adopt", "Adopt grader", id="calibration.reveal.adopt"),
+        Binding(
+            "f,a", "read_only", "Read only", show=False, id="calibration.reveal.read-only"
+        ),
+        Binding("R", "results", "Results", id="calibration.reveal.results"),
         Binding("escape", "back", "Back", id="calibration.reveal.back"),
         refresh_key("reload", "Read the answers again"),
         *list_keys("cursor('down')", "cursor('up')", "cursor('first')", "cursor('last')"),
@@ -126,7 +130,25 @@ class RevealScreen(FeatureScreen[None]):
         if action in ("set_reference", "adopt"):
             # Only a QA lead sets references (the service refuses anyone else too).
             return self.lead and self.revealed is not None
+        if action == "read_only":
+            # For anyone else the same keys say why nothing opens.
+            return not self.lead
         return True
+
+    def action_read_only(self) -> None:
+        self.notify("Read only: only a QA lead sets references.", severity="warning", markup=False)
+
+    def action_results(self) -> None:
+        from rcrp_tui.ui.calibration.results import ResultsScreen
+
+        if self.revealed is None:
+            self.notify(
+                "The answers are not revealed yet, so there are no results to show.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.app.push_screen(ResultsScreen(self.ctx, self.session_id))
 
     def action_reload(self) -> None:
         self._load()

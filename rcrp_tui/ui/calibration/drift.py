@@ -168,6 +168,15 @@ class DriftScreen(FeatureScreen[None]):
         self.dismiss(None)
 
 
+class _TrendTable(DataTable[str]):
+    """The chart's table: when the detail line below it grows and the table loses a row,
+    the highlighted row is scrolled back into view."""
+
+    def on_resize(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row, scroll=True)
+
+
 class CriterionTrendScreen(FeatureScreen[None]):
     """One grader's agreement with the reference per criterion, session by session: a row
     per criterion, a column per session (oldest first), a symbol and a count per cell."""
@@ -200,7 +209,7 @@ class CriterionTrendScreen(FeatureScreen[None]):
             id="trend-head",
             classes="cal-line",
         )
-        yield DataTable(id="trend-table", classes="cal-table", cursor_type="row")
+        yield _TrendTable(id="trend-table", classes="cal-table", cursor_type="row")
         yield Static("", id="trend-detail", classes="cal-line")
         yield KeyFooter()
 

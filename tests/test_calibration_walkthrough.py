@@ -457,3 +457,34 @@ async def test_end_and_home_go_to_the_last_and_first_row_of_results_and_chart(
         await pilot.press("home")
         await pilot.pause()
         assert rows.cursor_row == 0
+
+
+async def test_titles_and_received_times_are_whole_or_end_in_an_ellipsis_at_80x24(
+    tmp_path: Path,
+) -> None:
+    app, _db = _app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await sign_in(pilot, "qalead1", DEMO_PASSWORD)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        listing = app.screen
+        assert isinstance(listing, CalibrationScreen)
+        table = listing.query_one(DataTable)
+        titles = [s.title for s in listing.rows]
+        cut = 0
+        for row, title in enumerate(titles):
+            cell = str(table.get_row_at(row)[-1])
+            drawn = _row_text(table, row).rstrip()
+            assert drawn.endswith(cell), (cell, drawn)  # the cell is drawn whole
+            if cell != title:
+                cut += 1
+                assert cell.endswith("…") and title.startswith(cell[:-1].rstrip()), cell
+        assert cut, titles  # the demo's long title does not fit 80 columns
+        await pilot.press("enter")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, SessionScreen) and screen.detail is not None
+        decisions = screen.query_one("#cal-decisions", DataTable)
+        for row in range(min(5, decisions.row_count)):
+            received = str(decisions.get_row_at(row)[4])
+            assert received in _row_text(decisions, row), (received, _row_text(decisions, row))

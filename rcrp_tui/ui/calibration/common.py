@@ -35,6 +35,14 @@ CalConfirmDialog, NewSessionDialog, ReferenceDialog, PickGraderDialog { align: c
 """
 
 
+def shorten(text: str, width: int) -> str:
+    """``text`` up to ``width`` characters, ending in … when it was longer."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)].rstrip() + "…"
+
+
 def answer_text(answer: Answer | None) -> str:
     """``✓ Met`` and so on; a dash for no answer (never colour alone)."""
     if answer is None:

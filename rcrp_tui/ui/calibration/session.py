@@ -133,7 +133,7 @@ class SessionScreen(FeatureScreen[None]):
                 literal(d.cad_ref, single_line=True),
                 (f"{status_text(my.status)} {my.answered}/{my.applicable}" if my else "-"),
                 d.category.label,
-                f"{d.received_at.astimezone(LONDON):%d %b %Y %H:%M}",
+                f"{d.received_at.astimezone(LONDON):%d %b %y %H:%M}",
                 key=str(d.decision_id),
             )
         if detail.decisions:

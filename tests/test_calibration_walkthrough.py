@@ -488,3 +488,47 @@ async def test_titles_and_received_times_are_whole_or_end_in_an_ellipsis_at_80x2
         for row in range(min(5, decisions.row_count)):
             received = str(decisions.get_row_at(row)[4])
             assert received in _row_text(decisions, row), (received, _row_text(decisions, row))
+
+
+async def test_the_side_by_side_uses_one_answer_label_set_per_width(tmp_path: Path) -> None:
+    from rcrp_tui.domain.scoring import Answer
+    from rcrp_tui.ui.calibration.common import SHORT_LEGEND, answer_text, short_answer
+
+    full = {answer_text(a) for a in Answer} | {"—"}
+    short = {short_answer(a) for a in Answer} | {"—"}
+    app, _db = _app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_session(pilot, "qalead1", closed=True)
+        await pilot.press("v")
+        await settle(pilot)
+        side = app.screen
+        assert isinstance(side, RevealScreen) and side.revealed is not None
+        table = side.query_one(DataTable)
+        graders = len(side.revealed.graders)
+        for size, want in (((100, 30), short), ((160, 30), full), ((80, 24), short)):
+            await pilot.resize_terminal(*size)
+            await settle(pilot)
+            answers, references = set(), set()
+            for row in range(table.row_count):
+                cells = [str(c) for c in table.get_row_at(row)]
+                answers.update(cells[-graders:])
+                references.add(cells[3].rsplit(" (", 1)[0])
+            assert answers <= want and references <= want, (size, answers, references)
+            head = " ".join(rendered_text(side.query_one("#reveal-head", Static), 300).split())
+            assert (SHORT_LEGEND in head) is (want is short), (size, head)
+            # N/A is never the unanswered mark.
+            assert "-" not in answers, answers
+
+
+async def test_grading_shows_the_same_whole_answer_before_and_after_saving(
+    tmp_path: Path,
+) -> None:
+    app, _db = _app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        screen = await _grade_first_decision(pilot)
+        table = screen.query_one(DataTable)
+        assert str(table.get_row_at(0)[1]) == "—"  # unanswered, not the N/A mark
+        await pilot.press("2")
+        await settle(pilot)
+        assert str(table.get_row_at(0)[1]) == "◐ Partially met"
+        assert "◐ Partially met" in _row_text(table, 0), _row_text(table, 0)

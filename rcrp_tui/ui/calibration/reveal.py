@@ -6,6 +6,7 @@ set yet. Before the reveal the service refuses (StillBlind) and this screen says
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -32,9 +33,10 @@ from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
 from rcrp_tui.ui.base import FeatureScreen, ReportsWorkerErrors
 from rcrp_tui.ui.calibration.common import (
     DIALOG_CSS,
+    SHORT_LEGEND,
+    UNANSWERED,
     answer_text,
     grader_labels,
-    narrow_answer,
     short_answer,
 )
 from rcrp_tui.ui.common.form import FormBehaviour, FormInput
@@ -50,16 +52,43 @@ Choice = tuple[str, str]
 FIXED = ("#", "Code", "Agree", "Reference")
 
 
-def _reference_cell(c: CriterionSideBySide, labels: dict[int, str]) -> str:
-    """``✓ Met (consensus)`` or ``◐ Part (QL2)`` (the grader's column heading); ``none``
-    when not set."""
+def _reference_cell(
+    c: CriterionSideBySide, labels: dict[int, str], words: Callable[[Answer | None], str]
+) -> str:
+    """``✓ Met (consensus)`` or ``◐ Part (QL2)`` (the grader's column heading), in the
+    same words as the grader columns; ``none`` when not set."""
     ref = c.reference
     if ref is None:
         return "none"
     if ref.source_grader is None:
-        return f"{short_answer(ref.answer)} (consensus)"
+        return f"{words(ref.answer)} (consensus)"
     origin = labels.get(ref.source_grader.user_id, ref.source_grader.display_name)
-    return f"{short_answer(ref.answer)} ({origin})"
+    return f"{words(ref.answer)} ({origin})"
+
+
+def _cells(
+    rows: list[tuple[DecisionSideBySide, CriterionSideBySide]],
+    labels: dict[int, str],
+    words: Callable[[Answer | None], str],
+) -> list[list[str]]:
+    """Every row's cells, answers in ``words`` (full or short labels)."""
+    return [
+        [
+            str(d.decision.position),
+            c.code + (" !" if c.critical else ""),
+            "same" if c.agreed else "DIFFER",
+            _reference_cell(c, labels, words),
+            *(words(a.answer) for a in c.answers),
+        ]
+        for d, c in rows
+    ]
+
+
+def _width_needed(headings: list[str], cells: list[list[str]], pad: int) -> int:
+    """How many cells wide the table is with these headings and cells."""
+    return sum(
+        max([len(h), *(len(row[i]) for row in cells)]) + 2 * pad for i, h in enumerate(headings)
+    )
 
 
 def reference_words(c: CriterionSideBySide) -> str:
@@ -106,6 +135,7 @@ class RevealScreen(FeatureScreen[None]):
         self.revealed: Revealed | None = None
         self.rows: list[tuple[DecisionSideBySide, CriterionSideBySide]] = []
         self.labels: dict[int, str] = {}  # grader user id -> column heading
+        self.short = False  # the answers in their short set (the table is too narrow)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -180,27 +210,27 @@ class RevealScreen(FeatureScreen[None]):
                 table.add_column(label, key=f"g{i}")
         else:
             table.clear()  # the same columns: only the rows change
-        self.rows = []
-        for d in found.decisions:
-            for c in d.criteria:
-                self.rows.append((d, c))
-                table.add_row(
-                    str(d.decision.position),
-                    c.code + (" !" if c.critical else ""),
-                    "same" if c.agreed else "DIFFER",
-                    literal(_reference_cell(c, self.labels), single_line=True),
-                    *(narrow_answer(a.answer) for a in c.answers),
-                )
+        self.rows = [(d, c) for d in found.decisions for c in d.criteria]
+        # Full answers when every column fits them; otherwise one short set throughout
+        # (the reference too), which the head line spells out.
+        cells = _cells(self.rows, self.labels, answer_text)
+        room = table.size.width - table.scrollbar_size_vertical
+        self.short = _width_needed(columns, cells, table.cell_padding) > room
+        if self.short:
+            cells = _cells(self.rows, self.labels, short_answer)
+        for row in cells:
+            table.add_row(*row[:3], literal(row[3], single_line=True), *row[4:])
         # Measured now, not when the table is next idle: the first frame after a fill
         # (after adopting, say) is never drawn with columns cut to their headings.
         fit_columns(table)
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1), scroll=True)
         mode = "" if self.lead else " · read only"
+        words = SHORT_LEGEND if self.short else f"{UNANSWERED}: not answered"
         self.query_one("#reveal-head", Static).update(
             literal(
                 f"{found.session.title} · references set {found.references_set}/"
-                f"{found.references_needed} · # decision · ! critical{mode}"
+                f"{found.references_needed} · # decision · ! critical{mode} · {words}"
             )
         )
         self._legend()
@@ -223,7 +253,14 @@ class RevealScreen(FeatureScreen[None]):
         self.query_one("#reveal-legend", Static).update(literal(text))
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self._legend)
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        """Full or short answers for the new width, then the legend."""
+        if self.revealed is not None:
+            self._show(self.revealed)
+        else:
+            self._legend()
 
     def _current(self) -> tuple[DecisionSideBySide, CriterionSideBySide] | None:
         row = self.query_one(DataTable).cursor_row

@@ -532,3 +532,47 @@ async def test_grading_shows_the_same_whole_answer_before_and_after_saving(
         await settle(pilot)
         assert str(table.get_row_at(0)[1]) == "◐ Partially met"
         assert "◐ Partially met" in _row_text(table, 0), _row_text(table, 0)
+
+
+async def test_the_reference_dialog_opens_on_the_reference_already_set(tmp_path: Path) -> None:
+    from textual.widgets import Input, Select
+
+    from rcrp_tui.domain.scoring import Answer
+    from rcrp_tui.ui.calibration.reveal import ReferenceDialog
+
+    app, _db = _app(tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await _open_session(pilot, "qalead1", closed=True)
+        await pilot.press("v")
+        await settle(pilot)
+        side = app.screen
+        assert isinstance(side, RevealScreen)
+        # Row 0 was adopted from qalead2; row 1 becomes a consensus with a note.
+        d, c = side.rows[1]
+        assert c.reference is not None
+        note = "Agreed at the [b]meeting[/b]."
+        reveal.set_reference(
+            side.ctx,
+            side.session_id,
+            d.decision.decision_id,
+            c.code,
+            answer=Answer.NOT_MET,
+            note=note,
+            expected_version=c.reference.row_version,
+        )
+        await pilot.press("ctrl+r")
+        await settle(pilot)
+        await pilot.press("f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ReferenceDialog)
+        assert dialog.query_one("#ref-choice", Select).value == ("grader", "qalead2")
+        await pilot.press("escape")
+        await settle(pilot)
+        assert app.screen is side
+        await pilot.press("j", "f")
+        await settle(pilot)
+        dialog = app.screen
+        assert isinstance(dialog, ReferenceDialog)
+        assert dialog.query_one("#ref-choice", Select).value == ("consensus", "not_met")
+        assert dialog.query_one("#ref-note", Input).value == note

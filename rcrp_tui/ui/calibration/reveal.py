@@ -17,6 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
+from textual.widgets.select import NoSelection
 
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.scoring import Answer
@@ -371,6 +372,17 @@ class ReferenceDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[bool | Non
             out.append((f"Consensus: {answer.label} (needs a note)", ("consensus", answer.value)))
         return out
 
+    def _current_choice(self, offered: list[Choice]) -> Choice | NoSelection:
+        """The reference already set, as one of the choices (a blank when none is set)."""
+        ref = self.c.reference
+        if ref is None:
+            return Select.NULL
+        if ref.source_grader is not None:
+            from_grader = ("grader", ref.source_grader.username)
+            if from_grader in offered:
+                return from_grader
+        return ("consensus", ref.answer.value)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="cal-dialog"):
             yield Label(
@@ -378,10 +390,12 @@ class ReferenceDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[bool | Non
                 classes="dialog-title",
             )
             yield Static(literal(self.c.question))
+            choices = self._choices()
             yield Select[Choice](
-                [(literal(label, single_line=True), value) for label, value in self._choices()],
+                [(literal(label, single_line=True), value) for label, value in choices],
                 id="ref-choice",
                 prompt="Choose the reference answer",
+                value=self._current_choice([value for _label, value in choices]),
             )
             yield Label("Note (what was agreed and why; needed for a consensus)")
             yield FormInput(self.c.reference.note if self.c.reference else "", id="ref-note")

@@ -198,3 +198,45 @@ async def test_a_floorwalker_sees_only_their_own_drift_and_chart(tmp_path: Path)
         refused = app.screen
         assert isinstance(refused, CriterionTrendScreen)
         assert refused.trend is None and refused.query_one(DataTable).row_count == 0
+
+
+async def test_the_criteria_chart_keeps_the_highlighted_row_in_view_at_100x30(
+    tmp_path: Path,
+) -> None:
+    db = demo_copy(tmp_path / "demo.db")
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "qalead1", DEMO_PASSWORD)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        listing = app.screen
+        assert isinstance(listing, CalibrationScreen)
+        # A second session with references: floorwalker1's detail line names both, so
+        # its height follows the question's length.
+        ctx = listing.ctx
+        second = next(s for s in sessions.list_sessions(ctx) if not s.revealed)
+        sessions.close_session(ctx, second.id, expected_version=second.row_version)
+        reveal.adopt_grader_answers(ctx, second.id, "qalead2")
+        await pilot.press("d")
+        await settle(pilot)
+        drift = app.screen
+        assert isinstance(drift, DriftScreen)
+        who = [g.grader.username for g in drift.drift].index("floorwalker1")
+        drift.query_one(DataTable).move_cursor(row=who)
+        await settle(pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        chart = app.screen
+        assert isinstance(chart, CriterionTrendScreen) and chart.trend is not None
+        assert len(chart.trend.sessions) == 2
+        table = chart.query_one(DataTable)
+        heights = set()
+        for _ in range(table.row_count - 1):
+            await pilot.press("j")
+            await settle(pilot)
+            heights.add(chart.query_one("#trend-detail", Static).size.height)
+            # Rows are drawn under the one-line heading; the cursor's row must be among them.
+            top = table.scroll_offset.y
+            shown = table.scrollable_content_region.height - 1
+            assert top <= table.cursor_row < top + shown, (table.cursor_row, top, shown)
+        assert len(heights) > 1, heights  # the detail line did grow and shrink

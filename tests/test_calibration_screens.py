@@ -220,3 +220,33 @@ def test_snapshot_calibration_list_session_and_results_at_80x24(
 
     steps = [("list", to_list), ("session", to_session), ("results", to_results)]
     assert_snapshots(snapshot, app, (80, 24), steps)
+
+
+async def test_the_new_session_key_line_stays_in_view_above_the_app_footer(
+    tmp_path: Path,
+) -> None:
+    from rcrp_tui.ui.common.keys import KeyHints
+
+    db = demo_copy(tmp_path / "demo.db")
+    app = make_app(db, FixedClock(FIXED_NOW), tmp_config=tmp_path)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await sign_in(pilot, "qalead1", DEMO_PASSWORD)
+        await pilot.press("ctrl+g")
+        await settle(pilot)
+        for width, height in ((100, 30), (80, 24)):
+            await pilot.resize_terminal(width, height)
+            await pilot.press("n")
+            await settle(pilot)
+            dialog = app.screen
+            assert isinstance(dialog, NewSessionDialog)
+            hints = dialog.query_one(KeyHints)
+            assert "Create" in rendered_text(hints, width=200)
+            # Drawn whole on the screen, without scrolling, above the app's footer line.
+            region = hints.region
+            assert region.height >= 1 and region.y >= 0, region
+            assert region.bottom <= height - 1, (width, height, region)
+            box = dialog.query_one(".cal-dialog")
+            assert box.region.bottom <= height - 1, (width, height, box.region)
+            assert hints in dialog.query_one(".cal-dialog").children
+            await pilot.press("escape")
+            await settle(pilot)

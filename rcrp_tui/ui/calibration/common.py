@@ -35,28 +35,43 @@ CalConfirmDialog, NewSessionDialog, ReferenceDialog, PickGraderDialog { align: c
 """
 
 
+def shorten(text: str, width: int) -> str:
+    """``text`` up to ``width`` characters, ending in … when it was longer."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    return text[: max(0, width - 1)].rstrip() + "…"
+
+
+#: An unanswered criterion: never the same mark as N/A.
+UNANSWERED = "—"
+
+
 def answer_text(answer: Answer | None) -> str:
-    """``✓ Met`` and so on; a dash for no answer (never colour alone)."""
+    """``✓ Met``, ``◐ Partially met``, ``✗ Not met``, ``N/A``; ``—`` for no answer (never
+    colour alone)."""
     if answer is None:
-        return "-"
+        return UNANSWERED
+    if answer is Answer.NA:
+        return "N/A"
     return f"{answer.symbol} {answer.label}"
 
 
-SHORT = {Answer.MET: "Met", Answer.PARTIAL: "Part", Answer.NOT_MET: "Not met", Answer.NA: "N/A"}
+#: The widest answer_text: a column sized to it never cuts an answer.
+ANSWER_WIDTH = max(len(answer_text(a)) for a in Answer)
+
+#: One short set for a table too narrow for the full labels (with SHORT_LEGEND beside it).
+SHORT = {Answer.MET: "Met", Answer.PARTIAL: "Part", Answer.NOT_MET: "Not", Answer.NA: "N/A"}
+SHORT_LEGEND = "Part: partially met · Not: not met · N/A: not applicable · —: not answered"
 
 
 def short_answer(answer: Answer | None) -> str:
-    """``◐ Part``: a narrow answer for a column per grader."""
-    return "-" if answer is None else f"{answer.symbol} {SHORT[answer]}"
-
-
-#: The narrowest answer that still reads without colour: one grader's column.
-NARROW = {Answer.MET: "Met", Answer.PARTIAL: "Part", Answer.NOT_MET: "Not", Answer.NA: "N/A"}
-
-
-def narrow_answer(answer: Answer | None) -> str:
-    """``✗ Not``: six cells at most, for the side-by-side's column per grader."""
-    return "-" if answer is None else f"{answer.symbol} {NARROW[answer]}"
+    """``◐ Part``, ``✗ Not``: six cells at most, for a column per grader."""
+    if answer is None:
+        return UNANSWERED
+    if answer is Answer.NA:
+        return "N/A"
+    return f"{answer.symbol} {SHORT[answer]}"
 
 
 def grader_labels(names: Sequence[str]) -> tuple[str, ...]:

@@ -168,6 +168,15 @@ class DriftScreen(FeatureScreen[None]):
         self.dismiss(None)
 
 
+class _TrendTable(DataTable[str]):
+    """The chart's table: when the detail line below it grows and the table loses a row,
+    the highlighted row is scrolled back into view."""
+
+    def on_resize(self) -> None:
+        if self.row_count:
+            self.move_cursor(row=self.cursor_row, scroll=True)
+
+
 class CriterionTrendScreen(FeatureScreen[None]):
     """One grader's agreement with the reference per criterion, session by session: a row
     per criterion, a column per session (oldest first), a symbol and a count per cell."""
@@ -176,8 +185,17 @@ class CriterionTrendScreen(FeatureScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("escape", "back", "Back", id="calibration.trend.back"),
         refresh_key("reload", "Work the chart out again"),
-        *list_keys("cursor('down')", "cursor('up')"),
-    ]
+        *list_keys("cursor('down')", "cursor('up')", "cursor('first')", "cursor('last')"),
+        # The table's own Home/End scroll sideways: here they go to the first/last row.
+        Binding(
+            "home", "cursor('first')", "First row", show=False, priority=True,
+            id="calibration.trend.first",
+        ),
+        Binding(
+            "end", "cursor('last')", "Last row", show=False, priority=True,
+            id="calibration.trend.last",
+        ),
+    ]  # fmt: skip
 
     def __init__(self, ctx: Ctx, grader: Person, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
@@ -191,7 +209,7 @@ class CriterionTrendScreen(FeatureScreen[None]):
             id="trend-head",
             classes="cal-line",
         )
-        yield DataTable(id="trend-table", classes="cal-table", cursor_type="row")
+        yield _TrendTable(id="trend-table", classes="cal-table", cursor_type="row")
         yield Static("", id="trend-detail", classes="cal-line")
         yield KeyFooter()
 
@@ -264,7 +282,12 @@ class CriterionTrendScreen(FeatureScreen[None]):
 
     def action_cursor(self, direction: str) -> None:
         table = self.query_one(DataTable)
-        (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
+        if direction == "first":
+            table.move_cursor(row=0, scroll=True)
+        elif direction == "last":
+            table.move_cursor(row=max(0, table.row_count - 1), scroll=True)
+        else:
+            (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -26,19 +26,19 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
 from rcrp_tui.services.reviews.records import AnswerEntry
 from rcrp_tui.ui.base import FeatureScreen
-from rcrp_tui.ui.calibration.common import CalConfirmDialog, answer_text, status_text
+from rcrp_tui.ui.calibration.common import (
+    ANSWER_WIDTH,
+    CalConfirmDialog,
+    answer_text,
+    shorten,
+    status_text,
+)
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys
 from rcrp_tui.ui.common.literal import literal, visible
 
 #: How many unanswered criteria a refused submission names by row, code and question.
 SUBMIT_NAMED = 4
-
-
-def shorten(text: str, width: int) -> str:
-    """``text`` up to ``width`` characters, ending in … when it was longer."""
-    text = " ".join(text.split())
-    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
 
 
 class GradingScreen(FeatureScreen[None]):
@@ -80,7 +80,10 @@ class GradingScreen(FeatureScreen[None]):
         self.sub_title = f"session {self.session_id} · blind grading"
         table = self.query_one(DataTable)
         for name in ("Code", "Answer", "Crit.", "Question"):
-            table.add_column(name, key=name)
+            # The answer column fits the longest answer from the start: answering never
+            # shows a label cut short.
+            width = ANSWER_WIDTH if name == "Answer" else None
+            table.add_column(name, key=name, width=width)
         table.focus()
         self._load()
 

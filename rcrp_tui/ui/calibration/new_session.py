@@ -15,7 +15,7 @@ from typing import ClassVar
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
-from textual.containers import VerticalScroll
+from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Select, SelectionList, Static
 
@@ -49,7 +49,17 @@ def split_refs(text: str) -> list[str]:
 class NewSessionDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[int | None]):
     """Title, deadline, graders, decisions: ctrl+s creates the session."""
 
-    DEFAULT_CSS = DIALOG_CSS
+    # The fields scroll; the key line stays below them, always in view, and the screen's
+    # padding keeps the app's header and footer lines uncovered.
+    DEFAULT_CSS = (
+        DIALOG_CSS
+        + """
+    NewSessionDialog { padding: 1 0; }
+    NewSessionDialog #new-dialog { height: 100%; }
+    NewSessionDialog #new-form { height: 1fr; }
+    NewSessionDialog #new-keys { height: auto; }
+    """
+    )
     FORM_ERROR_ID = "new-error"
     FORM_WHAT = "this new session"
     FORM_FIELDS: ClassVar[dict[str, tuple[str, str]]] = {
@@ -72,7 +82,12 @@ class NewSessionDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[int | Non
         self.plans: list[PlanView] = []
 
     def compose(self) -> ComposeResult:
-        with VerticalScroll(classes="cal-dialog"):
+        with Vertical(classes="cal-dialog", id="new-dialog"):
+            yield from self._fields()
+            yield KeyHints(before=[("Tab", "next field")], id="new-keys")
+
+    def _fields(self) -> ComposeResult:
+        with VerticalScroll(id="new-form"):
             yield Label("New calibration session", classes="dialog-title")
             yield Label("Title")
             yield FormInput(id="new-title", placeholder="e.g. December calibration")
@@ -92,7 +107,6 @@ class NewSessionDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[int | Non
             yield FormInput(id="new-count", placeholder="how many")
             yield Static("", id="new-count-error", classes="dialog-error")
             yield Static("", id="new-error", classes="dialog-error")
-            yield KeyHints(before=[("Tab", "next field")])
 
     def on_mount(self) -> None:
         self.query_one("#new-title", Input).focus()

@@ -92,8 +92,17 @@ class ResultsScreen(FeatureScreen[None]):
         Binding("d", "drift", "Drift", id="calibration.results.drift"),
         Binding("escape", "back", "Back", id="calibration.results.back"),
         refresh_key("reload", "Work the figures out again"),
-        *list_keys("cursor('down')", "cursor('up')"),
-    ]
+        *list_keys("cursor('down')", "cursor('up')", "cursor('first')", "cursor('last')"),
+        # The table's own Home/End scroll sideways: here they go to the first/last row.
+        Binding(
+            "home", "cursor('first')", "First row", show=False, priority=True,
+            id="calibration.results.first",
+        ),
+        Binding(
+            "end", "cursor('last')", "Last row", show=False, priority=True,
+            id="calibration.results.last",
+        ),
+    ]  # fmt: skip
 
     def __init__(self, ctx: Ctx, session_id: int, **kwargs: Any) -> None:
         super().__init__(ctx, **kwargs)
@@ -234,11 +243,22 @@ class ResultsScreen(FeatureScreen[None]):
     def action_cursor(self, direction: str) -> None:
         if self.query_one(TabbedContent).active == "tab-criteria":
             table = self.query_one(DataTable)
-            (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
+            if direction == "first":
+                table.move_cursor(row=0, scroll=True)
+            elif direction == "last":
+                table.move_cursor(row=max(0, table.row_count - 1), scroll=True)
+            else:
+                (table.action_cursor_down if direction == "down" else table.action_cursor_up)()
             return
         pane = self.query_one(f"#{self.query_one(TabbedContent).active} VerticalScroll")
         assert isinstance(pane, VerticalScroll)
-        (pane.scroll_down if direction == "down" else pane.scroll_up)()
+        move = {
+            "down": pane.scroll_down,
+            "up": pane.scroll_up,
+            "first": pane.scroll_home,
+            "last": pane.scroll_end,
+        }
+        move[direction]()
 
     def action_back(self) -> None:
         self.dismiss(None)

@@ -6,6 +6,7 @@ set yet. Before the reveal the service refuses (StillBlind) and this screen says
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -16,6 +17,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import DataTable, Header, Input, Label, OptionList, Select, Static
 from textual.widgets.option_list import Option
+from textual.widgets.select import NoSelection
 
 from rcrp_tui.domain.enums import Role
 from rcrp_tui.domain.scoring import Answer
@@ -32,9 +34,10 @@ from rcrp_tui.services.core.errors import ServiceError, ValidationFailed
 from rcrp_tui.ui.base import FeatureScreen, ReportsWorkerErrors
 from rcrp_tui.ui.calibration.common import (
     DIALOG_CSS,
+    SHORT_LEGEND,
+    UNANSWERED,
     answer_text,
     grader_labels,
-    narrow_answer,
     short_answer,
 )
 from rcrp_tui.ui.common.form import FormBehaviour, FormInput
@@ -50,16 +53,43 @@ Choice = tuple[str, str]
 FIXED = ("#", "Code", "Agree", "Reference")
 
 
-def _reference_cell(c: CriterionSideBySide, labels: dict[int, str]) -> str:
-    """``✓ Met (consensus)`` or ``◐ Part (QL2)`` (the grader's column heading); ``none``
-    when not set."""
+def _reference_cell(
+    c: CriterionSideBySide, labels: dict[int, str], words: Callable[[Answer | None], str]
+) -> str:
+    """``✓ Met (consensus)`` or ``◐ Part (QL2)`` (the grader's column heading), in the
+    same words as the grader columns; ``none`` when not set."""
     ref = c.reference
     if ref is None:
         return "none"
     if ref.source_grader is None:
-        return f"{short_answer(ref.answer)} (consensus)"
+        return f"{words(ref.answer)} (consensus)"
     origin = labels.get(ref.source_grader.user_id, ref.source_grader.display_name)
-    return f"{short_answer(ref.answer)} ({origin})"
+    return f"{words(ref.answer)} ({origin})"
+
+
+def _cells(
+    rows: list[tuple[DecisionSideBySide, CriterionSideBySide]],
+    labels: dict[int, str],
+    words: Callable[[Answer | None], str],
+) -> list[list[str]]:
+    """Every row's cells, answers in ``words`` (full or short labels)."""
+    return [
+        [
+            str(d.decision.position),
+            c.code + (" !" if c.critical else ""),
+            "same" if c.agreed else "DIFFER",
+            _reference_cell(c, labels, words),
+            *(words(a.answer) for a in c.answers),
+        ]
+        for d, c in rows
+    ]
+
+
+def _width_needed(headings: list[str], cells: list[list[str]], pad: int) -> int:
+    """How many cells wide the table is with these headings and cells."""
+    return sum(
+        max([len(h), *(len(row[i]) for row in cells)]) + 2 * pad for i, h in enumerate(headings)
+    )
 
 
 def reference_words(c: CriterionSideBySide) -> str:
@@ -82,6 +112,10 @@ class RevealScreen(FeatureScreen[None]):
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("f", "set_reference", "Set reference", id="calibration.reveal.reference"),
         Binding("a", "adopt", "Adopt grader", id="calibration.reveal.adopt"),
+        Binding(
+            "f,a", "read_only", "Read only", show=False, id="calibration.reveal.read-only"
+        ),
+        Binding("R", "results", "Results", id="calibration.reveal.results"),
         Binding("escape", "back", "Back", id="calibration.reveal.back"),
         refresh_key("reload", "Read the answers again"),
         *list_keys("cursor('down')", "cursor('up')", "cursor('first')", "cursor('last')"),
@@ -102,6 +136,7 @@ class RevealScreen(FeatureScreen[None]):
         self.revealed: Revealed | None = None
         self.rows: list[tuple[DecisionSideBySide, CriterionSideBySide]] = []
         self.labels: dict[int, str] = {}  # grader user id -> column heading
+        self.short = False  # the answers in their short set (the table is too narrow)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -126,7 +161,25 @@ class RevealScreen(FeatureScreen[None]):
         if action in ("set_reference", "adopt"):
             # Only a QA lead sets references (the service refuses anyone else too).
             return self.lead and self.revealed is not None
+        if action == "read_only":
+            # For anyone else the same keys say why nothing opens.
+            return not self.lead
         return True
+
+    def action_read_only(self) -> None:
+        self.notify("Read only: only a QA lead sets references.", severity="warning", markup=False)
+
+    def action_results(self) -> None:
+        from rcrp_tui.ui.calibration.results import ResultsScreen
+
+        if self.revealed is None:
+            self.notify(
+                "The answers are not revealed yet, so there are no results to show.",
+                severity="warning",
+                markup=False,
+            )
+            return
+        self.app.push_screen(ResultsScreen(self.ctx, self.session_id))
 
     def action_reload(self) -> None:
         self._load()
@@ -158,27 +211,27 @@ class RevealScreen(FeatureScreen[None]):
                 table.add_column(label, key=f"g{i}")
         else:
             table.clear()  # the same columns: only the rows change
-        self.rows = []
-        for d in found.decisions:
-            for c in d.criteria:
-                self.rows.append((d, c))
-                table.add_row(
-                    str(d.decision.position),
-                    c.code + (" !" if c.critical else ""),
-                    "same" if c.agreed else "DIFFER",
-                    literal(_reference_cell(c, self.labels), single_line=True),
-                    *(narrow_answer(a.answer) for a in c.answers),
-                )
+        self.rows = [(d, c) for d in found.decisions for c in d.criteria]
+        # Full answers when every column fits them; otherwise one short set throughout
+        # (the reference too), which the head line spells out.
+        cells = _cells(self.rows, self.labels, answer_text)
+        room = table.size.width - table.scrollbar_size_vertical
+        self.short = _width_needed(columns, cells, table.cell_padding) > room
+        if self.short:
+            cells = _cells(self.rows, self.labels, short_answer)
+        for row in cells:
+            table.add_row(*row[:3], literal(row[3], single_line=True), *row[4:])
         # Measured now, not when the table is next idle: the first frame after a fill
         # (after adopting, say) is never drawn with columns cut to their headings.
         fit_columns(table)
         if self.rows:
             table.move_cursor(row=min(keep, len(self.rows) - 1), scroll=True)
         mode = "" if self.lead else " · read only"
+        words = SHORT_LEGEND if self.short else f"{UNANSWERED}: not answered"
         self.query_one("#reveal-head", Static).update(
             literal(
                 f"{found.session.title} · references set {found.references_set}/"
-                f"{found.references_needed} · # decision · ! critical{mode}"
+                f"{found.references_needed} · # decision · ! critical{mode} · {words}"
             )
         )
         self._legend()
@@ -201,7 +254,14 @@ class RevealScreen(FeatureScreen[None]):
         self.query_one("#reveal-legend", Static).update(literal(text))
 
     def on_resize(self) -> None:
-        self.call_after_refresh(self._legend)
+        self.call_after_refresh(self._refit)
+
+    def _refit(self) -> None:
+        """Full or short answers for the new width, then the legend."""
+        if self.revealed is not None:
+            self._show(self.revealed)
+        else:
+            self._legend()
 
     def _current(self) -> tuple[DecisionSideBySide, CriterionSideBySide] | None:
         row = self.query_one(DataTable).cursor_row
@@ -312,6 +372,17 @@ class ReferenceDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[bool | Non
             out.append((f"Consensus: {answer.label} (needs a note)", ("consensus", answer.value)))
         return out
 
+    def _current_choice(self, offered: list[Choice]) -> Choice | NoSelection:
+        """The reference already set, as one of the choices (a blank when none is set)."""
+        ref = self.c.reference
+        if ref is None:
+            return Select.NULL
+        if ref.source_grader is not None:
+            from_grader = ("grader", ref.source_grader.username)
+            if from_grader in offered:
+                return from_grader
+        return ("consensus", ref.answer.value)
+
     def compose(self) -> ComposeResult:
         with Vertical(classes="cal-dialog"):
             yield Label(
@@ -319,10 +390,12 @@ class ReferenceDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[bool | Non
                 classes="dialog-title",
             )
             yield Static(literal(self.c.question))
+            choices = self._choices()
             yield Select[Choice](
-                [(literal(label, single_line=True), value) for label, value in self._choices()],
+                [(literal(label, single_line=True), value) for label, value in choices],
                 id="ref-choice",
                 prompt="Choose the reference answer",
+                value=self._current_choice([value for _label, value in choices]),
             )
             yield Label("Note (what was agreed and why; needed for a consensus)")
             yield FormInput(self.c.reference.note if self.c.reference else "", id="ref-note")

@@ -133,7 +133,7 @@ class SessionScreen(FeatureScreen[None]):
                 literal(d.cad_ref, single_line=True),
                 (f"{status_text(my.status)} {my.answered}/{my.applicable}" if my else "-"),
                 d.category.label,
-                f"{d.received_at.astimezone(LONDON):%d %b %Y %H:%M}",
+                f"{d.received_at.astimezone(LONDON):%d %b %y %H:%M}",
                 key=str(d.decision_id),
             )
         if detail.decisions:
@@ -149,8 +149,8 @@ class SessionScreen(FeatureScreen[None]):
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         event.stop()
-        if self.check_action("grade", ()):
-            self.action_grade()
+        # Enter on a decision: it opens for a grader, and says why not for anyone else.
+        self.action_grade()
 
     def action_cursor(self, direction: str) -> None:
         table = self.query_one("#cal-decisions", DataTable)
@@ -163,6 +163,14 @@ class SessionScreen(FeatureScreen[None]):
         from rcrp_tui.ui.calibration.grading import GradingScreen
 
         if self.detail is None or not self.detail.decisions:
+            return
+        if not self.detail.session.i_grade:
+            self.notify(
+                "You are not a grader of this session, so there is nothing to grade here: "
+                "a QA lead reads the answers side by side (v) once they are revealed.",
+                severity="warning",
+                markup=False,
+            )
             return
         row = self.query_one("#cal-decisions", DataTable).cursor_row
         decision = self.detail.decisions[min(row, len(self.detail.decisions) - 1)]

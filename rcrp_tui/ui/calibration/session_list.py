@@ -18,10 +18,10 @@ from rcrp_tui.services.calibration import sessions
 from rcrp_tui.services.calibration.records import SessionSummary
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.base import FeatureScreen
-from rcrp_tui.ui.calibration.common import status_label
+from rcrp_tui.ui.calibration.common import shorten, status_label
 from rcrp_tui.ui.common.key_footer import KeyFooter
 from rcrp_tui.ui.common.keys import list_keys, refresh_key
-from rcrp_tui.ui.common.literal import literal
+from rcrp_tui.ui.common.literal import literal, visible
 
 # Title last: a long title must not push the figures off an 80-column screen.
 COLUMNS = ("No.", "Status", "Deadline", "Scores", "Mine", "Title")
@@ -75,23 +75,40 @@ class CalibrationScreen(FeatureScreen[None]):
         rows = sessions.list_sessions(self.ctx)
         self.app.call_from_thread(self._show, rows)
 
+    def on_resize(self) -> None:
+        if self.rows:
+            self.call_after_refresh(self._show, self.rows)
+
     def _show(self, rows: list[SessionSummary]) -> None:
         self.rows = rows
         table = self.query_one(DataTable)
         keep = table.cursor_row
         table.clear()
         today = self.ctx.clock.now().date()
+        cells = []
         for s in rows:
             mine = f"{s.my_submitted}/{s.decisions}" if s.i_grade else "not grading"
-            table.add_row(
-                str(s.id),
-                status_label(s, s.overdue(today)),
-                f"{s.deadline:%d %b %Y}",
-                f"{s.submitted}/{s.expected}",
-                mine,
-                literal(s.title, single_line=True),
-                key=str(s.id),
+            cells.append(
+                [
+                    str(s.id),
+                    status_label(s, s.overdue(today)),
+                    f"{s.deadline:%d %b %Y}",
+                    f"{s.submitted}/{s.expected}",
+                    mine,
+                ]
             )
+        # The title takes what the other columns leave and ends in … when cut (the
+        # session screen shows it whole); each column has a cell's padding either side.
+        pad = 2 * table.cell_padding
+        used = sum(
+            max([len(name), *(len(row[i]) for row in cells)]) + pad
+            for i, name in enumerate(COLUMNS[:-1])
+        )
+        room = table.scrollable_content_region.width - used - pad
+        room = max(room, len(COLUMNS[-1]) + 4)
+        for s, row in zip(rows, cells, strict=True):
+            title = visible(s.title, single_line=True)
+            table.add_row(*row, literal(shorten(title, room)), key=str(s.id))
         if rows:
             table.move_cursor(row=min(keep, len(rows) - 1))
         n = len(rows)

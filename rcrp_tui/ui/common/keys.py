@@ -41,6 +41,8 @@ REFRESH = "screen.refresh"
 #: A key may mean two things in one place only when listed here, with the reason.
 ALLOWED_CLASHES: dict[tuple[str, str], str] = {
     ("help.close", "f1"): "F1 opens help everywhere and closes it again on the help screen",
+    ("calibration.reveal.read-only", "f"): "f says why a grader cannot set a reference",
+    ("calibration.reveal.read-only", "a"): "a says why a grader cannot adopt answers",
 }
 
 

@@ -32,7 +32,7 @@ ALL_MATCHED, SOME_MATCHED, NONE_MATCHED, NOT_SCORED = "✓", "~", "✗", "-"
 TREND_LEGEND = (
     f"Each cell: the grader's answers that matched the reference / answers compared. "
     f"{ALL_MATCHED} all matched · {SOME_MATCHED} some did · {NONE_MATCHED} none did · "
-    f"{NOT_SCORED} not in that session."
+    f"{NOT_SCORED} nothing judged (not in that session, or N/A from both)."
 )
 
 

@@ -24,7 +24,7 @@ from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.ui.base import FeatureScreen
 from rcrp_tui.ui.calibration import figures
 from rcrp_tui.ui.common.key_footer import KeyFooter
-from rcrp_tui.ui.common.keys import list_keys, refresh_key
+from rcrp_tui.ui.common.keys import list_keys, refresh_key, row_end_keys
 from rcrp_tui.ui.common.literal import literal
 
 SPARKS = "▁▂▃▄▅▆▇█"
@@ -186,15 +186,7 @@ class CriterionTrendScreen(FeatureScreen[None]):
         Binding("escape", "back", "Back", id="calibration.trend.back"),
         refresh_key("reload", "Work the chart out again"),
         *list_keys("cursor('down')", "cursor('up')", "cursor('first')", "cursor('last')"),
-        # The table's own Home/End scroll sideways: here they go to the first/last row.
-        Binding(
-            "home", "cursor('first')", "First row", show=False, priority=True,
-            id="calibration.trend.first",
-        ),
-        Binding(
-            "end", "cursor('last')", "Last row", show=False, priority=True,
-            id="calibration.trend.last",
-        ),
+        *row_end_keys("calibration.trend"),
     ]  # fmt: skip
 
     def __init__(self, ctx: Ctx, grader: Person, **kwargs: Any) -> None:

@@ -29,7 +29,7 @@ from rcrp_tui.ui.calibration import figures
 from rcrp_tui.ui.calibration.common import answer_text
 from rcrp_tui.ui.calibration.drift import DriftScreen, spark
 from rcrp_tui.ui.common.key_footer import KeyFooter
-from rcrp_tui.ui.common.keys import list_keys, refresh_key
+from rcrp_tui.ui.common.keys import list_keys, refresh_key, row_end_keys
 from rcrp_tui.ui.common.literal import literal
 
 __all__ = ["RESULT_COLUMNS", "DriftScreen", "ResultsScreen", "spark"]
@@ -93,15 +93,7 @@ class ResultsScreen(FeatureScreen[None]):
         Binding("escape", "back", "Back", id="calibration.results.back"),
         refresh_key("reload", "Work the figures out again"),
         *list_keys("cursor('down')", "cursor('up')", "cursor('first')", "cursor('last')"),
-        # The table's own Home/End scroll sideways: here they go to the first/last row.
-        Binding(
-            "home", "cursor('first')", "First row", show=False, priority=True,
-            id="calibration.results.first",
-        ),
-        Binding(
-            "end", "cursor('last')", "Last row", show=False, priority=True,
-            id="calibration.results.last",
-        ),
+        *row_end_keys("calibration.results"),
     ]  # fmt: skip
 
     def __init__(self, ctx: Ctx, session_id: int, **kwargs: Any) -> None:

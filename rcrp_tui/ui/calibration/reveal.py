@@ -42,7 +42,7 @@ from rcrp_tui.ui.calibration.common import (
 )
 from rcrp_tui.ui.common.form import FormBehaviour, FormInput
 from rcrp_tui.ui.common.key_footer import KeyFooter
-from rcrp_tui.ui.common.keys import KeyHints, list_keys, refresh_key
+from rcrp_tui.ui.common.keys import KeyHints, list_keys, refresh_key, row_end_keys
 from rcrp_tui.ui.common.literal import literal
 from rcrp_tui.ui.common.table_fit import fit_columns
 
@@ -119,15 +119,7 @@ class RevealScreen(FeatureScreen[None]):
         Binding("escape", "back", "Back", id="calibration.reveal.back"),
         refresh_key("reload", "Read the answers again"),
         *list_keys("cursor('down')", "cursor('up')", "cursor('first')", "cursor('last')"),
-        # The table's own Home/End scroll sideways: here they go to the first/last row.
-        Binding(
-            "home", "cursor('first')", "First row", show=False, priority=True,
-            id="calibration.reveal.first",
-        ),
-        Binding(
-            "end", "cursor('last')", "Last row", show=False, priority=True,
-            id="calibration.reveal.last",
-        ),
+        *row_end_keys("calibration.reveal"),
     ]  # fmt: skip
 
     def __init__(self, ctx: Ctx, session_id: int, **kwargs: Any) -> None:

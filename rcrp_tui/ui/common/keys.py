@@ -61,6 +61,17 @@ def list_keys(
     return keys
 
 
+def row_end_keys(
+    scope: str, first: str = "cursor('first')", last: str = "cursor('last')"
+) -> list[BindingType]:
+    """Home/End go to the first/last row (ids ``scope.first`` and ``scope.last``): a
+    DataTable's own Home/End scroll sideways, which is not what a list's reader expects."""
+    return [
+        Binding("home", first, "First row", show=False, priority=True, id=f"{scope}.first"),
+        Binding("end", last, "Last row", show=False, priority=True, id=f"{scope}.last"),
+    ]
+
+
 def paging_keys(older: str, newer: str) -> list[BindingType]:
     """PgDn/PgUp load the older/newer page; priority, so the table's own paging does not."""
     return [

@@ -20,7 +20,7 @@ from rcrp_tui.importing.cad import ImportFailed, ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, parse_profile, shipped_profile
 from rcrp_tui.services.core import people
 from rcrp_tui.services.core.context import Ctx
-from rcrp_tui.services.ops.db_ops import day_count_differences, month_count_differences
+from rcrp_tui.services.ops.count_checks import day_count_differences, month_count_differences
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from tests.conftest import TEST_ADMIN

@@ -17,7 +17,7 @@ from sqlalchemy.exc import IntegrityError
 from rcrp_tui.domain.clock import FixedClock
 from rcrp_tui.importing.cad import ImportSummary, import_file
 from rcrp_tui.importing.profile import ImportProfile, load_profile
-from rcrp_tui.services.ops.db_ops import month_count_differences
+from rcrp_tui.services.ops.count_checks import month_count_differences
 from rcrp_tui.storage.db import Database
 from tests.test_import_cad import PROFILE, _csv, _ctx
 

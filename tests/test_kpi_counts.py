@@ -24,7 +24,7 @@ from rcrp_tui.services.core import people
 from rcrp_tui.services.core.context import Actor, Ctx
 from rcrp_tui.services.decisions import day_counts
 from rcrp_tui.services.kpis import figures as kpis
-from rcrp_tui.services.ops.db_ops import day_count_differences
+from rcrp_tui.services.ops.count_checks import day_count_differences
 from rcrp_tui.storage import schema
 from rcrp_tui.storage.db import Database
 from rcrp_tui.storage.kpi_models import decision_day_counts_table

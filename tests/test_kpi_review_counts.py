@@ -36,7 +36,7 @@ from rcrp_tui.services.decisions.writes import DecisionInput, record_decision
 from rcrp_tui.services.kpis import figures as kpis
 from rcrp_tui.services.kpis import review_counts
 from rcrp_tui.services.ops import db_ops, retention
-from rcrp_tui.services.ops.db_ops import review_count_differences
+from rcrp_tui.services.ops.count_checks import review_count_differences
 from rcrp_tui.services.reviews import saving as reviews
 from rcrp_tui.services.reviews.records import AnswerEntry
 from rcrp_tui.storage import schema

@@ -35,7 +35,7 @@ from rcrp_tui.services.core import audit, audit_verify
 from rcrp_tui.services.core.audit_verify import ChainProblem
 from rcrp_tui.services.core.context import Ctx
 from rcrp_tui.services.core.errors import PermissionDenied, ServiceError
-from rcrp_tui.services.ops import db_ops, retention
+from rcrp_tui.services.ops import count_checks, db_ops, retention
 from rcrp_tui.services.reviews import live_risk
 from rcrp_tui.services.sampling import plans as sampling
 from rcrp_tui.services.sampling.population import PopulationFilter
@@ -340,7 +340,7 @@ def test_apply_deletes_exactly_the_due_records_and_nothing_a_hold_keeps(
                 ).scalars()
             )
             assert not noted & gone_reviews
-        assert db_ops.month_count_differences(db) == {}
+        assert count_checks.month_count_differences(db) == {}
     finally:
         world.clean()
 

@@ -19,9 +19,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 from rcrp_tui import __version__
@@ -30,26 +29,15 @@ from rcrp_tui.services.core import audit
 from rcrp_tui.services.core.audit_verify import ChainState, verify_chain
 from rcrp_tui.services.core.context import AUDIT_VERIFIER, Ctx
 from rcrp_tui.services.core.errors import ServiceError
+from rcrp_tui.services.ops.count_checks import (
+    CheckResult,
+    day_counts_check,
+    month_counts_check,
+    review_counts_check,
+)
 from rcrp_tui.storage import backup as store
 from rcrp_tui.storage.backup import BackupError, Manifest
 from rcrp_tui.storage.db import Database
-from rcrp_tui.storage.kpi_models import (
-    NO_JUDGEMENT,
-    NO_OFFICER,
-    NO_PHASE,
-    answer_day_counts_table,
-    decision_day_counts_table,
-    review_day_counts_table,
-)
-from rcrp_tui.storage.models import decisions_table
-from rcrp_tui.storage.review_models import review_answers_table, reviews_table
-from rcrp_tui.storage.sampling_models import decision_stratum_months_table
-
-_D = decisions_table.c
-_C = decision_stratum_months_table.c
-_C_KEY = (_C.category, _C.shift, _C.team_id, _C.not_deployed, _C.partner, _C.month)
-_K = decision_day_counts_table.c
-_K_KEY = (_K.slot, _K.category, _K.phase, _K.caller_type, _K.deployed)
 
 
 class OperationRefused(ServiceError):
@@ -329,19 +317,6 @@ def _restore_postgresql(
 # --- check ---------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CheckResult:
-    name: str
-    passed: bool
-    detail: str
-    applies: bool = True
-
-    def line(self) -> str:
-        if not self.applies:
-            return f"n/a   {self.name}: {self.detail}"
-        return f"{'ok   ' if self.passed else 'FAIL '} {self.name}: {self.detail}"
-
-
 def _integrity(db: Database) -> CheckResult:
     name = "integrity (PRAGMA integrity_check)"
     if not db.is_sqlite:
@@ -374,209 +349,6 @@ def _foreign_keys(db: Database) -> CheckResult:
     return CheckResult(name, False, f"{len(rows)} dangling reference(s): {shown}{more}")
 
 
-def month_count_differences(db: Database) -> dict[tuple[object, ...], tuple[int, int]]:
-    """Every (category, shift, team, not deployed, partner, month) whose stored month count
-    differs from a direct count of the decisions: key -> (stored, counted)."""
-    month = (
-        func.substr(_D.received_at, 1, 7)
-        if db.is_sqlite
-        else func.to_char(func.timezone("UTC", _D.received_at), "YYYY-MM")
-    )
-    key = (
-        _D.category,
-        func.coalesce(_D.shift, ""),
-        func.coalesce(_D.team_id, 0),
-        _D.outcome != "deployed",
-        _D.caller_type != "public",
-        month,
-    )
-    with db.read() as session:
-        direct = {
-            (c, s, t, bool(nd), bool(p), m): int(n)
-            for c, s, t, nd, p, m, n in session.execute(select(*key, func.count()).group_by(*key))
-        }
-        stored = {
-            (c, s, t, bool(nd), bool(p), m): int(n)
-            for c, s, t, nd, p, m, n in session.execute(select(*_C_KEY, _C.n))
-            if n
-        }
-    return {
-        k: (stored.get(k, 0), direct.get(k, 0))
-        for k in set(direct) | set(stored)
-        if stored.get(k, 0) != direct.get(k, 0)
-    }
-
-
-def _month_counts(db: Database) -> CheckResult:
-    name = "month counts (decision_stratum_months against the decisions)"
-    differences = month_count_differences(db)
-    if not differences:
-        with db.read() as session:
-            total = session.execute(select(func.count()).select_from(decisions_table)).scalar()
-        return CheckResult(name, True, f"equal to a direct count of the {total} decisions")
-    shown = "; ".join(
-        f"{month} {category} (shift {shift or '-'}, team {team or '-'}): stored {s}, counted {d}"
-        for (category, shift, team, _nd, _p, month), (s, d) in sorted(
-            differences.items(), key=lambda item: str(item[0])
-        )[:5]
-    )
-    more = f"; and {len(differences) - 5} more" if len(differences) > 5 else ""
-    return CheckResult(name, False, f"{len(differences)} stratum-month(s) differ: {shown}{more}")
-
-
-def _slot(db: Database) -> Any:
-    """The slot of a decision's ``received_at`` (``"YYYY-MM-DD 00"`` or ``" 23"``), in SQL."""
-    if db.is_sqlite:
-        day, hour = func.substr(_D.received_at, 1, 10), func.substr(_D.received_at, 12, 2)
-        late = hour == "23"
-    else:
-        utc = func.timezone("UTC", _D.received_at)
-        day, late = func.to_char(utc, "YYYY-MM-DD"), func.to_char(utc, "HH24") == "23"
-    return day.concat(case((late, " 23"), else_=" 00"))
-
-
-def day_count_differences(db: Database) -> dict[tuple[object, ...], tuple[int, int]]:
-    """Every (slot, category, phase, caller type, deployed) whose stored day count
-    differs from a direct count of the decisions: key -> (stored, counted)."""
-    slot = _slot(db)
-    key = (
-        slot,
-        _D.category,
-        func.coalesce(_D.phase, NO_PHASE),
-        _D.caller_type,
-        _D.outcome == "deployed",
-    )
-    with db.read() as session:
-        direct = {
-            (s, c, int(p), ct, bool(d)): int(n)
-            for s, c, p, ct, d, n in session.execute(select(*key, func.count()).group_by(*key))
-        }
-        stored = {
-            (s, c, int(p), ct, bool(d)): int(n)
-            for s, c, p, ct, d, n in session.execute(select(*_K_KEY, _K.n))
-            if n
-        }
-    return {
-        k: (stored.get(k, 0), direct.get(k, 0))
-        for k in set(direct) | set(stored)
-        if stored.get(k, 0) != direct.get(k, 0)
-    }
-
-
-def _day_counts(db: Database) -> CheckResult:
-    name = "day counts (decision_day_counts against the decisions)"
-    differences = day_count_differences(db)
-    if not differences:
-        with db.read() as session:
-            total = session.execute(select(func.count()).select_from(decisions_table)).scalar()
-        return CheckResult(name, True, f"equal to a direct count of the {total} decisions")
-    shown = "; ".join(
-        f"{slot}:00 UTC {category} (phase {phase or '-'}, {caller}, "
-        f"{'deployed' if deployed else 'not deployed'}): stored {s}, counted {d}"
-        for (slot, category, phase, caller, deployed), (s, d) in sorted(
-            differences.items(), key=lambda item: str(item[0])
-        )[:5]
-    )
-    more = f"; and {len(differences) - 5} more" if len(differences) > 5 else ""
-    return CheckResult(name, False, f"{len(differences)} day count(s) differ: {shown}{more}")
-
-
-def _differences(
-    stored: dict[tuple[object, ...], tuple[int, ...]],
-    direct: dict[tuple[object, ...], tuple[int, ...]],
-) -> dict[tuple[object, ...], tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Keys whose stored counts differ from the direct ones (a missing key counts 0)."""
-    zero = {k: tuple(0 for _ in v) for k, v in [*stored.items(), *direct.items()]}
-    return {
-        k: (stored.get(k, zero[k]), direct.get(k, zero[k]))
-        for k in set(direct) | set(stored)
-        if stored.get(k, zero[k]) != direct.get(k, zero[k])
-    }
-
-
-def review_count_differences(
-    db: Database,
-) -> dict[tuple[object, ...], tuple[tuple[int, ...], tuple[int, ...]]]:
-    """Every stored review or answer day count that differs from a direct count of the
-    reviews that count (per decision, its latest review past draft): ``("review", slot,
-    officer, judgement, passed)`` -> ((n stored), (n counted)), and ``("answer", slot,
-    criterion)`` -> ((answers, met, partial, not met, n/a) stored, (...) counted)."""
-    r, a = reviews_table.c, review_answers_table.c
-    latest = (
-        select(func.max(r.id).label("id"))
-        .where(r.status != "draft")
-        .group_by(r.decision_id)
-        .subquery("latest")
-    )
-    counted = latest.join(reviews_table, r.id == latest.c.id).join(
-        decisions_table, _D.id == r.decision_id
-    )
-    slot = _slot(db)
-    review_key = (
-        slot,
-        func.coalesce(_D.contact_officer_id, NO_OFFICER),
-        func.coalesce(r.judgement, NO_JUDGEMENT),
-        r.passed,
-    )
-
-    def answered(value: str) -> Any:
-        return func.sum(case((a.answer == value, 1), else_=0))
-
-    answers = (func.count(), *(answered(v) for v in ("met", "partial", "not_met", "na")))
-    _RC, _AC = review_day_counts_table.c, answer_day_counts_table.c
-    with db.read() as session:
-        direct: dict[tuple[object, ...], tuple[int, ...]] = {
-            ("review", s, int(o), j, bool(p)): (int(n),)
-            for s, o, j, p, n in session.execute(
-                select(*review_key, func.count()).select_from(counted).group_by(*review_key)
-            )
-        }
-        direct |= {
-            ("answer", s, code): tuple(int(x) for x in rest)
-            for s, code, *rest in session.execute(
-                select(slot, a.criterion_code, *answers)
-                .select_from(counted.join(review_answers_table, a.review_id == r.id))
-                .group_by(slot, a.criterion_code)
-            )
-        }
-        stored: dict[tuple[object, ...], tuple[int, ...]] = {
-            ("review", s, int(o), j, bool(p)): (int(n),)
-            for s, o, j, p, n in session.execute(
-                select(_RC.slot, _RC.officer_id, _RC.judgement, _RC.passed, _RC.n)
-            )
-            if n
-        }
-        stored |= {
-            ("answer", s, code): (int(n), int(m), int(pa), int(nm), int(na))
-            for s, code, n, m, pa, nm, na in session.execute(
-                select(
-                    _AC.slot,
-                    _AC.criterion_code,
-                    _AC.answers,
-                    _AC.met,
-                    _AC.partial,
-                    _AC.not_met,
-                    _AC.na,
-                )
-            )
-            if n or m or pa or nm or na
-        }
-    return _differences(stored, direct)
-
-
-def _review_counts(db: Database) -> CheckResult:
-    name = "review counts (review_day_counts and answer_day_counts against the reviews)"
-    differences = review_count_differences(db)
-    if not differences:
-        return CheckResult(name, True, "equal to a direct count of the reviews that count")
-    shown = "; ".join(
-        f"{' '.join(str(part) for part in key)}: stored {list(s)}, counted {list(d)}"
-        for key, (s, d) in sorted(differences.items(), key=lambda item: str(item[0]))[:5]
-    )
-    more = f"; and {len(differences) - 5} more" if len(differences) > 5 else ""
-    return CheckResult(name, False, f"{len(differences)} review count(s) differ: {shown}{more}")
-
-
 def _chain(db: Database) -> CheckResult:
     state = verify_chain(Ctx(db, AUDIT_VERIFIER))
     detail = state.describe()
@@ -594,8 +366,8 @@ def check(db: Database) -> list[CheckResult]:
     except Exception as exc:  # a damaged file: say so rather than stop on it
         results.append(CheckResult("tables", False, f"the decisions cannot be read: {exc}"))
         return results
-    results.append(_month_counts(db))
-    results.append(_day_counts(db))
-    results.append(_review_counts(db))
+    results.append(month_counts_check(db))
+    results.append(day_counts_check(db))
+    results.append(review_counts_check(db))
     results.append(_chain(db))
     return results

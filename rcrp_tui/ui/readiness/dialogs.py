@@ -94,12 +94,10 @@ class _SavingDialog(FormBehaviour, ReportsWorkerErrors, ModalScreen[object]):
         self.dismiss(message.result)
 
     @on(Input.Submitted)
-    def _submitted(self, event: Input.Submitted) -> None:
+    async def _submitted(self, event: Input.Submitted) -> None:
+        """Enter in a box saves, as ctrl+s does: each dialog has its own ``save``."""
         event.stop()
-        self.action_save()
-
-    def action_save(self) -> None:  # pragma: no cover - each dialog has its own
-        raise NotImplementedError
+        await self.run_action("save")
 
     def action_cancel(self) -> None:
         self.leave_form()

@@ -186,3 +186,16 @@ def test_received_time_is_read_as_london_wall_clock() -> None:
     for bad in ("9.45", "25:00", "yesterday"):
         with pytest.raises(ValueError, match="HH:MM"):
             parse_received(bad, now)
+
+
+def test_an_impossible_received_day_is_named() -> None:
+    """31 February has the right shape but no day: the message says so, not only the form."""
+    now = datetime(2026, 11, 24, 10, 0, tzinfo=UTC)
+    with pytest.raises(ValueError) as bad:
+        parse_received("2026-02-31 10:00", now)
+    assert str(bad.value) == (
+        "there is no day 31 in February 2026; type HH:MM (today) or YYYY-MM-DD HH:MM, local time"
+    )
+    with pytest.raises(ValueError) as shapeless:
+        parse_received("yesterday-ish", now)
+    assert str(shapeless.value) == "type HH:MM (today) or YYYY-MM-DD HH:MM, local time"

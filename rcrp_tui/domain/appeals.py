@@ -34,6 +34,7 @@ from zoneinfo import ZoneInfo
 
 from rcrp_tui.domain.clock import Clock, ensure_utc
 from rcrp_tui.domain.enums import LabelledEnum
+from rcrp_tui.domain.kpis import parse_day
 
 LONDON = ZoneInfo("Europe/London")
 ORGANISATION_MAX = 120
@@ -189,7 +190,15 @@ def parse_received(text: str, now: datetime, tz: ZoneInfo = LONDON) -> datetime:
         else:
             local = datetime.strptime(raw, "%Y-%m-%d %H:%M").replace(tzinfo=tz)
     except ValueError:
-        raise ValueError("type HH:MM (today) or YYYY-MM-DD HH:MM, local time") from None
+        expected = "type HH:MM (today) or YYYY-MM-DD HH:MM, local time"
+        day = raw.split()[0] if raw.split() else raw
+        if re.fullmatch(r"\d{4}-\d{2}-\d{2}", day):
+            try:  # the right shape: name a day that does not exist (31 February)
+                parse_day(day, "day")
+            except ValueError as bad_day:
+                reason = str(bad_day).removeprefix("day: ").split(";")[0]
+                raise ValueError(f"{reason}; {expected}") from None
+        raise ValueError(expected) from None
     return local.astimezone(UTC)
 
 
